@@ -1,0 +1,109 @@
+"""Citizen ID numbers (GB 11643-1999): normalise, validate, parse, and generate synthetic ones.
+
+We do not use ``stdnum.cn.ric.validate``: it rejects real, valid numbers by checking the
+birthplace code against the birth year, and address codes change over time (襄樊 → 襄阳).
+An unknown address code is never a reason to reject a number here.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import date
+
+from chengxin.errors import InvalidInput
+
+WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+CHECK_CHARS = "10X98765432"
+EARLIEST_BIRTH = date(1900, 1, 1)
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ", "0123456789XX")
+
+
+class IdNumberError(InvalidInput):
+    code = "id-number-invalid"
+    title = "The citizen ID number is not valid"
+
+
+class IdNumberLength(IdNumberError):
+    code = "id-number-length"
+    title = "A citizen ID number has 18 characters"
+
+
+class IdNumberCharacters(IdNumberError):
+    code = "id-number-characters"
+    title = "A citizen ID number is 17 digits followed by a digit or X"
+
+
+class IdNumberBirthDate(IdNumberError):
+    code = "id-number-birth-date"
+    title = "The birth date in the citizen ID number is not a real past date"
+
+
+class IdNumberChecksum(IdNumberError):
+    code = "id-number-checksum"
+    title = "The check character of the citizen ID number does not match (ISO 7064 MOD 11-2)"
+
+
+@dataclass(frozen=True)
+class ParsedIdNumber:
+    """A valid number and what it says in clear: birth date, sex, address code."""
+
+    number: str
+    birth_on: date
+    sex: str  # "M" or "F": the sequence code is odd for men
+    address_code: str
+
+    def age_on(self, day: date) -> int:
+        """Age in whole years on a given day (for the 18-or-over student rule, R2.4)."""
+        years = day.year - self.birth_on.year
+        return years - ((day.month, day.day) < (self.birth_on.month, self.birth_on.day))
+
+
+def check_char(first17: str) -> str:
+    """The ISO 7064 MOD 11-2 check character for 17 digits."""
+    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True))
+    return CHECK_CHARS[total % 11]
+
+
+def normalize(raw: str) -> str:
+    """Trim, fold full-width digits and a lower-case x."""
+    return raw.strip().translate(_FULL_WIDTH).upper()
+
+
+def parse(raw: str, *, today: date | None = None) -> ParsedIdNumber:
+    """Validate a number and return its parts; raises a specific :class:`IdNumberError`."""
+    number = normalize(raw)
+    if len(number) != 18:  # noqa: PLR2004
+        raise IdNumberLength(f"expected 18 characters, got {len(number)}")
+    if not (number[:17].isascii() and number[:17].isdigit() and number[17] in "0123456789X"):
+        raise IdNumberCharacters
+    try:
+        birth_on = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError as exc:
+        raise IdNumberBirthDate("the birth date is not a calendar date") from exc
+    if not EARLIEST_BIRTH <= birth_on <= (today or date.today()):  # noqa: DTZ011
+        raise IdNumberBirthDate("the birth date is in the future or before 1900")
+    if check_char(number[:17]) != number[17]:
+        raise IdNumberChecksum
+    sex = "M" if int(number[16]) % 2 else "F"
+    return ParsedIdNumber(number=number, birth_on=birth_on, sex=sex, address_code=number[:6])
+
+
+def is_valid(raw: str, *, today: date | None = None) -> bool:
+    """True when :func:`parse` accepts the number."""
+    try:
+        parse(raw, today=today)
+    except IdNumberError:
+        return False
+    return True
+
+
+def make(address_code: str, birth_on: date, sequence: int) -> str:
+    """Compose a valid number (synthetic data and tests only)."""
+    first17 = f"{address_code}{birth_on:%Y%m%d}{sequence:03d}"
+    return first17 + check_char(first17)
+
+
+def random_number(rng: random.Random, address_codes: list[str], *, birth_on: date) -> str:
+    """A synthetic valid number from one of the given address codes."""
+    return make(rng.choice(address_codes), birth_on, rng.randrange(1000))

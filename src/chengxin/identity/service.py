@@ -1,0 +1,279 @@
+"""Identity use cases: register persons (one or in bulk), find them by blind index, verify names."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.orm import Session
+
+from chengxin.audit import service as audit
+from chengxin.db import utcnow
+from chengxin.identity import divisions, idnumber, masking, rules
+from chengxin.identity.errors import SubjectNotFound
+from chengxin.identity.models import Subject
+from chengxin.keys import keyring_of
+from chengxin.keys.keyring import Keyring
+from chengxin.security.actor import Actor
+
+SUBJECT_TABLE = Subject.__table__
+
+
+class Outcome(StrEnum):
+    INSERTED = "inserted"
+    UPDATED = "updated"
+    UNCHANGED = "unchanged"
+
+
+@dataclass(frozen=True)
+class PersonIn:
+    """A validated, normalised person as the population registry gives it."""
+
+    parsed: idnumber.ParsedIdNumber
+    name: str
+    phone: str | None = None
+    region_code: str | None = None
+
+
+@dataclass(frozen=True)
+class ClearIdentity:
+    """Decrypted identity, for the few paths that need it (the subject's own view, exports)."""
+
+    id_number: str
+    name: str
+    phone: str | None
+
+    @property
+    def masked(self) -> dict[str, str | None]:
+        """The display form used everywhere else."""
+        return {
+            "id_number": masking.mask_id_number(self.id_number),
+            "name": masking.mask_name(self.name),
+            "phone": masking.mask_phone(self.phone) if self.phone else None,
+        }
+
+
+def prepare_person(
+    id_number: str, name: str, phone: str | None = None, region_code: str | None = None
+) -> PersonIn:
+    """Validate and normalise one person's fields; raises a coded InvalidInput on the first fault."""
+    return PersonIn(
+        parsed=idnumber.parse(id_number),
+        name=rules.normalize_name(name),
+        phone=rules.normalize_phone(phone),
+        region_code=rules.normalize_region(region_code),
+    )
+
+
+def _aad(subject_id: uuid.UUID, field: bytes) -> bytes:
+    # Binding ciphertexts to row and field: a ciphertext copied into another row won't decrypt.
+    return subject_id.bytes + b":" + field
+
+
+def registry_digest(ring: Keyring, person: PersonIn) -> bytes:
+    """Keyed fingerprint of a registry row, so a re-import can skip unchanged rows unread."""
+    return ring.blind(
+        b"registry-row", "\x1f".join((person.name, person.phone or "", person.region_code or ""))
+    )
+
+
+def seal(ring: Keyring, person: PersonIn, now: datetime) -> dict[str, Any]:
+    """The subject row for a person: blind-index key, ciphertexts, clear fields rules need."""
+    sid = ring.subject_id(person.parsed.number)
+    kid = ring.active
+    region = person.region_code
+    return {
+        "id": sid,
+        "id_number_ct": ring.encrypt(person.parsed.number, _aad(sid, b"id_number"), kid),
+        "name_ct": ring.encrypt(person.name, _aad(sid, b"name"), kid),
+        "phone_ct": ring.encrypt(person.phone, _aad(sid, b"phone"), kid) if person.phone else None,
+        "key_id": kid,
+        "birth_on": person.parsed.birth_on,
+        "sex": person.parsed.sex,
+        "address_code": person.parsed.address_code,
+        "region_code": region,
+        "prefecture_code": divisions.prefecture_of(region or person.parsed.address_code),
+        "in_registry": True,
+        "registry_digest": registry_digest(ring, person),
+        "version": 1,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def reveal(ring: Keyring, subject: Subject) -> ClearIdentity:
+    """Decrypt a subject's identity (never log the result)."""
+    sid = subject.id
+    return ClearIdentity(
+        id_number=ring.decrypt(subject.id_number_ct, _aad(sid, b"id_number"), subject.key_id),
+        name=ring.decrypt(subject.name_ct, _aad(sid, b"name"), subject.key_id),
+        phone=(
+            ring.decrypt(subject.phone_ct, _aad(sid, b"phone"), subject.key_id)
+            if subject.phone_ct
+            else None
+        ),
+    )
+
+
+def reseal(ring: Keyring, subject: Subject, key_id: str) -> dict[str, Any]:
+    """Re-encrypt a subject's fields under another key (key rotation)."""
+    clear = reveal(ring, subject)
+    sid = subject.id
+    return {
+        "b_id": sid,
+        "id_number_ct": ring.encrypt(clear.id_number, _aad(sid, b"id_number"), key_id),
+        "name_ct": ring.encrypt(clear.name, _aad(sid, b"name"), key_id),
+        "phone_ct": ring.encrypt(clear.phone, _aad(sid, b"phone"), key_id) if clear.phone else None,
+        "key_id": key_id,
+    }
+
+
+def subject_id_for(session: Session, id_number: str) -> uuid.UUID:
+    """The subject key for a (valid) ID number."""
+    return keyring_of(session).subject_id(idnumber.parse(id_number).number)
+
+
+def get_subject(session: Session, id_number: str) -> Subject | None:
+    """The person with this ID number, found by blind index, or None."""
+    return session.get(Subject, subject_id_for(session, id_number))
+
+
+def get_subject_or_raise(session: Session, id_number: str) -> Subject:
+    """Like :func:`get_subject`, raising ``subject-not-found``."""
+    subject = get_subject(session, id_number)
+    if subject is None:
+        raise SubjectNotFound
+    return subject
+
+
+def register(session: Session, person: PersonIn, *, actor: Actor) -> tuple[Subject, Outcome]:
+    """Add or update one person from the registry (or an operator), with its audit entry."""
+    counts = bulk_register(session, [person], actor=actor, source="single")
+    outcome = next(o for o in Outcome if counts[o] == 1)
+    subject = session.get(Subject, keyring_of(session).subject_id(person.parsed.number))
+    assert subject is not None  # noqa: S101  # just written in this transaction
+    return subject, outcome
+
+
+def bulk_register(
+    session: Session,
+    persons: Sequence[PersonIn],
+    *,
+    actor: Actor,
+    source: str,
+    import_id: uuid.UUID | None = None,
+) -> dict[Outcome, int]:
+    """Upsert persons whose ID numbers are distinct; one audit entry for the batch.
+
+    New persons are inserted (COPY on PostgreSQL), changed ones updated with a version bump,
+    identical ones counted as unchanged and not touched.
+    """
+    ring = keyring_of(session)
+    now = utcnow()
+    rows = [seal(ring, p, now) for p in persons]
+    ids = [r["id"] for r in rows]
+    if len(set(ids)) != len(ids):
+        msg = "bulk_register needs distinct persons; split the batch at repeats"
+        raise ValueError(msg)
+    existing = {
+        sid: (digest if in_registry else None)
+        for sid, digest, in_registry in session.execute(
+            select(Subject.id, Subject.registry_digest, Subject.in_registry).where(
+                Subject.id.in_(ids)
+            )
+        ).tuples()
+    }
+    new = [r for r in rows if r["id"] not in existing]
+    changed = [r for r in rows if r["id"] in existing and existing[r["id"]] != r["registry_digest"]]
+    _insert_subjects(session, new)
+    if changed:
+        session.execute(
+            update(SUBJECT_TABLE)
+            .where(SUBJECT_TABLE.c.id == bindparam("b_id"))
+            .values(version=SUBJECT_TABLE.c.version + 1)
+            .execution_options(synchronize_session=False),
+            [_update_params(r) for r in changed],
+        )
+    counts = {
+        Outcome.INSERTED: len(new),
+        Outcome.UPDATED: len(changed),
+        Outcome.UNCHANGED: len(rows) - len(new) - len(changed),
+    }
+    if new or changed:
+        audit.record(
+            session,
+            "identity:subject:register",
+            actor=actor,
+            object_type="population_import" if import_id else "subject",
+            object_id=import_id or (ids[0] if len(ids) == 1 else None),
+            subject_id=ids[0] if len(ids) == 1 else None,
+            data={
+                "source": source,
+                **{o.value: n for o, n in counts.items()},
+                # Pseudonymous keys of changed persons: the future change feed starts here.
+                "updated_subjects": [str(r["id"]) for r in changed],
+            },
+        )
+    return counts
+
+
+def _update_params(row: dict[str, Any]) -> dict[str, Any]:
+    keys = ("id_number_ct", "name_ct", "phone_ct", "key_id", "region_code", "prefecture_code",
+            "in_registry", "registry_digest", "updated_at")  # fmt: skip
+    return {"b_id": row["id"], **{k: row[k] for k in keys}}
+
+
+_COLUMNS = (
+    "id", "id_number_ct", "name_ct", "phone_ct", "key_id", "birth_on", "sex", "address_code",
+    "region_code", "prefecture_code", "in_registry", "registry_digest", "version", "created_at",
+    "updated_at",
+)  # fmt: skip
+
+
+def _insert_subjects(session: Session, rows: list[dict[str, Any]]) -> None:
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        copy_rows(connection.connection.driver_connection, "subject", _COLUMNS, rows)
+    else:
+        session.execute(insert(SUBJECT_TABLE), rows)
+
+
+def copy_rows(
+    raw_connection: Any, table: str, columns: Sequence[str], rows: list[dict[str, Any]]
+) -> None:
+    """PostgreSQL COPY FROM STDIN through psycopg 3, inside the caller's transaction."""
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    with raw_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(tuple(row[c] for c in columns))
+
+
+def verify_identity(session: Session, id_number: str, name: str, *, actor: Actor) -> bool:
+    """Does (ID number, name) match the registry (R1.2)? The check itself is audited."""
+    subject = get_subject(session, id_number)
+    matched = False
+    if subject is not None and subject.in_registry:
+        matched = reveal(keyring_of(session), subject).name == rules.normalize_name(name)
+    audit.record(
+        session,
+        "identity:person:verify",
+        actor=actor,
+        object_type="subject",
+        object_id=subject.id if subject else None,
+        subject_id=subject.id if subject else None,
+        data={"matched": matched},
+    )
+    return matched
+
+
+def age_on(subject: Subject, day: date) -> int:
+    """A subject's age in whole years on a day."""
+    years = day.year - subject.birth_on.year
+    return years - ((day.month, day.day) < (subject.birth_on.month, subject.birth_on.day))

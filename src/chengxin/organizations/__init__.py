@@ -1,0 +1,1 @@
+"""Organizations (by unified social credit code), person–organization roles and API tokens."""

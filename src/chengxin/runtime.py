@@ -1,0 +1,54 @@
+"""The running platform's parts, built once from settings: engine, keyring, session factory."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from chengxin.db import make_engine
+from chengxin.keys.keyring import Keyring, KeyringError, load_or_create
+from chengxin.settings import Environment, Settings
+
+
+@dataclass
+class Runtime:
+    """What a process (server, CLI command, test) needs to talk to the platform's data."""
+
+    settings: Settings
+    engine: Engine
+    keyring: Keyring
+    session_factory: sessionmaker[Session]
+
+    @contextmanager
+    def scope(self) -> Iterator[Session]:
+        """One unit of work: commit on success, roll back on error."""
+        with self.session_factory() as session, session.begin():
+            yield session
+
+    def check_production_safety(self) -> None:
+        """Refuse to serve production with keys made for a demo."""
+        if self.settings.env is Environment.PRODUCTION and self.keyring.demo:
+            raise KeyringError(
+                "demo keys in production: run `chengxin keys init` on a fresh data directory "
+                "or supply CHENGXIN_KEYS from the secret store"
+            )
+
+
+def load_keyring(settings: Settings, *, demo: bool | None = None) -> Keyring:
+    """The keyring from CHENGXIN_KEYS or the key file; created on first start (demo outside prod)."""
+    create_demo = settings.env is not Environment.PRODUCTION if demo is None else demo
+    return load_or_create(settings.key_file, settings.keys, create_demo=create_demo)
+
+
+def build_runtime(settings: Settings, *, keyring: Keyring | None = None, engine: Engine | None = None) -> Runtime:
+    """Wire engine, keyring and sessions; sessions carry the keyring in ``info``."""
+    if settings.resolved_database_url.startswith("sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    engine = engine or make_engine(settings.resolved_database_url)
+    ring = keyring or load_keyring(settings)
+    factory = sessionmaker(bind=engine, expire_on_commit=False, info={"keyring": ring})
+    return Runtime(settings=settings, engine=engine, keyring=ring, session_factory=factory)

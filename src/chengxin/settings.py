@@ -1,0 +1,66 @@
+"""Settings, read once from ``CHENGXIN_*`` environment variables and an optional ``.env``."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """Everything an operator can configure; defaults suit a laptop running the demo."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CHENGXIN_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    env: Environment = Field(Environment.DEVELOPMENT, description="development, test or production")
+    data_dir: Path = Field(Path("var"), description="Where the SQLite file and key file live")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default: a SQLite file in data_dir"
+    )
+    keys: str | None = Field(
+        None, description="Keyring as JSON (instead of the key file), e.g. from a secret store"
+    )
+    log_level: str = Field("INFO", description="Root log level")
+    log_json: bool = Field(default=True, description="JSON log lines (false: console format)")
+    max_upload_bytes: int = Field(
+        2 * 1024**3, description="Largest upload accepted by file endpoints, in bytes"
+    )
+    max_field_chars: int = Field(200, description="Longest accepted text field in an import row")
+    import_batch_rows: int = Field(5000, description="Rows per database batch in bulk imports")
+    token_default_days: int = Field(365, description="Default validity of organization API tokens")
+    public_base_url: str = Field("http://127.0.0.1:8000", description="Base URL shown in links")
+
+    @model_validator(mode="after")
+    def _production_needs_a_real_database(self) -> Settings:
+        # A production node must say where its data lives; the embedded default is for laptops.
+        if self.env is Environment.PRODUCTION and not self.database_url:
+            msg = "CHENGXIN_DATABASE_URL must be set in production"
+            raise ValueError(msg)
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to ``<data_dir>/chengxin.db``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'chengxin.db').as_posix()}"
+
+    @property
+    def key_file(self) -> Path:
+        """Where the keyring lives when it is not given in the environment."""
+        return self.data_dir / "keys.json"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment; overrides win (tests, CLI flags)."""
+    return Settings(**overrides)  # type: ignore[arg-type]
