@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 import structlog
-from litestar import MediaType, Request, Response
+from litestar import Request, Response
 from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
@@ -13,7 +13,7 @@ from litestar.exceptions import (
     ValidationException,
 )
 
-from chengxin.context import current_request_id
+from chengxin.context import current_request_id, new_request_id
 
 PROBLEM_BASE = "https://chengxin.example.gov.cn/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -66,7 +66,8 @@ def problem(
     if detail:
         body["detail"] = detail
     body.update(extra)
-    body["request_id"] = current_request_id()
+    # Requests that never reached a route (404, 405) did not pass the request-id middleware.
+    body["request_id"] = current_request_id() or new_request_id()
     return Response(content=body, status_code=status, media_type=PROBLEM_MEDIA_TYPE)
 
 
@@ -125,7 +126,6 @@ __all__ = [
     "Conflict",
     "DomainError",
     "InvalidInput",
-    "MediaType",
     "NotFound",
     "PayloadTooLarge",
     "problem",

@@ -44,7 +44,9 @@ def load_keyring(settings: Settings, *, demo: bool | None = None) -> Keyring:
     return load_or_create(settings.key_file, settings.keys, create_demo=create_demo)
 
 
-def build_runtime(settings: Settings, *, keyring: Keyring | None = None, engine: Engine | None = None) -> Runtime:
+def build_runtime(
+    settings: Settings, *, keyring: Keyring | None = None, engine: Engine | None = None
+) -> Runtime:
     """Wire engine, keyring and sessions; sessions carry the keyring in ``info``."""
     if settings.resolved_database_url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -17,9 +17,12 @@ from sqlalchemy.orm import Session
 from chengxin.audit.models import GENESIS_HASH, AuditEntry, AuditHead
 from chengxin.context import current_request_id
 from chengxin.db import utcnow
+from chengxin.identity import idnumber
 from chengxin.security.actor import Actor
 
-_CLEAR_ID_NUMBER = re.compile(r"\d{17}[\dX]")
+_CLEAR_ID_NUMBER = re.compile(r"(?<![0-9A-Z])\d{17}[\dX](?![0-9A-Z])")
+# Organizations' unified social credit codes are public identifiers; some are 18 digits.
+_PUBLIC_CODE_KEYS = frozenset({"credit_code"})
 
 
 class PersonalDataInAudit(ValueError):
@@ -27,11 +30,13 @@ class PersonalDataInAudit(ValueError):
 
 
 def _check_no_clear_id(value: Any) -> None:
-    if isinstance(value, str) and _CLEAR_ID_NUMBER.search(value):
-        raise PersonalDataInAudit("audit data contains what looks like a clear ID number")
-    if isinstance(value, dict):
-        for item in value.values():
-            _check_no_clear_id(item)
+    if isinstance(value, str):
+        if any(idnumber.is_valid(m) for m in _CLEAR_ID_NUMBER.findall(value)):
+            raise PersonalDataInAudit("audit data contains a clear ID number")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if key not in _PUBLIC_CODE_KEYS:
+                _check_no_clear_id(item)
     elif isinstance(value, list | tuple):
         for item in value:
             _check_no_clear_id(item)
@@ -138,3 +143,11 @@ def verify(session: Session, *, batch: int = 5000) -> ChainReport:
     if head.seq != last_seq or head.hash != prev:
         return ChainReport(count, last_seq, prev, ok=False, first_bad_seq=head.seq, problem="head")
     return ChainReport(count, last_seq, prev, ok=True)
+
+
+def list_entries(session: Session, *, after_seq: int = 0, limit: int = 100) -> list[AuditEntry]:
+    """Entries after a sequence number, in chain order (keyset paging)."""
+    query = (
+        select(AuditEntry).where(AuditEntry.seq > after_seq).order_by(AuditEntry.seq).limit(limit)
+    )
+    return list(session.execute(query).scalars())

@@ -113,7 +113,11 @@ def import_file(
         for persons, faults in _batches(reader, batch_rows):
             with scope() as session:
                 counts = identity_service.bulk_register(
-                    session, [p for _, p in persons], actor=actor, source="population", import_id=import_id
+                    session,
+                    [p for _, p in persons],
+                    actor=actor,
+                    source="population",
+                    import_id=import_id,
                 )
                 _store_faults(session, import_id, faults)
             report.rows_read += len(persons) + len(faults)
@@ -188,7 +192,13 @@ def _store_faults(session: Session, import_id: uuid.UUID, faults: list[RowFault]
         session.execute(
             PopulationImportError.__table__.insert(),
             [
-                {"import_id": import_id, "row_no": f.row_no, "code": f.code, "field": f.field, "message": f.message[:300]}
+                {
+                    "import_id": import_id,
+                    "row_no": f.row_no,
+                    "code": f.code,
+                    "field": f.field,
+                    "message": f.message[:300],
+                }
                 for f in faults
             ],
         )
@@ -229,12 +239,24 @@ def get_import_or_raise(session: Session, import_id: uuid.UUID) -> PopulationImp
     return run
 
 
-def list_errors(session: Session, import_id: uuid.UUID, *, offset: int = 0, limit: int = 1000) -> tuple[int, list[Any]]:
+def list_errors(
+    session: Session, import_id: uuid.UUID, *, offset: int = 0, limit: int = 1000
+) -> tuple[int, list[Any]]:
     """Rejected rows of an import in row order, with the total."""
     get_import_or_raise(session, import_id)
     table = PopulationImportError.__table__
-    total = session.execute(select(func.count()).select_from(table).where(table.c.import_id == import_id)).scalar_one()
-    rows = session.execute(
-        select(table).where(table.c.import_id == import_id).order_by(table.c.row_no).offset(offset).limit(limit)
-    ).mappings().all()
+    total = session.execute(
+        select(func.count()).select_from(table).where(table.c.import_id == import_id)
+    ).scalar_one()
+    rows = (
+        session.execute(
+            select(table)
+            .where(table.c.import_id == import_id)
+            .order_by(table.c.row_no)
+            .offset(offset)
+            .limit(limit)
+        )
+        .mappings()
+        .all()
+    )
     return total, list(rows)

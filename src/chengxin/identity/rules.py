@@ -28,8 +28,7 @@ def normalize_phone(raw: str | None) -> str | None:
     if raw is None:
         return None
     phone = unicodedata.normalize("NFKC", raw).strip().replace(" ", "")
-    if phone.startswith("+86"):
-        phone = phone[3:]
+    phone = phone.removeprefix("+86")
     if not phone:
         return None
     if not (_MOBILE.match(phone) or _LANDLINE.match(phone)):

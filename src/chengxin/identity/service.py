@@ -186,7 +186,7 @@ def bulk_register(
             select(Subject.id, Subject.registry_digest, Subject.in_registry).where(
                 Subject.id.in_(ids)
             )
-        ).tuples()
+        )
     }
     new = [r for r in rows if r["id"] not in existing]
     changed = [r for r in rows if r["id"] in existing and existing[r["id"]] != r["registry_digest"]]

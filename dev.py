@@ -1,0 +1,64 @@
+#!/usr/bin/env python3
+"""Set-up for a fresh machine with Python 3.11+ and pip: one command to demo, one to test.
+
+    python3 dev.py demo [--people N] [--port P]   install into .venv, load demo data, serve
+    python3 dev.py test [pytest args…]            install into .venv, run the whole test suite
+
+Dependencies are pinned in constraints.txt. Only the standard library is used here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+
+
+def _install(extra: str) -> None:
+    """Create .venv and install the pinned dependencies; skipped when nothing changed."""
+    if sys.version_info < (3, 11):
+        sys.exit("Chengxin needs Python 3.11 or newer")
+    if not PYTHON.exists():
+        print("creating .venv …", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    stamp_text = extra + "".join(
+        (ROOT / name).read_text(encoding="utf-8") for name in ("pyproject.toml", "constraints.txt")
+    )
+    stamp = VENV / f".installed-{extra or 'base'}"
+    digest = hashlib.sha256(stamp_text.encode()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    print("installing pinned dependencies into .venv …", flush=True)
+    target = f".[{extra}]" if extra else "."
+    subprocess.run(
+        [str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
+         "-c", "constraints.txt", "-e", target],
+        cwd=ROOT,
+        check=True,
+    )  # fmt: skip
+    stamp.write_text(digest)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in ("demo", "test"):
+        print(__doc__)
+        return 2
+    command, rest = argv[0], argv[1:]
+    if command == "demo":
+        _install("")
+        env = {**os.environ, "CHENGXIN_ENV": os.environ.get("CHENGXIN_ENV", "development")}
+        return subprocess.call([str(BIN / "chengxin"), "demo", *rest], cwd=ROOT, env=env)
+    _install("test")
+    return subprocess.call([str(PYTHON), "-m", "pytest", *rest], cwd=ROOT)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

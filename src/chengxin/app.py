@@ -1,0 +1,142 @@
+"""create_app(): mounts routers, error handlers and middleware. Wiring only."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import structlog
+from litestar import Litestar
+from litestar.datastructures import MutableScopeHeaders, State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from sqlalchemy.orm import Session
+
+from chengxin import __version__
+from chengxin.audit.routes import AuditController
+from chengxin.context import current_request_id, new_request_id, set_request_id
+from chengxin.errors import EXCEPTION_HANDLERS
+from chengxin.identity.routes import (
+    IdentityController,
+    IdNumberController,
+    PopulationController,
+    file_fault_handler,
+)
+from chengxin.logs import configure_logging
+from chengxin.organizations.routes import OrganizationController, TokenController
+from chengxin.runtime import Runtime, build_runtime
+from chengxin.security.guards import provide_actor
+from chengxin.settings import Settings, load_settings
+from chengxin.system.routes import SystemController
+from chengxin.tabular import FileFault
+
+access_log = structlog.get_logger("chengxin.access")
+
+CONTROLLERS = [
+    SystemController,
+    IdNumberController,
+    IdentityController,
+    PopulationController,
+    OrganizationController,
+    TokenController,
+    AuditController,
+]
+
+
+def provide_session(state: State) -> Iterator[Session]:
+    """One transaction per request: commit after the handler, before the response is sent."""
+    with state.runtime.session_factory() as session, session.begin():
+        yield session
+
+
+def provide_settings(state: State) -> Settings:
+    """The settings the app was built with."""
+    return state.runtime.settings  # type: ignore[no-any-return]
+
+
+def request_context_middleware(app: ASGIApp) -> ASGIApp:
+    """Give every request an id (logs, audit, problems, X-Request-ID) and log one access line.
+
+    Paths never hold personal data (ID numbers travel in bodies), so logging them is safe.
+    """
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+        rid = new_request_id()
+        structlog.contextvars.bind_contextvars(request_id=rid)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableScopeHeaders.from_message(message)["X-Request-ID"] = rid
+            await send(message)
+
+        try:
+            await app(scope, receive, send_with_id)
+        finally:
+            access_log.info(
+                "request",
+                method=scope.get("method"),
+                path=scope.get("path"),
+                status=status,
+                ms=round((time.perf_counter() - started) * 1000, 1),
+            )
+            structlog.contextvars.unbind_contextvars("request_id")
+            set_request_id(None)
+
+    return middleware
+
+
+async def ensure_request_id_header(message: Message, scope: Scope) -> None:
+    """Unrouted requests (404, 405) skip route middleware; still name their request id."""
+    del scope
+    if message["type"] == "http.response.start":
+        headers = MutableScopeHeaders.from_message(message)
+        if "x-request-id" not in headers:
+            headers["X-Request-ID"] = current_request_id() or new_request_id()
+
+
+def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Litestar:
+    """The ASGI application."""
+    if runtime is None:
+        settings = settings or load_settings()
+        configure_logging(
+            settings.log_level,
+            json=settings.log_json,
+            log_file=settings.data_dir / "logs" / "chengxin.log",
+        )
+        runtime = build_runtime(settings)
+    runtime.check_production_safety()
+    handlers: dict[Any, Any] = {**EXCEPTION_HANDLERS, FileFault: file_fault_handler}
+    return Litestar(
+        route_handlers=CONTROLLERS,
+        dependencies={
+            "session": Provide(provide_session),
+            "actor": Provide(provide_actor, sync_to_thread=False),
+            "settings": Provide(provide_settings, sync_to_thread=False),
+        },
+        exception_handlers=handlers,
+        middleware=[request_context_middleware],
+        before_send=[ensure_request_id_header],
+        state=State({"runtime": runtime}),
+        openapi_config=OpenAPIConfig(
+            title="Chengxin 诚信 — personal public credit information platform",
+            version=__version__,
+            description=(
+                "Provincial personal public credit information platform (Hubei). Errors are RFC 9457 "
+                "problem+json with stable `type` codes. Citizen ID numbers travel only in request "
+                "bodies, never in URLs."
+            ),
+            path="/schema",
+            render_plugins=[SwaggerRenderPlugin(), RedocRenderPlugin()],
+        ),
+        debug=False,
+    )

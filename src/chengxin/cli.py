@@ -1,0 +1,397 @@
+"""The ``chengxin`` command: serve, demo, database, keys, registry import, ID checks, audit."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from chengxin.context import new_request_id
+from chengxin.errors import DomainError
+from chengxin.organizations.models import OrganizationKind
+from chengxin.settings import Environment, Settings, load_settings
+
+EXIT_INVALID = 1  # the input is wrong (invalid ID number, rejected file)
+EXIT_FAILURE = 2  # the platform cannot do it (keys, database, schema)
+
+
+def _fail(code: str, message: str, exit_code: int = EXIT_FAILURE) -> NoReturn:
+    click.echo(f"error: {code}: {message}", err=True)
+    sys.exit(exit_code)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ValueError as exc:
+        _fail("settings-invalid", str(exc).splitlines()[0])
+
+
+def _runtime(*, upgrade: bool = False):  # type: ignore[no-untyped-def]  # noqa: ANN202
+    from chengxin import migrate  # noqa: PLC0415
+    from chengxin.logs import configure_logging  # noqa: PLC0415
+    from chengxin.runtime import build_runtime  # noqa: PLC0415
+
+    settings = _settings()
+    configure_logging(
+        settings.log_level,
+        json=settings.log_json,
+        log_file=settings.data_dir / "logs" / "chengxin.log",
+    )
+    new_request_id()
+    try:
+        runtime = build_runtime(settings)
+    except DomainError as exc:
+        _fail(exc.code, exc.detail)
+    if upgrade:
+        migrate.upgrade(runtime.engine)
+    elif migrate.current_revision(runtime.engine) != migrate.head_revision():
+        _fail("schema-not-current", "the database schema is not current: run `chengxin db upgrade`")
+    return runtime
+
+
+@click.group()
+@click.version_option(package_name="chengxin")
+def main() -> None:
+    """Chengxin (诚信): provincial personal public credit information platform."""
+
+
+# -- serving ---------------------------------------------------------------------------------------
+
+
+def _serve(host: str, port: int, workers: int) -> None:
+    from granian import Granian  # noqa: PLC0415
+    from granian.constants import Interfaces  # noqa: PLC0415
+
+    click.echo(f"Chengxin listening on http://{host}:{port}  (API docs: /schema/swagger)")
+    Granian(
+        "chengxin.app:create_app",
+        factory=True,
+        address=host,
+        port=port,
+        interface=Interfaces.ASGI,
+        workers=workers,
+        log_access=False,
+    ).serve()
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the platform (development upgrades the schema; production insists it is current)."""
+    settings = _settings()
+    runtime = _runtime(upgrade=settings.env is not Environment.PRODUCTION)
+    try:
+        runtime.check_production_safety()
+    except DomainError as exc:
+        _fail(exc.code, exc.detail)
+    _serve(host, port, workers)
+
+
+@main.command()
+@click.option("--people", default=1000, show_default=True, type=click.IntRange(1, 10_000_000))
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Load the demo data and exit")
+def demo(people: int, host: str, port: int, *, no_serve: bool) -> None:
+    """Load synthetic demo data (idempotent), then serve."""
+    from chengxin.demo import loader  # noqa: PLC0415
+
+    settings = _settings()
+    if settings.env is Environment.PRODUCTION:
+        _fail("demo-in-production", "the demo never runs in production", EXIT_INVALID)
+    runtime = _runtime(upgrade=True)
+    summary = loader.load(runtime, people=people)
+    click.echo(
+        f"Demo data: {summary.people_rows} registry rows ({summary.inserted} new, "
+        f"{summary.unchanged} unchanged, {summary.rejected} rejected); "
+        f"{summary.organizations} organizations."
+    )
+    click.echo(f"Operator API token (also in {summary.token_file}):\n  {summary.operator_token}")
+    if not no_serve:
+        runtime.engine.dispose()
+        _serve(host, port, 1)
+
+
+# -- database --------------------------------------------------------------------------------------
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply migrations up to the head revision."""
+    from chengxin import migrate  # noqa: PLC0415
+
+    runtime = _runtime(upgrade=True)
+    click.echo(f"schema at {migrate.current_revision(runtime.engine)}")
+
+
+# -- keys ------------------------------------------------------------------------------------------
+
+
+@main.group()
+def keys() -> None:
+    """The keyring: blind-index key and data-encryption keys."""
+
+
+@keys.command("init")
+def keys_init() -> None:
+    """Create a production keyring in the data directory (refuses to overwrite one)."""
+    from chengxin.keys.keyring import Keyring, save  # noqa: PLC0415
+
+    settings = _settings()
+    if settings.keys:
+        _fail(
+            "keys-from-environment",
+            "CHENGXIN_KEYS is set; the keyring is managed by your secret store",
+        )
+    if settings.key_file.exists():
+        _fail("keys-exist", f"{settings.key_file} exists; use `chengxin keys rotate`", EXIT_INVALID)
+    save(Keyring.generate(demo=False), settings.key_file)
+    click.echo(
+        f"keyring created at {settings.key_file} (mode 600). Back it up: without it no data can be read."
+    )
+
+
+@keys.command("rotate")
+@click.option("--batch", default=1000, show_default=True, type=click.IntRange(1, 100_000))
+@click.option("--resume", is_flag=True, help="Finish an interrupted rotation without adding a key")
+def keys_rotate(batch: int, *, resume: bool) -> None:
+    """Add a data key and re-encrypt every subject under it, in batches (safe to interrupt)."""
+    from chengxin.identity import rotation  # noqa: PLC0415
+    from chengxin.keys.keyring import save  # noqa: PLC0415
+
+    runtime = _runtime()
+    if runtime.settings.keys:
+        _fail(
+            "keys-from-environment",
+            "CHENGXIN_KEYS is set; rotate in the secret store, then run --resume",
+        )
+    if not resume:
+        kid = runtime.keyring.add_key()
+        save(runtime.keyring, runtime.settings.key_file)
+        click.echo(f"new active key {kid}")
+    result = rotation.reencrypt_all(
+        runtime, batch=batch, progress=lambda n: click.echo(f"  re-encrypted {n}")
+    )
+    click.echo(f"re-encrypted {result.reencrypted} subjects; all under {result.active_key}")
+
+
+# -- population registry ---------------------------------------------------------------------------
+
+
+@main.group()
+def population() -> None:
+    """The population base registry (R1.2)."""
+
+
+@population.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--errors",
+    "errors_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write all rejected rows (CSV)",
+)
+def population_import(file: Path, errors_file: Path | None) -> None:
+    """Import a CSV or XLSX registry extract; prints the balanced report."""
+    from chengxin.identity import population as population_service  # noqa: PLC0415
+    from chengxin.security.actor import system_actor  # noqa: PLC0415
+    from chengxin.tabular import FileFault, format_for  # noqa: PLC0415
+
+    runtime = _runtime()
+    try:
+        file_format = format_for(file.name)
+    except FileFault as fault:
+        _fail(fault.code, fault.message, EXIT_INVALID)
+    report = population_service.import_file(
+        runtime.scope,
+        file,
+        file_format,
+        actor=system_actor("population-import"),
+        filename=file.name,
+        batch_rows=runtime.settings.import_batch_rows,
+        max_field_chars=runtime.settings.max_field_chars,
+    )
+    summary = {
+        "import_id": str(report.import_id),
+        "status": report.status,
+        "encoding": report.encoding,
+        "rows_read": report.rows_read,
+        "inserted": report.inserted,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "rejected": report.rejected,
+        "balanced": report.balanced,
+    }
+    if report.failure_code:
+        summary["failure"] = f"{report.failure_code}: {report.failure_message}"
+    click.echo(json.dumps(summary, ensure_ascii=False))
+    for fault in report.errors[:20]:
+        click.echo(f"  row {fault.row_no}: {fault.code} ({fault.field or '-'}) {fault.message}")
+    if report.rejected > 20:  # noqa: PLR2004
+        click.echo(f"  … {report.rejected - 20} more rejected rows")
+    if errors_file is not None:
+        _write_errors(runtime, report.import_id, errors_file)
+    if report.status == "failed":
+        sys.exit(EXIT_INVALID)
+
+
+def _write_errors(runtime, import_id, path: Path) -> None:  # type: ignore[no-untyped-def]  # noqa: ANN001
+    import csv  # noqa: PLC0415
+
+    from chengxin.identity import population as population_service  # noqa: PLC0415
+
+    with runtime.scope() as session, path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["row_no", "code", "field", "message"])
+        offset = 0
+        while True:
+            _, rows = population_service.list_errors(session, import_id, offset=offset, limit=5000)
+            if not rows:
+                break
+            writer.writerows([r["row_no"], r["code"], r["field"], r["message"]] for r in rows)
+            offset += len(rows)
+
+
+# -- ID numbers ------------------------------------------------------------------------------------
+
+
+@main.group("id")
+def id_group() -> None:
+    """Citizen ID numbers (GB 11643)."""
+
+
+@id_group.command("check")
+@click.argument("number")
+def id_check(number: str) -> None:
+    """Exit 0 with the parsed birth date, sex and region; exit 1 with the error code."""
+    from chengxin.identity import divisions, idnumber, masking  # noqa: PLC0415
+
+    try:
+        parsed = idnumber.parse(number)
+    except idnumber.IdNumberError as exc:
+        _fail(exc.code, exc.detail, EXIT_INVALID)
+    click.echo(
+        json.dumps(
+            {
+                "valid": True,
+                "id_number": masking.mask_id_number(parsed.number),
+                "birth_on": parsed.birth_on.isoformat(),
+                "sex": parsed.sex,
+                "address_code": parsed.address_code,
+                "region": divisions.describe(parsed.address_code),
+            },
+            ensure_ascii=False,
+        )
+    )
+
+
+# -- organizations and tokens ------------------------------------------------------------------------
+
+
+@main.group()
+def org() -> None:
+    """Organizations and their API tokens."""
+
+
+@org.command("create")
+@click.option("--credit-code", required=True)
+@click.option("--name", required=True)
+@click.option("--kind", required=True, type=click.Choice([k.value for k in OrganizationKind]))
+@click.option("--region", default=None)
+def org_create(credit_code: str, name: str, kind: str, region: str | None) -> None:
+    """Register an organization."""
+    from chengxin.organizations import service as organization_service  # noqa: PLC0415
+    from chengxin.security.actor import system_actor  # noqa: PLC0415
+
+    runtime = _runtime()
+    try:
+        with runtime.scope() as session:
+            created = organization_service.create(
+                session,
+                credit_code=credit_code,
+                name=name,
+                kind=OrganizationKind(kind),
+                region_code=region,
+                actor=system_actor(),
+            )
+            click.echo(json.dumps({"id": str(created.id), "credit_code": created.credit_code}))
+    except DomainError as exc:
+        _fail(exc.code, exc.detail, EXIT_INVALID)
+
+
+@org.command("token")
+@click.argument("credit_code")
+@click.option("--name", required=True, help="What system uses the token")
+@click.option(
+    "--permission", "permissions", multiple=True, required=True, help="Repeat for each permission"
+)
+@click.option("--days", default=365, show_default=True, type=click.IntRange(1, 3650))
+def org_token(credit_code: str, name: str, permissions: tuple[str, ...], days: int) -> None:
+    """Issue an API token; the token is printed once and stored only as a hash."""
+    from chengxin.organizations import service as organization_service  # noqa: PLC0415
+    from chengxin.security.actor import system_actor  # noqa: PLC0415
+    from chengxin.security.permissions import Permission  # noqa: PLC0415
+
+    runtime = _runtime()
+    try:
+        perms = [Permission(p) for p in permissions]
+    except ValueError:
+        _fail(
+            "permission-unknown",
+            f"known permissions: {', '.join(p.value for p in Permission)}",
+            EXIT_INVALID,
+        )
+    try:
+        with runtime.scope() as session:
+            found = organization_service.get_by_credit_code(session, credit_code)
+            if found is None:
+                _fail(
+                    "organization-not-found", "no organization with this credit code", EXIT_INVALID
+                )
+            issued = organization_service.issue_token(
+                session,
+                found.id,
+                name=name,
+                permissions=perms,
+                valid_days=days,
+                actor=system_actor(),
+            )
+            click.echo(issued.secret)
+    except DomainError as exc:
+        _fail(exc.code, exc.detail, EXIT_INVALID)
+
+
+# -- audit -----------------------------------------------------------------------------------------
+
+
+@main.group()
+def audit() -> None:
+    """The hash-chained audit trail."""
+
+
+@audit.command("verify")
+def audit_verify() -> None:
+    """Recompute the chain; exit 1 at the first entry that does not match."""
+    from chengxin.audit import service as audit_service  # noqa: PLC0415
+
+    runtime = _runtime()
+    with runtime.scope() as session:
+        report = audit_service.verify(session)
+    click.echo(json.dumps(report.__dict__))
+    if not report.ok:
+        sys.exit(EXIT_INVALID)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,1 @@
+"""Synthetic demo data: people, organizations, roles. Never any real person's data."""

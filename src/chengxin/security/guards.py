@@ -1,0 +1,60 @@
+"""Route guards: who is calling (bearer token) and whether they hold the route's permission."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from litestar import Request
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+
+from chengxin.security.actor import ANONYMOUS, Actor
+from chengxin.security.permissions import Permission
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from litestar.connection import ASGIConnection
+    from litestar.handlers.base import BaseRouteHandler
+
+_ACTOR_KEY = "chengxin_actor"
+
+
+def resolve_actor(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor:
+    """The caller, from ``Authorization: Bearer cxt_…``; anonymous without one. Cached per request."""
+    cached = connection.scope.get("state", {}).get(_ACTOR_KEY)
+    if isinstance(cached, Actor):
+        return cached
+    header = connection.headers.get("authorization")
+    actor = ANONYMOUS
+    if header:
+        scheme, _, value = header.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise NotAuthorizedException("use Authorization: Bearer <token>")
+        from chengxin.organizations import service as organization_service  # noqa: PLC0415
+
+        runtime = connection.app.state.runtime
+        with runtime.scope() as session:
+            actor = organization_service.authenticate(session, value)
+    connection.scope.setdefault("state", {})[_ACTOR_KEY] = actor
+    return actor
+
+
+def requires(
+    permission: Permission,
+) -> Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]:
+    """A guard: 401 without credentials, 403 without the permission."""
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+        actor = resolve_actor(connection)
+        if actor is ANONYMOUS:
+            raise NotAuthorizedException("authentication required")
+        if not actor.can(permission):
+            raise PermissionDeniedException(f"requires {permission.value}")
+
+    guard.permission = permission  # type: ignore[attr-defined]
+    return guard
+
+
+def provide_actor(request: Request[Any, Any, Any]) -> Actor:
+    """Dependency: the resolved actor for handlers."""
+    return resolve_actor(request)

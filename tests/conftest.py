@@ -1,0 +1,179 @@
+"""Test fixtures: one real database per run (SQLite file or PostgreSQL), a fresh schema state per test.
+
+``pytest`` runs on SQLite; ``pytest --db=postgresql`` runs the same suite on PostgreSQL (the
+schema is built by the Alembic migrations on both). A PostgreSQL run that cannot connect fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from litestar.testing import TestClient
+from sqlalchemy import Engine, text
+
+from chengxin import migrate
+from chengxin.app import create_app
+from chengxin.db import make_engine
+from chengxin.keys.keyring import Keyring
+from chengxin.models import Base
+from chengxin.organizations import service as organization_service
+from chengxin.organizations.models import OrganizationKind
+from chengxin.runtime import Runtime, build_runtime
+from chengxin.security.actor import system_actor
+from chengxin.security.permissions import Permission
+from chengxin.settings import Settings
+
+PG_ADMIN_URL = os.environ.get(
+    "CHENGXIN_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+OPERATOR_CREDIT_CODE = "91350200776049653A"  # the GB 32100 example code from RULES.md §7
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db", choices=("sqlite", "postgresql"), default="sqlite", help="database to test on"
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    db = config.getoption("--db")
+    for item in items:
+        if "postgresql" in item.keywords and db != "postgresql":
+            item.add_marker(pytest.mark.skip(reason="PostgreSQL only"))
+        if "sqlite" in item.keywords and db != "sqlite":
+            item.add_marker(pytest.mark.skip(reason="SQLite only"))
+
+
+@pytest.fixture(scope="session")
+def db_kind(pytestconfig: pytest.Config) -> str:
+    return str(pytestconfig.getoption("--db"))
+
+
+@pytest.fixture(scope="session")
+def keyring() -> Keyring:
+    return Keyring.generate(demo=True)
+
+
+@pytest.fixture(scope="session")
+def _template(db_kind: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated database: a SQLite file to copy per test, or a PostgreSQL database to truncate."""
+    if db_kind == "sqlite":
+        path = tmp_path_factory.mktemp("template") / "template.db"
+        engine = make_engine(f"sqlite:///{path}")
+        migrate.upgrade(engine)
+        engine.dispose()  # the last connection to close checkpoints and removes the WAL
+        yield str(path)
+        return
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"chengxin_test_{worker}"
+    admin = make_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    except Exception as exc:  # noqa: BLE001
+        pytest.exit(
+            f"PostgreSQL is not reachable at {PG_ADMIN_URL}: {type(exc).__name__}", returncode=3
+        )
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def _pg_engine(db_kind: str, _template: str) -> Iterator[Engine | None]:
+    if db_kind != "postgresql":
+        yield None
+        return
+    engine = make_engine(_template)
+    yield engine
+    engine.dispose()
+
+
+def _reset_postgresql(engine: Engine) -> None:
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        # TRUNCATE does not fire the row triggers that keep audit_entry append-only.
+        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        conn.execute(
+            text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64}
+        )
+
+
+@pytest.fixture
+def settings(db_kind: str, _template: str, tmp_path: Path) -> Settings:
+    if db_kind == "sqlite":
+        db_file = tmp_path / "chengxin.db"
+        shutil.copyfile(_template, db_file)
+        url = f"sqlite:///{db_file}"
+    else:
+        url = _template
+    return Settings(env="test", data_dir=tmp_path, database_url=url, log_json=True)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def runtime(settings: Settings, keyring: Keyring, _pg_engine: Engine | None) -> Iterator[Runtime]:
+    if _pg_engine is not None:
+        _reset_postgresql(_pg_engine)
+        rt = build_runtime(settings, keyring=keyring, engine=_pg_engine)
+        yield rt
+        return
+    rt = build_runtime(settings, keyring=keyring)
+    yield rt
+    rt.engine.dispose()
+
+
+@pytest.fixture
+def session(runtime: Runtime) -> Iterator[object]:
+    """A unit of work for service tests (committed at the end of the test)."""
+    with runtime.scope() as s:
+        yield s
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Iterator[TestClient]:  # type: ignore[type-arg]
+    with TestClient(app=create_app(runtime=runtime)) as c:
+        yield c
+
+
+@pytest.fixture
+def token_for(runtime: Runtime) -> Callable[..., str]:
+    """Issue a bearer token for a test organization holding exactly the given permissions."""
+
+    def issue(*permissions: Permission, kind: OrganizationKind = OrganizationKind.OPERATOR) -> str:
+        import random
+
+        from chengxin.demo.generator import credit_code
+
+        with runtime.scope() as s:
+            org = organization_service.create(
+                s,
+                credit_code=credit_code(
+                    random.Random(uuid.uuid4().int), registration="12", region_code="420100"
+                ),
+                name=f"测试单位 {uuid.uuid4().hex[:8]}",
+                kind=kind,
+                region_code="420100",
+                actor=system_actor("test"),
+            )
+            issued = organization_service.issue_token(
+                s,
+                org.id,
+                name="test",
+                permissions=list(permissions),
+                valid_days=1,
+                actor=system_actor("test"),
+            )
+            return issued.secret
+
+    return issue

@@ -1,0 +1,84 @@
+"""Every route is either explicitly public or guarded by one permission: 401 without a token,
+403 with a token that lacks the permission, and not 401/403 with one that holds it."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from litestar import Litestar
+from litestar.handlers import HTTPRouteHandler
+from litestar.testing import TestClient
+
+from chengxin.app import create_app
+from chengxin.security.permissions import Permission
+from tests.helpers import auth
+
+
+def _routes(app: Litestar) -> Iterator[tuple[str, str, HTTPRouteHandler]]:
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            if not isinstance(handler, HTTPRouteHandler):
+                continue
+            for method in sorted(handler.http_methods):
+                if method in ("HEAD", "OPTIONS"):
+                    continue
+                yield method, route.path, handler
+
+
+def _permission(handler: HTTPRouteHandler) -> Permission | None:
+    for guard in handler.guards or []:
+        permission = getattr(guard, "permission", None)
+        if permission is not None:
+            return permission  # type: ignore[no-any-return]
+    return None
+
+
+def _concrete(path: str) -> str:
+    return re.sub(r"\{[^}]+:uuid\}", str(uuid.uuid4()), path)
+
+
+def _app_routes() -> list[tuple[str, str, HTTPRouteHandler]]:
+    from chengxin.keys.keyring import Keyring
+    from chengxin.runtime import Runtime
+    from chengxin.settings import Settings
+
+    # Route discovery needs no database: build the app around a runtime that is never used.
+    settings = Settings(env="test", database_url="sqlite://")  # type: ignore[arg-type]
+    from chengxin.db import make_engine, make_session_factory
+
+    engine = make_engine("sqlite://")
+    runtime = Runtime(settings, engine, Keyring.generate(demo=True), make_session_factory(engine))
+    return [r for r in _routes(create_app(runtime=runtime)) if not r[1].startswith("/schema")]
+
+
+ROUTES = _app_routes()
+IDS = [f"{m} {p}" for m, p, _ in ROUTES]
+
+
+def test_every_route_is_public_or_guarded() -> None:
+    for method, path, handler in ROUTES:
+        public = handler.opt.get("public") is True
+        assert public != (_permission(handler) is not None), (
+            f"{method} {path}: public or exactly one guard"
+        )
+
+
+@pytest.mark.parametrize(("method", "path", "handler"), ROUTES, ids=IDS)
+def test_route_permission(
+    client: TestClient, token_for, method: str, path: str, handler: HTTPRouteHandler
+) -> None:  # type: ignore[no-untyped-def, type-arg]
+    url = _concrete(path)
+    permission = _permission(handler)
+    if permission is None:
+        response = client.request(method, url, json={})
+        assert response.status_code not in (401, 403)
+        return
+    assert client.request(method, url, json={}).status_code == 401
+    others = [p for p in Permission if p != permission]
+    lacking = token_for(*others)
+    assert client.request(method, url, json={}, headers=auth(lacking)).status_code == 403
+    holding = token_for(permission)
+    assert client.request(method, url, json={}, headers=auth(holding)).status_code not in (401, 403)
