@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -35,16 +36,18 @@ def load(runtime: Runtime, *, people: int, enterprises: int = 20) -> DemoSummary
     """Idempotent: a second load of the same size leaves people unchanged and adds nothing."""
     actor = system_actor("demo")
     data_dir = runtime.settings.data_dir
-    csv_path = data_dir / "demo" / "population.csv"
-    generator.write_population_csv(csv_path, generator.people(people))
-    report = population.import_file(
-        runtime.scope,
-        csv_path,
-        "csv",
-        actor=actor,
-        filename=csv_path.name,
-        batch_rows=runtime.settings.import_batch_rows,
-    )
+    # The extract exists only for the import: no clear registry file is left behind.
+    with tempfile.TemporaryDirectory(prefix="chengxin-demo-") as tmp:
+        csv_path = Path(tmp) / "demo-population.csv"
+        generator.write_population_csv(csv_path, generator.people(people))
+        report = population.import_file(
+            runtime.scope,
+            csv_path,
+            "csv",
+            actor=actor,
+            filename=csv_path.name,
+            batch_rows=runtime.settings.import_batch_rows,
+        )
     orgs = generator.organizations(enterprises)
     with runtime.scope() as session:
         existing = set(session.execute(select(Organization.name)).scalars())

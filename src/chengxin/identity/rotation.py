@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from chengxin.audit import service as audit
 from chengxin.identity import service as identity_service
@@ -77,10 +77,6 @@ def reencrypt_all(
 
 def keys_in_use(runtime: Runtime) -> dict[str, int]:
     """Subjects per data key: an old key can be retired once it holds none."""
-    from sqlalchemy import func  # noqa: PLC0415
-
     with runtime.scope() as session:
-        rows = session.execute(
-            select(Subject.key_id, func.count()).group_by(Subject.key_id)
-        )
-        return dict(rows)
+        rows = session.execute(select(Subject.key_id, func.count()).group_by(Subject.key_id))
+        return {key_id: count for key_id, count in rows}
