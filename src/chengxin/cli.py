@@ -46,6 +46,7 @@ def _runtime(*, upgrade: bool = False):  # type: ignore[no-untyped-def]  # noqa:
         runtime = build_runtime(settings)
     except DomainError as exc:
         _fail(exc.code, exc.detail)
+    click.get_current_context().call_on_close(runtime.engine.dispose)
     if upgrade:
         migrate.upgrade(runtime.engine)
     elif migrate.current_revision(runtime.engine) != migrate.head_revision():

@@ -62,6 +62,7 @@ def configure_logging(
     for old in list(root.handlers):
         if getattr(old, "_chengxin", False):
             root.removeHandler(old)
+            old.close()
     for handler in handlers:
         handler.setFormatter(formatter)
         handler._chengxin = True  # type: ignore[attr-defined]  # noqa: SLF001

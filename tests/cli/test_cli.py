@@ -1,0 +1,144 @@
+"""The chengxin command: exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from chengxin.cli import main
+from chengxin.keys.keyring import Keyring, save
+from chengxin.settings import Settings
+from tests.helpers import csv_bytes, people, person_rows
+
+
+@pytest.fixture
+def cli_env(settings: Settings, runtime, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:  # type: ignore[no-untyped-def]
+    save(runtime.keyring, settings.key_file)
+    env = {
+        "CHENGXIN_ENV": "test",
+        "CHENGXIN_DATA_DIR": str(settings.data_dir),
+        "CHENGXIN_DATABASE_URL": settings.resolved_database_url,
+        "CHENGXIN_LOG_JSON": "true",
+    }
+    for key in ("CHENGXIN_KEYS",):
+        monkeypatch.delenv(key, raising=False)
+    root = logging.getLogger()
+    saved = list(root.handlers), root.level
+    yield env
+    for handler in root.handlers:
+        if handler not in saved[0]:
+            handler.close()
+    root.handlers[:] = saved[0]
+    root.setLevel(saved[1])
+
+
+def test_id_check_valid_exits_0_with_parsed_fields() -> None:
+    result = CliRunner().invoke(main, ["id", "check", "11010519491231002X"])
+    assert result.exit_code == 0
+    body = json.loads(result.output)
+    assert (body["birth_on"], body["sex"], body["address_code"]) == ("1949-12-31", "F", "110105")
+    assert "11010519491231002X" not in result.output
+
+
+def test_id_check_invalid_exits_1_with_the_code() -> None:
+    result = CliRunner().invoke(main, ["id", "check", "110105194912310021"])
+    assert result.exit_code == 1
+    assert "id-number-checksum" in result.output
+
+
+def test_id_check_describes_hubei_regions() -> None:
+    from datetime import date
+
+    from chengxin.identity import idnumber
+
+    result = CliRunner().invoke(main, ["id", "check", idnumber.make("420102", date(1990, 3, 4), 11)])
+    assert json.loads(result.output)["region"] == "湖北省武汉市江岸区"
+
+
+def test_population_import_reports_and_writes_errors(cli_env: dict[str, str], tmp_path: Path) -> None:
+    rows = [*person_rows(people(5)), ["110105194912310021", "张三", "", ""]]
+    source = tmp_path / "pop.csv"
+    source.write_bytes(csv_bytes(rows))
+    errors = tmp_path / "errors.csv"
+    result = CliRunner().invoke(main, ["population", "import", str(source), "--errors", str(errors)], env=cli_env)
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout.splitlines()[0])
+    assert (report["rows_read"], report["inserted"], report["rejected"], report["balanced"]) == (6, 5, 1, True)
+    assert errors.read_text(encoding="utf-8").splitlines()[1].startswith("7,id-number-checksum")
+
+
+def test_population_import_of_unsupported_file_exits_1(cli_env: dict[str, str], tmp_path: Path) -> None:
+    source = tmp_path / "pop.pdf"
+    source.write_bytes(b"%PDF")
+    result = CliRunner().invoke(main, ["population", "import", str(source)], env=cli_env)
+    assert result.exit_code == 1
+    assert "file-format-unsupported" in result.output
+
+
+def test_audit_verify_and_org_token(cli_env: dict[str, str]) -> None:
+    runner = CliRunner()
+    created = runner.invoke(
+        main, ["org", "create", "--credit-code", "91350200776049653A", "--name", "丙公司", "--kind", "enterprise"], env=cli_env
+    )
+    assert created.exit_code == 0, created.output
+    token = runner.invoke(
+        main, ["org", "token", "91350200776049653A", "--name", "s", "--permission", "identity:person:verify"], env=cli_env
+    )
+    assert token.exit_code == 0, token.output
+    assert token.stdout.startswith("cxt_")
+    bad = runner.invoke(main, ["org", "token", "91350200776049653A", "--name", "s", "--permission", "nope"], env=cli_env)
+    assert bad.exit_code == 1
+    assert "permission-unknown" in bad.output
+    verified = runner.invoke(main, ["audit", "verify"], env=cli_env)
+    assert verified.exit_code == 0
+    assert json.loads(verified.stdout)["ok"] is True
+
+
+def test_keys_rotate_then_resume(cli_env: dict[str, str], tmp_path: Path) -> None:
+    runner = CliRunner()
+    source = tmp_path / "pop.csv"
+    source.write_bytes(csv_bytes(person_rows(people(7))))
+    assert runner.invoke(main, ["population", "import", str(source)], env=cli_env).exit_code == 0
+    rotated = runner.invoke(main, ["keys", "rotate", "--batch", "3"], env=cli_env)
+    assert rotated.exit_code == 0, rotated.output
+    assert "re-encrypted 7 subjects; all under k2" in rotated.output
+    resumed = runner.invoke(main, ["keys", "rotate", "--resume"], env=cli_env)
+    assert "re-encrypted 0 subjects; all under k2" in resumed.output
+    ring = Keyring.from_json((Path(cli_env["CHENGXIN_DATA_DIR"]) / "keys.json").read_text())
+    assert set(ring.data_keys) == {"k1", "k2"}
+
+
+def test_keys_init_refuses_to_overwrite(cli_env: dict[str, str]) -> None:
+    result = CliRunner().invoke(main, ["keys", "init"], env=cli_env)
+    assert result.exit_code == 1
+    assert "keys-exist" in result.output
+
+
+def test_production_refuses_demo_keys_and_the_demo(cli_env: dict[str, str]) -> None:
+    env = {**cli_env, "CHENGXIN_ENV": "production"}
+    serve = CliRunner().invoke(main, ["serve", "--port", "1"], env=env)
+    assert serve.exit_code == 2
+    assert "keyring-error" in serve.output
+    assert "demo keys in production" in serve.output
+    demo = CliRunner().invoke(main, ["demo", "--no-serve"], env=env)
+    assert demo.exit_code == 1
+    assert "demo-in-production" in demo.output
+
+
+def test_production_needs_a_database_url(cli_env: dict[str, str]) -> None:
+    env = {**cli_env, "CHENGXIN_ENV": "production", "CHENGXIN_DATABASE_URL": ""}
+    result = CliRunner().invoke(main, ["db", "upgrade"], env=env)
+    assert result.exit_code == 2
+    assert "settings-invalid" in result.output
+
+
+def test_schema_not_current_is_reported(cli_env: dict[str, str], tmp_path: Path) -> None:
+    env = {**cli_env, "CHENGXIN_DATABASE_URL": f"sqlite:///{tmp_path / 'blank.db'}"}
+    result = CliRunner().invoke(main, ["audit", "verify"], env=env)
+    assert result.exit_code == 2
+    assert "schema-not-current" in result.output
