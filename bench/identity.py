@@ -93,7 +93,7 @@ def create_twin(engine: Engine) -> None:
 def empty_tables(engine: Engine) -> None:
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            conn.exec_driver_sql("TRUNCATE subject, subject_raw")
+            conn.exec_driver_sql("TRUNCATE subject, subject_raw CASCADE")
         else:
             conn.exec_driver_sql("DELETE FROM subject")
             conn.exec_driver_sql("DELETE FROM subject_raw")
@@ -114,11 +114,11 @@ def run_full(runtime: Any, rows: list[tuple[str, str, str, str]], batch: int) ->
     return time.perf_counter() - started
 
 
-def raw_rows(rows: list[tuple[str, str, str, str]], ring: Keyring) -> list[dict[str, Any]]:
+def raw_rows(rows: list[tuple[str, str, str, str]], ring: Keyring) -> list[tuple[Any, ...]]:
     """Equivalent rows, precomputed outside the timing: same types and sizes, no crypto."""
     now = utcnow()
     out = []
-    for i, (number, name, phone, region) in enumerate(rows):
+    for i, (number, name, _phone, region) in enumerate(rows):
         out.append({
             "id": ring.subject_id(number), "id_number_ct": os.urandom(12 + 18 + 16),
             "name_ct": os.urandom(12 + len(name.encode()) + 16), "phone_ct": os.urandom(12 + 11 + 16),
@@ -126,11 +126,11 @@ def raw_rows(rows: list[tuple[str, str, str, str]], ring: Keyring) -> list[dict[
             "region_code": region, "prefecture_code": region[:4] + "00", "in_registry": True,
             "registry_digest": os.urandom(32), "version": 1, "created_at": now, "updated_at": now,
         })  # fmt: skip
-    return out
+    return [tuple(row[c] for c in identity_service.COLUMNS) for row in out]
 
 
-def run_raw(engine: Engine, rows: list[dict[str, Any]], batch: int) -> float:
-    columns = list(rows[0])
+def run_raw(engine: Engine, rows: list[tuple[Any, ...]], batch: int) -> float:
+    columns = identity_service.COLUMNS
     twin = Subject.__table__.to_metadata(MetaData(), name="subject_raw")
     started = time.perf_counter()
     for start in range(0, len(rows), batch):
@@ -141,7 +141,7 @@ def run_raw(engine: Engine, rows: list[dict[str, Any]], batch: int) -> float:
                     conn.connection.driver_connection, "subject_raw", columns, chunk
                 )
             else:
-                conn.execute(insert(twin), chunk)
+                conn.execute(insert(twin), [dict(zip(columns, row, strict=True)) for row in chunk])
     return time.perf_counter() - started
 
 

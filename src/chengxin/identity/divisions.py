@@ -73,6 +73,7 @@ def lookup(code: str) -> Division | None:
     return _by_code().get(code)
 
 
+@cache
 def prefecture_of(address_code: str) -> str | None:
     """The prefecture-level unit of a Hubei code; None outside Hubei or for unknown prefectures."""
     if len(address_code) != 6 or not address_code.startswith("42"):  # noqa: PLR2004

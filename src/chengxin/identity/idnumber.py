@@ -8,6 +8,7 @@ An unknown address code is never a reason to reject a number here.
 from __future__ import annotations
 
 import random
+from operator import mul
 from dataclasses import dataclass
 from datetime import date
 
@@ -44,7 +45,7 @@ class IdNumberChecksum(IdNumberError):
     title = "The check character of the citizen ID number does not match (ISO 7064 MOD 11-2)"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParsedIdNumber:
     """A valid number and what it says in clear: birth date, sex, address code."""
 
@@ -59,9 +60,13 @@ class ParsedIdNumber:
         return years - ((day.month, day.day) < (self.birth_on.month, self.birth_on.day))
 
 
+_ASCII_ZERO_BIAS = 48 * sum(WEIGHTS)
+
+
 def check_char(first17: str) -> str:
-    """The ISO 7064 MOD 11-2 check character for 17 digits."""
-    total = sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True))
+    """The ISO 7064 MOD 11-2 check character for 17 ASCII digits."""
+    # Weighted sum over the ASCII codes, minus the weighted '0's: one C-level pass, no int().
+    total = sum(map(mul, WEIGHTS, first17.encode("ascii"))) - _ASCII_ZERO_BIAS
     return CHECK_CHARS[total % 11]
 
 

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+import os
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Uuid, any_, bindparam, insert, select, text, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from chengxin.audit import service as audit
@@ -18,7 +20,7 @@ from chengxin.identity import divisions, idnumber, masking, rules
 from chengxin.identity.errors import SubjectNotFound
 from chengxin.identity.models import Subject
 from chengxin.keys import keyring_of
-from chengxin.keys.keyring import Keyring
+from chengxin.keys.keyring import NONCE_BYTES, Keyring
 from chengxin.security.actor import Actor
 
 SUBJECT_TABLE = Subject.__table__
@@ -30,7 +32,7 @@ class Outcome(StrEnum):
     UNCHANGED = "unchanged"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PersonIn:
     """A validated, normalised person as the population registry gives it."""
 
@@ -77,33 +79,49 @@ def _aad(subject_id: uuid.UUID, field: bytes) -> bytes:
 
 def registry_digest(ring: Keyring, person: PersonIn) -> bytes:
     """Keyed fingerprint of a registry row, so a re-import can skip unchanged rows unread."""
-    return ring.blind(
-        b"registry-row", "\x1f".join((person.name, person.phone or "", person.region_code or ""))
+    fields = (person.name, person.phone or "", person.region_code or "")
+    return ring.blind(b"registry-row", "\x1f".join(fields))
+
+
+# Column order of sealed rows (COPY and executemany use it).
+COLUMNS = (
+    "id", "id_number_ct", "name_ct", "phone_ct", "key_id", "birth_on", "sex", "address_code",
+    "region_code", "prefecture_code", "in_registry", "registry_digest", "version", "created_at",
+    "updated_at",
+)  # fmt: skip
+
+
+def sealed_row(
+    ring: Keyring, person: PersonIn, sid: uuid.UUID, digest: bytes, now: datetime
+) -> tuple[Any, ...]:
+    """The subject row for a person, in :data:`COLUMNS` order: ciphertexts and the clear
+    fields rules need. One ``os.urandom`` call yields the three nonces."""
+    kid = ring.active
+    nonces = os.urandom(3 * NONCE_BYTES)
+    parsed, region = person.parsed, person.region_code
+    return (
+        sid,
+        ring.encrypt(parsed.number, _aad(sid, b"id_number"), kid, nonces[:12]),
+        ring.encrypt(person.name, _aad(sid, b"name"), kid, nonces[12:24]),
+        ring.encrypt(person.phone, _aad(sid, b"phone"), kid, nonces[24:]) if person.phone else None,
+        kid,
+        parsed.birth_on,
+        parsed.sex,
+        parsed.address_code,
+        region,
+        divisions.prefecture_of(region or parsed.address_code),
+        True,
+        digest,
+        1,
+        now,
+        now,
     )
 
 
 def seal(ring: Keyring, person: PersonIn, now: datetime) -> dict[str, Any]:
-    """The subject row for a person: blind-index key, ciphertexts, clear fields rules need."""
+    """:func:`sealed_row` as a column → value mapping."""
     sid = ring.subject_id(person.parsed.number)
-    kid = ring.active
-    region = person.region_code
-    return {
-        "id": sid,
-        "id_number_ct": ring.encrypt(person.parsed.number, _aad(sid, b"id_number"), kid),
-        "name_ct": ring.encrypt(person.name, _aad(sid, b"name"), kid),
-        "phone_ct": ring.encrypt(person.phone, _aad(sid, b"phone"), kid) if person.phone else None,
-        "key_id": kid,
-        "birth_on": person.parsed.birth_on,
-        "sex": person.parsed.sex,
-        "address_code": person.parsed.address_code,
-        "region_code": region,
-        "prefecture_code": divisions.prefecture_of(region or person.parsed.address_code),
-        "in_registry": True,
-        "registry_digest": registry_digest(ring, person),
-        "version": 1,
-        "created_at": now,
-        "updated_at": now,
-    }
+    return dict(zip(COLUMNS, sealed_row(ring, person, sid, registry_digest(ring, person), now), strict=True))
 
 
 def reveal(ring: Keyring, subject: Subject) -> ClearIdentity:
@@ -170,89 +188,98 @@ def bulk_register(
 ) -> dict[Outcome, int]:
     """Upsert persons whose ID numbers are distinct; one audit entry for the batch.
 
-    New persons are inserted (COPY on PostgreSQL), changed ones updated with a version bump,
-    identical ones counted as unchanged and not touched.
+    New persons are inserted (COPY on PostgreSQL, sealed while the server ingests the stream),
+    changed ones updated with a version bump, identical ones counted unchanged and not touched.
     """
     ring = keyring_of(session)
     now = utcnow()
-    rows = [seal(ring, p, now) for p in persons]
-    ids = [r["id"] for r in rows]
+    ids = [ring.subject_id(p.parsed.number) for p in persons]
     if len(set(ids)) != len(ids):
         msg = "bulk_register needs distinct persons; split the batch at repeats"
         raise ValueError(msg)
-    existing = {
-        sid: (digest if in_registry else None)
-        for sid, digest, in_registry in session.execute(
-            select(Subject.id, Subject.registry_digest, Subject.in_registry).where(
-                Subject.id.in_(ids)
-            )
-        )
-    }
-    new = [r for r in rows if r["id"] not in existing]
-    changed = [r for r in rows if r["id"] in existing and existing[r["id"]] != r["registry_digest"]]
-    _insert_subjects(session, new)
+    digests = [registry_digest(ring, p) for p in persons]
+    existing = _registry_digests(session, ids)
+    new = [i for i, sid in enumerate(ids) if sid not in existing]
+    changed = [i for i, sid in enumerate(ids) if sid in existing and existing[sid] != digests[i]]
+    _insert_subjects(session, (sealed_row(ring, persons[i], ids[i], digests[i], now) for i in new))
     if changed:
         session.execute(
             update(SUBJECT_TABLE)
             .where(SUBJECT_TABLE.c.id == bindparam("b_id"))
             .values(version=SUBJECT_TABLE.c.version + 1)
             .execution_options(synchronize_session=False),
-            [_update_params(r) for r in changed],
+            [_update_params(sealed_row(ring, persons[i], ids[i], digests[i], now)) for i in changed],
         )
     counts = {
         Outcome.INSERTED: len(new),
         Outcome.UPDATED: len(changed),
-        Outcome.UNCHANGED: len(rows) - len(new) - len(changed),
+        Outcome.UNCHANGED: len(ids) - len(new) - len(changed),
     }
     if new or changed:
+        single = ids[0] if len(ids) == 1 else None
         audit.record(
             session,
             "identity:subject:register",
             actor=actor,
             object_type="population_import" if import_id else "subject",
-            object_id=import_id or (ids[0] if len(ids) == 1 else None),
-            subject_id=ids[0] if len(ids) == 1 else None,
+            object_id=import_id or single,
+            subject_id=single,
             data={
                 "source": source,
                 **{o.value: n for o, n in counts.items()},
                 # Pseudonymous keys of changed persons: the future change feed starts here.
-                "updated_subjects": [str(r["id"]) for r in changed],
+                "updated_subjects": [str(ids[i]) for i in changed],
             },
         )
     return counts
 
 
-def _update_params(row: dict[str, Any]) -> dict[str, Any]:
-    keys = ("id_number_ct", "name_ct", "phone_ct", "key_id", "region_code", "prefecture_code",
+def _registry_digests(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, bytes | None]:
+    """Registry fingerprints of the persons already known (None: known, not from the registry)."""
+    if not ids:
+        return {}
+    query = select(Subject.id, Subject.registry_digest, Subject.in_registry)
+    if session.get_bind().dialect.name != "postgresql":
+        query = query.where(Subject.id.in_(ids))
+        return {sid: (d if in_registry else None) for sid, d, in_registry in session.execute(query)}
+    # One array parameter instead of thousands of placeholders. During a first load the
+    # table's statistics say "empty", and the planner would scan the growing table once per
+    # batch (quadratic); a primary-key probe is always right here, so say so for this query.
+    query = query.where(Subject.id == any_(bindparam("ids", ids, type_=ARRAY(Uuid))))
+    session.execute(text("SET LOCAL enable_seqscan = off"))
+    try:
+        rows = session.execute(query).all()
+    finally:
+        session.execute(text("SET LOCAL enable_seqscan = on"))
+    return {sid: (d if in_registry else None) for sid, d, in_registry in rows}
+
+
+_UPDATED = ("id_number_ct", "name_ct", "phone_ct", "key_id", "region_code", "prefecture_code",
             "in_registry", "registry_digest", "updated_at")  # fmt: skip
-    return {"b_id": row["id"], **{k: row[k] for k in keys}}
 
 
-_COLUMNS = (
-    "id", "id_number_ct", "name_ct", "phone_ct", "key_id", "birth_on", "sex", "address_code",
-    "region_code", "prefecture_code", "in_registry", "registry_digest", "version", "created_at",
-    "updated_at",
-)  # fmt: skip
+def _update_params(row: tuple[Any, ...]) -> dict[str, Any]:
+    values = dict(zip(COLUMNS, row, strict=True))
+    return {"b_id": values["id"], **{k: values[k] for k in _UPDATED}}
 
 
-def _insert_subjects(session: Session, rows: list[dict[str, Any]]) -> None:
-    if not rows:
-        return
+def _insert_subjects(session: Session, rows: Iterable[tuple[Any, ...]]) -> None:
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        copy_rows(connection.connection.driver_connection, "subject", _COLUMNS, rows)
-    else:
-        session.execute(insert(SUBJECT_TABLE), rows)
+        copy_rows(connection.connection.driver_connection, "subject", COLUMNS, rows)
+        return
+    params = [dict(zip(COLUMNS, row, strict=True)) for row in rows]
+    if params:
+        session.execute(insert(SUBJECT_TABLE), params)
 
 
-def copy_rows(
-    raw_connection: Any, table: str, columns: Sequence[str], rows: list[dict[str, Any]]
-) -> None:
-    """PostgreSQL COPY FROM STDIN through psycopg 3, inside the caller's transaction."""
+def copy_rows(raw_connection: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """PostgreSQL ``COPY … FROM STDIN`` through psycopg 3, inside the caller's transaction.
+    Rows are written as they are produced, so the server ingests while the caller computes."""
     statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
     with raw_connection.cursor() as cursor, cursor.copy(statement) as copy:
         for row in rows:
-            copy.write_row(tuple(row[c] for c in columns))
+            copy.write_row(row)
 
 
 def verify_identity(session: Session, id_number: str, name: str, *, actor: Actor) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import hashlib
 import hmac
 import json
 import os
@@ -11,7 +10,6 @@ import secrets
 import stat
 import uuid
 from dataclasses import dataclass, field
-from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -111,9 +109,13 @@ class Keyring:
         return cipher
 
     # -- operations ----------------------------------------------------------------------------
-    def encrypt(self, plaintext: str, aad: bytes, key_id: str | None = None) -> bytes:
-        """AES-256-GCM: 12-byte random nonce followed by ciphertext and tag."""
-        nonce = os.urandom(NONCE_BYTES)
+    def encrypt(self, plaintext: str, aad: bytes, key_id: str | None = None, nonce: bytes | None = None) -> bytes:
+        """AES-256-GCM: 12-byte random nonce followed by ciphertext and tag.
+
+        Callers sealing several fields may pass nonces cut from one ``os.urandom`` call; a
+        nonce must never repeat under a key, which 96 random bits guarantee in practice.
+        """
+        nonce = nonce or os.urandom(NONCE_BYTES)
         kid = key_id or self.active
         return nonce + self._cipher(kid).encrypt(nonce, plaintext.encode("utf-8"), aad)
 
@@ -122,15 +124,9 @@ class Keyring:
         nonce, body = blob[:NONCE_BYTES], blob[NONCE_BYTES:]
         return self._cipher(key_id).decrypt(nonce, body, aad).decode("utf-8")
 
-    @cached_property
-    def _blind_hmac(self) -> Any:
-        return hmac.new(self.blind_index_key, digestmod=hashlib.sha256)
-
     def blind(self, purpose: bytes, value: str) -> bytes:
         """HMAC-SHA256 of a normalised value, separated by purpose so indexes cannot be joined."""
-        mac = self._blind_hmac.copy()
-        mac.update(purpose + b"\x00" + value.encode("utf-8"))
-        return mac.digest()
+        return hmac.digest(self.blind_index_key, purpose + b"\x00" + value.encode("utf-8"), "sha256")
 
     def subject_id(self, id_number: str) -> uuid.UUID:
         """A natural person's stable key: the first 128 bits of the ID number's blind index."""
