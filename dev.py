@@ -24,8 +24,6 @@ PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 
 def _install(extra: str) -> None:
     """Create .venv and install the pinned dependencies; skipped when nothing changed."""
-    if sys.version_info < (3, 11):
-        sys.exit("Chengxin needs Python 3.11 or newer")
     if not PYTHON.exists():
         print("creating .venv …", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)

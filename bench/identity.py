@@ -176,7 +176,8 @@ def main() -> None:
                 full_times.append(run_full(runtime, rows, args.batch))
                 raw_times.append(run_raw(runtime.engine, baseline_rows, args.batch))
             print(
-                f"run {run + 1}: full {args.n / full_times[-1]:,.0f} rows/s, raw {args.n / raw_times[-1]:,.0f} rows/s"
+                f"run {run + 1}: full {args.n / full_times[-1]:,.0f} rows/s, "
+                f"raw {args.n / raw_times[-1]:,.0f} rows/s"
             )
         with runtime.engine.connect() as conn:
             stored = conn.execute(text("SELECT count(*) FROM subject")).scalar_one()

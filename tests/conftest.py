@@ -1,4 +1,4 @@
-"""Test fixtures: one real database per run (SQLite file or PostgreSQL), a fresh schema state per test.
+"""Test fixtures: one real database per run (SQLite or PostgreSQL), a fresh state per test.
 
 ``pytest`` runs on SQLite; ``pytest --db=postgresql`` runs the same suite on PostgreSQL (the
 schema is built by the Alembic migrations on both). A PostgreSQL run that cannot connect fails.

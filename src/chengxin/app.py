@@ -10,6 +10,7 @@ import structlog
 from litestar import Litestar
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.di import Provide
+from litestar.enums import ScopeType
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -64,7 +65,7 @@ def request_context_middleware(app: ASGIApp) -> ASGIApp:
     """
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         rid = new_request_id()
@@ -131,7 +132,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             title="Chengxin 诚信 — personal public credit information platform",
             version=__version__,
             description=(
-                "Provincial personal public credit information platform (Hubei). Errors are RFC 9457 "
+                "Provincial personal public credit information platform (Hubei). "
+                "Errors are RFC 9457 "
                 "problem+json with stable `type` codes. Citizen ID numbers travel only in request "
                 "bodies, never in URLs."
             ),

@@ -159,7 +159,8 @@ def keys_init() -> None:
         _fail("keys-exist", f"{settings.key_file} exists; use `chengxin keys rotate`", EXIT_INVALID)
     save(Keyring.generate(demo=False), settings.key_file)
     click.echo(
-        f"keyring created at {settings.key_file} (mode 600). Back it up: without it no data can be read."
+        f"keyring created at {settings.key_file} (mode 600). "
+        "Back it up: without it no data can be read."
     )
 
 
@@ -237,8 +238,11 @@ def population_import(file: Path, errors_file: Path | None) -> None:
     if report.failure_code:
         summary["failure"] = f"{report.failure_code}: {report.failure_message}"
     click.echo(json.dumps(summary, ensure_ascii=False))
-    for fault in report.errors[:20]:
-        click.echo(f"  row {fault.row_no}: {fault.code} ({fault.field or '-'}) {fault.message}")
+    for row_fault in report.errors[:20]:
+        click.echo(
+            f"  row {row_fault.row_no}: {row_fault.code} "
+            f"({row_fault.field or '-'}) {row_fault.message}"
+        )
     if report.rejected > 20:  # noqa: PLR2004
         click.echo(f"  … {report.rejected - 20} more rejected rows")
     if errors_file is not None:
@@ -297,7 +301,7 @@ def id_check(number: str) -> None:
     )
 
 
-# -- organizations and tokens ------------------------------------------------------------------------
+# -- organizations and tokens ----------------------------------------------------------------
 
 
 @main.group()

@@ -80,10 +80,11 @@ def validation_error_handler(
     _: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[dict[str, Any]]:
     """Render request validation failures with a list of field errors (values never echoed)."""
-    errors = []
-    for item in exc.extra or []:
-        if isinstance(item, dict):
-            errors.append({"field": item.get("key"), "message": item.get("message")})
+    errors = [
+        {"field": item.get("key"), "message": item.get("message")}
+        for item in exc.extra or []
+        if isinstance(item, dict)
+    ]
     return problem(422, "validation-failed", "The request is not valid", errors=errors)
 
 

@@ -20,7 +20,7 @@ def redact(text: str) -> str:
     return _ID_NUMBER.sub(lambda m: m.group(1)[:4] + "*" * 10 + m.group(2), text)
 
 
-def _redact_rendered(_logger: Any, _name: str, rendered: str) -> str:
+def _redact_rendered(_logger: Any, _name: str, rendered: Any) -> Any:
     return redact(rendered)
 
 

@@ -39,7 +39,7 @@ class Runtime:
 
 
 def load_keyring(settings: Settings, *, demo: bool | None = None) -> Keyring:
-    """The keyring from CHENGXIN_KEYS or the key file; created on first start (demo outside prod)."""
+    """The keyring from CHENGXIN_KEYS or the key file; made on first start (demo outside prod)."""
     create_demo = settings.env is not Environment.PRODUCTION if demo is None else demo
     return load_or_create(settings.key_file, settings.keys, create_demo=create_demo)
 

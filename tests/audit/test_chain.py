@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from itertools import pairwise
 
 import pytest
 from sqlalchemy import text
@@ -19,7 +20,14 @@ ACTOR = system_actor("test")
 def _append(runtime: Runtime, n: int) -> None:
     with runtime.scope() as session:
         for i in range(n):
-            audit_service.record(session, "test:thing:do", actor=ACTOR, object_type="thing", object_id=str(i), data={"i": i})
+            audit_service.record(
+                session,
+                "test:thing:do",
+                actor=ACTOR,
+                object_type="thing",
+                object_id=str(i),
+                data={"i": i},
+            )
 
 
 def test_entries_are_gapless_and_chained(runtime: Runtime) -> None:
@@ -28,7 +36,7 @@ def test_entries_are_gapless_and_chained(runtime: Runtime) -> None:
         entries = audit_service.list_entries(session)
         assert [e.seq for e in entries] == [1, 2, 3, 4, 5]
         assert entries[0].prev_hash == "0" * 64
-        assert all(b.prev_hash == a.hash for a, b in zip(entries, entries[1:], strict=False))
+        assert all(b.prev_hash == a.hash for a, b in pairwise(entries))
         report = audit_service.verify(session)
     assert report.ok
     assert (report.entries, report.head_seq) == (5, 5)
@@ -36,16 +44,27 @@ def test_entries_are_gapless_and_chained(runtime: Runtime) -> None:
 
 def test_rolled_back_transaction_leaves_no_entry_and_no_gap(runtime: Runtime) -> None:
     _append(runtime, 2)
-    with pytest.raises(RuntimeError), runtime.scope() as session:
-        audit_service.record(session, "test:thing:do", actor=ACTOR, object_type="thing")
-        raise RuntimeError
+
+    def append_then_fail() -> None:
+        with runtime.scope() as session:
+            audit_service.record(session, "test:thing:do", actor=ACTOR, object_type="thing")
+            raise RuntimeError
+
+    with pytest.raises(RuntimeError):
+        append_then_fail()
     _append(runtime, 1)
     with runtime.scope() as session:
         assert [e.seq for e in audit_service.list_entries(session)] == [1, 2, 3]
         assert audit_service.verify(session).ok
 
 
-@pytest.mark.parametrize("statement", ["UPDATE audit_entry SET actor_name = 'x' WHERE seq = 1", "DELETE FROM audit_entry WHERE seq = 1"])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_entry SET actor_name = 'x' WHERE seq = 1",
+        "DELETE FROM audit_entry WHERE seq = 1",
+    ],
+)
 def test_database_refuses_to_rewrite_history(runtime: Runtime, statement: str) -> None:
     _append(runtime, 1)
     with pytest.raises(DatabaseError), runtime.scope() as session:
@@ -72,7 +91,19 @@ def test_tampering_is_detected_at_the_tampered_entry(runtime: Runtime) -> None:
 
 def test_clear_id_number_in_audit_data_is_refused(runtime: Runtime) -> None:
     with pytest.raises(audit_service.PersonalDataInAudit), runtime.scope() as session:
-        audit_service.record(session, "test:thing:do", actor=ACTOR, object_type="thing", data={"note": "for 11010519491231002X"})
+        audit_service.record(
+            session,
+            "test:thing:do",
+            actor=ACTOR,
+            object_type="thing",
+            data={"note": "for 11010519491231002X"},
+        )
     with runtime.scope() as session:
         # Credit codes of organizations are public and may be all digits.
-        audit_service.record(session, "test:thing:do", actor=ACTOR, object_type="thing", data={"credit_code": idnumber.make("420102", date(1980, 1, 1), 11)})
+        audit_service.record(
+            session,
+            "test:thing:do",
+            actor=ACTOR,
+            object_type="thing",
+            data={"credit_code": idnumber.make("420102", date(1980, 1, 1), 11)},
+        )

@@ -17,7 +17,9 @@ from tests.helpers import csv_bytes, people, person_rows
 
 
 @pytest.fixture
-def cli_env(settings: Settings, runtime, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:  # type: ignore[no-untyped-def]
+def cli_env(
+    settings: Settings, runtime, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, str]]:  # type: ignore[no-untyped-def]
     save(runtime.keyring, settings.key_file)
     env = {
         "CHENGXIN_ENV": "test",
@@ -56,23 +58,36 @@ def test_id_check_describes_hubei_regions() -> None:
 
     from chengxin.identity import idnumber
 
-    result = CliRunner().invoke(main, ["id", "check", idnumber.make("420102", date(1990, 3, 4), 11)])
+    result = CliRunner().invoke(
+        main, ["id", "check", idnumber.make("420102", date(1990, 3, 4), 11)]
+    )
     assert json.loads(result.output)["region"] == "湖北省武汉市江岸区"
 
 
-def test_population_import_reports_and_writes_errors(cli_env: dict[str, str], tmp_path: Path) -> None:
+def test_population_import_reports_and_writes_errors(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
     rows = [*person_rows(people(5)), ["110105194912310021", "张三", "", ""]]
     source = tmp_path / "pop.csv"
     source.write_bytes(csv_bytes(rows))
     errors = tmp_path / "errors.csv"
-    result = CliRunner().invoke(main, ["population", "import", str(source), "--errors", str(errors)], env=cli_env)
+    result = CliRunner().invoke(
+        main, ["population", "import", str(source), "--errors", str(errors)], env=cli_env
+    )
     assert result.exit_code == 0, result.output
     report = json.loads(result.stdout.splitlines()[0])
-    assert (report["rows_read"], report["inserted"], report["rejected"], report["balanced"]) == (6, 5, 1, True)
+    assert (report["rows_read"], report["inserted"], report["rejected"], report["balanced"]) == (
+        6,
+        5,
+        1,
+        True,
+    )
     assert errors.read_text(encoding="utf-8").splitlines()[1].startswith("7,id-number-checksum")
 
 
-def test_population_import_of_unsupported_file_exits_1(cli_env: dict[str, str], tmp_path: Path) -> None:
+def test_population_import_of_unsupported_file_exits_1(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
     source = tmp_path / "pop.pdf"
     source.write_bytes(b"%PDF")
     result = CliRunner().invoke(main, ["population", "import", str(source)], env=cli_env)
@@ -83,15 +98,40 @@ def test_population_import_of_unsupported_file_exits_1(cli_env: dict[str, str], 
 def test_audit_verify_and_org_token(cli_env: dict[str, str]) -> None:
     runner = CliRunner()
     created = runner.invoke(
-        main, ["org", "create", "--credit-code", "91350200776049653A", "--name", "丙公司", "--kind", "enterprise"], env=cli_env
+        main,
+        [
+            "org",
+            "create",
+            "--credit-code",
+            "91350200776049653A",
+            "--name",
+            "丙公司",
+            "--kind",
+            "enterprise",
+        ],
+        env=cli_env,
     )
     assert created.exit_code == 0, created.output
     token = runner.invoke(
-        main, ["org", "token", "91350200776049653A", "--name", "s", "--permission", "identity:person:verify"], env=cli_env
+        main,
+        [
+            "org",
+            "token",
+            "91350200776049653A",
+            "--name",
+            "s",
+            "--permission",
+            "identity:person:verify",
+        ],
+        env=cli_env,
     )
     assert token.exit_code == 0, token.output
     assert token.stdout.startswith("cxt_")
-    bad = runner.invoke(main, ["org", "token", "91350200776049653A", "--name", "s", "--permission", "nope"], env=cli_env)
+    bad = runner.invoke(
+        main,
+        ["org", "token", "91350200776049653A", "--name", "s", "--permission", "nope"],
+        env=cli_env,
+    )
     assert bad.exit_code == 1
     assert "permission-unknown" in bad.output
     verified = runner.invoke(main, ["audit", "verify"], env=cli_env)

@@ -104,7 +104,7 @@ def test_reimport_is_idempotent_and_detects_changes(runtime: Runtime, tmp_path: 
     rows[0][2] = "13900000000"
     third = run_import(runtime, write(tmp_path, csv_bytes(rows), "changed.csv"))
     assert (third.inserted, third.updated, third.unchanged) == (0, 1, 39)
-    assert first.balanced and second.balanced and third.balanced
+    assert all(r.balanced for r in (first, second, third))
     with runtime.scope() as session:
         subject = identity_service.get_subject_or_raise(session, persons[0].id_number)
         assert subject.version == 2

@@ -20,13 +20,17 @@ def _needles(persons) -> list[bytes]:  # type: ignore[no-untyped-def]
     for p in persons:
         out.append(p.id_number.encode())
         out.append(p.name.encode("utf-8"))
-        out.append(p.name.encode("utf-16-le"))  # SQLite may store text as UTF-16; we do not, but check
+        out.append(
+            p.name.encode("utf-16-le")
+        )  # SQLite may store text as UTF-16; we do not, but check
         out.append(p.phone.encode())
     return out
 
 
 @pytest.mark.sqlite
-def test_database_files_and_logs_hold_no_clear_identity(runtime: Runtime, client: TestClient, token_for, tmp_path: Path) -> None:  # type: ignore[no-untyped-def, type-arg]
+def test_database_files_and_logs_hold_no_clear_identity(
+    runtime: Runtime, client: TestClient, token_for, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def, type-arg]
     log_file = tmp_path / "logs" / "test.log"
     root = logging.getLogger()
     saved = (list(root.handlers), root.level)
@@ -34,7 +38,11 @@ def test_database_files_and_logs_hold_no_clear_identity(runtime: Runtime, client
     try:
         summary = loader.load(runtime, people=60, enterprises=3)
         assert summary.inserted == 60
-        token = token_for(Permission.IDENTITY_POPULATION_IMPORT, Permission.IDENTITY_PERSON_VERIFY, Permission.IDENTITY_SUBJECT_READ)
+        token = token_for(
+            Permission.IDENTITY_POPULATION_IMPORT,
+            Permission.IDENTITY_PERSON_VERIFY,
+            Permission.IDENTITY_SUBJECT_READ,
+        )
         imported = people(40, seed=99)
         rows = person_rows(imported)
         response = client.post(
@@ -45,7 +53,11 @@ def test_database_files_and_logs_hold_no_clear_identity(runtime: Runtime, client
         )
         assert response.json()["inserted"] == 40
         p = imported[0]
-        client.post("/api/v1/identity/verify", json={"id_number": p.id_number, "name": p.name}, headers=auth(token))
+        client.post(
+            "/api/v1/identity/verify",
+            json={"id_number": p.id_number, "name": p.name},
+            headers=auth(token),
+        )
         client.post("/api/v1/subjects/lookup", json={"id_number": p.id_number}, headers=auth(token))
         # An accident on purpose: a library logging an ID number is redacted by the formatter.
         logging.getLogger("some.library").warning("looked up %s", p.id_number)
@@ -71,5 +83,8 @@ def test_database_files_and_logs_hold_no_clear_identity(runtime: Runtime, client
 
 def test_redact_masks_id_numbers_inside_text() -> None:
     assert redact("x=42010219800501123X;") == "x=4201**********123X;"
-    assert redact("id 11010519491231002X and 11010519491231002x") == "id 1101**********002X and 1101**********002x"
+    assert (
+        redact("id 11010519491231002X and 11010519491231002x")
+        == "id 1101**********002X and 1101**********002x"
+    )
     assert redact("order 1234567890123456789012") == "order 1234567890123456789012"

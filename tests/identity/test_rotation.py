@@ -13,8 +13,12 @@ from chengxin.security.actor import system_actor
 from tests.helpers import csv_bytes, people, person_rows
 
 
-def test_rotation_resumes_and_every_subject_still_decrypts(runtime: Runtime, tmp_path: Path) -> None:
-    ring = Keyring.from_json(runtime.keyring.to_json())  # private copy: the session keyring is shared
+def test_rotation_resumes_and_every_subject_still_decrypts(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    ring = Keyring.from_json(
+        runtime.keyring.to_json()
+    )  # private copy: the session keyring is shared
     rt = build_runtime(runtime.settings, keyring=ring, engine=runtime.engine)
     persons = people(25)
     path = tmp_path / "p.csv"

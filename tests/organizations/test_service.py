@@ -30,7 +30,9 @@ CODE = "91350200776049653A"
 
 
 def _org(session, code: str = CODE, kind: OrganizationKind = OrganizationKind.ENTERPRISE):  # type: ignore[no-untyped-def]
-    return organization_service.create(session, credit_code=code, name="测试企业", kind=kind, region_code="420100", actor=ACTOR)
+    return organization_service.create(
+        session, credit_code=code, name="测试企业", kind=kind, region_code="420100", actor=ACTOR
+    )
 
 
 def test_credit_code_is_validated_and_unique(runtime: Runtime) -> None:
@@ -56,18 +58,32 @@ def test_generated_credit_codes_validate(seed: int) -> None:
 def test_role_links_a_registered_person_and_is_audited(runtime: Runtime) -> None:
     person = people(1)[0]
     with runtime.scope() as session:
-        identity_service.register(session, identity_service.prepare_person(person.id_number, person.name), actor=ACTOR)
+        identity_service.register(
+            session, identity_service.prepare_person(person.id_number, person.name), actor=ACTOR
+        )
         org = _org(session)
         link = organization_service.add_role(
-            session, org.id, id_number=person.id_number, role=RoleKind.LEGAL_REPRESENTATIVE,
-            since_on=date(2020, 1, 1), until_on=None, actor=ACTOR,
+            session,
+            org.id,
+            id_number=person.id_number,
+            role=RoleKind.LEGAL_REPRESENTATIVE,
+            since_on=date(2020, 1, 1),
+            until_on=None,
+            actor=ACTOR,
         )
         with pytest.raises(RoleExists):
             organization_service.add_role(
-                session, org.id, id_number=person.id_number, role=RoleKind.LEGAL_REPRESENTATIVE,
-                since_on=date(2020, 1, 1), until_on=None, actor=ACTOR,
+                session,
+                org.id,
+                id_number=person.id_number,
+                role=RoleKind.LEGAL_REPRESENTATIVE,
+                since_on=date(2020, 1, 1),
+                until_on=None,
+                actor=ACTOR,
             )
-        assert [r.id for r in organization_service.roles_of(session, org.id, on=date(2024, 1, 1))] == [link.id]
+        assert [
+            r.id for r in organization_service.roles_of(session, org.id, on=date(2024, 1, 1))
+        ] == [link.id]
         assert organization_service.roles_of(session, org.id, on=date(2019, 1, 1)) == []
         entry = audit_service.list_entries(session, limit=100)[-1]
         assert entry.action == "organizations:role:create"
@@ -78,7 +94,12 @@ def test_token_lifecycle(runtime: Runtime) -> None:
     with runtime.scope() as session:
         org = _org(session)
         issued = organization_service.issue_token(
-            session, org.id, name="system", permissions=[Permission.IDENTITY_PERSON_VERIFY], valid_days=1, actor=ACTOR
+            session,
+            org.id,
+            name="system",
+            permissions=[Permission.IDENTITY_PERSON_VERIFY],
+            valid_days=1,
+            actor=ACTOR,
         )
         assert issued.secret not in repr(issued.token.__dict__)
         actor = organization_service.authenticate(session, issued.secret)
@@ -86,9 +107,13 @@ def test_token_lifecycle(runtime: Runtime) -> None:
         assert actor.permissions == frozenset({Permission.IDENTITY_PERSON_VERIFY})
         assert actor.organization_id == org.id
         with pytest.raises(TokenInvalid):
-            organization_service.authenticate(session, issued.secret[:-1] + ("A" if issued.secret[-1] != "A" else "B"))
+            organization_service.authenticate(
+                session, issued.secret[:-1] + ("A" if issued.secret[-1] != "A" else "B")
+            )
         with pytest.raises(TokenInvalid):
-            organization_service.authenticate(session, issued.secret, now=datetime.now(UTC) + timedelta(days=2))
+            organization_service.authenticate(
+                session, issued.secret, now=datetime.now(UTC) + timedelta(days=2)
+            )
         organization_service.revoke_token(session, issued.token.id, actor=ACTOR)
         with pytest.raises(TokenInvalid):
             organization_service.authenticate(session, issued.secret)
@@ -100,13 +125,22 @@ def test_token_cannot_carry_more_than_its_issuer_holds(runtime: Runtime) -> None
         org = _org(session)
         with pytest.raises(PermissionNotGrantable):
             organization_service.issue_token(
-                session, org.id, name="s", permissions=[Permission.AUDIT_LOG_READ], valid_days=1, actor=weak
+                session,
+                org.id,
+                name="s",
+                permissions=[Permission.AUDIT_LOG_READ],
+                valid_days=1,
+                actor=weak,
             )
 
 
 def test_token_api_shows_the_secret_once(client: TestClient, token_for) -> None:  # type: ignore[no-untyped-def, type-arg]
     admin = token_for(*Permission)
-    org = client.post("/api/v1/organizations", json={"credit_code": CODE, "name": "甲公司", "kind": "enterprise"}, headers=auth(admin)).json()
+    org = client.post(
+        "/api/v1/organizations",
+        json={"credit_code": CODE, "name": "甲公司", "kind": "enterprise"},
+        headers=auth(admin),
+    ).json()
     issued = client.post(
         f"/api/v1/organizations/{org['id']}/tokens",
         json={"name": "窗口系统", "permissions": ["identity:person:verify"]},
@@ -116,14 +150,32 @@ def test_token_api_shows_the_secret_once(client: TestClient, token_for) -> None:
     secret = issued.json()["token"]
     listed = client.get(f"/api/v1/organizations/{org['id']}/tokens", headers=auth(admin))
     assert secret not in listed.text
-    assert client.post("/api/v1/identity/verify", json={"id_number": "11010519491231002X", "name": "张三"}, headers=auth(secret)).status_code == 200
+    assert (
+        client.post(
+            "/api/v1/identity/verify",
+            json={"id_number": "11010519491231002X", "name": "张三"},
+            headers=auth(secret),
+        ).status_code
+        == 200
+    )
     revoked = client.post(f"/api/v1/tokens/{issued.json()['id']}/revoke", headers=auth(admin))
     assert revoked.json()["revoked_at"] is not None
-    assert client.post("/api/v1/identity/verify", json={"id_number": "11010519491231002X", "name": "张三"}, headers=auth(secret)).status_code == 401
+    assert (
+        client.post(
+            "/api/v1/identity/verify",
+            json={"id_number": "11010519491231002X", "name": "张三"},
+            headers=auth(secret),
+        ).status_code
+        == 401
+    )
 
 
 def test_bad_credit_code_over_http_is_a_coded_problem(client: TestClient, token_for) -> None:  # type: ignore[no-untyped-def, type-arg]
     admin = token_for(Permission.ORGANIZATION_ORGANIZATION_MANAGE)
-    response = client.post("/api/v1/organizations", json={"credit_code": "123", "name": "乙", "kind": "enterprise"}, headers=auth(admin))
+    response = client.post(
+        "/api/v1/organizations",
+        json={"credit_code": "123", "name": "乙", "kind": "enterprise"},
+        headers=auth(admin),
+    )
     assert response.status_code == 422
     assert response.json()["type"].endswith("/credit-code-invalid")

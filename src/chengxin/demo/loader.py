@@ -1,4 +1,4 @@
-"""Load the demo: a synthetic registry through the real import path, organizations, roles, a token."""
+"""Load the demo: a synthetic registry through the real import path, organizations, a token."""
 
 from __future__ import annotations
 
@@ -68,14 +68,11 @@ def load(runtime: Runtime, *, people: int, enterprises: int = 20) -> DemoSummary
         has_roles = session.execute(select(OrganizationRole.id).limit(1)).first() is not None
         enterprises_created = [o for o in created if o.kind == OrganizationKind.ENTERPRISE.value]
         if not has_roles:
-            for org, person in zip(
-                enterprises_created,
-                generator.people(min(len(enterprises_created), people)),
-                strict=False,
-            ):
+            representatives = generator.people(min(len(enterprises_created), people))
+            for enterprise, person in zip(enterprises_created, representatives, strict=False):
                 organization_service.add_role(
                     session,
-                    org.id,
+                    enterprise.id,
                     id_number=person.id_number,
                     role=RoleKind.LEGAL_REPRESENTATIVE,
                     since_on=date(2020, 1, 1),

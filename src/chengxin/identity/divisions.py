@@ -42,7 +42,9 @@ def _entries() -> tuple[Division, ...]:
             name=item["name"],
             level=item["level"],
             parent=item["parent"],
-            valid_until=date.fromisoformat(item["valid_until"]) if item.get("valid_until") else None,
+            valid_until=date.fromisoformat(item["valid_until"])
+            if item.get("valid_until")
+            else None,
         )
         for item in _table()["divisions"]
     )

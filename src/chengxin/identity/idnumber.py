@@ -8,9 +8,9 @@ An unknown address code is never a reason to reject a number here.
 from __future__ import annotations
 
 import random
-from operator import mul
 from dataclasses import dataclass
 from datetime import date
+from operator import mul
 
 from chengxin.errors import InvalidInput
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import structlog
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from chengxin.audit import service as audit
@@ -190,7 +190,7 @@ def _validate(row: Row) -> identity_service.PersonIn | RowFault:
 def _store_faults(session: Session, import_id: uuid.UUID, faults: list[RowFault]) -> None:
     if faults:
         session.execute(
-            PopulationImportError.__table__.insert(),
+            insert(PopulationImportError),
             [
                 {
                     "import_id": import_id,

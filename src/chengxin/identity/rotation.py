@@ -17,7 +17,7 @@ from chengxin.identity.models import Subject
 from chengxin.runtime import Runtime
 from chengxin.security.actor import system_actor
 
-SUBJECT_TABLE = Subject.__table__
+SUBJECT_TABLE = identity_service.SUBJECT_TABLE
 
 
 @dataclass(frozen=True)
@@ -79,4 +79,4 @@ def keys_in_use(runtime: Runtime) -> dict[str, int]:
     """Subjects per data key: an old key can be retired once it holds none."""
     with runtime.scope() as session:
         rows = session.execute(select(Subject.key_id, func.count()).group_by(Subject.key_id))
-        return {key_id: count for key_id, count in rows}
+        return {row[0]: row[1] for row in rows}

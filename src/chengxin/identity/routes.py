@@ -1,4 +1,4 @@
-"""HTTP routes of the identity domain: ID checks, identity verification, lookups, registry imports."""
+"""HTTP routes of the identity domain: ID checks, verification, lookups, registry imports."""
 
 from __future__ import annotations
 
@@ -45,7 +45,7 @@ class IdNumberController(Controller):
         summary="Check a citizen ID number",
     )
     def check(self, data: JSONBody[IdNumberCheck]) -> IdNumberCheckRead:
-        """Public structural check (length, characters, birth date, check digit); no registry lookup."""
+        """Public structural check (length, characters, birth date, check digit); no lookup."""
         parsed = idnumber.parse(data.id_number)
         return IdNumberCheckRead(
             valid=True,
@@ -68,7 +68,9 @@ class IdentityController(Controller):
         status_code=200,
         summary="Verify an ID number and name against the population registry",
     )
-    def verify(self, data: JSONBody[IdentityVerify], session: SessionDep, actor: ActorDep) -> IdentityVerifyRead:
+    def verify(
+        self, data: JSONBody[IdentityVerify], session: SessionDep, actor: ActorDep
+    ) -> IdentityVerifyRead:
         """For real-name checks by departments (R1.2, R1.3); the check is audited."""
         return IdentityVerifyRead(
             matched=identity_service.verify_identity(

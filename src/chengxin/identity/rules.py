@@ -1,4 +1,4 @@
-"""Field rules for identity data: names, phones, region codes. One place, used by API and imports."""
+"""Field rules for identity data (names, phones, region codes), shared by API and imports."""
 
 from __future__ import annotations
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import uuid
 import os
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Uuid, any_, bindparam, insert, select, text, update
+from sqlalchemy import Table, Uuid, any_, bindparam, insert, select, text, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -23,7 +23,7 @@ from chengxin.keys import keyring_of
 from chengxin.keys.keyring import NONCE_BYTES, Keyring
 from chengxin.security.actor import Actor
 
-SUBJECT_TABLE = Subject.__table__
+SUBJECT_TABLE = cast("Table", Subject.__table__)
 
 
 class Outcome(StrEnum):
@@ -63,7 +63,7 @@ class ClearIdentity:
 def prepare_person(
     id_number: str, name: str, phone: str | None = None, region_code: str | None = None
 ) -> PersonIn:
-    """Validate and normalise one person's fields; raises a coded InvalidInput on the first fault."""
+    """Validate and normalise one person's fields; a coded InvalidInput on the first fault."""
     return PersonIn(
         parsed=idnumber.parse(id_number),
         name=rules.normalize_name(name),
@@ -121,7 +121,9 @@ def sealed_row(
 def seal(ring: Keyring, person: PersonIn, now: datetime) -> dict[str, Any]:
     """:func:`sealed_row` as a column → value mapping."""
     sid = ring.subject_id(person.parsed.number)
-    return dict(zip(COLUMNS, sealed_row(ring, person, sid, registry_digest(ring, person), now), strict=True))
+    return dict(
+        zip(COLUMNS, sealed_row(ring, person, sid, registry_digest(ring, person), now), strict=True)
+    )
 
 
 def reveal(ring: Keyring, subject: Subject) -> ClearIdentity:
@@ -208,7 +210,10 @@ def bulk_register(
             .where(SUBJECT_TABLE.c.id == bindparam("b_id"))
             .values(version=SUBJECT_TABLE.c.version + 1)
             .execution_options(synchronize_session=False),
-            [_update_params(sealed_row(ring, persons[i], ids[i], digests[i], now)) for i in changed],
+            [
+                _update_params(sealed_row(ring, persons[i], ids[i], digests[i], now))
+                for i in changed
+            ],
         )
     counts = {
         Outcome.INSERTED: len(new),
@@ -273,7 +278,9 @@ def _insert_subjects(session: Session, rows: Iterable[tuple[Any, ...]]) -> None:
         session.execute(insert(SUBJECT_TABLE), params)
 
 
-def copy_rows(raw_connection: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+def copy_rows(
+    raw_connection: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
     """PostgreSQL ``COPY … FROM STDIN`` through psycopg 3, inside the caller's transaction.
     Rows are written as they are produced, so the server ingests while the caller computes."""
     statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"

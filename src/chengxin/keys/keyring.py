@@ -1,4 +1,4 @@
-"""The keyring: one blind-index key and versioned AES-256-GCM data keys, kept outside the database."""
+"""The keyring: a blind-index key and versioned AES-256-GCM data keys, outside the database."""
 
 from __future__ import annotations
 
@@ -109,7 +109,9 @@ class Keyring:
         return cipher
 
     # -- operations ----------------------------------------------------------------------------
-    def encrypt(self, plaintext: str, aad: bytes, key_id: str | None = None, nonce: bytes | None = None) -> bytes:
+    def encrypt(
+        self, plaintext: str, aad: bytes, key_id: str | None = None, nonce: bytes | None = None
+    ) -> bytes:
         """AES-256-GCM: 12-byte random nonce followed by ciphertext and tag.
 
         Callers sealing several fields may pass nonces cut from one ``os.urandom`` call; a
@@ -126,7 +128,9 @@ class Keyring:
 
     def blind(self, purpose: bytes, value: str) -> bytes:
         """HMAC-SHA256 of a normalised value, separated by purpose so indexes cannot be joined."""
-        return hmac.digest(self.blind_index_key, purpose + b"\x00" + value.encode("utf-8"), "sha256")
+        return hmac.digest(
+            self.blind_index_key, purpose + b"\x00" + value.encode("utf-8"), "sha256"
+        )
 
     def subject_id(self, id_number: str) -> uuid.UUID:
         """A natural person's stable key: the first 128 bits of the ID number's blind index."""

@@ -69,7 +69,9 @@ class OrganizationController(Controller):
         guards=[requires(Permission.ORGANIZATION_ORGANIZATION_MANAGE)],
         summary="Register an organization",
     )
-    def create(self, data: JSONBody[OrganizationCreate], session: SessionDep, actor: ActorDep) -> OrganizationRead:
+    def create(
+        self, data: JSONBody[OrganizationCreate], session: SessionDep, actor: ActorDep
+    ) -> OrganizationRead:
         """Register a department, court, association, institution, agency or enterprise."""
         org = organization_service.create(
             session,
@@ -109,7 +111,11 @@ class OrganizationController(Controller):
         summary="Add a role",
     )
     def add_role(
-        self, org_id: FromPath[uuid.UUID], data: JSONBody[RoleCreate], session: SessionDep, actor: ActorDep
+        self,
+        org_id: FromPath[uuid.UUID],
+        data: JSONBody[RoleCreate],
+        session: SessionDep,
+        actor: ActorDep,
     ) -> RoleRead:
         """Record a legal representative or responsible person (R1.4, R8.4)."""
         link = organization_service.add_role(
@@ -174,7 +180,9 @@ class TokenController(Controller):
         status_code=200,
         summary="Revoke a token",
     )
-    def revoke(self, token_id: FromPath[uuid.UUID], session: SessionDep, actor: ActorDep) -> TokenRead:
+    def revoke(
+        self, token_id: FromPath[uuid.UUID], session: SessionDep, actor: ActorDep
+    ) -> TokenRead:
         """Revoke at once (incident response)."""
         return TokenRead.model_validate(
             organization_service.revoke_token(session, token_id, actor=actor)

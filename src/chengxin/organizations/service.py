@@ -37,7 +37,7 @@ from chengxin.organizations.models import (
 from chengxin.security.actor import Actor, ActorKind
 from chengxin.security.permissions import Permission
 
-TOKEN_PREFIX = "cxt"
+TOKEN_PREFIX = "cxt"  # noqa: S105  # a marker, not a secret
 
 
 def validate_credit_code(raw: str) -> str:

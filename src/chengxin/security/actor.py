@@ -11,7 +11,7 @@ from chengxin.security.permissions import ALL_PERMISSIONS, Permission
 
 class ActorKind(StrEnum):
     SYSTEM = "system"  # CLI commands and jobs run by the operator of the machine
-    TOKEN = "token"  # an organization's system, by API token
+    TOKEN = "token"  # noqa: S105  # an organization's system, by API token
     ANONYMOUS = "anonymous"  # the public
 
 

@@ -20,7 +20,7 @@ _ACTOR_KEY = "chengxin_actor"
 
 
 def resolve_actor(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor:
-    """The caller, from ``Authorization: Bearer cxt_…``; anonymous without one. Cached per request."""
+    """The caller from ``Authorization: Bearer cxt_…`` (anonymous without); cached per request."""
     cached = connection.scope.get("state", {}).get(_ACTOR_KEY)
     if isinstance(cached, Actor):
         return cached

@@ -17,7 +17,7 @@ class Permission(StrEnum):
     ORGANIZATION_ORGANIZATION_MANAGE = "organizations:organization:manage"
     ORGANIZATION_ORGANIZATION_READ = "organizations:organization:read"
     ORGANIZATION_ROLE_MANAGE = "organizations:role:manage"
-    ORGANIZATION_TOKEN_MANAGE = "organizations:token:manage"
+    ORGANIZATION_TOKEN_MANAGE = "organizations:token:manage"  # noqa: S105
 
 
 ALL_PERMISSIONS: frozenset[Permission] = frozenset(Permission)
