@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
@@ -222,3 +224,35 @@ def test_counts_do_not_depend_on_batch_size(
     rows[3][0] = "bad"
     report = run_import(runtime, write(tmp_path, csv_bytes(rows)), batch_rows=batch_rows)
     assert (report.rows_read, report.inserted, report.rejected) == (20, 19, 1)
+
+
+BAD_CELLS = st.sampled_from(
+    ["", "110105194912310021", "1101051949123100", "王五1", "x" * 70, "12345"]
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.lists(st.tuples(st.booleans(), st.integers(0, 3), BAD_CELLS), min_size=1, max_size=30),
+    st.integers(min_value=1, max_value=8),
+)
+def test_any_mix_of_rows_balances(runtime: Runtime, tmp_path: Path, plan, batch_rows: int) -> None:  # type: ignore[no-untyped-def]
+    pool = people(40, seed=len(plan))
+    rows = []
+    expected_rejected = 0
+    for i, (good, column, bad) in enumerate(plan):
+        row = person_rows([pool[i]])[0]
+        if not good:
+            row[column] = bad
+            expected_rejected += 1
+        rows.append(row)
+    report = run_import(
+        runtime, write(tmp_path, csv_bytes(rows), f"mix{len(plan)}.csv"), batch_rows=batch_rows
+    )
+    assert report.balanced
+    assert report.rows_read == len(plan)
+    # A "bad" phone or region may be empty, which is allowed: rejected is at most the bad rows.
+    assert report.rejected <= expected_rejected
+    assert report.inserted + report.updated + report.unchanged == len(plan) - report.rejected
