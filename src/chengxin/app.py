@@ -27,6 +27,7 @@ from chengxin.identity.routes import (
     file_fault_handler,
 )
 from chengxin.logs import configure_logging
+from chengxin.organizations import service as organization_service
 from chengxin.organizations.routes import OrganizationController, TokenController
 from chengxin.runtime import Runtime, build_runtime
 from chengxin.security.guards import provide_actor
@@ -127,7 +128,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         exception_handlers=handlers,
         middleware=[request_context_middleware],
         before_send=[ensure_request_id_header],
-        state=State({"runtime": runtime}),
+        state=State({"runtime": runtime, "authenticate": organization_service.authenticate}),
         openapi_config=OpenAPIConfig(
             title="Chengxin 诚信 — personal public credit information platform",
             version=__version__,

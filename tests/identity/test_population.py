@@ -256,3 +256,28 @@ def test_any_mix_of_rows_balances(runtime: Runtime, tmp_path: Path, plan, batch_
     # A "bad" phone or region may be empty, which is allowed: rejected is at most the bad rows.
     assert report.rejected <= expected_rejected
     assert report.inserted + report.updated + report.unchanged == len(plan) - report.rejected
+
+
+def test_unexpected_failure_marks_the_run_failed_and_keeps_committed_batches(
+    runtime: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls = {"n": 0}
+    real = population._store_faults
+
+    def flaky(session, import_id, faults):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError("disk went away")
+        real(session, import_id, faults)
+
+    monkeypatch.setattr(population, "_store_faults", flaky)
+    path = write(tmp_path, csv_bytes(person_rows(people(30))))
+    with pytest.raises(OSError, match="disk went away"):
+        run_import(runtime, path, batch_rows=10)
+    with runtime.scope() as session:
+        run = session.execute(select(population.PopulationImport)).scalar_one()
+        assert (run.status, run.failure_code, run.inserted) == ("failed", "internal-error", 10)
+        assert session.execute(select(func.count()).select_from(Subject)).scalar_one() == 10
+    monkeypatch.setattr(population, "_store_faults", real)
+    again = run_import(runtime, path, batch_rows=10)
+    assert (again.inserted, again.unchanged) == (20, 10)

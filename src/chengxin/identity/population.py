@@ -131,6 +131,13 @@ def import_file(
     except FileFault as fault:
         report.status = "failed"
         report.failure_code, report.failure_message = fault.code, fault.message
+    except Exception:
+        # Batches committed so far stay (a re-run completes them); the run must not stay
+        # "running" for the operator who looks at it later.
+        report.status, report.failure_code = "failed", "internal-error"
+        report.encoding = reader.encoding
+        _finish(scope, report, actor=actor)
+        raise
     report.encoding = reader.encoding
     _finish(scope, report, actor=actor)
     log.info(
