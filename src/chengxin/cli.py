@@ -223,6 +223,7 @@ def population_import(file: Path, errors_file: Path | None) -> None:
         filename=file.name,
         batch_rows=runtime.settings.import_batch_rows,
         max_field_chars=runtime.settings.max_field_chars,
+        workers=runtime.settings.workers_for(file.stat().st_size),
     )
     summary = {
         "import_id": str(report.import_id),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from enum import StrEnum
 from pathlib import Path
 
@@ -37,6 +38,14 @@ class Settings(BaseSettings):
     )
     max_field_chars: int = Field(200, description="Longest accepted text field in an import row")
     import_batch_rows: int = Field(5000, description="Rows per database batch in bulk imports")
+    import_workers: int | None = Field(
+        None,
+        description="Processes that validate and seal large imports; default: all cores for "
+        "files over import_parallel_min_bytes, none below",
+    )
+    import_parallel_min_bytes: int = Field(
+        8 * 1024**2, description="Smallest file that the default import_workers parallelises"
+    )
     token_default_days: int = Field(365, description="Default validity of organization API tokens")
     public_base_url: str = Field("http://127.0.0.1:8000", description="Base URL shown in links")
 
@@ -54,6 +63,14 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.data_dir / 'chengxin.db').as_posix()}"
+
+    def workers_for(self, file_bytes: int) -> int:
+        """Worker processes for an import of this size (0: validate and seal in-process)."""
+        if self.import_workers is not None:
+            return self.import_workers
+        if file_bytes < self.import_parallel_min_bytes:
+            return 0
+        return max(2, min(os.cpu_count() or 1, 8))
 
     @property
     def key_file(self) -> Path:

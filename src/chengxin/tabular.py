@@ -86,50 +86,36 @@ def detect_encoding(sample: bytes) -> str:
     return best
 
 
-class TableReader:
-    """Iterate rows of a CSV or XLSX file, mapping headers (with aliases) to canonical names."""
+@dataclass(frozen=True)
+class RowParser:
+    """Turns one raw data row into a :class:`Row` or :class:`RowFault`. Picklable, so worker
+    processes can parse while the reading process only splits the file into raw rows."""
 
-    def __init__(
-        self,
-        path: Path,
-        file_format: str,
-        *,
-        columns: Mapping[str, Sequence[str]],
-        required: Sequence[str],
-        max_field_chars: int,
-        text_only: Sequence[str] = (),
-    ) -> None:
-        if file_format not in FORMATS:
-            raise FileFault("file-format-unsupported", "upload CSV (.csv) or Excel (.xlsx) files")
-        self.path = path
-        self.file_format = file_format
-        self.columns = columns
-        self.required = required
-        self.max_field_chars = max_field_chars
-        self.text_only = set(text_only)
-        self.encoding: str | None = None
-        self._positions: dict[str, int] = {}
+    file_format: str
+    encoding: str | None
+    positions: tuple[tuple[str, int], ...]
+    max_field_chars: int
+    text_only: frozenset[str]
 
-    # -- header ----------------------------------------------------------------------------------
-    def _map_header(self, header: Sequence[str]) -> None:
-        lookup = {
-            alias.strip().lower(): name
-            for name, aliases in self.columns.items()
-            for alias in (name, *aliases)
-        }
-        for position, title in enumerate(header):
-            name = lookup.get(str(title or "").strip().lstrip("\ufeff").lower())
-            if name is not None and name not in self._positions:
-                self._positions[name] = position
-        missing = [name for name in self.required if name not in self._positions]
-        if missing:
-            raise FileFault(
-                "header-missing-column", f"the header lacks column(s): {', '.join(missing)}"
-            )
+    def parse(self, row_no: int, raw: Any) -> Row | RowFault | None:
+        """A CSV line (bytes) or XLSX cells; None for a blank line (not a row)."""
+        if self.file_format == "xlsx":
+            return self._row(row_no, raw)
+        try:
+            line = raw.decode(self.encoding)
+        except UnicodeDecodeError:
+            return RowFault(row_no, "row-encoding", f"row is not valid {self.encoding} text")
+        if not line.strip():
+            return None
+        try:
+            cells = next(csv.reader([line]))
+        except csv.Error:
+            return RowFault(row_no, "row-malformed", "the row is not valid CSV")
+        return self._row(row_no, cells)
 
     def _row(self, row_no: int, cells: Sequence[Any]) -> Row | RowFault:
         values: dict[str, str] = {}
-        for name, position in self._positions.items():
+        for name, position in self.positions:
             cell = cells[position] if position < len(cells) else None
             if (
                 name in self.text_only
@@ -150,45 +136,102 @@ class TableReader:
             values[name] = text
         return Row(row_no, values)
 
-    # -- rows ------------------------------------------------------------------------------------
-    def __iter__(self) -> Iterator[Row | RowFault]:
-        if self.file_format == "csv":
-            return self._csv_rows()
-        return self._xlsx_rows()
 
-    def _csv_rows(self) -> Iterator[Row | RowFault]:
+class TableReader:
+    """Iterate rows of a CSV or XLSX file, mapping headers (with aliases) to canonical names.
+
+    ``raw_rows()`` only splits the file (the header is read and mapped on the way, which sets
+    ``parser``); iterating the reader parses too. Parallel imports parse in worker processes.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        file_format: str,
+        *,
+        columns: Mapping[str, Sequence[str]],
+        required: Sequence[str],
+        max_field_chars: int,
+        text_only: Sequence[str] = (),
+    ) -> None:
+        if file_format not in FORMATS:
+            raise FileFault("file-format-unsupported", "upload CSV (.csv) or Excel (.xlsx) files")
+        self.path = path
+        self.file_format = file_format
+        self.columns = columns
+        self.required = required
+        self.max_field_chars = max_field_chars
+        self.text_only = frozenset(text_only)
+        self.encoding: str | None = None
+        self.parser: RowParser | None = None
+
+    def _map_header(self, header: Sequence[str]) -> RowParser:
+        lookup = {
+            alias.strip().lower(): name
+            for name, aliases in self.columns.items()
+            for alias in (name, *aliases)
+        }
+        positions: dict[str, int] = {}
+        for position, title in enumerate(header):
+            name = lookup.get(str(title or "").strip().lstrip("\ufeff").lower())
+            if name is not None and name not in positions:
+                positions[name] = position
+        missing = [name for name in self.required if name not in positions]
+        if missing:
+            raise FileFault(
+                "header-missing-column", f"the header lacks column(s): {', '.join(missing)}"
+            )
+        self.parser = RowParser(
+            self.file_format,
+            self.encoding,
+            tuple(positions.items()),
+            self.max_field_chars,
+            self.text_only,
+        )
+        return self.parser
+
+    def __iter__(self) -> Iterator[Row | RowFault]:
+        for row_no, raw in self.raw_rows():
+            assert self.parser is not None  # noqa: S101  # set by raw_rows before the first row
+            item = self.parser.parse(row_no, raw)
+            if item is not None:
+                yield item
+
+    def raw_rows(self) -> Iterator[tuple[int, Any]]:
+        """(row number, raw row) for every data row; the header is mapped on the way."""
+        if self.file_format == "csv":
+            return self._csv_raw()
+        return self._xlsx_raw()
+
+    def _csv_raw(self) -> Iterator[tuple[int, bytes]]:
         with self.path.open("rb") as handle:
             self.encoding = detect_encoding(handle.read(SAMPLE_BYTES))
             handle.seek(0)
             header_seen = False
             for row_no, raw in enumerate(_lines(handle), start=1):
-                try:
-                    line = raw.decode(self.encoding)
-                except UnicodeDecodeError:
-                    if not header_seen:
-                        raise FileFault(
-                            "encoding-unsupported", "the header is not valid text"
-                        ) from None
-                    yield RowFault(row_no, "row-encoding", f"row is not valid {self.encoding} text")
+                if header_seen:
+                    yield row_no, raw
                     continue
-                if row_no == 1:
-                    line = line.lstrip("\ufeff")
+                try:
+                    line = raw.decode(self.encoding).lstrip("\ufeff")
+                except UnicodeDecodeError:
+                    raise FileFault(
+                        "encoding-unsupported", "the header is not valid text"
+                    ) from None
                 if not line.strip():
                     continue
                 try:
-                    cells = next(csv.reader([line]))
+                    header = next(csv.reader([line]))
                 except csv.Error:
-                    yield RowFault(row_no, "row-malformed", "the row is not valid CSV")
-                    continue
-                if not header_seen:
-                    self._map_header(cells)
-                    header_seen = True
-                    continue
-                yield self._row(row_no, cells)
+                    raise FileFault(
+                        "header-missing-column", "the header is not valid CSV"
+                    ) from None
+                self._map_header(header)
+                header_seen = True
             if not header_seen:
                 raise FileFault("header-missing-column", "the file is empty")
 
-    def _xlsx_rows(self) -> Iterator[Row | RowFault]:
+    def _xlsx_raw(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
         from openpyxl import load_workbook  # noqa: PLC0415  # only XLSX uploads pay for it
 
         try:
@@ -205,7 +248,7 @@ class TableReader:
                     self._map_header([_cell_text(c) for c in cells])
                     header_seen = True
                     continue
-                yield self._row(row_no, cells)
+                yield row_no, tuple(cells)
             if not header_seen:
                 raise FileFault("header-missing-column", "the first sheet is empty")
         finally:

@@ -281,3 +281,54 @@ def test_unexpected_failure_marks_the_run_failed_and_keeps_committed_batches(
     monkeypatch.setattr(population, "_store_faults", real)
     again = run_import(runtime, path, batch_rows=10)
     assert (again.inserted, again.unchanged) == (20, 10)
+
+
+def test_parallel_import_equals_in_process_import(runtime: Runtime, tmp_path: Path) -> None:
+    persons = people(60, seed=5)
+    rows = person_rows(persons)
+    rows[7][0] = "110105194912310021"  # a bad row
+    rows[20] = list(rows[3])  # a repeated person inside one chunk
+    rows[20][2] = "13700000000"
+    path = write(tmp_path, csv_bytes(rows))
+    report = population.import_file(
+        runtime.scope, path, "csv", actor=ACTOR, filename="p.csv", batch_rows=25, workers=2
+    )
+    assert report.balanced
+    assert (report.rows_read, report.inserted, report.updated, report.rejected) == (60, 58, 1, 1)
+    assert [(f.row_no, f.code) for f in report.errors] == [(9, "id-number-checksum")]
+    with runtime.scope() as session:
+        for i, p in enumerate(persons):
+            if i in (7, 20):
+                continue
+            subject = identity_service.get_subject_or_raise(session, p.id_number)
+            clear = identity_service.reveal(keyring_of(session), subject)
+            expected_phone = "13700000000" if i == 3 else p.phone
+            assert (clear.id_number, clear.name, clear.phone) == (
+                p.id_number,
+                p.name,
+                expected_phone,
+            )
+    again = population.import_file(
+        runtime.scope, path, "csv", actor=ACTOR, filename="p.csv", batch_rows=25, workers=2
+    )
+    # In file order the repeated person changes twice again; everyone else is unchanged.
+    assert (again.inserted, again.updated, again.unchanged, again.rejected) == (0, 2, 57, 1)
+
+
+def test_copy_lines_escape_text_and_encode_bytes() -> None:
+    from datetime import UTC, date, datetime
+
+    from chengxin.identity.sealing import copy_line
+
+    line = copy_line(
+        (
+            None,
+            b"\x00\xff",
+            True,
+            date(2020, 1, 2),
+            datetime(2020, 1, 2, tzinfo=UTC),
+            "a\tb\\c\nd",
+            3,
+        )
+    )
+    assert line == b"\\N\t\\\\x00ff\tt\t2020-01-02\t2020-01-02T00:00:00+00:00\ta\\tb\\\\c\\nd\t3\n"

@@ -47,6 +47,7 @@ def load(runtime: Runtime, *, people: int, enterprises: int = 20) -> DemoSummary
             actor=actor,
             filename=csv_path.name,
             batch_rows=runtime.settings.import_batch_rows,
+            workers=runtime.settings.workers_for(csv_path.stat().st_size),
         )
     orgs = generator.organizations(enterprises)
     with runtime.scope() as session:

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +22,13 @@ from sqlalchemy.orm import Session
 
 from chengxin.audit import service as audit
 from chengxin.db import utcnow
-from chengxin.errors import DomainError, NotFound
-from chengxin.identity import idnumber, rules
+from chengxin.errors import NotFound
+from chengxin.identity import sealing
 from chengxin.identity import service as identity_service
 from chengxin.identity.models import PopulationImport, PopulationImportError
+from chengxin.keys import keyring_of
 from chengxin.security.actor import Actor
-from chengxin.tabular import FileFault, Row, RowFault, TableReader
+from chengxin.tabular import FileFault, RowFault, TableReader
 
 log = structlog.get_logger(__name__)
 
@@ -79,9 +81,15 @@ def import_file(
     filename: str,
     batch_rows: int = 5000,
     max_field_chars: int = 200,
+    workers: int = 0,
 ) -> ImportReport:
-    """Import a CSV/XLSX registry extract; each batch in its own transaction from ``scope``."""
+    """Import a CSV/XLSX registry extract; each batch in its own transaction from ``scope``.
+
+    ``workers`` > 0 validates and seals in that many processes (large files; ADR 0006).
+    """
     with scope() as session:
+        ring = keyring_of(session)
+        copy_format = session.get_bind().dialect.name == "postgresql"
         run = PopulationImport(
             filename=filename[:255],
             file_format=file_format,
@@ -109,24 +117,21 @@ def import_file(
         max_field_chars=max_field_chars,
         text_only=("id_number",),
     )
+    now = utcnow()
     try:
-        for persons, faults in _batches(reader, batch_rows):
+        for chunk in sealing.sealed_chunks(
+            reader, ring, now, batch_rows=batch_rows, workers=workers, copy_format=copy_format
+        ):
             with scope() as session:
-                counts = identity_service.bulk_register(
-                    session,
-                    [p for _, p in persons],
-                    actor=actor,
-                    source="population",
-                    import_id=import_id,
-                )
-                _store_faults(session, import_id, faults)
-            report.rows_read += len(persons) + len(faults)
+                counts = _store_chunk(session, chunk, now, actor=actor, import_id=import_id)
+                _store_faults(session, import_id, chunk.faults)
+            report.rows_read += chunk.size
             report.inserted += counts[identity_service.Outcome.INSERTED]
             report.updated += counts[identity_service.Outcome.UPDATED]
             report.unchanged += counts[identity_service.Outcome.UNCHANGED]
-            report.rejected += len(faults)
+            report.rejected += len(chunk.faults)
             room = MAX_REPORTED_ERRORS - len(report.errors)
-            report.errors.extend(faults[:room])
+            report.errors.extend(chunk.faults[:room])
         report.status = "completed"
     except FileFault as fault:
         report.status = "failed"
@@ -150,48 +155,59 @@ def import_file(
     return report
 
 
-def _batches(
-    reader: TableReader, batch_rows: int
-) -> Iterator[tuple[list[tuple[int, identity_service.PersonIn]], list[RowFault]]]:
-    """Validated persons and faults, cut into batches; a repeated person starts a new batch
-    so that rows apply in file order (the later row wins, as a re-import would)."""
-    persons: list[tuple[int, identity_service.PersonIn]] = []
-    faults: list[RowFault] = []
-    seen: set[str] = set()
-    for item in reader:
-        if isinstance(item, RowFault):
-            faults.append(item)
-        else:
-            person = _validate(item)
-            if isinstance(person, RowFault):
-                faults.append(person)
+def _store_chunk(
+    session: Session,
+    chunk: sealing.SealedChunk,
+    now: datetime,
+    *,
+    actor: Actor,
+    import_id: uuid.UUID,
+) -> dict[identity_service.Outcome, int]:
+    """Write a sealed chunk; a person repeated in it splits it, so rows apply in file order
+    (the later row wins, as a re-import would)."""
+    totals = dict.fromkeys(identity_service.Outcome, 0)
+    ring = keyring_of(session)
+    copy = session.get_bind().dialect.name == "postgresql"
+    for lo, hi in _runs_without_repeats(chunk.subject_ids):
+        ids = [uuid.UUID(bytes=b) for b in chunk.subject_ids[lo:hi]]
+
+        def insert_new(new: list[int], lo: int = lo) -> None:
+            if copy:
+                data = b"".join(chunk.copy_lines[lo + i] for i in new)
+                raw = session.connection().connection.driver_connection
+                identity_service.copy_text(raw, "subject", identity_service.COLUMNS, data)
             else:
-                if person.parsed.number in seen:
-                    yield persons, faults
-                    persons, faults, seen = [], [], set()
-                seen.add(person.parsed.number)
-                persons.append((item.row_no, person))
-        if len(persons) + len(faults) >= batch_rows:
-            yield persons, faults
-            persons, faults, seen = [], [], set()
-    if persons or faults:
-        yield persons, faults
+                identity_service.insert_subjects(session, (chunk.rows[lo + i] for i in new))
+
+        def seal_at(i: int, lo: int = lo, ids: list[uuid.UUID] = ids) -> tuple[Any, ...]:
+            person = identity_service.prepare_person(*chunk.persons[lo + i])
+            return identity_service.sealed_row(ring, person, ids[i], chunk.digests[lo + i], now)
+
+        counts = identity_service.apply_batch(
+            session,
+            ids,
+            chunk.digests[lo:hi],
+            insert_new=insert_new,
+            seal_at=seal_at,
+            actor=actor,
+            source="population",
+            import_id=import_id,
+        )
+        for outcome, n in counts.items():
+            totals[outcome] += n
+    return totals
 
 
-def _validate(row: Row) -> identity_service.PersonIn | RowFault:
-    values = row.values
-    field_name = "id_number"
-    try:
-        parsed = idnumber.parse(values["id_number"])
-        field_name = "name"
-        name = rules.normalize_name(values["name"])
-        field_name = "phone"
-        phone = rules.normalize_phone(values.get("phone"))
-        field_name = "region_code"
-        region = rules.normalize_region(values.get("region_code"))
-    except DomainError as exc:
-        return RowFault(row.row_no, exc.code, exc.title, field_name)
-    return identity_service.PersonIn(parsed=parsed, name=name, phone=phone, region_code=region)
+def _runs_without_repeats(keys: list[bytes]) -> Iterator[tuple[int, int]]:
+    """Split positions into consecutive runs in which no key repeats."""
+    start, seen = 0, set[bytes]()
+    for position, key in enumerate(keys):
+        if key in seen:
+            yield start, position
+            start, seen = position, set[bytes]()
+        seen.add(key)
+    if start < len(keys) or not keys:
+        yield start, len(keys)
 
 
 def _store_faults(session: Session, import_id: uuid.UUID, faults: list[RowFault]) -> None:

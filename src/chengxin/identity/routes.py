@@ -155,6 +155,7 @@ class PopulationController(Controller):
                     filename=filename,
                     batch_rows=settings.import_batch_rows,
                     max_field_chars=settings.max_field_chars,
+                    workers=settings.workers_for(size),
                 )
             )
         with runtime.scope() as session:

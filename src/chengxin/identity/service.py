@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -196,24 +196,48 @@ def bulk_register(
     ring = keyring_of(session)
     now = utcnow()
     ids = [ring.subject_id(p.parsed.number) for p in persons]
-    if len(set(ids)) != len(ids):
-        msg = "bulk_register needs distinct persons; split the batch at repeats"
-        raise ValueError(msg)
     digests = [registry_digest(ring, p) for p in persons]
+
+    def seal_at(i: int) -> tuple[Any, ...]:
+        return sealed_row(ring, persons[i], ids[i], digests[i], now)
+
+    def insert_new(new: list[int]) -> None:
+        insert_subjects(session, (seal_at(i) for i in new))
+
+    return apply_batch(
+        session, ids, digests, insert_new=insert_new, seal_at=seal_at,
+        actor=actor, source=source, import_id=import_id,
+    )  # fmt: skip
+
+
+def apply_batch(
+    session: Session,
+    ids: list[uuid.UUID],
+    digests: list[bytes],
+    *,
+    insert_new: Callable[[list[int]], None],
+    seal_at: Callable[[int], tuple[Any, ...]],
+    actor: Actor,
+    source: str,
+    import_id: uuid.UUID | None,
+) -> dict[Outcome, int]:
+    """Classify a batch against the store, insert the new (``insert_new`` gets their positions),
+    update the changed (sealed by ``seal_at``), and append the batch's audit entry."""
+    if len(set(ids)) != len(ids):
+        msg = "a batch needs distinct persons; split it at repeats"
+        raise ValueError(msg)
     existing = _registry_digests(session, ids)
     new = [i for i, sid in enumerate(ids) if sid not in existing]
     changed = [i for i, sid in enumerate(ids) if sid in existing and existing[sid] != digests[i]]
-    _insert_subjects(session, (sealed_row(ring, persons[i], ids[i], digests[i], now) for i in new))
+    if new:
+        insert_new(new)
     if changed:
         session.execute(
             update(SUBJECT_TABLE)
             .where(SUBJECT_TABLE.c.id == bindparam("b_id"))
             .values(version=SUBJECT_TABLE.c.version + 1)
             .execution_options(synchronize_session=False),
-            [
-                _update_params(sealed_row(ring, persons[i], ids[i], digests[i], now))
-                for i in changed
-            ],
+            [_update_params(seal_at(i)) for i in changed],
         )
     counts = {
         Outcome.INSERTED: len(new),
@@ -268,7 +292,8 @@ def _update_params(row: tuple[Any, ...]) -> dict[str, Any]:
     return {"b_id": values["id"], **{k: values[k] for k in _UPDATED}}
 
 
-def _insert_subjects(session: Session, rows: Iterable[tuple[Any, ...]]) -> None:
+def insert_subjects(session: Session, rows: Iterable[tuple[Any, ...]]) -> None:
+    """Insert sealed rows (:data:`COLUMNS` order): COPY on PostgreSQL, executemany elsewhere."""
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         copy_rows(connection.connection.driver_connection, "subject", COLUMNS, rows)
@@ -276,6 +301,13 @@ def _insert_subjects(session: Session, rows: Iterable[tuple[Any, ...]]) -> None:
     params = [dict(zip(COLUMNS, row, strict=True)) for row in rows]
     if params:
         session.execute(insert(SUBJECT_TABLE), params)
+
+
+def copy_text(raw_connection: Any, table: str, columns: Sequence[str], data: bytes) -> None:
+    """PostgreSQL ``COPY … FROM STDIN`` of rows already in COPY text format (one per line)."""
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    with raw_connection.cursor() as cursor, cursor.copy(statement) as copy:
+        copy.write(data)
 
 
 def copy_rows(
