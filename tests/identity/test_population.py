@@ -332,3 +332,30 @@ def test_copy_lines_escape_text_and_encode_bytes() -> None:
         )
     )
     assert line == b"\\N\t\\\\x00ff\tt\t2020-01-02\t2020-01-02T00:00:00+00:00\ta\\tb\\\\c\\nd\t3\n"
+
+
+def test_fast_subject_copy_line_matches_the_generic_one() -> None:
+    from chengxin.db import utcnow
+    from chengxin.identity.sealing import copy_line, subject_copy_line
+    from chengxin.keys.keyring import Keyring
+
+    ring = Keyring.generate(demo=True)
+    now = utcnow()
+    for p in people(5):
+        for phone, region in ((p.phone, p.region_code), (None, None)):
+            person = identity_service.prepare_person(p.id_number, p.name, phone, region)
+            sid = ring.subject_id(person.parsed.number)
+            row = identity_service.sealed_row(
+                ring, person, sid, identity_service.registry_digest(ring, person), now
+            )
+            assert subject_copy_line(row, now.isoformat()) == copy_line(row)
+
+
+def test_quoted_csv_fields_are_parsed_as_csv(runtime: Runtime, tmp_path: Path) -> None:
+    p = people(1)[0]
+    data = (f'公民身份号码,姓名,手机号码\n"{p.id_number}","{p.name}",""\n').encode()
+    report = run_import(runtime, write(tmp_path, data))
+    assert (report.inserted, report.rejected) == (1, 0)
+    bad = (f'公民身份号码,姓名\n"{p.id_number}","unterminated\n').encode()
+    report = run_import(runtime, write(tmp_path, bad, "bad.csv"))
+    assert report.balanced

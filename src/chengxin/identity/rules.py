@@ -17,7 +17,9 @@ _REGION = re.compile(r"^\d{6}$")
 
 def normalize_name(raw: str) -> str:
     """NFKC-fold and trim a name; raise :class:`NameInvalid` if it is not a plausible name."""
-    name = " ".join(unicodedata.normalize("NFKC", raw).split()).replace("•", "·")
+    if not unicodedata.is_normalized("NFKC", raw):  # the common case skips the rewrite
+        raw = unicodedata.normalize("NFKC", raw)
+    name = " ".join(raw.split()).replace("•", "·")
     if not name or len(name) > NAME_MAX or not _NAME.match(name):
         raise NameInvalid
     return name

@@ -27,12 +27,12 @@ from chengxin.tabular import Row, RowFault, RowParser, TableReader
 _worker_ring: Keyring | None = None
 
 
-def validate_row(row: Row) -> identity_service.PersonIn | RowFault:
+def validate_row(row: Row, *, today: date | None = None) -> identity_service.PersonIn | RowFault:
     """One registry row → a person, or the first fault with its column."""
     values = row.values
     field_name = "id_number"
     try:
-        parsed = idnumber.parse(values["id_number"])
+        parsed = idnumber.parse(values["id_number"], today=today)
         field_name = "name"
         name = rules.normalize_name(values["name"])
         field_name = "phone"
@@ -82,6 +82,25 @@ def copy_line(row: tuple[Any, ...]) -> bytes:
     return ("\t".join(map(_copy_text, row)) + "\n").encode("utf-8")
 
 
+_NULL = "\\N"
+_BYTEA = "\\\\x"  # a bytea in hex, its backslash escaped for COPY text
+
+
+def subject_copy_line(row: tuple[Any, ...], stamp: str) -> bytes:
+    """A sealed subject row (``identity.service.COLUMNS``) as a COPY text line, fast: every
+    field is a code, a number, a date or hex, so nothing needs escaping; ``stamp`` is the
+    pre-formatted creation time shared by the chunk."""
+    (sid, id_ct, name_ct, phone_ct, key_id, birth_on, sex, address, region, prefecture,
+     in_registry, digest, version, _created, _updated) = row  # fmt: skip
+    phone = _BYTEA + phone_ct.hex() if phone_ct is not None else _NULL
+    flag = "t" if in_registry else "f"
+    return (
+        f"{sid}\t{_BYTEA}{id_ct.hex()}\t{_BYTEA}{name_ct.hex()}\t{phone}\t{key_id}"
+        f"\t{birth_on.isoformat()}\t{sex}\t{address}\t{region or _NULL}\t{prefecture or _NULL}"
+        f"\t{flag}\t{_BYTEA}{digest.hex()}\t{version}\t{stamp}\t{stamp}\n"
+    ).encode("ascii")
+
+
 def seal_chunk(
     parser: RowParser,
     items: list[tuple[int, Any]],
@@ -96,11 +115,13 @@ def seal_chunk(
         msg = "seal_chunk needs a keyring"
         raise RuntimeError(msg)
     chunk = SealedChunk()
+    stamp = now.isoformat()
+    today = date.today()  # noqa: DTZ011  # birth dates are civil dates, compared as such
     for row_no, raw in items:
         row = parser.parse(row_no, raw)
         if row is None:
             continue
-        person = row if isinstance(row, RowFault) else validate_row(row)
+        person = row if isinstance(row, RowFault) else validate_row(row, today=today)
         if isinstance(person, RowFault):
             chunk.faults.append(person)
             continue
@@ -112,7 +133,7 @@ def seal_chunk(
         chunk.subject_ids.append(sid.bytes)
         chunk.digests.append(digest)
         if copy_format:
-            chunk.copy_lines.append(copy_line(sealed))
+            chunk.copy_lines.append(subject_copy_line(sealed, stamp))
         else:
             chunk.rows.append(sealed)
     return chunk
