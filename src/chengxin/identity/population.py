@@ -169,7 +169,7 @@ def _store_chunk(
     ring = keyring_of(session)
     copy = session.get_bind().dialect.name == "postgresql"
     for lo, hi in _runs_without_repeats(chunk.subject_ids):
-        ids = [uuid.UUID(bytes=b) for b in chunk.subject_ids[lo:hi]]
+        ids = chunk.subject_ids[lo:hi]
 
         def insert_new(new: list[int], lo: int = lo) -> None:
             if copy:
@@ -179,9 +179,10 @@ def _store_chunk(
             else:
                 identity_service.insert_subjects(session, (chunk.rows[lo + i] for i in new))
 
-        def seal_at(i: int, lo: int = lo, ids: list[uuid.UUID] = ids) -> tuple[Any, ...]:
+        def seal_at(i: int, lo: int = lo, ids: list[str] = ids) -> tuple[Any, ...]:
             person = identity_service.prepare_person(*chunk.persons[lo + i])
-            return identity_service.sealed_row(ring, person, ids[i], chunk.digests[lo + i], now)
+            sid = uuid.UUID(ids[i])
+            return identity_service.sealed_row(ring, person, sid, chunk.digests[lo + i], now)
 
         counts = identity_service.apply_batch(
             session,
@@ -198,13 +199,13 @@ def _store_chunk(
     return totals
 
 
-def _runs_without_repeats(keys: list[bytes]) -> Iterator[tuple[int, int]]:
+def _runs_without_repeats(keys: list[str]) -> Iterator[tuple[int, int]]:
     """Split positions into consecutive runs in which no key repeats."""
-    start, seen = 0, set[bytes]()
+    start, seen = 0, set[str]()
     for position, key in enumerate(keys):
         if key in seen:
             yield start, position
-            start, seen = position, set[bytes]()
+            start, seen = position, set[str]()
         seen.add(key)
     if start < len(keys) or not keys:
         yield start, len(keys)

@@ -51,7 +51,7 @@ class SealedChunk:
     faults: list[RowFault] = field(default_factory=list)
     # Normalised fields, to re-seal the few rows a re-import finds changed.
     persons: list[tuple[str, str, str | None, str | None]] = field(default_factory=list)
-    subject_ids: list[bytes] = field(default_factory=list)
+    subject_ids: list[str] = field(default_factory=list)  # canonical text form
     digests: list[bytes] = field(default_factory=list)
     copy_lines: list[bytes] = field(default_factory=list)  # PostgreSQL COPY text
     rows: list[tuple[Any, ...]] = field(default_factory=list)  # elsewhere: column values
@@ -130,7 +130,7 @@ def seal_chunk(
         digest = identity_service.registry_digest(ring, person)
         sealed = identity_service.sealed_row(ring, person, sid, digest, now)
         chunk.persons.append((person.parsed.number, person.name, person.phone, person.region_code))
-        chunk.subject_ids.append(sid.bytes)
+        chunk.subject_ids.append(str(sid))
         chunk.digests.append(digest)
         if copy_format:
             chunk.copy_lines.append(subject_copy_line(sealed, stamp))

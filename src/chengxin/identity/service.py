@@ -10,7 +10,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, Uuid, any_, bindparam, insert, select, text, update
+from sqlalchemy import Table, Uuid, any_, bindparam, func, insert, select, text, update
+from sqlalchemy import cast as cast_
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -205,14 +206,14 @@ def bulk_register(
         insert_subjects(session, (seal_at(i) for i in new))
 
     return apply_batch(
-        session, ids, digests, insert_new=insert_new, seal_at=seal_at,
+        session, [str(sid) for sid in ids], digests, insert_new=insert_new, seal_at=seal_at,
         actor=actor, source=source, import_id=import_id,
     )  # fmt: skip
 
 
 def apply_batch(
     session: Session,
-    ids: list[uuid.UUID],
+    ids: list[str],
     digests: list[bytes],
     *,
     insert_new: Callable[[list[int]], None],
@@ -222,7 +223,9 @@ def apply_batch(
     import_id: uuid.UUID | None,
 ) -> dict[Outcome, int]:
     """Classify a batch against the store, insert the new (``insert_new`` gets their positions),
-    update the changed (sealed by ``seal_at``), and append the batch's audit entry."""
+    update the changed (sealed by ``seal_at``), and append the batch's audit entry.
+
+    ``ids`` are subject keys in canonical text form: bulk paths carry them as text end to end."""
     if len(set(ids)) != len(ids):
         msg = "a batch needs distinct persons; split it at repeats"
         raise ValueError(msg)
@@ -245,7 +248,7 @@ def apply_batch(
         Outcome.UNCHANGED: len(ids) - len(new) - len(changed),
     }
     if new or changed:
-        single = ids[0] if len(ids) == 1 else None
+        single = uuid.UUID(ids[0]) if len(ids) == 1 else None
         audit.record(
             session,
             "identity:subject:register",
@@ -257,30 +260,33 @@ def apply_batch(
                 "source": source,
                 **{o.value: n for o, n in counts.items()},
                 # Pseudonymous keys of changed persons: the future change feed starts here.
-                "updated_subjects": [str(ids[i]) for i in changed],
+                "updated_subjects": [ids[i] for i in changed],
             },
         )
     return counts
 
 
-def _registry_digests(session: Session, ids: list[uuid.UUID]) -> dict[uuid.UUID, bytes | None]:
+def _registry_digests(session: Session, ids: list[str]) -> dict[str, bytes | None]:
     """Registry fingerprints of the persons already known (None: known, not from the registry)."""
     if not ids:
         return {}
     query = select(Subject.id, Subject.registry_digest, Subject.in_registry)
     if session.get_bind().dialect.name != "postgresql":
-        query = query.where(Subject.id.in_(ids))
-        return {sid: (d if in_registry else None) for sid, d, in_registry in session.execute(query)}
-    # One array parameter instead of thousands of placeholders. During a first load the
-    # table's statistics say "empty", and the planner would scan the growing table once per
-    # batch (quadratic); a primary-key probe is always right here, so say so for this query.
-    query = query.where(Subject.id == any_(bindparam("ids", ids, type_=ARRAY(Uuid))))
+        query = query.where(Subject.id.in_([uuid.UUID(sid) for sid in ids]))
+        rows = session.execute(query).all()
+        return {str(sid): (d if in_registry else None) for sid, d, in_registry in rows}
+    # One text parameter split on the server, instead of thousands of placeholders or an array
+    # of UUID objects adapted one by one. During a first load the table's statistics say
+    # "empty" and the planner would scan the growing table once per batch (quadratic); a
+    # primary-key probe is always right here, so say so for this query.
+    keys = func.string_to_array(bindparam("ids", ",".join(ids)), ",")
+    query = query.where(Subject.id == any_(cast_(keys, ARRAY(Uuid))))
     session.execute(text("SET LOCAL enable_seqscan = off"))
     try:
         rows = session.execute(query).all()
     finally:
         session.execute(text("SET LOCAL enable_seqscan = on"))
-    return {sid: (d if in_registry else None) for sid, d, in_registry in rows}
+    return {str(sid): (d if in_registry else None) for sid, d, in_registry in rows}
 
 
 _UPDATED = ("id_number_ct", "name_ct", "phone_ct", "key_id", "region_code", "prefecture_code",
