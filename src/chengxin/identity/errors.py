@@ -5,6 +5,11 @@ from __future__ import annotations
 from chengxin.errors import InvalidInput, NotFound
 
 
+class ImportNotFound(NotFound):
+    code = "population-import-not-found"
+    title = "No population import with this id"
+
+
 class SubjectNotFound(NotFound):
     code = "subject-not-found"
     title = "No person with this ID number is known to the platform"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
@@ -61,6 +62,18 @@ class PopulationImport(Base):
     actor_name: Mapped[str] = mapped_column(String(200))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def balanced(self) -> bool:
+        """Every row read is accounted for exactly once (the import report's invariant)."""
+        return is_balanced(self)
+
+
+def is_balanced(counts: Any) -> bool:
+    """rows_read == inserted + updated + unchanged + rejected, for an import or its report."""
+    return bool(
+        counts.rows_read == counts.inserted + counts.updated + counts.unchanged + counts.rejected
+    )
 
 
 class PopulationImportError(Base):

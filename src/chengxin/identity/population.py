@@ -22,10 +22,10 @@ from sqlalchemy.orm import Session
 
 from chengxin.audit import service as audit
 from chengxin.db import utcnow
-from chengxin.errors import NotFound
 from chengxin.identity import sealing
 from chengxin.identity import service as identity_service
-from chengxin.identity.models import PopulationImport, PopulationImportError
+from chengxin.identity.errors import ImportNotFound
+from chengxin.identity.models import PopulationImport, PopulationImportError, is_balanced
 from chengxin.keys import keyring_of
 from chengxin.security.actor import Actor
 from chengxin.tabular import FileFault, RowFault, TableReader
@@ -40,11 +40,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("id_number", "name")
 MAX_REPORTED_ERRORS = 1000
-
-
-class ImportNotFound(NotFound):
-    code = "population-import-not-found"
-    title = "No population import with this id"
 
 
 @dataclass
@@ -66,7 +61,7 @@ class ImportReport:
     @property
     def balanced(self) -> bool:
         """Every row read is accounted for exactly once."""
-        return self.rows_read == self.inserted + self.updated + self.unchanged + self.rejected
+        return is_balanced(self)
 
 
 SessionScope = Callable[[], AbstractContextManager[Session]]

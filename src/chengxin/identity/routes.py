@@ -14,6 +14,7 @@ from chengxin.deps import ActorDep, SessionDep
 from chengxin.errors import PayloadTooLarge
 from chengxin.identity import divisions, idnumber, masking, population
 from chengxin.identity import service as identity_service
+from chengxin.identity.models import PopulationImport
 from chengxin.identity.schemas import (
     IdentityVerify,
     IdentityVerifyRead,
@@ -105,12 +106,8 @@ class IdentityController(Controller):
         )
 
 
-def _import_read(run: Any) -> PopulationImportRead:
-    data = {
-        name: getattr(run, name) for name in PopulationImportRead.model_fields if name != "balanced"
-    }
-    data["balanced"] = run.rows_read == run.inserted + run.updated + run.unchanged + run.rejected
-    return PopulationImportRead(**data)
+def _import_read(run: PopulationImport) -> PopulationImportRead:
+    return PopulationImportRead.model_validate(run)
 
 
 class PopulationController(Controller):
