@@ -359,3 +359,25 @@ def test_quoted_csv_fields_are_parsed_as_csv(runtime: Runtime, tmp_path: Path) -
     bad = (f'公民身份号码,姓名\n"{p.id_number}","unterminated\n').encode()
     report = run_import(runtime, write(tmp_path, bad, "bad.csv"))
     assert report.balanced
+
+
+def test_register_returns_the_fresh_row_after_an_update(runtime: Runtime) -> None:
+    p = people(1)[0]
+    with runtime.scope() as session:
+        first, outcome = identity_service.register(
+            session, identity_service.prepare_person(p.id_number, p.name, p.phone), actor=ACTOR
+        )
+        assert (outcome, first.version) == (identity_service.Outcome.INSERTED, 1)
+        again, outcome = identity_service.register(
+            session,
+            identity_service.prepare_person(p.id_number, p.name, "13911112222"),
+            actor=ACTOR,
+        )
+        assert (outcome, again.version) == (identity_service.Outcome.UPDATED, 2)
+        assert identity_service.reveal(keyring_of(session), again).phone == "13911112222"
+        _, outcome = identity_service.register(
+            session,
+            identity_service.prepare_person(p.id_number, p.name, "13911112222"),
+            actor=ACTOR,
+        )
+        assert outcome is identity_service.Outcome.UNCHANGED

@@ -176,7 +176,9 @@ def register(session: Session, person: PersonIn, *, actor: Actor) -> tuple[Subje
     """Add or update one person from the registry (or an operator), with its audit entry."""
     counts = bulk_register(session, [person], actor=actor, source="single")
     outcome = next(o for o in Outcome if counts[o] == 1)
-    subject = session.get(Subject, keyring_of(session).subject_id(person.parsed.number))
+    sid = keyring_of(session).subject_id(person.parsed.number)
+    # The row was written with Core statements: refresh any copy already in the identity map.
+    subject = session.get(Subject, sid, populate_existing=True)
     assert subject is not None  # noqa: S101  # just written in this transaction
     return subject, outcome
 
