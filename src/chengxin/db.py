@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -62,11 +60,6 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def is_sqlite(engine: Engine) -> bool:
-    """True for the embedded database."""
-    return engine.dialect.name == "sqlite"
-
-
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with the pragmas and pool settings Chengxin relies on."""
     url = normalize_url(url)
@@ -96,13 +89,7 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that keep loaded objects usable after commit (responses are built from them)."""
-    return sessionmaker(bind=engine, expire_on_commit=False)
-
-
-@contextmanager
-def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """One transaction: commit on success, roll back on any error."""
-    with factory() as session, session.begin():
-        yield session
+def make_session_factory(engine: Engine, *, keyring: Any) -> sessionmaker[Session]:
+    """Sessions that keep loaded objects usable after commit (responses are built from them)
+    and carry the keyring in ``info`` for the services that seal or reveal identities."""
+    return sessionmaker(bind=engine, expire_on_commit=False, info={"keyring": keyring})

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from chengxin.db import make_engine
+from chengxin.db import make_engine, make_session_factory
 from chengxin.keys.keyring import Keyring, KeyringError, load_or_create
 from chengxin.settings import Environment, Settings
 
@@ -52,5 +52,5 @@ def build_runtime(
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = engine or make_engine(settings.resolved_database_url)
     ring = keyring or load_keyring(settings)
-    factory = sessionmaker(bind=engine, expire_on_commit=False, info={"keyring": ring})
+    factory = make_session_factory(engine, keyring=ring)
     return Runtime(settings=settings, engine=engine, keyring=ring, session_factory=factory)

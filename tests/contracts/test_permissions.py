@@ -50,7 +50,8 @@ def _app_routes() -> list[tuple[str, str, HTTPRouteHandler]]:
     from chengxin.db import make_engine, make_session_factory
 
     engine = make_engine("sqlite://")
-    runtime = Runtime(settings, engine, Keyring.generate(demo=True), make_session_factory(engine))
+    ring = Keyring.generate(demo=True)
+    runtime = Runtime(settings, engine, ring, make_session_factory(engine, keyring=ring))
     return [r for r in _routes(create_app(runtime=runtime)) if not r[1].startswith("/schema")]
 
 

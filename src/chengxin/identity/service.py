@@ -6,7 +6,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, NamedTuple, cast
 
@@ -99,12 +99,12 @@ def sealed_row(
     kid = ring.active
     nonces = os.urandom(3 * NONCE_BYTES)
     parsed, region = person.parsed, person.region_code
-    key = sid.bytes + b":"  # the AAD prefix of _aad(), computed once for three fields
+    prefix = _aad(sid, b"")  # computed once for the three fields
     return (
         sid,
-        ring.encrypt(parsed.number, key + b"id_number", kid, nonces[:12]),
-        ring.encrypt(person.name, key + b"name", kid, nonces[12:24]),
-        ring.encrypt(person.phone, key + b"phone", kid, nonces[24:]) if person.phone else None,
+        ring.encrypt(parsed.number, prefix + b"id_number", kid, nonces[:12]),
+        ring.encrypt(person.name, prefix + b"name", kid, nonces[12:24]),
+        ring.encrypt(person.phone, prefix + b"phone", kid, nonces[24:]) if person.phone else None,
         kid,
         parsed.birth_on,
         parsed.sex,
@@ -116,14 +116,6 @@ def sealed_row(
         1,
         now,
         now,
-    )
-
-
-def seal(ring: Keyring, person: PersonIn, now: datetime) -> dict[str, Any]:
-    """:func:`sealed_row` as a column → value mapping."""
-    sid = ring.subject_id(person.parsed.number)
-    return dict(
-        zip(COLUMNS, sealed_row(ring, person, sid, registry_digest(ring, person), now), strict=True)
     )
 
 
@@ -345,9 +337,3 @@ def verify_identity(session: Session, id_number: str, name: str, *, actor: Actor
         data={"matched": matched},
     )
     return matched
-
-
-def age_on(subject: Subject, day: date) -> int:
-    """A subject's age in whole years on a day."""
-    years = day.year - subject.birth_on.year
-    return years - ((day.month, day.day) < (subject.birth_on.month, subject.birth_on.day))
