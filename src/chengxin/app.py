@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from chengxin import __version__
 from chengxin.audit.routes import AuditController
+from chengxin.catalog.routes import CatalogController
 from chengxin.context import current_request_id, new_request_id, set_request_id
 from chengxin.errors import EXCEPTION_HANDLERS
 from chengxin.identity.routes import (
@@ -28,7 +29,9 @@ from chengxin.identity.routes import (
 )
 from chengxin.logs import configure_logging
 from chengxin.organizations import service as organization_service
+from chengxin.ingestion.routes import IngestionController
 from chengxin.organizations.routes import OrganizationController, TokenController
+from chengxin.records.routes import RecordController
 from chengxin.runtime import Runtime, build_runtime
 from chengxin.security.guards import provide_actor
 from chengxin.settings import Settings, load_settings
@@ -45,6 +48,9 @@ CONTROLLERS = [
     OrganizationController,
     TokenController,
     AuditController,
+    CatalogController,
+    IngestionController,
+    RecordController,
 ]
 
 

@@ -49,9 +49,19 @@ def _runtime(*, upgrade: bool = False):  # type: ignore[no-untyped-def]  # noqa:
     click.get_current_context().call_on_close(runtime.engine.dispose)
     if upgrade:
         migrate.upgrade(runtime.engine)
+        _bootstrap_catalog(runtime)
     elif migrate.current_revision(runtime.engine) != migrate.head_revision():
         _fail("schema-not-current", "the database schema is not current: run `chengxin db upgrade`")
     return runtime
+
+
+def _bootstrap_catalog(runtime) -> None:  # type: ignore[no-untyped-def]  # noqa: ANN001
+    """A fresh database gets the catalog shipped in the package as its active version."""
+    from chengxin.catalog import service as catalog_service  # noqa: PLC0415
+    from chengxin.security.actor import system_actor  # noqa: PLC0415
+
+    with runtime.scope() as session:
+        catalog_service.ensure_active(session, actor=system_actor("bootstrap"))
 
 
 @click.group()
@@ -315,7 +325,10 @@ def org() -> None:
 @click.option("--name", required=True)
 @click.option("--kind", required=True, type=click.Choice([k.value for k in OrganizationKind]))
 @click.option("--region", default=None)
-def org_create(credit_code: str, name: str, kind: str, region: str | None) -> None:
+@click.option("--department", default=None, help="Catalog department code (tax, education, …)")
+def org_create(
+    credit_code: str, name: str, kind: str, region: str | None, department: str | None
+) -> None:
     """Register an organization."""
     from chengxin.organizations import service as organization_service  # noqa: PLC0415
     from chengxin.security.actor import system_actor  # noqa: PLC0415
@@ -328,6 +341,7 @@ def org_create(credit_code: str, name: str, kind: str, region: str | None) -> No
                 credit_code=credit_code,
                 name=name,
                 kind=OrganizationKind(kind),
+                department=department,
                 region_code=region,
                 actor=system_actor(),
             )
@@ -376,6 +390,144 @@ def org_token(credit_code: str, name: str, permissions: tuple[str, ...], days: i
             click.echo(issued.secret)
     except DomainError as exc:
         _fail(exc.code, exc.detail, EXIT_INVALID)
+
+
+# -- catalog ---------------------------------------------------------------------------------------
+
+
+@main.group()
+def catalog() -> None:
+    """The public credit information catalog (record kinds and their rules)."""
+
+
+@catalog.command("show")
+def catalog_show() -> None:
+    """The active version and its kinds."""
+    from chengxin.catalog import service as catalog_service  # noqa: PLC0415
+
+    runtime = _runtime()
+    try:
+        with runtime.scope() as session:
+            row, document = catalog_service.active_document(session)
+    except DomainError as exc:
+        _fail(exc.code, exc.detail)
+    click.echo(f"catalog {row.version} (active since {row.activated_at:%Y-%m-%d %H:%M} UTC)")
+    for kind in document.kinds:
+        severity = f"/{kind.severity.value}" if kind.severity else ""
+        click.echo(f"  {kind.code:<40} {kind.category.value}{severity:<9} {kind.name_zh}")
+
+
+@catalog.command("load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Activate without asking (after showing the diff)")
+def catalog_load(file: Path, *, yes: bool) -> None:
+    """Validate FILE, show its diff against the active version, activate on confirmation."""
+    from chengxin.catalog import service as catalog_service  # noqa: PLC0415
+    from chengxin.security.actor import system_actor  # noqa: PLC0415
+
+    runtime = _runtime()
+    try:
+        content = catalog_service.read_file(file)
+        with runtime.scope() as session:
+            _, change = catalog_service.preview(session, content)
+    except DomainError as exc:
+        problems = exc.extra.get("problems") or [exc.detail]
+        for problem in problems:
+            click.echo(f"  {problem}", err=True)
+        _fail(exc.code, f"{file.name} was not loaded", EXIT_INVALID)
+    for line in change.lines():
+        click.echo(line)
+    if change.empty and change.from_version == change.to_version:
+        click.echo("already active; nothing to do")
+        return
+    if not yes and not click.confirm(f"Activate catalog {change.to_version}?", default=False):
+        click.echo("not activated")
+        sys.exit(EXIT_INVALID)
+    try:
+        with runtime.scope() as session:
+            row = catalog_service.load(
+                session, content, actor=system_actor("catalog-load"), activate=True
+            )
+    except DomainError as exc:
+        _fail(exc.code, exc.detail, EXIT_INVALID)
+    click.echo(f"catalog {row.version} is active ({row.kinds} kinds)")
+
+
+@catalog.command("schema")
+def catalog_schema() -> None:
+    """Print the catalog's JSON Schema (the file shipped as catalog.schema.json)."""
+    from chengxin.catalog.schema import json_schema  # noqa: PLC0415
+
+    click.echo(json.dumps(json_schema(), ensure_ascii=False, indent=2))
+
+
+# -- ingestion -------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "as_org", required=True, help="Credit code of the providing organization")
+@click.option(
+    "--rejected-out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the rejected rows here, in the file's format, to fix and resend",
+)
+def ingest(file: Path, as_org: str, rejected_out: Path | None) -> None:
+    """Ingest a file of credit records (CSV, XLSX, JSONL) for a provider, with progress."""
+    from chengxin.ingestion import export, reading  # noqa: PLC0415
+    from chengxin.ingestion import service as ingestion_service  # noqa: PLC0415
+    from chengxin.organizations import service as organization_service  # noqa: PLC0415
+    from chengxin.security.actor import Actor, ActorKind  # noqa: PLC0415
+    from chengxin.security.permissions import Permission  # noqa: PLC0415
+    from chengxin.tabular import FileFault  # noqa: PLC0415
+
+    runtime = _runtime()
+    try:
+        file_format = reading.format_for(file.name)
+        with runtime.scope() as session:
+            org = organization_service.get_by_credit_code(session, as_org)
+    except DomainError as exc:
+        _fail(exc.code, exc.detail, EXIT_INVALID)
+    except FileFault as fault:
+        _fail(fault.code, fault.message, EXIT_INVALID)
+    if org is None:
+        _fail("organization-not-found", f"no organization with credit code {as_org}", EXIT_INVALID)
+    # The command acts for the organization and is named as a system command in the audit log.
+    actor = Actor(ActorKind.SYSTEM, "ingest", "system:ingest", org.id,
+                  frozenset({Permission.INGESTION_BATCH_SUBMIT}))  # fmt: skip
+    total = reading.count_rows(file, file_format)
+    with click.progressbar(length=total, label=f"{file.name} → {org.name}") as bar:
+        seen = 0
+
+        def progress(batch) -> None:  # type: ignore[no-untyped-def]  # noqa: ANN001
+            nonlocal seen
+            bar.update(batch.submitted - seen)
+            seen = batch.submitted
+
+        try:
+            batch = ingestion_service.ingest_file(
+                runtime.scope, file, file_format, provider_id=org.id, actor=actor,
+                channel="cli", filename=file.name,
+                options=ingestion_service.Options.from_settings(runtime.settings),
+                on_progress=progress,
+            )  # fmt: skip
+        except DomainError as exc:
+            _fail(exc.code, exc.detail, EXIT_INVALID)
+    click.echo(
+        f"batch {batch.id}: {batch.status}; submitted {batch.submitted} = accepted "
+        f"{batch.accepted} (created {batch.created}, corrected {batch.corrected}, revoked "
+        f"{batch.revoked}) + rejected {batch.rejected} + duplicates {batch.duplicates}"
+    )
+    for code, count in sorted((batch.error_codes or {}).items()):
+        click.echo(f"  {code}: {count}")
+    if rejected_out is not None and batch.rejected:
+        with runtime.scope() as session:
+            batch_row, rows = ingestion_service.rejected_rows(session, batch.id, actor=actor)
+            export.write(batch_row, rows, rejected_out)
+        click.echo(f"rejected rows written to {rejected_out}")
+    if batch.status == "failed":
+        _fail(batch.failure_code or "file-rejected", batch.failure_message or "", EXIT_INVALID)
 
 
 # -- audit -----------------------------------------------------------------------------------------

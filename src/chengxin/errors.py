@@ -40,6 +40,12 @@ class NotFound(DomainError):
     title = "Not found"
 
 
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"
+    title = "Not allowed"
+
+
 class Conflict(DomainError):
     status = 409
     code = "conflict"

@@ -46,6 +46,20 @@ class Settings(BaseSettings):
     import_parallel_min_bytes: int = Field(
         8 * 1024**2, description="Smallest file that the default import_workers parallelises"
     )
+    ingest_chunk_rows: int = Field(
+        2000, description="Rows per transaction when ingesting credit records"
+    )
+    ingest_max_field_chars: int = Field(
+        4000, description="Longest cell read from an ingested file (kinds set tighter limits)"
+    )
+    ingest_push_max_bytes: int = Field(
+        64 * 1024**2, description="Largest JSON body of a pushed batch, in bytes"
+    )
+    ingest_stale_seconds: int = Field(
+        60,
+        description="An unfinished batch untouched this long counts as interrupted: a resend of "
+        "the same content resumes it",
+    )
     token_default_days: int = Field(365, description="Default validity of organization API tokens")
     public_base_url: str = Field("http://127.0.0.1:8000", description="Base URL shown in links")
 

@@ -155,6 +155,8 @@ class TableReader:
         required: Sequence[str],
         max_field_chars: int,
         text_only: Sequence[str] = (),
+        strict: bool = False,
+        ignored: Sequence[str] = (),
     ) -> None:
         if file_format not in FORMATS:
             raise FileFault("file-format-unsupported", "upload CSV (.csv) or Excel (.xlsx) files")
@@ -164,6 +166,11 @@ class TableReader:
         self.required = required
         self.max_field_chars = max_field_chars
         self.text_only = frozenset(text_only)
+        # strict: a column that maps to nothing is a file fault (data must not land nowhere),
+        # except the ``ignored`` titles.
+        self.strict = strict
+        self.ignored = frozenset(t.lower() for t in ignored)
+        self.header: list[tuple[str, str | None]] = []  # (title as sent, canonical name)
         self.encoding: str | None = None
         self.parser: RowParser | None = None
 
@@ -174,15 +181,23 @@ class TableReader:
             for alias in (name, *aliases)
         }
         positions: dict[str, int] = {}
+        unknown: list[str] = []
         for position, title in enumerate(header):
-            name = lookup.get(str(title or "").strip().lstrip("\ufeff").lower())
+            clean = str(title or "").strip().lstrip("\ufeff")
+            name = lookup.get(clean.lower())
             if name is not None and name not in positions:
                 positions[name] = position
+            elif name is None and clean and clean.lower() not in self.ignored:
+                unknown.append(clean)
+            self.header.append((clean, name if positions.get(name or "") == position else None))
         missing = [name for name in self.required if name not in positions]
         if missing:
             raise FileFault(
                 "header-missing-column", f"the header lacks column(s): {', '.join(missing)}"
             )
+        if self.strict and unknown:
+            shown = ", ".join(title[:40] for title in unknown[:10])
+            raise FileFault("header-unknown-column", f"the header has unknown column(s): {shown}")
         self.parser = RowParser(
             self.file_format,
             self.encoding,

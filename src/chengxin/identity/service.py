@@ -262,13 +262,29 @@ def apply_batch(
 
 def _registry_digests(session: Session, ids: list[str]) -> dict[str, bytes | None]:
     """Registry fingerprints of the persons already known (None: known, not from the registry)."""
+    rows = rows_by_id(session, (Subject.id, Subject.registry_digest, Subject.in_registry), ids)
+    return {str(sid): (d if in_registry else None) for sid, d, in_registry in rows}
+
+
+def registry_names(session: Session, ids: list[str]) -> dict[str, str]:
+    """Names (decrypted, normalised) of the persons in the population registry among ``ids``;
+    bulk paths use it to check that a pushed name matches the registry (R1.2)."""
+    ring = keyring_of(session)
+    columns = (Subject.id, Subject.name_ct, Subject.key_id, Subject.in_registry)
+    return {
+        str(sid): ring.decrypt(name_ct, _aad(sid, b"name"), key_id)
+        for sid, name_ct, key_id, in_registry in rows_by_id(session, columns, ids)
+        if in_registry
+    }
+
+
+def rows_by_id(session: Session, columns: Sequence[Any], ids: list[str]) -> Sequence[Any]:
+    """Subject rows (the given columns) for keys in canonical text form, by primary key."""
     if not ids:
-        return {}
-    query = select(Subject.id, Subject.registry_digest, Subject.in_registry)
+        return []
+    query = select(*columns)
     if session.get_bind().dialect.name != "postgresql":
-        query = query.where(Subject.id.in_([uuid.UUID(sid) for sid in ids]))
-        rows = session.execute(query).all()
-        return {str(sid): (d if in_registry else None) for sid, d, in_registry in rows}
+        return session.execute(query.where(Subject.id.in_([uuid.UUID(s) for s in ids]))).all()
     # One text parameter split on the server, instead of thousands of placeholders or an array
     # of UUID objects adapted one by one. During a first load the table's statistics say
     # "empty" and the planner would scan the growing table once per batch (quadratic); a
@@ -277,10 +293,9 @@ def _registry_digests(session: Session, ids: list[str]) -> dict[str, bytes | Non
     query = query.where(Subject.id == any_(cast_(keys, ARRAY(Uuid))))
     session.execute(text("SET LOCAL enable_seqscan = off"))
     try:
-        rows = session.execute(query).all()
+        return session.execute(query).all()
     finally:
         session.execute(text("SET LOCAL enable_seqscan = on"))
-    return {str(sid): (d if in_registry else None) for sid, d, in_registry in rows}
 
 
 _UPDATED = ("id_number_ct", "name_ct", "phone_ct", "key_id", "region_code", "prefecture_code",

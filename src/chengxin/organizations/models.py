@@ -37,6 +37,8 @@ class Organization(Base):
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20), index=True)
     region_code: Mapped[str | None] = mapped_column(String(6))
+    # The catalog's department code (tax, education, court, …): which record kinds it may push.
+    department: Mapped[str | None] = mapped_column(String(48))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 

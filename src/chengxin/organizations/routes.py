@@ -79,6 +79,7 @@ class OrganizationController(Controller):
             name=data.name,
             kind=data.kind,
             region_code=data.region_code,
+            department=data.department,
             actor=actor,
         )
         return OrganizationRead.model_validate(org)

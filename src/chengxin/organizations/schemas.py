@@ -16,6 +16,11 @@ class OrganizationCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200, description="Registered name")
     kind: OrganizationKind = Field(description="What kind of organization it is")
     region_code: str | None = Field(None, max_length=6, description="GB/T 2260 region code")
+    department: str | None = Field(
+        None,
+        pattern=r"^[a-z][a-z0-9-]{1,47}$",
+        description="Catalog department code (tax, education, court, …): kinds it may provide",
+    )
 
 
 class OrganizationRead(BaseModel):
@@ -26,6 +31,7 @@ class OrganizationRead(BaseModel):
     name: str
     kind: str
     region_code: str | None
+    department: str | None
     created_at: datetime
 
 

@@ -56,8 +56,9 @@ def create(
     kind: OrganizationKind,
     region_code: str | None,
     actor: Actor,
+    department: str | None = None,
 ) -> Organization:
-    """Register an organization."""
+    """Register an organization; ``department`` is its catalog department code, if any."""
     code = validate_credit_code(credit_code)
     if session.execute(select(Organization.id).where(Organization.credit_code == code)).first():
         raise OrganizationExists
@@ -67,6 +68,7 @@ def create(
         name=name.strip(),
         kind=OrganizationKind(kind).value,
         region_code=normalize_region(region_code),
+        department=department,
         created_at=now,
         updated_at=now,
     )
@@ -83,6 +85,7 @@ def create(
             "name": org.name,
             "kind": org.kind,
             "region_code": org.region_code,
+            "department": org.department,
         },
     )
     return org

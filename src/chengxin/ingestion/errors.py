@@ -1,0 +1,30 @@
+"""Request-level ingestion errors (row-level problems go into the receipt instead)."""
+
+from __future__ import annotations
+
+from chengxin.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge
+
+
+class BatchNotFound(NotFound):
+    code = "batch-not-found"
+    title = "No such ingestion batch"
+
+
+class BatchTooLarge(PayloadTooLarge):
+    code = "batch-too-large"
+    title = "A pushed batch holds at most 10,000 records; upload a file for more"
+
+
+class BatchMalformed(InvalidInput):
+    code = "batch-malformed"
+    title = 'The body is not a JSON object with a "records" array'
+
+
+class FileRejected(InvalidInput):
+    code = "file-rejected"
+    title = "The file cannot be read as a whole; no row of it was used"
+
+
+class NotAProvider(Forbidden):
+    code = "not-a-provider"
+    title = "Only an organization can push records; act with an organization's token"

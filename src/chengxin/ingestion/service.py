@@ -1,0 +1,767 @@
+"""Ingestion use cases: take a provider's rows, validate, version, store, and give a receipt.
+
+Flow of a batch (push, upload, CLI, demo — one path):
+
+1. :func:`open_batch` — a batch row for (provider, content digest). If an earlier batch with the
+   same digest was interrupted (still ``processing`` and not running), it is resumed instead.
+2. :func:`run` — rows are read one at a time and handled in chunks; each chunk is one
+   transaction that writes its records, rejections and counters together, and moves the batch's
+   ``rows_done`` cursor. A crash loses at most the chunk in flight, which a resend redoes.
+3. Completion appends the batch to the collection log (audit) with its counts and digest.
+
+Idempotence: a row whose content equals the current version of (provider, source id) is a
+duplicate and changes nothing; new content is a new version superseding the old (a correction);
+a revoke row ends the current version. Nothing is edited in place beyond those status marks,
+and each change is a ``record_event``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, NamedTuple, Protocol, cast
+
+import structlog
+from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from chengxin.audit import service as audit
+from chengxin.catalog import service as catalog_service
+from chengxin.catalog.schema import CatalogDocument
+from chengxin.db import utcnow
+from chengxin.identity import service as identity_service
+from chengxin.ingestion import reading
+from chengxin.ingestion.errors import BatchNotFound, BatchTooLarge, NotAProvider
+from chengxin.ingestion.messages import RowError
+from chengxin.ingestion.models import IngestBatch, IngestRejection
+from chengxin.ingestion.reading import SourceRow
+from chengxin.ingestion.validation import Candidate, Context, Revocation, validate
+from chengxin.keys import keyring_of
+from chengxin.keys.keyring import Keyring
+from chengxin.organizations import service as organization_service
+from chengxin.organizations.models import Organization, OrganizationKind
+from chengxin.records.models import CreditRecord, RecordEvent
+from chengxin.security.actor import Actor
+from chengxin.tabular import FileFault, RowFault
+
+log = structlog.get_logger(__name__)
+
+SessionScope = Callable[[], AbstractContextManager[Session]]
+RECORD_TABLE = cast("Table", CreditRecord.__table__)
+EVENT_TABLE = cast("Table", RecordEvent.__table__)
+REJECTION_TABLE = cast("Table", IngestRejection.__table__)
+MAX_PUSH_RECORDS = 10_000
+# Batches being processed in this process: never resumed by a concurrent resend.
+_RUNNING: set[uuid.UUID] = set()
+
+RECORD_COLUMNS = (
+    "id", "subject_id", "provider_id", "source_id", "version", "kind_code", "domain", "category",
+    "severity", "catalog_version", "document_no", "finding_on", "act_on", "notified_on",
+    "display_months", "display_from_on", "display_until_on", "repair_from_on", "status", "fields",
+    "sealed_fields", "key_id", "content_digest", "batch_id", "row_no", "received_at",
+)  # fmt: skip
+EVENT_COLUMNS = (
+    "at", "action", "record_id", "previous_id", "subject_id", "provider_id", "kind_code",
+    "batch_id",
+)  # fmt: skip
+
+
+class RowSource(Protocol):
+    """What :func:`run` reads: rows, and the file's encoding and header once reading began."""
+
+    @property
+    def encoding(self) -> str | None: ...
+    @property
+    def header(self) -> list[tuple[str, str | None]]: ...
+    def __iter__(self) -> Iterator[SourceRow | RowFault]: ...
+
+
+class _Current(NamedTuple):
+    id: uuid.UUID
+    version: int
+    digest: bytes
+    status: str
+    subject_id: uuid.UUID
+    kind_code: str
+
+
+@dataclass
+class _ChunkResult:
+    created: int = 0
+    corrected: int = 0
+    revoked: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    lag_sum: int = 0
+    lag_max: int = 0
+    codes: Counter[str] = field(default_factory=Counter)
+
+
+def provider_of(session: Session, actor: Actor) -> Organization:
+    """The organization an actor pushes for; NotAProvider for callers without one."""
+    if actor.organization_id is None:
+        raise NotAProvider
+    return organization_service.get_or_raise(session, actor.organization_id)
+
+
+def open_batch(
+    scope: SessionScope,
+    *,
+    provider_id: uuid.UUID,
+    actor: Actor,
+    channel: str,
+    file_format: str,
+    filename: str | None,
+    digest: str,
+    size: int,
+    stale_after: timedelta,
+) -> uuid.UUID:
+    """A new batch, or the interrupted batch of the same provider and content to resume."""
+    with scope() as session:
+        stale = utcnow() - stale_after
+        candidates = session.execute(
+            select(IngestBatch)
+            .where(
+                IngestBatch.provider_id == provider_id,
+                IngestBatch.content_digest == digest,
+                IngestBatch.status == "processing",
+                IngestBatch.finished_at.is_(None),
+            )
+            .order_by(IngestBatch.received_at.desc())
+        ).scalars()
+        for batch in candidates:
+            if batch.id not in _RUNNING and batch.updated_at <= stale:
+                log.info("ingestion.resume", batch_id=str(batch.id), rows_done=batch.rows_done)
+                return batch.id
+        catalog_row, _ = catalog_service.active_document(session)
+        now = utcnow()
+        batch = IngestBatch(
+            provider_id=provider_id,
+            actor_name=actor.name,
+            channel=channel,
+            file_format=file_format,
+            filename=filename,
+            content_digest=digest,
+            size_bytes=size,
+            catalog_version=catalog_row.version,
+            status="processing",
+            error_codes={},
+            received_at=now,
+            updated_at=now,
+        )
+        session.add(batch)
+        session.flush()
+        return batch.id
+
+
+def run(
+    scope: SessionScope,
+    batch_id: uuid.UUID,
+    make_source: Callable[[CatalogDocument], RowSource],
+    *,
+    actor: Actor,
+    chunk_rows: int = 2000,
+    today: date | None = None,
+    on_progress: Callable[[IngestBatch], None] | None = None,
+) -> IngestBatch:
+    """Process (or resume) a batch from its source; returns the final batch (its receipt)."""
+    with scope() as session:
+        batch = _get_or_raise(session, batch_id)
+        org = organization_service.get_or_raise(session, batch.provider_id)
+        catalog_row = catalog_service.get_version_or_raise(session, batch.catalog_version)
+        document = catalog_service.document_of(catalog_row)
+        ctx = Context.build(
+            document,
+            organization_kind=org.kind,
+            department=org.department,
+            today=today or utcnow().date(),
+            ring=keyring_of(session),
+        )
+        skip, resumed = batch.rows_done, batch.rows_done > 0 or batch.submitted > 0
+    # A resumed batch keeps the catalog version it started with, so its rows are judged alike.
+    source = make_source(document)
+    _RUNNING.add(batch_id)
+    try:
+        chunk: list[SourceRow | RowFault] = []
+        for item in source:
+            if item.row_no <= skip:
+                continue
+            chunk.append(item)
+            if len(chunk) >= chunk_rows:
+                _progress(on_progress, _commit_chunk(scope, batch_id, ctx, source, chunk))
+                chunk = []
+        if chunk:
+            _progress(on_progress, _commit_chunk(scope, batch_id, ctx, source, chunk))
+        return _finish(scope, batch_id, source, actor=actor, resumed=resumed, fault=None)
+    except FileFault as fault:
+        return _finish(scope, batch_id, source, actor=actor, resumed=resumed, fault=fault)
+    finally:
+        _RUNNING.discard(batch_id)
+
+
+@dataclass(frozen=True)
+class Options:
+    """Ingestion settings a caller passes through (from Settings)."""
+
+    chunk_rows: int = 2000
+    max_field_chars: int = 4000
+    stale_after: timedelta = timedelta(seconds=60)
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> Options:
+        return cls(
+            settings.ingest_chunk_rows,
+            settings.ingest_max_field_chars,
+            timedelta(seconds=settings.ingest_stale_seconds),
+        )
+
+
+def file_digest(path: Path) -> tuple[str, int]:
+    """SHA-256 (hex) and size of a file, read in blocks."""
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while block := handle.read(1 << 20):
+            digest.update(block)
+            size += len(block)
+    return digest.hexdigest(), size
+
+
+def ingest_file(
+    scope: SessionScope,
+    path: Path,
+    file_format: str,
+    *,
+    provider_id: uuid.UUID,
+    actor: Actor,
+    channel: str,
+    filename: str | None,
+    options: Options,
+    digest: str | None = None,
+    today: date | None = None,
+    on_progress: Callable[[IngestBatch], None] | None = None,
+) -> IngestBatch:
+    """Ingest a CSV, XLSX or JSONL file (streamed; resumes an interrupted batch of the same
+    content); returns the receipt."""
+    if file_format not in reading.FORMATS:
+        raise FileFault("file-format-unsupported", "upload CSV, XLSX or JSONL files")
+    size = path.stat().st_size
+    if digest is None:
+        digest, size = file_digest(path)
+    batch_id = open_batch(
+        scope, provider_id=provider_id, actor=actor, channel=channel, file_format=file_format,
+        filename=filename, digest=digest, size=size, stale_after=options.stale_after,
+    )  # fmt: skip
+    return run(
+        scope,
+        batch_id,
+        lambda catalog: reading.open_source(
+            path, file_format, catalog, max_field_chars=options.max_field_chars
+        ),
+        actor=actor,
+        chunk_rows=options.chunk_rows,
+        today=today,
+        on_progress=on_progress,
+    )
+
+
+def ingest_records(
+    scope: SessionScope,
+    records: list[Any],
+    *,
+    provider_id: uuid.UUID,
+    actor: Actor,
+    digest: str,
+    size: int,
+    options: Options,
+    today: date | None = None,
+) -> IngestBatch:
+    """Ingest pushed records (a JSON array of at most :data:`MAX_PUSH_RECORDS` objects)."""
+    if len(records) > MAX_PUSH_RECORDS:
+        raise BatchTooLarge(f"{len(records)} records; at most {MAX_PUSH_RECORDS} per push")
+    batch_id = open_batch(
+        scope, provider_id=provider_id, actor=actor, channel="push", file_format="json",
+        filename=None, digest=digest, size=size, stale_after=options.stale_after,
+    )  # fmt: skip
+    return run(
+        scope,
+        batch_id,
+        lambda _catalog: reading.ObjectSource(records),
+        actor=actor,
+        chunk_rows=options.chunk_rows,
+        today=today,
+    )
+
+
+def _progress(callback: Callable[[IngestBatch], None] | None, batch: IngestBatch) -> None:
+    if callback is not None:
+        callback(batch)
+
+
+def _finish(
+    scope: SessionScope,
+    batch_id: uuid.UUID,
+    source: RowSource,
+    *,
+    actor: Actor,
+    resumed: bool,
+    fault: FileFault | None,
+) -> IngestBatch:
+    with scope() as session:
+        batch = _get_or_raise(session, batch_id, lock=True)
+        batch.status = "failed" if fault else "completed"
+        if fault is not None:
+            batch.failure_code, batch.failure_message = fault.code, fault.message[:300]
+        batch.encoding = batch.encoding or source.encoding
+        batch.header = batch.header or [list(pair) for pair in source.header] or None
+        batch.finished_at = batch.updated_at = utcnow()
+        session.flush()
+        # The collection log (R3.2): who pushed what, when, how much, and the content digest.
+        audit.record(
+            session,
+            "ingestion:batch:complete" if fault is None else "ingestion:batch:fail",
+            actor=actor,
+            object_type="ingest_batch",
+            object_id=batch.id,
+            data={
+                "provider_id": str(batch.provider_id),
+                "channel": batch.channel,
+                "format": batch.file_format,
+                "content_digest": batch.content_digest,
+                "catalog_version": batch.catalog_version,
+                "submitted": batch.submitted,
+                "accepted": batch.accepted,
+                "created": batch.created,
+                "corrected": batch.corrected,
+                "revoked": batch.revoked,
+                "rejected": batch.rejected,
+                "duplicates": batch.duplicates,
+                "failure_code": batch.failure_code,
+                "resumed": resumed,
+            },
+        )
+        log.info(
+            "ingestion.batch",
+            batch_id=str(batch.id),
+            status=batch.status,
+            submitted=batch.submitted,
+            rejected=batch.rejected,
+            duplicates=batch.duplicates,
+        )
+        return batch
+
+
+def _commit_chunk(
+    scope: SessionScope,
+    batch_id: uuid.UUID,
+    ctx: Context,
+    source: RowSource,
+    items: list[SourceRow | RowFault],
+) -> IngestBatch:
+    """One transaction: the chunk's records, events, rejections and counters, and the cursor."""
+    with scope() as session:
+        batch = _get_or_raise(session, batch_id, lock=True)
+        result = _apply(session, batch, ctx, items)
+        batch.submitted += len(items)
+        batch.created += result.created
+        batch.corrected += result.corrected
+        batch.revoked += result.revoked
+        batch.duplicates += result.duplicates
+        batch.rejected += result.rejected
+        batch.lag_days_sum += result.lag_sum
+        batch.lag_days_max = max(batch.lag_days_max, result.lag_max)
+        if result.codes:
+            batch.error_codes = dict(Counter(batch.error_codes or {}) + result.codes)
+        batch.rows_done = items[-1].row_no
+        batch.encoding = batch.encoding or source.encoding
+        if batch.header is None and source.header:
+            batch.header = [list(pair) for pair in source.header]
+        batch.updated_at = utcnow()
+        session.flush()
+        return batch
+
+
+def _apply(  # noqa: C901, PLR0912, PLR0915
+    session: Session, batch: IngestBatch, ctx: Context, items: list[SourceRow | RowFault]
+) -> _ChunkResult:
+    ring = keyring_of(session)
+    result = _ChunkResult()
+    rejections: list[dict[str, Any]] = []
+
+    def reject(row_no: int, source_id: Any, errors: list[RowError], raw: Any) -> None:
+        result.rejected += 1
+        result.codes.update({e.code for e in errors})
+        sid = source_id if isinstance(source_id, str) and len(source_id) <= 64 else None  # noqa: PLR2004
+        rejections.append(_rejection(ring, batch.id, row_no, sid, errors, raw))
+
+    accepted: list[tuple[Candidate | Revocation, Any]] = []
+    for item in items:
+        if isinstance(item, RowFault):
+            reject(item.row_no, None, [RowError(item.code, item.field)], None)
+            continue
+        outcome = validate(ctx, item.row_no, item.values, item.fields)
+        if isinstance(outcome, list):
+            reject(item.row_no, item.values.get("source_id"), outcome, item.raw)
+        else:
+            accepted.append((outcome, item.raw))
+
+    # The population registry (R1.2): the person must be there, under the name given.
+    names = identity_service.registry_names(
+        session, sorted({c.subject_id for c, _ in accepted if isinstance(c, Candidate)})
+    )
+    checked: list[tuple[Candidate | Revocation, Any]] = []
+    for outcome, raw in accepted:
+        if isinstance(outcome, Candidate):
+            registered = names.get(outcome.subject_id)
+            if registered is None:
+                missing = RowError("subject-not-registered", "id_number")
+                reject(outcome.row_no, outcome.source_id, [missing], raw)
+                continue
+            if registered != outcome.name:
+                reject(outcome.row_no, outcome.source_id, [RowError("name-mismatch", "name")], raw)
+                continue
+        checked.append((outcome, raw))
+
+    current = _current_versions(session, batch.provider_id, {o.source_id for o, _ in checked})
+    now = utcnow()
+    records: list[tuple[Any, ...]] = []
+    events: list[dict[str, Any]] = []
+    ends: list[dict[str, Any]] = []
+    for outcome, raw in checked:
+        previous = current.get(outcome.source_id)
+        if isinstance(outcome, Revocation):
+            if previous is None:
+                unknown = RowError("revoke-unknown-record", "source_id")
+                reject(outcome.row_no, outcome.source_id, [unknown], raw)
+            elif previous.status == "revoked":
+                result.duplicates += 1
+            else:
+                result.revoked += 1
+                ends.append({"b_id": previous.id, "status": "revoked", "ended_at": now,
+                             "revoke_reason": outcome.reason})  # fmt: skip
+                events.append(_event(now, "revoked", previous.id, None, previous.subject_id,
+                                     batch, previous.kind_code))  # fmt: skip
+                current[outcome.source_id] = previous._replace(status="revoked")
+            continue
+        if previous is not None and previous.digest == outcome.digest:
+            result.duplicates += 1
+            continue
+        record_id = uuid.uuid4()
+        subject_id = uuid.UUID(outcome.subject_id)
+        version = previous.version + 1 if previous else 1
+        records.append(_record_row(ring, outcome, record_id, subject_id, version, batch, ctx, now))
+        if previous is None:
+            result.created += 1
+            events.append(
+                _event(now, "created", record_id, None, subject_id, batch, outcome.kind.code)
+            )
+        else:
+            result.corrected += 1
+            if previous.status == "active":
+                ends.append({"b_id": previous.id, "status": "superseded", "ended_at": now,
+                             "revoke_reason": None})  # fmt: skip
+            events.append(
+                _event(
+                    now, "corrected", record_id, previous.id, subject_id, batch, outcome.kind.code
+                )
+            )
+        result.lag_sum += outcome.lag_days
+        result.lag_max = max(result.lag_max, outcome.lag_days)
+        current[outcome.source_id] = _Current(
+            record_id, version, outcome.digest, "active", subject_id, outcome.kind.code
+        )
+
+    _insert_records(session, records)
+    if ends:
+        session.execute(
+            update(RECORD_TABLE)
+            .where(RECORD_TABLE.c.id == bindparam("b_id"))
+            .values(status=bindparam("status"), ended_at=bindparam("ended_at"),
+                    revoke_reason=bindparam("revoke_reason"))
+            .execution_options(synchronize_session=False),
+            ends,
+        )  # fmt: skip
+    if events:
+        session.execute(insert(EVENT_TABLE), events)
+    if rejections:
+        session.execute(insert(REJECTION_TABLE), rejections)
+    return result
+
+
+def _current_versions(
+    session: Session, provider_id: uuid.UUID, source_ids: Iterable[str]
+) -> dict[str, _Current]:
+    """The latest version (active or revoked) of each of the provider's source ids."""
+    wanted = sorted(source_ids)
+    if not wanted:
+        return {}
+    t = RECORD_TABLE.c
+    columns = (t.source_id, t.id, t.version, t.content_digest, t.status, t.subject_id, t.kind_code)
+    query = select(*columns).where(t.provider_id == provider_id, t.status != "superseded")
+    if session.get_bind().dialect.name == "postgresql":
+        # One text parameter instead of thousands of placeholders (source ids hold no commas).
+        keys = func.string_to_array(bindparam("sids", ",".join(wanted)), ",")
+        query = query.where(t.source_id == func.any(keys))
+    else:
+        query = query.where(t.source_id.in_(wanted))
+    return {row[0]: _Current(*row[1:]) for row in session.execute(query)}
+
+
+def _record_row(  # noqa: PLR0917  # one call site, all positional by design
+    ring: Keyring,
+    c: Candidate,
+    record_id: uuid.UUID,
+    subject_id: uuid.UUID,
+    version: int,
+    batch: IngestBatch,
+    ctx: Context,
+    now: datetime,
+) -> tuple[Any, ...]:
+    """A credit_record row in :data:`RECORD_COLUMNS` order; personal free text sealed."""
+    sealed = key_id = None
+    if c.personal_fields:
+        key_id = ring.active
+        text = json.dumps(c.personal_fields, ensure_ascii=False, sort_keys=True)
+        sealed = ring.encrypt(text, record_id.bytes + b":fields", key_id)
+    kind = c.kind
+    window = c.window
+    return (
+        record_id, subject_id, batch.provider_id, c.source_id, version, kind.code, kind.domain,
+        kind.category.value, kind.severity.value if kind.severity else None,
+        ctx.catalog.version, c.document_no, c.finding_on, c.act_on, c.notified_on,
+        window.months, window.from_on, window.until_on, window.repair_from_on, "active",
+        c.public_fields, sealed, key_id, c.digest, batch.id, c.row_no, now,
+    )  # fmt: skip
+
+
+def _insert_records(session: Session, rows: list[tuple[Any, ...]]) -> None:
+    if not rows:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        fields_at = RECORD_COLUMNS.index("fields")
+        identity_service.copy_rows(
+            connection.connection.driver_connection,
+            "credit_record",
+            RECORD_COLUMNS,
+            (
+                (
+                    *row[:fields_at],
+                    json.dumps(row[fields_at], ensure_ascii=False),
+                    *row[fields_at + 1 :],
+                )
+                for row in rows
+            ),
+        )
+        return
+    session.execute(
+        insert(RECORD_TABLE), [dict(zip(RECORD_COLUMNS, row, strict=True)) for row in rows]
+    )
+
+
+def _event(  # noqa: PLR0917
+    at: datetime,
+    action: str,
+    record_id: uuid.UUID,
+    previous_id: uuid.UUID | None,
+    subject_id: uuid.UUID,
+    batch: IngestBatch,
+    kind_code: str,
+) -> dict[str, Any]:
+    return {
+        "at": at, "action": action, "record_id": record_id, "previous_id": previous_id,
+        "subject_id": subject_id, "provider_id": batch.provider_id, "kind_code": kind_code,
+        "batch_id": batch.id,
+    }  # fmt: skip
+
+
+def _rejection(  # noqa: PLR0917
+    ring: Keyring,
+    batch_id: uuid.UUID,
+    row_no: int,
+    source_id: str | None,
+    errors: list[RowError],
+    raw: Any,
+) -> dict[str, Any]:
+    """A rejection row; the row as sent is sealed (it holds an ID number and a name)."""
+    raw_ct = key_id = None
+    if raw is not None:
+        key_id = ring.active
+        text = json.dumps(raw, ensure_ascii=False, default=str)
+        raw_ct = ring.encrypt(text, _rejection_aad(batch_id, row_no), key_id)
+    return {
+        "batch_id": batch_id,
+        "row_no": row_no,
+        "source_id": source_id,
+        "errors": [e.as_dict() for e in errors],
+        "raw_ct": raw_ct,
+        "key_id": key_id,
+    }
+
+
+def _rejection_aad(batch_id: uuid.UUID, row_no: int) -> bytes:
+    return batch_id.bytes + b":rejected:" + str(row_no).encode()
+
+
+def _get_or_raise(session: Session, batch_id: uuid.UUID, *, lock: bool = False) -> IngestBatch:
+    query = select(IngestBatch).where(IngestBatch.id == batch_id)
+    if lock:
+        query = query.with_for_update()
+    batch = session.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()
+    if batch is None:
+        raise BatchNotFound
+    return batch
+
+
+# --- reading batches, rejections and quality figures (scoped to the caller) ---------------
+
+
+def _sees_all(session: Session, actor: Actor) -> bool:
+    """Operators and the machine's own commands see every provider; others their own."""
+    if actor.organization_id is None:
+        return actor.kind.value == "system"
+    org = organization_service.get(session, actor.organization_id)
+    return org is not None and org.kind == OrganizationKind.OPERATOR.value
+
+
+def get_batch_or_raise(session: Session, batch_id: uuid.UUID, *, actor: Actor) -> IngestBatch:
+    """A batch the actor may see (its own organization's, or any for operators)."""
+    batch = session.get(IngestBatch, batch_id)
+    if batch is None or not (
+        _sees_all(session, actor) or batch.provider_id == actor.organization_id
+    ):
+        raise BatchNotFound
+    return batch
+
+
+def list_batches(
+    session: Session, *, actor: Actor, limit: int = 50, offset: int = 0
+) -> list[IngestBatch]:
+    """Batches the actor may see, newest first."""
+    query = select(IngestBatch).order_by(IngestBatch.received_at.desc()).limit(limit).offset(offset)
+    if not _sees_all(session, actor):
+        query = query.where(IngestBatch.provider_id == actor.organization_id)
+    return list(session.execute(query).scalars())
+
+
+def list_rejections(
+    session: Session, batch_id: uuid.UUID, *, actor: Actor, limit: int = 100, offset: int = 0
+) -> tuple[int, list[IngestRejection]]:
+    """A page of a batch's rejected rows (errors only, never the row's values)."""
+    get_batch_or_raise(session, batch_id, actor=actor)
+    total = session.execute(
+        select(func.count())
+        .select_from(IngestRejection)
+        .where(IngestRejection.batch_id == batch_id)
+    ).scalar_one()
+    rows = session.execute(
+        select(IngestRejection)
+        .where(IngestRejection.batch_id == batch_id)
+        .order_by(IngestRejection.row_no)
+        .limit(limit)
+        .offset(offset)
+    ).scalars()
+    return total, list(rows)
+
+
+def rejected_rows(
+    session: Session, batch_id: uuid.UUID, *, actor: Actor
+) -> tuple[IngestBatch, Iterator[tuple[IngestRejection, Any]]]:
+    """The batch and its rejected rows as sent (decrypted), for the download; audited because
+    the rows hold personal data."""
+    batch = get_batch_or_raise(session, batch_id, actor=actor)
+    ring = keyring_of(session)
+    audit.record(
+        session,
+        "ingestion:batch:download-rejected",
+        actor=actor,
+        object_type="ingest_batch",
+        object_id=batch.id,
+        data={"rejected": batch.rejected},
+    )
+
+    def rows() -> Iterator[tuple[IngestRejection, Any]]:
+        query = (
+            select(IngestRejection)
+            .where(IngestRejection.batch_id == batch_id)
+            .order_by(IngestRejection.row_no)
+            .execution_options(yield_per=1000)
+        )
+        for rejection in session.execute(query).scalars():
+            raw = None
+            if rejection.raw_ct is not None and rejection.key_id is not None:
+                aad = _rejection_aad(batch_id, rejection.row_no)
+                raw = json.loads(ring.decrypt(rejection.raw_ct, aad, rejection.key_id))
+            yield rejection, raw
+
+    return batch, rows()
+
+
+@dataclass
+class QualityDay:
+    """One provider's figures for one day (R11: supervision and assessment)."""
+
+    provider_id: uuid.UUID
+    day: date
+    batches: int = 0
+    submitted: int = 0
+    created: int = 0
+    corrected: int = 0
+    revoked: int = 0
+    rejected: int = 0
+    duplicates: int = 0
+    rejected_by_code: Counter[str] = field(default_factory=Counter)
+    lag_days_sum: int = 0
+    lag_days_max: int = 0
+
+    @property
+    def accepted(self) -> int:
+        return self.created + self.corrected + self.revoked
+
+    @property
+    def lag_days_mean(self) -> float | None:
+        fresh = self.created + self.corrected
+        return round(self.lag_days_sum / fresh, 1) if fresh else None
+
+
+def quality(
+    session: Session,
+    *,
+    actor: Actor,
+    since: date,
+    until: date,
+    provider_id: uuid.UUID | None = None,
+) -> list[QualityDay]:
+    """Per provider and day (UTC): submitted, accepted, rejected by code, duplicates, lag."""
+    start = datetime.combine(since, datetime.min.time(), tzinfo=now_tz())
+    end = datetime.combine(until + timedelta(days=1), datetime.min.time(), tzinfo=now_tz())
+    query = select(IngestBatch).where(
+        IngestBatch.received_at >= start, IngestBatch.received_at < end
+    )
+    if not _sees_all(session, actor):
+        query = query.where(IngestBatch.provider_id == actor.organization_id)
+    elif provider_id is not None:
+        query = query.where(IngestBatch.provider_id == provider_id)
+    days: dict[tuple[uuid.UUID, date], QualityDay] = {}
+    for batch in session.execute(query).scalars():
+        key = (batch.provider_id, batch.received_at.date())
+        day = days.setdefault(key, QualityDay(*key))
+        day.batches += 1
+        for name in ("submitted", "created", "corrected", "revoked", "rejected", "duplicates",
+                     "lag_days_sum"):  # fmt: skip
+            setattr(day, name, getattr(day, name) + getattr(batch, name))
+        day.lag_days_max = max(day.lag_days_max, batch.lag_days_max)
+        day.rejected_by_code.update(batch.error_codes or {})
+    return sorted(days.values(), key=lambda d: (d.day, str(d.provider_id)))
+
+
+def now_tz() -> Any:
+    """The time zone of stored timestamps (UTC)."""
+    return utcnow().tzinfo

@@ -1,0 +1,380 @@
+"""Validation of one incoming row against the catalog: every problem found, not just the first.
+
+A row arrives as standard values (source id, kind, ID number, name, dates, …) and kind fields;
+it leaves as a :class:`Candidate` (valid so far: the registry check and versioning happen per
+chunk, in the service), a :class:`Revocation`, or a list of :class:`RowError`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any, NamedTuple
+
+from chengxin.catalog.schema import CatalogDocument, Category, FieldSpec, FieldType, RecordKind
+from chengxin.identity import idnumber, rules
+from chengxin.identity.errors import NameInvalid
+from chengxin.identity.idnumber import IdNumberError
+from chengxin.ingestion.messages import RowError
+from chengxin.keys.keyring import Keyring
+from chengxin.records import window as record_window
+
+# Standard columns: canonical name → accepted header titles (a clerk's spreadsheet may use any).
+STANDARD_COLUMNS: dict[str, tuple[str, ...]] = {
+    "source_id": ("源记录编号", "记录编号", "数据标识", "source id"),
+    "kind": ("信息事项代码", "事项代码", "目录项代码", "kind_code"),
+    "id_number": ("身份证号", "身份证号码", "公民身份号码", "证件号码"),
+    "name": ("姓名",),
+    "document_no": ("决定文书号", "认定文书号", "文书号", "决定书文号"),
+    "finding_date": ("认定日期", "决定日期", "文书日期"),
+    "act_date": ("行为日期", "违法行为日期", "发生日期"),
+    "notified_date": ("告知日期", "事先告知日期"),
+    "display_months": ("公示期限", "公示期限（月）", "公示期限(月)", "公示月数"),
+    "action": ("操作", "操作类型"),
+    "revoke_reason": ("撤销原因",),
+}
+REQUIRED_COLUMNS = ("source_id", "kind", "id_number", "name", "document_no", "finding_date")
+IGNORED_COLUMNS = ("errors", "错误原因", "错误原因 errors")  # added by rejected-row downloads
+TEXT_ONLY_COLUMNS = ("id_number", "source_id", "document_no")
+
+_SOURCE_ID = re.compile(r"^[A-Za-z0-9._:/-]{1,64}$")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_FORMULA_START = ("=", "+", "-", "@")
+_ACTIONS = {"": "upsert", "upsert": "upsert", "新增": "upsert", "更正": "upsert",
+            "revoke": "revoke", "撤销": "revoke"}  # fmt: skip
+_TRUE = {"true", "1", "是", "yes", "y"}
+_FALSE = {"false", "0", "否", "no", "n"}
+DOCUMENT_NO_MAX = 100
+REASON_MAX = 500
+ADULT_AGE = 18  # R2.4: student integrity files only for acts at 18 or older
+
+
+class Candidate(NamedTuple):
+    """A row that passed every check that needs no database read."""
+
+    row_no: int
+    source_id: str
+    kind: RecordKind
+    subject_id: str
+    name: str
+    document_no: str
+    finding_on: date
+    act_on: date | None
+    notified_on: date | None
+    window: record_window.Window
+    public_fields: dict[str, Any]
+    personal_fields: dict[str, Any]
+    digest: bytes
+    lag_days: int
+
+
+class Revocation(NamedTuple):
+    """A provider withdrawing its record (the finding was revoked)."""
+
+    row_no: int
+    source_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Context:
+    """What validation needs, fixed for a batch."""
+
+    catalog: CatalogDocument
+    kinds: Mapping[str, RecordKind]
+    allowed: frozenset[str]  # kind codes this provider may push
+    today: date
+    ring: Keyring
+
+    @classmethod
+    def build(
+        cls,
+        catalog: CatalogDocument,
+        *,
+        organization_kind: str,
+        department: str | None,
+        today: date,
+        ring: Keyring,
+    ) -> Context:
+        """The context for one provider: which kinds its kind and department allow."""
+        allowed = frozenset(
+            k.code
+            for k in catalog.kinds
+            if organization_kind in k.providers.organization_kinds
+            and (not k.providers.departments or department in k.providers.departments)
+        )
+        kinds = {k.code: k for k in catalog.kinds}
+        return cls(catalog, kinds, allowed, today, ring)
+
+
+def field_columns(catalog: CatalogDocument) -> dict[str, tuple[str, ...]]:
+    """Kind-field columns for tabular files: field name → its Chinese labels (when unambiguous)."""
+    labels: dict[str, set[str]] = {}
+    owners: dict[str, set[str]] = {}
+    for kind in catalog.kinds:
+        for spec in kind.fields:
+            labels.setdefault(spec.name, set()).add(spec.label_zh)
+            owners.setdefault(spec.label_zh, set()).add(spec.name)
+    standard = {t for titles in STANDARD_COLUMNS.values() for t in titles} | set(STANDARD_COLUMNS)
+    return {
+        name: tuple(
+            sorted(t for t in titles if len(owners[t]) == 1 and t not in standard and t != name)
+        )
+        for name, titles in labels.items()
+    }
+
+
+def parse_date(text: str) -> date:
+    """YYYY-MM-DD, YYYY/MM/DD, YYYYMMDD, or an ISO timestamp (Excel cells); ValueError else."""
+    text = text.strip()
+    if len(text) == 8 and text.isdigit():  # noqa: PLR2004
+        return date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    if "T" in text or " " in text:
+        return datetime.fromisoformat(text).date()
+    return date.fromisoformat(text.replace("/", "-"))
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, str) else str(value)
+
+
+def _clean_text(value: str, field: str, limit: int, errors: list[RowError]) -> str | None:
+    if _CONTROL.search(value):
+        errors.append(RowError("field-control-characters", field))
+        return None
+    if len(value) > limit:
+        errors.append(RowError("field-too-long", field, f"≤ {limit}"))
+        return None
+    return value
+
+
+def _date(
+    values: Mapping[str, Any], field: str, today: date, errors: list[RowError]
+) -> date | None:
+    text = _text(values.get(field)).strip()
+    if not text:
+        return None
+    try:
+        day = parse_date(text)
+    except ValueError:
+        errors.append(RowError("date-invalid", field))
+        return None
+    if day > today:
+        errors.append(RowError("date-in-future", field))
+        return None
+    return day
+
+
+def _field_value(spec: FieldSpec, raw: Any, errors: list[RowError]) -> Any:  # noqa: C901, PLR0911, PLR0912
+    """A kind field's value in its type; None (with an error) when it does not validate."""
+    name = spec.name
+    kind = spec.type
+    if kind in (FieldType.STRING, FieldType.TEXT, FieldType.ENUM):
+        text = _clean_text(_text(raw).strip(), name, spec.max_length or 4000, errors)
+        if text is None:
+            return None
+        if kind is FieldType.ENUM:
+            if text not in (spec.values or ()):
+                errors.append(
+                    RowError("field-not-allowed-value", name, "/".join(spec.values or ()))
+                )
+                return None
+            return text
+        if text.startswith(_FORMULA_START):
+            errors.append(RowError("field-formula", name))
+            return None
+        if spec.pattern and not re.fullmatch(spec.pattern, text):
+            errors.append(RowError("field-invalid", name))
+            return None
+        return text
+    if kind is FieldType.BOOLEAN:
+        if isinstance(raw, bool):
+            return raw
+        word = _text(raw).strip().lower()
+        if word in _TRUE or word in _FALSE:
+            return word in _TRUE
+        errors.append(RowError("field-invalid", name, "true/false"))
+        return None
+    if kind is FieldType.DATE:
+        try:
+            return parse_date(_text(raw)).isoformat()
+        except ValueError:
+            errors.append(RowError("date-invalid", name))
+            return None
+    # integer, decimal
+    number = _number(raw)
+    if number is None:
+        errors.append(RowError("field-invalid", name, "number"))
+        return None
+    if kind is FieldType.INTEGER and number != number.to_integral_value():
+        errors.append(RowError("field-invalid", name, "integer"))
+        return None
+    if (spec.minimum is not None and number < Decimal(str(spec.minimum))) or (
+        spec.maximum is not None and number > Decimal(str(spec.maximum))
+    ):
+        errors.append(RowError("field-out-of-range", name))
+        return None
+    return int(number) if kind is FieldType.INTEGER else str(number)
+
+
+def _number(raw: Any) -> Decimal | None:
+    if isinstance(raw, bool):
+        return None
+    try:
+        number = Decimal(_text(raw).strip().replace(",", ""))
+    except InvalidOperation:
+        return None
+    return number if number.is_finite() else None
+
+
+def _kind_fields(
+    kind: RecordKind, fields: Mapping[str, Any], errors: list[RowError]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    public: dict[str, Any] = {}
+    personal: dict[str, Any] = {}
+    known = set()
+    for spec in kind.fields:
+        known.add(spec.name)
+        raw = fields.get(spec.name)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            if spec.required:
+                errors.append(RowError("missing-field", spec.name))
+            continue
+        value = _field_value(spec, raw, errors)
+        if value is not None:
+            (personal if spec.personal else public)[spec.name] = value
+    errors.extend(
+        RowError("field-unexpected", name)
+        for name, raw in fields.items()
+        if name not in known and raw not in (None, "")
+    )
+    return public, personal
+
+
+def validate(  # noqa: C901, PLR0912, PLR0915
+    ctx: Context, row_no: int, values: Mapping[str, Any], fields: Mapping[str, Any]
+) -> Candidate | Revocation | list[RowError]:
+    """Check one row; the catalog, the provider's rights, dates and the 18+ rule (R2.4)."""
+    errors: list[RowError] = []
+    source_id = _text(values.get("source_id")).strip()
+    if not _SOURCE_ID.match(source_id):
+        errors.append(RowError("source-id-invalid", "source_id"))
+    action = _ACTIONS.get(_text(values.get("action")).strip().lower())
+    if action is None:
+        errors.append(RowError("action-invalid", "action"))
+    elif action == "revoke":
+        reason = _text(values.get("revoke_reason")).strip()
+        if not reason:
+            errors.append(RowError("revoke-reason-missing", "revoke_reason"))
+        else:
+            reason = _clean_text(reason, "revoke_reason", REASON_MAX, errors) or ""
+        return errors or Revocation(row_no, source_id, reason)
+
+    kind = None
+    code = _text(values.get("kind")).strip()
+    if not code:
+        errors.append(RowError("missing-field", "kind"))
+    elif code not in ctx.kinds:
+        errors.append(RowError("kind-unknown", "kind"))
+    elif code not in ctx.allowed:
+        errors.append(RowError("kind-not-allowed", "kind"))
+    else:
+        kind = ctx.kinds[code]
+
+    parsed = None
+    number = _text(values.get("id_number")).strip()
+    if not number:
+        errors.append(RowError("missing-field", "id_number"))
+    else:
+        try:
+            parsed = idnumber.parse(number, today=ctx.today)
+        except IdNumberError as exc:
+            errors.append(RowError(exc.code, "id_number"))
+    name = ""
+    raw_name = _text(values.get("name"))
+    if not raw_name.strip():
+        errors.append(RowError("missing-field", "name"))
+    else:
+        try:
+            name = rules.normalize_name(raw_name)
+        except NameInvalid:
+            errors.append(RowError("name-invalid", "name"))
+    document_no = _text(values.get("document_no")).strip()
+    if not document_no:
+        errors.append(RowError("missing-field", "document_no"))
+    else:
+        document_no = _clean_text(document_no, "document_no", DOCUMENT_NO_MAX, errors) or ""
+        if document_no.startswith(_FORMULA_START):
+            errors.append(RowError("field-formula", "document_no"))
+
+    finding_on = _date(values, "finding_date", ctx.today, errors)
+    if finding_on is None and not _text(values.get("finding_date")).strip():
+        errors.append(RowError("missing-field", "finding_date"))
+    act_on = _date(values, "act_date", ctx.today, errors)
+    if act_on is None and not _text(values.get("act_date")).strip():
+        errors.append(RowError("missing-field", "act_date"))
+    notified_on = _date(values, "notified_date", ctx.today, errors)
+    notice_needed = kind is not None and kind.category is Category.DISHONEST
+    if notice_needed and not _text(values.get("notified_date")).strip():
+        errors.append(RowError("notice-missing", "notified_date"))
+    if act_on is not None:
+        if finding_on is not None and finding_on < act_on:
+            errors.append(RowError("dates-incoherent", "finding_date"))
+        if notified_on is not None and notified_on < act_on:
+            errors.append(RowError("dates-incoherent", "notified_date"))
+        if parsed is not None and act_on < parsed.birth_on:
+            errors.append(RowError("dates-incoherent", "act_date"))
+        elif (
+            parsed is not None
+            and kind is not None
+            and kind.adult_only
+            and parsed.age_on(act_on) < ADULT_AGE
+        ):
+            errors.append(RowError("subject-under-18", "act_date"))
+
+    months: int | None = None
+    months_text = _text(values.get("display_months")).strip()
+    if months_text:
+        try:
+            months = int(months_text)
+        except ValueError:
+            errors.append(RowError("display-months-invalid", "display_months"))
+    public: dict[str, Any] = {}
+    personal: dict[str, Any] = {}
+    if kind is not None:
+        public, personal = _kind_fields(kind, fields, errors)
+    window = None
+    if kind is not None and finding_on is not None:
+        try:
+            window = record_window.display_window(
+                ctx.catalog.period_of(kind), kind.category,
+                finding_on=finding_on, act_on=act_on, months=months,
+            )  # fmt: skip
+        except record_window.PeriodOutOfRange as exc:
+            bounds = f"{exc.period.min_months}–{exc.period.max_months}"
+            errors.append(RowError("display-months-invalid", "display_months", bounds))
+    if errors:
+        return errors
+    # All set when no error was found.
+    assert kind is not None  # noqa: S101
+    assert parsed is not None  # noqa: S101
+    assert finding_on is not None  # noqa: S101
+    assert window is not None  # noqa: S101
+    subject_id = str(ctx.ring.subject_id(parsed.number))
+    content = [kind.code, subject_id, document_no, finding_on.isoformat(),
+               act_on.isoformat() if act_on else None,
+               notified_on.isoformat() if notified_on else None,
+               window.months, public, personal]  # fmt: skip
+    digest = ctx.ring.blind(
+        b"record-content", json.dumps(content, ensure_ascii=False, sort_keys=True)
+    )
+    return Candidate(
+        row_no, source_id, kind, subject_id, name, document_no, finding_on, act_on, notified_on,
+        window, public, personal, digest, (ctx.today - finding_on).days,
+    )  # fmt: skip

@@ -1,0 +1,1 @@
+"""The credit records store: versioned, source-traceable records keyed by the subject."""

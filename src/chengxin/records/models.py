@@ -1,0 +1,78 @@
+"""Credit records and their change events.
+
+A record is one version of a provider's record (provider, source id). A correction adds a
+version and marks the previous one superseded; a revocation marks the current one revoked.
+Nothing is edited in place beyond those status marks, and every change is also an ordered
+``record_event`` row — the future change feed to the national platform and city nodes.
+
+Sharding: every row carries ``subject_id`` (the blind-index key of the person) and nothing
+references another subject's rows, so PostgreSQL can partition or distribute these tables by it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Date, Index, Integer, LargeBinary, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from chengxin.db import Base, JSONType, UTCDateTime
+
+
+class CreditRecord(Base):
+    """One version of a credit record about a subject."""
+
+    __tablename__ = "credit_record"
+    __table_args__ = (
+        Index(
+            "uq_credit_record_source_version", "provider_id", "source_id", "version", unique=True
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    subject_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    provider_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    source_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    kind_code: Mapped[str] = mapped_column(String(48), index=True)
+    domain: Mapped[str] = mapped_column(String(48))
+    category: Mapped[str] = mapped_column(String(12))
+    severity: Mapped[str | None] = mapped_column(String(12))
+    catalog_version: Mapped[str] = mapped_column(String(16))
+    document_no: Mapped[str] = mapped_column(String(100))
+    finding_on: Mapped[date] = mapped_column(Date)
+    act_on: Mapped[date | None] = mapped_column(Date)
+    notified_on: Mapped[date | None] = mapped_column(Date)
+    # The display window (RULES.md §1), computed once by records.window at intake.
+    display_months: Mapped[int] = mapped_column(Integer)
+    display_from_on: Mapped[date] = mapped_column(Date)
+    display_until_on: Mapped[date] = mapped_column(Date)
+    repair_from_on: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12))  # active, superseded, revoked
+    fields: Mapped[dict[str, Any]] = mapped_column(JSONType)  # kind fields without personal data
+    sealed_fields: Mapped[bytes | None] = mapped_column(LargeBinary)  # AES-GCM JSON of the rest
+    key_id: Mapped[str | None] = mapped_column(String(16))
+    content_digest: Mapped[bytes] = mapped_column(LargeBinary(32))  # keyed; duplicate detection
+    batch_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    row_no: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # superseded or revoked
+    revoke_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class RecordEvent(Base):
+    """An ordered change to the records store: created, corrected, revoked."""
+
+    __tablename__ = "record_event"
+
+    seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    action: Mapped[str] = mapped_column(String(16))  # created, corrected, revoked
+    record_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    previous_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    subject_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    provider_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    kind_code: Mapped[str] = mapped_column(String(48))
+    batch_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
