@@ -27,9 +27,9 @@ from chengxin.identity.routes import (
     PopulationController,
     file_fault_handler,
 )
+from chengxin.ingestion.routes import IngestionController
 from chengxin.logs import configure_logging
 from chengxin.organizations import service as organization_service
-from chengxin.ingestion.routes import IngestionController
 from chengxin.organizations.routes import OrganizationController, TokenController
 from chengxin.records.routes import RecordController
 from chengxin.runtime import Runtime, build_runtime

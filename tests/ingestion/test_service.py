@@ -39,15 +39,21 @@ def test_good_and_bad_rows_give_a_balanced_receipt_and_the_good_rows_land(
     rows = [
         tax_row(p[0], "T-1"),
         tax_row(p[1], "T-2", amount="-5"),  # below minimum
-        tax_row(p[2], "T-3", 身份证号码=p[2].id_number[:-1] + ("0" if p[2].id_number[-1] != "0" else "1")),
+        tax_row(
+            p[2],
+            "T-3",
+            身份证号码=p[2].id_number[:-1] + ("0" if p[2].id_number[-1] != "0" else "1"),
+        ),
         tax_row(p[3], "T-4", 姓名="王不对"),
         tax_row(p[4], "T-5", 认定日期="2027-01-01"),
         tax_row(p[5], "T-6", 告知日期=""),
         tax_row(p[6], "T-7", 信息事项代码="no-such-kind"),
-        tax_row(p[7], "T-8", 信息事项代码="exam-cheating", exam="高考"),  # not the tax bureau's kind
+        tax_row(
+            p[7], "T-8", 信息事项代码="exam-cheating", exam="高考"
+        ),  # not the tax bureau's kind
         tax_row(p[8], "T-9", 行为日期="2026-04-01"),  # act after finding
         tax_row(p[9], "T-10", note="'; DROP TABLE credit_record; --"),
-        tax_row(p[10], "T-11", tax_type="=HYPERLINK(\"http://x\")"),
+        tax_row(p[10], "T-11", tax_type='=HYPERLINK("http://x")'),
         tax_row(p[11], "bad id with spaces"),
     ]
     batch = ingest_bytes(world, csv_data(rows), tmp_path)
@@ -92,7 +98,9 @@ def test_resending_the_same_file_adds_nothing(world: World, tmp_path: Path) -> N
 def test_new_content_for_a_source_id_is_a_new_version(world: World, tmp_path: Path) -> None:
     person = world.people[0]
     ingest_bytes(world, csv_data([tax_row(person, "T-1", amount="1000")]), tmp_path, name="a")
-    batch = ingest_bytes(world, csv_data([tax_row(person, "T-1", amount="900")]), tmp_path, name="b")
+    batch = ingest_bytes(
+        world, csv_data([tax_row(person, "T-1", amount="900")]), tmp_path, name="b"
+    )
     assert (batch.corrected, batch.created) == (1, 0)
     with world.runtime.scope() as session:
         old, new = records_service.versions_of(session, world.tax_org_id, "T-1")
@@ -114,7 +122,9 @@ def test_a_correction_and_a_duplicate_in_one_batch(world: World, tmp_path: Path)
     assert batch.balanced
 
 
-def test_revocation_ends_the_current_version_and_keeps_history(world: World, tmp_path: Path) -> None:
+def test_revocation_ends_the_current_version_and_keeps_history(
+    world: World, tmp_path: Path
+) -> None:
     ingest_bytes(world, csv_data([tax_row(world.people[0], "T-1")]), tmp_path, name="a")
     revoke = [
         {"源记录编号": "T-1", "操作": "撤销", "撤销原因": "复议撤销原处罚决定"},
@@ -159,9 +169,7 @@ def test_person_missing_from_the_registry_has_its_own_code(world: World, tmp_pat
 def test_every_missing_required_value_is_reported_at_once(world: World, tmp_path: Path) -> None:
     row = {"源记录编号": "T-1", "信息事项代码": "tax-arrears"}
     batch = ingest_bytes(world, csv_data([row]), tmp_path)
-    assert sorted(codes(world, batch)[2]) == sorted(
-        ["missing-field"] * 6 + ["notice-missing"]
-    )
+    assert sorted(codes(world, batch)[2]) == sorted(["missing-field"] * 6 + ["notice-missing"])
 
 
 def test_display_months_must_fall_within_the_kind(world: World, tmp_path: Path) -> None:
@@ -222,7 +230,12 @@ def test_a_crash_loses_nothing_acknowledged_and_a_resend_completes(
     options = ingestion_service.Options(chunk_rows=7, stale_after=timedelta(0))
     batch = ingest_bytes(world, data, tmp_path, options=options)
     assert batch.id == interrupted.id
-    assert (batch.status, batch.submitted, batch.created, batch.rejected) == ("completed", 20, 19, 1)
+    assert (batch.status, batch.submitted, batch.created, batch.rejected) == (
+        "completed",
+        20,
+        19,
+        1,
+    )
     assert batch.balanced
     assert record_count(world) == 19
 
@@ -251,7 +264,9 @@ def test_jsonl_and_rejected_rows_round_trip(world: World, tmp_path: Path) -> Non
     # Fixed and resent, the row lands; the errors key is ignored.
     first["fields"] = {"amount": "7"}
     del first["colour"]
-    again = ingest_bytes(world, (json.dumps(first) + "\n").encode(), tmp_path, fmt="jsonl", name="fix")
+    again = ingest_bytes(
+        world, (json.dumps(first) + "\n").encode(), tmp_path, fmt="jsonl", name="fix"
+    )
     assert (again.created, again.rejected) == (1, 0)
 
 

@@ -50,6 +50,7 @@ _TRUE = {"true", "1", "是", "yes", "y"}
 _FALSE = {"false", "0", "否", "no", "n"}
 DOCUMENT_NO_MAX = 100
 REASON_MAX = 500
+MAX_DIGITS = 15  # integer digits of a number field, less one
 ADULT_AGE = 18  # R2.4: student integrity files only for acts at 18 or older
 
 
@@ -230,7 +231,10 @@ def _number(raw: Any) -> Decimal | None:
         number = Decimal(_text(raw).strip().replace(",", ""))
     except InvalidOperation:
         return None
-    return number if number.is_finite() else None
+    # Finite and of a size an amount or count can have (1e999999 is a Decimal, not an amount).
+    if not number.is_finite() or number.adjusted() > MAX_DIGITS:
+        return None
+    return number
 
 
 def _kind_fields(
