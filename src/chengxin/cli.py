@@ -105,7 +105,7 @@ def serve(host: str, port: int, workers: int) -> None:
 
 
 @main.command()
-@click.option("--people", default=1000, show_default=True, type=click.IntRange(1, 10_000_000))
+@click.option("--people", default=10_000, show_default=True, type=click.IntRange(1, 10_000_000))
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Load the demo data and exit")
@@ -122,6 +122,11 @@ def demo(people: int, host: str, port: int, *, no_serve: bool) -> None:
         f"Demo data: {summary.people_rows} registry rows ({summary.inserted} new, "
         f"{summary.unchanged} unchanged, {summary.rejected} rejected); "
         f"{summary.organizations} organizations."
+    )
+    r = summary.records
+    click.echo(
+        f"Credit records pushed through the exchange: {r['submitted']} ({r['created']} new, "
+        f"{r['duplicates']} duplicates, {r['rejected']} rejected)."
     )
     click.echo(f"Operator API token (also in {summary.token_file}):\n  {summary.operator_token}")
     if not no_serve:

@@ -41,6 +41,7 @@ class SyntheticOrganization:
     name: str
     kind: OrganizationKind
     region_code: str
+    department: str | None = None
 
 
 def hubei_county_codes() -> list[str]:
@@ -113,19 +114,58 @@ _REGISTRATION = {
 
 OPERATOR_NAME = "湖北省社会信用信息中心（演示）"
 
-_FIXED_ORGANIZATIONS: list[tuple[str, OrganizationKind, str]] = [
-    (OPERATOR_NAME, OrganizationKind.OPERATOR, "420100"),
-    ("湖北省教育厅（演示）", OrganizationKind.GOVERNMENT, "420100"),
-    ("国家税务总局湖北省税务局（演示）", OrganizationKind.GOVERNMENT, "420100"),
-    ("湖北省市场监督管理局（演示）", OrganizationKind.GOVERNMENT, "420100"),
-    ("湖北省人力资源和社会保障厅（演示）", OrganizationKind.GOVERNMENT, "420100"),
-    ("武汉市公安局交通管理局（演示）", OrganizationKind.GOVERNMENT, "420100"),
-    ("湖北省高级人民法院（演示）", OrganizationKind.COURT, "420100"),
-    ("宜昌市中级人民法院（演示）", OrganizationKind.COURT, "420500"),
-    ("湖北省律师协会（演示）", OrganizationKind.ASSOCIATION, "420100"),
-    ("湖北省注册会计师协会（演示）", OrganizationKind.ASSOCIATION, "420100"),
-    ("汉江银行股份有限公司（演示）", OrganizationKind.FINANCIAL, "420600"),
-    ("楚天征信服务有限公司（演示）", OrganizationKind.CREDIT_AGENCY, "420100"),
+# (name, kind, region, catalog department): a provider for every department of the catalog.
+_FIXED_ORGANIZATIONS: list[tuple[str, OrganizationKind, str, str | None]] = [
+    (OPERATOR_NAME, OrganizationKind.OPERATOR, "420100", "credit-centre"),
+    ("湖北省教育厅（演示）", OrganizationKind.GOVERNMENT, "420100", "education"),
+    ("国家税务总局湖北省税务局（演示）", OrganizationKind.GOVERNMENT, "420100", "tax"),
+    ("湖北省市场监督管理局（演示）", OrganizationKind.GOVERNMENT, "420100", "market"),
+    ("湖北省药品监督管理局（演示）", OrganizationKind.GOVERNMENT, "420100", "drugs"),
+    ("湖北省人力资源和社会保障厅（演示）", OrganizationKind.GOVERNMENT, "420100", "hrss"),
+    ("湖北省公安厅（演示）", OrganizationKind.GOVERNMENT, "420100", "public-security"),
+    ("武汉市公安局交通管理局（演示）", OrganizationKind.GOVERNMENT, "420100", "traffic-police"),
+    ("湖北省生态环境厅（演示）", OrganizationKind.GOVERNMENT, "420100", "ecology"),
+    ("湖北省应急管理厅（演示）", OrganizationKind.GOVERNMENT, "420100", "emergency"),
+    ("湖北省消防救援总队（演示）", OrganizationKind.GOVERNMENT, "420100", "fire-rescue"),
+    ("湖北省卫生健康委员会（演示）", OrganizationKind.GOVERNMENT, "420100", "health"),
+    ("湖北省住房和城乡建设厅（演示）", OrganizationKind.GOVERNMENT, "420100", "housing"),
+    ("湖北省地方金融管理局（演示）", OrganizationKind.GOVERNMENT, "420100", "finance-regulator"),
+    ("湖北省司法厅（演示）", OrganizationKind.GOVERNMENT, "420100", "justice"),
+    ("湖北省文化和旅游厅（演示）", OrganizationKind.GOVERNMENT, "420100", "culture-tourism"),
+    ("湖北省农业农村厅（演示）", OrganizationKind.GOVERNMENT, "420100", "agriculture"),
+    ("湖北省统计局（演示）", OrganizationKind.GOVERNMENT, "420100", "statistics"),
+    ("湖北省民政厅（演示）", OrganizationKind.GOVERNMENT, "420100", "civil-affairs"),
+    ("湖北省文明办（演示）", OrganizationKind.GOVERNMENT, "420100", "civilization-office"),
+    ("共青团湖北省委（演示）", OrganizationKind.GOVERNMENT, "420100", "youth-league"),
+    ("湖北省财政厅（演示）", OrganizationKind.GOVERNMENT, "420100", "finance"),
+    ("湖北省公务员局（演示）", OrganizationKind.GOVERNMENT, "420100", "civil-service"),
+    ("湖北省知识产权局（演示）", OrganizationKind.GOVERNMENT, "420100", "ip-office"),
+    ("湖北省商务厅（演示）", OrganizationKind.GOVERNMENT, "420100", "commerce"),
+    ("湖北省高级人民法院（演示）", OrganizationKind.COURT, "420100", "court"),
+    ("宜昌市中级人民法院（演示）", OrganizationKind.COURT, "420500", "court"),
+    ("湖北省律师协会（演示）", OrganizationKind.ASSOCIATION, "420100", "lawyers-association"),
+    ("湖北省注册会计师协会（演示）", OrganizationKind.ASSOCIATION, "420100", "cpa-association"),
+    (
+        "湖北省房地产经纪行业协会（演示）",
+        OrganizationKind.ASSOCIATION,
+        "420100",
+        "real-estate-association",
+    ),
+    ("湖北省资产评估协会（演示）", OrganizationKind.ASSOCIATION, "420100", "appraisal-association"),
+    (
+        "湖北省注册税务师协会（演示）",
+        OrganizationKind.ASSOCIATION,
+        "420100",
+        "tax-agents-association",
+    ),
+    (
+        "湖北省认证认可协会（演示）",
+        OrganizationKind.ASSOCIATION,
+        "420100",
+        "certification-association",
+    ),
+    ("汉江银行股份有限公司（演示）", OrganizationKind.FINANCIAL, "420600", None),
+    ("楚天征信服务有限公司（演示）", OrganizationKind.CREDIT_AGENCY, "420100", None),
 ]
 
 
@@ -139,9 +179,9 @@ def organizations(enterprises: int, *, seed: int = 20171230) -> list[SyntheticOr
     ]
     result = [
         SyntheticOrganization(
-            credit_code(rng, registration=_REGISTRATION[k], region_code=r), n, k, r
+            credit_code(rng, registration=_REGISTRATION[k], region_code=r), n, k, r, d
         )
-        for n, k, r in _FIXED_ORGANIZATIONS
+        for n, k, r, d in _FIXED_ORGANIZATIONS
     ]
     names = {o.name for o in result}
     while len(result) < len(_FIXED_ORGANIZATIONS) + enterprises:

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
 
+from chengxin.catalog import service as catalog_service
+from chengxin.db import utcnow
 from chengxin.demo import generator
+from chengxin.demo import records as demo_records
 from chengxin.identity import population
+from chengxin.ingestion import service as ingestion_service
 from chengxin.organizations import service as organization_service
 from chengxin.organizations.models import Organization, OrganizationKind, OrganizationRole, RoleKind
 from chengxin.runtime import Runtime
-from chengxin.security.actor import system_actor
-from chengxin.security.permissions import ALL_PERMISSIONS
+from chengxin.security.actor import Actor, ActorKind, system_actor
+from chengxin.security.permissions import ALL_PERMISSIONS, Permission
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,7 @@ class DemoSummary:
     organizations: int
     operator_token: str
     token_file: Path
+    records: Counter[str]
 
 
 def load(runtime: Runtime, *, people: int, enterprises: int = 20) -> DemoSummary:
@@ -63,6 +71,7 @@ def load(runtime: Runtime, *, people: int, enterprises: int = 20) -> DemoSummary
                     name=org.name,
                     kind=org.kind,
                     region_code=org.region_code,
+                    department=org.department,
                     actor=actor,
                 )
             )
@@ -92,6 +101,7 @@ def load(runtime: Runtime, *, people: int, enterprises: int = 20) -> DemoSummary
             actor=actor,
         )
         org_count = len(existing) + len(created)
+    pushed = push_records(runtime, generator.people(people), orgs)
     token_file = data_dir / "demo-token.txt"
     fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -104,4 +114,37 @@ def load(runtime: Runtime, *, people: int, enterprises: int = 20) -> DemoSummary
         organizations=org_count,
         operator_token=issued.secret,
         token_file=token_file,
+        records=pushed,
     )
+
+
+def push_records(
+    runtime: Runtime,
+    persons: Iterable[generator.SyntheticPerson],
+    orgs: list[generator.SyntheticOrganization],
+) -> Counter[str]:
+    """Credit records through the front door: one JSONL upload per provider, as a department's
+    system would send it, through the same service as the upload API. Returns receipt totals."""
+    options = ingestion_service.Options.from_settings(runtime.settings)
+    with runtime.scope() as session:
+        _, catalog = catalog_service.active_document(session)
+        ids = {o.credit_code: o.id for o in session.execute(select(Organization)).scalars()}
+    by_provider = demo_records.records(list(persons), catalog, orgs, today=utcnow().date())
+    totals: Counter[str] = Counter()
+    with tempfile.TemporaryDirectory(prefix="chengxin-demo-") as tmp:
+        for code, rows in sorted(by_provider.items()):
+            path = Path(tmp) / f"{code}.jsonl"
+            with path.open("w", encoding="utf-8") as handle:
+                handle.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+            org_id = ids[code]
+            actor = Actor(ActorKind.SYSTEM, "demo", "system:demo", org_id,
+                          frozenset({Permission.INGESTION_BATCH_SUBMIT}))  # fmt: skip
+            batch = ingestion_service.ingest_file(
+                runtime.scope, path, "jsonl", provider_id=org_id, actor=actor, channel="demo",
+                filename=path.name, options=options,
+            )  # fmt: skip
+            totals.update(
+                submitted=batch.submitted, created=batch.created, duplicates=batch.duplicates,
+                rejected=batch.rejected,
+            )  # fmt: skip
+    return totals

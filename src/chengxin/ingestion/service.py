@@ -432,7 +432,7 @@ def _apply(  # noqa: C901, PLR0912, PLR0915
     current = _current_versions(session, batch.provider_id, {o.source_id for o, _ in checked})
     now = utcnow()
     records: list[tuple[Any, ...]] = []
-    events: list[dict[str, Any]] = []
+    events: list[tuple[Any, ...]] = []
     ends: list[dict[str, Any]] = []
     for outcome, raw in checked:
         previous = current.get(outcome.source_id)
@@ -488,8 +488,7 @@ def _apply(  # noqa: C901, PLR0912, PLR0915
             .execution_options(synchronize_session=False),
             ends,
         )  # fmt: skip
-    if events:
-        session.execute(insert(EVENT_TABLE), events)
+    _insert_events(session, events)
     if rejections:
         session.execute(insert(REJECTION_TABLE), rejections)
     return result
@@ -526,10 +525,9 @@ def _record_row(  # noqa: PLR0917  # one call site, all positional by design
 ) -> tuple[Any, ...]:
     """A credit_record row in :data:`RECORD_COLUMNS` order; personal free text sealed."""
     sealed = key_id = None
-    if c.personal_fields:
+    if c.personal_json is not None:
         key_id = ring.active
-        text = json.dumps(c.personal_fields, ensure_ascii=False, sort_keys=True)
-        sealed = ring.encrypt(text, record_id.bytes + b":fields", key_id)
+        sealed = ring.encrypt(c.personal_json, record_id.bytes + b":fields", key_id)
     kind = c.kind
     window = c.window
     return (
@@ -537,33 +535,38 @@ def _record_row(  # noqa: PLR0917  # one call site, all positional by design
         kind.category.value, kind.severity.value if kind.severity else None,
         ctx.catalog.version, c.document_no, c.finding_on, c.act_on, c.notified_on,
         window.months, window.from_on, window.until_on, window.repair_from_on, "active",
-        c.public_fields, sealed, key_id, c.digest, batch.id, c.row_no, now,
+        c.public_json, sealed, key_id, c.digest, batch.id, c.row_no, now,
     )  # fmt: skip
 
 
 def _insert_records(session: Session, rows: list[tuple[Any, ...]]) -> None:
+    """Record rows (``fields`` as JSON text): COPY on PostgreSQL, executemany elsewhere."""
     if not rows:
         return
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        fields_at = RECORD_COLUMNS.index("fields")
         identity_service.copy_rows(
-            connection.connection.driver_connection,
-            "credit_record",
-            RECORD_COLUMNS,
-            (
-                (
-                    *row[:fields_at],
-                    json.dumps(row[fields_at], ensure_ascii=False),
-                    *row[fields_at + 1 :],
-                )
-                for row in rows
-            ),
+            connection.connection.driver_connection, "credit_record", RECORD_COLUMNS, rows
         )
         return
-    session.execute(
-        insert(RECORD_TABLE), [dict(zip(RECORD_COLUMNS, row, strict=True)) for row in rows]
-    )
+    at = RECORD_COLUMNS.index("fields")
+    params = [dict(zip(RECORD_COLUMNS, row, strict=True)) for row in rows]
+    for values, row in zip(params, rows, strict=True):
+        values["fields"] = json.loads(row[at])
+    session.execute(insert(RECORD_TABLE), params)
+
+
+def _insert_events(session: Session, events: list[tuple[Any, ...]]) -> None:
+    """Change events in :data:`EVENT_COLUMNS` order; ``seq`` comes from the database."""
+    if not events:
+        return
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        identity_service.copy_rows(
+            connection.connection.driver_connection, "record_event", EVENT_COLUMNS, events
+        )
+        return
+    session.execute(insert(EVENT_TABLE), [dict(zip(EVENT_COLUMNS, e, strict=True)) for e in events])
 
 
 def _event(  # noqa: PLR0917
@@ -574,12 +577,9 @@ def _event(  # noqa: PLR0917
     subject_id: uuid.UUID,
     batch: IngestBatch,
     kind_code: str,
-) -> dict[str, Any]:
-    return {
-        "at": at, "action": action, "record_id": record_id, "previous_id": previous_id,
-        "subject_id": subject_id, "provider_id": batch.provider_id, "kind_code": kind_code,
-        "batch_id": batch.id,
-    }  # fmt: skip
+) -> tuple[Any, ...]:
+    """A record_event row in :data:`EVENT_COLUMNS` order."""
+    return (at, action, record_id, previous_id, subject_id, batch.provider_id, kind_code, batch.id)
 
 
 def _rejection(  # noqa: PLR0917

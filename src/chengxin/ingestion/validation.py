@@ -69,6 +69,8 @@ class Candidate(NamedTuple):
     window: record_window.Window
     public_fields: dict[str, Any]
     personal_fields: dict[str, Any]
+    public_json: str  # canonical JSON (fields in catalog order), stored and digested
+    personal_json: str | None
     digest: bytes
     lag_days: int
 
@@ -131,6 +133,10 @@ def field_columns(catalog: CatalogDocument) -> dict[str, tuple[str, ...]]:
 
 def parse_date(text: str) -> date:
     """YYYY-MM-DD, YYYY/MM/DD, YYYYMMDD, or an ISO timestamp (Excel cells); ValueError else."""
+    try:
+        return date.fromisoformat(text)  # the common case, fastest
+    except ValueError:
+        pass
     text = text.strip()
     if len(text) == 8 and text.isdigit():  # noqa: PLR2004
         return date(int(text[:4]), int(text[4:6]), int(text[6:]))
@@ -371,14 +377,16 @@ def validate(  # noqa: C901, PLR0912, PLR0915
     assert finding_on is not None  # noqa: S101
     assert window is not None  # noqa: S101
     subject_id = str(ctx.ring.subject_id(parsed.number))
-    content = [kind.code, subject_id, document_no, finding_on.isoformat(),
-               act_on.isoformat() if act_on else None,
-               notified_on.isoformat() if notified_on else None,
-               window.months, public, personal]  # fmt: skip
-    digest = ctx.ring.blind(
-        b"record-content", json.dumps(content, ensure_ascii=False, sort_keys=True)
-    )
+    # Fields come out in the kind's order, so the JSON is canonical without sorting.
+    public_json = json.dumps(public, ensure_ascii=False)
+    personal_json = json.dumps(personal, ensure_ascii=False) if personal else None
+    content = "\x1f".join((
+        kind.code, subject_id, document_no, finding_on.isoformat(),
+        act_on.isoformat() if act_on else "", notified_on.isoformat() if notified_on else "",
+        str(window.months), public_json, personal_json or "",
+    ))  # fmt: skip
     return Candidate(
         row_no, source_id, kind, subject_id, name, document_no, finding_on, act_on, notified_on,
-        window, public, personal, digest, (ctx.today - finding_on).days,
+        window, public, personal, public_json, personal_json,
+        ctx.ring.blind(b"record-content", content), (ctx.today - finding_on).days,
     )  # fmt: skip

@@ -1,0 +1,294 @@
+"""Benchmark: N credit records through the full ingestion path vs. a raw load of equivalent rows.
+
+Full path = ``ingestion.service.ingest_file`` on a CSV written before timing: read and parse →
+validate against the active (shipped) catalog → ID number, name, dates, fields, 18+ rule →
+blind index → registry lookup and name check (decrypting the registered name) → current-version
+lookup → AES-GCM of personal fields → COPY (PostgreSQL) / executemany (SQLite) of records and
+events → rejections, counters, receipt, audit entry. It runs in a child process so its peak RSS
+is its own (memory must not grow with the file).
+Baseline = the same number of credit_record rows of the same shape, precomputed per chunk outside
+the timing and loaded raw into a twin table: COPY (write_row) on PostgreSQL, executemany on SQLite.
+Figures are medians of alternating runs on emptied tables; compare the ratio across machines.
+
+    python bench/ingest.py --db sqlite --rows 50000
+    python bench/ingest.py --db postgresql --rows 1000000 --runs 3
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import multiprocessing
+import os
+import random
+import resource
+import statistics
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, MetaData, insert, select, text
+
+from chengxin import migrate
+from chengxin.catalog import service as catalog_service
+from chengxin.catalog.schema import CatalogDocument, FieldSpec, FieldType, RecordKind
+from chengxin.db import make_engine, utcnow
+from chengxin.demo import generator
+from chengxin.identity import idnumber
+from chengxin.identity import service as identity_service
+from chengxin.ingestion import service as ingestion_service
+from chengxin.keys.keyring import Keyring
+from chengxin.organizations import service as organization_service
+from chengxin.organizations.models import OrganizationKind
+from chengxin.records.models import CreditRecord
+from chengxin.runtime import build_runtime
+from chengxin.security.actor import Actor, ActorKind, system_actor
+from chengxin.settings import Settings
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚"
+GIVEN = "伟芳娜秀敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂英华玉萍红娥玲芬燕彬鹏辉宇浩凯健俊帆欣怡佳琪雪梅婷晶晨"
+COUNTIES = ["420102", "420103", "420106", "420111", "420202", "420302", "420502", "420602",
+            "420802", "420902", "421002", "421102", "421202", "421303", "422801", "429004"]  # fmt: skip
+PG_ADMIN = os.environ.get(
+    "CHENGXIN_BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+TODAY = date(2026, 11, 28)
+HEADER = ["源记录编号", "信息事项代码", "身份证号码", "姓名", "决定文书号", "认定日期", "行为日期",
+          "告知日期"]  # fmt: skip
+
+
+def people(n: int, seed: int) -> list[tuple[str, str]]:
+    rng = random.Random(seed)
+    seen: set[str] = set()
+    out = []
+    while len(out) < n:
+        number = idnumber.make(
+            rng.choice(COUNTIES), TODAY - timedelta(days=rng.randint(8000, 30000)), rng.randrange(1000)
+        )
+        if number not in seen:
+            seen.add(number)
+            out.append((number, rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)))
+    return out
+
+
+def pick_kind(document: CatalogDocument) -> RecordKind:
+    """A dishonest kind a tax department may push (the commonest bulk feed)."""
+    for kind in document.kinds:
+        if kind.severity is not None and "tax" in kind.providers.departments:
+            return kind
+    msg = "the catalog has no dishonest kind for the tax department"
+    raise SystemExit(msg)
+
+
+def field_value(spec: FieldSpec, rng: random.Random) -> str:
+    if spec.type is FieldType.ENUM:
+        return rng.choice(spec.values or [""])
+    if spec.type in (FieldType.INTEGER, FieldType.DECIMAL):
+        low = int(spec.minimum or 1)
+        return str(rng.randint(max(low, 1), max(low, 1) + 10_000))
+    if spec.type is FieldType.DATE:
+        return "2026-02-01"
+    if spec.type is FieldType.BOOLEAN:
+        return "是"
+    return ("违法事实摘要" * 10)[: min(spec.max_length or 60, 60)]
+
+
+def write_csv(path: Path, n: int, persons: list[tuple[str, str]], kind: RecordKind) -> None:
+    rng = random.Random(7)
+    fields = kind.fields
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(HEADER + [f.name for f in fields])
+        for i in range(n):
+            number, name = persons[i % len(persons)]
+            finding = TODAY - timedelta(days=30 + i % 300)
+            writer.writerow([
+                f"B-{i:09d}", kind.code, number, name, f"鄂税稽罚〔2026〕{i}号", finding.isoformat(),
+                (finding - timedelta(days=20)).isoformat(), (finding + timedelta(days=3)).isoformat(),
+                *[field_value(f, rng) for f in fields],
+            ])  # fmt: skip
+
+
+def make_database(db: str, workdir: Path) -> str:
+    if db == "sqlite":
+        return f"sqlite:///{workdir / 'bench.db'}"
+    admin = make_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql("DROP DATABASE IF EXISTS chengxin_bench_ingest WITH (FORCE)")
+        conn.exec_driver_sql("CREATE DATABASE chengxin_bench_ingest")
+    admin.dispose()
+    return PG_ADMIN.rsplit("/", 1)[0] + "/chengxin_bench_ingest"
+
+
+def create_twin(engine: Engine) -> None:
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as conn:
+            conn.exec_driver_sql("CREATE TABLE credit_record_raw (LIKE credit_record INCLUDING ALL)")
+        return
+    twin = CreditRecord.__table__.to_metadata(MetaData(), name="credit_record_raw")
+    for index in twin.indexes:
+        index.name = (index.name or "").replace("credit_record", "credit_record_raw")
+    twin.create(engine)
+
+
+def empty_tables(engine: Engine) -> None:
+    tables = ("credit_record", "credit_record_raw", "record_event", "ingest_rejection", "ingest_batch")
+    with engine.begin() as conn:
+        for table in tables:
+            conn.exec_driver_sql(f"DELETE FROM {table}")
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            for table in tables:
+                conn.exec_driver_sql(f"VACUUM ANALYZE {table}")
+
+
+def _child(url: str, keys: str, path: str, provider: str, chunk: int, queue: Any) -> None:
+    """The full path, alone in its process: elapsed seconds and the receipt's counts."""
+    ring = Keyring.from_json(keys)
+    settings = Settings(env="test", data_dir=Path(path).parent, database_url=url, log_json=True, log_level="WARNING")  # type: ignore[arg-type]
+    runtime = build_runtime(settings, keyring=ring)
+    actor = Actor(ActorKind.SYSTEM, "bench", "system:bench", uuid.UUID(provider), frozenset())
+    options = ingestion_service.Options(chunk_rows=chunk)
+    started = time.perf_counter()
+    batch = ingestion_service.ingest_file(
+        runtime.scope, Path(path), "csv", provider_id=uuid.UUID(provider), actor=actor,
+        channel="cli", filename="bench.csv", options=options, today=TODAY,
+    )  # fmt: skip
+    elapsed = time.perf_counter() - started
+    queue.put((elapsed, batch.submitted, batch.created, batch.rejected, batch.balanced))
+    runtime.engine.dispose()
+
+
+def run_full(url: str, ring: Keyring, path: Path, provider: uuid.UUID, chunk: int, n: int) -> tuple[float, int]:
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=_child, args=(url, ring.to_json(), str(path), str(provider), chunk, queue))
+    process.start()
+    elapsed, submitted, created, rejected, balanced = queue.get()
+    process.join()
+    assert balanced and submitted == n and created == n and rejected == 0, (submitted, created, rejected)  # noqa: S101, PT018
+    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return elapsed, peak_kib
+
+
+def baseline_chunks(n: int, chunk: int, persons: list[tuple[str, str]], ring: Keyring, kind: RecordKind, provider: uuid.UUID) -> Iterator[list[tuple[Any, ...]]]:
+    """Equivalent rows, precomputed chunk by chunk outside the timing: same types and sizes."""
+    now = utcnow()
+    batch = uuid.uuid4()
+    fields = {f.name: "1000" for f in kind.fields if not f.personal}
+    for start in range(0, n, chunk):
+        rows = []
+        for i in range(start, min(start + chunk, n)):
+            number, _ = persons[i % len(persons)]
+            finding = TODAY - timedelta(days=30 + i % 300)
+            rows.append((
+                uuid.uuid4(), ring.subject_id(number), provider, f"B-{i:09d}", 1, kind.code, kind.domain,
+                kind.category.value, kind.severity.value if kind.severity else None, "2026.1",
+                f"鄂税稽罚〔2026〕{i}号", finding, finding - timedelta(days=20), finding + timedelta(days=3),
+                36, finding, finding + timedelta(days=1095), finding + timedelta(days=365), "active",
+                json.dumps(fields), os.urandom(80) if any(f.personal for f in kind.fields) else None,
+                "k1", os.urandom(32), batch, i + 2, now,
+            ))  # fmt: skip
+        yield rows
+
+
+def run_raw(engine: Engine, chunks: Iterator[list[tuple[Any, ...]]]) -> float:
+    columns = ingestion_service.RECORD_COLUMNS
+    twin = CreditRecord.__table__.to_metadata(MetaData(), name="credit_record_raw")
+    elapsed = 0.0
+    for rows in chunks:
+        started = time.perf_counter()
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                identity_service.copy_rows(conn.connection.driver_connection, "credit_record_raw", columns, rows)
+            else:
+                params = [dict(zip(columns, row, strict=True)) for row in rows]
+                for p in params:
+                    p["fields"] = json.loads(p["fields"])
+                conn.execute(insert(twin), params)
+        elapsed += time.perf_counter() - started
+    return elapsed
+
+
+def main() -> None:  # noqa: PLR0915
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--rows", type=int, default=50_000, help="records per run")
+    parser.add_argument("--runs", type=int, default=3, help="alternating runs of each path")
+    parser.add_argument("--chunk", type=int, default=2000, help="rows per transaction (both paths)")
+    parser.add_argument("--people", type=int, default=None, help="registered persons (default rows/4)")
+    args = parser.parse_args()
+    n_people = args.people or max(args.rows // 4, 1)
+
+    with tempfile.TemporaryDirectory(prefix="chengxin-bench-") as tmp:
+        workdir = Path(tmp)
+        url = make_database(args.db, workdir)
+        ring = Keyring.generate(demo=True)
+        settings = Settings(env="test", data_dir=workdir, database_url=url, log_json=True, log_level="WARNING")  # type: ignore[arg-type]
+        runtime = build_runtime(settings, keyring=ring)
+        migrate.upgrade(runtime.engine)
+        create_twin(runtime.engine)
+        actor = system_actor("bench")
+        persons = people(n_people, seed=42)
+        with runtime.scope() as session:
+            catalog_service.ensure_active(session, actor=actor)
+            _, document = catalog_service.active_document(session)
+            provider = organization_service.create(
+                session, credit_code=generator.credit_code(random.Random(1), registration="11", region_code="420100"),
+                name="基准测试税务局", kind=OrganizationKind.GOVERNMENT, region_code="420100",
+                department="tax", actor=actor,
+            ).id  # fmt: skip
+        kind = pick_kind(document)
+        for start in range(0, len(persons), 20_000):
+            with runtime.scope() as session:
+                identity_service.bulk_register(
+                    session, [identity_service.prepare_person(num, name) for num, name in persons[start : start + 20_000]],
+                    actor=actor, source="bench",
+                )  # fmt: skip
+        csv_path = workdir / "records.csv"
+        write_csv(csv_path, args.rows, persons, kind)
+        full_times, raw_times, peaks = [], [], []
+        for run in range(args.runs):
+            empty_tables(runtime.engine)
+            chunks = baseline_chunks(args.rows, args.chunk, persons, ring, kind, provider)
+            if run % 2 == 0:
+                raw_times.append(run_raw(runtime.engine, chunks))
+                elapsed, peak = run_full(url, ring, csv_path, provider, args.chunk, args.rows)
+            else:
+                elapsed, peak = run_full(url, ring, csv_path, provider, args.chunk, args.rows)
+                raw_times.append(run_raw(runtime.engine, chunks))
+            full_times.append(elapsed)
+            peaks.append(peak)
+            print(f"run {run + 1}: full {args.rows / full_times[-1]:,.0f} records/s, raw {args.rows / raw_times[-1]:,.0f} rows/s, peak RSS {peak / 1024:,.0f} MiB")
+        with runtime.engine.connect() as conn:
+            stored = conn.execute(text("SELECT count(*) FROM credit_record")).scalar_one()
+        assert stored == args.rows, stored  # noqa: S101
+        runtime.engine.dispose()
+        if args.db == "postgresql":
+            admin = make_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+            with admin.connect() as conn:
+                conn.exec_driver_sql("DROP DATABASE IF EXISTS chengxin_bench_ingest WITH (FORCE)")
+            admin.dispose()
+
+    full_median, raw_median = statistics.median(full_times), statistics.median(raw_times)
+    print(json.dumps({
+        "bench": "ingest", "db": args.db, "rows": args.rows, "people": n_people, "runs": args.runs,
+        "chunk": args.chunk, "kind": kind.code,
+        "full_path_seconds_median": round(full_median, 3),
+        "raw_load_seconds_median": round(raw_median, 3),
+        "full_path_records_per_s": round(args.rows / full_median),
+        "raw_load_rows_per_s": round(args.rows / raw_median),
+        "ratio_full_to_raw": round(raw_median / full_median, 3),
+        "baseline": "COPY write_row" if args.db == "postgresql" else "executemany",
+        "peak_rss_mib_max": round(max(peaks) / 1024, 1),
+        "cpu_count": os.cpu_count(),
+    }))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
