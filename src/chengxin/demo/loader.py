@@ -127,6 +127,8 @@ def push_records(
     system would send it, through the same service as the upload API. Returns receipt totals."""
     options = ingestion_service.Options.from_settings(runtime.settings)
     with runtime.scope() as session:
+        catalog_service.ensure_active(session, actor=system_actor("demo"))
+    with runtime.scope() as session:
         _, catalog = catalog_service.active_document(session)
         ids = {o.credit_code: o.id for o in session.execute(select(Organization)).scalars()}
     by_provider = demo_records.records(list(persons), catalog, orgs, today=utcnow().date())

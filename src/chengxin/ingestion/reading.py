@@ -1,20 +1,23 @@
-"""Row sources for ingestion: CSV, XLSX, JSONL files and JSON pushes, one row at a time.
+"""Row sources for ingestion: CSV, XLSX, JSONL files and JSON pushes.
 
-Each source yields :class:`SourceRow` (standard values, kind fields, and the row as sent, kept
-for the rejected-rows download) or :class:`~chengxin.tabular.RowFault`, and exposes what the
-receipt needs after reading began (encoding, header).
+A file source splits its file into raw rows (``raw_rows``) and hands out a picklable
+:class:`Decoder` that turns one raw row into a :class:`SourceRow` (standard values, kind fields,
+and the row as sent, kept for the rejected-rows download) or a
+:class:`~chengxin.tabular.RowFault`. Decoding may run in worker processes
+(:mod:`chengxin.ingestion.pipeline`); iterating a source decodes in-process.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 from chengxin.catalog.schema import CatalogDocument
 from chengxin.ingestion import validation
-from chengxin.tabular import FileFault, RowFault, TableReader
+from chengxin.tabular import FileFault, RowFault, RowParser, TableReader
 
 FORMATS = ("csv", "xlsx", "jsonl", "json")
 
@@ -24,6 +27,10 @@ class SourceRow(NamedTuple):
     values: dict[str, Any]
     fields: dict[str, Any]
     raw: Any  # canonical name → text (tables) or the object (JSON)
+
+
+class Decoder(Protocol):
+    def decode(self, row_no: int, raw: Any) -> SourceRow | RowFault | None: ...
 
 
 def format_for(filename: str | None, content_type: str | None = None) -> str:
@@ -57,7 +64,69 @@ def _split(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     return standard, fields
 
 
-class TableSource:
+def _object_row(row_no: int, obj: Any) -> SourceRow | RowFault:
+    if not isinstance(obj, dict):
+        return RowFault(row_no, "row-malformed", "each record is a JSON object")
+    standard, fields = _split(obj)
+    return SourceRow(row_no, standard, fields, obj)
+
+
+@dataclass(frozen=True)
+class TableDecoder:
+    """CSV line or XLSX cells → row, through the header mapping."""
+
+    parser: RowParser
+
+    def decode(self, row_no: int, raw: Any) -> SourceRow | RowFault | None:
+        row = self.parser.parse(row_no, raw)
+        if row is None or isinstance(row, RowFault):
+            return row
+        standard, fields = _split(row.values)
+        return SourceRow(row.row_no, standard, fields, row.values)
+
+
+@dataclass(frozen=True)
+class JsonDecoder:
+    """One line of JSON Lines (UTF-8, RFC 8259) → row."""
+
+    def decode(self, row_no: int, raw: Any) -> SourceRow | RowFault | None:
+        if not raw.strip():
+            return None
+        try:
+            obj = json.loads(raw.decode("utf-8-sig" if row_no == 1 else "utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return RowFault(row_no, "row-malformed", "the line is not a UTF-8 JSON object")
+        return _object_row(row_no, obj)
+
+
+class FileSource:
+    """Raw rows of a file and the decoder for them; iterating decodes in-process."""
+
+    @property
+    def encoding(self) -> str | None:
+        return "utf-8"
+
+    @property
+    def header(self) -> list[tuple[str, str | None]]:
+        return []
+
+    def raw_rows(self) -> Iterator[tuple[int, Any]]:
+        raise NotImplementedError
+
+    def decoder(self) -> Decoder:
+        """Valid once ``raw_rows`` has yielded (tables map their header first)."""
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[SourceRow | RowFault]:
+        decoder = None
+        for row_no, raw in self.raw_rows():
+            decoder = decoder or self.decoder()
+            item = decoder.decode(row_no, raw)
+            if item is not None:
+                yield item
+
+
+class TableSource(FileSource):
     """CSV or XLSX through the streaming table reader, with a strict header."""
 
     def __init__(
@@ -82,52 +151,37 @@ class TableSource:
     def header(self) -> list[tuple[str, str | None]]:
         return self.reader.header
 
-    def __iter__(self) -> Iterator[SourceRow | RowFault]:
-        for item in self.reader:
-            if isinstance(item, RowFault):
-                yield item
-                continue
-            standard, fields = _split(item.values)
-            yield SourceRow(item.row_no, standard, fields, item.values)
+    def raw_rows(self) -> Iterator[tuple[int, Any]]:
+        return self.reader.raw_rows()
+
+    def decoder(self) -> Decoder:
+        if self.reader.parser is None:
+            msg = "the header has not been read"
+            raise RuntimeError(msg)
+        return TableDecoder(self.reader.parser)
 
 
-def _object_row(row_no: int, obj: Any) -> SourceRow | RowFault:
-    if not isinstance(obj, dict):
-        return RowFault(row_no, "row-malformed", "each record is a JSON object")
-    standard, fields = _split(obj)
-    return SourceRow(row_no, standard, fields, obj)
-
-
-class JsonLinesSource:
-    """One JSON object per line, UTF-8 (RFC 8259); the line number is the row number."""
-
-    encoding = "utf-8"
-    header: list[tuple[str, str | None]] = []  # no header in JSON
+class JsonLinesSource(FileSource):
+    """One JSON object per line; the line number is the row number."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def __iter__(self) -> Iterator[SourceRow | RowFault]:
+    def raw_rows(self) -> Iterator[tuple[int, Any]]:
         with self.path.open("rb") as handle:
-            for row_no, raw in enumerate(handle, start=1):
-                if not raw.strip():
-                    continue
-                try:
-                    obj = json.loads(raw.decode("utf-8-sig" if row_no == 1 else "utf-8"))
-                except (UnicodeDecodeError, json.JSONDecodeError):
-                    yield RowFault(row_no, "row-malformed", "the line is not a UTF-8 JSON object")
-                    continue
-                yield _object_row(row_no, obj)
+            yield from enumerate(handle, start=1)
+
+    def decoder(self) -> Decoder:
+        return JsonDecoder()
 
 
 class ObjectSource:
     """Records pushed as a JSON array; the position (from 1) is the row number."""
 
-    encoding = "utf-8"
-    header: list[tuple[str, str | None]] = []
-
     def __init__(self, records: Iterable[Any]) -> None:
         self.records = records
+        self.encoding: str | None = "utf-8"
+        self.header: list[tuple[str, str | None]] = []
 
     def __iter__(self) -> Iterator[SourceRow | RowFault]:
         for row_no, obj in enumerate(self.records, start=1):
@@ -156,7 +210,7 @@ def count_rows(path: Path, file_format: str) -> int:
 
 def open_source(
     path: Path, file_format: str, catalog: CatalogDocument, *, max_field_chars: int
-) -> TableSource | JsonLinesSource:
+) -> FileSource:
     """The row source for an uploaded file."""
     if file_format == "jsonl":
         return JsonLinesSource(path)

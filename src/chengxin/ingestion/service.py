@@ -37,12 +37,13 @@ from chengxin.catalog import service as catalog_service
 from chengxin.catalog.schema import CatalogDocument
 from chengxin.db import utcnow
 from chengxin.identity import service as identity_service
-from chengxin.ingestion import reading
+from chengxin.ingestion import pipeline, reading
 from chengxin.ingestion.errors import BatchNotFound, BatchTooLarge, NotAProvider
 from chengxin.ingestion.messages import RowError
 from chengxin.ingestion.models import IngestBatch, IngestRejection
+from chengxin.ingestion.pipeline import Chunk
 from chengxin.ingestion.reading import SourceRow
-from chengxin.ingestion.validation import Candidate, Context, Revocation, validate
+from chengxin.ingestion.validation import Candidate, Context, Revocation
 from chengxin.keys import keyring_of
 from chengxin.keys.keyring import Keyring
 from chengxin.organizations import service as organization_service
@@ -168,10 +169,12 @@ def run(
     *,
     actor: Actor,
     chunk_rows: int = 2000,
+    workers: int = 0,
     today: date | None = None,
     on_progress: Callable[[IngestBatch], None] | None = None,
 ) -> IngestBatch:
-    """Process (or resume) a batch from its source; returns the final batch (its receipt)."""
+    """Process (or resume) a batch from its source; returns the final batch (its receipt).
+    ``workers`` > 0 checks a file's rows in that many processes (large files)."""
     with scope() as session:
         batch = _get_or_raise(session, batch_id)
         org = organization_service.get_or_raise(session, batch.provider_id)
@@ -187,17 +190,15 @@ def run(
         skip, resumed = batch.rows_done, batch.rows_done > 0 or batch.submitted > 0
     # A resumed batch keeps the catalog version it started with, so its rows are judged alike.
     source = make_source(document)
+    if isinstance(source, reading.FileSource):
+        chunks = pipeline.file_chunks(
+            source, ctx, chunk_rows=chunk_rows, skip=skip, workers=workers
+        )
+    else:
+        chunks = pipeline.item_chunks(source, ctx, chunk_rows=chunk_rows, skip=skip)
     _RUNNING.add(batch_id)
     try:
-        chunk: list[SourceRow | RowFault] = []
-        for item in source:
-            if item.row_no <= skip:
-                continue
-            chunk.append(item)
-            if len(chunk) >= chunk_rows:
-                _progress(on_progress, _commit_chunk(scope, batch_id, ctx, source, chunk))
-                chunk = []
-        if chunk:
+        for chunk in chunks:
             _progress(on_progress, _commit_chunk(scope, batch_id, ctx, source, chunk))
         return _finish(scope, batch_id, source, actor=actor, resumed=resumed, fault=None)
     except FileFault as fault:
@@ -213,6 +214,7 @@ class Options:
     chunk_rows: int = 2000
     max_field_chars: int = 4000
     stale_after: timedelta = timedelta(seconds=60)
+    workers_for: Callable[[int], int] = lambda _size: 0  # worker processes for a file size
 
     @classmethod
     def from_settings(cls, settings: Any) -> Options:
@@ -220,6 +222,7 @@ class Options:
             settings.ingest_chunk_rows,
             settings.ingest_max_field_chars,
             timedelta(seconds=settings.ingest_stale_seconds),
+            settings.workers_for,
         )
 
 
@@ -267,6 +270,7 @@ def ingest_file(
         ),
         actor=actor,
         chunk_rows=options.chunk_rows,
+        workers=options.workers_for(size),
         today=today,
         on_progress=on_progress,
     )
@@ -359,17 +363,13 @@ def _finish(
 
 
 def _commit_chunk(
-    scope: SessionScope,
-    batch_id: uuid.UUID,
-    ctx: Context,
-    source: RowSource,
-    items: list[SourceRow | RowFault],
+    scope: SessionScope, batch_id: uuid.UUID, ctx: Context, source: RowSource, chunk: Chunk
 ) -> IngestBatch:
     """One transaction: the chunk's records, events, rejections and counters, and the cursor."""
     with scope() as session:
         batch = _get_or_raise(session, batch_id, lock=True)
-        result = _apply(session, batch, ctx, items)
-        batch.submitted += len(items)
+        result = _apply(session, batch, ctx, chunk)
+        batch.submitted += len(chunk.results)
         batch.created += result.created
         batch.corrected += result.corrected
         batch.revoked += result.revoked
@@ -379,7 +379,7 @@ def _commit_chunk(
         batch.lag_days_max = max(batch.lag_days_max, result.lag_max)
         if result.codes:
             batch.error_codes = dict(Counter(batch.error_codes or {}) + result.codes)
-        batch.rows_done = items[-1].row_no
+        batch.rows_done = chunk.last_row
         batch.encoding = batch.encoding or source.encoding
         if batch.header is None and source.header:
             batch.header = [list(pair) for pair in source.header]
@@ -389,7 +389,7 @@ def _commit_chunk(
 
 
 def _apply(  # noqa: C901, PLR0912, PLR0915
-    session: Session, batch: IngestBatch, ctx: Context, items: list[SourceRow | RowFault]
+    session: Session, batch: IngestBatch, ctx: Context, chunk: Chunk
 ) -> _ChunkResult:
     ring = keyring_of(session)
     result = _ChunkResult()
@@ -402,44 +402,43 @@ def _apply(  # noqa: C901, PLR0912, PLR0915
         rejections.append(_rejection(ring, batch.id, row_no, sid, errors, raw))
 
     accepted: list[tuple[Candidate | Revocation, Any]] = []
-    for item in items:
-        if isinstance(item, RowFault):
-            reject(item.row_no, None, [RowError(item.code, item.field)], None)
-            continue
-        outcome = validate(ctx, item.row_no, item.values, item.fields)
+    for row_no, outcome in chunk.results:
         if isinstance(outcome, list):
-            reject(item.row_no, item.values.get("source_id"), outcome, item.raw)
+            raw = chunk.raw_of(row_no)
+            source_id = raw.get("source_id") if isinstance(raw, dict) else None
+            reject(row_no, source_id, outcome, raw)
         else:
-            accepted.append((outcome, item.raw))
+            accepted.append((outcome, row_no))
 
     # The population registry (R1.2): the person must be there, under the name given.
     names = identity_service.registry_names(
         session, sorted({c.subject_id for c, _ in accepted if isinstance(c, Candidate)})
     )
     checked: list[tuple[Candidate | Revocation, Any]] = []
-    for outcome, raw in accepted:
+    for outcome, row_no in accepted:
         if isinstance(outcome, Candidate):
             registered = names.get(outcome.subject_id)
             if registered is None:
                 missing = RowError("subject-not-registered", "id_number")
-                reject(outcome.row_no, outcome.source_id, [missing], raw)
+                reject(row_no, outcome.source_id, [missing], chunk.raw_of(row_no))
                 continue
             if registered != outcome.name:
-                reject(outcome.row_no, outcome.source_id, [RowError("name-mismatch", "name")], raw)
+                mismatch = RowError("name-mismatch", "name")
+                reject(row_no, outcome.source_id, [mismatch], chunk.raw_of(row_no))
                 continue
-        checked.append((outcome, raw))
+        checked.append((outcome, row_no))
 
     current = _current_versions(session, batch.provider_id, {o.source_id for o, _ in checked})
     now = utcnow()
     records: list[tuple[Any, ...]] = []
     events: list[tuple[Any, ...]] = []
     ends: list[dict[str, Any]] = []
-    for outcome, raw in checked:
+    for outcome, row_no in checked:
         previous = current.get(outcome.source_id)
         if isinstance(outcome, Revocation):
             if previous is None:
                 unknown = RowError("revoke-unknown-record", "source_id")
-                reject(outcome.row_no, outcome.source_id, [unknown], raw)
+                reject(row_no, outcome.source_id, [unknown], chunk.raw_of(row_no))
             elif previous.status == "revoked":
                 result.duplicates += 1
             else:
@@ -460,7 +459,7 @@ def _apply(  # noqa: C901, PLR0912, PLR0915
         if previous is None:
             result.created += 1
             events.append(
-                _event(now, "created", record_id, None, subject_id, batch, outcome.kind.code)
+                _event(now, "created", record_id, None, subject_id, batch, outcome.kind_code)
             )
         else:
             result.corrected += 1
@@ -469,13 +468,13 @@ def _apply(  # noqa: C901, PLR0912, PLR0915
                              "revoke_reason": None})  # fmt: skip
             events.append(
                 _event(
-                    now, "corrected", record_id, previous.id, subject_id, batch, outcome.kind.code
+                    now, "corrected", record_id, previous.id, subject_id, batch, outcome.kind_code
                 )
             )
         result.lag_sum += outcome.lag_days
         result.lag_max = max(result.lag_max, outcome.lag_days)
         current[outcome.source_id] = _Current(
-            record_id, version, outcome.digest, "active", subject_id, outcome.kind.code
+            record_id, version, outcome.digest, "active", subject_id, outcome.kind_code
         )
 
     _insert_records(session, records)
@@ -528,11 +527,10 @@ def _record_row(  # noqa: PLR0917  # one call site, all positional by design
     if c.personal_json is not None:
         key_id = ring.active
         sealed = ring.encrypt(c.personal_json, record_id.bytes + b":fields", key_id)
-    kind = c.kind
     window = c.window
     return (
-        record_id, subject_id, batch.provider_id, c.source_id, version, kind.code, kind.domain,
-        kind.category.value, kind.severity.value if kind.severity else None,
+        record_id, subject_id, batch.provider_id, c.source_id, version, c.kind_code, c.domain,
+        c.category, c.severity,
         ctx.catalog.version, c.document_no, c.finding_on, c.act_on, c.notified_on,
         window.months, window.from_on, window.until_on, window.repair_from_on, "active",
         c.public_json, sealed, key_id, c.digest, batch.id, c.row_no, now,

@@ -59,7 +59,10 @@ class Candidate(NamedTuple):
 
     row_no: int
     source_id: str
-    kind: RecordKind
+    kind_code: str
+    domain: str
+    category: str
+    severity: str | None
     subject_id: str
     name: str
     document_no: str
@@ -92,6 +95,8 @@ class Context:
     allowed: frozenset[str]  # kind codes this provider may push
     today: date
     ring: Keyring
+    organization_kind: str
+    department: str | None
 
     @classmethod
     def build(
@@ -111,7 +116,7 @@ class Context:
             and (not k.providers.departments or department in k.providers.departments)
         )
         kinds = {k.code: k for k in catalog.kinds}
-        return cls(catalog, kinds, allowed, today, ring)
+        return cls(catalog, kinds, allowed, today, ring, organization_kind, department)
 
 
 def field_columns(catalog: CatalogDocument) -> dict[str, tuple[str, ...]]:
@@ -386,7 +391,9 @@ def validate(  # noqa: C901, PLR0912, PLR0915
         str(window.months), public_json, personal_json or "",
     ))  # fmt: skip
     return Candidate(
-        row_no, source_id, kind, subject_id, name, document_no, finding_on, act_on, notified_on,
+        row_no, source_id, kind.code, kind.domain, kind.category.value,
+        kind.severity.value if kind.severity else None, subject_id, name, document_no, finding_on,
+        act_on, notified_on,
         window, public, personal, public_json, personal_json,
         ctx.ring.blind(b"record-content", content), (ctx.today - finding_on).days,
     )  # fmt: skip
