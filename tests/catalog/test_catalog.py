@@ -42,9 +42,11 @@ def test_the_shipped_catalog_covers_every_domain_and_key_group() -> None:
     assert {k.domain for k in document.kinds} >= R21_DOMAINS
     assert {g for k in document.kinds for g in k.groups} >= R22_GROUPS
     assert {k.category for k in document.kinds} == set(Category)
-    student = {k.code for k in document.kinds if k.adult_only}
-    assert len(student) >= 4  # exam cheating, academic fraud, student loans, forged documents
-    assert all(k.domain == "education" for k in document.kinds if k.adult_only)
+    # R2.4: exam cheating, academic fraud, student loans, forged documents; and the court list
+    # never holds minors (法释〔2017〕7号 Art. 4).
+    student = {k.code for k in document.kinds if k.adult_only and k.domain == "education"}
+    assert len(student) >= 4
+    assert next(k for k in document.kinds if k.code == "court-judgment-defaulter").adult_only
     departments = {d.code for d in document.departments}
     assert all(set(k.providers.departments) <= departments for k in document.kinds)
 

@@ -182,3 +182,38 @@ def test_schema_not_current_is_reported(cli_env: dict[str, str], tmp_path: Path)
     result = CliRunner().invoke(main, ["audit", "verify"], env=env)
     assert result.exit_code == 2
     assert "schema-not-current" in result.output
+
+
+def test_ingest_shows_the_receipt_and_writes_rejected_rows(
+    cli_env: dict[str, str], runtime, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    from tests.ingestion.fixtures import build_world, csv_data, tax_row
+
+    world = build_world(runtime, n_people=5)
+    with runtime.scope() as session:
+        from chengxin.organizations.models import Organization
+
+        code = session.get_one(Organization, world.tax_org_id).credit_code
+    rows = [tax_row(world.people[0], "C-1"), tax_row(world.people[1], "C-2", 姓名="错名字")]
+    path = tmp_path / "records.csv"
+    path.write_bytes(csv_data(rows))
+    out = tmp_path / "rejected.csv"
+    result = CliRunner().invoke(
+        main, ["ingest", str(path), "--as", code, "--rejected-out", str(out)], env=cli_env
+    )
+    assert result.exit_code == 0, result.output
+    assert (
+        "submitted 2 = accepted 1 (created 1, corrected 0, revoked 0) + rejected 1" in result.output
+    )
+    assert "name-mismatch: 1" in result.output
+    assert "name-mismatch" in out.read_text(encoding="utf-8-sig")
+    for credit_code, problem in (("X", "credit-code-invalid"),
+                                 ("91350200776049653A", "organization-not-found")):  # fmt: skip
+        unknown = CliRunner().invoke(main, ["ingest", str(path), "--as", credit_code], env=cli_env)
+        assert unknown.exit_code == 1
+        assert problem in unknown.output
+    broken = tmp_path / "broken.csv"
+    broken.write_bytes("源记录编号".encode("utf-16"))
+    failed = CliRunner().invoke(main, ["ingest", str(broken), "--as", code], env=cli_env)
+    assert failed.exit_code == 1
+    assert "encoding-unsupported" in failed.output

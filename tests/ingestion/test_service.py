@@ -296,3 +296,30 @@ def test_batches_are_in_the_collection_log(world: World, tmp_path: Path) -> None
         assert entries[0].data["content_digest"] == batch.content_digest
         assert entries[0].data["created"] == 1
         assert audit_service.verify(session).ok
+
+
+def test_worker_processes_give_the_same_receipt_as_in_process(world: World, tmp_path: Path) -> None:
+    rows = [tax_row(p, f"T-{i}") for i, p in enumerate(world.people[:25])]
+    rows[4]["姓名"] = "错名字"  # rejected in the reading process (registry check)
+    rows[9]["amount"] = "x"  # rejected in a worker
+    rows.append(tax_row(world.people[0], "T-0", amount="77"))  # a correction in the same file
+    data = csv_data(rows)
+
+    def receipt(workers: int, name: str) -> tuple[object, ...]:
+        options = ingestion_service.Options(chunk_rows=4, workers_for=lambda _size: workers)
+        batch = ingest_bytes(world, data, tmp_path, name=name, options=options)
+        return (batch.submitted, batch.created, batch.corrected, batch.rejected,
+                batch.duplicates, batch.rows_done, codes(world, batch))  # fmt: skip
+
+    parallel = receipt(2, "parallel")
+    assert parallel == (26, 23, 1, 2, 0, 27, {6: ["name-mismatch"], 11: ["field-invalid"]})
+    # The same content again, in-process: all duplicates (the original of T-0 included: it is a
+    # version already held), the same rejections.
+    assert receipt(0, "serial") == (26, 0, 0, 2, 24, 27, parallel[-1])
+    with world.runtime.scope() as session:
+        batch_row, rejected = ingestion_service.rejected_rows(
+            session, session.execute(select(IngestBatch.id).order_by(IngestBatch.received_at))
+            .scalars().first(), actor=world.tax,
+        )  # fmt: skip
+        raws = [raw for _, raw in rejected]
+    assert [r["source_id"] for r in raws] == ["T-4", "T-9"]

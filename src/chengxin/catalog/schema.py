@@ -149,7 +149,8 @@ class RecordKind(Named):
     fields: list[FieldSpec] = Field(default_factory=list)
     repairable: bool = True
     adult_only: bool = Field(
-        default=False, description="Only for subjects aged 18 or over at the act (R2.4)"
+        default=False,
+        description="Only for subjects aged 18 or over at the act (R2.4; court list Art. 4)",
     )
     proposes_list: Code | None = Field(None, description="List type an accepted record proposes")
     financial: bool = Field(default=False, description="Financial credit data (征信条例 rules)")

@@ -85,12 +85,14 @@ class RowSource(Protocol):
 
 
 class _Current(NamedTuple):
+    """The latest version of a source id, and the content digests of all its versions."""
+
     id: uuid.UUID
     version: int
-    digest: bytes
     status: str
     subject_id: uuid.UUID
     kind_code: str
+    digests: frozenset[bytes]
 
 
 @dataclass
@@ -449,7 +451,8 @@ def _apply(  # noqa: C901, PLR0912, PLR0915
                                      batch, previous.kind_code))  # fmt: skip
                 current[outcome.source_id] = previous._replace(status="revoked")
             continue
-        if previous is not None and previous.digest == outcome.digest:
+        # Content of any version already held is a replay (a resent file), not a change.
+        if previous is not None and outcome.digest in previous.digests:
             result.duplicates += 1
             continue
         record_id = uuid.uuid4()
@@ -474,8 +477,9 @@ def _apply(  # noqa: C901, PLR0912, PLR0915
         result.lag_sum += outcome.lag_days
         result.lag_max = max(result.lag_max, outcome.lag_days)
         current[outcome.source_id] = _Current(
-            record_id, version, outcome.digest, "active", subject_id, outcome.kind_code
-        )
+            record_id, version, "active", subject_id, outcome.kind_code,
+            (previous.digests if previous else frozenset()) | {outcome.digest},
+        )  # fmt: skip
 
     _insert_records(session, records)
     if ends:
@@ -496,20 +500,29 @@ def _apply(  # noqa: C901, PLR0912, PLR0915
 def _current_versions(
     session: Session, provider_id: uuid.UUID, source_ids: Iterable[str]
 ) -> dict[str, _Current]:
-    """The latest version (active or revoked) of each of the provider's source ids."""
+    """The latest version of each of the provider's source ids, with every version's digest."""
     wanted = sorted(source_ids)
     if not wanted:
         return {}
     t = RECORD_TABLE.c
-    columns = (t.source_id, t.id, t.version, t.content_digest, t.status, t.subject_id, t.kind_code)
-    query = select(*columns).where(t.provider_id == provider_id, t.status != "superseded")
+    columns = (t.source_id, t.id, t.version, t.status, t.subject_id, t.kind_code, t.content_digest)
+    query = select(*columns).where(t.provider_id == provider_id).order_by(t.version)
     if session.get_bind().dialect.name == "postgresql":
         # One text parameter instead of thousands of placeholders (source ids hold no commas).
         keys = func.string_to_array(bindparam("sids", ",".join(wanted)), ",")
         query = query.where(t.source_id == func.any(keys))
     else:
         query = query.where(t.source_id.in_(wanted))
-    return {row[0]: _Current(*row[1:]) for row in session.execute(query)}
+    latest: dict[str, _Current] = {}
+    for source_id, record_id, version, status, subject_id, kind_code, digest in session.execute(
+        query
+    ):
+        seen = latest[source_id].digests if source_id in latest else frozenset()
+        # Rows come in version order: the last one seen is the latest.
+        latest[source_id] = _Current(
+            record_id, version, status, subject_id, kind_code, seen | {digest}
+        )
+    return latest
 
 
 def _record_row(  # noqa: PLR0917  # one call site, all positional by design
