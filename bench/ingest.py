@@ -42,6 +42,7 @@ from chengxin.demo import generator
 from chengxin.identity import idnumber
 from chengxin.identity import service as identity_service
 from chengxin.ingestion import service as ingestion_service
+from chengxin.ingestion.validation import COPY_COLUMNS
 from chengxin.keys.keyring import Keyring
 from chengxin.organizations import service as organization_service
 from chengxin.organizations.models import OrganizationKind
@@ -211,19 +212,19 @@ def baseline_chunks(  # noqa: PLR0917
         for i in range(start, min(start + chunk, n)):
             number, _ = persons[i % len(persons)]
             finding = TODAY - timedelta(days=30 + i % 300)
-            rows.append((
-                uuid.uuid4(), ring.subject_id(number), provider, f"B-{i:09d}", 1, kind.code, kind.domain,
+            rows.append((  # validation.COPY_COLUMNS order: version last
+                uuid.uuid4(), ring.subject_id(number), f"B-{i:09d}", kind.code, kind.domain,
                 kind.category.value, kind.severity.value if kind.severity else None, "2026.1",
                 f"鄂税稽罚〔2026〕{i}号", finding, finding - timedelta(days=20), finding + timedelta(days=3),
                 36, finding, finding + timedelta(days=1095), finding + timedelta(days=365), "active",
                 json.dumps(fields), os.urandom(80) if any(f.personal for f in kind.fields) else None,
-                "k1", os.urandom(32), batch, i + 2, now,
+                "k1", os.urandom(32), i + 2, provider, batch, now, 1,
             ))  # fmt: skip
         yield rows
 
 
 def run_raw(engine: Engine, chunks: Iterator[list[tuple[Any, ...]]]) -> float:
-    columns = ingestion_service.RECORD_COLUMNS
+    columns = COPY_COLUMNS
     twin = CreditRecord.__table__.to_metadata(MetaData(), name="credit_record_raw")
     elapsed = 0.0
     for rows in chunks:

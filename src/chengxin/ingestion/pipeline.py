@@ -13,7 +13,6 @@ import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from datetime import date
 from typing import Any, NamedTuple
 
 from chengxin.catalog.schema import CatalogDocument
@@ -44,17 +43,20 @@ def check(ctx: Context, item: SourceRow | RowFault) -> Result:
 _worker_ctx: Context | None = None
 
 
-def _init_worker(
-    catalog_json: str, kind: str, department: str | None, today: str, keys: str
-) -> None:
+def _init_worker(catalog_json: str, keys: str, options: dict[str, Any]) -> None:
     global _worker_ctx  # noqa: PLW0603  # one context per worker process, set once
     _worker_ctx = Context.build(
-        CatalogDocument.model_validate_json(catalog_json),
-        organization_kind=kind,
-        department=department,
-        today=date.fromisoformat(today),
-        ring=Keyring.from_json(keys),
+        CatalogDocument.model_validate_json(catalog_json), ring=Keyring.from_json(keys), **options
     )
+
+
+def _context_args(ctx: Context) -> tuple[str, str, dict[str, Any]]:
+    options = {
+        "organization_kind": ctx.organization_kind, "department": ctx.department,
+        "today": ctx.today, "provider_id": ctx.provider_id, "batch_id": ctx.batch_id,
+        "received_at": ctx.received_at, "copy_format": ctx.copy_format,
+    }  # fmt: skip
+    return ctx.catalog.model_dump_json(by_alias=True), ctx.ring.to_json(), options
 
 
 def check_rows(
@@ -112,8 +114,7 @@ def file_chunks(
             yield _chunk(decoder, items, check_rows(decoder, items, ctx))
         return
     # spawn, not fork: the server process has threads, and a forked lock may never be released.
-    initargs = (ctx.catalog.model_dump_json(by_alias=True), ctx.organization_kind, ctx.department,
-                ctx.today.isoformat(), ctx.ring.to_json())  # fmt: skip
+    initargs = _context_args(ctx)
     with ProcessPoolExecutor(
         workers, mp_context=multiprocessing.get_context("spawn"),
         initializer=_init_worker, initargs=initargs,

@@ -43,7 +43,7 @@ from chengxin.ingestion.messages import RowError
 from chengxin.ingestion.models import IngestBatch, IngestRejection
 from chengxin.ingestion.pipeline import Chunk
 from chengxin.ingestion.reading import SourceRow
-from chengxin.ingestion.validation import Candidate, Context, Revocation
+from chengxin.ingestion.validation import COPY_COLUMNS, Candidate, Context, Revocation
 from chengxin.keys import keyring_of
 from chengxin.keys.keyring import Keyring
 from chengxin.organizations import service as organization_service
@@ -59,15 +59,10 @@ RECORD_TABLE = cast("Table", CreditRecord.__table__)
 EVENT_TABLE = cast("Table", RecordEvent.__table__)
 REJECTION_TABLE = cast("Table", IngestRejection.__table__)
 MAX_PUSH_RECORDS = 10_000
+_NULL = "\\N"  # NULL in COPY text
 # Batches being processed in this process: never resumed by a concurrent resend.
 _RUNNING: set[uuid.UUID] = set()
 
-RECORD_COLUMNS = (
-    "id", "subject_id", "provider_id", "source_id", "version", "kind_code", "domain", "category",
-    "severity", "catalog_version", "document_no", "finding_on", "act_on", "notified_on",
-    "display_months", "display_from_on", "display_until_on", "repair_from_on", "status", "fields",
-    "sealed_fields", "key_id", "content_digest", "batch_id", "row_no", "received_at",
-)  # fmt: skip
 EVENT_COLUMNS = (
     "at", "action", "record_id", "previous_id", "subject_id", "provider_id", "kind_code",
     "batch_id",
@@ -188,6 +183,10 @@ def run(
             department=org.department,
             today=today or utcnow().date(),
             ring=keyring_of(session),
+            provider_id=batch.provider_id,
+            batch_id=batch.id,
+            received_at=utcnow(),
+            copy_format=session.get_bind().dialect.name == "postgresql",
         )
         skip, resumed = batch.rows_done, batch.rows_done > 0 or batch.submitted > 0
     # A resumed batch keeps the catalog version it started with, so its rows are judged alike.
@@ -432,7 +431,7 @@ def _apply(  # noqa: C901, PLR0912, PLR0915
 
     current = _current_versions(session, batch.provider_id, {o.source_id for o, _ in checked})
     now = utcnow()
-    records: list[tuple[Any, ...]] = []
+    records: list[tuple[Candidate, int]] = []
     events: list[tuple[Any, ...]] = []
     ends: list[dict[str, Any]] = []
     for outcome, row_no in checked:
@@ -455,10 +454,10 @@ def _apply(  # noqa: C901, PLR0912, PLR0915
         if previous is not None and outcome.digest in previous.digests:
             result.duplicates += 1
             continue
-        record_id = uuid.uuid4()
+        record_id = outcome.record_id
         subject_id = uuid.UUID(outcome.subject_id)
         version = previous.version + 1 if previous else 1
-        records.append(_record_row(ring, outcome, record_id, subject_id, version, batch, ctx, now))
+        records.append((outcome, version))
         if previous is None:
             result.created += 1
             events.append(
@@ -481,7 +480,7 @@ def _apply(  # noqa: C901, PLR0912, PLR0915
             (previous.digests if previous else frozenset()) | {outcome.digest},
         )  # fmt: skip
 
-    _insert_records(session, records)
+    _insert_records(session, records, ctx)
     if ends:
         session.execute(
             update(RECORD_TABLE)
@@ -525,46 +524,36 @@ def _current_versions(
     return latest
 
 
-def _record_row(  # noqa: PLR0917  # one call site, all positional by design
-    ring: Keyring,
-    c: Candidate,
-    record_id: uuid.UUID,
-    subject_id: uuid.UUID,
-    version: int,
-    batch: IngestBatch,
-    ctx: Context,
-    now: datetime,
-) -> tuple[Any, ...]:
-    """A credit_record row in :data:`RECORD_COLUMNS` order; personal free text sealed."""
-    sealed = key_id = None
-    if c.personal_json is not None:
-        key_id = ring.active
-        sealed = ring.encrypt(c.personal_json, record_id.bytes + b":fields", key_id)
+def _record_row(c: Candidate, version: int, ctx: Context) -> dict[str, Any]:
+    """A credit_record row (SQLite path; PostgreSQL takes the COPY line built with the row)."""
     window = c.window
-    return (
-        record_id, subject_id, batch.provider_id, c.source_id, version, c.kind_code, c.domain,
-        c.category, c.severity,
-        ctx.catalog.version, c.document_no, c.finding_on, c.act_on, c.notified_on,
-        window.months, window.from_on, window.until_on, window.repair_from_on, "active",
-        c.public_json, sealed, key_id, c.digest, batch.id, c.row_no, now,
-    )  # fmt: skip
+    return {
+        "id": c.record_id, "subject_id": uuid.UUID(c.subject_id), "provider_id": ctx.provider_id,
+        "source_id": c.source_id, "version": version, "kind_code": c.kind_code,
+        "domain": c.domain, "category": c.category, "severity": c.severity,
+        "catalog_version": ctx.catalog.version, "document_no": c.document_no,
+        "finding_on": c.finding_on, "act_on": c.act_on, "notified_on": c.notified_on,
+        "display_months": window.months, "display_from_on": window.from_on,
+        "display_until_on": window.until_on, "repair_from_on": window.repair_from_on,
+        "status": "active", "fields": c.public_fields, "sealed_fields": c.sealed_fields,
+        "key_id": c.key_id, "content_digest": c.digest, "batch_id": ctx.batch_id,
+        "row_no": c.row_no, "received_at": ctx.received_at,
+    }  # fmt: skip
 
 
-def _insert_records(session: Session, rows: list[tuple[Any, ...]]) -> None:
-    """Record rows (``fields`` as JSON text): COPY on PostgreSQL, executemany elsewhere."""
-    if not rows:
+def _insert_records(session: Session, records: list[tuple[Candidate, int]], ctx: Context) -> None:
+    """New record versions: COPY of prepared lines on PostgreSQL, executemany elsewhere."""
+    if not records:
         return
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        identity_service.copy_rows(
-            connection.connection.driver_connection, "credit_record", RECORD_COLUMNS, rows
-        )
+        text_ = "".join(f"{c.copy_line}\t{version}\n" for c, version in records)
+        identity_service.copy_text(
+            connection.connection.driver_connection, "credit_record", COPY_COLUMNS,
+            text_.encode("utf-8"),
+        )  # fmt: skip
         return
-    at = RECORD_COLUMNS.index("fields")
-    params = [dict(zip(RECORD_COLUMNS, row, strict=True)) for row in rows]
-    for values, row in zip(params, rows, strict=True):
-        values["fields"] = json.loads(row[at])
-    session.execute(insert(RECORD_TABLE), params)
+    session.execute(insert(RECORD_TABLE), [_record_row(c, v, ctx) for c, v in records])
 
 
 def _insert_events(session: Session, events: list[tuple[Any, ...]]) -> None:
@@ -573,9 +562,15 @@ def _insert_events(session: Session, events: list[tuple[Any, ...]]) -> None:
         return
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        identity_service.copy_rows(
-            connection.connection.driver_connection, "record_event", EVENT_COLUMNS, events
+        # Timestamps, codes and ids: nothing to escape.
+        lines = "".join(
+            f"{at.isoformat()}\t{action}\t{rid}\t{prev or _NULL}\t{sid}\t{pid}\t{kind}\t{bid}\n"
+            for at, action, rid, prev, sid, pid, kind, bid in events
         )
+        identity_service.copy_text(
+            connection.connection.driver_connection, "record_event", EVENT_COLUMNS,
+            lines.encode("utf-8"),
+        )  # fmt: skip
         return
     session.execute(insert(EVENT_TABLE), [dict(zip(EVENT_COLUMNS, e, strict=True)) for e in events])
 

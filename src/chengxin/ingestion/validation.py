@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -76,6 +77,10 @@ class Candidate(NamedTuple):
     personal_json: str | None
     digest: bytes
     lag_days: int
+    record_id: uuid.UUID  # the id the record gets if it is stored
+    sealed_fields: bytes | None  # personal_json under AES-256-GCM, bound to record_id
+    key_id: str | None
+    copy_line: str | None  # the record as a COPY text line, less its version (copy_format)
 
 
 class Revocation(NamedTuple):
@@ -97,6 +102,12 @@ class Context:
     ring: Keyring
     organization_kind: str
     department: str | None
+    # Batch-level values stamped on every record; copy_format: build PostgreSQL COPY lines.
+    provider_id: uuid.UUID | None = None
+    batch_id: uuid.UUID | None = None
+    received_at: datetime | None = None
+    copy_format: bool = False
+    stamp: str = ""  # provider id, batch id, receipt time as COPY text (built once)
 
     @classmethod
     def build(
@@ -107,6 +118,10 @@ class Context:
         department: str | None,
         today: date,
         ring: Keyring,
+        provider_id: uuid.UUID | None = None,
+        batch_id: uuid.UUID | None = None,
+        received_at: datetime | None = None,
+        copy_format: bool = False,
     ) -> Context:
         """The context for one provider: which kinds its kind and department allow."""
         allowed = frozenset(
@@ -116,7 +131,11 @@ class Context:
             and (not k.providers.departments or department in k.providers.departments)
         )
         kinds = {k.code: k for k in catalog.kinds}
-        return cls(catalog, kinds, allowed, today, ring, organization_kind, department)
+        stamp = f"{provider_id}\t{batch_id}\t{received_at.isoformat()}" if received_at else ""
+        return cls(
+            catalog, kinds, allowed, today, ring, organization_kind, department,
+            provider_id, batch_id, received_at, copy_format, stamp,
+        )  # fmt: skip
 
 
 def field_columns(catalog: CatalogDocument) -> dict[str, tuple[str, ...]]:
@@ -390,10 +409,67 @@ def validate(  # noqa: C901, PLR0912, PLR0915
         act_on.isoformat() if act_on else "", notified_on.isoformat() if notified_on else "",
         str(window.months), public_json, personal_json or "",
     ))  # fmt: skip
+    record_id = uuid.uuid4()
+    sealed = key_id = None
+    if personal_json is not None:
+        key_id = ctx.ring.active
+        sealed = ctx.ring.encrypt(personal_json, record_id.bytes + b":fields", key_id)
+    digest = ctx.ring.blind(b"record-content", content)
+    copy_line = None
+    if ctx.copy_format:
+        copy_line = _copy_line(
+            ctx, kind, record_id, subject_id, source_id, document_no, finding_on, act_on,
+            notified_on, window, public_json, sealed, key_id, digest, row_no,
+        )  # fmt: skip
     return Candidate(
         row_no, source_id, kind.code, kind.domain, kind.category.value,
         kind.severity.value if kind.severity else None, subject_id, name, document_no, finding_on,
         act_on, notified_on,
-        window, public, personal, public_json, personal_json,
-        ctx.ring.blind(b"record-content", content), (ctx.today - finding_on).days,
+        window, public, personal, public_json, personal_json, digest,
+        (ctx.today - finding_on).days, record_id, sealed, key_id, copy_line,
     )  # fmt: skip
+
+
+# COPY text format: NULL, bytea hex prefix (backslash escaped), and the characters to escape.
+_NULL = "\\N"
+_BYTEA = "\\\\x"
+_COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
+# Column order of the COPY lines: credit_record's columns with ``version`` last, so the reading
+# process only appends the version it decides.
+COPY_COLUMNS = (
+    "id", "subject_id", "source_id", "kind_code", "domain", "category", "severity",
+    "catalog_version", "document_no", "finding_on", "act_on", "notified_on", "display_months",
+    "display_from_on", "display_until_on", "repair_from_on", "status", "fields", "sealed_fields",
+    "key_id", "content_digest", "row_no", "provider_id", "batch_id", "received_at", "version",
+)  # fmt: skip
+
+
+def _copy_line(  # noqa: PLR0917  # one call site, the record's columns in order
+    ctx: Context,
+    kind: RecordKind,
+    record_id: uuid.UUID,
+    subject_id: str,
+    source_id: str,
+    document_no: str,
+    finding_on: date,
+    act_on: date | None,
+    notified_on: date | None,
+    window: record_window.Window,
+    public_json: str,
+    sealed: bytes | None,
+    key_id: str | None,
+    digest: bytes,
+    row_no: int,
+) -> str:
+    """The record (status active) as a COPY line without the trailing version and newline.
+    Codes, dates and hex need no escaping; the document number and JSON are escaped."""
+    return "\t".join((
+        str(record_id), subject_id, source_id, kind.code, kind.domain,
+        kind.category.value, kind.severity.value if kind.severity else _NULL,
+        ctx.catalog.version, document_no.translate(_COPY_ESCAPES), finding_on.isoformat(),
+        act_on.isoformat() if act_on else _NULL, notified_on.isoformat() if notified_on else _NULL,
+        str(window.months), window.from_on.isoformat(), window.until_on.isoformat(),
+        window.repair_from_on.isoformat() if window.repair_from_on else _NULL, "active",
+        public_json.translate(_COPY_ESCAPES), _BYTEA + sealed.hex() if sealed else _NULL,
+        key_id or _NULL, _BYTEA + digest.hex(), str(row_no), ctx.stamp,
+    ))  # fmt: skip
