@@ -158,7 +158,9 @@ def empty_tables(engine: Engine) -> None:
                 conn.exec_driver_sql(f"VACUUM ANALYZE {table}")
 
 
-def _child(url: str, keys: str, path: str, provider: str, chunk: int, queue: Any) -> None:  # noqa: PLR0917  # a Process target
+def _child(  # noqa: PLR0917  # a Process target
+    url: str, keys: str, path: str, provider: str, chunk: int, workers: int | None, queue: Any
+) -> None:
     """The full path, alone in its process: elapsed seconds and the receipt's counts."""
     ring = Keyring.from_json(keys)
     settings = Settings(
@@ -166,7 +168,11 @@ def _child(url: str, keys: str, path: str, provider: str, chunk: int, queue: Any
     )  # type: ignore[arg-type]
     runtime = build_runtime(settings, keyring=ring)
     actor = Actor(ActorKind.SYSTEM, "bench", "system:bench", uuid.UUID(provider), frozenset())
-    options = ingestion_service.Options(chunk_rows=chunk)
+    options = ingestion_service.Options.from_settings(settings)
+    options = ingestion_service.Options(
+        chunk, options.max_field_chars, options.stale_after,
+        options.workers_for if workers is None else (lambda _size: workers),
+    )  # fmt: skip
     started = time.perf_counter()
     batch = ingestion_service.ingest_file(
         runtime.scope, Path(path), "csv", provider_id=uuid.UUID(provider), actor=actor,
@@ -178,12 +184,19 @@ def _child(url: str, keys: str, path: str, provider: str, chunk: int, queue: Any
 
 
 def run_full(  # noqa: PLR0917
-    url: str, ring: Keyring, path: Path, provider: uuid.UUID, chunk: int, n: int
+    url: str,
+    ring: Keyring,
+    path: Path,
+    provider: uuid.UUID,
+    chunk: int,
+    n: int,
+    workers: int | None,
 ) -> tuple[float, int]:
     context = multiprocessing.get_context("spawn")
     queue = context.Queue()
     process = context.Process(
-        target=_child, args=(url, ring.to_json(), str(path), str(provider), chunk, queue)
+        target=_child,
+        args=(url, ring.to_json(), str(path), str(provider), chunk, workers, queue),
     )
     process.start()
     elapsed, submitted, created, rejected, balanced = queue.get()
@@ -243,7 +256,7 @@ def run_raw(engine: Engine, chunks: Iterator[list[tuple[Any, ...]]]) -> float:
     return elapsed
 
 
-def main() -> None:
+def main() -> None:  # noqa: PLR0915  # one linear script
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--rows", type=int, default=50_000, help="records per run")
@@ -251,6 +264,9 @@ def main() -> None:
     parser.add_argument("--chunk", type=int, default=2000, help="rows per transaction (both paths)")
     parser.add_argument(
         "--people", type=int, default=None, help="registered persons (default rows/4)"
+    )
+    parser.add_argument(
+        "--workers", type=int, default=None, help="validating processes (default: as configured)"
     )
     args = parser.parse_args()
     n_people = args.people or max(args.rows // 4, 1)
@@ -290,9 +306,13 @@ def main() -> None:
             chunks = baseline_chunks(args.rows, args.chunk, persons, ring, kind, provider)
             if run % 2 == 0:
                 raw_times.append(run_raw(runtime.engine, chunks))
-                elapsed, peak = run_full(url, ring, csv_path, provider, args.chunk, args.rows)
+                elapsed, peak = run_full(
+                    url, ring, csv_path, provider, args.chunk, args.rows, args.workers
+                )
             else:
-                elapsed, peak = run_full(url, ring, csv_path, provider, args.chunk, args.rows)
+                elapsed, peak = run_full(
+                    url, ring, csv_path, provider, args.chunk, args.rows, args.workers
+                )
                 raw_times.append(run_raw(runtime.engine, chunks))
             full_times.append(elapsed)
             peaks.append(peak)
@@ -320,6 +340,7 @@ def main() -> None:
         "ratio_full_to_raw": round(raw_median / full_median, 3),
         "baseline": "COPY write_row" if args.db == "postgresql" else "executemany",
         "peak_rss_mib_max": round(max(peaks) / 1024, 1),
+        "workers": "as configured" if args.workers is None else args.workers,
         "cpu_count": os.cpu_count(),
     }))  # fmt: skip
 

@@ -10,8 +10,8 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
+from chengxin import uploads
 from chengxin.deps import ActorDep, SessionDep
-from chengxin.errors import PayloadTooLarge
 from chengxin.identity import divisions, idnumber, masking, population
 from chengxin.identity import service as identity_service
 from chengxin.identity.models import PopulationImport
@@ -136,13 +136,7 @@ class PopulationController(Controller):
         file_format = format_for(filename, request.headers.get("content-type"))
         with tempfile.TemporaryDirectory(prefix="chengxin-upload-") as tmp:
             path = Path(tmp) / f"upload.{file_format}"
-            size = 0
-            with path.open("wb") as handle:
-                async for chunk in request.stream():
-                    size += len(chunk)
-                    if size > settings.max_upload_bytes:
-                        raise PayloadTooLarge(f"the limit is {settings.max_upload_bytes} bytes")
-                    handle.write(chunk)
+            size, _ = await uploads.spool(request, path, settings.max_upload_bytes)
             report = await anyio.to_thread.run_sync(
                 lambda: population.import_file(
                     runtime.scope,

@@ -16,9 +16,9 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
 
+from chengxin import uploads
 from chengxin.db import utcnow
 from chengxin.deps import ActorDep, SessionDep
-from chengxin.errors import PayloadTooLarge
 from chengxin.ingestion import export, reading
 from chengxin.ingestion import service as ingestion_service
 from chengxin.ingestion.errors import BatchMalformed, FileRejected
@@ -63,16 +63,6 @@ def receipt(runtime: Runtime, batch: IngestBatch, actor: Actor) -> ReceiptRead:
     )
 
 
-async def _read_body(request: Request[Any, Any, Any], limit: int) -> bytes:
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(f"the limit is {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _records_of(body: bytes) -> list[Any]:
     try:
         document = json.loads(body)
@@ -102,7 +92,7 @@ class IngestionController(Controller):
         and the receipt accounts for each. Resending the same body adds nothing."""
         runtime: Runtime = request.app.state.runtime
         settings = runtime.settings
-        body = await _read_body(request, settings.ingest_push_max_bytes)
+        body = await uploads.read(request, settings.ingest_push_max_bytes)
         records = _records_of(body)
         digest = hashlib.sha256(body).hexdigest()
 
@@ -166,22 +156,14 @@ class IngestionController(Controller):
         file_format = reading.format_for(filename, request.headers.get("content-type"))
         with tempfile.TemporaryDirectory(prefix="chengxin-ingest-") as tmp:
             path = Path(tmp) / f"upload.{file_format}"
-            digest = hashlib.sha256()
-            size = 0
-            with path.open("wb") as handle:
-                async for chunk in request.stream():
-                    size += len(chunk)
-                    if size > settings.max_upload_bytes:
-                        raise PayloadTooLarge(f"the limit is {settings.max_upload_bytes} bytes")
-                    digest.update(chunk)
-                    handle.write(chunk)
+            _, digest = await uploads.spool(request, path, settings.max_upload_bytes)
 
             def work() -> ReceiptRead:
                 with runtime.scope() as session:
                     provider_id = ingestion_service.provider_of(session, actor).id
                 batch = ingestion_service.ingest_file(
                     runtime.scope, path, file_format, provider_id=provider_id, actor=actor,
-                    channel="upload", filename=filename, digest=digest.hexdigest(),
+                    channel="upload", filename=filename, digest=digest,
                     options=ingestion_service.Options.from_settings(settings),
                 )  # fmt: skip
                 return receipt(runtime, batch, actor)

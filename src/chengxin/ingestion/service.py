@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol, cast
 
 import structlog
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from chengxin.audit import service as audit
@@ -200,7 +200,7 @@ def run(
     _RUNNING.add(batch_id)
     try:
         for chunk in chunks:
-            _progress(on_progress, _commit_chunk(scope, batch_id, ctx, source, chunk))
+            _progress(on_progress, _commit_chunk(scope, batch_id, source, chunk))
         return _finish(scope, batch_id, source, actor=actor, resumed=resumed, fault=None)
     except FileFault as fault:
         return _finish(scope, batch_id, source, actor=actor, resumed=resumed, fault=fault)
@@ -364,12 +364,17 @@ def _finish(
 
 
 def _commit_chunk(
-    scope: SessionScope, batch_id: uuid.UUID, ctx: Context, source: RowSource, chunk: Chunk
+    scope: SessionScope, batch_id: uuid.UUID, source: RowSource, chunk: Chunk
 ) -> IngestBatch:
     """One transaction: the chunk's records, events, rejections and counters, and the cursor."""
     with scope() as session:
         batch = _get_or_raise(session, batch_id, lock=True)
-        result = _apply(session, batch, ctx, chunk)
+        # One provider's chunks apply one at a time (two batches may carry the same source id):
+        # versions are read and written under this lock. SQLite has a single writer anyway.
+        session.execute(
+            select(Organization.id).where(Organization.id == batch.provider_id).with_for_update()
+        )
+        result = _apply(session, batch, chunk)
         batch.submitted += len(chunk.results)
         batch.created += result.created
         batch.corrected += result.corrected
@@ -390,7 +395,7 @@ def _commit_chunk(
 
 
 def _apply(  # noqa: C901, PLR0912, PLR0915
-    session: Session, batch: IngestBatch, ctx: Context, chunk: Chunk
+    session: Session, batch: IngestBatch, chunk: Chunk
 ) -> _ChunkResult:
     ring = keyring_of(session)
     result = _ChunkResult()
@@ -480,7 +485,7 @@ def _apply(  # noqa: C901, PLR0912, PLR0915
             (previous.digests if previous else frozenset()) | {outcome.digest},
         )  # fmt: skip
 
-    _insert_records(session, records, ctx)
+    _insert_records(session, records)
     if ends:
         session.execute(
             update(RECORD_TABLE)
@@ -508,14 +513,19 @@ def _current_versions(
     query = select(*columns).where(t.provider_id == provider_id).order_by(t.version)
     if session.get_bind().dialect.name == "postgresql":
         # One text parameter instead of thousands of placeholders (source ids hold no commas).
+        # An index probe is always right here; during a first load the statistics say "empty"
+        # and the planner would scan the growing table once per chunk (quadratic).
         keys = func.string_to_array(bindparam("sids", ",".join(wanted)), ",")
         query = query.where(t.source_id == func.any(keys))
+        session.execute(text("SET LOCAL enable_seqscan = off"))
+        try:
+            rows = session.execute(query).all()
+        finally:
+            session.execute(text("SET LOCAL enable_seqscan = on"))
     else:
-        query = query.where(t.source_id.in_(wanted))
+        rows = session.execute(query.where(t.source_id.in_(wanted))).all()
     latest: dict[str, _Current] = {}
-    for source_id, record_id, version, status, subject_id, kind_code, digest in session.execute(
-        query
-    ):
+    for source_id, record_id, version, status, subject_id, kind_code, digest in rows:
         seen = latest[source_id].digests if source_id in latest else frozenset()
         # Rows come in version order: the last one seen is the latest.
         latest[source_id] = _Current(
@@ -524,36 +534,21 @@ def _current_versions(
     return latest
 
 
-def _record_row(c: Candidate, version: int, ctx: Context) -> dict[str, Any]:
-    """A credit_record row (SQLite path; PostgreSQL takes the COPY line built with the row)."""
-    window = c.window
-    return {
-        "id": c.record_id, "subject_id": uuid.UUID(c.subject_id), "provider_id": ctx.provider_id,
-        "source_id": c.source_id, "version": version, "kind_code": c.kind_code,
-        "domain": c.domain, "category": c.category, "severity": c.severity,
-        "catalog_version": ctx.catalog.version, "document_no": c.document_no,
-        "finding_on": c.finding_on, "act_on": c.act_on, "notified_on": c.notified_on,
-        "display_months": window.months, "display_from_on": window.from_on,
-        "display_until_on": window.until_on, "repair_from_on": window.repair_from_on,
-        "status": "active", "fields": c.public_fields, "sealed_fields": c.sealed_fields,
-        "key_id": c.key_id, "content_digest": c.digest, "batch_id": ctx.batch_id,
-        "row_no": c.row_no, "received_at": ctx.received_at,
-    }  # fmt: skip
-
-
-def _insert_records(session: Session, records: list[tuple[Candidate, int]], ctx: Context) -> None:
-    """New record versions: COPY of prepared lines on PostgreSQL, executemany elsewhere."""
+def _insert_records(session: Session, records: list[tuple[Candidate, int]]) -> None:
+    """New record versions: COPY of the prepared lines on PostgreSQL, executemany elsewhere;
+    the version is the one thing added here."""
     if not records:
         return
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        text_ = "".join(f"{c.copy_line}\t{version}\n" for c, version in records)
+        text_ = "".join(f"{c.stored}\t{version}\n" for c, version in records)
         identity_service.copy_text(
             connection.connection.driver_connection, "credit_record", COPY_COLUMNS,
             text_.encode("utf-8"),
         )  # fmt: skip
         return
-    session.execute(insert(RECORD_TABLE), [_record_row(c, v, ctx) for c, v in records])
+    rows = [{**cast("dict[str, Any]", c.stored), "version": v} for c, v in records]
+    session.execute(insert(RECORD_TABLE), rows)
 
 
 def _insert_events(session: Session, events: list[tuple[Any, ...]]) -> None:

@@ -56,31 +56,20 @@ ADULT_AGE = 18  # R2.4: student integrity files only for acts at 18 or older
 
 
 class Candidate(NamedTuple):
-    """A row that passed every check that needs no database read."""
+    """A row that passed every check that needs no database read, with its storable form.
+
+    Slim on purpose: it crosses the process boundary once per row when workers validate."""
 
     row_no: int
     source_id: str
     kind_code: str
-    domain: str
-    category: str
-    severity: str | None
     subject_id: str
-    name: str
-    document_no: str
-    finding_on: date
-    act_on: date | None
-    notified_on: date | None
-    window: record_window.Window
-    public_fields: dict[str, Any]
-    personal_fields: dict[str, Any]
-    public_json: str  # canonical JSON (fields in catalog order), stored and digested
-    personal_json: str | None
-    digest: bytes
-    lag_days: int
-    record_id: uuid.UUID  # the id the record gets if it is stored
-    sealed_fields: bytes | None  # personal_json under AES-256-GCM, bound to record_id
-    key_id: str | None
-    copy_line: str | None  # the record as a COPY text line, less its version (copy_format)
+    name: str  # normalised, compared with the registry
+    digest: bytes  # keyed content digest: duplicates and versions
+    record_id: uuid.UUID
+    lag_days: int  # finding date to push (data quality)
+    # The record to store, less its version: a COPY text line (PostgreSQL) or column values.
+    stored: str | dict[str, Any]
 
 
 class Revocation(NamedTuple):
@@ -415,18 +404,25 @@ def validate(  # noqa: C901, PLR0912, PLR0915
         key_id = ctx.ring.active
         sealed = ctx.ring.encrypt(personal_json, record_id.bytes + b":fields", key_id)
     digest = ctx.ring.blind(b"record-content", content)
-    copy_line = None
+    columns = (
+        str(record_id) if ctx.copy_format else record_id, subject_id, source_id, kind.code,
+        kind.domain, kind.category.value, kind.severity.value if kind.severity else None,
+        ctx.catalog.version, document_no, finding_on, act_on, notified_on, window.months,
+        window.from_on, window.until_on, window.repair_from_on, "active",
+        public_json if ctx.copy_format else public, sealed, key_id, digest, row_no,
+    )  # fmt: skip
+    stored: str | dict[str, Any]
     if ctx.copy_format:
-        copy_line = _copy_line(
-            ctx, kind, record_id, subject_id, source_id, document_no, finding_on, act_on,
-            notified_on, window, public_json, sealed, key_id, digest, row_no,
-        )  # fmt: skip
+        stored = _copy_line(columns, ctx.stamp)
+    else:
+        stored = dict(zip(COPY_COLUMNS, columns, strict=False))
+        stored["subject_id"] = uuid.UUID(subject_id)
+        stored.update(
+            provider_id=ctx.provider_id, batch_id=ctx.batch_id, received_at=ctx.received_at
+        )
     return Candidate(
-        row_no, source_id, kind.code, kind.domain, kind.category.value,
-        kind.severity.value if kind.severity else None, subject_id, name, document_no, finding_on,
-        act_on, notified_on,
-        window, public, personal, public_json, personal_json, digest,
-        (ctx.today - finding_on).days, record_id, sealed, key_id, copy_line,
+        row_no, source_id, kind.code, subject_id, name, digest, record_id,
+        (ctx.today - finding_on).days, stored,
     )  # fmt: skip
 
 
@@ -444,32 +440,19 @@ COPY_COLUMNS = (
 )  # fmt: skip
 
 
-def _copy_line(  # noqa: PLR0917  # one call site, the record's columns in order
-    ctx: Context,
-    kind: RecordKind,
-    record_id: uuid.UUID,
-    subject_id: str,
-    source_id: str,
-    document_no: str,
-    finding_on: date,
-    act_on: date | None,
-    notified_on: date | None,
-    window: record_window.Window,
-    public_json: str,
-    sealed: bytes | None,
-    key_id: str | None,
-    digest: bytes,
-    row_no: int,
-) -> str:
-    """The record (status active) as a COPY line without the trailing version and newline.
-    Codes, dates and hex need no escaping; the document number and JSON are escaped."""
+def _copy_line(values: tuple[Any, ...], stamp: str) -> str:
+    """The record's values (:data:`COPY_COLUMNS` order, up to ``row_no``) as a COPY text line,
+    with the batch's ``stamp`` and without the trailing version. Codes, dates, ids and hex need
+    no escaping; the document number and the JSON are escaped."""
+    (record_id, subject_id, source_id, kind_code, domain, category, severity, catalog_version,
+     document_no, finding_on, act_on, notified_on, months, from_on, until_on, repair_on, status,
+     public_json, sealed, key_id, digest, row_no) = values  # fmt: skip
     return "\t".join((
-        str(record_id), subject_id, source_id, kind.code, kind.domain,
-        kind.category.value, kind.severity.value if kind.severity else _NULL,
-        ctx.catalog.version, document_no.translate(_COPY_ESCAPES), finding_on.isoformat(),
+        record_id, subject_id, source_id, kind_code, domain, category, severity or _NULL,
+        catalog_version, document_no.translate(_COPY_ESCAPES), finding_on.isoformat(),
         act_on.isoformat() if act_on else _NULL, notified_on.isoformat() if notified_on else _NULL,
-        str(window.months), window.from_on.isoformat(), window.until_on.isoformat(),
-        window.repair_from_on.isoformat() if window.repair_from_on else _NULL, "active",
+        str(months), from_on.isoformat(), until_on.isoformat(),
+        repair_on.isoformat() if repair_on else _NULL, status,
         public_json.translate(_COPY_ESCAPES), _BYTEA + sealed.hex() if sealed else _NULL,
-        key_id or _NULL, _BYTEA + digest.hex(), str(row_no), ctx.stamp,
+        key_id or _NULL, _BYTEA + digest.hex(), str(row_no), stamp,
     ))  # fmt: skip
