@@ -75,4 +75,4 @@ class RecordEvent(Base):
     subject_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     provider_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     kind_code: Mapped[str] = mapped_column(String(48))
-    batch_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    batch_id: Mapped[uuid.UUID] = mapped_column(Uuid)  # no index: a feed reads by seq

@@ -101,7 +101,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_record_event")),
     )
     with op.batch_alter_table("record_event", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_record_event_batch_id"), ["batch_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_record_event_subject_id"), ["subject_id"], unique=False
         )
@@ -200,7 +199,6 @@ def downgrade() -> None:
     op.drop_table("ingest_batch")
     with op.batch_alter_table("record_event", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_record_event_subject_id"))
-        batch_op.drop_index(batch_op.f("ix_record_event_batch_id"))
 
     op.drop_table("record_event")
     with op.batch_alter_table("credit_record", schema=None) as batch_op:
