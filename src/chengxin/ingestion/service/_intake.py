@@ -4,12 +4,13 @@ Flow of a batch (push, upload, CLI, demo — one path):
 
 1. :func:`open_batch` — a batch row for (provider, content digest). If an earlier batch with the
    same digest was interrupted (still ``processing`` and not running), it is resumed instead.
-2. :func:`run` — rows are read one at a time and handled in chunks; each chunk is one
+2. :func:`run` — rows are read one at a time and checked against the catalog in chunks (in
+   worker processes for large files, :mod:`~chengxin.ingestion.pipeline`); each chunk is one
    transaction that writes its records, rejections and counters together, and moves the batch's
    ``rows_done`` cursor. A crash loses at most the chunk in flight, which a resend redoes.
 3. Completion appends the batch to the collection log (audit) with its counts and digest.
 
-Idempotence: a row whose content equals the current version of (provider, source id) is a
+Idempotence: a row whose content equals a version already held for (provider, source id) is a
 duplicate and changes nothing; new content is a new version superseding the old (a correction);
 a revoke row ends the current version. Nothing is edited in place beyond those status marks,
 and each change is a ``record_event``.
@@ -47,7 +48,7 @@ from chengxin.ingestion.validation import COPY_COLUMNS, Candidate, Context, Revo
 from chengxin.keys import keyring_of
 from chengxin.keys.keyring import Keyring
 from chengxin.organizations import service as organization_service
-from chengxin.organizations.models import Organization, OrganizationKind
+from chengxin.organizations.models import Organization
 from chengxin.records.models import CreditRecord, RecordEvent
 from chengxin.security.actor import Actor
 from chengxin.tabular import FileFault, RowFault
@@ -596,7 +597,7 @@ def _rejection(  # noqa: PLR0917
     if raw is not None:
         key_id = ring.active
         text = json.dumps(raw, ensure_ascii=False, default=str)
-        raw_ct = ring.encrypt(text, _rejection_aad(batch_id, row_no), key_id)
+        raw_ct = ring.encrypt(text, rejection_aad(batch_id, row_no), key_id)
     return {
         "batch_id": batch_id,
         "row_no": row_no,
@@ -607,7 +608,7 @@ def _rejection(  # noqa: PLR0917
     }
 
 
-def _rejection_aad(batch_id: uuid.UUID, row_no: int) -> bytes:
+def rejection_aad(batch_id: uuid.UUID, row_no: int) -> bytes:
     return batch_id.bytes + b":rejected:" + str(row_no).encode()
 
 
@@ -619,150 +620,3 @@ def _get_or_raise(session: Session, batch_id: uuid.UUID, *, lock: bool = False) 
     if batch is None:
         raise BatchNotFound
     return batch
-
-
-# --- reading batches, rejections and quality figures (scoped to the caller) ---------------
-
-
-def _sees_all(session: Session, actor: Actor) -> bool:
-    """Operators and the machine's own commands see every provider; others their own."""
-    if actor.organization_id is None:
-        return actor.kind.value == "system"
-    org = organization_service.get(session, actor.organization_id)
-    return org is not None and org.kind == OrganizationKind.OPERATOR.value
-
-
-def get_batch_or_raise(session: Session, batch_id: uuid.UUID, *, actor: Actor) -> IngestBatch:
-    """A batch the actor may see (its own organization's, or any for operators)."""
-    batch = session.get(IngestBatch, batch_id)
-    if batch is None or not (
-        _sees_all(session, actor) or batch.provider_id == actor.organization_id
-    ):
-        raise BatchNotFound
-    return batch
-
-
-def list_batches(
-    session: Session, *, actor: Actor, limit: int = 50, offset: int = 0
-) -> list[IngestBatch]:
-    """Batches the actor may see, newest first."""
-    query = select(IngestBatch).order_by(IngestBatch.received_at.desc()).limit(limit).offset(offset)
-    if not _sees_all(session, actor):
-        query = query.where(IngestBatch.provider_id == actor.organization_id)
-    return list(session.execute(query).scalars())
-
-
-def list_rejections(
-    session: Session, batch_id: uuid.UUID, *, actor: Actor, limit: int = 100, offset: int = 0
-) -> tuple[int, list[IngestRejection]]:
-    """A page of a batch's rejected rows (errors only, never the row's values)."""
-    get_batch_or_raise(session, batch_id, actor=actor)
-    total = session.execute(
-        select(func.count())
-        .select_from(IngestRejection)
-        .where(IngestRejection.batch_id == batch_id)
-    ).scalar_one()
-    rows = session.execute(
-        select(IngestRejection)
-        .where(IngestRejection.batch_id == batch_id)
-        .order_by(IngestRejection.row_no)
-        .limit(limit)
-        .offset(offset)
-    ).scalars()
-    return total, list(rows)
-
-
-def rejected_rows(
-    session: Session, batch_id: uuid.UUID, *, actor: Actor
-) -> tuple[IngestBatch, Iterator[tuple[IngestRejection, Any]]]:
-    """The batch and its rejected rows as sent (decrypted), for the download; audited because
-    the rows hold personal data."""
-    batch = get_batch_or_raise(session, batch_id, actor=actor)
-    ring = keyring_of(session)
-    audit.record(
-        session,
-        "ingestion:batch:download-rejected",
-        actor=actor,
-        object_type="ingest_batch",
-        object_id=batch.id,
-        data={"rejected": batch.rejected},
-    )
-
-    def rows() -> Iterator[tuple[IngestRejection, Any]]:
-        query = (
-            select(IngestRejection)
-            .where(IngestRejection.batch_id == batch_id)
-            .order_by(IngestRejection.row_no)
-            .execution_options(yield_per=1000)
-        )
-        for rejection in session.execute(query).scalars():
-            raw = None
-            if rejection.raw_ct is not None and rejection.key_id is not None:
-                aad = _rejection_aad(batch_id, rejection.row_no)
-                raw = json.loads(ring.decrypt(rejection.raw_ct, aad, rejection.key_id))
-            yield rejection, raw
-
-    return batch, rows()
-
-
-@dataclass
-class QualityDay:
-    """One provider's figures for one day (R11: supervision and assessment)."""
-
-    provider_id: uuid.UUID
-    day: date
-    batches: int = 0
-    submitted: int = 0
-    created: int = 0
-    corrected: int = 0
-    revoked: int = 0
-    rejected: int = 0
-    duplicates: int = 0
-    rejected_by_code: Counter[str] = field(default_factory=Counter)
-    lag_days_sum: int = 0
-    lag_days_max: int = 0
-
-    @property
-    def accepted(self) -> int:
-        return self.created + self.corrected + self.revoked
-
-    @property
-    def lag_days_mean(self) -> float | None:
-        fresh = self.created + self.corrected
-        return round(self.lag_days_sum / fresh, 1) if fresh else None
-
-
-def quality(
-    session: Session,
-    *,
-    actor: Actor,
-    since: date,
-    until: date,
-    provider_id: uuid.UUID | None = None,
-) -> list[QualityDay]:
-    """Per provider and day (UTC): submitted, accepted, rejected by code, duplicates, lag."""
-    start = datetime.combine(since, datetime.min.time(), tzinfo=now_tz())
-    end = datetime.combine(until + timedelta(days=1), datetime.min.time(), tzinfo=now_tz())
-    query = select(IngestBatch).where(
-        IngestBatch.received_at >= start, IngestBatch.received_at < end
-    )
-    if not _sees_all(session, actor):
-        query = query.where(IngestBatch.provider_id == actor.organization_id)
-    elif provider_id is not None:
-        query = query.where(IngestBatch.provider_id == provider_id)
-    days: dict[tuple[uuid.UUID, date], QualityDay] = {}
-    for batch in session.execute(query).scalars():
-        key = (batch.provider_id, batch.received_at.date())
-        day = days.setdefault(key, QualityDay(*key))
-        day.batches += 1
-        for name in ("submitted", "created", "corrected", "revoked", "rejected", "duplicates",
-                     "lag_days_sum"):  # fmt: skip
-            setattr(day, name, getattr(day, name) + getattr(batch, name))
-        day.lag_days_max = max(day.lag_days_max, batch.lag_days_max)
-        day.rejected_by_code.update(batch.error_codes or {})
-    return sorted(days.values(), key=lambda d: (d.day, str(d.provider_id)))
-
-
-def now_tz() -> Any:
-    """The time zone of stored timestamps (UTC)."""
-    return utcnow().tzinfo
