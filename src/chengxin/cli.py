@@ -200,7 +200,7 @@ def keys_rotate(batch: int, *, resume: bool) -> None:
     result = rotation.reencrypt_all(
         runtime, batch=batch, progress=lambda n: click.echo(f"  re-encrypted {n}")
     )
-    click.echo(f"re-encrypted {result.reencrypted} subjects; all under {result.active_key}")
+    click.echo(f"re-encrypted {result.reencrypted} sealed rows; all under {result.active_key}")
 
 
 # -- population registry ---------------------------------------------------------------------------

@@ -146,9 +146,9 @@ def test_keys_rotate_then_resume(cli_env: dict[str, str], tmp_path: Path) -> Non
     assert runner.invoke(main, ["population", "import", str(source)], env=cli_env).exit_code == 0
     rotated = runner.invoke(main, ["keys", "rotate", "--batch", "3"], env=cli_env)
     assert rotated.exit_code == 0, rotated.output
-    assert "re-encrypted 7 subjects; all under k2" in rotated.output
+    assert "re-encrypted 7 sealed rows; all under k2" in rotated.output
     resumed = runner.invoke(main, ["keys", "rotate", "--resume"], env=cli_env)
-    assert "re-encrypted 0 subjects; all under k2" in resumed.output
+    assert "re-encrypted 0 sealed rows; all under k2" in resumed.output
     ring = Keyring.from_json((Path(cli_env["CHENGXIN_DATA_DIR"]) / "keys.json").read_text())
     assert set(ring.data_keys) == {"k1", "k2"}
 

@@ -317,7 +317,7 @@ def test_worker_processes_give_the_same_receipt_as_in_process(world: World, tmp_
     # version already held), the same rejections.
     assert receipt(0, "serial") == (26, 0, 0, 2, 24, 27, parallel[-1])
     with world.runtime.scope() as session:
-        batch_row, rejected = ingestion_service.rejected_rows(
+        _, rejected = ingestion_service.rejected_rows(
             session, session.execute(select(IngestBatch.id).order_by(IngestBatch.received_at))
             .scalars().first(), actor=world.tax,
         )  # fmt: skip

@@ -65,6 +65,11 @@ class IngestBatch(Base):
         return self.submitted == self.accepted + self.rejected + self.duplicates
 
 
+def rejection_aad(batch_id: uuid.UUID, row_no: int) -> bytes:
+    """Associated data of a sealed rejected row: it only opens as that batch's that row."""
+    return batch_id.bytes + b":rejected:" + str(row_no).encode()
+
+
 class IngestRejection(Base):
     """A rejected row: its errors, and the row as sent (sealed: it holds ID numbers and names),
     so the provider can download, fix and resend it."""

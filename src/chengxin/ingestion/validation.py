@@ -23,6 +23,7 @@ from chengxin.identity.idnumber import IdNumberError
 from chengxin.ingestion.messages import RowError
 from chengxin.keys.keyring import Keyring
 from chengxin.records import window as record_window
+from chengxin.records.models import fields_aad
 
 # Standard columns: canonical name → accepted header titles (a clerk's spreadsheet may use any).
 STANDARD_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -402,7 +403,7 @@ def validate(  # noqa: C901, PLR0912, PLR0915
     sealed = key_id = None
     if personal_json is not None:
         key_id = ctx.ring.active
-        sealed = ctx.ring.encrypt(personal_json, record_id.bytes + b":fields", key_id)
+        sealed = ctx.ring.encrypt(personal_json, fields_aad(record_id), key_id)
     digest = ctx.ring.blind(b"record-content", content)
     columns = (
         str(record_id) if ctx.copy_format else record_id, subject_id, source_id, kind.code,

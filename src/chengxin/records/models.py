@@ -21,6 +21,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from chengxin.db import Base, JSONType, UTCDateTime
 
 
+def fields_aad(record_id: uuid.UUID) -> bytes:
+    """Associated data of a record's sealed fields: a ciphertext only opens in its own row."""
+    return record_id.bytes + b":fields"
+
+
 class CreditRecord(Base):
     """One version of a credit record about a subject."""
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chengxin.keys import keyring_of
-from chengxin.records.models import CreditRecord, RecordEvent
+from chengxin.records.models import CreditRecord, RecordEvent, fields_aad
 
 
 def versions_of(session: Session, provider_id: uuid.UUID, source_id: str) -> list[CreditRecord]:
@@ -32,9 +32,7 @@ def personal_fields(session: Session, record: CreditRecord) -> dict[str, Any]:
     """The sealed kind fields of a record, decrypted (for the provider and the subject only)."""
     if record.sealed_fields is None or record.key_id is None:
         return {}
-    text = keyring_of(session).decrypt(
-        record.sealed_fields, record.id.bytes + b":fields", record.key_id
-    )
+    text = keyring_of(session).decrypt(record.sealed_fields, fields_aad(record.id), record.key_id)
     return dict(json.loads(text))
 
 

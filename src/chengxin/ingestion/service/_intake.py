@@ -41,7 +41,7 @@ from chengxin.identity import service as identity_service
 from chengxin.ingestion import pipeline, reading
 from chengxin.ingestion.errors import BatchNotFound, BatchTooLarge, NotAProvider
 from chengxin.ingestion.messages import RowError
-from chengxin.ingestion.models import IngestBatch, IngestRejection
+from chengxin.ingestion.models import IngestBatch, IngestRejection, rejection_aad
 from chengxin.ingestion.pipeline import Chunk
 from chengxin.ingestion.reading import SourceRow
 from chengxin.ingestion.validation import COPY_COLUMNS, Candidate, Context, Revocation
@@ -606,10 +606,6 @@ def _rejection(  # noqa: PLR0917
         "raw_ct": raw_ct,
         "key_id": key_id,
     }
-
-
-def rejection_aad(batch_id: uuid.UUID, row_no: int) -> bytes:
-    return batch_id.bytes + b":rejected:" + str(row_no).encode()
 
 
 def _get_or_raise(session: Session, batch_id: uuid.UUID, *, lock: bool = False) -> IngestBatch:

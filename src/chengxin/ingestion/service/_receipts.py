@@ -18,8 +18,7 @@ from sqlalchemy.orm import Session
 
 from chengxin.audit import service as audit
 from chengxin.ingestion.errors import BatchNotFound
-from chengxin.ingestion.models import IngestBatch, IngestRejection
-from chengxin.ingestion.service._intake import rejection_aad
+from chengxin.ingestion.models import IngestBatch, IngestRejection, rejection_aad
 from chengxin.keys import keyring_of
 from chengxin.organizations import service as organization_service
 from chengxin.organizations.models import OrganizationKind
