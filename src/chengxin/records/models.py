@@ -77,7 +77,8 @@ class RecordEvent(Base):
     action: Mapped[str] = mapped_column(String(16))  # created, corrected, revoked
     record_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     previous_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    subject_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    # No secondary indexes: the feed reads by seq; a person's history is their credit_record rows.
+    subject_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     provider_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     kind_code: Mapped[str] = mapped_column(String(48))
-    batch_id: Mapped[uuid.UUID] = mapped_column(Uuid)  # no index: a feed reads by seq
+    batch_id: Mapped[uuid.UUID] = mapped_column(Uuid)

@@ -100,10 +100,6 @@ def upgrade() -> None:
         sa.Column("batch_id", sa.Uuid(), nullable=False),
         sa.PrimaryKeyConstraint("seq", name=op.f("pk_record_event")),
     )
-    with op.batch_alter_table("record_event", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_record_event_subject_id"), ["subject_id"], unique=False
-        )
 
     op.create_table(
         "ingest_batch",
@@ -197,9 +193,6 @@ def downgrade() -> None:
         batch_op.drop_index("ix_ingest_batch_provider_digest")
 
     op.drop_table("ingest_batch")
-    with op.batch_alter_table("record_event", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_record_event_subject_id"))
-
     op.drop_table("record_event")
     with op.batch_alter_table("credit_record", schema=None) as batch_op:
         batch_op.drop_index("uq_credit_record_source_version")
