@@ -119,6 +119,8 @@ def test_cli_load_shows_the_diff_and_activates_only_when_confirmed(
     assert "catalog 2030.1 is active (3 kinds)" in done.output
     show = runner.invoke(main, ["catalog", "show"], env=cli_env)
     assert "tax-arrears" in show.output
+    schema = runner.invoke(main, ["catalog", "schema"], env=cli_env)
+    assert json.loads(schema.output) == json_schema()
     path.write_text('{"version": "x"}', encoding="utf-8")
     bad = runner.invoke(main, ["catalog", "load", str(path), "--yes"], env=cli_env)
     assert bad.exit_code == 1
