@@ -89,3 +89,15 @@ def test_invalid_body_is_a_validation_problem(client: TestClient) -> None:  # ty
     assert response.status_code in (400, 422)
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["type"].endswith("/validation-failed")
+
+
+def test_openapi_documents_every_route_with_a_summary(client: TestClient) -> None:  # type: ignore[type-arg]
+    response = client.get("/schema/openapi.json")
+    assert response.status_code == 200
+    paths = response.json()["paths"]
+    for expected in ("/api/v1/ingestion/uploads", "/api/v1/catalog/kinds/{code}",
+                     "/api/v1/records/versions"):  # fmt: skip
+        assert expected in paths
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            assert operation.get("summary"), f"{method.upper()} {path} has no summary"
