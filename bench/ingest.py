@@ -11,7 +11,7 @@ Baseline = the same number of credit_record rows of the same shape, precomputed 
 the timing and loaded raw into a twin table: COPY (write_row) on PostgreSQL, executemany on SQLite.
 Figures are medians of alternating runs on emptied tables; compare the ratio across machines.
 
-    python bench/ingest.py --db sqlite --rows 50000
+    python bench/ingest.py --db sqlite
     python bench/ingest.py --db postgresql --rows 1000000 --runs 3
 """
 
@@ -310,7 +310,7 @@ def run_raw(engine: Engine, chunks: Iterator[list[tuple[Any, ...]]]) -> float:
 def main() -> None:  # noqa: PLR0915  # one linear script
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--rows", type=int, default=50_000, help="records per run")
+    parser.add_argument("--rows", type=int, default=30_000, help="records per run")
     parser.add_argument("--runs", type=int, default=3, help="alternating runs of each path")
     parser.add_argument("--chunk", type=int, default=2000, help="rows per transaction (both paths)")
     parser.add_argument(
