@@ -29,10 +29,11 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from common import drop_database, make_database
 from sqlalchemy import Engine, MetaData, insert, text
 
 from chengxin import migrate
-from chengxin.db import make_engine, utcnow
+from chengxin.db import utcnow
 from chengxin.identity import idnumber, population
 from chengxin.identity import service as identity_service
 from chengxin.identity.models import Subject
@@ -46,9 +47,6 @@ GIVEN = "伟芳娜秀敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂�
 COUNTIES = ["420102", "420103", "420104", "420105", "420106", "420111", "420112", "420113", "420202",
             "420302", "420502", "420602", "420703", "420802", "420902", "421002", "421102", "421202",
             "421303", "422801", "429004", "429005", "429006", "429021"]  # fmt: skip
-PG_ADMIN = os.environ.get(
-    "CHENGXIN_BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 
 
 def synthetic_rows(n: int, seed: int) -> list[tuple[str, str, str, str]]:
@@ -70,17 +68,6 @@ def synthetic_rows(n: int, seed: int) -> list[tuple[str, str, str, str]]:
         phone = "1" + str(rng.choice((3, 5, 7, 8, 9))) + f"{rng.randrange(10**9):09d}"
         rows.append((number, name, phone, number[:6]))
     return rows
-
-
-def make_database(db: str, workdir: Path) -> str:
-    if db == "sqlite":
-        return f"sqlite:///{workdir / 'bench.db'}"
-    admin = make_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql("DROP DATABASE IF EXISTS chengxin_bench WITH (FORCE)")
-        conn.exec_driver_sql("CREATE DATABASE chengxin_bench")
-    admin.dispose()
-    return PG_ADMIN.rsplit("/", 1)[0] + "/chengxin_bench"
 
 
 def create_twin(engine: Engine) -> None:
@@ -186,7 +173,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="chengxin-bench-") as tmp:
         workdir = Path(tmp)
-        url = make_database(args.db, workdir)
+        url = make_database(args.db, workdir, "chengxin_bench")
         ring = Keyring.generate(demo=True)
         runtime = build_runtime(
             Settings(env="test", data_dir=workdir, database_url=url, log_json=True),  # type: ignore[arg-type]
@@ -225,11 +212,7 @@ def main() -> None:
             stored = conn.execute(text("SELECT count(*) FROM subject")).scalar_one()
         assert stored == args.n, f"expected {args.n} subjects, found {stored}"  # noqa: S101
         runtime.engine.dispose()
-        if args.db == "postgresql":
-            admin = make_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.exec_driver_sql("DROP DATABASE IF EXISTS chengxin_bench WITH (FORCE)")
-            admin.dispose()
+        drop_database(args.db, "chengxin_bench")
 
     full_median, raw_median = statistics.median(full_times), statistics.median(raw_times)
     print(json.dumps({

@@ -33,12 +33,13 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from common import drop_database, make_database
 from sqlalchemy import Engine, MetaData, insert, text
 
 from chengxin import migrate
 from chengxin.catalog import service as catalog_service
 from chengxin.catalog.schema import CatalogDocument, FieldSpec, FieldType, RecordKind
-from chengxin.db import make_engine, utcnow
+from chengxin.db import utcnow
 from chengxin.demo import generator
 from chengxin.identity import idnumber
 from chengxin.identity import service as identity_service
@@ -56,9 +57,6 @@ SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁�
 GIVEN = "伟芳娜秀敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂英华玉萍红娥玲芬燕彬鹏辉宇浩凯健俊帆欣怡佳琪雪梅婷晶晨"
 COUNTIES = ["420102", "420103", "420106", "420111", "420202", "420302", "420502", "420602",
             "420802", "420902", "421002", "421102", "421202", "421303", "422801", "429004"]  # fmt: skip
-PG_ADMIN = os.environ.get(
-    "CHENGXIN_BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
 TODAY = date(2026, 11, 28)
 HEADER = ["源记录编号", "信息事项代码", "身份证号码", "姓名", "决定文书号", "认定日期", "行为日期",
           "告知日期"]  # fmt: skip
@@ -116,17 +114,6 @@ def write_csv(path: Path, n: int, persons: list[tuple[str, str]], kind: RecordKi
                 (finding - timedelta(days=20)).isoformat(), (finding + timedelta(days=3)).isoformat(),
                 *[field_value(f, rng) for f in fields],
             ])  # fmt: skip
-
-
-def make_database(db: str, workdir: Path) -> str:
-    if db == "sqlite":
-        return f"sqlite:///{workdir / 'bench.db'}"
-    admin = make_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.exec_driver_sql("DROP DATABASE IF EXISTS chengxin_bench_ingest WITH (FORCE)")
-        conn.exec_driver_sql("CREATE DATABASE chengxin_bench_ingest")
-    admin.dispose()
-    return PG_ADMIN.rsplit("/", 1)[0] + "/chengxin_bench_ingest"
 
 
 def create_twin(engine: Engine) -> None:
@@ -307,7 +294,7 @@ def run_raw(engine: Engine, chunks: Iterator[list[tuple[Any, ...]]]) -> float:
     return elapsed
 
 
-def main() -> None:  # noqa: PLR0915  # one linear script
+def main() -> None:  # one linear script
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--rows", type=int, default=30_000, help="records per run")
@@ -324,7 +311,7 @@ def main() -> None:  # noqa: PLR0915  # one linear script
 
     with tempfile.TemporaryDirectory(prefix="chengxin-bench-") as tmp:
         workdir = Path(tmp)
-        url = make_database(args.db, workdir)
+        url = make_database(args.db, workdir, "chengxin_bench_ingest")
         ring = Keyring.generate(demo=True)
         settings = Settings(
             env="test", data_dir=workdir, database_url=url, log_json=True, log_level="WARNING"
@@ -377,11 +364,7 @@ def main() -> None:  # noqa: PLR0915  # one linear script
             stored = conn.execute(text("SELECT count(*) FROM credit_record")).scalar_one()
         assert stored == args.rows, stored  # noqa: S101
         runtime.engine.dispose()
-        if args.db == "postgresql":
-            admin = make_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.exec_driver_sql("DROP DATABASE IF EXISTS chengxin_bench_ingest WITH (FORCE)")
-            admin.dispose()
+        drop_database(args.db, "chengxin_bench_ingest")
 
     full_median, raw_median = statistics.median(full_times), statistics.median(raw_times)
     print(json.dumps({

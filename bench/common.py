@@ -1,0 +1,34 @@
+"""What the benchmarks share: a scratch database on SQLite or PostgreSQL, created and dropped."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from chengxin.db import make_engine
+
+PG_ADMIN = os.environ.get(
+    "CHENGXIN_BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def make_database(db: str, workdir: Path, name: str) -> str:
+    """A fresh database's URL: a SQLite file in ``workdir``, or PostgreSQL database ``name``."""
+    if db == "sqlite":
+        return f"sqlite:///{workdir / 'bench.db'}"
+    admin = make_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    admin.dispose()
+    return PG_ADMIN.rsplit("/", 1)[0] + f"/{name}"
+
+
+def drop_database(db: str, name: str) -> None:
+    """Drop the PostgreSQL scratch database (SQLite files go with the temporary directory)."""
+    if db != "postgresql":
+        return
+    admin = make_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.dispose()
