@@ -71,7 +71,9 @@ def check_rows(
         if item is None:
             continue
         result = check(ctx, item)
-        out.append((row_no, result, None if isinstance(item, RowFault) else item.raw))
+        # Only a rejected row travels back as sent (for the rejected-rows download).
+        sent = item.raw if isinstance(item, SourceRow) and isinstance(result, list) else None
+        out.append((row_no, result, sent))
     return out
 
 
