@@ -47,15 +47,30 @@ class Row(NamedTuple):
     values: dict[str, str]
 
 
-def format_for(filename: str | None, content_type: str | None = None) -> str:
-    """``csv`` or ``xlsx`` from a file name or media type; FileFault otherwise."""
+_FORMAT_NAMES = {"csv": "CSV (.csv)", "xlsx": "Excel (.xlsx)", "jsonl": "JSON Lines (.jsonl)"}
+
+
+def format_for(
+    filename: str | None, content_type: str | None = None, *, allowed: Sequence[str] = FORMATS
+) -> str:
+    """``csv``, ``xlsx`` or ``jsonl`` (when allowed) from a file name or media type; FileFault
+    otherwise."""
     name = (filename or "").lower()
     ctype = (content_type or "").split(";")[0].strip().lower()
+    found = None
     if name.endswith(".xlsx") or ctype.endswith("spreadsheetml.sheet"):
-        return "xlsx"
-    if name.endswith((".csv", ".txt")) or ctype in ("text/csv", "text/plain"):
-        return "csv"
-    raise FileFault("file-format-unsupported", "upload CSV (.csv) or Excel (.xlsx) files")
+        found = "xlsx"
+    elif name.endswith((".jsonl", ".ndjson")) or ctype in (
+        "application/x-ndjson",
+        "application/jsonl",
+    ):
+        found = "jsonl"
+    elif name.endswith((".csv", ".txt")) or ctype in ("text/csv", "text/plain"):
+        found = "csv"
+    if found is None or found not in allowed:
+        names = " or ".join(_FORMAT_NAMES[f] for f in allowed)
+        raise FileFault("file-format-unsupported", f"upload {names} files")
+    return found
 
 
 def detect_encoding(sample: bytes) -> str:

@@ -10,14 +10,16 @@ and the row as sent, kept for the rejected-rows download) or a
 from __future__ import annotations
 
 import json
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
+from chengxin import tabular
 from chengxin.catalog.schema import CatalogDocument
 from chengxin.ingestion import validation
-from chengxin.tabular import FileFault, RowFault, RowParser, TableReader
+from chengxin.tabular import RowFault, RowParser, TableReader
 
 FORMATS = ("csv", "xlsx", "jsonl", "json")
 
@@ -35,20 +37,7 @@ class Decoder(Protocol):
 
 def format_for(filename: str | None, content_type: str | None = None) -> str:
     """``csv``, ``xlsx`` or ``jsonl`` from a file name or media type; FileFault otherwise."""
-    name = (filename or "").lower()
-    ctype = (content_type or "").split(";")[0].strip().lower()
-    if name.endswith(".xlsx") or ctype.endswith("spreadsheetml.sheet"):
-        return "xlsx"
-    if name.endswith((".jsonl", ".ndjson")) or ctype in (
-        "application/x-ndjson",
-        "application/jsonl",
-    ):
-        return "jsonl"
-    if name.endswith((".csv", ".txt")) or ctype in ("text/csv", "text/plain"):
-        return "csv"
-    raise FileFault(
-        "file-format-unsupported", "upload CSV (.csv), Excel (.xlsx) or JSON Lines (.jsonl) files"
-    )
+    return tabular.format_for(filename, content_type, allowed=("csv", "xlsx", "jsonl"))
 
 
 def _split(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -99,7 +88,7 @@ class JsonDecoder:
         return _object_row(row_no, obj)
 
 
-class FileSource:
+class FileSource(ABC):
     """Raw rows of a file and the decoder for them; iterating decodes in-process."""
 
     @property
@@ -110,12 +99,13 @@ class FileSource:
     def header(self) -> list[tuple[str, str | None]]:
         return []
 
+    @abstractmethod
     def raw_rows(self) -> Iterator[tuple[int, Any]]:
-        raise NotImplementedError
+        """(row number, raw row) for every data row of the file."""
 
+    @abstractmethod
     def decoder(self) -> Decoder:
         """Valid once ``raw_rows`` has yielded (tables map their header first)."""
-        raise NotImplementedError
 
     def __iter__(self) -> Iterator[SourceRow | RowFault]:
         decoder = None

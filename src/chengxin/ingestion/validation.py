@@ -428,7 +428,7 @@ def validate(  # noqa: C901, PLR0912, PLR0915
 
 
 # COPY text format: NULL, bytea hex prefix (backslash escaped), and the characters to escape.
-_NULL = "\\N"
+COPY_NULL = "\\N"
 _BYTEA = "\\\\x"
 _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 # Column order of the COPY lines: credit_record's columns with ``version`` last, so the reading
@@ -449,11 +449,12 @@ def _copy_line(values: tuple[Any, ...], stamp: str) -> str:
      document_no, finding_on, act_on, notified_on, months, from_on, until_on, repair_on, status,
      public_json, sealed, key_id, digest, row_no) = values  # fmt: skip
     return "\t".join((
-        record_id, subject_id, source_id, kind_code, domain, category, severity or _NULL,
+        record_id, subject_id, source_id, kind_code, domain, category, severity or COPY_NULL,
         catalog_version, document_no.translate(_COPY_ESCAPES), finding_on.isoformat(),
-        act_on.isoformat() if act_on else _NULL, notified_on.isoformat() if notified_on else _NULL,
+        act_on.isoformat() if act_on else COPY_NULL,
+        notified_on.isoformat() if notified_on else COPY_NULL,
         str(months), from_on.isoformat(), until_on.isoformat(),
-        repair_on.isoformat() if repair_on else _NULL, status,
-        public_json.translate(_COPY_ESCAPES), _BYTEA + sealed.hex() if sealed else _NULL,
-        key_id or _NULL, _BYTEA + digest.hex(), str(row_no), stamp,
+        repair_on.isoformat() if repair_on else COPY_NULL, status,
+        public_json.translate(_COPY_ESCAPES), _BYTEA + sealed.hex() if sealed else COPY_NULL,
+        key_id or COPY_NULL, _BYTEA + digest.hex(), str(row_no), stamp,
     ))  # fmt: skip

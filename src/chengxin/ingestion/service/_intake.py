@@ -44,7 +44,7 @@ from chengxin.ingestion.messages import RowError
 from chengxin.ingestion.models import IngestBatch, IngestRejection, rejection_aad
 from chengxin.ingestion.pipeline import Chunk
 from chengxin.ingestion.reading import SourceRow
-from chengxin.ingestion.validation import COPY_COLUMNS, Candidate, Context, Revocation
+from chengxin.ingestion.validation import COPY_COLUMNS, COPY_NULL, Candidate, Context, Revocation
 from chengxin.keys import keyring_of
 from chengxin.keys.keyring import Keyring
 from chengxin.organizations import service as organization_service
@@ -60,7 +60,6 @@ RECORD_TABLE = cast("Table", CreditRecord.__table__)
 EVENT_TABLE = cast("Table", RecordEvent.__table__)
 REJECTION_TABLE = cast("Table", IngestRejection.__table__)
 MAX_PUSH_RECORDS = 10_000
-_NULL = "\\N"  # NULL in COPY text
 # Batches being processed in this process: never resumed by a concurrent resend.
 _RUNNING: set[uuid.UUID] = set()
 
@@ -560,7 +559,7 @@ def _insert_events(session: Session, events: list[tuple[Any, ...]]) -> None:
     if connection.dialect.name == "postgresql":
         # Timestamps, codes and ids: nothing to escape.
         lines = "".join(
-            f"{at.isoformat()}\t{action}\t{rid}\t{prev or _NULL}\t{sid}\t{pid}\t{kind}\t{bid}\n"
+            f"{at.isoformat()}\t{action}\t{rid}\t{prev or COPY_NULL}\t{sid}\t{pid}\t{kind}\t{bid}\n"
             for at, action, rid, prev, sid, pid, kind, bid in events
         )
         identity_service.copy_text(
