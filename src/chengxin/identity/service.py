@@ -10,13 +10,11 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, Uuid, any_, bindparam, func, insert, select, text, update
-from sqlalchemy import cast as cast_
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import Table, Uuid, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from chengxin.audit import service as audit
-from chengxin.db import utcnow
+from chengxin.db import probe_many, utcnow
 from chengxin.identity import divisions, idnumber, masking, rules
 from chengxin.identity.errors import SubjectNotFound
 from chengxin.identity.models import Subject
@@ -280,22 +278,7 @@ def registry_names(session: Session, ids: list[str]) -> dict[str, str]:
 
 def rows_by_id(session: Session, columns: Sequence[Any], ids: list[str]) -> Sequence[Any]:
     """Subject rows (the given columns) for keys in canonical text form, by primary key."""
-    if not ids:
-        return []
-    query = select(*columns)
-    if session.get_bind().dialect.name != "postgresql":
-        return session.execute(query.where(Subject.id.in_([uuid.UUID(s) for s in ids]))).all()
-    # One text parameter split on the server, instead of thousands of placeholders or an array
-    # of UUID objects adapted one by one. During a first load the table's statistics say
-    # "empty" and the planner would scan the growing table once per batch (quadratic); a
-    # primary-key probe is always right here, so say so for this query.
-    keys = func.string_to_array(bindparam("ids", ",".join(ids)), ",")
-    query = query.where(Subject.id == any_(cast_(keys, ARRAY(Uuid))))
-    session.execute(text("SET LOCAL enable_seqscan = off"))
-    try:
-        return session.execute(query).all()
-    finally:
-        session.execute(text("SET LOCAL enable_seqscan = on"))
+    return probe_many(session, select(*columns), Subject.id, ids, as_type=Uuid(), convert=uuid.UUID)
 
 
 _UPDATED = ("id_number_ct", "name_ct", "phone_ct", "key_id", "region_code", "prefecture_code",

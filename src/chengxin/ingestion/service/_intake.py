@@ -30,13 +30,13 @@ from pathlib import Path
 from typing import Any, NamedTuple, Protocol, cast
 
 import structlog
-from sqlalchemy import Table, bindparam, func, insert, select, text, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from chengxin.audit import service as audit
 from chengxin.catalog import service as catalog_service
 from chengxin.catalog.schema import CatalogDocument
-from chengxin.db import utcnow
+from chengxin.db import probe_many, utcnow
 from chengxin.identity import service as identity_service
 from chengxin.ingestion import pipeline, reading
 from chengxin.ingestion.errors import BatchNotFound, BatchTooLarge, NotAProvider
@@ -511,19 +511,7 @@ def _current_versions(
     t = RECORD_TABLE.c
     columns = (t.source_id, t.id, t.version, t.status, t.subject_id, t.kind_code, t.content_digest)
     query = select(*columns).where(t.provider_id == provider_id).order_by(t.version)
-    if session.get_bind().dialect.name == "postgresql":
-        # One text parameter instead of thousands of placeholders (source ids hold no commas).
-        # An index probe is always right here; during a first load the statistics say "empty"
-        # and the planner would scan the growing table once per chunk (quadratic).
-        keys = func.string_to_array(bindparam("sids", ",".join(wanted)), ",")
-        query = query.where(t.source_id == func.any(keys))
-        session.execute(text("SET LOCAL enable_seqscan = off"))
-        try:
-            rows = session.execute(query).all()
-        finally:
-            session.execute(text("SET LOCAL enable_seqscan = on"))
-    else:
-        rows = session.execute(query.where(t.source_id.in_(wanted))).all()
+    rows = probe_many(session, query, t.source_id, wanted)  # source ids hold no commas
     latest: dict[str, _Current] = {}
     for source_id, record_id, version, status, subject_id, kind_code, digest in rows:
         seen = latest[source_id].digests if source_id in latest else frozenset()
