@@ -38,9 +38,10 @@ from sqlalchemy import Engine, MetaData, insert, text
 
 from chengxin import migrate
 from chengxin.catalog import service as catalog_service
-from chengxin.catalog.schema import CatalogDocument, FieldSpec, FieldType, RecordKind
+from chengxin.catalog.schema import CatalogDocument, RecordKind
 from chengxin.db import utcnow
 from chengxin.demo import generator
+from chengxin.demo.records import sample_value
 from chengxin.identity import idnumber
 from chengxin.identity import service as identity_service
 from chengxin.ingestion import service as ingestion_service
@@ -87,19 +88,6 @@ def pick_kind(document: CatalogDocument) -> RecordKind:
     raise SystemExit(msg)
 
 
-def field_value(spec: FieldSpec, rng: random.Random) -> str:
-    if spec.type is FieldType.ENUM:
-        return rng.choice(spec.values or [""])
-    if spec.type in (FieldType.INTEGER, FieldType.DECIMAL):
-        low = int(spec.minimum or 1)
-        return str(rng.randint(max(low, 1), max(low, 1) + 10_000))
-    if spec.type is FieldType.DATE:
-        return "2026-02-01"
-    if spec.type is FieldType.BOOLEAN:
-        return "是"
-    return ("违法事实摘要" * 10)[: min(spec.max_length or 60, 60)]
-
-
 def write_csv(path: Path, n: int, persons: list[tuple[str, str]], kind: RecordKind) -> None:
     rng = random.Random(7)
     fields = kind.fields
@@ -112,7 +100,7 @@ def write_csv(path: Path, n: int, persons: list[tuple[str, str]], kind: RecordKi
             writer.writerow([
                 f"B-{i:09d}", kind.code, number, name, f"鄂税稽罚〔2026〕{i}号", finding.isoformat(),
                 (finding - timedelta(days=20)).isoformat(), (finding + timedelta(days=3)).isoformat(),
-                *[field_value(f, rng) for f in fields],
+                *[str(sample_value(f, rng, finding)) for f in fields],
             ])  # fmt: skip
 
 

@@ -37,7 +37,8 @@ def providers_of(
     ]
 
 
-def _value(spec: FieldSpec, rng: random.Random, act: date) -> Any:
+def sample_value(spec: FieldSpec, rng: random.Random, act: date) -> Any:
+    """A synthetic value that satisfies a kind field's type and limits (demo and benchmarks)."""
     if spec.type is FieldType.ENUM:
         return rng.choice(spec.values or [""])
     if spec.type in (FieldType.INTEGER, FieldType.DECIMAL):
@@ -54,7 +55,7 @@ def _value(spec: FieldSpec, rng: random.Random, act: date) -> Any:
 def _fields(kind: RecordKind, rng: random.Random, act: date) -> dict[str, Any]:
     # Fields with a pattern are left out unless required: the demo cannot guess every format.
     return {
-        spec.name: _value(spec, rng, act)
+        spec.name: sample_value(spec, rng, act)
         for spec in kind.fields
         if spec.required or (not spec.pattern and rng.random() < 0.7)  # noqa: PLR2004
     }
