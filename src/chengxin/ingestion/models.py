@@ -12,6 +12,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from chengxin.db import Base, JSONType, UTCDateTime
 
 
+def accepted_of(counts: Any) -> int:
+    """Accepted rows of a batch or of a sum of batches: created + corrected + revoked."""
+    return int(counts.created + counts.corrected + counts.revoked)
+
+
 class IngestBatch(Base):
     """One push or upload from a provider and its receipt.
 
@@ -57,7 +62,7 @@ class IngestBatch(Base):
     @property
     def accepted(self) -> int:
         """Rows that changed the store: new records, corrections and revocations."""
-        return self.created + self.corrected + self.revoked
+        return accepted_of(self)
 
     @property
     def balanced(self) -> bool:

@@ -21,7 +21,7 @@ from chengxin.catalog.schema import CatalogDocument
 from chengxin.ingestion import validation
 from chengxin.tabular import RowFault, RowParser, TableReader
 
-FORMATS = ("csv", "xlsx", "jsonl", "json")
+FILE_FORMATS = ("csv", "xlsx", "jsonl")  # uploads; pushed JSON arrays are read as objects
 
 
 class SourceRow(NamedTuple):
@@ -37,7 +37,7 @@ class Decoder(Protocol):
 
 def format_for(filename: str | None, content_type: str | None = None) -> str:
     """``csv``, ``xlsx`` or ``jsonl`` from a file name or media type; FileFault otherwise."""
-    return tabular.format_for(filename, content_type, allowed=("csv", "xlsx", "jsonl"))
+    return tabular.format_for(filename, content_type, allowed=FILE_FORMATS)
 
 
 def _split(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

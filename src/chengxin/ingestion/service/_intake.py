@@ -254,7 +254,7 @@ def ingest_file(
 ) -> IngestBatch:
     """Ingest a CSV, XLSX or JSONL file (streamed; resumes an interrupted batch of the same
     content); returns the receipt."""
-    if file_format not in reading.FORMATS:
+    if file_format not in reading.FILE_FORMATS:
         raise FileFault("file-format-unsupported", "upload CSV, XLSX or JSONL files")
     size = path.stat().st_size
     if digest is None:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from chengxin.audit import service as audit
 from chengxin.ingestion.errors import BatchNotFound
-from chengxin.ingestion.models import IngestBatch, IngestRejection, rejection_aad
+from chengxin.ingestion.models import IngestBatch, IngestRejection, accepted_of, rejection_aad
 from chengxin.keys import keyring_of
 from chengxin.organizations import service as organization_service
 from chengxin.organizations.models import OrganizationKind
@@ -125,7 +125,7 @@ class QualityDay:
 
     @property
     def accepted(self) -> int:
-        return self.created + self.corrected + self.revoked
+        return accepted_of(self)
 
     @property
     def lag_days_mean(self) -> float | None:
