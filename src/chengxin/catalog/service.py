@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from functools import lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -74,14 +73,16 @@ def shipped_content() -> dict[str, Any]:
     return dict(json.loads(text))
 
 
-@lru_cache(maxsize=8)
-def _parsed(digest: str, text: str) -> CatalogDocument:  # noqa: ARG001  # digest keys the cache
-    return CatalogDocument.model_validate_json(text)
+# Parsed documents by digest: a version's content never changes, and there are few versions.
+_DOCUMENTS: dict[str, CatalogDocument] = {}
 
 
 def document_of(row: CatalogVersion) -> CatalogDocument:
-    """The parsed document of a stored version (cached)."""
-    return _parsed(row.digest, json.dumps(row.content, ensure_ascii=False))
+    """The parsed document of a stored version (parsed once per process)."""
+    document = _DOCUMENTS.get(row.digest)
+    if document is None:
+        document = _DOCUMENTS[row.digest] = CatalogDocument.model_validate(row.content)
+    return document
 
 
 @dataclass(frozen=True)
