@@ -1,0 +1,81 @@
+"""Roles: named groups of permissions given to staff accounts (and to citizens, by sign-in).
+
+Organization API tokens carry explicit permission lists instead; a role is a convenience for
+people. The data *scope* (region, provider) is not part of a role: it comes from the account's
+organization and region and is applied inside queries (see ``chengxin.security.scope``).
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from chengxin.security.permissions import ALL_PERMISSIONS, Permission
+
+P = Permission
+
+
+class Role(StrEnum):
+    PLATFORM_ADMIN = "platform_admin"  # 省信用信息中心 system administrator
+    OPERATOR = "operator"  # 平台运营: catalog, organizations, lists (city operators: region-scoped)
+    REVIEWER = "reviewer"  # 查询审核: releases or refuses registered queries
+    AUDITOR = "auditor"  # 审计: reads, verifies and exports the audit log
+    SECURITY_OFFICER = "security_officer"  # 安全值守: freezes, lockdown, alerts (the 2 a.m. role)
+    PROVIDER_CLERK = "provider_clerk"  # 提供单位经办人: pushes records, answers for its own records
+    CONSUMER_OFFICER = "consumer_officer"  # 使用单位经办人: queries within the permission list
+    AGENCY_STAFF = "agency_staff"  # 征信机构/金融机构 staff: query with the subject's grant
+    CITIZEN = "citizen"  # 本人: own data only (given by real-name sign-in, never assigned)
+
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.PLATFORM_ADMIN: ALL_PERMISSIONS - {P.SELF_DATA_READ, P.SELF_GRANT_MANAGE},
+    Role.OPERATOR: frozenset(
+        {
+            P.ACCESS_POLICY_MANAGE, P.ACCESS_POLICY_READ, P.ACCESS_QUERY_READ,
+            P.ACCOUNTS_USER_READ, P.AGENCIES_AGENCY_MANAGE, P.AGENCIES_AGENCY_READ,
+            P.CATALOG_CATALOG_READ, P.IDENTITY_PERSON_VERIFY, P.IDENTITY_POPULATION_IMPORT,
+            P.IDENTITY_SUBJECT_READ, P.INGESTION_BATCH_READ, P.INGESTION_QUALITY_READ,
+            P.ORGANIZATION_ORGANIZATION_MANAGE, P.ORGANIZATION_ORGANIZATION_READ,
+            P.ORGANIZATION_ROLE_MANAGE, P.RECORDS_RECORD_READ,
+        }
+    ),
+    Role.REVIEWER: frozenset(
+        {P.ACCESS_POLICY_READ, P.ACCESS_QUERY_READ, P.ACCESS_QUERY_REVIEW, P.CATALOG_CATALOG_READ}
+    ),
+    Role.AUDITOR: frozenset(
+        {
+            P.ACCESS_ALERT_READ, P.ACCESS_POLICY_READ, P.ACCESS_QUERY_READ, P.ACCOUNTS_USER_READ,
+            P.AGENCIES_AGENCY_READ, P.AUDIT_LOG_EXPORT, P.AUDIT_LOG_READ, P.AUDIT_LOG_VERIFY,
+            P.CATALOG_CATALOG_READ, P.ORGANIZATION_ORGANIZATION_READ,
+        }
+    ),
+    Role.SECURITY_OFFICER: frozenset(
+        {
+            P.ACCESS_ALERT_READ, P.ACCESS_QUERY_READ, P.ACCOUNTS_FREEZE_MANAGE,
+            P.ACCOUNTS_USER_READ, P.AUDIT_LOG_READ, P.AUDIT_LOG_VERIFY,
+            P.ORGANIZATION_ORGANIZATION_READ, P.SYSTEM_LOCKDOWN_MANAGE,
+        }
+    ),
+    Role.PROVIDER_CLERK: frozenset(
+        {
+            P.CATALOG_CATALOG_READ, P.INGESTION_BATCH_READ, P.INGESTION_BATCH_SUBMIT,
+            P.INGESTION_QUALITY_READ, P.RECORDS_RECORD_READ,
+        }
+    ),
+    Role.CONSUMER_OFFICER: frozenset(
+        {P.ACCESS_POLICY_READ, P.ACCESS_QUERY_SUBMIT, P.CATALOG_CATALOG_READ}
+    ),
+    Role.AGENCY_STAFF: frozenset({P.ACCESS_QUERY_SUBMIT, P.CATALOG_CATALOG_READ}),
+    Role.CITIZEN: frozenset({P.SELF_DATA_READ, P.SELF_GRANT_MANAGE, P.CATALOG_CATALOG_READ}),
+}  # fmt: skip
+
+# Roles an administrator may assign to staff accounts (citizens are never staff).
+STAFF_ROLES: tuple[Role, ...] = tuple(r for r in Role if r is not Role.CITIZEN)
+
+
+def permissions_of(roles: list[str] | tuple[str, ...] | frozenset[str]) -> frozenset[Permission]:
+    """The union of the roles' permissions; unknown role names grant nothing."""
+    granted: set[Permission] = set()
+    for name in roles:
+        if name in Role._value2member_map_:
+            granted |= ROLE_PERMISSIONS[Role(name)]
+    return frozenset(granted)
