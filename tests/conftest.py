@@ -11,6 +11,7 @@ import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from litestar.testing import TestClient
@@ -26,6 +27,7 @@ from chengxin.organizations.models import OrganizationKind
 from chengxin.runtime import Runtime, build_runtime
 from chengxin.security.actor import system_actor
 from chengxin.security.permissions import Permission
+from chengxin.security.roles import Role
 from chengxin.settings import Settings
 
 PG_ADMIN_URL = os.environ.get(
@@ -105,9 +107,7 @@ def _reset_postgresql(engine: Engine) -> None:
     with engine.begin() as conn:
         # TRUNCATE does not fire the row triggers that keep audit_entry append-only.
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        conn.execute(
-            text("INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, :h)"), {"h": "0" * 64}
-        )
+        conn.execute(text("INSERT INTO audit_head (id, seq, tree_size) VALUES (1, 0, 0)"))
 
 
 @pytest.fixture
@@ -118,7 +118,15 @@ def settings(db_kind: str, _template: str, tmp_path: Path) -> Settings:
         url = f"sqlite:///{db_file}"
     else:
         url = _template
-    return Settings(env="test", data_dir=tmp_path, database_url=url, log_json=True)  # type: ignore[arg-type]
+    # Cheap argon2id costs: tests hash many passwords; production refuses these (settings.py).
+    return Settings(
+        env="test",  # type: ignore[arg-type]
+        data_dir=tmp_path,
+        database_url=url,
+        log_json=True,
+        password_hash_memory_kib=1024,
+        password_hash_time_cost=1,
+    )
 
 
 @pytest.fixture
@@ -177,3 +185,100 @@ def token_for(runtime: Runtime) -> Callable[..., str]:
             return issued.secret
 
     return issue
+
+
+USER_PASSWORD = "test-password-of-a-staff-account"  # synthetic test credential
+
+
+@pytest.fixture
+def user_for(runtime: Runtime) -> Callable[..., str]:
+    """Open a staff account with the given roles in a new test organization, sign it in through
+    the accounts service and return its bearer session token ``cxs_…``."""
+
+    def sign_in(
+        *roles: Role,
+        kind: OrganizationKind = OrganizationKind.OPERATOR,
+        region_code: str | None = None,
+    ) -> str:
+        import random
+
+        from chengxin.accounts import service as accounts_service
+        from chengxin.demo.generator import credit_code
+
+        policy = accounts_service.Policy.from_settings(runtime.settings)
+        login = f"user-{uuid.uuid4().hex[:12]}"
+        with runtime.scope() as s:
+            org = organization_service.create(
+                s,
+                credit_code=credit_code(
+                    random.Random(uuid.uuid4().int),
+                    registration="12",
+                    region_code=region_code or "420100",
+                ),
+                name=f"测试单位 {uuid.uuid4().hex[:8]}",
+                kind=kind,
+                region_code=region_code or "420100",
+                actor=system_actor("test"),
+            )
+            accounts_service.create_user(
+                s,
+                organization_id=org.id,
+                login=login,
+                display_name="测试用户",
+                roles=[r.value for r in roles],
+                region_code=region_code,
+                password=USER_PASSWORD,
+                policy=policy,
+                actor=system_actor("test"),
+            )
+        issued = accounts_service.login(
+            runtime.scope, login=login, password=USER_PASSWORD, client_ip=None, policy=policy
+        )
+        return issued.token
+
+    return sign_in
+
+
+@pytest.fixture
+def citizen_for(runtime: Runtime) -> Callable[..., tuple[str, uuid.UUID]]:
+    """Register a synthetic person with a phone (if needed) and sign them in through the real
+    flow: real-name sign-in, the one-time code read from the notification outbox, verify.
+    Returns the bearer token ``cxs_…`` and the subject id. (No rate limit between calls.)"""
+
+    def sign_in(person: object | None = None) -> tuple[str, uuid.UUID]:
+        import re
+        from datetime import timedelta
+
+        from chengxin.accounts import service as accounts_service
+        from chengxin.citizens import service as citizens_service
+        from chengxin.demo import generator
+        from chengxin.identity import service as identity_service
+        from chengxin.notifications import service as notifications_service
+
+        who: Any = person or next(iter(generator.people(1, seed=uuid.uuid4().int % 2**32)))
+        with runtime.scope() as s:
+            subject = identity_service.get_subject(s, who.id_number)
+            if subject is None or subject.phone_ct is None:
+                phone = getattr(who, "phone", None) or "13900001234"
+                prepared = identity_service.prepare_person(who.id_number, who.name, phone)
+                subject, _ = identity_service.register(s, prepared, actor=system_actor("test"))
+            subject_id = subject.id
+        policy = citizens_service.CitizenPolicy(resend_interval=timedelta(0), daily_codes=1_000_000)
+        challenge = citizens_service.request_code(
+            runtime.scope, id_number=who.id_number, name=who.name, client_ip=None, policy=policy
+        )
+        with runtime.scope() as s:
+            row = notifications_service.latest_for(s, subject_id)
+            assert row is not None
+            code = re.search(r"\d{6}", notifications_service.text_of(s, row))
+            assert code is not None
+        issued = citizens_service.verify_code(
+            runtime.scope,
+            challenge_id=challenge.challenge_id,
+            code=code.group(),
+            client_ip=None,
+            session_policy=accounts_service.Policy.from_settings(runtime.settings),
+        )
+        return issued.token, subject_id
+
+    return sign_in

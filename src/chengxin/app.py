@@ -17,8 +17,19 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.orm import Session
 
 from chengxin import __version__
+from chengxin.access.routes import AccessController, MyGrantsController, QueryController
+from chengxin.accounts import authn
+from chengxin.accounts.emergency.gate import lockdown_middleware
+from chengxin.accounts.emergency.routes import (
+    LockdownController,
+    OrganizationFreezeController,
+    TokenFreezeController,
+)
+from chengxin.accounts.routes import AuthController, UserController
+from chengxin.agencies.routes import AgencyController
 from chengxin.audit.routes import AuditController
 from chengxin.catalog.routes import CatalogController
+from chengxin.citizens.routes import CitizenSignInController
 from chengxin.context import current_request_id, new_request_id, set_request_id
 from chengxin.errors import EXCEPTION_HANDLERS
 from chengxin.identity.routes import (
@@ -29,7 +40,7 @@ from chengxin.identity.routes import (
 )
 from chengxin.ingestion.routes import IngestionController
 from chengxin.logs import configure_logging
-from chengxin.organizations import service as organization_service
+from chengxin.notifications import channels as notification_channels
 from chengxin.organizations.routes import OrganizationController, TokenController
 from chengxin.records.routes import RecordController
 from chengxin.runtime import Runtime, build_runtime
@@ -42,6 +53,13 @@ access_log = structlog.get_logger("chengxin.access")
 
 CONTROLLERS = [
     SystemController,
+    AuthController,
+    UserController,
+    CitizenSignInController,
+    TokenFreezeController,
+    OrganizationFreezeController,
+    LockdownController,
+    AgencyController,
     IdNumberController,
     IdentityController,
     PopulationController,
@@ -51,6 +69,9 @@ CONTROLLERS = [
     CatalogController,
     IngestionController,
     RecordController,
+    AccessController,
+    QueryController,
+    MyGrantsController,
 ]
 
 
@@ -112,6 +133,16 @@ async def ensure_request_id_header(message: Message, scope: Scope) -> None:
             headers["X-Request-ID"] = current_request_id() or new_request_id()
 
 
+def start_audit_writer(app: Litestar) -> None:
+    """On startup: the group-commit writer that read paths' audit entries go through."""
+    app.state.runtime.start_audit_writer()
+
+
+def stop_audit_writer(app: Litestar) -> None:
+    """On shutdown: commit, integrate and sign what is queued, then stop the writer."""
+    app.state.runtime.stop_audit_writer()
+
+
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Litestar:
     """The ASGI application."""
     if runtime is None:
@@ -123,6 +154,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         )
         runtime = build_runtime(settings)
     runtime.check_production_safety()
+    notification_channels.install(runtime)  # an unknown channel stops the start-up here
     handlers: dict[Any, Any] = {**EXCEPTION_HANDLERS, FileFault: file_fault_handler}
     return Litestar(
         route_handlers=CONTROLLERS,
@@ -132,9 +164,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             "settings": Provide(provide_settings, sync_to_thread=False),
         },
         exception_handlers=handlers,
-        middleware=[request_context_middleware],
+        middleware=[request_context_middleware, lockdown_middleware],
         before_send=[ensure_request_id_header],
-        state=State({"runtime": runtime, "authenticate": organization_service.authenticate}),
+        on_startup=[start_audit_writer],
+        on_shutdown=[stop_audit_writer],
+        state=State({"runtime": runtime, "authenticate": authn.authenticate}),
         openapi_config=OpenAPIConfig(
             title="Chengxin 诚信 — personal public credit information platform",
             version=__version__,

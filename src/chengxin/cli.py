@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
+import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
 
@@ -129,9 +131,26 @@ def demo(people: int, host: str, port: int, *, no_serve: bool) -> None:
         f"{r['duplicates']} duplicates, {r['rejected']} rejected)."
     )
     click.echo(f"Operator API token (also in {summary.token_file}):\n  {summary.operator_token}")
+    _demo_accounts(runtime)
     if not no_serve:
         runtime.engine.dispose()
         _serve(host, port, 1)
+
+
+def _demo_accounts(runtime) -> None:  # type: ignore[no-untyped-def]  # noqa: ANN001
+    """Open the demo's staff accounts (one per role) and say how to sign in."""
+    from chengxin.accounts import service as accounts_service  # noqa: PLC0415
+    from chengxin.demo import accounts as demo_accounts  # noqa: PLC0415
+    from chengxin.security.actor import system_actor  # noqa: PLC0415
+
+    policy = accounts_service.Policy.from_settings(runtime.settings)
+    with runtime.scope() as session:
+        listed = demo_accounts.ensure_accounts(session, policy=policy, actor=system_actor("demo"))
+    click.echo(
+        f"Demo staff accounts (POST /api/v1/auth/login), password {demo_accounts.DEMO_PASSWORD}:"
+    )
+    for login, role in listed:
+        click.echo(f"  {login:<16} {role}")
 
 
 # -- database --------------------------------------------------------------------------------------
@@ -397,6 +416,104 @@ def org_token(credit_code: str, name: str, permissions: tuple[str, ...], days: i
         _fail(exc.code, exc.detail, EXIT_INVALID)
 
 
+# -- access ----------------------------------------------------------------------------------------
+
+
+@main.group()
+def access() -> None:
+    """Permission lists (R3.1) and monitoring of use (R4.3)."""
+
+
+@access.command("permit")
+@click.argument("credit_code")
+@click.option("--scene", required=True, help="Business scene code (GET /api/v1/access/scenes)")
+@click.option("--kind", "kinds", multiple=True, help="Record kind code; repeat")
+@click.option("--sharing", multiple=True, help="public, authorized or government; repeat")
+@click.option("--basis", required=True, help="The duty or agreement the line rests on")
+@click.option(
+    "--until", "until_on", type=click.DateTime(["%Y-%m-%d"]), help="Last day (open-ended)"
+)
+def access_permit(  # noqa: PLR0917  # click passes the options
+    credit_code: str,
+    scene: str,
+    kinds: tuple[str, ...],
+    sharing: tuple[str, ...],
+    basis: str,
+    until_on: datetime | None,
+) -> None:
+    """Add a line to an organization's permission list."""
+    from chengxin.access import policy  # noqa: PLC0415
+    from chengxin.access.scenes import Scene  # noqa: PLC0415
+    from chengxin.catalog import service as catalog_service  # noqa: PLC0415
+    from chengxin.catalog.schema import Sharing  # noqa: PLC0415
+    from chengxin.db import utcnow  # noqa: PLC0415
+    from chengxin.organizations import service as organization_service  # noqa: PLC0415
+    from chengxin.security.actor import system_actor  # noqa: PLC0415
+
+    try:
+        scene_code, levels = Scene(scene), [Sharing(s) for s in sharing]
+    except ValueError as exc:
+        _fail("access-rule-invalid", str(exc), EXIT_INVALID)
+    runtime = _runtime()
+    try:
+        with runtime.scope() as session:
+            org = organization_service.get_by_credit_code(session, credit_code)
+            if org is None:
+                _fail(
+                    "organization-not-found", "no organization with this credit code", EXIT_INVALID
+                )
+            _, document = catalog_service.active_document(session)
+            rule = policy.add_rule(
+                session,
+                document,
+                organization_id=org.id,
+                scene=scene_code,
+                kinds=list(kinds),
+                sharing=levels,
+                basis=basis,
+                valid_from_on=utcnow().date(),
+                valid_until_on=until_on.date() if until_on else None,
+                actor=system_actor("access-permit"),
+            )
+            click.echo(
+                f"{rule.id} {org.name}: {rule.scene} kinds={rule.kinds} sharing={rule.sharing}"
+            )
+    except DomainError as exc:
+        _fail(exc.code, exc.detail, EXIT_INVALID)
+
+
+@access.command("list")
+@click.argument("credit_code")
+def access_list(credit_code: str) -> None:
+    """An organization's permission list (lines in force today are marked *)."""
+    from chengxin.access import policy  # noqa: PLC0415
+    from chengxin.db import utcnow  # noqa: PLC0415
+    from chengxin.organizations import service as organization_service  # noqa: PLC0415
+
+    runtime = _runtime()
+    with runtime.scope() as session:
+        org = organization_service.get_by_credit_code(session, credit_code)
+        if org is None:
+            _fail("organization-not-found", "no organization with this credit code", EXIT_INVALID)
+        current = {r.id for r in policy.rules_of(session, org.id, on=utcnow().date())}
+        for rule in policy.rules_of(session, org.id):
+            mark = "*" if rule.id in current else " "
+            click.echo(f"{mark} {rule.id} {rule.scene} kinds={rule.kinds} sharing={rule.sharing}")
+
+
+@access.command("scan-alerts")
+def access_scan_alerts() -> None:
+    """Raise no-feedback alerts for released queries past the feedback period."""
+    from chengxin.access import monitoring  # noqa: PLC0415
+
+    runtime = _runtime()
+    with runtime.scope() as session:
+        alerts = monitoring.scan_feedback(session, settings=runtime.settings)
+        for alert in alerts:
+            click.echo(f"{alert.rule} {alert.organization_id} {alert.detail}")
+    click.echo(f"{len(alerts)} new alerts")
+
+
 # -- catalog ---------------------------------------------------------------------------------------
 
 
@@ -538,14 +655,217 @@ def ingest(file: Path, as_org: str, rejected_out: Path | None) -> None:
 # -- audit -----------------------------------------------------------------------------------------
 
 
+# -- staff accounts --------------------------------------------------------------------------------
+
+
+@main.group()
+def user() -> None:
+    """Staff accounts of organizations."""
+
+
+@user.command("create")
+@click.argument("login")
+@click.option("--org", "credit_code", required=True, help="The organization's credit code")
+@click.option(
+    "--role", "roles", multiple=True, required=True, help="A staff role; repeat for several"
+)
+@click.option("--region", default=None, help="A city's code for a city-bound account")
+@click.option("--name", default=None, help="Display name (default: the login name)")
+def user_create(
+    login: str, credit_code: str, roles: tuple[str, ...], region: str | None, name: str | None
+) -> None:
+    """Open a staff account; its generated initial password is printed once."""
+    from chengxin.accounts import service as accounts_service  # noqa: PLC0415
+    from chengxin.organizations import service as organization_service  # noqa: PLC0415
+    from chengxin.security.actor import system_actor  # noqa: PLC0415
+
+    runtime = _runtime()
+    try:
+        with runtime.scope() as session:
+            found = organization_service.get_by_credit_code(session, credit_code)
+            if found is None:
+                _fail(
+                    "organization-not-found", "no organization with this credit code", EXIT_INVALID
+                )
+            created = accounts_service.create_user(
+                session,
+                organization_id=found.id,
+                login=login,
+                display_name=name or login,
+                roles=list(roles),
+                region_code=region,
+                password=None,
+                policy=accounts_service.Policy.from_settings(runtime.settings),
+                actor=system_actor(),
+            )
+            click.echo(json.dumps({"id": str(created.user.id), "login": created.user.login}))
+            click.echo(f"initial password (shown once): {created.password}")
+    except DomainError as exc:
+        _fail(exc.code, exc.detail, EXIT_INVALID)
+
+
+# -- credit agencies, outbox, emergency ------------------------------------------------------------
+
+
+def _agency_by_code(session, credit_code: str):  # type: ignore[no-untyped-def]  # noqa: ANN001, ANN202
+    from chengxin.agencies import service as agency_service  # noqa: PLC0415
+    from chengxin.organizations import service as organization_service  # noqa: PLC0415
+
+    org = organization_service.get_by_credit_code(session, credit_code)
+    agency = agency_service.get_by_organization(session, org.id) if org else None
+    if agency is None:
+        _fail("agency-not-found", "no credit agency with this credit code", EXIT_INVALID)
+    return agency
+
+
+@main.group()
+def agency() -> None:
+    """Credit agencies under oversight (R3.5): the agency blacklist."""
+
+
+@agency.command("blacklist")
+@click.argument("credit_code")
+@click.option("--reason", required=True, help="Why the agency is listed")
+@click.option("--basis", required=True, help="Legal basis of the listing")
+def agency_blacklist(credit_code: str, reason: str, basis: str) -> None:
+    """Put a credit agency on the agency blacklist: its tokens and staff are refused at once."""
+    from chengxin.agencies import service as agency_service  # noqa: PLC0415
+    from chengxin.security.actor import system_actor  # noqa: PLC0415
+
+    runtime = _runtime()
+    try:
+        with runtime.scope() as session:
+            found = _agency_by_code(session, credit_code)
+            listing = agency_service.blacklist(
+                session, found.id, reason=reason, basis=basis, actor=system_actor()
+            )
+            click.echo(json.dumps({"listing_id": str(listing.id), "agency_id": str(found.id)}))
+    except DomainError as exc:
+        _fail(exc.code, exc.detail, EXIT_INVALID)
+
+
+@agency.command("delist")
+@click.argument("credit_code")
+@click.option("--reason", required=True, help="Why the agency is delisted")
+def agency_delist(credit_code: str, reason: str) -> None:
+    """Take a credit agency off the agency blacklist."""
+    from chengxin.agencies import service as agency_service  # noqa: PLC0415
+    from chengxin.security.actor import system_actor  # noqa: PLC0415
+
+    runtime = _runtime()
+    try:
+        with runtime.scope() as session:
+            found = _agency_by_code(session, credit_code)
+            listing = agency_service.delist(session, found.id, reason=reason, actor=system_actor())
+            click.echo(json.dumps({"listing_id": str(listing.id), "delisted": True}))
+    except DomainError as exc:
+        _fail(exc.code, exc.detail, EXIT_INVALID)
+
+
+@main.group()
+def outbox() -> None:
+    """Messages to persons (the local notification channel's mailbox)."""
+
+
+@outbox.command("show")
+@click.option("--last", default=10, show_default=True, type=click.IntRange(1, 1000))
+def outbox_show(last: int) -> None:
+    """Print the most recent messages decrypted (a demo user reads their one-time code here)."""
+    from chengxin.notifications import service as notifications_service  # noqa: PLC0415
+
+    runtime = _runtime()
+    with runtime.scope() as session:
+        for shown in notifications_service.recent(session, last=last):
+            row = shown.row
+            click.echo(
+                f"{row.created_at:%Y-%m-%d %H:%M:%S} {shown.masked_phone or '-'} "
+                f"[{row.template}, {row.status}] {shown.text}"
+            )
+
+
+def _freeze(kind: str, ident: str, reason: str, *, freeze: bool) -> None:
+    from chengxin.accounts.emergency import service as emergency_service  # noqa: PLC0415
+    from chengxin.organizations import service as organization_service  # noqa: PLC0415
+    from chengxin.security.actor import system_actor  # noqa: PLC0415
+
+    runtime = _runtime()
+    actor = system_actor()
+    try:
+        with runtime.scope() as session:
+            if kind == "token":
+                try:
+                    token_id = uuid.UUID(ident)
+                except ValueError:
+                    _fail("token-not-found", "give the token's id (a UUID)", EXIT_INVALID)
+                act = emergency_service.freeze_token if freeze else emergency_service.unfreeze_token
+                token = act(session, token_id, reason=reason, actor=actor)
+                click.echo(json.dumps({"token_id": str(token.id), "frozen": freeze}))
+                return
+            try:
+                org = organization_service.get_or_raise(session, uuid.UUID(ident))
+            except ValueError:
+                found = organization_service.get_by_credit_code(session, ident)
+                if found is None:
+                    _fail("organization-not-found", "no such organization", EXIT_INVALID)
+                org = found
+            act_org = (
+                emergency_service.freeze_organization
+                if freeze
+                else emergency_service.unfreeze_organization
+            )
+            act_org(session, org.id, reason=reason, actor=actor)
+            click.echo(json.dumps({"organization_id": str(org.id), "frozen": freeze}))
+    except DomainError as exc:
+        _fail(exc.code, exc.detail, EXIT_INVALID)
+
+
+@main.command("freeze")
+@click.argument("kind", type=click.Choice(["token", "org"]))
+@click.argument("ident", metavar="ID_OR_CODE")
+@click.option("--reason", required=True, help="Why (kept in the audit log)")
+def freeze_cmd(kind: str, ident: str, reason: str) -> None:
+    """Emergency (R3.4): freeze an API token (by id) or an organization (by id or credit code)."""
+    _freeze(kind, ident, reason, freeze=True)
+
+
+@main.command("unfreeze")
+@click.argument("kind", type=click.Choice(["token", "org"]))
+@click.argument("ident", metavar="ID_OR_CODE")
+@click.option("--reason", required=True, help="Why (kept in the audit log)")
+def unfreeze_cmd(kind: str, ident: str, reason: str) -> None:
+    """Lift the freeze of an API token or an organization."""
+    _freeze(kind, ident, reason, freeze=False)
+
+
+@main.command("lockdown")
+@click.argument("state", type=click.Choice(["on", "off"]))
+@click.option("--reason", required=True, help="Why (kept in the audit log)")
+def lockdown_cmd(state: str, reason: str) -> None:
+    """Emergency (R3.4): lock the platform read-only (on) or lift the lockdown (off); every
+    server process sees it within a second."""
+    from chengxin.accounts.emergency import service as emergency_service  # noqa: PLC0415
+    from chengxin.security.actor import system_actor  # noqa: PLC0415
+
+    runtime = _runtime()
+    try:
+        with runtime.scope() as session:
+            if state == "on":
+                emergency_service.lock(session, reason=reason, actor=system_actor())
+            else:
+                emergency_service.lift(session, reason=reason, actor=system_actor())
+    except DomainError as exc:
+        _fail(exc.code, exc.detail, EXIT_INVALID)
+    click.echo(json.dumps({"locked": state == "on"}))
+
+
 @main.group()
 def audit() -> None:
-    """The hash-chained audit trail."""
+    """The audit log: an RFC 9162 Merkle tree with signed tree heads."""
 
 
 @audit.command("verify")
 def audit_verify() -> None:
-    """Recompute the chain; exit 1 at the first entry that does not match."""
+    """Re-derive leaves, tiles and signed heads; exit 1 naming the first entry that is wrong."""
     from chengxin.audit import service as audit_service  # noqa: PLC0415
 
     runtime = _runtime()
@@ -554,6 +874,79 @@ def audit_verify() -> None:
     click.echo(json.dumps(report.__dict__))
     if not report.ok:
         sys.exit(EXIT_INVALID)
+
+
+@keys.command("add-signing-key")
+def keys_add_signing_key() -> None:
+    """Give a key file written before the Merkle audit log its Ed25519 tree-head signing key."""
+    from chengxin.keys.keyring import Keyring, save  # noqa: PLC0415
+
+    settings = _settings()
+    if settings.keys:
+        _fail("keys-from-environment", "CHENGXIN_KEYS is set; add the key in the secret store")
+    ring = Keyring.from_json(settings.key_file.read_text(encoding="utf-8"))
+    if ring.signing_key is not None:
+        _fail("signing-key-exists", "the keyring already holds a signing key", EXIT_INVALID)
+    ring.add_signing_key()
+    save(ring, settings.key_file)
+    click.echo(json.dumps({"key_id": ring.signing_key_id}))
+
+
+@audit.command("sign-head")
+def audit_sign_head() -> None:
+    """Integrate new entries into the tree and sign a tree head now."""
+    from chengxin.audit import service as audit_service  # noqa: PLC0415
+
+    runtime = _runtime()
+    with runtime.scope() as session:
+        head = audit_service.sign_tree_head(session)
+        shown = (
+            {"tree_size": head.tree_size, "root_hash": head.root_hash,
+             "timestamp_ms": head.timestamp_ms, "key_id": head.key_id,
+             "signature": audit_service.signature_b64(head)}
+            if head else {"tree_size": 0}
+        )  # fmt: skip
+    click.echo(json.dumps(shown))
+
+
+@audit.command("export")
+@click.option("--format", "export_format", type=click.Choice(["csv", "json"]), default="csv")
+@click.option("--organization", "organization_id", type=click.UUID, default=None)
+@click.option("--subject", "subject_id", type=click.UUID, default=None)
+@click.option("--since", type=click.DateTime(), default=None, help="UTC, inclusive")
+@click.option("--until", type=click.DateTime(), default=None, help="UTC, exclusive")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None)
+def audit_export(  # noqa: PLR0917  # click passes the options
+    export_format: str,
+    organization_id: uuid.UUID | None,
+    subject_id: uuid.UUID | None,
+    since: datetime | None,
+    until: datetime | None,
+    output: Path | None,
+) -> None:
+    """Write audit entries (filtered) as CSV or JSON to a file or stdout; the export is logged."""
+    from chengxin.audit import service as audit_service  # noqa: PLC0415
+    from chengxin.security.actor import system_actor  # noqa: PLC0415
+
+    runtime = _runtime()
+    filters = {
+        "organization_id": organization_id,
+        "subject_id": subject_id,
+        "since": since.replace(tzinfo=UTC) if since else None,
+        "until": until.replace(tzinfo=UTC) if until else None,
+    }
+    with runtime.scope() as session:
+        audit_service.record_export(
+            session, actor=system_actor(), export_format=export_format, **filters
+        )
+    chunks = audit_service.export_lines(runtime.scope, export_format, **filters)
+    if output is None:
+        for chunk in chunks:
+            sys.stdout.buffer.write(chunk)
+        return
+    with output.open("wb") as handle:
+        for chunk in chunks:
+            handle.write(chunk)
 
 
 if __name__ == "__main__":  # pragma: no cover

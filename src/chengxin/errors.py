@@ -78,8 +78,11 @@ def problem(
 
 
 def domain_error_handler(_: Request[Any, Any, Any], exc: DomainError) -> Response[dict[str, Any]]:
-    """Render a domain error."""
-    return problem(exc.status, exc.code, exc.title, exc.detail, **exc.extra)
+    """Render a domain error (``retry_after`` seconds also become a Retry-After header)."""
+    response = problem(exc.status, exc.code, exc.title, exc.detail, **exc.extra)
+    if "retry_after" in exc.extra:
+        response.headers["Retry-After"] = str(exc.extra["retry_after"])
+    return response
 
 
 def validation_error_handler(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -12,6 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from chengxin.db import make_engine, make_session_factory
 from chengxin.keys.keyring import Keyring, KeyringError, load_or_create
 from chengxin.settings import Environment, Settings
+
+if TYPE_CHECKING:
+    from chengxin.audit.writer import AuditWriter
 
 
 @dataclass
@@ -22,12 +26,36 @@ class Runtime:
     engine: Engine
     keyring: Keyring
     session_factory: sessionmaker[Session]
+    audit_writer: AuditWriter | None = None
 
     @contextmanager
     def scope(self) -> Iterator[Session]:
         """One unit of work: commit on success, roll back on error."""
         with self.session_factory() as session, session.begin():
             yield session
+
+    def start_audit_writer(self) -> AuditWriter:
+        """Start the group-commit audit writer; sessions made from now on hand it their reads'
+        audit entries (``session.info["audit_writer"]``)."""
+        from chengxin.audit.writer import AuditWriter  # noqa: PLC0415  # audit imports runtime's parts
+
+        if self.audit_writer is None:
+            self.audit_writer = AuditWriter(
+                self.session_factory,
+                keyring=self.keyring,
+                max_batch=self.settings.audit_writer_batch,
+                tree_head_seconds=self.settings.audit_tree_head_seconds,
+            )
+            self.audit_writer.start()
+            self.session_factory.kw["info"]["audit_writer"] = self.audit_writer
+        return self.audit_writer
+
+    def stop_audit_writer(self) -> None:
+        """Stop the writer after it committed, integrated and signed what was queued."""
+        writer, self.audit_writer = self.audit_writer, None
+        self.session_factory.kw["info"].pop("audit_writer", None)
+        if writer is not None:
+            writer.stop()
 
     def check_production_safety(self) -> None:
         """Refuse to serve production with keys made for a demo."""

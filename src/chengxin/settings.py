@@ -9,6 +9,9 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# RULES §6: records of access to personal credit data are kept at least three years.
+MIN_AUDIT_RETENTION_DAYS = 1095
+
 
 class Environment(StrEnum):
     DEVELOPMENT = "development"
@@ -60,14 +63,109 @@ class Settings(BaseSettings):
         description="An unfinished batch untouched this long counts as interrupted: a resend of "
         "the same content resumes it",
     )
+    access_review_bulk_subjects: int = Field(
+        50, description="A query naming more persons than this waits for a reviewer (R3.3)"
+    )
+    access_max_subjects: int = Field(1000, description="Most persons one query may name")
+    access_review_kinds: list[str] = Field(
+        default_factory=list, description="Record kinds whose queries always wait for a reviewer"
+    )
+    access_review_financial: bool = Field(
+        default=True, description="Queries touching financial credit kinds wait for a reviewer"
+    )
+    access_review_new_scene: bool = Field(
+        default=True, description="An organization's first query in a scene waits for a reviewer"
+    )
+    access_alert_subjects_per_hour: int = Field(
+        500, description="Alert when an organization queries more distinct persons in an hour"
+    )
+    access_alert_night_queries: int = Field(
+        20, description="Alert when an organization releases more queries in a night-time hour"
+    )
+    access_feedback_days: int = Field(
+        7, description="Alert when released queries have had no feedback for this many days"
+    )
     token_default_days: int = Field(365, description="Default validity of organization API tokens")
+    password_min_length: int = Field(12, ge=8, description="Shortest accepted staff password")
+    password_hash_memory_kib: int = Field(
+        65536,
+        ge=1024,
+        description="argon2id memory cost in KiB for new password hashes (RFC 9106 low-memory "
+        "profile: 64 MiB); production refuses less than 19456 (OWASP minimum)",
+    )
+    password_hash_time_cost: int = Field(3, ge=1, description="argon2id passes per password hash")
+    login_max_failures: int = Field(
+        5, ge=1, description="Failed sign-ins in a row after which a staff account is locked"
+    )
+    login_lockout_minutes: int = Field(
+        15, ge=1, description="How long a locked account stays locked (and failures are counted)"
+    )
+    login_client_max_attempts: int = Field(
+        10, ge=1, description="Sign-in attempts allowed per login name and client IP in the window"
+    )
+    login_client_window_minutes: int = Field(
+        15, ge=1, description="Window of the per login name and client IP attempt limit"
+    )
+    session_absolute_hours: int = Field(
+        12, ge=1, description="A sign-in session ends this long after sign-in, however active"
+    )
+    session_idle_minutes: int = Field(
+        30, ge=1, description="A sign-in session ends after this long without a request"
+    )
+    citizen_code_ttl_seconds: int = Field(
+        300, ge=30, description="A citizen's one-time sign-in code expires after this long"
+    )
+    citizen_code_max_attempts: int = Field(
+        5, ge=1, description="Wrong codes allowed per sign-in challenge before it is spent"
+    )
+    citizen_resend_seconds: int = Field(
+        60, ge=0, description="At most one sign-in code per person in this many seconds"
+    )
+    citizen_daily_codes: int = Field(
+        10, ge=1, description="At most this many sign-in attempts per person in 24 hours"
+    )
+    notification_channel: str = Field(
+        "local",
+        description="How messages to persons are delivered: `local` (kept in the outbox, read "
+        "with `chengxin outbox show`), a registered channel name, an entry point of the "
+        "`chengxin.notification_channels` group, or `package.module:factory`",
+    )
+    lockdown_cache_seconds: float = Field(
+        1.0,
+        ge=0,
+        le=1,
+        description="How long a server process may rely on its last reading of the platform "
+        "lockdown state (at most 1 second)",
+    )
     public_base_url: str = Field("http://127.0.0.1:8000", description="Base URL shown in links")
+    audit_tree_head_seconds: float = Field(
+        10.0, gt=0, description="Sign an audit tree head this often when the log grew (seconds)"
+    )
+    audit_writer_batch: int = Field(
+        1000, ge=1, description="Most audit entries the group-commit writer appends per commit"
+    )
+    audit_retention_days: int = Field(
+        1095,
+        ge=1,
+        description="How long audit entries are kept: at least 3 years (RULES §6; "
+        "网络数据安全管理条例 Art. 12); below 1095 only in the test environment. Archival is a "
+        "later issue",
+    )
 
     @model_validator(mode="after")
     def _production_needs_a_real_database(self) -> Settings:
         # A production node must say where its data lives; the embedded default is for laptops.
         if self.env is Environment.PRODUCTION and not self.database_url:
             msg = "CHENGXIN_DATABASE_URL must be set in production"
+            raise ValueError(msg)
+        if self.env is Environment.PRODUCTION and self.password_hash_memory_kib < 19456:  # noqa: PLR2004
+            msg = "CHENGXIN_PASSWORD_HASH_MEMORY_KIB below 19456 is too weak for production"
+            raise ValueError(msg)
+        if (
+            self.env is not Environment.TEST
+            and self.audit_retention_days < MIN_AUDIT_RETENTION_DAYS
+        ):
+            msg = "CHENGXIN_AUDIT_RETENTION_DAYS must be at least 1095 (3 years, RULES §6)"
             raise ValueError(msg)
         return self
 

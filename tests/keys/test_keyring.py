@@ -75,3 +75,36 @@ def test_keyring_from_environment_wins(tmp_path: Path) -> None:
 def test_malformed_keyring_is_refused(text: str) -> None:
     with pytest.raises(KeyringError):
         Keyring.from_json(text)
+
+
+def test_signing_key_signs_and_survives_the_key_file(tmp_path: Path) -> None:
+    ring = Keyring.generate(demo=False)
+    signature = ring.sign(b"tree head")
+    again = Keyring.from_json(ring.to_json())
+    assert again.check_signature(b"tree head", signature)
+    assert not again.check_signature(b"other head", signature)
+    assert again.signing_key_id == ring.signing_key_id
+    assert again.public_key_pem().startswith("-----BEGIN PUBLIC KEY-----")
+    assert len(again.public_key_raw()) == 32
+
+
+def test_old_demo_key_file_gets_a_signing_key_once(tmp_path: Path) -> None:
+    import json
+
+    path = tmp_path / "keys.json"
+    old = json.loads(Keyring.generate(demo=True).to_json())
+    del old["signing_key"]
+    path.write_text(json.dumps(old))
+    path.chmod(0o600)
+    first = load_or_create(path, None, create_demo=True)
+    assert first.signing_key is not None
+    assert load_or_create(path, None, create_demo=True).signing_key_id == first.signing_key_id
+
+
+def test_old_production_key_file_without_signing_key_cannot_sign() -> None:
+    import json
+
+    old = json.loads(Keyring.generate(demo=False).to_json())
+    del old["signing_key"]
+    with pytest.raises(KeyringError):
+        Keyring.from_json(json.dumps(old)).sign(b"x")

@@ -17,6 +17,7 @@ from chengxin.catalog import service as catalog_service
 from chengxin.db import utcnow
 from chengxin.demo import generator
 from chengxin.demo import records as demo_records
+from chengxin.demo.access import seed_permission_lists
 from chengxin.identity import population
 from chengxin.ingestion import service as ingestion_service
 from chengxin.organizations import service as organization_service
@@ -89,6 +90,8 @@ def load(runtime: Runtime, *, people: int, enterprises: int = 20) -> DemoSummary
                     until_on=None,
                     actor=actor,
                 )
+        session.flush()
+        seed_permission_lists(session, actor=actor)
         operator = session.execute(
             select(Organization).where(Organization.name == generator.OPERATOR_NAME)
         ).scalar_one()

@@ -1,9 +1,10 @@
 """Key rotation: re-encrypt everything still under an old data key, batch by batch.
 
-Sealed data lives in three places: subjects (ID number, name, phone), credit records' personal
-fields, and rejected ingestion rows. Each batch commits on its own and the work list is "rows whose
-key_id is not the active key", so an interrupted rotation resumes where it stopped
-(``chengxin keys rotate --resume``). An old key may be retired once no row uses it.
+Sealed data lives in four places: subjects (ID number, name, phone), credit records' personal
+fields, rejected ingestion rows and the notification outbox (messages' texts). Each batch commits
+on its own and the work list is "rows whose key_id is not the active key", so an interrupted
+rotation resumes where it stopped (``chengxin keys rotate --resume``). An old key may be retired
+once no row uses it.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from chengxin.identity import service as identity_service
 from chengxin.identity.models import Subject
 from chengxin.ingestion.models import IngestRejection, rejection_aad
 from chengxin.keys.keyring import Keyring
+from chengxin.notifications.models import NotificationOutbox, body_aad
 from chengxin.records.models import CreditRecord, fields_aad
 from chengxin.runtime import Runtime
 from chengxin.security.actor import system_actor
@@ -27,6 +29,7 @@ from chengxin.security.actor import system_actor
 SUBJECT_TABLE = identity_service.SUBJECT_TABLE
 RECORD_TABLE = cast("Table", CreditRecord.__table__)
 REJECTION_TABLE = cast("Table", IngestRejection.__table__)
+OUTBOX_TABLE = cast("Table", NotificationOutbox.__table__)
 
 
 @dataclass(frozen=True)
@@ -48,7 +51,7 @@ def reencrypt_all(
     ring = runtime.keyring
     active = ring.active
     total = batches = 0
-    for step in (_subjects, _records, _rejections):
+    for step in (_subjects, _records, _rejections, _outbox):
         while max_batches is None or batches < max_batches:
             with runtime.scope() as session:
                 done = step(session, ring, active, batch)
@@ -143,12 +146,38 @@ def _rejections(session: Session, ring: Keyring, active: str, batch: int) -> int
     return len(rows)
 
 
+def _outbox(session: Session, ring: Keyring, active: str, batch: int) -> int:
+    t = OUTBOX_TABLE.c
+    rows = session.execute(
+        select(t.id, t.body_ct, t.key_id)
+        .where(t.key_id != active)
+        .order_by(t.id)
+        .limit(batch)
+        .with_for_update()
+    ).all()
+    if rows:
+        params: list[dict[str, Any]] = []
+        for oid, ct, kid in rows:
+            aad = body_aad(oid)
+            resealed = ring.encrypt(ring.decrypt(ct, aad, kid), aad, active)
+            params.append({"b_id": oid, "body_ct": resealed, "key_id": active})
+        session.execute(
+            update(OUTBOX_TABLE).where(t.id == bindparam("b_id")), params,
+            execution_options={"synchronize_session": False},
+        )  # fmt: skip
+        _audit(session, active, "notification", len(rows), {kid for _, _, kid in rows})
+    return len(rows)
+
+
 def keys_in_use(runtime: Runtime) -> dict[str, int]:
-    """Sealed rows per data key (subjects, records, rejected rows): an old key can be retired
-    once it holds none."""
+    """Sealed rows per data key (subjects, records, rejected rows, outbox messages): an old key
+    can be retired once it holds none."""
     counts: dict[str, int] = {}
     with runtime.scope() as session:
-        for column in (Subject.key_id, RECORD_TABLE.c.key_id, REJECTION_TABLE.c.key_id):
+        columns = (
+            Subject.key_id, RECORD_TABLE.c.key_id, REJECTION_TABLE.c.key_id, OUTBOX_TABLE.c.key_id,
+        )  # fmt: skip
+        for column in columns:
             query = select(column, func.count()).where(column.is_not(None)).group_by(column)
             for key_id, count in session.execute(query):
                 counts[key_id] = counts.get(key_id, 0) + count

@@ -1,8 +1,10 @@
-"""The keyring: a blind-index key and versioned AES-256-GCM data keys, outside the database."""
+"""The keyring: a blind-index key, versioned AES-256-GCM data keys and the Ed25519 key that
+signs audit tree heads, outside the database."""
 
 from __future__ import annotations
 
 import base64
+import hashlib
 import hmac
 import json
 import os
@@ -13,6 +15,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from chengxin.errors import DomainError
@@ -52,13 +57,21 @@ class Keyring:
     data_keys: dict[str, bytes]
     active: str
     demo: bool = False
+    # Ed25519 private key (32-byte seed) that signs audit tree heads; key files written before
+    # the Merkle audit log lack it (see load_or_create).
+    signing_key: bytes | None = field(default=None, repr=False)
     _ciphers: dict[str, AESGCM] = field(default_factory=dict, repr=False)
+    _signer: Ed25519PrivateKey | None = field(default=None, repr=False)
 
     @classmethod
     def generate(cls, *, demo: bool) -> Keyring:
-        """A fresh keyring with one data key."""
+        """A fresh keyring with one data key and a signing key."""
         return cls(
-            secrets.token_bytes(KEY_BYTES), {"k1": secrets.token_bytes(KEY_BYTES)}, "k1", demo
+            secrets.token_bytes(KEY_BYTES),
+            {"k1": secrets.token_bytes(KEY_BYTES)},
+            "k1",
+            demo,
+            signing_key=secrets.token_bytes(KEY_BYTES),
         )
 
     # -- serialisation -------------------------------------------------------------------------
@@ -71,6 +84,7 @@ class Keyring:
                 "blind_index_key": _b64(self.blind_index_key),
                 "active": self.active,
                 "data_keys": {kid: _b64(key) for kid, key in self.data_keys.items()},
+                **({"signing_key": _b64(self.signing_key)} if self.signing_key else {}),
             },
             indent=2,
         )
@@ -81,8 +95,13 @@ class Keyring:
         try:
             raw: dict[str, Any] = json.loads(text)
             data_keys = {str(k): _unb64(v) for k, v in raw["data_keys"].items()}
+            signing = raw.get("signing_key")
             ring = cls(
-                _unb64(raw["blind_index_key"]), data_keys, str(raw["active"]), bool(raw["demo"])
+                _unb64(raw["blind_index_key"]),
+                data_keys,
+                str(raw["active"]),
+                bool(raw["demo"]),
+                signing_key=_unb64(signing) if signing is not None else None,
             )
         except (KeyError, ValueError, TypeError, AttributeError) as exc:
             raise KeyringError(f"keyring is malformed ({type(exc).__name__})") from exc
@@ -136,16 +155,76 @@ class Keyring:
         """A natural person's stable key: the first 128 bits of the ID number's blind index."""
         return uuid.UUID(bytes=self.blind(b"id-number", id_number)[:16])
 
+    # -- signing (audit tree heads) ----------------------------------------------------------------
+    def add_signing_key(self) -> None:
+        """Give a keyring written before audit tree heads were signed its Ed25519 key."""
+        self.signing_key = secrets.token_bytes(KEY_BYTES)
+        self._signer = None
+
+    def _signing(self) -> Ed25519PrivateKey:
+        if self._signer is None:
+            if self.signing_key is None:
+                raise KeyringError(
+                    "the keyring holds no signing key (a key file from before the Merkle audit "
+                    "log): add one with `chengxin keys add-signing-key`"
+                )
+            self._signer = Ed25519PrivateKey.from_private_bytes(self.signing_key)
+        return self._signer
+
+    def sign(self, message: bytes) -> bytes:
+        """An Ed25519 signature (64 bytes) of the message with the platform's signing key."""
+        return self._signing().sign(message)
+
+    def public_key_raw(self) -> bytes:
+        """The 32-byte Ed25519 public key that checks the platform's signatures."""
+        return (
+            self._signing()
+            .public_key()
+            .public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        )
+
+    def public_key_pem(self) -> str:
+        """The public key as PEM (SubjectPublicKeyInfo), for OpenSSL and other verifiers."""
+        return (
+            self._signing()
+            .public_key()
+            .public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            )
+            .decode("ascii")
+        )
+
+    def check_signature(self, message: bytes, signature: bytes) -> bool:
+        """True when the signature is this keyring's Ed25519 signature of the message."""
+        try:
+            self._signing().public_key().verify(signature, message)
+        except InvalidSignature:
+            return False
+        return True
+
+    @property
+    def signing_key_id(self) -> str:
+        """SHA-256 of the raw public key, hex: names the key in every signed tree head."""
+        return hashlib.sha256(self.public_key_raw()).hexdigest()
+
 
 def load_or_create(path: Path, env_json: str | None, *, create_demo: bool) -> Keyring:
     """The keyring from the environment, else the key file, else a new key file (mode 0600)."""
     if env_json:
-        return Keyring.from_json(env_json)
+        ring = Keyring.from_json(env_json)
+        if ring.signing_key is None and ring.demo:
+            ring.add_signing_key()  # a demo only: its tree heads are signed by this process
+        return ring
     if path.exists():
         mode = stat.S_IMODE(path.stat().st_mode)
         if mode & 0o077:
             raise KeyringError(f"key file is readable by others (mode {mode:o}); chmod 600 it")
-        return Keyring.from_json(path.read_text(encoding="utf-8"))
+        ring = Keyring.from_json(path.read_text(encoding="utf-8"))
+        if ring.signing_key is None and ring.demo:
+            # Demo key files from before the Merkle audit log: add the signing key once.
+            ring.add_signing_key()
+            save(ring, path)
+        return ring
     ring = Keyring.generate(demo=create_demo)
     save(ring, path)
     return ring

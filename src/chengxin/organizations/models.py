@@ -41,6 +41,8 @@ class Organization(Base):
     department: Mapped[str | None] = mapped_column(String(48))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Emergency freeze (R3.4): its accounts and tokens are refused while set.
+    frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class OrganizationRole(Base):
@@ -71,3 +73,5 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Emergency freeze (R3.4): refused while set; unlike revocation it can be lifted.
+    frozen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

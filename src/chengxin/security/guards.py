@@ -17,19 +17,24 @@ if TYPE_CHECKING:
     from litestar.handlers.base import BaseRouteHandler
 
 _ACTOR_KEY = "chengxin_actor"
+# The browser's session (accounts domain): HttpOnly, SameSite=Strict, Secure in production.
+SESSION_COOKIE = "chengxin_session"
 
 
 def resolve_actor(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor:
-    """The caller from ``Authorization: Bearer cxt_…`` (anonymous without); cached per request."""
+    """The caller from ``Authorization: Bearer cxt_…|cxs_…`` or, without that header, from the
+    ``chengxin_session`` cookie (anonymous without either); cached per request."""
     cached = connection.scope.get("state", {}).get(_ACTOR_KEY)
     if isinstance(cached, Actor):
         return cached
     header = connection.headers.get("authorization")
     actor = ANONYMOUS
+    value = connection.cookies.get(SESSION_COOKIE, "")
     if header:
         scheme, _, value = header.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
             raise NotAuthorizedException("use Authorization: Bearer <token>")
+    if value:
         # The authenticator is wired in app.py, so security depends on no domain.
         state = connection.app.state
         with state.runtime.scope() as session:

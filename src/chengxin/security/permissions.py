@@ -7,6 +7,7 @@ from enum import StrEnum
 
 class Permission(StrEnum):
     # access: permission lists, query authorizations, registered queries, monitoring
+    ACCESS_ALERT_MANAGE = "access:alert:manage"
     ACCESS_ALERT_READ = "access:alert:read"
     ACCESS_POLICY_MANAGE = "access:policy:manage"
     ACCESS_POLICY_READ = "access:policy:read"

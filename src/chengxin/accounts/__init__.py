@@ -1,0 +1,1 @@
+"""Staff accounts, password sign-in, sessions, and authentication of every caller."""

@@ -1,0 +1,1 @@
+"""Credit agencies (征信机构) under oversight: registry, staff, violations, blacklist (R3.5)."""

@@ -1,0 +1,76 @@
+"""HTTP routes of citizens' real-name sign-in (public: the caller is not signed in yet)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, post
+from litestar.params import JSONBody
+
+from chengxin.accounts import service as accounts_service
+from chengxin.accounts.cookies import session_response
+from chengxin.citizens import service as citizens_service
+from chengxin.citizens.schemas import ChallengeRead, SignInRequest, VerifyRequest
+from chengxin.deps import SettingsDep
+from chengxin.runtime import Runtime
+
+PUBLIC = {"public": True}
+
+
+def _client_ip(request: Request[Any, Any, Any]) -> str | None:
+    return request.client.host if request.client else None
+
+
+class CitizenSignInController(Controller):
+    path = "/api/v1/citizens"
+    tags = ["citizens"]
+
+    @post(
+        "/sign-in",
+        opt=PUBLIC,
+        sync_to_thread=True,
+        status_code=201,
+        summary="Ask for a sign-in code (citizen)",
+    )
+    def sign_in(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[SignInRequest],
+        settings: SettingsDep,
+    ) -> ChallengeRead:
+        """Real-name check against the population registry, then a 6-digit code to the registered
+        phone. Unknown person, wrong name and no phone all answer ``person-not-verified``."""
+        runtime: Runtime = request.app.state.runtime
+        challenge = citizens_service.request_code(
+            runtime.scope,
+            id_number=data.id_number,
+            name=data.name,
+            client_ip=_client_ip(request),
+            policy=citizens_service.CitizenPolicy.from_settings(settings),
+        )
+        return ChallengeRead(
+            challenge_id=challenge.challenge_id,
+            masked_phone=challenge.masked_phone,
+            expires_at=challenge.expires_at,
+        )
+
+    @post(
+        "/sign-in/verify",
+        opt=PUBLIC,
+        sync_to_thread=True,
+        status_code=200,
+        summary="Sign in with the code (citizen)",
+    )
+    def verify(
+        self, request: Request[Any, Any, Any], data: JSONBody[VerifyRequest], settings: SettingsDep
+    ) -> Response[Any]:
+        """The code opens a citizen session: the token in the body and the HttpOnly cookie."""
+        runtime: Runtime = request.app.state.runtime
+        issued = citizens_service.verify_code(
+            runtime.scope,
+            challenge_id=data.challenge_id,
+            code=data.code,
+            client_ip=_client_ip(request),
+            session_policy=accounts_service.Policy.from_settings(settings),
+        )
+        return session_response(settings, issued)

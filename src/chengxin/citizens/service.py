@@ -1,0 +1,282 @@
+"""Citizens' real-name sign-in (R1.3): check the person against the population registry, send a
+one-time code to the registered phone, open a citizen session when the code comes back.
+
+Failures are committed in their own unit of work before the error is raised (as for staff
+sign-in), so the request's rollback cannot undo an attempt counter or its audit entry.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import uuid
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from chengxin.accounts import service as accounts_service
+from chengxin.audit import service as audit
+from chengxin.citizens.errors import ChallengeExpired, CodeInvalid, PersonNotVerified, TooManyCodes
+from chengxin.citizens.models import SignInAttempt, SignInChallenge
+from chengxin.db import utcnow
+from chengxin.errors import DomainError
+from chengxin.identity import idnumber, masking, rules
+from chengxin.identity import service as identity_service
+from chengxin.identity.models import Subject
+from chengxin.keys import keyring_of
+from chengxin.keys.keyring import Keyring
+from chengxin.notifications import service as notifications
+from chengxin.security.actor import ANONYMOUS
+from chengxin.settings import Settings
+
+CODE_TEMPLATE = "citizen-sign-in-code"
+_DAY = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class CitizenPolicy:
+    """One-time code rules, from settings (tests pass their own)."""
+
+    code_ttl: timedelta = timedelta(minutes=5)
+    max_attempts: int = 5
+    resend_interval: timedelta = timedelta(minutes=1)
+    daily_codes: int = 10
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> CitizenPolicy:
+        """The policy an operator configured."""
+        return cls(
+            code_ttl=timedelta(seconds=settings.citizen_code_ttl_seconds),
+            max_attempts=settings.citizen_code_max_attempts,
+            resend_interval=timedelta(seconds=settings.citizen_resend_seconds),
+            daily_codes=settings.citizen_daily_codes,
+        )
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """A code was sent: where (masked) and until when."""
+
+    challenge_id: uuid.UUID
+    masked_phone: str
+    expires_at: datetime
+
+
+class _Outcome:
+    SENT = "sent"
+    REFUSED = "refused"
+    THROTTLED = "throttled"
+
+
+def _code_hash(ring: Keyring, challenge_id: uuid.UUID, code: str) -> bytes:
+    # Keyed (HMAC with the blind-index key): a million codes cannot be tried against a copy.
+    return ring.blind(b"citizen-sign-in-code", f"{challenge_id}:{code}")
+
+
+def _retry_after(until: datetime, now: datetime) -> int:
+    return max(1, int((until - now).total_seconds()) + 1)
+
+
+def _throttle(
+    session: Session, key: uuid.UUID, policy: CitizenPolicy, now: datetime
+) -> TooManyCodes | None:
+    counted = (SignInAttempt.subject_key == key, SignInAttempt.outcome != _Outcome.THROTTLED)
+    last = session.execute(select(func.max(SignInAttempt.at)).where(*counted)).scalar()
+    if last is not None and policy.resend_interval and last > now - policy.resend_interval:
+        return TooManyCodes(retry_after=_retry_after(last + policy.resend_interval, now))
+    count, first = session.execute(
+        select(func.count(), func.min(SignInAttempt.at)).where(
+            *counted, SignInAttempt.at > now - _DAY
+        )
+    ).one()
+    if count >= policy.daily_codes:
+        return TooManyCodes(retry_after=_retry_after(first + _DAY, now))
+    return None
+
+
+def _verified_phone(session: Session, subject: Subject | None, name: str) -> str | None:
+    if subject is None or not subject.in_registry or subject.phone_ct is None:
+        return None
+    clear = identity_service.reveal(keyring_of(session), subject)
+    # Compared in constant time: the registry name is personal data.
+    same = hmac.compare_digest(clear.name.encode("utf-8"), name.encode("utf-8"))
+    return clear.phone if same and clear.phone else None
+
+
+def _request(
+    session: Session,
+    *,
+    key: uuid.UUID,
+    name: str,
+    client_ip: str | None,
+    policy: CitizenPolicy,
+    now: datetime,
+) -> Challenge | DomainError:
+    subject = session.get(Subject, key)
+    known = subject.id if subject is not None else None
+    throttled = _throttle(session, key, policy, now)
+    if throttled is not None:
+        session.add(SignInAttempt(subject_key=key, at=now, outcome=_Outcome.THROTTLED))
+        audit.record(
+            session, "citizens:sign-in:throttle", actor=ANONYMOUS, object_type="subject",
+            object_id=known, subject_id=known, data={"client_ip": client_ip}, at=now,
+        )  # fmt: skip
+        return throttled
+    phone = _verified_phone(session, subject, name)
+    if phone is None:
+        session.add(SignInAttempt(subject_key=key, at=now, outcome=_Outcome.REFUSED))
+        audit.record(
+            session, "citizens:sign-in:refuse", actor=ANONYMOUS, object_type="subject",
+            object_id=known, subject_id=known, data={"client_ip": client_ip}, at=now,
+        )  # fmt: skip
+        return PersonNotVerified()
+    assert subject is not None  # noqa: S101  # a phone was found for it
+    # A new code replaces any earlier one still open.
+    session.execute(
+        update(SignInChallenge)
+        .where(
+            SignInChallenge.subject_id == subject.id,
+            SignInChallenge.verified_at.is_(None),
+            SignInChallenge.expires_at > now,
+        )
+        .values(expires_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    challenge_id = uuid.uuid4()
+    code = f"{secrets.randbelow(10**6):06d}"
+    minutes = max(1, int(policy.code_ttl.total_seconds()) // 60)
+    outbox_id = notifications.notify(
+        session,
+        subject_id=subject.id,
+        template=CODE_TEMPLATE,
+        params={"code": code, "minutes": str(minutes)},
+        actor=ANONYMOUS,
+        now=now,
+    )
+    challenge = SignInChallenge(
+        id=challenge_id,
+        subject_id=subject.id,
+        code_hash=_code_hash(keyring_of(session), challenge_id, code),
+        outbox_id=outbox_id,
+        client_ip=client_ip,
+        attempts=0,
+        max_attempts=policy.max_attempts,
+        created_at=now,
+        expires_at=now + policy.code_ttl,
+    )
+    session.add(challenge)
+    session.add(SignInAttempt(subject_key=key, at=now, outcome=_Outcome.SENT))
+    session.flush()
+    audit.record(
+        session, "citizens:sign-in:challenge", actor=ANONYMOUS, object_type="citizen_challenge",
+        object_id=challenge_id, subject_id=subject.id,
+        data={"client_ip": client_ip, "outbox_id": str(outbox_id)}, at=now,
+    )  # fmt: skip
+    return Challenge(challenge_id, masking.mask_phone(phone), challenge.expires_at)
+
+
+def request_code(  # keyword-only inputs of one sign-in
+    scope: Callable[[], AbstractContextManager[Session]],
+    *,
+    id_number: str,
+    name: str,
+    client_ip: str | None,
+    policy: CitizenPolicy,
+    now: datetime | None = None,
+) -> Challenge:
+    """Step 1: check the person (in the registry, same name, a registered phone) and send a
+    6-digit code to that phone. Unknown person, wrong name and no phone all raise the same
+    ``person-not-verified``; ``too-many-codes`` (``retry_after``) past the per-person limits."""
+    now = now or utcnow()
+    number = idnumber.parse(id_number).number  # a malformed number is a 422, known or not
+    clean_name = rules.normalize_name(name)
+    with scope() as session:
+        key = keyring_of(session).subject_id(number)
+        outcome = _request(
+            session, key=key, name=clean_name, client_ip=client_ip, policy=policy, now=now
+        )
+    if isinstance(outcome, DomainError):
+        raise outcome
+    return outcome
+
+
+def _verify(
+    session: Session,
+    *,
+    challenge_id: uuid.UUID,
+    code: str,
+    client_ip: str | None,
+    session_policy: accounts_service.Policy,
+    now: datetime,
+) -> accounts_service.IssuedSession | DomainError:
+    challenge = session.execute(
+        select(SignInChallenge).where(SignInChallenge.id == challenge_id).with_for_update()
+    ).scalar_one_or_none()
+    if challenge is None:
+        return CodeInvalid(attempts_left=0)
+    subject_id = challenge.subject_id
+
+    def _audit(action: str, **data: object) -> None:
+        audit.record(
+            session, action, actor=ANONYMOUS, object_type="citizen_challenge",
+            object_id=challenge_id, subject_id=subject_id,
+            data={"client_ip": client_ip, **data}, at=now,
+        )  # fmt: skip
+
+    if challenge.verified_at is not None or challenge.expires_at <= now:
+        _audit("citizens:sign-in:fail", reason="expired")
+        return ChallengeExpired()
+    if challenge.attempts >= challenge.max_attempts:
+        _audit("citizens:sign-in:fail", reason="exhausted")
+        return CodeInvalid(attempts_left=0)
+    expected = _code_hash(keyring_of(session), challenge.id, code)
+    if not hmac.compare_digest(challenge.code_hash, expected):
+        challenge.attempts += 1
+        left = challenge.max_attempts - challenge.attempts
+        _audit("citizens:sign-in:fail", reason="wrong-code", attempts=challenge.attempts)
+        return CodeInvalid(attempts_left=left)
+    challenge.verified_at = now
+    issued = accounts_service.open_session(
+        session,
+        actor=accounts_service.citizen_actor(subject_id),
+        policy=session_policy,
+        client_ip=client_ip,
+        now=now,
+    )
+    audit.record(
+        session, "citizens:sign-in:succeed", actor=issued.actor, object_type="citizen_challenge",
+        object_id=challenge_id, subject_id=subject_id,
+        data={"client_ip": client_ip, "session_id": str(issued.row.id)}, at=now,
+    )  # fmt: skip
+    return issued
+
+
+def verify_code(  # keyword-only inputs of one sign-in
+    scope: Callable[[], AbstractContextManager[Session]],
+    *,
+    challenge_id: uuid.UUID,
+    code: str,
+    client_ip: str | None,
+    session_policy: accounts_service.Policy,
+    now: datetime | None = None,
+) -> accounts_service.IssuedSession:
+    """Step 2: the code from the phone opens a citizen session (own data only). Wrong codes
+    count (``code-invalid`` with ``attempts_left``); a used-up challenge is ``code-invalid``, an
+    expired or already used one ``challenge-expired``."""
+    now = now or utcnow()
+    with scope() as session:
+        outcome = _verify(
+            session,
+            challenge_id=challenge_id,
+            code=code,
+            client_ip=client_ip,
+            session_policy=session_policy,
+            now=now,
+        )
+    if isinstance(outcome, DomainError):
+        raise outcome
+    return outcome

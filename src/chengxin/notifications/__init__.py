@@ -1,0 +1,1 @@
+"""Notifications to persons (SMS): a sealed outbox and pluggable delivery channels (ADR 0011)."""

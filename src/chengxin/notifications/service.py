@@ -1,0 +1,172 @@
+"""Notify persons: render a zh-CN template, seal the text into the outbox, hand it to the
+channel (ADR 0011). Used by citizens' sign-in codes and, later, list notices and objections."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+
+import structlog
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chengxin.audit import service as audit
+from chengxin.db import utcnow
+from chengxin.identity import masking
+from chengxin.identity import service as identity_service
+from chengxin.identity.models import Subject
+from chengxin.keys import keyring_of
+from chengxin.notifications import templates
+from chengxin.notifications.channels import SESSION_INFO_KEY, Channel, LocalChannel, Message
+from chengxin.notifications.errors import RecipientUnreachable
+from chengxin.notifications.models import NotificationOutbox, OutboxStatus, body_aad
+from chengxin.runtime import Runtime
+from chengxin.security.actor import Actor, system_actor
+
+log = structlog.get_logger("chengxin.notifications")
+
+SMS = "sms"
+
+
+def _channel(session: Session) -> Channel:
+    channel = session.info.get(SESSION_INFO_KEY)
+    return channel if channel is not None else LocalChannel()
+
+
+def _phone(session: Session, subject_id: uuid.UUID) -> str:
+    subject = session.get(Subject, subject_id)
+    if subject is None or subject.phone_ct is None:
+        raise RecipientUnreachable
+    phone = identity_service.reveal(keyring_of(session), subject).phone
+    if not phone:
+        raise RecipientUnreachable
+    return phone
+
+
+def notify(
+    session: Session,
+    *,
+    subject_id: uuid.UUID,
+    template: str,
+    params: dict[str, str],
+    actor: Actor | None = None,
+    now: datetime | None = None,
+) -> uuid.UUID:
+    """Queue a text message to a person's registered phone and return the outbox id.
+
+    The text is sealed in the outbox in the caller's transaction; an immediate channel (local)
+    delivers at once, a gateway after commit (``deliver_queued``). ``recipient-unreachable``
+    when the person has no phone. The audit entry names the template, never the text."""
+    text = templates.render(template, params)
+    phone = _phone(session, subject_id)
+    ring = keyring_of(session)
+    now = now or utcnow()
+    row_id = uuid.uuid4()
+    channel = _channel(session)
+    row = NotificationOutbox(
+        id=row_id,
+        subject_id=subject_id,
+        channel=SMS,
+        template=template,
+        body_ct=ring.encrypt(text, body_aad(row_id), ring.active),
+        key_id=ring.active,
+        status=OutboxStatus.QUEUED.value,
+        created_at=now,
+    )
+    session.add(row)
+    if channel.immediate:
+        row.delivery_id = channel.send(Message(row_id, subject_id, phone, template, text))[:100]
+        row.status, row.sent_at = OutboxStatus.SENT.value, now
+    session.flush()
+    audit.record(
+        session,
+        "notifications:message:queue",
+        actor=actor or system_actor("notifications"),
+        object_type="notification_outbox",
+        object_id=row_id,
+        subject_id=subject_id,
+        data={"template": template, "channel": SMS, "status": row.status},
+    )
+    return row_id
+
+
+def text_of(session: Session, row: NotificationOutbox) -> str:
+    """The clear text of an outbox message (the demo's CLI, tests; never log it)."""
+    return keyring_of(session).decrypt(row.body_ct, body_aad(row.id), row.key_id)
+
+
+@dataclass(frozen=True)
+class ShownMessage:
+    """An outbox message for display: time, masked phone, template, status and the text."""
+
+    row: NotificationOutbox
+    masked_phone: str | None
+    text: str
+
+
+def recent(session: Session, *, last: int = 10) -> list[ShownMessage]:
+    """The most recent outbox messages, newest first, decrypted (for the operator's console)."""
+    rows = session.execute(
+        select(NotificationOutbox)
+        .order_by(NotificationOutbox.created_at.desc(), NotificationOutbox.id)
+        .limit(last)
+    ).scalars()
+    shown = []
+    for row in rows:
+        try:
+            masked: str | None = masking.mask_phone(_phone(session, row.subject_id))
+        except RecipientUnreachable:
+            masked = None
+        shown.append(ShownMessage(row, masked, text_of(session, row)))
+    return shown
+
+
+def latest_for(session: Session, subject_id: uuid.UUID) -> NotificationOutbox | None:
+    """The newest outbox message to a person, or None."""
+    return session.execute(
+        select(NotificationOutbox)
+        .where(NotificationOutbox.subject_id == subject_id)
+        .order_by(NotificationOutbox.created_at.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def deliver_queued(runtime: Runtime, channel: Channel, *, limit: int = 100) -> int:
+    """Hand queued messages to a (gateway) channel after their transactions committed; one unit
+    of work per message, so a failure marks only that row. Returns how many were sent."""
+    sent = 0
+    with runtime.scope() as session:
+        ids = list(
+            session.execute(
+                select(NotificationOutbox.id)
+                .where(NotificationOutbox.status == OutboxStatus.QUEUED.value)
+                .order_by(NotificationOutbox.created_at)
+                .limit(limit)
+            ).scalars()
+        )
+    for row_id in ids:
+        with runtime.scope() as session:
+            row = session.execute(
+                select(NotificationOutbox)
+                .where(
+                    NotificationOutbox.id == row_id,
+                    NotificationOutbox.status == OutboxStatus.QUEUED.value,
+                )
+                .with_for_update(skip_locked=True)
+            ).scalar_one_or_none()
+            if row is None:
+                continue
+            message = Message(
+                row.id, row.subject_id, _phone(session, row.subject_id), row.template,
+                text_of(session, row),
+            )  # fmt: skip
+            try:
+                row.delivery_id = channel.send(message)[:100]
+            except Exception as exc:  # noqa: BLE001  # any gateway failure marks the row failed
+                row.status = OutboxStatus.FAILED.value
+                log.warning("notification_failed", outbox_id=str(row.id), error=type(exc).__name__)
+                continue
+            row.status, row.sent_at = OutboxStatus.SENT.value, utcnow()
+            sent += 1
+    return sent

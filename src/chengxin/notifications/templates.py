@@ -1,0 +1,41 @@
+"""Message templates in zh-CN, by code. Placeholders are ``str.format`` fields; a template is
+rendered only with exactly its parameters, so a missing or stray value is a programming error."""
+
+from __future__ import annotations
+
+import string
+
+from chengxin.notifications.errors import TemplateUnknown
+
+SIGNATURE = "【湖北信用】"
+
+TEMPLATES: dict[str, str] = {
+    "citizen-sign-in-code": (
+        SIGNATURE + "您的登录验证码为{code}，{minutes}分钟内有效。请勿将验证码告诉他人；"
+        "如非本人操作，请忽略本短信。"
+    ),
+    "credit-record-notice": (
+        SIGNATURE + "您有一条新的公共信用信息（{kind}），由{provider}提供。"
+        "可登录平台查看；如有异议，可在{days}日内提出。"
+    ),
+    "objection-received": (
+        SIGNATURE + "您的异议申请（编号{reference}）已受理，我们将在{days}个工作日内答复。"
+    ),
+    "objection-decided": SIGNATURE + "您的异议申请（编号{reference}）已办结，请登录平台查看结果。",
+}
+
+
+def fields_of(template: str) -> set[str]:
+    """The placeholder names of a template."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def render(code: str, params: dict[str, str]) -> str:
+    """The message text; ``notification-template-unknown`` for an unknown code or a parameter
+    set that differs from the template's placeholders."""
+    template = TEMPLATES.get(code)
+    if template is None:
+        raise TemplateUnknown(f"no template {code!r}")
+    if set(params) != fields_of(template):
+        raise TemplateUnknown(f"template {code!r} takes {sorted(fields_of(template))}")
+    return template.format(**{k: str(v) for k, v in params.items()})

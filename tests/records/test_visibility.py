@@ -1,0 +1,105 @@
+"""The one visibility rule, as properties: in memory and in SQL they agree, and no audience but
+the subject ever sees a record outside its display window or no longer current."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from chengxin.catalog.schema import CatalogDocument
+from chengxin.records.models import CreditRecord
+from chengxin.records.visibility import (
+    Audience,
+    AudienceKind,
+    is_visible,
+    visible_records,
+)
+from chengxin.runtime import Runtime
+from tests.ingestion.fixtures import catalog_document
+
+DOCUMENT = CatalogDocument.model_validate(catalog_document())
+KINDS = [k.code for k in DOCUMENT.kinds]
+TODAY = date(2026, 11, 28)
+OTHERS = [AudienceKind.GOVERNMENT, AudienceKind.THIRD_PARTY, AudienceKind.PUBLIC]
+
+
+def _record(subject_id: uuid.UUID, kind: str, status: str, start: int, length: int) -> CreditRecord:
+    begin = TODAY + timedelta(days=start)
+    return CreditRecord(
+        id=uuid.uuid4(), subject_id=subject_id, provider_id=uuid.uuid4(),
+        source_id=uuid.uuid4().hex,
+        version=1, kind_code=kind, domain="taxation", category="dishonest", severity="serious",
+        catalog_version="2026.1", document_no="鄂税〔2026〕1号", finding_on=begin,
+        display_months=12, display_from_on=begin, display_until_on=begin + timedelta(days=length),
+        status=status, fields={}, content_digest=b"\0" * 32, batch_id=uuid.uuid4(), row_no=1,
+        received_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )  # fmt: skip
+
+
+records = st.builds(
+    lambda kind, status, start, length: _record(uuid.uuid4(), kind, status, start, length),
+    st.sampled_from(KINDS),
+    st.sampled_from(["active", "superseded", "revoked"]),
+    st.integers(-2000, 30),
+    st.integers(1, 1500),
+)
+kind_sets = st.frozensets(st.sampled_from(KINDS)) | st.none()
+audiences = st.builds(Audience, st.sampled_from(list(AudienceKind)), kind_sets)
+
+
+@given(records, st.sampled_from(OTHERS), kind_sets)
+def test_only_the_subject_sees_records_outside_their_window_or_not_current(
+    record: CreditRecord, kind: AudienceKind, kinds: Any
+) -> None:
+    outside = not (record.display_from_on <= TODAY < record.display_until_on)
+    if outside or record.status != "active":
+        assert not is_visible(DOCUMENT, Audience(kind, kinds), record, TODAY)
+    assert is_visible(DOCUMENT, Audience(AudienceKind.SUBJECT), record, TODAY)
+
+
+@given(records, audiences, st.frozensets(st.sampled_from(KINDS)))
+def test_widening_the_allowed_kinds_never_hides_a_record(
+    record: CreditRecord, audience: Audience, extra: frozenset[str]
+) -> None:
+    if audience.kinds is None:
+        return
+    wider = Audience(audience.kind, audience.kinds | extra)
+    if is_visible(DOCUMENT, audience, record, TODAY):
+        assert is_visible(DOCUMENT, wider, record, TODAY)
+    if is_visible(DOCUMENT, wider, record, TODAY):
+        assert is_visible(DOCUMENT, Audience(audience.kind), record, TODAY)  # no narrowing at all
+
+
+@given(records, kind_sets)
+def test_audiences_are_nested_public_third_party_government_subject(
+    record: CreditRecord, kinds: Any
+) -> None:
+    order = [AudienceKind.PUBLIC, AudienceKind.THIRD_PARTY, AudienceKind.GOVERNMENT]
+    seen = [is_visible(DOCUMENT, Audience(k, kinds), record, TODAY) for k in order]
+    assert seen == sorted(seen)  # False before True: a wider audience never sees less
+    assert not seen[-1] or is_visible(
+        DOCUMENT, Audience(AudienceKind.SUBJECT, kinds), record, TODAY
+    )
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(records, min_size=1, max_size=12), audiences)
+def test_sql_and_memory_agree(
+    runtime: Runtime, batch: list[CreditRecord], audience: Audience
+) -> None:
+    subject = uuid.uuid4()
+    for record in batch:
+        record.subject_id = subject
+    with runtime.scope() as session:
+        session.add_all(batch)
+        session.flush()
+        found = {r.id for r in visible_records(session, DOCUMENT, [subject], audience, TODAY)}
+        expected = {r.id for r in batch if is_visible(DOCUMENT, audience, r, TODAY)}
+        assert found == expected
+        session.rollback()
