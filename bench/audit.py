@@ -56,6 +56,17 @@ def _row(i: int) -> dict[str, Any]:
             "object_id": f"r-{i}", "data": {"purpose": "贷款审批", "scene": "loan"}}  # fmt: skip
 
 
+def _in_threads(worker: Any, threads: int) -> float:
+    """Seconds for `threads` threads each running worker(t)."""
+    pool = [threading.Thread(target=worker, args=(t,)) for t in range(threads)]
+    started = time.perf_counter()
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return time.perf_counter() - started
+
+
 def throughput(runtime: Any, n: int, threads: int) -> float:
     """Seconds for n record_access calls from `threads` threads through the writer."""
     per = n // threads
@@ -66,13 +77,7 @@ def throughput(runtime: Any, n: int, threads: int) -> float:
             with runtime.session_factory() as session:
                 audit_service.record_access(session, args.pop("action"), **args)
 
-    pool = [threading.Thread(target=worker, args=(t,)) for t in range(threads)]
-    started = time.perf_counter()
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    return time.perf_counter() - started
+    return _in_threads(worker, threads)
 
 
 def bulk_throughput(runtime: Any, n: int, threads: int, per_call: int) -> float:
@@ -90,13 +95,7 @@ def bulk_throughput(runtime: Any, n: int, threads: int, per_call: int) -> float:
                     items=items,
                 )  # fmt: skip
 
-    pool = [threading.Thread(target=worker, args=(t,)) for t in range(threads)]
-    started = time.perf_counter()
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
-    return time.perf_counter() - started
+    return _in_threads(worker, threads)
 
 
 def baseline(engine: Engine, n: int) -> float:

@@ -71,7 +71,8 @@ class Settings(BaseSettings):
         default_factory=list, description="Record kinds whose queries always wait for a reviewer"
     )
     access_review_financial: bool = Field(
-        default=True, description="Queries touching financial credit kinds wait for a reviewer"
+        default=False,
+        description="Queries that may show financial credit kinds wait for a reviewer",
     )
     access_review_new_scene: bool = Field(
         default=True, description="An organization's first query in a scene waits for a reviewer"

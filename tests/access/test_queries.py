@@ -101,9 +101,16 @@ def test_unknown_and_mismatched_persons_are_reported_not_disclosed(
 ) -> None:
     stranger = dataclasses.replace(aw.people[0], id_number="11010519491231002X")
     wrong_name = dataclasses.replace(aw.with_records[1], name="王小二")
-    outcome = _ask(aw, aw.government, [stranger, wrong_name], settings)
+    broken = dataclasses.replace(aw.people[2], id_number="110105194912310021")  # bad check digit
+    outcome = _ask(aw, aw.government, [stranger, wrong_name, broken, aw.with_records[0]], settings)
     assert outcome.results is not None
-    assert [r.outcome for r in outcome.results] == ["not-registered", "name-mismatch"]
+    assert [r.outcome for r in outcome.results] == [
+        "not-registered",
+        "name-mismatch",
+        "id-number-invalid",
+        "found",
+    ]
+    assert len(outcome.results.pop().records) == 1
     assert all(r.records == [] for r in outcome.results)
 
 

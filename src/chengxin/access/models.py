@@ -126,7 +126,8 @@ class QuerySubject(Base):
     query_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("access_query.id"), primary_key=True)
     position: Mapped[int] = mapped_column(Integer, primary_key=True)
     subject_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)  # None: not found
-    outcome: Mapped[str] = mapped_column(String(16))  # found, not-registered, name-mismatch
+    # found, not-registered, name-mismatch, id-number-invalid
+    outcome: Mapped[str] = mapped_column(String(24))
 
 
 class Alert(Base):

@@ -60,7 +60,7 @@ class ReviewRules:
 
     bulk_subjects: int = 50
     kinds: frozenset[str] = frozenset()
-    financial_kinds: bool = True
+    financial_kinds: bool = False
     new_scene: bool = True
 
     @classmethod
@@ -103,7 +103,7 @@ class SubjectResult:
     """What a query found about one of the persons it named."""
 
     position: int
-    outcome: str  # found, not-registered, name-mismatch
+    outcome: str  # found, not-registered, name-mismatch, id-number-invalid
     masked_name: str | None
     masked_id_number: str | None
     records: Sequence[CreditRecord] = field(default_factory=list)
@@ -130,15 +130,20 @@ def _resolve(
     session: Session, persons: Sequence[PersonAsked]
 ) -> list[tuple[str, uuid.UUID | None]]:
     """Outcome and subject key per person: found only when the registry name matches (R1.2)."""
-    keys: list[str] = []
+    ring = keyring_of(session)
+    keys: list[str | None] = []
     for person in persons:
-        parsed = idnumber.parse(person.id_number)
-        keys.append(str(keyring_of(session).subject_id(parsed.number)))
-    names = identity_service.registry_names(session, keys)
+        try:
+            keys.append(str(ring.subject_id(idnumber.parse(person.id_number).number)))
+        except idnumber.IdNumberError:
+            keys.append(None)  # reported per person; the others are still answered
+    names = identity_service.registry_names(session, [k for k in keys if k is not None])
     resolved: list[tuple[str, uuid.UUID | None]] = []
     for person, key in zip(persons, keys, strict=True):
-        registered = names.get(key)
-        if registered is None:
+        registered = names.get(key) if key is not None else None
+        if key is None:
+            resolved.append(("id-number-invalid", None))
+        elif registered is None:
             resolved.append(("not-registered", None))
         elif registered != rules.normalize_name(person.name):
             resolved.append(("name-mismatch", None))

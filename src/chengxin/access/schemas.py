@@ -74,7 +74,7 @@ class RecordOut(BaseModel):
 
 class SubjectResultRead(BaseModel):
     position: int = Field(description="Index of the person in the request")
-    outcome: str = Field(description="found, not-registered or name-mismatch")
+    outcome: str = Field(description="found, not-registered, name-mismatch or id-number-invalid")
     masked_name: str | None
     masked_id_number: str | None
     records: list[RecordOut]

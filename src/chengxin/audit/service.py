@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import Table, column, event, insert, select, table, update
 from sqlalchemy.orm import Session, SessionTransaction
@@ -38,6 +38,9 @@ from chengxin.db import utcnow
 from chengxin.identity import idnumber
 from chengxin.keys.keyring import Keyring
 from chengxin.security.actor import Actor
+
+if TYPE_CHECKING:
+    from chengxin.audit.writer import AuditWriter
 
 # Re-exported: the tree's operations are part of the audit interface.
 integrate = audit_tree.integrate
@@ -200,6 +203,16 @@ def append_rows(session: Session, rows: list[dict[str, Any]]) -> int:
     return last_seq + 1
 
 
+def _writer_of(session: Session) -> AuditWriter | None:
+    """The group-commit writer, unless this transaction must append itself: it already holds the
+    append lock, or (SQLite) the database's single write lock may be held by it."""
+    writer: AuditWriter | None = session.info.get("audit_writer")
+    stay = session.info.get(_HEAD_LOCKED) or (
+        session.info.get(_BEGUN) and session.get_bind().dialect.name == "sqlite"
+    )
+    return None if stay else writer
+
+
 def record_access(
     session: Session,
     action: str,
@@ -218,16 +231,10 @@ def record_access(
     happened even if the caller later fails. Without it (CLI, tests), or when the caller's
     transaction already holds the append lock or (SQLite) the database's single write lock,
     the entry is written in the caller's transaction, like ``record()``."""
-    writer = session.info.get("audit_writer")
-    stay = session.info.get(_HEAD_LOCKED) or (
-        session.info.get(_BEGUN) and session.get_bind().dialect.name == "sqlite"
-    )
-    if writer is None or stay:
-        return record(session, action, actor=actor, object_type=object_type, object_id=object_id,
-                      subject_id=subject_id, data=data, message=message).seq  # fmt: skip
-    row = _row(action, actor=actor, object_type=object_type, object_id=object_id,
-               subject_id=subject_id, data=data, message=message, at=None)  # fmt: skip
-    return int(writer.append(row))
+    items = [(object_id, subject_id, data)]
+    return record_accesses(
+        session, action, actor=actor, object_type=object_type, items=items, message=message
+    )[0]
 
 
 def record_accesses(
@@ -237,23 +244,21 @@ def record_accesses(
     actor: Actor,
     object_type: str,
     items: Sequence[tuple[str | uuid.UUID | None, uuid.UUID | None, dict[str, Any] | None]],
+    message: str | None = None,
 ) -> list[int]:
     """Log several reads at once — one per person a query disclosed — and return their seqs once
     all are durable. Items are ``(object_id, subject_id, data)``. Through the writer they are
     queued together, so they share one batch instead of waiting one round trip each."""
-    writer = session.info.get("audit_writer")
-    stay = session.info.get(_HEAD_LOCKED) or (
-        session.info.get(_BEGUN) and session.get_bind().dialect.name == "sqlite"
-    )
-    if writer is None or stay:
+    writer = _writer_of(session)
+    if writer is None:
         return [
             record(session, action, actor=actor, object_type=object_type, object_id=object_id,
-                   subject_id=subject_id, data=data).seq
+                   subject_id=subject_id, data=data, message=message).seq
             for object_id, subject_id, data in items
         ]  # fmt: skip
     futures = [
         writer.submit(_row(action, actor=actor, object_type=object_type, object_id=object_id,
-                           subject_id=subject_id, data=data, message=None, at=None))
+                           subject_id=subject_id, data=data, message=message, at=None))
         for object_id, subject_id, data in items
     ]  # fmt: skip
     return [int(writer.wait(future)) for future in futures]

@@ -51,7 +51,7 @@ def reencrypt_all(
     ring = runtime.keyring
     active = ring.active
     total = batches = 0
-    for step in (_subjects, _records, _rejections, _outbox):
+    for step in (_subjects, *(sealed.reseal for sealed in _SEALED)):
         while max_batches is None or batches < max_batches:
             with runtime.scope() as session:
                 done = step(session, ring, active, batch)
@@ -96,77 +96,51 @@ def _subjects(session: Session, ring: Keyring, active: str, batch: int) -> int:
     return len(subjects)
 
 
-def _records(session: Session, ring: Keyring, active: str, batch: int) -> int:
-    t = RECORD_TABLE.c
-    rows = session.execute(
-        select(t.id, t.sealed_fields, t.key_id)
-        .where(t.key_id.is_not(None), t.key_id != active)
-        .order_by(t.id)
-        .limit(batch)
-        .with_for_update()
-    ).all()
-    if rows:
-        params: list[dict[str, Any]] = []
-        for rid, ct, kid in rows:
-            resealed = ring.encrypt(ring.decrypt(ct, fields_aad(rid), kid), fields_aad(rid), active)
-            params.append({"b_id": rid, "sealed_fields": resealed, "key_id": active})
-        session.execute(
-            update(RECORD_TABLE).where(t.id == bindparam("b_id")), params,
-            execution_options={"synchronize_session": False},
-        )  # fmt: skip
-        _audit(session, active, "record", len(rows), {kid for _, _, kid in rows})
-    return len(rows)
+@dataclass(frozen=True)
+class _Sealed:
+    """A table holding one sealed column: its key columns, the column, and how its AAD is made."""
 
+    table: Table
+    keys: tuple[str, ...]
+    column: str
+    aad: Callable[..., bytes]
+    label: str
 
-def _rejections(session: Session, ring: Keyring, active: str, batch: int) -> int:
-    t = REJECTION_TABLE.c
-    rows = session.execute(
-        select(t.batch_id, t.row_no, t.raw_ct, t.key_id)
-        .where(t.key_id.is_not(None), t.key_id != active)
-        .order_by(t.batch_id, t.row_no)
-        .limit(batch)
-        .with_for_update()
-    ).all()
-    if rows:
+    def reseal(self, session: Session, ring: Keyring, active: str, batch: int) -> int:
+        """Re-encrypt one batch of rows not under the active key; returns how many."""
+        t = self.table.c
+        key_columns = [t[k] for k in self.keys]
+        rows = session.execute(
+            select(*key_columns, t[self.column], t.key_id)
+            .where(t.key_id.is_not(None), t.key_id != active)
+            .order_by(*key_columns)
+            .limit(batch)
+            .with_for_update()
+        ).all()
+        if not rows:
+            return 0
         params: list[dict[str, Any]] = []
-        for batch_id, row_no, ct, kid in rows:
-            aad = rejection_aad(batch_id, row_no)
-            resealed = ring.encrypt(ring.decrypt(ct, aad, kid), aad, active)
-            params.append(
-                {"b_batch": batch_id, "b_row": row_no, "raw_ct": resealed, "key_id": active}
-            )
+        for *ids, ct, kid in rows:
+            aad = self.aad(*ids)
+            params.append({
+                **{f"b_{k}": v for k, v in zip(self.keys, ids, strict=True)},
+                self.column: ring.encrypt(ring.decrypt(ct, aad, kid), aad, active),
+                "key_id": active,
+            })  # fmt: skip
         session.execute(
-            update(REJECTION_TABLE).where(
-                and_(t.batch_id == bindparam("b_batch"), t.row_no == bindparam("b_row"))
-            ),
+            update(self.table).where(and_(*(t[k] == bindparam(f"b_{k}") for k in self.keys))),
             params,
             execution_options={"synchronize_session": False},
         )
-        _audit(session, active, "rejected-row", len(rows), {r[3] for r in rows})
-    return len(rows)
+        _audit(session, active, self.label, len(rows), {row[-1] for row in rows})
+        return len(rows)
 
 
-def _outbox(session: Session, ring: Keyring, active: str, batch: int) -> int:
-    t = OUTBOX_TABLE.c
-    rows = session.execute(
-        select(t.id, t.body_ct, t.key_id)
-        .where(t.key_id != active)
-        .order_by(t.id)
-        .limit(batch)
-        .with_for_update()
-    ).all()
-    if rows:
-        params: list[dict[str, Any]] = []
-        for oid, ct, kid in rows:
-            aad = body_aad(oid)
-            resealed = ring.encrypt(ring.decrypt(ct, aad, kid), aad, active)
-            params.append({"b_id": oid, "body_ct": resealed, "key_id": active})
-        session.execute(
-            update(OUTBOX_TABLE).where(t.id == bindparam("b_id")), params,
-            execution_options={"synchronize_session": False},
-        )  # fmt: skip
-        _audit(session, active, "notification", len(rows), {kid for _, _, kid in rows})
-    return len(rows)
+_SEALED = (
+    _Sealed(RECORD_TABLE, ("id",), "sealed_fields", fields_aad, "record"),
+    _Sealed(REJECTION_TABLE, ("batch_id", "row_no"), "raw_ct", rejection_aad, "rejected-row"),
+    _Sealed(OUTBOX_TABLE, ("id",), "body_ct", body_aad, "notification"),
+)
 
 
 def keys_in_use(runtime: Runtime) -> dict[str, int]:

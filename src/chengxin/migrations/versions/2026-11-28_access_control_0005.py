@@ -173,7 +173,7 @@ def upgrade() -> None:
         sa.Column("query_id", sa.Uuid(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("subject_id", sa.Uuid(), nullable=True),
-        sa.Column("outcome", sa.String(length=16), nullable=False),
+        sa.Column("outcome", sa.String(length=24), nullable=False),
         sa.ForeignKeyConstraint(
             ["query_id"],
             ["access_query.id"],
