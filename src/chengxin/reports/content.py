@@ -1,0 +1,128 @@
+"""The content of a credit report: one pydantic model rendered as JSON, HTML and PDF alike.
+
+The report's digest is SHA-256 over its canonical JSON (sorted keys, no whitespace, UTF-8), so
+the same content always has the same digest whatever format carries it; the platform signs the
+digest with its Ed25519 key (``chengxin.reports.verification``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class ReportAudience(StrEnum):
+    SUBJECT = "subject"  # 本人查询: everything held, each record marked
+    GOVERNMENT = "government"  # 政务查询: per permission list and scene
+    THIRD_PARTY = "third_party"  # 授权查询: within the subject's grant
+
+
+class RecordMark(StrEnum):
+    """Why a record the subject sees is (or is not) shown to others — always explained."""
+
+    DISPLAYED = "displayed"  # 公示中
+    NOT_YET_DISPLAYED = "not_yet_displayed"  # 尚未公示
+    EXPIRED = "expired"  # 已过公示期
+    SUPERSEDED = "superseded"  # 已被更正
+    REVOKED = "revoked"  # 已撤销
+    IN_DISPUTE = "in_dispute"  # 异议处理中 (objections, issue 6)
+    REPAIRED = "repaired"  # 已信用修复 (repair, issue 6)
+
+
+class ReportRecord(BaseModel):
+    """One record as a report shows it."""
+
+    id: uuid.UUID
+    kind_code: str
+    kind_name_zh: str
+    kind_name_en: str
+    domain: str
+    category: str = Field(description="basic, good or dishonest")
+    severity: str | None = Field(description="serious, general or minor (dishonest records)")
+    legal_basis: list[str] = Field(description="Laws and articles the kind rests on")
+    provider: str = Field(description="The department that found it")
+    document_no: str = Field(description="The finding document (决定文书号)")
+    finding_on: date
+    display_from_on: date
+    display_until_on: date = Field(description="Shown until (exclusive): RULES.md §1")
+    repairable: bool
+    repair_from_on: date | None = Field(description="From when repair can be applied for")
+    status: str = Field(description="active, superseded or revoked")
+    marks: list[RecordMark]
+    fields: dict[str, Any] = Field(
+        description="The kind's fields (personal ones only for the subject)"
+    )
+    statements: list[str] = Field(default_factory=list, description="本人声明 (issue 6)")
+
+
+class QueryLine(BaseModel):
+    """A query of the subject's data, from the audit log (the subject's own report)."""
+
+    seq: int = Field(description="Audit log position: verifiable with an inclusion proof")
+    at: datetime
+    organization: str | None
+    actor: str
+    action: str
+    scene: str | None
+    purpose: str | None
+
+
+class GrantLine(BaseModel):
+    """An authorization the subject gave (the subject's own report)."""
+
+    id: uuid.UUID
+    organization: str
+    scene: str
+    purpose: str
+    valid_until: datetime
+    uses: int
+    max_uses: int
+    status: str
+
+
+class Summary(BaseModel):
+    good: int
+    dishonest: int
+    basic: int
+    dishonest_by_severity: dict[str, int]
+    lists: list[str] = Field(default_factory=list, description="List memberships (issue 7)")
+    grade: str | None = Field(None, description="Integrity grade (issue 9)")
+
+
+class Report(BaseModel):
+    """A credit report as issued. Canonical JSON of this model is what the digest covers."""
+
+    number: str = Field(description="Report number, e.g. CX-20261128-7Q4M9K2T")
+    issued_at: datetime
+    as_of: datetime = Field(description="The moment the report shows (issue time unless as-of)")
+    audience: ReportAudience
+    organization: str | None = Field(description="Who asked (None: the subject)")
+    scene: str | None
+    purpose: str | None
+    masked_name: str
+    masked_id_number: str
+    summary: Summary
+    good: list[ReportRecord]
+    dishonest: list[ReportRecord]
+    basic: list[ReportRecord]
+    queries: list[QueryLine] | None = Field(description="Subject's report only")
+    grants: list[GrantLine] | None = Field(description="Subject's report only")
+    objections: list[dict[str, Any]] | None = Field(description="Subject's report only (issue 6)")
+    catalog_version: str
+
+
+def canonical_json(report: Report) -> bytes:
+    """The exact bytes the digest covers."""
+    body = report.model_dump(mode="json")
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def report_digest(report: Report) -> str:
+    """SHA-256 (hex) of the canonical JSON."""
+    return hashlib.sha256(canonical_json(report)).hexdigest()
