@@ -43,6 +43,7 @@ from chengxin.logs import configure_logging
 from chengxin.notifications import channels as notification_channels
 from chengxin.organizations.routes import OrganizationController, TokenController
 from chengxin.records.routes import RecordController
+from chengxin.reports.routes import MyReportController, ReportController
 from chengxin.runtime import Runtime, build_runtime
 from chengxin.security.guards import provide_actor
 from chengxin.settings import Settings, load_settings
@@ -72,6 +73,8 @@ CONTROLLERS = [
     AccessController,
     QueryController,
     MyGrantsController,
+    ReportController,
+    MyReportController,
 ]
 
 

@@ -859,6 +859,101 @@ def lockdown_cmd(state: str, reason: str) -> None:
 
 
 @main.group()
+def report() -> None:
+    """Credit reports: check a PDF report offline, render a synthetic sample."""
+
+
+def _local_public_key_pem() -> str:
+    """The platform's public key from the local keyring (never creates a keyring)."""
+    from chengxin.runtime import load_keyring  # noqa: PLC0415
+
+    settings = _settings()
+    if not settings.keys and not settings.key_file.exists():
+        _fail(
+            "keys-missing",
+            f"no keyring in {settings.key_file}: give the platform's key with --public-key",
+            EXIT_INVALID,
+        )
+    try:
+        return load_keyring(settings).public_key_pem()
+    except DomainError as exc:
+        _fail(exc.code, exc.detail)
+
+
+@report.command("verify")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--public-key",
+    "public_key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The platform's Ed25519 public key (PEM); default: the local keyring's",
+)
+def report_verify(file: Path, public_key: Path | None) -> None:
+    """Check offline that a PDF report is genuine and unchanged; exit 1 saying why it is not."""
+    from chengxin.reports import pdf as report_pdf  # noqa: PLC0415
+
+    pem = public_key.read_bytes() if public_key else _local_public_key_pem()
+    try:
+        result = report_pdf.verify_pdf(file.read_bytes(), public_key_pem=pem)
+    except DomainError as exc:
+        _fail(exc.code, exc.detail, EXIT_INVALID)
+    if not result.ok:
+        _fail(result.problem or "verification-failed", result.message, EXIT_INVALID)
+    click.echo(f"number:    {result.number}")
+    click.echo(f"issued at: {result.issued_at} ({_beijing(result.issued_at)} UTC+8)")
+    click.echo(f"audience:  {result.audience}")
+    click.echo(f"digest:    {result.digest}")
+    click.echo(f"key id:    {result.key_id}")
+    click.echo("verified")
+
+
+def _beijing(iso: str | None) -> str:
+    from chengxin.reports.render import local_time  # noqa: PLC0415
+
+    return local_time(datetime.fromisoformat(iso)) if iso else "-"
+
+
+@report.command("sample")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
+def report_sample(out: Path, lang: str) -> None:
+    """Render a synthetic three-page sample report as a sealed PDF (no database needed)."""
+    import random  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    from chengxin.reports import pdf as report_pdf  # noqa: PLC0415
+    from chengxin.reports import sample  # noqa: PLC0415
+    from chengxin.reports import service as report_service  # noqa: PLC0415
+    from chengxin.runtime import load_keyring  # noqa: PLC0415
+
+    settings = _settings()
+    if settings.env is Environment.PRODUCTION:
+        # A synthetic report sealed with the production key would pass as genuine.
+        _fail("sample-in-production", "samples are never sealed with production keys", EXIT_INVALID)
+    try:
+        keyring = load_keyring(settings)
+        started = time.perf_counter()
+        content = sample.sample_report()
+        url = report_service.verify_url(settings.public_base_url, content.number)
+        code = sample.sample_code(random.Random(content.number))
+        unsealed, pages = report_pdf.render_unsealed(
+            content, lang=lang, verification_code=code, verify_url=url
+        )
+        sealed = report_pdf.seal_pdf(unsealed, content, keyring=keyring)
+    except DomainError as exc:
+        _fail(exc.code, exc.detail)
+    seconds = time.perf_counter() - started
+    out.write_bytes(sealed)
+    click.echo(
+        json.dumps(
+            {"out": str(out), "number": content.number, "verification_code": code,
+             "pages": pages, "bytes": len(sealed), "seconds": round(seconds, 3)},
+            ensure_ascii=False,
+        )
+    )  # fmt: skip
+
+
+@main.group()
 def audit() -> None:
     """The audit log: an RFC 9162 Merkle tree with signed tree heads."""
 

@@ -13,6 +13,7 @@ from chengxin.ingestion.models import IngestBatch, IngestRejection
 from chengxin.notifications.models import NotificationOutbox
 from chengxin.organizations.models import ApiToken, Organization, OrganizationRole
 from chengxin.records.models import CreditRecord, RecordEvent
+from chengxin.reports.models import ReportIssue
 
 __all__ = [
     "AccessRule",
@@ -44,6 +45,7 @@ __all__ = [
     "Query",
     "QuerySubject",
     "RecordEvent",
+    "ReportIssue",
     "SignInAttempt",
     "SignInChallenge",
     "Subject",

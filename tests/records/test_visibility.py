@@ -15,7 +15,10 @@ from chengxin.records.models import CreditRecord
 from chengxin.records.visibility import (
     Audience,
     AudienceKind,
+    Mark,
     is_visible,
+    marks_of,
+    status_at,
     visible_records,
 )
 from chengxin.runtime import Runtime
@@ -102,4 +105,87 @@ def test_sql_and_memory_agree(
         found = {r.id for r in visible_records(session, DOCUMENT, [subject], audience, TODAY)}
         expected = {r.id for r in batch if is_visible(DOCUMENT, audience, r, TODAY)}
         assert found == expected
+        session.rollback()
+
+
+# -- marks and as-of (reports) -------------------------------------------------------------------
+
+AT = datetime(2026, 6, 1, tzinfo=UTC)
+
+
+def _version(record: CreditRecord, received: int, ended: int | None) -> CreditRecord:
+    """The record received ``received`` days after AT; ended ``ended`` days later unless active."""
+    record.received_at = AT + timedelta(days=received)
+    record.ended_at = (
+        None
+        if ended is None or record.status == "active"
+        else (record.received_at + timedelta(days=abs(ended)))
+    )
+    return record
+
+
+versions = st.builds(_version, records, st.integers(-400, 400), st.none() | st.integers(0, 400))
+
+
+@given(records, st.sampled_from(OTHERS), kind_sets)
+def test_a_record_past_its_window_is_marked_expired_and_never_shown_to_others(
+    record: CreditRecord, kind: AudienceKind, kinds: Any
+) -> None:
+    marks = marks_of(record, TODAY)
+    if record.status == "active" and record.display_until_on <= TODAY:
+        assert marks == [Mark.EXPIRED]
+    if Mark.EXPIRED in marks or Mark.NOT_YET_DISPLAYED in marks:
+        assert not is_visible(DOCUMENT, Audience(kind, kinds), record, TODAY)
+    assert len(marks) == 1  # every record is explained, and in one way only
+
+
+@given(records, st.sampled_from(OTHERS))
+def test_others_see_exactly_the_displayed_records_of_kinds_that_reach_them(
+    record: CreditRecord, kind: AudienceKind
+) -> None:
+    seen = is_visible(DOCUMENT, Audience(kind), record, TODAY)
+    reaches = is_visible(DOCUMENT, Audience(kind), _displayed_copy(record), TODAY)
+    assert seen == (marks_of(record, TODAY) == [Mark.DISPLAYED] and reaches)
+
+
+def _displayed_copy(record: CreditRecord) -> CreditRecord:
+    return _record(record.subject_id, record.kind_code, "active", 0, 1)
+
+
+@given(versions, audiences, st.frozensets(st.sampled_from(KINDS)))
+def test_as_of_a_moment_nothing_received_later_shows_and_widening_never_hides(
+    record: CreditRecord, audience: Audience, extra: frozenset[str]
+) -> None:
+    if record.received_at > AT:
+        assert not is_visible(DOCUMENT, audience, record, TODAY, AT)
+    if record.ended_at is not None and record.ended_at > AT:
+        assert status_at(record, AT) == "active"  # it was still current then
+        assert marks_of(record, TODAY, AT) == marks_of(_as_active(record), TODAY)
+    wider = Audience(audience.kind, None if audience.kinds is None else audience.kinds | extra)
+    if is_visible(DOCUMENT, audience, record, TODAY, AT):
+        assert is_visible(DOCUMENT, wider, record, TODAY, AT)
+
+
+def _as_active(record: CreditRecord) -> CreditRecord:
+    copy = _record(record.subject_id, record.kind_code, "active", 0, 1)
+    copy.display_from_on, copy.display_until_on = record.display_from_on, record.display_until_on
+    return copy
+
+
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(versions, min_size=1, max_size=12), audiences)
+def test_sql_and_memory_agree_as_of_a_moment(
+    runtime: Runtime, batch: list[CreditRecord], audience: Audience
+) -> None:
+    subject = uuid.uuid4()
+    for record in batch:
+        record.subject_id = subject
+    with runtime.scope() as session:
+        session.add_all(batch)
+        session.flush()
+        found = visible_records(session, DOCUMENT, [subject], audience, TODAY, at=AT)
+        expected = {r.id for r in batch if is_visible(DOCUMENT, audience, r, TODAY, AT)}
+        assert {r.id for r in found} == expected
         session.rollback()

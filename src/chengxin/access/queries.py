@@ -38,7 +38,13 @@ from chengxin.identity.models import Subject
 from chengxin.keys import keyring_of
 from chengxin.organizations.models import Organization, OrganizationKind
 from chengxin.records.models import CreditRecord
-from chengxin.records.visibility import Audience, AudienceKind, shareable_kinds, visible_records
+from chengxin.records.visibility import (
+    Audience,
+    AudienceKind,
+    day_of,
+    shareable_kinds,
+    visible_records,
+)
 from chengxin.security.actor import Actor
 from chengxin.security.scope import in_region
 from chengxin.settings import Settings
@@ -117,7 +123,8 @@ class QueryOutcome:
     results: list[SubjectResult] | None
 
 
-def _organization(session: Session, actor: Actor) -> Organization:
+def organization_of(session: Session, actor: Actor) -> Organization:
+    """The querying organization of the actor; refused without one or when blacklisted."""
     if actor.organization_id is None:
         raise QueryNeedsOrganization
     org = session.get_one(Organization, actor.organization_id)
@@ -126,9 +133,7 @@ def _organization(session: Session, actor: Actor) -> Organization:
     return org
 
 
-def _resolve(
-    session: Session, persons: Sequence[PersonAsked]
-) -> list[tuple[str, uuid.UUID | None]]:
+def resolve(session: Session, persons: Sequence[PersonAsked]) -> list[tuple[str, uuid.UUID | None]]:
     """Outcome and subject key per person: found only when the registry name matches (R1.2)."""
     ring = keyring_of(session)
     keys: list[str | None] = []
@@ -206,7 +211,7 @@ def submit(
 ) -> QueryOutcome:
     """Check, register and (unless a review rule holds it) answer a query."""
     now = now or utcnow()
-    org = _organization(session, actor)
+    org = organization_of(session, actor)
     scene = Scene(scene)
     if len(purpose.strip()) < MIN_PURPOSE_CHARS:
         raise QueryInputInvalid("state the purpose of the query")
@@ -216,13 +221,13 @@ def submit(
     if not government and SCENES[scene].government:
         raise SceneNotPermitted("this scene is for public bodies' statutory checks")
     audience = AudienceKind.GOVERNMENT if government else AudienceKind.THIRD_PARTY
-    permitted = policy.permitted_kinds(session, document, org.id, scene, now.date())
+    permitted = policy.permitted_kinds(session, document, org.id, scene, day_of(now))
     permitted &= shareable_kinds(document, audience)
     asked = frozenset(kinds) if kinds else None
     if asked is not None and not asked <= permitted:
         raise KindsNotPermitted(missing=sorted(asked - permitted))
     effective = asked or permitted
-    resolved = _resolve(session, persons)
+    resolved = resolve(session, persons)
     grant: Grant | None = None
     if not government:
         grant, effective = _third_party_grant(
@@ -307,7 +312,7 @@ def _release(
     )
     found = [r.subject_id for r in rows if r.subject_id is not None]
     by_subject: dict[uuid.UUID, list[CreditRecord]] = {sid: [] for sid in found}
-    for record in visible_records(session, document, found, audience, now.date()):
+    for record in visible_records(session, document, found, audience, day_of(now)):
         by_subject[record.subject_id].append(record)
     if masks is None:
         masks = _masks_of(session, rows)
@@ -371,7 +376,7 @@ def fetch(
     """The query's state; an approved query is released to its organization now, once."""
     query = own_query(session, query_id, actor=actor)
     if query.status == QueryStatus.APPROVED.value:
-        _organization(session, actor)  # a blacklisting since approval still stops the release
+        organization_of(session, actor)  # a blacklisting since approval still stops the release
         return QueryOutcome(
             query, _release(session, document, query, actor=actor, now=now or utcnow())
         )

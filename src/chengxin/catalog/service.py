@@ -10,12 +10,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from chengxin.audit import service as audit
@@ -152,6 +153,28 @@ def active_document(session: Session) -> tuple[CatalogVersion, CatalogDocument]:
     if row is None:
         raise NoActiveCatalog
     return row, document_of(row)
+
+
+def document_at(session: Session, at: datetime) -> tuple[str, CatalogDocument]:
+    """The version active at a moment and its document (as-of reports); the active one when
+    ``at`` precedes every activation. Reads the content only when it is not cached yet."""
+    row = session.execute(
+        select(CatalogVersion.id, CatalogVersion.version, CatalogVersion.digest)
+        .where(
+            CatalogVersion.activated_at.is_not(None),
+            CatalogVersion.activated_at <= at,
+            or_(CatalogVersion.retired_at.is_(None), CatalogVersion.retired_at > at),
+        )
+        .order_by(CatalogVersion.activated_at.desc())
+        .limit(1)
+    ).one_or_none()
+    if row is None:
+        active, document = active_document(session)
+        return active.version, document
+    cached = _DOCUMENTS.get(row.digest)
+    if cached is None:
+        cached = document_of(session.get_one(CatalogVersion, row.id))
+    return row.version, cached
 
 
 def get_version_or_raise(session: Session, version: str) -> CatalogVersion:

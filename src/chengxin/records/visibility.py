@@ -7,6 +7,12 @@ asks this module, and the rule is applied inside the SQL query, never after it:
 - everyone else sees only current versions (``active``) inside their display window
   (RULES.md §1, computed once at intake by ``records.window``), of kinds whose sharing level
   reaches the audience (catalog ``sharing``), narrowed by the permission list and any grant.
+
+Every function takes an optional moment ``at`` (as-of reports, disputes, audits): the rule is then
+applied to the store as it stood then — versions received by ``at``, with the status they had
+(a version superseded or revoked after ``at`` was still current) — and windows are evaluated on
+``today``, the calendar day of ``at`` in China (``day_of``). The marks the subject's report
+shows on each record (``marks_of``) come from the same rule.
 """
 
 from __future__ import annotations
@@ -14,10 +20,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, and_, select, true
+from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.orm import Session
 
 from chengxin.catalog.schema import CatalogDocument, Sharing
@@ -39,6 +45,49 @@ _REACHES: dict[AudienceKind, frozenset[Sharing]] = {
     AudienceKind.THIRD_PARTY: frozenset({Sharing.PUBLIC, Sharing.AUTHORIZED}),
     AudienceKind.PUBLIC: frozenset({Sharing.PUBLIC}),
 }
+
+
+# Display windows are calendar dates in China (China Standard Time, UTC+8, no daylight saving).
+CHINA = timezone(timedelta(hours=8), "CST")
+
+
+def day_of(moment: datetime) -> date:
+    """The calendar day in China of a moment: the day display windows are evaluated on."""
+    return moment.astimezone(CHINA).date()
+
+
+class Mark(StrEnum):
+    """Why a record the subject sees is (or is not) shown to others (reports' ``RecordMark``)."""
+
+    DISPLAYED = "displayed"  # 公示中: current and inside its window
+    NOT_YET_DISPLAYED = "not_yet_displayed"  # 尚未公示: current, window not begun
+    EXPIRED = "expired"  # 已过公示期: current, window over (display stopped automatically)
+    SUPERSEDED = "superseded"  # 已被更正: a later version replaced it
+    REVOKED = "revoked"  # 已撤销: the provider revoked it
+
+
+def status_at(record: CreditRecord, at: datetime | None = None) -> str:
+    """The version's status at a moment (now when None): one ended after ``at`` was active."""
+    if at is None or record.status == "active":
+        return record.status
+    if record.ended_at is not None and record.ended_at > at:
+        return "active"
+    return record.status
+
+
+def marks_of(record: CreditRecord, today: date, at: datetime | None = None) -> list[Mark]:
+    """The marks of a version on a day (as it stood at ``at`` when given): its status when it is
+    no longer current, else where the day falls in its display window."""
+    status = status_at(record, at)
+    if status == "superseded":
+        return [Mark.SUPERSEDED]
+    if status == "revoked":
+        return [Mark.REVOKED]
+    if today < record.display_from_on:
+        return [Mark.NOT_YET_DISPLAYED]
+    if today >= record.display_until_on:
+        return [Mark.EXPIRED]
+    return [Mark.DISPLAYED]
 
 
 @dataclass(frozen=True)
@@ -64,15 +113,23 @@ def allowed_kinds(document: CatalogDocument, audience: Audience) -> frozenset[st
 
 
 def visible_clause(
-    document: CatalogDocument, audience: Audience, today: date
+    document: CatalogDocument, audience: Audience, today: date, at: datetime | None = None
 ) -> ColumnElement[bool]:
-    """The SQL condition on ``credit_record`` rows for this audience on this day."""
+    """The SQL condition on ``credit_record`` rows for this audience on this day (as the store
+    stood at ``at`` when given)."""
     kinds = allowed_kinds(document, audience)
     kind_clause = true() if kinds is None else CreditRecord.kind_code.in_(sorted(kinds))
+    held = true() if at is None else CreditRecord.received_at <= at
     if audience.kind is AudienceKind.SUBJECT:
-        return kind_clause
+        return and_(held, kind_clause)
+    current = (
+        CreditRecord.status == "active"
+        if at is None
+        else or_(CreditRecord.status == "active", CreditRecord.ended_at > at)
+    )
     return and_(
-        CreditRecord.status == "active",
+        held,
+        current,
         CreditRecord.display_from_on <= today,
         CreditRecord.display_until_on > today,
         kind_clause,
@@ -80,15 +137,21 @@ def visible_clause(
 
 
 def is_visible(
-    document: CatalogDocument, audience: Audience, record: CreditRecord, today: date
+    document: CatalogDocument,
+    audience: Audience,
+    record: CreditRecord,
+    today: date,
+    at: datetime | None = None,
 ) -> bool:
     """The same rule for one record in memory (tests, single-record paths)."""
     kinds = allowed_kinds(document, audience)
     if kinds is not None and record.kind_code not in kinds:
         return False
+    if at is not None and record.received_at > at:
+        return False
     if audience.kind is AudienceKind.SUBJECT:
         return True
-    return record.status == "active" and is_displayed(
+    return status_at(record, at) == "active" and is_displayed(
         record.display_until_on, record.display_from_on, today
     )
 
@@ -99,6 +162,8 @@ def visible_records(
     subject_ids: Iterable[uuid.UUID],
     audience: Audience,
     today: date,
+    *,
+    at: datetime | None = None,
 ) -> Sequence[CreditRecord]:
     """The records of these subjects the audience may see, by subject and finding date."""
     ids = list(subject_ids)
@@ -106,7 +171,7 @@ def visible_records(
         return []
     query = (
         select(CreditRecord)
-        .where(CreditRecord.subject_id.in_(ids), visible_clause(document, audience, today))
+        .where(CreditRecord.subject_id.in_(ids), visible_clause(document, audience, today, at))
         .order_by(CreditRecord.subject_id, CreditRecord.finding_on.desc(), CreditRecord.id)
     )
     return session.execute(query).scalars().all()

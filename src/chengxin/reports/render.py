@@ -1,0 +1,353 @@
+"""HTML rendering of a credit report: one Jinja2 template for the web page and the PDF.
+
+Chinese is the source language of the template; English comes from a gettext catalog
+(``locale/en/LC_MESSAGES/messages.po``) read with Babel when this module is imported. We read the
+``.po`` rather than ship a compiled ``.mo``: there is no build step to forget, an editable install
+and the sdist carry only sources, and parsing ~150 messages takes a few milliseconds once per
+process.
+
+Times are shown in China Standard Time (Asia/Shanghai, UTC+8; China has kept no daylight saving
+time since 1991, so a fixed offset is exact for every report and needs no tz database).
+"""
+
+from __future__ import annotations
+
+import base64
+import re
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date, datetime, timedelta, timezone
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+
+import segno
+from babel.messages.pofile import read_po
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from chengxin.access.scenes import SCENES, Scene
+from chengxin.errors import InvalidInput
+from chengxin.reports.content import RecordMark, Report, ReportAudience, ReportRecord, report_digest
+
+Lang = Literal["zh", "en"]
+LANGS: tuple[Lang, ...] = ("zh", "en")
+BEIJING = timezone(timedelta(hours=8), "UTC+8")
+HTML_LANG: dict[str, str] = {"zh": "zh-Hans", "en": "en"}
+
+
+def _n(message: str) -> str:
+    """Marks a message for translation where it is defined; translated when rendered."""
+    return message
+
+
+AUDIENCE_TITLES: dict[ReportAudience, str] = {
+    ReportAudience.SUBJECT: _n("个人信用报告（本人版）"),
+    ReportAudience.THIRD_PARTY: _n("个人信用报告（授权查询版）"),
+    ReportAudience.GOVERNMENT: _n("个人信用报告（政务查询版）"),
+}
+AUDIENCES: dict[ReportAudience, str] = {
+    ReportAudience.SUBJECT: _n("本人查询"),
+    ReportAudience.THIRD_PARTY: _n("授权查询"),
+    ReportAudience.GOVERNMENT: _n("政务查询"),
+}
+MARKS: dict[RecordMark, str] = {
+    RecordMark.DISPLAYED: _n("公示中"),
+    RecordMark.NOT_YET_DISPLAYED: _n("尚未公示"),
+    RecordMark.EXPIRED: _n("已过公示期"),
+    RecordMark.SUPERSEDED: _n("已被更正"),
+    RecordMark.REVOKED: _n("已撤销"),
+    RecordMark.IN_DISPUTE: _n("异议处理中"),
+    RecordMark.REPAIRED: _n("已信用修复"),
+}
+MARK_NOTES: dict[RecordMark, str] = {
+    RecordMark.DISPLAYED: _n("在公示期内，可向经授权的查询方展示。"),
+    RecordMark.NOT_YET_DISPLAYED: _n("公示期尚未开始，不向他人展示。"),
+    RecordMark.EXPIRED: _n("已超过公示期，不再向他人展示，仅本人可见。"),
+    RecordMark.SUPERSEDED: _n("已被信息提供单位更正，以更正后的记录为准。"),
+    RecordMark.REVOKED: _n("已被信息提供单位撤销，不再向他人展示。"),
+    RecordMark.IN_DISPUTE: _n("本人已提出异议，正在核查处理。"),
+    RecordMark.REPAIRED: _n("已完成信用修复，不再公示和使用。"),
+}
+SEVERITIES: dict[str, str] = {
+    "serious": _n("严重失信"),
+    "general": _n("一般失信"),
+    "minor": _n("轻微失信"),
+}
+STATUSES: dict[str, str] = {
+    "active": _n("有效"),
+    "superseded": _n("已被更正"),
+    "revoked": _n("已撤销"),
+    "expired": _n("已过期"),
+    "exhausted": _n("已用完"),
+    "used": _n("已使用"),
+    "pending": _n("待处理"),
+}
+BOOLEANS: dict[bool, str] = {True: _n("是"), False: _n("否")}
+REPAIR_PROCEDURE = _n(
+    "信用修复由作出认定的单位决定（谁认定、谁修复），免费办理：可在本平台“信用修复”栏目"
+    "或向认定单位提交申请和信用承诺书，详见本报告“说明”。"
+)
+PAGE_FOOTER = _n("第 {page} 页 共 {pages} 页")
+
+
+class UnknownLanguage(InvalidInput):
+    code = "report-language-unknown"
+    title = "Reports are rendered in Chinese (zh) or English (en)"
+
+
+@cache
+def _catalog(lang: str) -> dict[str, str]:
+    """Translations of one language: msgid → msgstr (empty for the source language, Chinese)."""
+    if lang == "zh":
+        return {}
+    source = resources.files("chengxin.reports").joinpath(
+        "locale", lang, "LC_MESSAGES", "messages.po"
+    )
+    with source.open("rb") as handle:
+        catalog = read_po(handle, locale=lang)
+    return {
+        str(m.id): str(m.string)
+        for m in catalog
+        if m.id and isinstance(m.id, str) and m.string and not m.fuzzy
+    }
+
+
+def translator(lang: str) -> Callable[..., str]:
+    """gettext for ``lang`` (new-style: ``%(name)s`` placeholders are filled by keyword)."""
+    table = _catalog(lang)
+
+    def gettext(message: str, **variables: Any) -> str:
+        text = table.get(message, message)
+        return text % variables if variables else text
+
+    return gettext
+
+
+@cache
+def _environment(lang: str) -> Environment:
+    # One environment per language: installing gettext callables is global to an environment,
+    # so sharing one between languages would race under concurrent requests.
+    env = Environment(
+        loader=PackageLoader("chengxin.reports", "templates"),
+        autoescape=select_autoescape(["html"]),
+        undefined=StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    gettext = translator(lang)
+
+    def ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
+        return gettext(singular if n == 1 else plural, n=n, **variables)
+
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)  # type: ignore[attr-defined]
+    return env
+
+
+@cache
+def _stylesheet() -> Markup:
+    css = resources.files("chengxin.reports").joinpath("templates", "report.css")
+    return Markup(css.read_text(encoding="utf-8"))  # noqa: S704  # our own file, not input
+
+
+def _css_string(text: str) -> str:
+    """A CSS string literal; ``<`` is escaped too so no text can close the ``<style>`` element."""
+    escaped = re.sub(r'[\\"<>\n\r]', lambda m: f"\\{ord(m.group()):x} ", text)
+    return f'"{escaped}"'
+
+
+def page_css(report: Report, lang: str) -> Markup:
+    """The @page rules: A4, the report number on every page, "第 N 页 共 M 页" at the foot."""
+    footer = translator(lang)(PAGE_FOOTER)
+    parts: list[str] = []
+    for piece in re.split(r"(\{page\}|\{pages\})", footer):
+        if piece == "{page}":
+            parts.append("counter(page)")
+        elif piece == "{pages}":
+            parts.append("counter(pages)")
+        elif piece:
+            parts.append(_css_string(piece))
+    rules = (
+        "@page { size: A4; margin: 18mm 16mm 20mm 16mm;"
+        f" @top-right {{ content: {_css_string(report.number)}; }}"
+        f" @bottom-center {{ content: {' '.join(parts)}; }} }}"
+    )
+    return Markup(rules)  # noqa: S704  # built from escaped CSS strings above
+
+
+def local_time(moment: datetime) -> str:
+    """A moment as China Standard Time, to the second (naive datetimes are taken as UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)  # noqa: UP017  # explicit for readers
+    return moment.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def last_day_shown(record: ReportRecord) -> date:
+    """``display_until_on`` is exclusive (RULES.md §1); reports print the last day shown."""
+    return record.display_until_on - timedelta(days=1)
+
+
+def qr_data_uri(url: str) -> str:
+    """A QR code of the URL as an SVG data URI (no external file, no script)."""
+    svg = segno.make(url, error="m", micro=False).svg_inline(scale=4, border=2, omitsize=True)
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
+
+
+def _repair_text(record: ReportRecord, as_of: date, lang: str, gettext: Callable[..., str]) -> str:
+    if RecordMark.REPAIRED in record.marks:
+        return gettext("已完成信用修复。")
+    if not record.repairable:
+        return gettext("依照法律规定，本条记录不可申请信用修复。")
+    if record.repair_from_on is None:
+        lead = gettext("履行相关义务后即可申请信用修复。")
+    elif record.repair_from_on > as_of:
+        lead = gettext("自 %(day)s 起可申请信用修复。", day=record.repair_from_on.isoformat())
+    else:
+        lead = gettext(
+            "现已可申请信用修复（自 %(day)s 起）。", day=record.repair_from_on.isoformat()
+        )
+    separator = "" if lang == "zh" else " "  # Chinese sentences run on without spaces
+    return f"{lead}{separator}{gettext(REPAIR_PROCEDURE)}"
+
+
+@cache
+def _shipped_field_labels() -> dict[str, dict[str, tuple[str, str]]]:
+    from chengxin.catalog import service as catalog_service  # noqa: PLC0415  # loaded once
+
+    kinds: Iterable[dict[str, Any]] = catalog_service.shipped_content().get("kinds", [])
+    return {
+        str(kind["code"]): {
+            str(f["name"]): (str(f["label_zh"]), str(f["label_en"])) for f in kind.get("fields", [])
+        }
+        for kind in kinds
+    }
+
+
+def _value_text(value: Any, gettext: Callable[..., str]) -> str:
+    if isinstance(value, bool):
+        return gettext(BOOLEANS[value])
+    if value is None:
+        return "—"
+    if isinstance(value, list | tuple):
+        return "、".join(_value_text(v, gettext) for v in value)
+    return str(value)
+
+
+def _record_view(
+    record: ReportRecord,
+    *,
+    lang: str,
+    as_of: date,
+    labels: Mapping[str, Mapping[str, tuple[str, str]]],
+    gettext: Callable[..., str],
+) -> dict[str, Any]:
+    kind_labels = labels.get(record.kind_code, {})
+    index = 0 if lang == "zh" else 1
+    return {
+        "record": record,
+        "name": record.kind_name_zh if lang == "zh" else record.kind_name_en,
+        "severity": gettext(SEVERITIES[record.severity]) if record.severity in SEVERITIES else None,
+        "marks": [(m.value, gettext(MARKS[m])) for m in record.marks],
+        "status": gettext(STATUSES.get(record.status, record.status)),
+        "shown_from": record.display_from_on.isoformat(),
+        "shown_until": (
+            last_day_shown(record).isoformat()
+            if record.display_until_on > record.display_from_on
+            else None  # minor records a provider did not ask to display (RULES.md §1)
+        ),
+        "repair": _repair_text(record, as_of, lang, gettext)
+        if record.category == "dishonest"
+        else None,
+        "fields": [
+            (kind_labels[name][index] if name in kind_labels else name, _value_text(v, gettext))
+            for name, v in record.fields.items()
+        ],
+    }
+
+
+def _scene_text(scene: str | None, lang: str) -> str | None:
+    if scene is None:
+        return None
+    try:
+        info = SCENES[Scene(scene)]
+    except ValueError:
+        return scene
+    return info.zh if lang == "zh" else info.en
+
+
+def render_html(
+    report: Report,
+    *,
+    lang: str = "zh",
+    verification_code: str | None = None,
+    verify_url: str | None = None,
+    field_labels: Mapping[str, Mapping[str, tuple[str, str]]] | None = None,
+    lang_links: Mapping[str, str] | None = None,
+) -> str:
+    """The report as one self-contained HTML page (Chinese by default, ``lang="en"`` English).
+
+    The same page feeds the PDF (print CSS hides the language switch). ``verification_code``
+    and ``verify_url`` print the verification block with a QR code of the URL (which carries the
+    report number only). ``field_labels`` (kind code → field name → (zh, en)) names the record
+    fields; by default the labels of the catalog shipped with the platform. ``lang_links``
+    (``{"zh": url, "en": url}``) are the targets of the language switch; by default ``?lang=zh``
+    and ``?lang=en`` on the page's own address.
+    """
+    if lang not in LANGS:
+        raise UnknownLanguage(f"unknown report language {lang!r}: use zh or en")
+    gettext = translator(lang)
+    labels = field_labels if field_labels is not None else _shipped_field_labels()
+    as_of = report.as_of.astimezone(BEIJING).date() if report.as_of.tzinfo else report.as_of.date()
+
+    def views(records: list[ReportRecord]) -> list[dict[str, Any]]:
+        return [
+            _record_view(r, lang=lang, as_of=as_of, labels=labels, gettext=gettext) for r in records
+        ]
+
+    every = [*report.dishonest, *report.good, *report.basic]
+    marks_used = [
+        (m.value, gettext(MARKS[m]), gettext(MARK_NOTES[m]))
+        for m in RecordMark
+        if any(m in r.marks for r in every)
+    ]
+    template = _environment(lang).get_template("report.html")
+    return template.render(
+        report=report,
+        lang=lang,
+        html_lang=HTML_LANG[lang],
+        title=gettext(AUDIENCE_TITLES[report.audience]),
+        audience=gettext(AUDIENCES[report.audience]),
+        is_subject=report.audience is ReportAudience.SUBJECT,
+        issued_at=local_time(report.issued_at),
+        as_of=local_time(report.as_of),
+        scene=_scene_text(report.scene, lang),
+        severities=[(k, gettext(v)) for k, v in SEVERITIES.items()],
+        marks_used=marks_used,
+        lang_links={code: f"?lang={code}" for code in LANGS} | dict(lang_links or {}),
+        dishonest=views(report.dishonest),
+        good=views(report.good),
+        basic=views(report.basic),
+        queries=[
+            {"line": q, "at": local_time(q.at), "scene": _scene_text(q.scene, lang)}
+            for q in report.queries or []
+        ],
+        grants=[
+            {
+                "line": g,
+                "valid_until": local_time(g.valid_until),
+                "scene": _scene_text(g.scene, lang),
+                "status": gettext(STATUSES.get(g.status, g.status)),
+            }
+            for g in report.grants or []
+        ],
+        objections=[
+            [(str(k), _value_text(v, gettext)) for k, v in item.items()]
+            for item in report.objections or []
+        ],
+        verification_code=verification_code,
+        verify_url=verify_url,
+        qr=qr_data_uri(verify_url) if verify_url else None,
+        digest=report_digest(report),
+        css=_stylesheet(),
+        page_css=page_css(report, lang),
+    )

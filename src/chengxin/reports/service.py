@@ -1,0 +1,497 @@
+"""Credit reports (R5.2, R6.3): assemble, issue and reproduce them for three audiences.
+
+- the subject (本人): every version held about them, each marked, with their personal fields, the
+  queries of their data from the audit log and their grants — free and unlimited;
+- a public body (政务): per its permission list and the scene, under statutory duty;
+- a third party (授权): with the subject's grant, within its kinds and the permission list.
+
+What each audience sees is decided by ``records.visibility`` (the one rule), applied as the store
+stood at ``as_of``. A non-self report is an access query (``access.queries.submit``: permission
+list, grant, review rules, registration, one disclosure entry per person in the audit log); every
+report is registered with a number and a signed digest (``reports.verification``) and logged.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from chengxin.access import queries
+from chengxin.access.models import Grant, GrantStatus, GrantUse
+from chengxin.access.scenes import Scene
+from chengxin.audit import service as audit
+from chengxin.audit.models import AuditEntry
+from chengxin.catalog import service as catalog_service
+from chengxin.catalog.schema import CatalogDocument, RecordKind
+from chengxin.db import utcnow
+from chengxin.identity import idnumber, masking
+from chengxin.identity import service as identity_service
+from chengxin.identity.errors import SubjectNotFound
+from chengxin.identity.models import Subject
+from chengxin.keys import keyring_of
+from chengxin.organizations.models import Organization
+from chengxin.records import service as records_service
+from chengxin.records.models import CreditRecord
+from chengxin.records.visibility import (
+    Audience,
+    AudienceKind,
+    day_of,
+    marks_of,
+    status_at,
+    visible_records,
+)
+from chengxin.reports import verification
+from chengxin.reports.content import (
+    GrantLine,
+    QueryLine,
+    RecordMark,
+    Report,
+    ReportAudience,
+    ReportRecord,
+    Summary,
+    report_digest,
+)
+from chengxin.reports.errors import (
+    AsOfNotPermitted,
+    ReportHeldForReview,
+    ReportInputInvalid,
+    ReportNotFound,
+    SubjectNameMismatch,
+)
+from chengxin.reports.models import ReportIssue
+from chengxin.security.actor import Actor, ActorKind
+from chengxin.security.permissions import Permission
+from chengxin.settings import Settings
+
+ISSUE_ACTION = "reports:report:issue"
+REPRODUCE_ACTION = "reports:report:reproduce"
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """An organization's request: the person by ID number and name, the scene and the purpose."""
+
+    id_number: str
+    name: str
+    scene: Scene
+    purpose: str
+    grant_id: uuid.UUID | None = None
+    kinds: list[str] | None = None
+    as_of: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Issued:
+    """An issued report, its register row and the verification code (given once)."""
+
+    report: Report
+    issue: ReportIssue
+    verification_code: str
+
+
+@dataclass(frozen=True)
+class Reproduction:
+    """An issued report rebuilt from the store as it stood then, and whether its digest matches."""
+
+    report: Report
+    issue: ReportIssue
+    digest: str
+    matches: bool
+
+
+@dataclass(frozen=True)
+class _Header:
+    number: str
+    issued_at: datetime
+    as_of: datetime
+    audience: AudienceKind
+    organization: str | None
+    scene: str | None
+    purpose: str | None
+
+
+# -- assembly --------------------------------------------------------------------------------------
+
+
+class _Kinds:
+    """Kind descriptions from the catalog version active at as_of, else the record's own."""
+
+    def __init__(self, session: Session, document: CatalogDocument) -> None:
+        self.session = session
+        self.by_code = {k.code: k for k in document.kinds}
+        self.fallback: dict[str, dict[str, RecordKind]] = {}
+
+    def of(self, record: CreditRecord) -> RecordKind | None:
+        kind = self.by_code.get(record.kind_code)
+        if kind is not None:
+            return kind
+        version = record.catalog_version
+        if version not in self.fallback:
+            row = catalog_service.get_version_or_raise(self.session, version)
+            document = catalog_service.document_of(row)
+            self.fallback[version] = {k.code: k for k in document.kinds}
+        return self.fallback[version].get(record.kind_code)
+
+
+def _report_record(
+    session: Session,
+    record: CreditRecord,
+    kind: RecordKind | None,
+    *,
+    provider: str,
+    today: date,
+    as_of: datetime,
+    personal: bool,
+) -> ReportRecord:
+    fields = dict(record.fields)
+    if personal:
+        fields.update(records_service.personal_fields(session, record))
+    return ReportRecord(
+        id=record.id,
+        kind_code=record.kind_code,
+        kind_name_zh=kind.name_zh if kind else record.kind_code,
+        kind_name_en=kind.name_en if kind else record.kind_code,
+        domain=record.domain,
+        category=record.category,
+        severity=record.severity,
+        legal_basis=[f"{b.law}{b.article or ''}" for b in kind.legal_basis] if kind else [],
+        provider=provider,
+        document_no=record.document_no,
+        finding_on=record.finding_on,
+        display_from_on=record.display_from_on,
+        display_until_on=record.display_until_on,
+        repairable=kind.repairable if kind else False,
+        repair_from_on=record.repair_from_on if (kind is None or kind.repairable) else None,
+        status=status_at(record, as_of),
+        marks=[RecordMark(m.value) for m in marks_of(record, today, as_of)],
+        fields=fields,
+    )
+
+
+def _summary(records: list[ReportRecord]) -> Summary:
+    """Counts of the versions current at as_of (superseded and revoked versions excluded)."""
+    current = [r for r in records if r.status == "active"]
+    by_category = Counter(r.category for r in current)
+    severity = Counter(r.severity for r in current if r.category == "dishonest" and r.severity)
+    return Summary(
+        good=by_category["good"],
+        dishonest=by_category["dishonest"],
+        basic=by_category["basic"],
+        dishonest_by_severity=dict(sorted(severity.items())),
+    )
+
+
+def _query_lines(session: Session, subject_id: uuid.UUID, as_of: datetime) -> list[QueryLine]:
+    """Who looked at or touched the subject's data up to as_of (the audit log), the subject's
+    own actions left out."""
+    org = Organization.__table__
+    rows = session.execute(
+        select(AuditEntry, org.c.name)
+        .outerjoin(org, org.c.id == AuditEntry.organization_id)
+        .where(
+            AuditEntry.subject_id == subject_id,
+            AuditEntry.at <= as_of,
+            AuditEntry.actor_kind != ActorKind.CITIZEN.value,
+        )
+        .order_by(AuditEntry.seq)
+    ).all()
+    lines = []
+    for entry, name in rows:
+        data = entry.data or {}
+        lines.append(
+            QueryLine(
+                seq=entry.seq,
+                at=entry.at,
+                organization=name,
+                actor=entry.actor_name,
+                action=entry.action,
+                scene=data.get("scene"),
+                purpose=data.get("purpose"),
+            )
+        )
+    return lines
+
+
+def _grant_status(grant: Grant, uses: int, at: datetime) -> GrantStatus:
+    if grant.revoked_at is not None and grant.revoked_at <= at:
+        return GrantStatus.REVOKED
+    if at >= grant.valid_until:
+        return GrantStatus.EXPIRED
+    if uses >= grant.max_uses:
+        return GrantStatus.EXHAUSTED
+    return GrantStatus.ACTIVE
+
+
+def _grant_lines(session: Session, subject_id: uuid.UUID, as_of: datetime) -> list[GrantLine]:
+    """The subject's grants as they stood at as_of: uses counted up to then."""
+    org = Organization.__table__
+    uses = (
+        select(GrantUse.grant_id, func.count().label("n"))
+        .where(GrantUse.at <= as_of)
+        .group_by(GrantUse.grant_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Grant, org.c.name, uses.c.n)
+        .join(org, org.c.id == Grant.organization_id)
+        .outerjoin(uses, uses.c.grant_id == Grant.id)
+        .where(Grant.subject_id == subject_id, Grant.created_at <= as_of)
+        .order_by(Grant.created_at, Grant.id)
+    ).all()
+    return [
+        GrantLine(
+            id=grant.id,
+            organization=name,
+            scene=grant.scene,
+            purpose=grant.purpose,
+            valid_until=grant.valid_until,
+            uses=n or 0,
+            max_uses=grant.max_uses,
+            status=_grant_status(grant, n or 0, as_of).value,
+        )
+        for grant, name, n in rows
+    ]
+
+
+def build(
+    session: Session, subject_id: uuid.UUID, header: _Header, *, kinds: frozenset[str] | None
+) -> Report:
+    """The report about a subject for an audience, as the store stood at ``header.as_of``."""
+    as_of, today = header.as_of, day_of(header.as_of)
+    version, document = catalog_service.document_at(session, as_of)
+    subject = session.get(Subject, subject_id)
+    if subject is None:
+        raise SubjectNotFound
+    clear = identity_service.reveal(keyring_of(session), subject)
+    audience = Audience(header.audience, kinds)
+    rows = visible_records(session, document, [subject_id], audience, today, at=as_of)
+    names = dict(
+        session.execute(
+            select(Organization.id, Organization.name).where(
+                Organization.id.in_({r.provider_id for r in rows})
+            )
+        ).all()
+        if rows
+        else []
+    )
+    described = _Kinds(session, document)
+    own = header.audience is AudienceKind.SUBJECT
+    records = [
+        _report_record(
+            session, r, described.of(r), provider=names.get(r.provider_id, ""), today=today,
+            as_of=as_of, personal=own,
+        )
+        for r in rows
+    ]  # fmt: skip
+    return Report(
+        number=header.number,
+        issued_at=header.issued_at,
+        as_of=as_of,
+        audience=ReportAudience(header.audience.value),
+        organization=header.organization,
+        scene=header.scene,
+        purpose=header.purpose,
+        masked_name=masking.mask_name(clear.name),
+        masked_id_number=masking.mask_id_number(clear.id_number),
+        summary=_summary(records),
+        good=[r for r in records if r.category == "good"],
+        dishonest=[r for r in records if r.category == "dishonest"],
+        basic=[r for r in records if r.category == "basic"],
+        queries=_query_lines(session, subject_id, as_of) if own else None,
+        grants=_grant_lines(session, subject_id, as_of) if own else None,
+        objections=[] if own else None,
+        catalog_version=version,
+    )
+
+
+# -- issuing -------------------------------------------------------------------------------------
+
+
+def _moment(as_of: datetime | None, now: datetime) -> datetime:
+    """as_of in UTC (the digest covers its text); not in the future."""
+    if as_of is None:
+        return now
+    if as_of.tzinfo is None:
+        raise ReportInputInvalid("as_of needs a time zone (e.g. 2026-11-28T10:00:00+08:00)")
+    moment = as_of.astimezone(UTC)
+    if moment > now:
+        raise ReportInputInvalid("as_of is in the future")
+    return moment
+
+
+def subject_of(session: Session, id_number: str, name: str) -> uuid.UUID:
+    """The subject named by ID number and name, checked against the registry as queries are."""
+    [(outcome, subject_id)] = queries.resolve(session, [queries.PersonAsked(id_number, name)])
+    if outcome == "id-number-invalid":
+        idnumber.parse(id_number)  # raises the precise id-number-* problem (a masked number too)
+    if outcome == "name-mismatch":
+        raise SubjectNameMismatch
+    if subject_id is None:
+        raise SubjectNotFound
+    return subject_id
+
+
+def _register(
+    session: Session,
+    report: Report,
+    registration: verification.Registration,
+    *,
+    actor: Actor,
+) -> Issued:
+    issue, code = verification.register(session, report, registration, actor_name=actor.name)
+    audit.record_access(
+        session,
+        ISSUE_ACTION,
+        actor=actor,
+        object_type="report_issue",
+        object_id=issue.number,
+        subject_id=registration.subject_id,
+        data={
+            "audience": issue.audience,
+            "scene": issue.scene,
+            "purpose": issue.purpose,
+            "organization": report.organization,
+            "query_id": str(issue.query_id) if issue.query_id else None,
+            "as_of": verification.moment_text(issue.as_of),
+            "digest": issue.digest,
+        },
+    )
+    return Issued(report, issue, code)
+
+
+def issue_for_subject(
+    session: Session, *, actor: Actor, as_of: datetime | None = None, now: datetime | None = None
+) -> Issued:
+    """The signed-in person's own report (free, unlimited; any past moment): always their own
+    subject, never one named in the request."""
+    subject_id = audit.own_subject(actor)
+    now = now or utcnow()
+    moment = _moment(as_of, now)
+    header = _Header(
+        verification.new_number(now), now, moment, AudienceKind.SUBJECT, None, None, None
+    )
+    report = build(session, subject_id, header, kinds=None)
+    return _register(session, report, verification.Registration(subject_id), actor=actor)
+
+
+def issue_for_organization(
+    session: Session,
+    request: ReportRequest,
+    *,
+    settings: Settings,
+    actor: Actor,
+    now: datetime | None = None,
+) -> Issued:
+    """A government or third-party report: a registered query (permission list, scene, grant,
+    review rules, disclosure logged for the person) turned into a numbered, signed report."""
+    now = now or utcnow()
+    moment = _moment(request.as_of, now)
+    if moment < now and not actor.can(Permission.AUDIT_LOG_READ):
+        raise AsOfNotPermitted
+    org = queries.organization_of(session, actor)
+    subject_id = subject_of(session, request.id_number, request.name)
+    _, document = catalog_service.document_at(session, now)  # cached: no content read
+    outcome = queries.submit(
+        session,
+        document,
+        persons=[queries.PersonAsked(request.id_number, request.name)],
+        scene=request.scene,
+        purpose=request.purpose,
+        grant_id=request.grant_id,
+        kinds=request.kinds,
+        review=queries.ReviewRules.from_settings(settings),
+        settings=settings,
+        actor=actor,
+        now=now,
+    )
+    query = outcome.query
+    if outcome.results is None:
+        raise ReportHeldForReview(query_id=str(query.id), review_reasons=query.review_reasons)
+    audience = (
+        AudienceKind.GOVERNMENT
+        if org.kind in queries.GOVERNMENT_KINDS
+        else AudienceKind.THIRD_PARTY
+    )
+    header = _Header(
+        verification.new_number(now), now, moment, audience, org.name, query.scene, query.purpose
+    )
+    kinds = sorted(query.kinds)
+    report = build(session, subject_id, header, kinds=frozenset(kinds))
+    registration = verification.Registration(subject_id, org.id, query.grant_id, query.id, kinds)
+    return _register(session, report, registration, actor=actor)
+
+
+def get_issue_or_raise(session: Session, number: str) -> ReportIssue:
+    """An issued report's register row by number."""
+    issue = session.get(ReportIssue, number.strip().upper())
+    if issue is None:
+        raise ReportNotFound
+    return issue
+
+
+def reproduce(session: Session, number: str, *, actor: Actor) -> Reproduction:
+    """Rebuild an issued report from the store and the log as they stood at its as_of (disputes,
+    audits): same number, issue time and audience, so a faithful store gives the same digest."""
+    issue = get_issue_or_raise(session, number)
+    organization = (
+        session.get_one(Organization, issue.organization_id).name if issue.organization_id else None
+    )
+    header = _Header(
+        issue.number,
+        issue.issued_at,
+        issue.as_of,
+        AudienceKind(issue.audience),
+        organization,
+        issue.scene,
+        issue.purpose,
+    )
+    kinds = frozenset(issue.kinds) if issue.kinds is not None else None
+    report = build(session, issue.subject_id, header, kinds=kinds)
+    digest = report_digest(report)
+    audit.record_access(
+        session,
+        REPRODUCE_ACTION,
+        actor=actor,
+        object_type="report_issue",
+        object_id=issue.number,
+        subject_id=issue.subject_id,
+        data={"matches": digest == issue.digest, "purpose": "dispute or audit"},
+    )
+    return Reproduction(report, issue, digest, digest == issue.digest)
+
+
+# -- formats -------------------------------------------------------------------------------------
+
+
+def verify_url(base_url: str, number: str) -> str:
+    """The address printed (and QR-coded) on a report: it carries the number only."""
+    return f"{base_url.rstrip('/')}/reports/verify?number={number}"
+
+
+def formatted(
+    session: Session, issued: Issued, fmt: str, *, lang: str, base_url: str
+) -> tuple[bytes, str]:
+    """The issued report as HTML or a sealed PDF (same template), with its media type."""
+    url = verify_url(base_url, issued.report.number)
+    if fmt == "pdf":
+        from chengxin.reports import pdf  # noqa: PLC0415  # WeasyPrint: loaded on first PDF only
+
+        body = pdf.render_pdf(
+            issued.report,
+            keyring=keyring_of(session),
+            verification_code=issued.verification_code,
+            verify_url=url,
+            lang=lang,
+        )
+        return body, "application/pdf"
+    from chengxin.reports import render  # noqa: PLC0415
+
+    html = render.render_html(
+        issued.report, lang=lang, verification_code=issued.verification_code, verify_url=url
+    )
+    return html.encode("utf-8"), "text/html; charset=utf-8"
