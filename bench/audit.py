@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import random
 import statistics
@@ -27,10 +26,9 @@ import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from queue import Empty
 from typing import Any
 
-from common import drop_database, make_database
+from common import drop_database, make_database, run_child
 from sqlalchemy import Engine, MetaData, insert, text
 
 from chengxin import migrate
@@ -240,24 +238,6 @@ def _proof_child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> No
     runtime.engine.dispose()
 
 
-def _run(target: Any, url: str, workdir: str, args: dict[str, Any]) -> dict[str, Any]:
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    process = context.Process(target=target, args=(url, workdir, args, queue))
-    process.start()
-    while True:
-        try:
-            out: dict[str, Any] = queue.get(timeout=1)
-            break
-        except Empty:
-            if not process.is_alive():
-                raise SystemExit(
-                    f"the benchmark process failed (exit {process.exitcode})"
-                ) from None
-    process.join()
-    return out
-
-
 def main() -> None:  # one linear script
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
@@ -274,11 +254,11 @@ def main() -> None:  # one linear script
 
     with tempfile.TemporaryDirectory(prefix="chengxin-bench-") as tmp:
         url = make_database(args["db"], Path(tmp), DB_NAME)
-        log = _run(_child, url, tmp, args)
+        log = run_child(_child, url, tmp, args)
         drop_database(args["db"], DB_NAME)
         Path(tmp, "bench.db").unlink(missing_ok=True)
         url = make_database(args["db"], Path(tmp), DB_NAME)
-        proof = _run(_proof_child, url, tmp, args)
+        proof = run_child(_proof_child, url, tmp, args)
         drop_database(args["db"], DB_NAME)
 
     select_ms, audit_ms, proof_ms = log["select1_ms"], log["record_access_ms"], proof["proof_ms"]

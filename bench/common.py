@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 from pathlib import Path
+from queue import Empty
+from typing import Any
 
 from chengxin.db import make_engine
 
@@ -32,3 +35,22 @@ def drop_database(db: str, name: str) -> None:
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     admin.dispose()
+
+
+def run_child(target: Any, url: str, workdir: str, args: dict[str, Any]) -> dict[str, Any]:
+    """Run ``target(url, workdir, args, queue)`` in a spawned process; return what it puts."""
+    context = multiprocessing.get_context("spawn")
+    queue = context.Queue()
+    process = context.Process(target=target, args=(url, workdir, args, queue))
+    process.start()
+    while True:
+        try:
+            out: dict[str, Any] = queue.get(timeout=1)
+            break
+        except Empty:
+            if not process.is_alive():
+                raise SystemExit(
+                    f"the benchmark process failed (exit {process.exitcode})"
+                ) from None
+    process.join()
+    return out

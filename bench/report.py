@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
-import multiprocessing
 import os
 import random
 import statistics
@@ -31,10 +30,9 @@ import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from queue import Empty
 from typing import Any
 
-from common import drop_database, make_database
+from common import drop_database, make_database, run_child
 from sqlalchemy import insert, select, text
 
 from chengxin import migrate
@@ -294,24 +292,6 @@ def _child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:
     queue.put(out)
 
 
-def _run(url: str, workdir: str, args: dict[str, Any]) -> dict[str, Any]:
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    process = context.Process(target=_child, args=(url, workdir, args, queue))
-    process.start()
-    while True:
-        try:
-            out: dict[str, Any] = queue.get(timeout=1)
-            break
-        except Empty:
-            if not process.is_alive():
-                raise SystemExit(
-                    f"the benchmark process failed (exit {process.exitcode})"
-                ) from None
-    process.join()
-    return out
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
@@ -324,7 +304,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="chengxin-bench-") as tmp:
         url = make_database(args["db"], Path(tmp), DB_NAME)
         try:
-            out = _run(url, tmp, args)
+            out = run_child(_child, url, tmp, args)
         finally:
             drop_database(args["db"], DB_NAME)
     print(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
+from collections import Counter
 from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
@@ -126,3 +127,16 @@ def canonical_json(report: Report) -> bytes:
 def report_digest(report: Report) -> str:
     """SHA-256 (hex) of the canonical JSON."""
     return hashlib.sha256(canonical_json(report)).hexdigest()
+
+
+def summarize(records: list[ReportRecord]) -> Summary:
+    """Counts of the versions current at the report's moment (superseded and revoked excluded)."""
+    current = [r for r in records if r.status == "active"]
+    by_category = Counter(r.category for r in current)
+    severity = Counter(r.severity for r in current if r.category == "dishonest" and r.severity)
+    return Summary(
+        good=by_category["good"],
+        dishonest=by_category["dishonest"],
+        basic=by_category["basic"],
+        dishonest_by_severity=dict(sorted(severity.items())),
+    )

@@ -25,7 +25,7 @@ from chengxin.reports.content import (
     Report,
     ReportAudience,
     ReportRecord,
-    Summary,
+    summarize,
 )
 
 SAMPLE_SEED = 20171230
@@ -167,10 +167,6 @@ def sample_report(
         )
         for n, scene in enumerate(rng.sample(third_party_scenes, 2))
     ]
-    severities: dict[str, int] = {}
-    for record in dishonest:
-        if record.severity:
-            severities[record.severity] = severities.get(record.severity, 0) + 1
     subject = audience is ReportAudience.SUBJECT
     return Report(
         number=sample_number(rng, issued_at),
@@ -182,14 +178,7 @@ def sample_report(
         purpose=None if subject else "演示数据：审核贷款申请",
         masked_name=masking.mask_name(person.name),
         masked_id_number=masking.mask_id_number(person.id_number),
-        summary=Summary(
-            good=len(good),
-            dishonest=len(dishonest),
-            basic=len(basic),
-            dishonest_by_severity=severities,
-            lists=[],
-            grade=None,
-        ),
+        summary=summarize([*good, *dishonest, *basic]),
         good=good,
         dishonest=dishonest,
         basic=basic,

@@ -14,7 +14,6 @@ report is registered with a number and a signed digest (``reports.verification``
 from __future__ import annotations
 
 import uuid
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -53,8 +52,8 @@ from chengxin.reports.content import (
     Report,
     ReportAudience,
     ReportRecord,
-    Summary,
     report_digest,
+    summarize,
 )
 from chengxin.reports.errors import (
     AsOfNotPermitted,
@@ -173,19 +172,6 @@ def _report_record(
     )
 
 
-def _summary(records: list[ReportRecord]) -> Summary:
-    """Counts of the versions current at as_of (superseded and revoked versions excluded)."""
-    current = [r for r in records if r.status == "active"]
-    by_category = Counter(r.category for r in current)
-    severity = Counter(r.severity for r in current if r.category == "dishonest" and r.severity)
-    return Summary(
-        good=by_category["good"],
-        dishonest=by_category["dishonest"],
-        basic=by_category["basic"],
-        dishonest_by_severity=dict(sorted(severity.items())),
-    )
-
-
 def _query_lines(session: Session, subject_id: uuid.UUID, as_of: datetime) -> list[QueryLine]:
     """Who looked at or touched the subject's data up to as_of (the audit log), the subject's
     own actions left out."""
@@ -298,7 +284,7 @@ def build(
         purpose=header.purpose,
         masked_name=masking.mask_name(clear.name),
         masked_id_number=masking.mask_id_number(clear.id_number),
-        summary=_summary(records),
+        summary=summarize(records),
         good=[r for r in records if r.category == "good"],
         dishonest=[r for r in records if r.category == "dishonest"],
         basic=[r for r in records if r.category == "basic"],
