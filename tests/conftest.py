@@ -126,6 +126,7 @@ def settings(db_kind: str, _template: str, tmp_path: Path) -> Settings:
         log_json=True,
         password_hash_memory_kib=1024,
         password_hash_time_cost=1,
+        jobs_in_process=False,  # tests drive jobs with Worker.run_once
     )
 
 

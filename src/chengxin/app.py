@@ -41,8 +41,15 @@ from chengxin.identity.routes import (
 from chengxin.ingestion.routes import IngestionController
 from chengxin.logs import configure_logging
 from chengxin.notifications import channels as notification_channels
+from chengxin.notifications.routes import NoticeController
+from chengxin.objections.routes import (
+    MyObjectionsController,
+    MyStatementsController,
+    ObjectionController,
+)
 from chengxin.organizations.routes import OrganizationController, TokenController
 from chengxin.records.routes import RecordController
+from chengxin.repair.routes import ArchiveController, MyRepairsController, RepairController
 from chengxin.reports.routes import MyReportController, ReportController
 from chengxin.runtime import Runtime, build_runtime
 from chengxin.security.guards import provide_actor
@@ -75,6 +82,13 @@ CONTROLLERS = [
     MyGrantsController,
     ReportController,
     MyReportController,
+    ObjectionController,
+    MyObjectionsController,
+    MyStatementsController,
+    RepairController,
+    MyRepairsController,
+    ArchiveController,
+    NoticeController,
 ]
 
 
@@ -146,6 +160,18 @@ def stop_audit_writer(app: Litestar) -> None:
     app.state.runtime.stop_audit_writer()
 
 
+def start_job_worker(app: Litestar) -> None:
+    """On startup: the in-process job worker, when ``jobs_in_process`` (the demo's server)."""
+    if app.state.runtime.settings.jobs_in_process:
+        app.state.runtime.start_job_worker()
+
+
+def stop_job_worker(app: Litestar) -> None:
+    """On shutdown: let the worker finish the job it runs, then stop it (before the audit
+    writer, which its jobs may use)."""
+    app.state.runtime.stop_job_worker()
+
+
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Litestar:
     """The ASGI application."""
     if runtime is None:
@@ -169,8 +195,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         exception_handlers=handlers,
         middleware=[request_context_middleware, lockdown_middleware],
         before_send=[ensure_request_id_header],
-        on_startup=[start_audit_writer],
-        on_shutdown=[stop_audit_writer],
+        on_startup=[start_audit_writer, start_job_worker],
+        on_shutdown=[stop_job_worker, stop_audit_writer],
         state=State({"runtime": runtime, "authenticate": authn.authenticate}),
         openapi_config=OpenAPIConfig(
             title="Chengxin 诚信 — personal public credit information platform",

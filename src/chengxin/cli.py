@@ -1,4 +1,5 @@
-"""The ``chengxin`` command: serve, demo, database, keys, registry import, ID checks, audit."""
+"""The ``chengxin`` command: serve, demo, database, keys, registry import, ID checks, exchange,
+access, accounts, emergencies, reports, the job worker and queue, audit."""
 
 from __future__ import annotations
 
@@ -951,6 +952,95 @@ def report_sample(out: Path, lang: str) -> None:
             ensure_ascii=False,
         )
     )  # fmt: skip
+
+
+# -- jobs ------------------------------------------------------------------------------------------
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Run the due schedules and jobs once, then exit")
+@click.option(
+    "--poll",
+    "poll_seconds",
+    type=click.FloatRange(min=0.05),
+    default=None,
+    help="Seconds an idle worker waits between passes (default: CHENGXIN_JOBS_POLL_SECONDS)",
+)
+def worker(*, once: bool, poll_seconds: float | None) -> None:
+    """Run background jobs and periodic schedules until stopped (SIGTERM, Ctrl-C); any number
+    of workers may share the database."""
+    import signal  # noqa: PLC0415
+    import threading  # noqa: PLC0415
+
+    from chengxin.jobs.worker import Worker  # noqa: PLC0415
+    from chengxin.notifications import channels as notification_channels  # noqa: PLC0415
+
+    runtime = _runtime()
+    try:
+        notification_channels.install(runtime)
+    except DomainError as exc:
+        _fail(exc.code, exc.detail)
+    job_worker = Worker(runtime)
+    if once:
+        click.echo(json.dumps({"worker": job_worker.name, "ran": job_worker.run_once()}))
+        return
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    job_worker.run_forever(stop, poll_seconds=poll_seconds)
+
+
+def _job_line(job) -> str:  # type: ignore[no-untyped-def]  # noqa: ANN001
+    return json.dumps(
+        {"id": str(job.id), "kind": job.kind, "status": job.status, "attempts": job.attempts,
+         "max_attempts": job.max_attempts, "run_at": job.run_at.isoformat(),
+         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+         "locked_by": job.locked_by, "last_error": job.last_error},
+        ensure_ascii=False,
+    )  # fmt: skip
+
+
+@main.group()
+def jobs() -> None:
+    """The job queue: what ran, what failed, what waits."""
+
+
+@jobs.command("list")
+@click.option(
+    "--status",
+    type=click.Choice(["queued", "running", "done", "failed", "dead"]),
+    default=None,
+    help="Only jobs in this status",
+)
+@click.option("--last", default=50, show_default=True, type=click.IntRange(1, 10_000))
+def jobs_list(status: str | None, last: int) -> None:
+    """Print the newest jobs, one JSON object a line."""
+    from chengxin.jobs import service as jobs_service  # noqa: PLC0415
+
+    runtime = _runtime()
+    with runtime.scope() as session:
+        for job in jobs_service.list_jobs(session, status=status, limit=last):
+            click.echo(_job_line(job))
+
+
+@jobs.command("retry")
+@click.argument("job_id")
+def jobs_retry(job_id: str) -> None:
+    """Send a failed or dead job round again with fresh attempts (audited)."""
+    from chengxin.jobs import service as jobs_service  # noqa: PLC0415
+    from chengxin.security.actor import system_actor  # noqa: PLC0415
+
+    try:
+        ident = uuid.UUID(job_id)
+    except ValueError:
+        _fail("job-not-found", "give the job's id (a UUID)", EXIT_INVALID)
+    runtime = _runtime()
+    try:
+        with runtime.scope() as session:
+            job = jobs_service.retry(session, ident, actor=system_actor())
+            click.echo(_job_line(job))
+    except DomainError as exc:
+        _fail(exc.code, exc.detail, EXIT_INVALID)
 
 
 @main.group()

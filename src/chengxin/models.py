@@ -8,11 +8,15 @@ from chengxin.audit.models import AuditEntry, AuditHead, AuditTile, AuditTreeHea
 from chengxin.catalog.models import CatalogVersion
 from chengxin.citizens.models import SignInAttempt, SignInChallenge
 from chengxin.db import Base
+from chengxin.evidence.models import Evidence
 from chengxin.identity.models import PopulationImport, PopulationImportError, Subject
 from chengxin.ingestion.models import IngestBatch, IngestRejection
-from chengxin.notifications.models import NotificationOutbox
+from chengxin.jobs.models import Job, JobSchedule
+from chengxin.notifications.models import NotificationOutbox, OrganizationNotice
+from chengxin.objections.models import Objection, Statement
 from chengxin.organizations.models import ApiToken, Organization, OrganizationRole
-from chengxin.records.models import CreditRecord, RecordEvent
+from chengxin.records.models import CreditRecord, RecordEvent, SweepMark
+from chengxin.repair.models import RecordArchive, RepairApplication
 from chengxin.reports.models import ReportIssue
 
 __all__ = [
@@ -31,23 +35,32 @@ __all__ = [
     "CatalogVersion",
     "CreditAgency",
     "CreditRecord",
+    "Evidence",
     "Grant",
     "GrantUse",
     "IngestBatch",
     "IngestRejection",
+    "Job",
+    "JobSchedule",
     "LoginAttempt",
     "NotificationOutbox",
+    "Objection",
     "Organization",
+    "OrganizationNotice",
     "OrganizationRole",
     "PlatformLockdown",
     "PopulationImport",
     "PopulationImportError",
     "Query",
     "QuerySubject",
+    "RecordArchive",
     "RecordEvent",
+    "RepairApplication",
     "ReportIssue",
     "SignInAttempt",
     "SignInChallenge",
+    "Statement",
     "Subject",
+    "SweepMark",
     "UserAccount",
 ]

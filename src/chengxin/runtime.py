@@ -16,6 +16,7 @@ from chengxin.settings import Environment, Settings
 
 if TYPE_CHECKING:
     from chengxin.audit.writer import AuditWriter
+    from chengxin.jobs.worker import WorkerThread
 
 
 @dataclass
@@ -27,6 +28,7 @@ class Runtime:
     keyring: Keyring
     session_factory: sessionmaker[Session]
     audit_writer: AuditWriter | None = None
+    job_worker: WorkerThread | None = None
 
     @contextmanager
     def scope(self) -> Iterator[Session]:
@@ -56,6 +58,22 @@ class Runtime:
         self.session_factory.kw["info"].pop("audit_writer", None)
         if writer is not None:
             writer.stop()
+
+    def start_job_worker(self) -> WorkerThread:
+        """Run a job worker in a daemon thread of this process (``jobs_in_process``: the demo's
+        server; production may run ``chengxin worker`` instead)."""
+        from chengxin.jobs.worker import WorkerThread  # noqa: PLC0415  # jobs import the domains
+
+        if self.job_worker is None:
+            self.job_worker = WorkerThread(self, poll_seconds=self.settings.jobs_poll_seconds)
+            self.job_worker.start()
+        return self.job_worker
+
+    def stop_job_worker(self) -> None:
+        """Stop the worker thread after the job it is running."""
+        worker, self.job_worker = self.job_worker, None
+        if worker is not None:
+            worker.stop()
 
     def check_production_safety(self) -> None:
         """Refuse to serve production with keys made for a demo."""

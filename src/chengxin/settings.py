@@ -139,6 +139,43 @@ class Settings(BaseSettings):
         "lockdown state (at most 1 second)",
     )
     public_base_url: str = Field("http://127.0.0.1:8000", description="Base URL shown in links")
+    # Objections and repair (RULES.md §2–§3): deadlines in Chinese working days.
+    objection_forward_days: int = Field(
+        1, ge=0, description="Working days within which an objection reaches the provider's queue"
+    )
+    objection_platform_days: int = Field(
+        5, ge=1, description="Working days to decide an objection the platform can decide itself"
+    )
+    objection_provider_days: int = Field(
+        7, ge=1, description="Working days to decide an objection the provider must verify"
+    )
+    objection_days_by_kind: dict[str, int] = Field(
+        default_factory=dict,
+        description="Per record kind: working days to decide (a specific law may set another)",
+    )
+    objection_financial_ceiling_days: int = Field(
+        20, ge=1, description="Calendar-day ceiling for financial credit data (征信条例 Art. 25)"
+    )
+    objection_appeal_route: str = Field(
+        "对处理结果不服的，可自收到答复之日起60日内向作出认定的单位的本级人民政府或上一级主管部门"
+        "申请行政复议，或自知道之日起6个月内依法向人民法院提起行政诉讼。",
+        description="The route of administrative reconsideration or appeal shown with a decision "
+        "unless the decider states another",
+    )
+    repair_decide_days: int = Field(
+        3, ge=1, description="Working days for the finding department to decide a repair"
+    )
+    repair_answer_days: int = Field(
+        10, ge=1, description="Working days within which the applicant is answered"
+    )
+    repair_bars: list[str] = Field(
+        default_factory=list,
+        description="Local repair bars (off by default): `repaired-within-1-year`, "
+        "`two-repairs-within-5-years`, `same-kind-within-5-years`",
+    )
+    reminder_working_days: int = Field(
+        1, ge=0, description="Remind the decider this many working days before a case is due"
+    )
     audit_tree_head_seconds: float = Field(
         10.0, gt=0, description="Sign an audit tree head this often when the log grew (seconds)"
     )
@@ -151,6 +188,55 @@ class Settings(BaseSettings):
         description="How long audit entries are kept: at least 3 years (RULES §6; "
         "网络数据安全管理条例 Art. 12); below 1095 only in the test environment. Archival is a "
         "later issue",
+    )
+    # Jobs and schedules (ADR 0014): deadlines are data swept by jobs, never in-memory timers.
+    jobs_in_process: bool = Field(
+        default=True,
+        description="Run a job worker thread inside each server process (the demo); production "
+        "may set false and run `chengxin worker` instead (or both: workers never share a job)",
+    )
+    jobs_poll_seconds: float = Field(
+        2.0, gt=0, description="How long an idle worker waits before looking for due jobs again"
+    )
+    jobs_lease_seconds: int = Field(
+        300,
+        ge=1,
+        description="How long a claimed job is a worker's: past it, a job whose worker died is "
+        "claimed again (longer than the slowest handler)",
+    )
+    jobs_batch: int = Field(20, ge=1, description="Most jobs one worker pass runs")
+    jobs_backoff_base_seconds: float = Field(
+        10.0, gt=0, description="Wait after a job's first failed attempt; doubles per attempt"
+    )
+    jobs_backoff_max_seconds: float = Field(
+        3600.0, gt=0, description="Longest wait between attempts of a failing job"
+    )
+    jobs_retention_days: int = Field(
+        30, ge=1, description="Finished (done) jobs are deleted after this many days"
+    )
+    access_feedback_scan_seconds: int = Field(
+        86400,
+        ge=1,
+        description="How often released queries are scanned for missing feedback (daily: one "
+        "no-feedback alert per organization and day)",
+    )
+    notification_delivery_seconds: int = Field(
+        30, ge=1, description="How often queued messages are handed to a gateway channel"
+    )
+    case_sweep_seconds: int = Field(
+        60,
+        ge=1,
+        description="How often objections and repair applications are swept: forwarded, "
+        "reminded before their due date, escalated when overdue",
+    )
+    expiry_sweep_seconds: int = Field(
+        300,
+        ge=1,
+        description="How often the expiry sweep runs (it does a day's work once; later runs the "
+        "same day only catch late arrivals)",
+    )
+    expiry_sweep_limit: int = Field(
+        200_000, ge=1, description="Most expiry events one transaction of the sweep writes"
     )
 
     @model_validator(mode="after")

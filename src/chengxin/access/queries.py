@@ -5,7 +5,7 @@ logged per subject in the audit log the subject can read and verify."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -30,12 +30,14 @@ from chengxin.access.models import Grant, Query, QueryStatus, QuerySubject
 from chengxin.access.scenes import SCENES, Scene
 from chengxin.agencies import service as agencies
 from chengxin.audit import service as audit
+from chengxin.audit.models import AuditEntry
 from chengxin.catalog.schema import CatalogDocument
 from chengxin.db import utcnow
 from chengxin.identity import idnumber, masking, rules
 from chengxin.identity import service as identity_service
 from chengxin.identity.models import Subject
 from chengxin.keys import keyring_of
+from chengxin.objections import disputes
 from chengxin.organizations.models import Organization, OrganizationKind
 from chengxin.records.models import CreditRecord
 from chengxin.records.visibility import (
@@ -113,6 +115,7 @@ class SubjectResult:
     masked_name: str | None
     masked_id_number: str | None
     records: Sequence[CreditRecord] = field(default_factory=list)
+    disputed: frozenset[uuid.UUID] = frozenset()  # of these records, those in dispute
 
 
 @dataclass
@@ -316,11 +319,15 @@ def _release(
         by_subject[record.subject_id].append(record)
     if masks is None:
         masks = _masks_of(session, rows)
+    in_dispute = disputes.open_disputes(session, [r.id for rs in by_subject.values() for r in rs])
     results, disclosed = [], []
     for row in rows:
         masked_name, masked_id = masks[row.position]
         records = by_subject.get(row.subject_id, []) if row.subject_id else []
-        results.append(SubjectResult(row.position, row.outcome, masked_name, masked_id, records))
+        disputed = frozenset(r.id for r in records if r.id in in_dispute)
+        results.append(
+            SubjectResult(row.position, row.outcome, masked_name, masked_id, records, disputed)
+        )
         if row.subject_id is not None:
             data = {
                 "organization_id": str(org.id),
@@ -329,6 +336,8 @@ def _release(
                 "purpose": query.purpose,
                 "grant_id": str(query.grant_id) if query.grant_id else None,
                 "records": len(records),
+                # Which versions left: a correction or repair later notifies exactly these.
+                "record_ids": [str(r.id) for r in records],
             }
             disclosed.append((query.id, row.subject_id, data))
     # One access entry per person, durable before the answer leaves (group commit).
@@ -461,3 +470,24 @@ def feedback(
         data={"outcome": outcome},
     )
     return query
+
+
+DISCLOSURE_ACTIONS = ("access:query:disclose",)
+
+
+def recipients_of(
+    session: Session, subject_id: uuid.UUID, record_ids: Iterable[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Organizations that received any of these record versions in a query or report, found
+    from the disclosure entries of the audit log (R5.1: tell every party that received it)."""
+    wanted = {str(r) for r in record_ids}
+    rows = session.execute(
+        select(AuditEntry.data).where(
+            AuditEntry.subject_id == subject_id, AuditEntry.action.in_(DISCLOSURE_ACTIONS)
+        )
+    ).scalars()
+    found: set[uuid.UUID] = set()
+    for data in rows:
+        if data and wanted.intersection(data.get("record_ids") or ()):
+            found.add(uuid.UUID(data["organization_id"]))
+    return found

@@ -51,7 +51,12 @@ def _answer(outcome: queries.QueryOutcome) -> QueryAnswer:
                 outcome=r.outcome,
                 masked_name=r.masked_name,
                 masked_id_number=r.masked_id_number,
-                records=[RecordOut.model_validate(rec, from_attributes=True) for rec in r.records],
+                records=[
+                    RecordOut.model_validate(rec, from_attributes=True).model_copy(
+                        update={"in_dispute": rec.id in r.disputed}
+                    )
+                    for rec in r.records
+                ],
             )
             for r in outcome.results
         ]

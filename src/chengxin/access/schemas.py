@@ -70,6 +70,9 @@ class RecordOut(BaseModel):
     finding_on: date
     display_until_on: date
     fields: dict[str, Any]
+    in_dispute: bool = Field(
+        default=False, description="异议处理中: the person's objection is open"
+    )
 
 
 class SubjectResultRead(BaseModel):

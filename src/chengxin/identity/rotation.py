@@ -1,28 +1,34 @@
 """Key rotation: re-encrypt everything still under an old data key, batch by batch.
 
-Sealed data lives in four places: subjects (ID number, name, phone), credit records' personal
-fields, rejected ingestion rows and the notification outbox (messages' texts). Each batch commits
-on its own and the work list is "rows whose key_id is not the active key", so an interrupted
-rotation resumes where it stopped (``chengxin keys rotate --resume``). An old key may be retired
-once no row uses it.
+Sealed data lives in subjects (ID number, name, phone), credit records' personal fields,
+rejected ingestion rows, the notification outbox (messages' texts), and the rights workflows'
+tables (objections, statements, repair applications, archived records, evidence files). Each
+batch commits on its own and the work list is "rows whose key_id is not the active key", so an
+interrupted rotation resumes where it stopped (``chengxin keys rotate --resume``). An old key may
+be retired once no row uses it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, cast
 
 from sqlalchemy import Table, and_, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from chengxin.audit import service as audit
+from chengxin.evidence.models import Evidence
 from chengxin.identity import service as identity_service
 from chengxin.identity.models import Subject
 from chengxin.ingestion.models import IngestRejection, rejection_aad
 from chengxin.keys.keyring import Keyring
+from chengxin.keys.sealed import aad_of
 from chengxin.notifications.models import NotificationOutbox, body_aad
+from chengxin.objections.models import Objection, Statement
 from chengxin.records.models import CreditRecord, fields_aad
+from chengxin.repair.models import RecordArchive, RepairApplication
 from chengxin.runtime import Runtime
 from chengxin.security.actor import system_actor
 
@@ -136,10 +142,21 @@ class _Sealed:
         return len(rows)
 
 
+def _sealed_row(model: Any, key: str, label: str) -> _Sealed:
+    """A table sealed with ``keys.sealed`` (one ``sealed`` column bound to table and row)."""
+    table = cast("Table", model.__table__)
+    return _Sealed(table, (key,), "sealed", partial(aad_of, table.name), label)
+
+
 _SEALED = (
     _Sealed(RECORD_TABLE, ("id",), "sealed_fields", fields_aad, "record"),
     _Sealed(REJECTION_TABLE, ("batch_id", "row_no"), "raw_ct", rejection_aad, "rejected-row"),
     _Sealed(OUTBOX_TABLE, ("id",), "body_ct", body_aad, "notification"),
+    _sealed_row(Objection, "id", "objection"),
+    _sealed_row(Statement, "id", "statement"),
+    _sealed_row(RepairApplication, "id", "repair-application"),
+    _sealed_row(RecordArchive, "record_id", "archived-record"),
+    _sealed_row(Evidence, "id", "evidence"),
 )
 
 
@@ -148,9 +165,7 @@ def keys_in_use(runtime: Runtime) -> dict[str, int]:
     can be retired once it holds none."""
     counts: dict[str, int] = {}
     with runtime.scope() as session:
-        columns = (
-            Subject.key_id, RECORD_TABLE.c.key_id, REJECTION_TABLE.c.key_id, OUTBOX_TABLE.c.key_id,
-        )  # fmt: skip
+        columns = (Subject.key_id, *(sealed.table.c.key_id for sealed in _SEALED))
         for column in columns:
             query = select(column, func.count()).where(column.is_not(None)).group_by(column)
             for key_id, count in session.execute(query):

@@ -62,6 +62,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "行为发生时未满18周岁，不得记入学生诚信档案",
         "the subject was under 18 at the act (R2.4)",
     ),
+    "record-repaired": (
+        "该记录已完成信用修复，不得再更正或重新归集",
+        "the record was repaired (信用修复): it cannot be corrected or sent again",
+    ),
     "display-months-invalid": (
         "公示期限超出该事项允许的范围",
         "the display period is outside what the kind allows",

@@ -1,15 +1,17 @@
-"""The notification outbox: every message to a person, its text sealed like other personal data."""
+"""The notification outbox (every message to a person, its text sealed like other personal data)
+and the organizations' inbox of notices."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
-from chengxin.db import Base, UTCDateTime
+from chengxin.db import Base, JSONType, UTCDateTime
 
 
 class OutboxStatus(StrEnum):
@@ -41,3 +43,19 @@ class NotificationOutbox(Base):
 def body_aad(outbox_id: uuid.UUID) -> bytes:
     """Binds a sealed text to its row: copied into another row it does not decrypt."""
     return b"notification:" + outbox_id.bytes
+
+
+class OrganizationNotice(Base):
+    """A notice to an organization's inbox: a record it received was corrected, deleted or
+    repaired; a case in its queue is due or overdue. No personal data beyond masked identity."""
+
+    __tablename__ = "organization_notice"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    organization_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    topic: Mapped[str] = mapped_column(String(40))
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str] = mapped_column(String(64))
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -22,6 +22,22 @@ TEMPLATES: dict[str, str] = {
         SIGNATURE + "您的异议申请（编号{reference}）已受理，我们将在{days}个工作日内答复。"
     ),
     "objection-decided": SIGNATURE + "您的异议申请（编号{reference}）已办结，请登录平台查看结果。",
+    "repair-received": (
+        SIGNATURE + "您的信用修复申请（编号{reference}）已受理并转认定单位，"
+        "将在{days}个工作日内答复。信用修复不收取任何费用。"
+    ),
+    "repair-decided": (
+        SIGNATURE + "您的信用修复申请（编号{reference}）已有处理结果，请登录平台查看。"
+    ),
+    # 两书同达: the notice at creation tells how and when the record can be repaired.
+    "dishonest-record-notice": (
+        SIGNATURE + "{provider}认定的失信信息（{kind}，文书号{document}）已归集，公示至{until}止。"
+        "自{repair_from}起可申请信用修复（免费）；如有异议可随时在平台提出。"
+    ),
+    "dishonest-record-notice-irreparable": (
+        SIGNATURE + "{provider}认定的失信信息（{kind}，文书号{document}）已归集，公示至{until}止，"
+        "依法不适用信用修复；如有异议可随时在平台提出。"
+    ),
 }
 
 

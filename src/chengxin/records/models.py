@@ -15,7 +15,7 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, Index, Integer, LargeBinary, String, Text, Uuid
+from sqlalchemy import BigInteger, Date, Index, Integer, LargeBinary, String, Text, Uuid, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chengxin.db import Base, JSONType, UTCDateTime
@@ -33,6 +33,14 @@ class CreditRecord(Base):
     __table_args__ = (
         Index(
             "uq_credit_record_source_version", "provider_id", "source_id", "version", unique=True
+        ),
+        # The expiry sweep's range scan (records.expiry): current versions by the day their
+        # display ends. Partial: superseded and revoked versions never expire.
+        Index(
+            "ix_credit_record_display_until_on",
+            "display_until_on",
+            postgresql_where=text("status = 'active'"),
+            sqlite_where=text("status = 'active'"),
         ),
     )
 
@@ -55,7 +63,7 @@ class CreditRecord(Base):
     display_from_on: Mapped[date] = mapped_column(Date)
     display_until_on: Mapped[date] = mapped_column(Date)
     repair_from_on: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(12))  # active, superseded, revoked
+    status: Mapped[str] = mapped_column(String(12))  # active, superseded, revoked, repaired
     fields: Mapped[dict[str, Any]] = mapped_column(JSONType)  # kind fields without personal data
     sealed_fields: Mapped[bytes | None] = mapped_column(LargeBinary)  # AES-GCM JSON of the rest
     key_id: Mapped[str | None] = mapped_column(String(16))
@@ -68,13 +76,14 @@ class CreditRecord(Base):
 
 
 class RecordEvent(Base):
-    """An ordered change to the records store: created, corrected, revoked."""
+    """An ordered change to the records store: created, corrected, revoked, expired."""
 
     __tablename__ = "record_event"
 
     seq: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
-    action: Mapped[str] = mapped_column(String(16))  # created, corrected, revoked
+    # created, corrected, revoked, repaired, expired
+    action: Mapped[str] = mapped_column(String(16))
     record_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     previous_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     # No secondary indexes: the feed reads by seq; a person's history is their credit_record rows.
@@ -82,3 +91,15 @@ class RecordEvent(Base):
     provider_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     kind_code: Mapped[str] = mapped_column(String(48))
     batch_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+
+
+class SweepMark(Base):
+    """How far a scheduled sweep has gone (one row per sweep, e.g. ``records.expiry``)."""
+
+    __tablename__ = "sweep_mark"
+
+    name: Mapped[str] = mapped_column(String(48), primary_key=True)
+    through_on: Mapped[date] = mapped_column(Date)  # every day up to and including it is done
+    # The last record_event seq when it ran: versions arriving later are checked next time.
+    seen_seq: Mapped[int] = mapped_column(BigInteger)
+    swept_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -45,3 +46,33 @@ def events_of(session: Session, record_ids: list[uuid.UUID]) -> list[RecordEvent
             .order_by(RecordEvent.seq)
         ).scalars()
     )
+
+
+# -- single-record changes (objections, repair) ----------------------------------------------------
+# Bulk changes come through ingestion; these are the changes a workflow makes to one record. Each
+# is a status mark plus an ordered ``record_event``, like every other change to the store.
+
+
+def append_event(
+    session: Session, record: CreditRecord, action: str, *, at: datetime,
+    previous_id: uuid.UUID | None = None,
+) -> None:  # fmt: skip
+    """One change event for a record version (the future change feed)."""
+    session.add(
+        RecordEvent(
+            at=at, action=action, record_id=record.id, previous_id=previous_id,
+            subject_id=record.subject_id, provider_id=record.provider_id,
+            kind_code=record.kind_code, batch_id=record.batch_id,
+        )
+    )  # fmt: skip
+
+
+def current_version(session: Session, provider_id: uuid.UUID, source_id: str) -> CreditRecord:
+    """The latest version of a provider's record (whatever its status)."""
+    return versions_of(session, provider_id, source_id)[-1]
+
+
+def revoke(session: Session, record: CreditRecord, *, reason: str, at: datetime) -> None:
+    """End a current version as revoked (an objection found it wrong and deleted it)."""
+    record.status, record.ended_at, record.revoke_reason = "revoked", at, reason
+    append_event(session, record, "revoked", at=at)

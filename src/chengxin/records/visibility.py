@@ -64,6 +64,7 @@ class Mark(StrEnum):
     EXPIRED = "expired"  # 已过公示期: current, window over (display stopped automatically)
     SUPERSEDED = "superseded"  # 已被更正: a later version replaced it
     REVOKED = "revoked"  # 已撤销: the provider revoked it
+    REPAIRED = "repaired"  # 已信用修复: repaired; display, sharing and use stopped
 
 
 def status_at(record: CreditRecord, at: datetime | None = None) -> str:
@@ -83,6 +84,8 @@ def marks_of(record: CreditRecord, today: date, at: datetime | None = None) -> l
         return [Mark.SUPERSEDED]
     if status == "revoked":
         return [Mark.REVOKED]
+    if status == "repaired":
+        return [Mark.REPAIRED]
     if today < record.display_from_on:
         return [Mark.NOT_YET_DISPLAYED]
     if today >= record.display_until_on:

@@ -32,8 +32,8 @@ class RecordMark(StrEnum):
     EXPIRED = "expired"  # 已过公示期
     SUPERSEDED = "superseded"  # 已被更正
     REVOKED = "revoked"  # 已撤销
-    IN_DISPUTE = "in_dispute"  # 异议处理中 (objections, issue 6)
-    REPAIRED = "repaired"  # 已信用修复 (repair, issue 6)
+    IN_DISPUTE = "in_dispute"  # 异议处理中: an objection is open
+    REPAIRED = "repaired"  # 已信用修复: display, sharing and use stopped
 
 
 class ReportRecord(BaseModel):
@@ -54,12 +54,14 @@ class ReportRecord(BaseModel):
     display_until_on: date = Field(description="Shown until (exclusive): RULES.md §1")
     repairable: bool
     repair_from_on: date | None = Field(description="From when repair can be applied for")
-    status: str = Field(description="active, superseded or revoked")
+    status: str = Field(description="active, superseded, revoked or repaired")
     marks: list[RecordMark]
     fields: dict[str, Any] = Field(
         description="The kind's fields (personal ones only for the subject)"
     )
-    statements: list[str] = Field(default_factory=list, description="本人声明 (issue 6)")
+    statements: list[str] = Field(
+        default_factory=list, description="本人声明: the subject's statements on this record"
+    )
 
 
 class QueryLine(BaseModel):
@@ -85,6 +87,20 @@ class GrantLine(BaseModel):
     uses: int
     max_uses: int
     status: str
+
+
+class CaseLine(BaseModel):
+    """An objection or repair application of the subject, as it stood at the report's moment."""
+
+    case: str = Field(description="objection or repair")
+    reference: str
+    record_id: uuid.UUID
+    filed_at: datetime
+    status: str
+    outcome: str | None = None
+    due_at: datetime = Field(description="When a decision is due")
+    decided_at: datetime | None = None
+    appeal_route: str | None = Field(None, description="行政复议或诉讼途径")
 
 
 class Summary(BaseModel):
@@ -114,7 +130,9 @@ class Report(BaseModel):
     basic: list[ReportRecord]
     queries: list[QueryLine] | None = Field(description="Subject's report only")
     grants: list[GrantLine] | None = Field(description="Subject's report only")
-    objections: list[dict[str, Any]] | None = Field(description="Subject's report only (issue 6)")
+    objections: list[CaseLine] | None = Field(
+        description="Objections and repair applications (subject's report only)"
+    )
     catalog_version: str
 
 

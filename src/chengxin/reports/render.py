@@ -82,6 +82,33 @@ STATUSES: dict[str, str] = {
     "used": _n("已使用"),
     "pending": _n("待处理"),
 }
+CASE_LABELS: dict[str, str] = {
+    "case": _n("类型"),
+    "reference": _n("编号"),
+    "record_id": _n("记录"),
+    "filed_at": _n("提出时间"),
+    "status": _n("状态"),
+    "outcome": _n("结果"),
+    "due_at": _n("答复期限"),
+    "decided_at": _n("办结时间"),
+    "appeal_route": _n("救济途径"),
+}
+CASE_VALUES: dict[str, str] = {
+    "objection": _n("异议"),
+    "repair": _n("信用修复"),
+    "filed": _n("已受理"),
+    "forwarded": _n("已转信息提供单位核查"),
+    "decided": _n("已办结"),
+    "withdrawn": _n("已撤回"),
+    "received": _n("认定单位处理中"),
+    "needs_evidence": _n("需补充材料"),
+    "approved": _n("准予修复"),
+    "refused": _n("不予修复"),
+    "corrected": _n("已更正"),
+    "deleted": _n("已删除"),
+    "upheld": _n("经核实无误，已取消异议标注"),
+    "unverifiable": _n("无法核实，异议与核查情况一并记载"),
+}
 BOOLEANS: dict[bool, str] = {True: _n("是"), False: _n("否")}
 REPAIR_PROCEDURE = _n(
     "信用修复由作出认定的单位决定（谁认定、谁修复），免费办理：可在本平台“信用修复”栏目"
@@ -233,6 +260,14 @@ def _value_text(value: Any, gettext: Callable[..., str]) -> str:
     return str(value)
 
 
+def _case_value(value: Any, gettext: Callable[..., str]) -> str:
+    if isinstance(value, datetime):
+        return local_time(value)
+    if isinstance(value, str) and value in CASE_VALUES:
+        return gettext(CASE_VALUES[value])
+    return _value_text(value, gettext)
+
+
 def _record_view(
     record: ReportRecord,
     *,
@@ -341,7 +376,11 @@ def render_html(
             for g in report.grants or []
         ],
         objections=[
-            [(str(k), _value_text(v, gettext)) for k, v in item.items()]
+            [
+                (gettext(CASE_LABELS[k]), _case_value(v, gettext))
+                for k, v in item.model_dump().items()
+                if v is not None
+            ]
             for item in report.objections or []
         ],
         verification_code=verification_code,

@@ -19,6 +19,7 @@ from chengxin.demo.records import sample_value
 from chengxin.identity import masking
 from chengxin.records.window import display_window
 from chengxin.reports.content import (
+    CaseLine,
     GrantLine,
     QueryLine,
     RecordMark,
@@ -185,7 +186,16 @@ def sample_report(
         queries=queries if subject else None,
         grants=grants if subject else None,
         objections=(
-            [{"状态": "审核中", "记录": dishonest[1].kind_name_zh, "提出日期": today.isoformat()}]
+            [
+                CaseLine(
+                    case="objection",
+                    reference=f"YY-{issued_at:%Y%m%d}-7Q4M9K",
+                    record_id=dishonest[1].id,
+                    filed_at=issued_at - timedelta(days=2),
+                    status="forwarded",
+                    due_at=issued_at + timedelta(days=7),
+                )
+            ]
             if subject
             else None
         ),

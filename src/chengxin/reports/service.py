@@ -33,6 +33,8 @@ from chengxin.identity import service as identity_service
 from chengxin.identity.errors import SubjectNotFound
 from chengxin.identity.models import Subject
 from chengxin.keys import keyring_of
+from chengxin.objections import disputes, statements
+from chengxin.objections import service as objections_service
 from chengxin.organizations.models import Organization
 from chengxin.records import service as records_service
 from chengxin.records.models import CreditRecord
@@ -44,8 +46,11 @@ from chengxin.records.visibility import (
     status_at,
     visible_records,
 )
+from chengxin.repair import archive
+from chengxin.repair import service as repair_service
 from chengxin.reports import verification
 from chengxin.reports.content import (
+    CaseLine,
     GrantLine,
     QueryLine,
     RecordMark,
@@ -244,6 +249,37 @@ def _grant_lines(session: Session, subject_id: uuid.UUID, as_of: datetime) -> li
     ]
 
 
+def _case_lines(session: Session, subject_id: uuid.UUID, as_of: datetime) -> list[CaseLine]:
+    """The subject's objections and repair applications as they stood at as_of."""
+    lines = []
+    for o in objections_service.of_subject(session, subject_id, at=as_of):
+        decided = o.decided_at is not None and o.decided_at <= as_of
+        forwarded = o.forwarded_at is not None and o.forwarded_at <= as_of
+        lines.append(
+            CaseLine(
+                case="objection", reference=o.reference, record_id=o.record_id,
+                filed_at=o.filed_at,
+                status=o.status if decided else ("forwarded" if forwarded else "filed"),
+                outcome=o.outcome if decided else None, due_at=o.decide_due_at,
+                decided_at=o.decided_at if decided else None,
+                appeal_route=o.appeal_route if decided else None,
+            )
+        )  # fmt: skip
+    for a in repair_service.of_subject(session, subject_id, at=as_of):
+        decided = a.decided_at is not None and a.decided_at <= as_of
+        answered = a.answered_at is not None and a.answered_at <= as_of
+        asked = a.status == "needs_evidence" and answered
+        lines.append(
+            CaseLine(
+                case="repair", reference=a.reference, record_id=a.record_id, filed_at=a.filed_at,
+                status=a.status if decided or asked else "received",
+                outcome=a.status if decided else None, due_at=a.decide_due_at,
+                decided_at=a.decided_at if decided else None,
+            )
+        )  # fmt: skip
+    return sorted(lines, key=lambda line: line.filed_at)
+
+
 def build(
     session: Session, subject_id: uuid.UUID, header: _Header, *, kinds: frozenset[str] | None
 ) -> Report:
@@ -256,6 +292,8 @@ def build(
     clear = identity_service.reveal(keyring_of(session), subject)
     audience = Audience(header.audience, kinds)
     rows = visible_records(session, document, [subject_id], audience, today, at=as_of)
+    if any(r.document_no == "" for r in rows):  # repaired: content is in the archive
+        rows = list(archive.restored(session, rows))
     names = dict(
         session.execute(
             select(Organization.id, Organization.name).where(
@@ -274,6 +312,13 @@ def build(
         )
         for r in rows
     ]  # fmt: skip
+    # Dispute marks and statements travel with the record to every audience (RULES.md §3).
+    disputed = disputes.open_disputes(session, [r.id for r in rows], at=as_of)
+    said = statements.texts_for(session, rows, at=as_of)
+    for line in records:
+        if line.id in disputed:
+            line.marks.append(RecordMark.IN_DISPUTE)
+        line.statements = said.get(line.id, [])
     return Report(
         number=header.number,
         issued_at=header.issued_at,
@@ -290,7 +335,7 @@ def build(
         basic=[r for r in records if r.category == "basic"],
         queries=_query_lines(session, subject_id, as_of) if own else None,
         grants=_grant_lines(session, subject_id, as_of) if own else None,
-        objections=[] if own else None,
+        objections=_case_lines(session, subject_id, as_of) if own else None,
         catalog_version=version,
     )
 

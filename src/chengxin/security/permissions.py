@@ -35,16 +35,30 @@ class Permission(StrEnum):
     INGESTION_BATCH_READ = "ingestion:batch:read"
     INGESTION_BATCH_SUBMIT = "ingestion:batch:submit"
     INGESTION_QUALITY_READ = "ingestion:quality:read"
+    # notifications: the organization's inbox of notices (corrections, repairs, deadlines)
+    NOTIFICATIONS_NOTICE_READ = "notifications:notice:read"
+    # objections: 异议 (R5.1) — filing for a person, the provider's and operator's queues
+    OBJECTIONS_OBJECTION_DECIDE = "objections:objection:decide"
+    OBJECTIONS_OBJECTION_FILE = "objections:objection:file"
+    OBJECTIONS_OBJECTION_READ = "objections:objection:read"
     # organizations
     ORGANIZATION_ORGANIZATION_MANAGE = "organizations:organization:manage"
     ORGANIZATION_ORGANIZATION_READ = "organizations:organization:read"
     ORGANIZATION_ROLE_MANAGE = "organizations:role:manage"
     ORGANIZATION_TOKEN_MANAGE = "organizations:token:manage"  # noqa: S105
     # records
+    RECORDS_ARCHIVE_READ = "records:archive:read"
     RECORDS_RECORD_READ = "records:record:read"
+    # repair: 信用修复 (R5.3–R5.4)
+    REPAIR_APPLICATION_DECIDE = "repair:application:decide"
+    REPAIR_APPLICATION_FILE = "repair:application:file"
+    REPAIR_APPLICATION_READ = "repair:application:read"
     # self: what a signed-in citizen may do with their own data (never anyone else's)
     SELF_DATA_READ = "self:data:read"
     SELF_GRANT_MANAGE = "self:grant:manage"
+    SELF_OBJECTION_FILE = "self:objection:file"
+    SELF_REPAIR_APPLY = "self:repair:apply"
+    SELF_STATEMENT_MANAGE = "self:statement:manage"
     # system
     SYSTEM_LOCKDOWN_MANAGE = "system:lockdown:manage"
 

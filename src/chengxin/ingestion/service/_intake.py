@@ -45,11 +45,13 @@ from chengxin.ingestion.models import IngestBatch, IngestRejection, rejection_aa
 from chengxin.ingestion.pipeline import Chunk
 from chengxin.ingestion.reading import SourceRow
 from chengxin.ingestion.validation import COPY_COLUMNS, COPY_NULL, Candidate, Context, Revocation
+from chengxin.jobs import service as jobs_service
 from chengxin.keys import keyring_of
 from chengxin.keys.keyring import Keyring
 from chengxin.organizations import service as organization_service
 from chengxin.organizations.models import Organization
 from chengxin.records.models import CreditRecord, RecordEvent
+from chengxin.repair import notices as repair_notices
 from chengxin.security.actor import Actor
 from chengxin.tabular import FileFault, RowFault
 
@@ -352,6 +354,13 @@ def _finish(
                 "resumed": resumed,
             },
         )
+        if batch.created or batch.corrected:
+            # 两书同达: people with new dishonest records are told how and when to repair them,
+            # by a job that commits its messages with its completion (one per batch).
+            jobs_service.enqueue(
+                session, repair_notices.JOB_KIND, {"batch_id": str(batch.id)},
+                idempotency_key=repair_notices.job_key(batch.id),
+            )  # fmt: skip
         log.info(
             "ingestion.batch",
             batch_id=str(batch.id),
@@ -445,7 +454,7 @@ def _apply(  # noqa: C901, PLR0912, PLR0915
             if previous is None:
                 unknown = RowError("revoke-unknown-record", "source_id")
                 reject(row_no, outcome.source_id, [unknown], chunk.raw_of(row_no))
-            elif previous.status == "revoked":
+            elif previous.status in {"revoked", "repaired"}:
                 result.duplicates += 1
             else:
                 result.revoked += 1
@@ -458,6 +467,11 @@ def _apply(  # noqa: C901, PLR0912, PLR0915
         # Content of any version already held is a replay (a resent file), not a change.
         if previous is not None and outcome.digest in previous.digests:
             result.duplicates += 1
+            continue
+        # A repaired record left the active store for good (RULES.md §2): no new version.
+        if previous is not None and previous.status == "repaired":
+            repaired = RowError("record-repaired", "source_id")
+            reject(row_no, outcome.source_id, [repaired], chunk.raw_of(row_no))
             continue
         record_id = outcome.record_id
         subject_id = uuid.UUID(outcome.subject_id)

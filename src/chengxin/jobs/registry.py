@@ -1,0 +1,101 @@
+"""What jobs exist: handlers by kind, and periodic schedules, declared in code.
+
+``chengxin.tasks`` registers every handler and schedule of the platform on the default
+registry; the worker imports it. Tests build their own ``Registry`` so their handlers and
+schedules stay out of the platform's.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from chengxin.runtime import Runtime
+from chengxin.settings import Settings
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """What a handler knows about its run besides the payload."""
+
+    runtime: Runtime
+    job_id: uuid.UUID
+    kind: str
+    attempt: int  # 1 for the first run
+    max_attempts: int
+    now: datetime  # the worker's clock for this run (tests pass their own)
+    worker: str
+
+
+# A handler runs inside one transaction that also marks the job done; what it returns (a small
+# JSON object of counts and ids, no personal data) is kept as the job's result.
+Handler = Callable[[Session, dict[str, Any], JobContext], dict[str, Any] | None]
+# A schedule's interval: fixed, or read from the settings of the running platform.
+Interval = timedelta | Callable[[Settings], timedelta]
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A job of ``kind`` enqueued every ``every`` with ``payload`` (synced to ``job_schedule``)."""
+
+    name: str
+    kind: str
+    every: Interval
+    payload: dict[str, Any] = field(default_factory=dict)
+
+    def interval(self, settings: Settings) -> timedelta:
+        """The interval in force with these settings (at least one second)."""
+        every = self.every if isinstance(self.every, timedelta) else self.every(settings)
+        if every < timedelta(seconds=1):
+            raise ValueError(f"schedule {self.name}: the interval must be at least one second")
+        return every
+
+
+class Registry:
+    """Handlers by job kind and schedules by name."""
+
+    def __init__(self) -> None:
+        self.handlers: dict[str, Handler] = {}
+        self.schedules: dict[str, Schedule] = {}
+
+    def register(self, kind: str, fn: Handler) -> Handler:
+        """Make ``fn`` the handler of ``kind``; a kind has one handler."""
+        known = self.handlers.get(kind)
+        if known is not None and known is not fn:
+            raise ValueError(f"job kind {kind!r} already has a handler")
+        self.handlers[kind] = fn
+        return fn
+
+    def task(self, kind: str) -> Callable[[Handler], Handler]:
+        """Decorator form of ``register``."""
+
+        def decorate(fn: Handler) -> Handler:
+            return self.register(kind, fn)
+
+        return decorate
+
+    def schedule(
+        self, name: str, kind: str, *, every: Interval, payload: dict[str, Any] | None = None
+    ) -> Schedule:
+        """Declare a periodic job; the scheduler keeps one ``job_schedule`` row per name."""
+        declared = Schedule(name, kind, every, dict(payload or {}))
+        known = self.schedules.get(name)
+        if known is not None and known != declared:
+            raise ValueError(f"schedule {name!r} is already declared differently")
+        self.schedules[name] = declared
+        return declared
+
+    def handler_for(self, kind: str) -> Handler | None:
+        """The handler of a kind, or None when this process knows no such kind."""
+        return self.handlers.get(kind)
+
+
+REGISTRY = Registry()
+register = REGISTRY.register
+task = REGISTRY.task
+schedule = REGISTRY.schedule

@@ -1,0 +1,286 @@
+"""HTTP routes of credit repair: eligibility and applications for the person, the finding
+department's queue and decisions, on-time figures, and the archive for auditors."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any
+
+from litestar import Controller, Response, get, post
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from chengxin.audit import service as audit
+from chengxin.db import utcnow
+from chengxin.deps import ActorDep, SessionDep, SettingsDep
+from chengxin.evidence import service as evidence_service
+from chengxin.evidence.schemas import files
+from chengxin.objections.routes import evidence_response
+from chengxin.records.models import CreditRecord
+from chengxin.repair import archive
+from chengxin.repair import service as repair_service
+from chengxin.repair.errors import ArchiveNotFound
+from chengxin.repair.models import RepairStatus
+from chengxin.repair.schemas import (
+    ArchiveRead,
+    EligibilityRead,
+    EvidenceAddIn,
+    ExtensionIn,
+    RepairDecisionIn,
+    RepairFigureRead,
+    RepairIn,
+    RepairPage,
+    RepairRead,
+)
+from chengxin.security.guards import requires
+from chengxin.security.permissions import Permission
+
+Limit = Annotated[int, QueryParameter(ge=1, le=200)]
+Offset = Annotated[int, QueryParameter(ge=0)]
+
+
+def _read(session: Any, application: Any) -> RepairRead:
+    return RepairRead.of(repair_service.view(session, application), utcnow())
+
+
+def _apply(session: Any, data: RepairIn, actor: Any, settings: Any) -> RepairRead:
+    application = repair_service.apply(
+        session, record_id=data.record_id, basis=data.basis, explanation=data.explanation,
+        commitment_accepted=data.commitment_accepted, evidence=files(data.evidence),
+        actor=actor, settings=settings,
+    )  # fmt: skip
+    return _read(session, application)
+
+
+class RepairController(Controller):
+    path = "/api/v1/repairs"
+    tags = ["repair"]
+
+    @post(
+        "/",
+        sync_to_thread=True,
+        guards=[requires(Permission.REPAIR_APPLICATION_FILE)],
+        summary="File a repair application for a person",
+    )
+    def file(
+        self, session: SessionDep, actor: ActorDep, settings: SettingsDep,
+        data: JSONBody[RepairIn],
+    ) -> RepairRead:  # fmt: skip
+        """An operator files for a person who signed the credit commitment on paper."""
+        return _apply(session, data, actor, settings)
+
+    @get(
+        "/",
+        sync_to_thread=True,
+        guards=[requires(Permission.REPAIR_APPLICATION_READ)],
+        summary="Repair queue",
+    )
+    def queue(  # noqa: PLR0917
+        self,
+        session: SessionDep,
+        actor: ActorDep,
+        status: FromQuery[RepairStatus | None] = None,
+        overdue: FromQuery[bool] = False,  # noqa: FBT002
+        limit: FromQuery[Limit] = 50,
+        offset: FromQuery[Offset] = 0,
+    ) -> RepairPage:
+        """The finding department's applications (operators: all), most urgent first."""
+        found = repair_service.queue(
+            session, actor=actor, status=status, overdue_only=overdue, limit=limit, offset=offset
+        )
+        return RepairPage(
+            items=[_read(session, a) for a in found.items], open=found.open, overdue=found.overdue
+        )
+
+    @get(
+        "/figures",
+        sync_to_thread=True,
+        guards=[requires(Permission.REPAIR_APPLICATION_READ)],
+        summary="Repair on-time rates",
+    )
+    def figures(self, session: SessionDep, actor: ActorDep) -> list[RepairFigureRead]:
+        """Per finding department: decided, on time, answered on time, open, overdue (R11)."""
+        return [RepairFigureRead.of(f) for f in repair_service.figures(session, actor=actor)]
+
+    @get(
+        "/{application_id:uuid}",
+        sync_to_thread=True,
+        guards=[requires(Permission.REPAIR_APPLICATION_READ)],
+        summary="One repair application",
+    )
+    def detail(
+        self, session: SessionDep, actor: ActorDep, application_id: FromPath[uuid.UUID]
+    ) -> RepairRead:
+        """The application with its explanation, eligibility and evidence (reading is logged)."""
+        application = repair_service.get(session, application_id, actor=actor)
+        audit.record(
+            session, "repair:application:read", actor=actor, object_type="repair_application",
+            object_id=application.id, subject_id=application.subject_id,
+        )  # fmt: skip
+        return _read(session, application)
+
+    @get(
+        "/{application_id:uuid}/evidence/{evidence_id:uuid}",
+        sync_to_thread=True,
+        guards=[requires(Permission.REPAIR_APPLICATION_READ)],
+        summary="Download a repair evidence file",
+    )
+    def evidence(
+        self,
+        session: SessionDep,
+        actor: ActorDep,
+        application_id: FromPath[uuid.UUID],
+        evidence_id: FromPath[uuid.UUID],
+    ) -> Response[bytes]:
+        """One file of the application (its reading is logged)."""
+        application = repair_service.get(session, application_id, actor=actor)
+        opened = evidence_service.open_file(session, application.id, evidence_id)
+        audit.record(
+            session, "repair:evidence:read", actor=actor, object_type="evidence",
+            object_id=evidence_id, subject_id=application.subject_id,
+        )  # fmt: skip
+        return evidence_response(opened)
+
+    @post(
+        "/{application_id:uuid}/decision",
+        sync_to_thread=True,
+        guards=[requires(Permission.REPAIR_APPLICATION_DECIDE)],
+        status_code=200,
+        summary="Decide a repair application",
+    )
+    def decide(
+        self,
+        session: SessionDep,
+        actor: ActorDep,
+        application_id: FromPath[uuid.UUID],
+        data: JSONBody[RepairDecisionIn],
+    ) -> RepairRead:
+        """By the department that made the finding (谁认定、谁修复). Approval stops display,
+        sharing and use, archives the record and tells every organization that received it."""
+        application = repair_service.decide(
+            session, application_id, outcome=RepairStatus(data.outcome), reasons=data.reasons,
+            actor=actor,
+        )  # fmt: skip
+        return _read(session, application)
+
+    @post(
+        "/{application_id:uuid}/extension",
+        sync_to_thread=True,
+        guards=[requires(Permission.REPAIR_APPLICATION_DECIDE)],
+        status_code=200,
+        summary="Extend a repair decision deadline",
+    )
+    def extend(
+        self,
+        session: SessionDep,
+        actor: ActorDep,
+        application_id: FromPath[uuid.UUID],
+        data: JSONBody[ExtensionIn],
+    ) -> RepairRead:
+        """A complex case: once, by up to 10 working days, with the reason recorded."""
+        application = repair_service.extend(
+            session, application_id, days=data.days, reason=data.reason, actor=actor
+        )
+        return _read(session, application)
+
+
+class MyRepairsController(Controller):
+    path = "/api/v1/me/repairs"
+    tags = ["self"]
+
+    @get(
+        "/eligibility/{record_id:uuid}",
+        sync_to_thread=True,
+        guards=[requires(Permission.SELF_DATA_READ)],
+        summary="Can I repair this record?",
+    )
+    def eligibility(
+        self, session: SessionDep, actor: ActorDep, settings: SettingsDep,
+        record_id: FromPath[uuid.UUID],
+    ) -> EligibilityRead:  # fmt: skip
+        """Each condition checked and explained, and the commitment to make. Free of charge."""
+        audit.own_subject(actor)
+        found = repair_service.eligibility_of(session, record_id, actor=actor, settings=settings)
+        return EligibilityRead.of(found, repair_service.COMMITMENT_TEXT)
+
+    @post(
+        "/",
+        sync_to_thread=True,
+        guards=[requires(Permission.SELF_REPAIR_APPLY)],
+        summary="Apply to repair one of my records",
+    )
+    def apply(
+        self, session: SessionDep, actor: ActorDep, settings: SettingsDep,
+        data: JSONBody[RepairIn],
+    ) -> RepairRead:  # fmt: skip
+        """Acknowledged at once; decided within 3 working days, answered within 10."""
+        audit.own_subject(actor)
+        return _apply(session, data, actor, settings)
+
+    @get(
+        "/",
+        sync_to_thread=True,
+        guards=[requires(Permission.SELF_DATA_READ)],
+        summary="My repair applications",
+    )
+    def mine(self, session: SessionDep, actor: ActorDep) -> list[RepairRead]:
+        """Each with its state, due dates and the department's reasons."""
+        audit.own_subject(actor)
+        return [_read(session, a) for a in repair_service.mine(session, actor=actor)]
+
+    @post(
+        "/{application_id:uuid}/evidence",
+        sync_to_thread=True,
+        guards=[requires(Permission.SELF_REPAIR_APPLY)],
+        status_code=200,
+        summary="Send the evidence asked for",
+    )
+    def add_evidence(
+        self, session: SessionDep, actor: ActorDep, settings: SettingsDep,
+        application_id: FromPath[uuid.UUID], data: JSONBody[EvidenceAddIn],
+    ) -> RepairRead:  # fmt: skip
+        """When the department asked for more evidence; the case goes back to it."""
+        audit.own_subject(actor)
+        application = repair_service.add_evidence(
+            session, application_id, evidence=files(data.evidence), actor=actor,
+            settings=settings,
+        )  # fmt: skip
+        return _read(session, application)
+
+    @post(
+        "/{application_id:uuid}/withdraw",
+        sync_to_thread=True,
+        guards=[requires(Permission.SELF_REPAIR_APPLY)],
+        status_code=200,
+        summary="Withdraw my repair application",
+    )
+    def withdraw(
+        self, session: SessionDep, actor: ActorDep, application_id: FromPath[uuid.UUID]
+    ) -> RepairRead:
+        """Before a decision only."""
+        audit.own_subject(actor)
+        return _read(session, repair_service.withdraw(session, application_id, actor=actor))
+
+
+class ArchiveController(Controller):
+    path = "/api/v1/records/{record_id:uuid}/archive"
+    tags = ["repair"]
+
+    @get(
+        "/",
+        sync_to_thread=True,
+        guards=[requires(Permission.RECORDS_ARCHIVE_READ)],
+        summary="A repaired record's archived content",
+    )
+    def read(
+        self, session: SessionDep, actor: ActorDep, record_id: FromPath[uuid.UUID]
+    ) -> ArchiveRead:
+        """For auditors: the content that left the active store on repair (reading is logged)."""
+        record = session.get(CreditRecord, record_id)
+        if record is None:
+            raise ArchiveNotFound
+        content = archive.content_of(session, record_id)
+        audit.record(
+            session, "records:archive:read", actor=actor, object_type="credit_record",
+            object_id=record_id, subject_id=record.subject_id,
+        )  # fmt: skip
+        return ArchiveRead(record_id=record_id, **content)

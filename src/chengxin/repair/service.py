@@ -1,0 +1,605 @@
+"""Credit repair (信用修复, R5.3–R5.4; RULES.md §2).
+
+A person applies to repair one of their dishonest records: a basis (obligation performed,
+volunteer service, charity, other) with evidence, and their credit commitment (信用承诺书).
+Eligibility is computed and explained check by check. The application goes to the department
+that made the finding (谁认定、谁修复): acknowledged at once, decided within 3 working days,
+the applicant answered within 10 (an extension is recorded with its reason). Outcomes: approved,
+refused with reasons, more evidence needed. On approval display, sharing and use stop (the record
+is no longer ``active``), its content moves to the sealed archive, every organization that
+received it is told, and the person is answered. Repair is free: no fee exists anywhere here.
+List entries, measures and scores that rest on the record end with it once those domains exist
+(they read records through the visibility rule, which no longer shows it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.orm import Session
+
+from chengxin import casework
+from chengxin.audit import service as audit
+from chengxin.catalog import service as catalog_service
+from chengxin.db import utcnow
+from chengxin.evidence import service as evidence_service
+from chengxin.evidence.service import EvidenceFile
+from chengxin.keys import keyring_of
+from chengxin.keys.sealed import seal, unseal
+from chengxin.objections.service import own_record
+from chengxin.records import service as records_service
+from chengxin.records.models import CreditRecord
+from chengxin.records.visibility import day_of
+from chengxin.repair import archive
+from chengxin.repair.errors import (
+    RepairClosed,
+    RepairCommitmentMissing,
+    RepairInputInvalid,
+    RepairNotEligible,
+    RepairNotFound,
+    RepairNotTheFindingDepartment,
+)
+from chengxin.repair.models import (
+    OPEN_REPAIR_STATUSES,
+    RepairApplication,
+    RepairBasis,
+    RepairStatus,
+)
+from chengxin.security.actor import Actor, ActorKind
+from chengxin.security.permissions import Permission
+from chengxin.settings import Settings
+
+TABLE = "repair_application"
+MIN_TEXT, MAX_TEXT = 4, 2000
+
+# The credit commitment the applicant makes (信用承诺书, NDRC Order No. 36): its SHA-256 is kept
+# with the application, so the text the person accepted is provable.
+COMMITMENT_TEXT = (
+    "本人郑重承诺：所提交的信用修复申请材料真实、准确、完整；已纠正失信行为、履行相关义务；"
+    "今后将严格遵守法律法规，诚实守信。如有虚假或违背承诺，愿意依法承担相应责任，"
+    "并同意将违背承诺的情况记入信用记录。"
+)
+COMMITMENT_DIGEST = hashlib.sha256(COMMITMENT_TEXT.encode()).hexdigest()
+
+
+# -- eligibility -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    ok: bool
+    detail: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "ok": self.ok, "detail": self.detail}
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    eligible: bool
+    checks: list[Check]
+    repair_from_on: date | None
+
+
+def _approved_repairs(session: Session, subject_id: uuid.UUID) -> list[RepairApplication]:
+    return list(
+        session.execute(
+            select(RepairApplication).where(
+                RepairApplication.subject_id == subject_id,
+                RepairApplication.status == RepairStatus.APPROVED.value,
+            )
+        ).scalars()
+    )
+
+
+def _bars(session: Session, record: CreditRecord, settings: Settings, now: datetime) -> list[Check]:
+    """Local bars (RULES.md §2 [P]): configurable policy, off by default."""
+    if not settings.repair_bars:
+        return []
+    done = _approved_repairs(session, record.subject_id)
+    year, five = now - timedelta(days=365), now - timedelta(days=5 * 365)
+    checks = []
+    if "repaired-within-1-year" in settings.repair_bars:
+        recent = [r for r in done if r.decided_at and r.decided_at > year]
+        checks.append(Check("bar-repaired-within-1-year", not recent,
+                            "no repair approved in the last year" if not recent
+                            else "a repair was approved less than a year ago"))  # fmt: skip
+    if "two-repairs-within-5-years" in settings.repair_bars:
+        count = len([r for r in done if r.decided_at and r.decided_at > five])
+        detail = f"{count} repairs approved in the last 5 years (at most 1)"
+        checks.append(Check("bar-two-repairs-within-5-years", count < 2, detail))  # noqa: PLR2004
+    if "same-kind-within-5-years" in settings.repair_bars:
+        same = [
+            r
+            for r in done
+            if r.kind_code == record.kind_code and r.decided_at and r.decided_at > five
+        ]
+        detail = (
+            "the same kind of record was repaired within 5 years"
+            if same
+            else "no repair of the same kind in the last 5 years"
+        )
+        checks.append(Check("bar-same-kind-within-5-years", not same, detail))
+    return checks
+
+
+def eligibility(
+    session: Session, record: CreditRecord, *, settings: Settings, now: datetime | None = None
+) -> Eligibility:
+    """Whether the record can be repaired now, each condition checked and explained."""
+    now = now or utcnow()
+    today = day_of(now)
+    _, document = catalog_service.active_document(session)
+    kind = next((k for k in document.kinds if k.code == record.kind_code), None)
+    repairable = kind.repairable if kind is not None else False
+    checks = [
+        Check("dishonest-record", record.category == "dishonest",
+              "only dishonest records are repaired" if record.category != "dishonest"
+              else "a dishonest record"),
+        Check("current-record", record.status == "active",
+              f"this version is {record.status}" if record.status != "active"
+              else "the current version"),
+        Check("repairable-by-law", repairable,
+              "repairable" if repairable else "a law declares this kind irreparable"),
+        Check("minimum-period-reached",
+              record.repair_from_on is not None and today >= record.repair_from_on,
+              f"repair can be applied for from {record.repair_from_on}"
+              if record.repair_from_on else "no repair date"),
+        Check("still-displayed", today < record.display_until_on,
+              f"shown until {record.display_until_on}" if today < record.display_until_on
+              else "display has already ended: nothing left to repair"),
+    ]  # fmt: skip
+    pending = session.execute(
+        select(RepairApplication.id).where(
+            RepairApplication.provider_id == record.provider_id,
+            RepairApplication.source_id == record.source_id,
+            RepairApplication.status.in_(OPEN_REPAIR_STATUSES),
+        )
+    ).first()
+    checks.append(Check("no-open-application", pending is None,
+                        "an application for this record is being handled" if pending
+                        else "no other open application"))  # fmt: skip
+    checks += _bars(session, record, settings, now)
+    return Eligibility(all(c.ok for c in checks), checks, record.repair_from_on)
+
+
+def eligibility_of(
+    session: Session, record_id: uuid.UUID, *, actor: Actor, settings: Settings,
+    now: datetime | None = None,
+) -> Eligibility:  # fmt: skip
+    return eligibility(session, own_record(session, record_id, actor), settings=settings, now=now)
+
+
+# -- the application -------------------------------------------------------------------------------
+
+
+def _text(value: str | None, what: str) -> str:
+    text = (value or "").strip()
+    if not MIN_TEXT <= len(text) <= MAX_TEXT:
+        raise RepairInputInvalid(f"{what}: {MIN_TEXT} to {MAX_TEXT} characters", field=what)
+    return text
+
+
+def _deadlines(application: RepairApplication, settings: Settings, now: datetime) -> None:
+    decide = casework.deadlines(
+        now, settings.repair_decide_days, remind_days_before=settings.reminder_working_days
+    )
+    answer = casework.deadlines(now, settings.repair_answer_days, remind_days_before=0)
+    application.decide_due_at, application.remind_at = decide.due_at, decide.remind_at
+    application.answer_due_at = answer.due_at
+    application.reminded_at = application.escalated_at = None
+
+
+def apply(
+    session: Session,
+    *,
+    record_id: uuid.UUID,
+    basis: RepairBasis,
+    explanation: str,
+    commitment_accepted: bool,
+    evidence: list[EvidenceFile],
+    actor: Actor,
+    settings: Settings,
+    now: datetime | None = None,
+) -> RepairApplication:
+    """Apply for repair; acknowledged at once and sent to the finding department."""
+    now = now or utcnow()
+    record = own_record(session, record_id, actor)
+    if not commitment_accepted:
+        raise RepairCommitmentMissing
+    explanation = _text(explanation, "explanation")
+    evidence_service.check(evidence)
+    if basis is RepairBasis.OBLIGATION_PERFORMED and not evidence:
+        raise RepairInputInvalid("show that the obligation is performed (evidence)",
+                                 field="evidence")  # fmt: skip
+    found = eligibility(session, record, settings=settings, now=now)
+    if not found.eligible:
+        raise RepairNotEligible(
+            "; ".join(c.detail for c in found.checks if not c.ok),
+            checks=[c.as_dict() for c in found.checks],
+        )
+    application_id = uuid.uuid4()
+    sealed, key_id = seal(keyring_of(session), TABLE, application_id,
+                          {"explanation": explanation})  # fmt: skip
+    application = RepairApplication(
+        id=application_id, reference=casework.reference("XF", now), subject_id=record.subject_id,
+        record_id=record.id, provider_id=record.provider_id, source_id=record.source_id,
+        kind_code=record.kind_code, basis=basis.value, status=RepairStatus.RECEIVED.value,
+        eligibility=[c.as_dict() for c in found.checks], commitment_digest=COMMITMENT_DIGEST,
+        sealed=sealed, key_id=key_id, filed_by=actor.name, filed_at=now, acknowledged_at=now,
+        notified_organizations=0,
+    )  # fmt: skip
+    _deadlines(application, settings, now)
+    session.add(application)
+    session.flush()
+    evidence_service.attach(
+        session, evidence, case_type="repair", case_id=application.id,
+        subject_id=record.subject_id, actor=actor, now=now,
+    )  # fmt: skip
+    audit.record(
+        session, "repair:application:file", actor=actor, object_type=TABLE,
+        object_id=application.id, subject_id=record.subject_id, at=now,
+        data={"record_id": str(record.id), "basis": basis.value, "evidence": len(evidence),
+              "commitment_digest": COMMITMENT_DIGEST,
+              "decide_due_at": application.decide_due_at.isoformat()},
+    )  # fmt: skip
+    casework.tell_organizations(
+        session, [record.provider_id], "repair-received", object_type=TABLE,
+        object_id=application.id, actor=actor, now=now,
+        data={"reference": application.reference, "kind_code": record.kind_code,
+              "decide_due_at": application.decide_due_at.isoformat()},
+    )  # fmt: skip
+    casework.tell_subject(
+        session, record.subject_id, "repair-received",
+        {"reference": application.reference, "days": str(settings.repair_answer_days)},
+        actor=actor, now=now,
+    )  # fmt: skip
+    return application
+
+
+def _get(session: Session, application_id: uuid.UUID) -> RepairApplication:
+    application = session.get(RepairApplication, application_id)
+    if application is None:
+        raise RepairNotFound
+    return application
+
+
+def may_read(session: Session, application: RepairApplication, actor: Actor) -> bool:
+    if actor.kind is ActorKind.CITIZEN:
+        return application.subject_id == actor.subject_id
+    if not actor.can(Permission.REPAIR_APPLICATION_READ):
+        return False
+    return application.provider_id == actor.organization_id or casework.is_operator(session, actor)
+
+
+def get(session: Session, application_id: uuid.UUID, *, actor: Actor) -> RepairApplication:
+    application = _get(session, application_id)
+    if not may_read(session, application, actor):
+        raise RepairNotFound
+    return application
+
+
+def _decider(session: Session, application_id: uuid.UUID, actor: Actor) -> RepairApplication:
+    application = get(session, application_id, actor=actor)
+    if actor.kind is not ActorKind.SYSTEM and application.provider_id != actor.organization_id:
+        raise RepairNotTheFindingDepartment
+    return application
+
+
+def decide(
+    session: Session,
+    application_id: uuid.UUID,
+    *,
+    outcome: RepairStatus,
+    reasons: str | None,
+    actor: Actor,
+    now: datetime | None = None,
+) -> RepairApplication:
+    """The finding department's decision: approved, refused (with reasons) or more evidence."""
+    now = now or utcnow()
+    application = _decider(session, application_id, actor)
+    if application.status != RepairStatus.RECEIVED.value:
+        raise RepairClosed(f"the application is {application.status}")
+    allowed = {RepairStatus.APPROVED, RepairStatus.REFUSED, RepairStatus.NEEDS_EVIDENCE}
+    if outcome not in allowed:
+        raise RepairInputInvalid("decide approved, refused or needs_evidence", field="outcome")
+    text = None
+    if outcome is not RepairStatus.APPROVED or reasons:
+        text = _text(reasons, "reasons")
+    ring = keyring_of(session)
+    value = unseal(ring, TABLE, application.id, application.sealed, application.key_id)
+    application.sealed, application.key_id = seal(
+        ring, TABLE, application.id, {**value, "reasons": text}
+    )
+    if outcome is RepairStatus.APPROVED:
+        _repair(session, application, actor=actor, now=now)
+    application.status = outcome.value
+    if outcome is not RepairStatus.NEEDS_EVIDENCE:
+        application.decided_at, application.decided_by = now, actor.name
+    application.answered_at = now
+    audit.record(
+        session, "repair:application:decide", actor=actor, object_type=TABLE,
+        object_id=application.id, subject_id=application.subject_id, at=now,
+        data={"outcome": outcome.value, "on_time": now <= application.decide_due_at,
+              "notified_organizations": application.notified_organizations},
+    )  # fmt: skip
+    casework.tell_subject(
+        session, application.subject_id, "repair-decided",
+        {"reference": application.reference}, actor=actor, now=now,
+    )  # fmt: skip
+    return application
+
+
+def _repair(
+    session: Session, application: RepairApplication, *, actor: Actor, now: datetime
+) -> None:
+    """Stop display, sharing and use; move the content to the archive; tell the recipients."""
+    current = records_service.current_version(
+        session, application.provider_id, application.source_id
+    )
+    if current.status == "active":
+        current.status, current.ended_at = "repaired", now
+        records_service.append_event(session, current, "repaired", at=now)
+    # Told before the content leaves: the notice names the record by kind and masked identity.
+    application.notified_organizations = casework.tell_recipients(
+        session, current, "record-repaired", actor=actor, now=now,
+        data={"repair": application.reference, "provider_id": str(application.provider_id)},
+    )  # fmt: skip
+    archived = archive.archive_record(session, current, repair_id=application.id, now=now)
+    audit.record(
+        session, "records:record:archive", actor=actor, object_type="credit_record",
+        object_id=current.id, subject_id=current.subject_id, at=now,
+        data={"versions": len(archived), "repair_id": str(application.id)},
+    )  # fmt: skip
+
+
+def add_evidence(
+    session: Session, application_id: uuid.UUID, *, evidence: list[EvidenceFile],
+    actor: Actor, settings: Settings, now: datetime | None = None,
+) -> RepairApplication:  # fmt: skip
+    """The applicant sends the evidence asked for; the case goes back to the department with
+    fresh deadlines (recorded in the audit log)."""
+    now = now or utcnow()
+    application = get(session, application_id, actor=actor)
+    if application.status != RepairStatus.NEEDS_EVIDENCE.value:
+        raise RepairClosed("no evidence was asked for")
+    if not evidence:
+        raise RepairInputInvalid("send at least one file", field="evidence")
+    evidence_service.attach(
+        session, evidence, case_type="repair", case_id=application.id,
+        subject_id=application.subject_id, actor=actor, now=now,
+    )  # fmt: skip
+    application.status = RepairStatus.RECEIVED.value
+    _deadlines(application, settings, now)
+    audit.record(
+        session, "repair:application:resubmit", actor=actor, object_type=TABLE,
+        object_id=application.id, subject_id=application.subject_id, at=now,
+        data={"evidence": len(evidence), "decide_due_at": application.decide_due_at.isoformat()},
+    )  # fmt: skip
+    casework.tell_organizations(
+        session, [application.provider_id], "repair-evidence-added", object_type=TABLE,
+        object_id=application.id, actor=actor, now=now,
+        data={"reference": application.reference,
+              "decide_due_at": application.decide_due_at.isoformat()},
+    )  # fmt: skip
+    return application
+
+
+def extend(
+    session: Session, application_id: uuid.UUID, *, days: int, reason: str, actor: Actor,
+    now: datetime | None = None,
+) -> RepairApplication:  # fmt: skip
+    """A complex case: the department extends its decision deadline once, with a reason."""
+    now = now or utcnow()
+    application = _decider(session, application_id, actor)
+    if application.status != RepairStatus.RECEIVED.value:
+        raise RepairClosed(f"the application is {application.status}")
+    if application.extension_reason is not None:
+        raise RepairClosed("the deadline was already extended once")
+    if not 1 <= days <= 10:  # noqa: PLR2004
+        raise RepairInputInvalid("extend by 1 to 10 working days", field="days")
+    reason = _text(reason, "reason")
+    previous = application.decide_due_at
+    application.decide_due_at = casework.deadlines(
+        previous - timedelta(seconds=1), days, remind_days_before=0
+    ).due_at
+    application.answer_due_at = max(application.answer_due_at, application.decide_due_at)
+    application.extension_reason = reason
+    application.escalated_at = None
+    audit.record(
+        session, "repair:application:extend", actor=actor, object_type=TABLE,
+        object_id=application.id, subject_id=application.subject_id, at=now,
+        data={"from": previous.isoformat(), "to": application.decide_due_at.isoformat()},
+    )  # fmt: skip
+    return application
+
+
+def withdraw(
+    session: Session, application_id: uuid.UUID, *, actor: Actor, now: datetime | None = None
+) -> RepairApplication:
+    now = now or utcnow()
+    application = get(session, application_id, actor=actor)
+    if actor.kind is not ActorKind.CITIZEN and not casework.is_operator(session, actor):
+        raise RepairNotTheFindingDepartment("only the applicant, or an operator for them")
+    if application.status not in OPEN_REPAIR_STATUSES:
+        raise RepairClosed(f"the application is {application.status}")
+    application.status, application.decided_at = RepairStatus.WITHDRAWN.value, now
+    audit.record(
+        session, "repair:application:withdraw", actor=actor, object_type=TABLE,
+        object_id=application.id, subject_id=application.subject_id, at=now,
+    )  # fmt: skip
+    return application
+
+
+@dataclass(frozen=True)
+class RepairView:
+    application: RepairApplication
+    explanation: str
+    reasons: str | None
+    evidence: list[Any]
+
+
+def view(session: Session, application: RepairApplication) -> RepairView:
+    value = unseal(
+        keyring_of(session), TABLE, application.id, application.sealed, application.key_id
+    )
+    return RepairView(
+        application, value["explanation"], value.get("reasons"),
+        evidence_service.of_case(session, application.id),
+    )  # fmt: skip
+
+
+def mine(session: Session, *, actor: Actor) -> list[RepairApplication]:
+    return list(
+        session.execute(
+            select(RepairApplication)
+            .where(RepairApplication.subject_id == actor.subject_id)
+            .order_by(RepairApplication.filed_at.desc())
+        ).scalars()
+    )
+
+
+def of_subject(session: Session, subject_id: uuid.UUID, *, at: datetime) -> list[RepairApplication]:
+    return list(
+        session.execute(
+            select(RepairApplication)
+            .where(RepairApplication.subject_id == subject_id, RepairApplication.filed_at <= at)
+            .order_by(RepairApplication.filed_at)
+        ).scalars()
+    )
+
+
+def repaired_ids(session: Session, record_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    ids = list(record_ids)
+    if not ids:
+        return set()
+    return set(
+        session.execute(
+            select(CreditRecord.id).where(
+                CreditRecord.id.in_(ids), CreditRecord.status == "repaired"
+            )
+        ).scalars()
+    )
+
+
+# -- deadlines, queues and figures -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    reminded: int
+    escalated: int
+
+
+def sweep(session: Session, *, actor: Actor, now: datetime | None = None) -> SweepResult:
+    """Remind the department before the due date; escalate overdue applications to operators.
+    Marked on the case, so a second sweep repeats nothing."""
+    now = now or utcnow()
+    waiting = RepairApplication.status == RepairStatus.RECEIVED.value
+    reminded = escalated = 0
+    for application in session.execute(
+        select(RepairApplication).where(
+            waiting,
+            RepairApplication.remind_at <= now,
+            RepairApplication.reminded_at.is_(None),
+            RepairApplication.decide_due_at > now,
+        )
+    ).scalars():
+        application.reminded_at = now
+        casework.tell_organizations(
+            session, [application.provider_id], "repair-due-soon", object_type=TABLE,
+            object_id=application.id, actor=actor, now=now,
+            data={"reference": application.reference,
+                  "decide_due_at": application.decide_due_at.isoformat()},
+        )  # fmt: skip
+        reminded += 1
+    for application in session.execute(
+        select(RepairApplication).where(
+            waiting,
+            RepairApplication.decide_due_at <= now,
+            RepairApplication.escalated_at.is_(None),
+        )
+    ).scalars():
+        application.escalated_at = now
+        audit.record(
+            session, "repair:application:escalate", actor=actor, object_type=TABLE,
+            object_id=application.id, subject_id=application.subject_id, at=now,
+            data={"provider_id": str(application.provider_id),
+                  "decide_due_at": application.decide_due_at.isoformat()},
+        )  # fmt: skip
+        casework.tell_organizations(
+            session, casework.operator_ids(session), "repair-overdue", object_type=TABLE,
+            object_id=application.id, actor=actor, now=now,
+            data={"reference": application.reference,
+                  "provider_id": str(application.provider_id),
+                  "decide_due_at": application.decide_due_at.isoformat()},
+        )  # fmt: skip
+        escalated += 1
+    return SweepResult(reminded, escalated)
+
+
+CASES = casework.CaseTable(
+    RepairApplication, RepairApplication.provider_id, RepairApplication.status,
+    RepairApplication.decide_due_at, open=OPEN_REPAIR_STATUSES,
+    waiting=(RepairStatus.RECEIVED.value,),
+)  # fmt: skip
+
+
+def queue(
+    session: Session,
+    *,
+    actor: Actor,
+    status: RepairStatus | None = None,
+    overdue_only: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+    now: datetime | None = None,
+) -> casework.Queue[RepairApplication]:
+    """The finding department's applications (operators: all), most urgent first."""
+    return casework.queue(
+        session, CASES, actor=actor, status=status.value if status else None,
+        overdue_only=overdue_only, limit=limit, offset=offset, now=now or utcnow(),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Figure:
+    organization_id: uuid.UUID
+    decided: int
+    on_time: int
+    answered_on_time: int
+    open: int
+    overdue: int
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return round(self.on_time / self.decided, 4) if self.decided else None
+
+
+def figures(session: Session, *, actor: Actor, now: datetime | None = None) -> list[Figure]:
+    """Per finding department: decided, decided on time, answered on time, open, overdue."""
+    now = now or utcnow()
+    r = RepairApplication
+    decided = r.status.in_((RepairStatus.APPROVED.value, RepairStatus.REFUSED.value))
+    waiting = r.status == RepairStatus.RECEIVED.value
+    rows = session.execute(
+        select(
+            r.provider_id,
+            func.count().filter(decided),
+            func.sum(case((and_(decided, r.decided_at <= r.decide_due_at), 1), else_=0)),
+            func.sum(case((and_(decided, r.answered_at <= r.answer_due_at), 1), else_=0)),
+            func.count().filter(r.status.in_(OPEN_REPAIR_STATUSES)),
+            func.count().filter(waiting, r.decide_due_at <= now),
+        )
+        .where(casework.scope(session, actor, r.provider_id))
+        .group_by(r.provider_id)
+        .order_by(r.provider_id)
+    ).all()
+    return [Figure(row[0], *(int(v or 0) for v in row[1:])) for row in rows]

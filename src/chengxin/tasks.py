@@ -1,0 +1,154 @@
+"""Every background job and periodic schedule of the platform, registered in one place.
+
+The worker (``chengxin.jobs.worker``) imports this module; a domain that needs work done later
+adds its handler here and enqueues with ``jobs.service.enqueue`` in its own transaction.
+Intervals come from the settings of the running platform.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from chengxin.access import monitoring
+from chengxin.audit import service as audit
+from chengxin.jobs import service as jobs_service
+from chengxin.jobs.registry import JobContext, schedule, task
+from chengxin.notifications import channels as notification_channels
+from chengxin.notifications import service as notifications_service
+from chengxin.objections import service as objection_service
+from chengxin.records import expiry
+from chengxin.repair import notices as repair_notices
+from chengxin.repair import service as repair_service
+from chengxin.settings import Settings
+
+ACCESS_FEEDBACK_SCAN = "access.scan-feedback"
+OBJECTIONS_SWEEP = "objections.sweep"
+REPAIR_SWEEP = "repair.sweep"
+RECORDS_EXPIRY = "records.expiry"
+NOTIFICATION_DELIVERY = "notifications.deliver-queued"
+JOBS_PRUNE = "jobs.prune"
+
+
+@task(ACCESS_FEEDBACK_SCAN)
+def scan_access_feedback(
+    session: Session, payload: dict[str, Any], ctx: JobContext
+) -> dict[str, Any]:
+    """Raise no-feedback alerts (R4.3) for operators: released queries past the feedback period."""
+    del payload
+    alerts = monitoring.scan_feedback(session, settings=ctx.runtime.settings, now=ctx.now)
+    for alert in alerts:
+        audit.record(
+            session,
+            "access:alert:raise",
+            actor=jobs_service.JOBS_ACTOR,
+            object_type="access_alert",
+            object_id=alert.id,
+            data={"rule": alert.rule, "organization_id": str(alert.organization_id)},
+        )
+    return {"alerts": len(alerts)}
+
+
+@task(NOTIFICATION_DELIVERY)
+def deliver_notifications(
+    session: Session, payload: dict[str, Any], ctx: JobContext
+) -> dict[str, Any]:
+    """Hand queued messages to the configured gateway channel after their transactions committed
+    (the local channel delivers inside ``notify``, so it finds nothing to do)."""
+    # deliver_queued opens one unit of work per message. The job's own session stays unused: on
+    # SQLite its write transaction would begin at first use and those units of work would wait.
+    del session
+    runtime = ctx.runtime
+    installed = runtime.session_factory.kw.get("info", {}).get(
+        notification_channels.SESSION_INFO_KEY
+    )
+    channel = installed or notification_channels.channel_for(runtime.settings)
+    sent = notifications_service.deliver_queued(
+        runtime, channel, limit=int(payload.get("limit", 100))
+    )
+    return {"sent": sent}
+
+
+@task(JOBS_PRUNE)
+def prune_jobs(session: Session, payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
+    """Delete jobs that finished successfully more than ``jobs_retention_days`` ago."""
+    del payload
+    days = ctx.runtime.settings.jobs_retention_days
+    deleted = jobs_service.prune(session, before=ctx.now - timedelta(days=days))
+    if deleted:
+        audit.record(
+            session,
+            "jobs:job:prune",
+            actor=jobs_service.JOBS_ACTOR,
+            object_type="job",
+            data={"deleted": deleted, "retention_days": days},
+        )
+    return {"deleted": deleted}
+
+
+@task(repair_notices.JOB_KIND)
+def send_creation_notices(
+    session: Session, payload: dict[str, Any], ctx: JobContext
+) -> dict[str, Any]:
+    """两书同达: tell the subjects of a batch's new dishonest records how and when to repair."""
+    batch_id = uuid.UUID(payload["batch_id"])
+    sent = repair_notices.send_for_batch(
+        session, batch_id, actor=jobs_service.JOBS_ACTOR, now=ctx.now
+    )
+    return {"sent": sent}
+
+
+@task(OBJECTIONS_SWEEP)
+def sweep_objections(session: Session, payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
+    """Forward filed objections, remind before the due date, escalate overdue ones."""
+    del payload
+    done = objection_service.sweep(session, actor=jobs_service.JOBS_ACTOR, now=ctx.now)
+    return {"forwarded": done.forwarded, "reminded": done.reminded, "escalated": done.escalated}
+
+
+@task(REPAIR_SWEEP)
+def sweep_repairs(session: Session, payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
+    """Remind finding departments before the due date, escalate overdue applications."""
+    del payload
+    done = repair_service.sweep(session, actor=jobs_service.JOBS_ACTOR, now=ctx.now)
+    return {"reminded": done.reminded, "escalated": done.escalated}
+
+
+@task(RECORDS_EXPIRY)
+def sweep_expiry(session: Session, payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
+    """End display at each record's maximum period as a change event (RULES.md §1). A large
+    catch-up stops at the limit and queues its own continuation."""
+    limit = int(payload.get("limit") or ctx.runtime.settings.expiry_sweep_limit)
+    done = expiry.sweep(session, now=ctx.now, actor=jobs_service.JOBS_ACTOR, limit=limit)
+    if not done.complete:
+        jobs_service.enqueue(
+            session, RECORDS_EXPIRY, {"limit": limit},
+            idempotency_key=f"expiry-continue:{done.through_on}:{ctx.job_id}",
+        )  # fmt: skip
+    return {"expired": done.expired, "late": done.late, "through_on": str(done.through_on),
+            "complete": done.complete}  # fmt: skip
+
+
+def _seconds(name: str) -> Callable[[Settings], timedelta]:
+    """An interval read from the named setting (seconds) of the running platform."""
+
+    def interval(settings: Settings) -> timedelta:
+        return timedelta(seconds=getattr(settings, name))
+
+    return interval
+
+
+schedule(
+    "access-feedback-scan", ACCESS_FEEDBACK_SCAN, every=_seconds("access_feedback_scan_seconds")
+)
+schedule(
+    "notification-delivery", NOTIFICATION_DELIVERY, every=_seconds("notification_delivery_seconds")
+)
+schedule("jobs-prune", JOBS_PRUNE, every=timedelta(days=1))
+schedule("objections-sweep", OBJECTIONS_SWEEP, every=_seconds("case_sweep_seconds"))
+schedule("repair-sweep", REPAIR_SWEEP, every=_seconds("case_sweep_seconds"))
+schedule("records-expiry", RECORDS_EXPIRY, every=_seconds("expiry_sweep_seconds"))
