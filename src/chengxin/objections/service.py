@@ -238,17 +238,17 @@ def decide(
         raise ObjectionNotYours
     note = _text(note, "note")
     record = session.get_one(CreditRecord, objection.record_id)
-    subject: CreditRecord = record
+    target = record  # the version the decision leaves current (told to recipients)
     if outcome is ObjectionOutcome.CORRECTED:
-        subject = _corrected_version(session, objection, corrected_record_id)
-        objection.corrected_record_id = subject.id
+        target = _corrected_version(session, objection, corrected_record_id)
+        objection.corrected_record_id = target.id
     elif outcome is ObjectionOutcome.DELETED:
         current = records_service.current_version(session, record.provider_id, record.source_id)
         if current.status == "active":
             records_service.revoke(
                 session, current, reason=f"objection {objection.reference}", at=now
             )
-        subject = current
+        target = current
     ring = keyring_of(session)
     value = unseal(ring, TABLE, objection.id, objection.sealed, objection.key_id)
     objection.sealed, objection.key_id = seal(
@@ -259,14 +259,14 @@ def decide(
     objection.appeal_route = (appeal_route or "").strip() or settings.objection_appeal_route
     if outcome in {ObjectionOutcome.CORRECTED, ObjectionOutcome.DELETED}:
         objection.notified_organizations = casework.tell_recipients(
-            session, subject, f"record-{outcome.value}", actor=actor, now=now,
+            session, target, f"record-{outcome.value}", actor=actor, now=now,
             data={"objection": objection.reference, "provider_id": str(record.provider_id)},
         )  # fmt: skip
     audit.record(
         session, "objections:objection:decide", actor=actor, object_type=TABLE,
         object_id=objection.id, subject_id=objection.subject_id, at=now,
         data={"outcome": outcome.value, "on_time": now <= objection.decide_due_at,
-              "corrected_record_id": str(subject.id) if outcome is ObjectionOutcome.CORRECTED
+              "corrected_record_id": str(target.id) if outcome is ObjectionOutcome.CORRECTED
               else None, "notified_organizations": objection.notified_organizations},
     )  # fmt: skip
     casework.tell_subject(

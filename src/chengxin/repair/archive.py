@@ -60,6 +60,12 @@ def archive_record(
     return archived
 
 
+def is_archived(record: CreditRecord) -> bool:
+    """Whether a version's content moved to the archive: intake requires a document number, so
+    only archiving leaves it empty."""
+    return record.document_no == ""
+
+
 def content_of(session: Session, record_id: uuid.UUID) -> dict[str, Any]:
     """The archived content of one version (auditors; the subject through their report)."""
     row = session.get(RecordArchive, record_id)

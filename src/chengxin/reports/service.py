@@ -292,7 +292,7 @@ def build(
     clear = identity_service.reveal(keyring_of(session), subject)
     audience = Audience(header.audience, kinds)
     rows = visible_records(session, document, [subject_id], audience, today, at=as_of)
-    if any(r.document_no == "" for r in rows):  # repaired: content is in the archive
+    if any(archive.is_archived(r) for r in rows):  # repaired: the content is in the archive
         rows = list(archive.restored(session, rows))
     names = dict(
         session.execute(
