@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import anyio
+import anyio.to_thread
 import structlog
 from litestar import Litestar
 from litestar.datastructures import MutableScopeHeaders, State
@@ -92,10 +97,37 @@ CONTROLLERS = [
 ]
 
 
-def provide_session(state: State) -> Iterator[Session]:
-    """One transaction per request: commit after the handler, before the response is sent."""
-    with state.runtime.session_factory() as session, session.begin():
+def _finish(session: Session, *, commit: bool) -> None:
+    try:
+        if commit:
+            session.commit()
+        else:
+            session.rollback()
+    finally:
+        session.close()
+
+
+async def provide_session(state: State) -> AsyncIterator[Session]:
+    """One transaction per request: commit after the handler, before the response is sent.
+
+    The commit runs in a thread of its own limiter, never behind handlers: Litestar runs a sync
+    generator's cleanup in the handlers' executor, so with every handler thread waiting for a
+    connection (PostgreSQL pool) or the write turn (SQLite) held by a request whose commit was
+    queued behind them, the server stalled (issue 7's check benchmark at 64 connections).
+    """
+    runtime = state.runtime
+    session = runtime.session_factory()
+    session.begin()
+    try:
         yield session
+    except BaseException:
+        await anyio.to_thread.run_sync(
+            functools.partial(_finish, session, commit=False), limiter=runtime.finish_limiter
+        )
+        raise
+    await anyio.to_thread.run_sync(
+        functools.partial(_finish, session, commit=True), limiter=runtime.finish_limiter
+    )
 
 
 def provide_settings(state: State) -> Settings:
@@ -150,6 +182,17 @@ async def ensure_request_id_header(message: Message, scope: Scope) -> None:
             headers["X-Request-ID"] = current_request_id() or new_request_id()
 
 
+def start_handler_threads(app: Litestar) -> None:
+    """On startup: the thread pool sync handlers run in, the event loop's default executor
+    (``server_threads``; asyncio's default is cores + 4, too few for handlers that mostly wait on
+    the database), and the limiter of the threads that finish requests' transactions."""
+    runtime = app.state.runtime
+    threads = runtime.settings.server_threads
+    executor = ThreadPoolExecutor(threads, thread_name_prefix="handler")
+    asyncio.get_running_loop().set_default_executor(executor)
+    runtime.finish_limiter = anyio.CapacityLimiter(threads)
+
+
 def start_audit_writer(app: Litestar) -> None:
     """On startup: the group-commit writer that read paths' audit entries go through."""
     app.state.runtime.start_audit_writer()
@@ -189,13 +232,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         route_handlers=CONTROLLERS,
         dependencies={
             "session": Provide(provide_session),
-            "actor": Provide(provide_actor, sync_to_thread=False),
+            "actor": Provide(provide_actor),
             "settings": Provide(provide_settings, sync_to_thread=False),
         },
         exception_handlers=handlers,
         middleware=[request_context_middleware, lockdown_middleware],
         before_send=[ensure_request_id_header],
-        on_startup=[start_audit_writer, start_job_worker],
+        on_startup=[start_handler_threads, start_audit_writer, start_job_worker],
         on_shutdown=[stop_job_worker, stop_audit_writer],
         state=State({"runtime": runtime, "authenticate": authn.authenticate}),
         openapi_config=OpenAPIConfig(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +22,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy import cast as sql_cast
+from sqlalchemy import exc as sqlalchemy_exc
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator, TypeEngine
@@ -85,9 +87,61 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+# Execution option naming how a SQLite transaction begins: IMMEDIATE (default) or DEFERRED.
+SQLITE_BEGIN = "chengxin_sqlite_begin"
+_BUSY_SECONDS = 30.0
+_HOLDS = "chengxin_write_turn"  # connection info: this connection holds the turn
+
+
+class WriteTurns:
+    """First come, first served turns at SQLite's single write lock among one process's threads.
+
+    SQLite makes a writer that finds the lock taken sleep and retry (the busy handler, naps of
+    up to 100 ms); under many threads the lock goes to whoever wakes at the right moment, and an
+    unlucky request can wait past the busy timeout while others pass it again and again. The
+    threads of one process therefore queue here, in arrival order, before ``BEGIN IMMEDIATE``,
+    and give the turn back when the connection returns to the pool (after its COMMIT or
+    ROLLBACK); the busy handler still arbitrates between processes (a CLI worker beside the
+    server). A turn not given within the busy timeout fails like SQLite would ("locked").
+    """
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._cond = threading.Condition()
+        self._next = 0  # the next ticket to hand out
+        self._serving = 0  # the ticket whose turn it is
+        self._abandoned: set[int] = set()
+
+    def acquire(self) -> None:
+        with self._cond:
+            ticket, self._next = self._next, self._next + 1
+            if self._cond.wait_for(lambda: self._serving == ticket, timeout=self.timeout):
+                return
+            if self._serving == ticket:  # the turn came just as the wait timed out
+                self._advance()
+            else:
+                self._abandoned.add(ticket)
+        raise sqlalchemy_exc.OperationalError(
+            "BEGIN IMMEDIATE", None, Exception("database is locked (no write turn in time)")
+        )
+
+    def release(self) -> None:
+        with self._cond:
+            self._advance()
+
+    def _advance(self) -> None:
+        self._serving += 1
+        while self._serving in self._abandoned:
+            self._abandoned.discard(self._serving)
+            self._serving += 1
+        self._cond.notify_all()
+
+
 def _configure_sqlite(engine: Engine) -> None:
     # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; the documented
     # recipe turns it off and emits BEGIN ourselves (IMMEDIATE: one writer, no upgrade deadlocks).
+    turns = WriteTurns(_BUSY_SECONDS)
+
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
@@ -96,12 +150,22 @@ def _configure_sqlite(engine: Engine) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute(f"PRAGMA busy_timeout={int(_BUSY_SECONDS * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # Read scopes (Runtime.read_scope) begin DEFERRED: WAL readers never wait for the writer.
+        mode = conn.get_execution_options().get(SQLITE_BEGIN, "IMMEDIATE")
+        if mode == "IMMEDIATE" and not conn.info.get(_HOLDS):
+            turns.acquire()
+            conn.info[_HOLDS] = True
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi: Any, record: Any) -> None:
+        if record.info.pop(_HOLDS, False):
+            turns.release()
 
 
 def make_session_factory(engine: Engine, *, keyring: Any) -> sessionmaker[Session]:

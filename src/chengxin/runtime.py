@@ -7,12 +7,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import anyio
+import structlog
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from chengxin.db import make_engine, make_session_factory
+from chengxin.db import SQLITE_BEGIN, make_engine, make_session_factory
 from chengxin.keys.keyring import Keyring, KeyringError, load_or_create
 from chengxin.settings import Environment, Settings
+
+log = structlog.get_logger(__name__)
 
 if TYPE_CHECKING:
     from chengxin.audit.writer import AuditWriter
@@ -29,12 +34,36 @@ class Runtime:
     session_factory: sessionmaker[Session]
     audit_writer: AuditWriter | None = None
     job_worker: WorkerThread | None = None
+    # Threads that commit or roll back requests' transactions (app.provide_session): a limiter
+    # of their own, so a commit never queues behind the handlers waiting for what it releases.
+    # Set by the app's startup, inside its event loop.
+    finish_limiter: anyio.CapacityLimiter | None = None
 
     @contextmanager
     def scope(self) -> Iterator[Session]:
         """One unit of work: commit on success, roll back on error."""
         with self.session_factory() as session, session.begin():
             yield session
+
+    @contextmanager
+    def read_scope(self) -> Iterator[Session]:
+        """A unit of work that only reads (authentication): on SQLite it begins DEFERRED, so it
+        never queues for the single write lock; a write it makes in passing (a session's
+        last-seen touch) is best effort there and dropped if the lock is busy. On PostgreSQL the
+        same as ``scope()``."""
+        if self.engine.dialect.name != "sqlite":
+            with self.scope() as session:
+                yield session
+            return
+        bind = self.engine.execution_options(**{SQLITE_BEGIN: "DEFERRED"})
+        with self.session_factory(bind=bind) as session:
+            session.begin()
+            yield session
+            try:
+                session.commit()
+            except OperationalError:
+                session.rollback()
+                log.info("read_scope_write_skipped")
 
     def start_audit_writer(self) -> AuditWriter:
         """Start the group-commit audit writer; sessions made from now on hand it their reads'
@@ -96,7 +125,11 @@ def build_runtime(
     """Wire engine, keyring and sessions; sessions carry the keyring in ``info``."""
     if settings.resolved_database_url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-    engine = engine or make_engine(settings.resolved_database_url)
+    engine = engine or make_engine(
+        settings.resolved_database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+    )
     ring = keyring or load_keyring(settings)
     factory = make_session_factory(engine, keyring=ring)
     return Runtime(settings=settings, engine=engine, keyring=ring, session_factory=factory)

@@ -34,6 +34,15 @@ class Settings(BaseSettings):
     keys: str | None = Field(
         None, description="Keyring as JSON (instead of the key file), e.g. from a secret store"
     )
+    db_pool_size: int = Field(
+        20,
+        description="Pooled database connections per process; with db_max_overflow at least the "
+        "server's worker threads (40), so no request thread waits for a connection",
+    )
+    db_max_overflow: int = Field(20, description="Connections opened beyond db_pool_size at peaks")
+    server_threads: int = Field(
+        16, description="Threads per server process that run request handlers (blocking DB work)"
+    )
     log_level: str = Field("INFO", description="Root log level")
     log_json: bool = Field(default=True, description="JSON log lines (false: console format)")
     max_upload_bytes: int = Field(
