@@ -44,6 +44,7 @@ from chengxin.identity.routes import (
     file_fault_handler,
 )
 from chengxin.ingestion.routes import IngestionController
+from chengxin.lists.routes import ListEntryController, MyListsController, PublicListController
 from chengxin.logs import configure_logging
 from chengxin.notifications import channels as notification_channels
 from chengxin.notifications.routes import NoticeController
@@ -61,6 +62,8 @@ from chengxin.security.guards import provide_actor
 from chengxin.settings import Settings, load_settings
 from chengxin.system.routes import SystemController
 from chengxin.tabular import FileFault
+from chengxin.tips.routes import TipController, TipPublicController
+from chengxin.watch.routes import WatchController
 
 access_log = structlog.get_logger("chengxin.access")
 
@@ -94,6 +97,12 @@ CONTROLLERS = [
     MyRepairsController,
     ArchiveController,
     NoticeController,
+    ListEntryController,
+    PublicListController,
+    MyListsController,
+    TipPublicController,
+    TipController,
+    WatchController,
 ]
 
 

@@ -12,12 +12,15 @@ from chengxin.evidence.models import Evidence
 from chengxin.identity.models import PopulationImport, PopulationImportError, Subject
 from chengxin.ingestion.models import IngestBatch, IngestRejection
 from chengxin.jobs.models import Job, JobSchedule
+from chengxin.lists.models import ListEntry, ListEntryEvent
 from chengxin.notifications.models import NotificationOutbox, OrganizationNotice
 from chengxin.objections.models import Objection, Statement
 from chengxin.organizations.models import ApiToken, Organization, OrganizationRole
 from chengxin.records.models import CreditRecord, RecordEvent, SweepMark
 from chengxin.repair.models import RecordArchive, RepairApplication
 from chengxin.reports.models import ReportIssue
+from chengxin.tips.models import Tip, TipEvent, TipRateWindow
+from chengxin.watch.models import WatchDelivery, WatchSubscription
 
 __all__ = [
     "AccessRule",
@@ -42,6 +45,8 @@ __all__ = [
     "IngestRejection",
     "Job",
     "JobSchedule",
+    "ListEntry",
+    "ListEntryEvent",
     "LoginAttempt",
     "NotificationOutbox",
     "Objection",
@@ -62,5 +67,10 @@ __all__ = [
     "Statement",
     "Subject",
     "SweepMark",
+    "Tip",
+    "TipEvent",
+    "TipRateWindow",
     "UserAccount",
+    "WatchDelivery",
+    "WatchSubscription",
 ]

@@ -247,6 +247,58 @@ class Settings(BaseSettings):
     expiry_sweep_limit: int = Field(
         200_000, ge=1, description="Most expiry events one transaction of the sweep writes"
     )
+    # Lists (RULES.md §5): the subject is told before listing and may object. The law gives no
+    # number for the window: 5 working days is a design default [D], as for objections the
+    # platform decides itself.
+    lists_objection_days: int = Field(
+        5,
+        ge=1,
+        description="Working days the subject may object after being told of a proposed list "
+        "entry; it is not published before they end",
+    )
+    lists_sweep_seconds: int = Field(
+        3600,
+        ge=1,
+        description="How often list entries are swept: exited when their term ended or their "
+        "records were repaired, revoked or ended their display",
+    )
+    # Tips (举报, R9.1): anonymous, so limited per client (keyed HMAC of the address) per hour.
+    tips_per_client_per_hour: int = Field(
+        5, ge=1, description="Tips one client (address) may submit per clock hour"
+    )
+    tips_lookups_per_client_per_hour: int = Field(
+        30, ge=1, description="Tip look-ups (reference + secret) one client may make per hour"
+    )
+    tips_same_text_per_day: int = Field(
+        3, ge=1, description="Tips with identical text accepted per 24 hours, from any client"
+    )
+    tips_act_working_days: int = Field(
+        5,
+        ge=1,
+        description="Working days the department has to start on a routed tip before operators "
+        "are told (design default [D]; no statutory number was found)",
+    )
+    tips_sweep_seconds: int = Field(
+        3600, ge=1, description="How often tips not acted on in time are looked for"
+    )
+    # Watch (issue 7 item 9): change subscriptions under a subject's grant.
+    watch_deliver_seconds: int = Field(
+        60, ge=1, description="How often watch subscriptions are scanned for new changes"
+    )
+    watch_scan_batch: int = Field(
+        500, ge=1, description="Subscriptions one scan pass looks at per transaction"
+    )
+    watch_webhook_timeout_seconds: float = Field(
+        10.0, gt=0, description="Timeout of one webhook POST (connect and read)"
+    )
+    watch_webhook_attempts: int = Field(
+        8, ge=1, description="Attempts of one webhook delivery (the job queue backs off)"
+    )
+    watch_webhook_private_allowed: bool = Field(
+        default=False,
+        description="Accept webhook URLs on loopback or private networks (tests, development "
+        "only; refused in production)",
+    )
 
     @model_validator(mode="after")
     def _production_needs_a_real_database(self) -> Settings:
@@ -262,6 +314,9 @@ class Settings(BaseSettings):
             and self.audit_retention_days < MIN_AUDIT_RETENTION_DAYS
         ):
             msg = "CHENGXIN_AUDIT_RETENTION_DAYS must be at least 1095 (3 years, RULES §6)"
+            raise ValueError(msg)
+        if self.env is Environment.PRODUCTION and self.watch_webhook_private_allowed:
+            msg = "CHENGXIN_WATCH_WEBHOOK_PRIVATE_ALLOWED must be false in production (SSRF)"
             raise ValueError(msg)
         return self
 

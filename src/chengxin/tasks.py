@@ -18,6 +18,8 @@ from chengxin.access import monitoring
 from chengxin.audit import service as audit
 from chengxin.jobs import service as jobs_service
 from chengxin.jobs.registry import JobContext, schedule, task
+from chengxin.lists import proposals as list_proposals
+from chengxin.lists import service as list_service
 from chengxin.notifications import channels as notification_channels
 from chengxin.notifications import service as notifications_service
 from chengxin.objections import service as objection_service
@@ -25,6 +27,8 @@ from chengxin.records import expiry
 from chengxin.repair import notices as repair_notices
 from chengxin.repair import service as repair_service
 from chengxin.settings import Settings
+from chengxin.tips import service as tip_service
+from chengxin.watch import service as watch_service
 
 ACCESS_FEEDBACK_SCAN = "access.scan-feedback"
 OBJECTIONS_SWEEP = "objections.sweep"
@@ -32,6 +36,10 @@ REPAIR_SWEEP = "repair.sweep"
 RECORDS_EXPIRY = "records.expiry"
 NOTIFICATION_DELIVERY = "notifications.deliver-queued"
 JOBS_PRUNE = "jobs.prune"
+LISTS_SWEEP = "lists.sweep"
+TIPS_SWEEP = "tips.sweep"
+WATCH_DELIVER = "watch.deliver"
+WATCH_SEND = watch_service.WATCH_SEND
 
 
 @task(ACCESS_FEEDBACK_SCAN)
@@ -133,6 +141,59 @@ def sweep_expiry(session: Session, payload: dict[str, Any], ctx: JobContext) -> 
             "complete": done.complete}  # fmt: skip
 
 
+@task(list_proposals.JOB_KIND)
+def propose_list_entries(
+    session: Session, payload: dict[str, Any], ctx: JobContext
+) -> dict[str, Any]:
+    """Propose (and notify) list entries for a finished batch's records of kinds that propose a
+    red or black list."""
+    done = list_proposals.propose_from_batch(
+        session, uuid.UUID(payload["batch_id"]), actor=jobs_service.JOBS_ACTOR,
+        settings=ctx.runtime.settings, now=ctx.now,
+    )  # fmt: skip
+    return {"proposed": done.proposed, "already_listed": done.already_listed}
+
+
+@task(LISTS_SWEEP)
+def sweep_lists(session: Session, payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
+    """Exit published list entries whose term ended or whose records no longer count."""
+    del payload
+    done = list_service.sweep(session, actor=jobs_service.JOBS_ACTOR, now=ctx.now)
+    return {"term_ended": done.term_ended, "records_ended": done.records_ended}
+
+
+@task(TIPS_SWEEP)
+def sweep_tips(session: Session, payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
+    """Tell operators of routed tips nobody started on within the working days allowed."""
+    del payload
+    return {"escalated": tip_service.sweep(session, actor=jobs_service.JOBS_ACTOR, now=ctx.now)}
+
+
+@task(WATCH_DELIVER)
+def deliver_watch(session: Session, payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
+    """Scan watch subscriptions from their watermarks: inbox deliveries at once, webhook
+    deliveries queued as ``watch.send`` jobs; subscriptions whose grant ended are ended."""
+    del payload
+    done = watch_service.deliver(
+        session, settings=ctx.runtime.settings, actor=jobs_service.JOBS_ACTOR, now=ctx.now
+    )
+    return {"scanned": done.scanned, "ended": done.ended, "delivered": done.delivered,
+            "queued": done.queued}  # fmt: skip
+
+
+@task(WATCH_SEND)
+def send_watch(session: Session, payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
+    """POST one signed webhook delivery; a failure is retried by the queue with backoff."""
+    # The POST must not run inside a transaction (SQLite's write lock would wait on the
+    # receiver): the service uses its own short units of work.
+    del session
+    outcome = watch_service.send(
+        ctx.runtime.scope, uuid.UUID(payload["delivery_id"]), settings=ctx.runtime.settings,
+        now=ctx.now,
+    )  # fmt: skip
+    return {"outcome": outcome}
+
+
 def _seconds(name: str) -> Callable[[Settings], timedelta]:
     """An interval read from the named setting (seconds) of the running platform."""
 
@@ -152,3 +213,6 @@ schedule("jobs-prune", JOBS_PRUNE, every=timedelta(days=1))
 schedule("objections-sweep", OBJECTIONS_SWEEP, every=_seconds("case_sweep_seconds"))
 schedule("repair-sweep", REPAIR_SWEEP, every=_seconds("case_sweep_seconds"))
 schedule("records-expiry", RECORDS_EXPIRY, every=_seconds("expiry_sweep_seconds"))
+schedule("lists-sweep", LISTS_SWEEP, every=_seconds("lists_sweep_seconds"))
+schedule("tips-sweep", TIPS_SWEEP, every=_seconds("tips_sweep_seconds"))
+schedule("watch-deliver", WATCH_DELIVER, every=_seconds("watch_deliver_seconds"))

@@ -38,6 +38,12 @@ TEMPLATES: dict[str, str] = {
         SIGNATURE + "{provider}认定的失信信息（{kind}，文书号{document}）已归集，公示至{until}止，"
         "依法不适用信用修复；如有异议可随时在平台提出。"
     ),
+    # RULES.md §5: before listing, the subject is told the reasons, the basis and their rights.
+    "list-entry-notice": (
+        SIGNATURE + "拟将您列入{list_name}（编号{reference}），依据{basis}。列入理由、认定标准、"
+        "移出条件及救济途径请登录平台查看；如有异议，请于{due}前提出，异议答复前不予公开。"
+    ),
+    "list-entry-exited": SIGNATURE + "您已移出{list_name}（编号{reference}），请登录平台查看。",
 }
 
 

@@ -35,6 +35,10 @@ class Permission(StrEnum):
     INGESTION_BATCH_READ = "ingestion:batch:read"
     INGESTION_BATCH_SUBMIT = "ingestion:batch:submit"
     INGESTION_QUALITY_READ = "ingestion:quality:read"
+    # lists: red and black list entries (R7, R8) — proposing, reading, publishing and exits
+    LISTS_ENTRY_MANAGE = "lists:entry:manage"
+    LISTS_ENTRY_PROPOSE = "lists:entry:propose"
+    LISTS_ENTRY_READ = "lists:entry:read"
     # notifications: the organization's inbox of notices (corrections, repairs, deadlines)
     NOTIFICATIONS_NOTICE_READ = "notifications:notice:read"
     # objections: 异议 (R5.1) — filing for a person, the provider's and operator's queues
@@ -61,6 +65,11 @@ class Permission(StrEnum):
     SELF_STATEMENT_MANAGE = "self:statement:manage"
     # system
     SYSTEM_LOCKDOWN_MANAGE = "system:lockdown:manage"
+    # tips: 举报 (R9.1) — the competent department's and the operator's queue of tips
+    TIPS_TIP_HANDLE = "tips:tip:handle"
+    TIPS_TIP_READ = "tips:tip:read"
+    # watch: change subscriptions of an organization under its subjects' grants
+    WATCH_SUBSCRIPTION_MANAGE = "watch:subscription:manage"
 
 
 ALL_PERMISSIONS: frozenset[Permission] = frozenset(Permission)

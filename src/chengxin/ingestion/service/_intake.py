@@ -48,6 +48,7 @@ from chengxin.ingestion.validation import COPY_COLUMNS, COPY_NULL, Candidate, Co
 from chengxin.jobs import service as jobs_service
 from chengxin.keys import keyring_of
 from chengxin.keys.keyring import Keyring
+from chengxin.lists import PROPOSE_JOB
 from chengxin.organizations import service as organization_service
 from chengxin.organizations.models import Organization
 from chengxin.records.models import CreditRecord, RecordEvent
@@ -360,6 +361,11 @@ def _finish(
             jobs_service.enqueue(
                 session, repair_notices.JOB_KIND, {"batch_id": str(batch.id)},
                 idempotency_key=repair_notices.job_key(batch.id),
+            )  # fmt: skip
+            # Record kinds that propose a red or black list propose their entries (lists).
+            jobs_service.enqueue(
+                session, PROPOSE_JOB, {"batch_id": str(batch.id)},
+                idempotency_key=f"lists-propose:{batch.id}",
             )  # fmt: skip
         log.info(
             "ingestion.batch",
