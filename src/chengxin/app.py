@@ -34,6 +34,7 @@ from chengxin.accounts.routes import AuthController, UserController
 from chengxin.agencies.routes import AgencyController
 from chengxin.audit.routes import AuditController
 from chengxin.catalog.routes import CatalogController
+from chengxin.checks.routes import CheckController, MyChecksController
 from chengxin.citizens.routes import CitizenSignInController
 from chengxin.context import current_request_id, new_request_id, set_request_id
 from chengxin.errors import EXCEPTION_HANDLERS
@@ -46,6 +47,7 @@ from chengxin.identity.routes import (
 from chengxin.ingestion.routes import IngestionController
 from chengxin.lists.routes import ListEntryController, MyListsController, PublicListController
 from chengxin.logs import configure_logging
+from chengxin.measures.routes import MeasureController
 from chengxin.notifications import channels as notification_channels
 from chengxin.notifications.routes import NoticeController
 from chengxin.objections.routes import (
@@ -103,6 +105,9 @@ CONTROLLERS = [
     TipPublicController,
     TipController,
     WatchController,
+    MeasureController,
+    CheckController,
+    MyChecksController,
 ]
 
 

@@ -6,6 +6,7 @@ from chengxin.accounts.models import AuthSession, LoginAttempt, UserAccount
 from chengxin.agencies.models import AgencyBlacklisting, AgencyStaff, AgencyViolation, CreditAgency
 from chengxin.audit.models import AuditEntry, AuditHead, AuditTile, AuditTreeHead
 from chengxin.catalog.models import CatalogVersion
+from chengxin.checks.models import Check, CheckFeedback, CheckSubject
 from chengxin.citizens.models import SignInAttempt, SignInChallenge
 from chengxin.db import Base
 from chengxin.evidence.models import Evidence
@@ -36,6 +37,9 @@ __all__ = [
     "AuthSession",
     "Base",
     "CatalogVersion",
+    "Check",
+    "CheckFeedback",
+    "CheckSubject",
     "CreditAgency",
     "CreditRecord",
     "Evidence",

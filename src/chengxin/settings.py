@@ -76,6 +76,10 @@ class Settings(BaseSettings):
         50, description="A query naming more persons than this waits for a reviewer (R3.3)"
     )
     access_max_subjects: int = Field(1000, description="Most persons one query may name")
+    # Service-window checks (issue 7): a batch names up to 10,000 persons in one request.
+    check_batch_limit: int = Field(
+        10_000, ge=1, description="Most persons one service-window check may name"
+    )
     access_review_kinds: list[str] = Field(
         default_factory=list, description="Record kinds whose queries always wait for a reviewer"
     )

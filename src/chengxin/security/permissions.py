@@ -27,6 +27,11 @@ class Permission(StrEnum):
     AUDIT_LOG_VERIFY = "audit:log:verify"
     # catalog
     CATALOG_CATALOG_READ = "catalog:catalog:read"
+    # checks: the service-window check of joint measures (联合奖惩核查) and feedback (反馈, R11)
+    CHECKS_CHECK_READ = "checks:check:read"
+    CHECKS_CHECK_RUN = "checks:check:run"
+    CHECKS_FEEDBACK_READ = "checks:feedback:read"
+    CHECKS_FEEDBACK_SUBMIT = "checks:feedback:submit"
     # identity
     IDENTITY_PERSON_VERIFY = "identity:person:verify"
     IDENTITY_POPULATION_IMPORT = "identity:population:import"

@@ -1,0 +1,367 @@
+"""Benchmark: the service-window check over HTTP against the real server (granian, one worker).
+
+1. Load ``--subjects`` registered persons (sealed, blind-indexed; COPY on PostgreSQL) and
+   ``--records-per-subject`` × as many credit records (COPY on PostgreSQL, executemany on
+   SQLite), about 1 % of the persons on a published black list and 1 % on a red list.
+2. Start ``granian`` with one worker on 127.0.0.1 (the ``chengxin serve`` wiring: the app
+   factory, ASGI) over that database and key file.
+3. A bounded async httpx load at ``--concurrency`` (64) connections, each for ``--seconds``:
+   the trivial endpoint (``GET /health``) req/s; single checks (one random
+   person per request): req/s, p50, p99; then batch checks of ``--batch`` persons per request
+   at ``--batch-concurrency`` connections: subjects/s. Ratio single / trivial.
+The last line printed is one JSON object of figures.
+
+    python bench/check.py --db sqlite
+    python bench/check.py --db postgresql --subjects 1000000        # the issue's large size
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from common import drop_database, make_database, run_child
+from sqlalchemy import insert, text
+
+from chengxin import migrate
+from chengxin.access import policy
+from chengxin.access.scenes import Scene
+from chengxin.catalog import service as catalog_service
+from chengxin.catalog.schema import Category, Sharing
+from chengxin.demo import generator
+from chengxin.identity import idnumber
+from chengxin.identity import service as identity_service
+from chengxin.lists import types as list_types
+from chengxin.lists.models import ListEntry
+from chengxin.organizations import service as organization_service
+from chengxin.organizations.models import OrganizationKind
+from chengxin.records.models import CreditRecord
+from chengxin.records.window import display_window
+from chengxin.runtime import build_runtime
+from chengxin.security.actor import system_actor
+from chengxin.security.permissions import Permission
+from chengxin.settings import Settings
+
+DB_NAME = "chengxin_bench_check"
+SYSTEM = system_actor("bench")
+RECORD_COLUMNS = [c.name for c in CreditRecord.__table__.columns]
+TODAY = date(2026, 11, 28)
+ADDRESS_CODES = ["420102", "420103", "420106", "420111", "420202", "420302", "420502", "420602",
+                 "420702", "420802", "420902", "421002", "421102", "421202", "421302", "422801"]  # fmt: skip
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+)
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华玉萍红鹏辉斌波宇浩凯晨欣怡婷雪琳"
+CHUNK = 50_000
+
+
+def person(i: int) -> tuple[str, str]:
+    """The i-th synthetic person: a valid ID number (distinct by construction) and a name."""
+    seq, rest = i % 1000, i // 1000
+    born = date(1960, 1, 1) + timedelta(days=rest % 14_600)
+    address = ADDRESS_CODES[(rest // 14_600) % len(ADDRESS_CODES)]
+    rng = random.Random(i)
+    name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+    return idnumber.make(address, born, seq), name
+
+
+def _pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def _copy_rows(conn: Any, table: str, columns: list[str], rows: list[dict[str, Any]]) -> None:
+    raw = conn.connection.driver_connection
+    json_cols = {"fields", "record_ids"}
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row([json.dumps(row[c]) if c in json_cols else row[c] for c in columns])
+
+
+def load_subjects(runtime: Any, n: int) -> tuple[float, list[uuid.UUID]]:
+    """Register n persons in batches (sealed, blind-indexed); their subject keys."""
+    started = time.perf_counter()
+    ids: list[uuid.UUID] = []
+    for start in range(0, n, CHUNK):
+        persons = [identity_service.prepare_person(*person(i))
+                   for i in range(start, min(n, start + CHUNK))]  # fmt: skip
+        with runtime.scope() as session:
+            identity_service.bulk_register(session, persons, actor=SYSTEM, source="bench")
+        ids += [runtime.keyring.subject_id(p.parsed.number) for p in persons]
+    return time.perf_counter() - started, ids
+
+
+def load_records(runtime: Any, subjects: list[uuid.UUID], per_subject: int,
+                 provider_id: uuid.UUID) -> float:  # fmt: skip
+    """per_subject × len(subjects) records of the shipped catalog's kinds, mostly current."""
+    with runtime.scope() as session:
+        _, document = catalog_service.active_document(session)
+    kinds = [k for k in document.kinds if k.category is not Category.BASIC]
+    rng = random.Random(5)
+    batch_id = uuid.uuid4()
+    received = datetime(2026, 11, 1, tzinfo=UTC)
+    total = len(subjects) * per_subject
+    started = time.perf_counter()
+    n = 0
+    while n < total:
+        rows = []
+        for _ in range(min(CHUNK, total - n)):
+            kind = rng.choice(kinds)
+            finding = TODAY - timedelta(days=rng.randint(0, 4 * 365))
+            window = display_window(document.period_of(kind), kind.category, finding_on=finding,
+                                    act_on=None)  # fmt: skip
+            status = rng.choices(["active", "superseded", "revoked", "repaired"], [90, 5, 3, 2])[0]
+            n += 1
+            rows.append({
+                "id": uuid.uuid4(), "subject_id": subjects[n % len(subjects)],
+                "provider_id": provider_id, "source_id": f"B{n}", "version": 1,
+                "kind_code": kind.code, "domain": kind.domain, "category": kind.category.value,
+                "severity": kind.severity.value if kind.severity else None,
+                "catalog_version": document.version, "document_no": f"鄂演示〔2026〕{n}号",
+                "finding_on": finding, "act_on": None, "notified_on": None,
+                "display_months": window.months, "display_from_on": window.from_on,
+                "display_until_on": window.until_on, "repair_from_on": window.repair_from_on,
+                "status": status, "fields": {"amount": "1000"}, "sealed_fields": None,
+                "key_id": None, "content_digest": os.urandom(32), "batch_id": batch_id,
+                "row_no": n, "received_at": received,
+                "ended_at": received if status != "active" else None, "revoke_reason": None,
+            })  # fmt: skip
+        with runtime.engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                _copy_rows(conn, "credit_record", RECORD_COLUMNS, rows)
+            else:
+                conn.execute(insert(CreditRecord.__table__), rows)
+    return time.perf_counter() - started
+
+
+def load_lists(runtime: Any, subjects: list[uuid.UUID], provider_id: uuid.UUID) -> int:
+    """About 1 % of the persons on a published black list, 1 % on a red list (bench data:
+    published rows written directly, as if the lifecycle had run)."""
+    black, red = list_types.get_or_raise("black-judgment-defaulter"), list_types.get_or_raise(
+        "red-moral-exemplar")  # fmt: skip
+    published = datetime(2026, 10, 1, tzinfo=UTC)
+    rows = []
+    for i, sid in enumerate(subjects[::50]):
+        chosen = black if i % 2 == 0 else red
+        rows.append({
+            "id": uuid.uuid4(), "reference": f"BM-{i:08d}", "list_type": chosen.code,
+            "kind": chosen.kind.value, "domain": chosen.domain, "subject_id": sid,
+            "organization_id": None, "provider_id": provider_id, "record_ids": [],
+            "document_no": f"鄂演示〔2026〕{i}号", "status": "published",
+            "basis": chosen.basis_text, "sealed": b"", "key_id": runtime.keyring.active,
+            "automatic": False, "proposed_at": published - timedelta(days=30),
+            "proposed_by": "bench", "notified_at": published - timedelta(days=30),
+            "objection_due_at": published - timedelta(days=20), "published_at": published,
+            "term_ends_at": published + timedelta(days=730), "exited_at": None,
+            "exit_reason": None, "shown_name": "张*", "shown_id": "4201**********0000",
+            "name_index": os.urandom(32),
+        })  # fmt: skip
+    with runtime.engine.begin() as conn:
+        conn.execute(insert(ListEntry.__table__), rows)
+        conn.execute(text("ANALYZE"))
+    return len(rows)
+
+
+def _world(runtime: Any) -> tuple[uuid.UUID, str]:
+    with runtime.scope() as session:
+        catalog_service.load(
+            session, catalog_service.shipped_content(), actor=SYSTEM, activate=True
+        )
+        codes = [generator.credit_code(random.Random(i), registration="11", region_code="420100")
+                 for i in (1, 2)]  # fmt: skip
+        provider = organization_service.create(
+            session, credit_code=codes[0], name="演示税务局", kind=OrganizationKind.GOVERNMENT,
+            region_code="420100", department="tax", actor=SYSTEM,
+        )  # fmt: skip
+        consumer = organization_service.create(
+            session, credit_code=codes[1], name="演示市场监督管理局",
+            kind=OrganizationKind.GOVERNMENT, region_code="420100", department="market",
+            actor=SYSTEM,
+        )  # fmt: skip
+        _, document = catalog_service.active_document(session)
+        policy.add_rule(
+            session, document, organization_id=consumer.id, scene=Scene.ADMINISTRATIVE_LICENSING,
+            kinds=[], sharing=[Sharing.PUBLIC, Sharing.AUTHORIZED, Sharing.GOVERNMENT],
+            basis="《湖北省社会信用信息管理条例》第二十四条", valid_from_on=date(2026, 1, 1),
+            valid_until_on=None, actor=SYSTEM,
+        )  # fmt: skip
+        token = organization_service.issue_token(
+            session, consumer.id, name="bench",
+            permissions=[Permission.CHECKS_CHECK_RUN, Permission.CHECKS_CHECK_READ],
+            valid_days=1, actor=SYSTEM,
+        ).secret  # fmt: skip
+        return provider.id, token
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+SERVER = """
+from granian import Granian
+from granian.constants import Interfaces
+Granian("chengxin.app:create_app", factory=True, address="127.0.0.1", port={port},
+        interface=Interfaces.ASGI, workers=1, log_access=False).serve()
+"""
+
+
+def start_server(url: str, workdir: str) -> tuple[subprocess.Popen[bytes], str]:
+    """granian with one worker over the bench database and key file; waits until it answers."""
+    import httpx
+
+    port = _free_port()
+    env = {**os.environ, "CHENGXIN_DATABASE_URL": url, "CHENGXIN_DATA_DIR": workdir,
+           "CHENGXIN_ENV": "development", "CHENGXIN_LOG_LEVEL": "WARNING",
+           "CHENGXIN_JOBS_IN_PROCESS": "false"}  # fmt: skip
+    log = Path(workdir) / "server.log"
+    process = subprocess.Popen(  # noqa: S603  # our own interpreter, fixed arguments
+        [sys.executable, "-c", SERVER.format(port=port)], env=env,
+        stdout=log.open("wb"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/health", timeout=1).status_code == 200:
+                return process, base
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("the server did not start:\n" + log.read_text(errors="replace")[-3000:])
+
+
+async def _load(base: str, make: Any, concurrency: int, seconds: float) -> dict[str, Any]:
+    """``concurrency`` connections, each sending requests back to back for ``seconds``."""
+    import httpx
+
+    latencies: list[float] = []
+    errors: dict[int, int] = {}
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
+        # Warm-up: open the connections, fill the caches.
+        await asyncio.gather(*(client.request(**make(i)) for i in range(concurrency)))
+        stop = time.perf_counter() + seconds
+
+        async def worker(w: int) -> None:
+            i = w
+            while time.perf_counter() < stop:
+                started = time.perf_counter()
+                response = await client.request(**make(i))
+                latencies.append((time.perf_counter() - started) * 1000)
+                if response.status_code != 200:
+                    errors[response.status_code] = errors.get(response.status_code, 0) + 1
+                i += concurrency
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(w) for w in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return {
+        "requests": len(latencies), "req_per_s": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(statistics.median(latencies), 2) if latencies else None,
+        "p99_ms": round(_pct(latencies, 0.99), 2) if latencies else None,
+        "max_ms": round(max(latencies), 1) if latencies else None, "errors": errors,
+    }  # fmt: skip
+
+
+def _child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:
+    settings = Settings(env="development", data_dir=Path(workdir), database_url=url,  # type: ignore[arg-type]
+                        log_json=True, log_level="WARNING", jobs_in_process=False)  # fmt: skip
+    runtime = build_runtime(settings)  # writes the key file the server reads
+    migrate.upgrade(runtime.engine)
+    provider_id, token = _world(runtime)
+    n = args["subjects"]
+    out: dict[str, Any] = {}
+    subjects_s, subjects = load_subjects(runtime, n)
+    records_s = load_records(runtime, subjects, args["records_per_subject"], provider_id)
+    out["listed"] = load_lists(runtime, subjects, provider_id)
+    out["load_seconds"] = {"subjects": round(subjects_s, 1), "records": round(records_s, 1)}
+    runtime.engine.dispose()
+    process, base = start_server(url, workdir)
+    headers = {"Authorization": f"Bearer {token}"}
+    rng = random.Random(11)
+    pick = [rng.randrange(n) for _ in range(200_000)]
+
+    def body(people: list[tuple[str, str]]) -> dict[str, Any]:
+        return {"scene": "administrative_licensing", "purpose": "行政许可前的联合奖惩核查",
+                "persons": [{"id_number": i, "name": nm} for i, nm in people]}  # fmt: skip
+
+    def trivial(_: int) -> dict[str, Any]:
+        return {"method": "GET", "url": "/health"}
+
+    def single(i: int) -> dict[str, Any]:
+        return {"method": "POST", "url": "/api/v1/checks", "headers": headers,
+                "json": body([person(pick[i % len(pick)])])}  # fmt: skip
+
+    size = min(args["batch"], n)
+
+    def batch(i: int) -> dict[str, Any]:
+        start = (i * size) % max(1, n - size)
+        return {"method": "POST", "url": "/api/v1/checks", "headers": headers,
+                "json": body([person(j) for j in range(start, start + size)])}  # fmt: skip
+
+    try:
+        seconds, c = args["seconds"], args["concurrency"]
+        out["trivial"] = asyncio.run(_load(base, trivial, c, seconds))
+        out["single"] = asyncio.run(_load(base, single, c, seconds))
+        batches = asyncio.run(_load(base, batch, args["batch_concurrency"], seconds))
+        batches["subjects_per_s"] = round(batches["req_per_s"] * size, 1)
+        batches["batch_size"] = size
+        out["batch"] = batches
+        out["single_to_trivial"] = round(out["single"]["req_per_s"]
+                                         / max(out["trivial"]["req_per_s"], 1e-9), 3)  # fmt: skip
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    queue.put(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
+    parser.add_argument("--subjects", type=int, default=20_000, help="registered persons")
+    parser.add_argument("--records-per-subject", type=int, default=5)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--batch", type=int, default=1000, help="persons per batch check")
+    parser.add_argument("--batch-concurrency", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=8.0, help="duration of each load phase")
+    args = vars(parser.parse_args())
+    with tempfile.TemporaryDirectory(prefix="chengxin-bench-") as tmp:
+        url = make_database(args["db"], Path(tmp), DB_NAME)
+        try:
+            out = run_child(_child, url, tmp, args)
+        finally:
+            drop_database(args["db"], DB_NAME)
+    single, batch = out["single"], out["batch"]
+    print(
+        f"{args['subjects']:,} subjects, {args['subjects'] * args['records_per_subject']:,} "
+        f"records: single check {single['req_per_s']} req/s p50 {single['p50_ms']} ms p99 "
+        f"{single['p99_ms']} ms ({out['single_to_trivial']} × trivial "
+        f"{out['trivial']['req_per_s']} req/s); batch {batch['subjects_per_s']} subjects/s"
+    )
+    print(json.dumps({"bench": "check", "db": args["db"], "subjects": args["subjects"],
+                      "records": args["subjects"] * args["records_per_subject"], **out,
+                      "targets": {"single_p99_ms": 15, "single_to_trivial": 0.4,
+                                  "batch_subjects_per_s": 100_000},
+                      "cpu_count": os.cpu_count()}, ensure_ascii=False))  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,433 @@
+"""The service-window check: run it, read it back, take feedback, and show persons who checked
+them (ADR 0017).
+
+The hot path is set-based and Core-only: persons are resolved through the blind index in
+chunks (``access.queries.resolve``), list memberships come from one call
+(``lists.memberships``), visible records and open disputes from one query per chunk of 1,000
+subjects each, and the measures catalog is precomputed per process. One ``check`` row, its
+``check_subject`` rows (one executemany) and ONE audit entry per check, whatever its size.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import Table, func, insert, select
+from sqlalchemy.orm import Session
+
+from chengxin.access import policy, queries
+from chengxin.access.scenes import Scene
+from chengxin.audit import merkle
+from chengxin.audit import service as audit
+from chengxin.catalog import service as catalog_service
+from chengxin.catalog.schema import CatalogDocument
+from chengxin.checks.errors import (
+    CheckBatchTooLarge,
+    CheckInputInvalid,
+    CheckNeedsPublicBody,
+    CheckNotFound,
+    FeedbackMeasureUnknown,
+)
+from chengxin.checks.models import Check, CheckFeedback, CheckSubject
+from chengxin.db import utcnow
+from chengxin.identity import masking
+from chengxin.lists import memberships as list_memberships
+from chengxin.lists.memberships import Membership
+from chengxin.lists.models import ListEntry
+from chengxin.measures import catalog as measure_catalog
+from chengxin.measures import service as measure_service
+from chengxin.measures.service import Applied, RecordFact
+from chengxin.objections.models import OPEN_STATUSES, Objection
+from chengxin.organizations.models import Organization
+from chengxin.records.models import CreditRecord
+from chengxin.records.visibility import (
+    Audience,
+    AudienceKind,
+    day_of,
+    shareable_kinds,
+    visible_clause,
+)
+from chengxin.security.actor import Actor
+from chengxin.security.scope import in_region
+from chengxin.settings import Settings
+
+RUN_ACTION = "checks:check:run"
+FEEDBACK_ACTION = "checks:feedback:submit"
+CHUNK = 1000
+MIN_PURPOSE_CHARS = 4
+
+# Per-person errors: the others in the batch are still answered.
+ERRORS = {
+    "id-number-invalid": "The ID number is not a valid citizen ID number (GB 11643-1999)",
+    "not-registered": "No person with this ID number is in the population registry",
+    "name-mismatch": "The name does not match the population registry",
+}
+
+
+@dataclass
+class SubjectCheck:
+    """What a check found about one person it named."""
+
+    index: int
+    outcome: str  # found, or one of ERRORS
+    masked_name: str
+    masked_id_number: str
+    memberships: list[Membership] = field(default_factory=list)
+    measures: list[Applied] = field(default_factory=list)
+    disputed_records: list[uuid.UUID] = field(default_factory=list)
+
+    @property
+    def error(self) -> str | None:
+        """The message of a per-person error (None when found)."""
+        return ERRORS.get(self.outcome)
+
+
+@dataclass
+class CheckOutcome:
+    check: Check
+    results: list[SubjectCheck]
+
+
+def _records(
+    session: Session, document: CatalogDocument, audience: Audience, ids: list[uuid.UUID],
+    now: datetime,
+) -> dict[uuid.UUID, list[RecordFact]]:  # fmt: skip
+    """The records the checking body may see (the one visibility rule), per subject."""
+    found: dict[uuid.UUID, list[RecordFact]] = {sid: [] for sid in ids}
+    clause = visible_clause(document, audience, day_of(now))
+    columns = (CreditRecord.subject_id, CreditRecord.id, CreditRecord.kind_code,
+               CreditRecord.category, CreditRecord.severity, CreditRecord.finding_on)  # fmt: skip
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        # Core on the session's connection: no ORM row processing on the hot path.
+        rows = (
+            session.connection()
+            .execute(select(*columns).where(CreditRecord.subject_id.in_(chunk), clause))
+            .all()
+        )
+        for sid, rid, kind, category, severity, finding_on in rows:
+            found[sid].append(RecordFact(rid, kind, category, severity, finding_on))
+    return found
+
+
+def _disputes(session: Session, ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    """Record versions of these subjects under an open objection (异议处理中)."""
+    found: set[uuid.UUID] = set()
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        found.update(
+            session.connection()
+            .execute(
+                select(Objection.record_id).where(
+                    Objection.subject_id.in_(chunk), Objection.status.in_(OPEN_STATUSES)
+                )
+            )
+            .scalars()
+        )
+    return found
+
+
+def _disputed_entries(
+    session: Session, memberships: dict[uuid.UUID, list[Membership]], disputed: set[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Own list entries every record of which is in dispute (the listing itself is disputed)."""
+    entry_ids = sorted({m.entry_id for ms in memberships.values() for m in ms
+                        if m.via_organization is None})  # fmt: skip
+    if not entry_ids or not disputed:
+        return set()
+    found: set[uuid.UUID] = set()
+    for start in range(0, len(entry_ids), CHUNK):
+        rows = session.execute(
+            select(ListEntry.id, ListEntry.record_ids).where(
+                ListEntry.id.in_(entry_ids[start : start + CHUNK])
+            )
+        ).all()
+        for entry_id, record_ids in rows:
+            if record_ids and all(uuid.UUID(r) in disputed for r in record_ids):
+                found.add(entry_id)
+    return found
+
+
+def subjects_leaves(subject_ids: Sequence[uuid.UUID]) -> list[bytes]:
+    """The Merkle leaves of a check's found subjects, in the caller's order."""
+    return [merkle.leaf_hash(sid.bytes) for sid in subject_ids]
+
+
+def _validate(persons: Sequence[queries.PersonAsked], purpose: str, settings: Settings) -> None:
+    if len(persons) > settings.check_batch_limit:
+        raise CheckBatchTooLarge(
+            f"{len(persons)} persons; at most {settings.check_batch_limit} per check",
+            limit=settings.check_batch_limit,
+        )
+    if not persons:
+        raise CheckInputInvalid("name at least one person")
+    if len(purpose.strip()) < MIN_PURPOSE_CHARS:
+        raise CheckInputInvalid("state the purpose of the check")
+
+
+def run(  # one pass over the batch: each local is one set-based read
+    session: Session,
+    *,
+    scene: Scene,
+    purpose: str,
+    persons: Sequence[queries.PersonAsked],
+    settings: Settings,
+    actor: Actor,
+    now: datetime | None = None,
+) -> CheckOutcome:
+    """Check persons at a service window: memberships, applicable measures with reasons and
+    bases, dispute marks; registered with one audit entry."""
+    now = now or utcnow()
+    _validate(persons, purpose, settings)
+    org = queries.organization_of(session, actor)
+    if org.kind not in queries.GOVERNMENT_KINDS:
+        raise CheckNeedsPublicBody
+    scene = Scene(scene)
+    _, document = catalog_service.active_document(session)
+    permitted = policy.permitted_kinds(session, document, org.id, scene, day_of(now))
+    audience = Audience(AudienceKind.GOVERNMENT,
+                        permitted & shareable_kinds(document, AudienceKind.GOVERNMENT))  # fmt: skip
+    resolved = queries.resolve(session, persons)
+    found = [sid for _, sid in resolved if sid is not None]
+    ids = list(dict.fromkeys(found))
+    on_lists = list_memberships.memberships(session, ids, at=now)
+    records = _records(session, document, audience, ids, now)
+    disputed = _disputes(session, ids)
+    disputed_entries = _disputed_entries(session, on_lists, disputed)
+    catalog = measure_catalog.catalog()
+    measures = catalog.in_scene(scene)
+    today = day_of(now)
+    results: list[SubjectCheck] = []
+    for index, (person, (outcome, sid)) in enumerate(zip(persons, resolved, strict=True)):
+        shown = SubjectCheck(index, outcome, masking.mask_name(person.name),
+                             masking.mask_id_number(person.id_number.strip().upper()))  # fmt: skip
+        if sid is not None:
+            facts = records[sid]
+            shown.memberships = on_lists[sid]
+            shown.measures = measure_service.applicable(
+                measures, memberships=on_lists[sid], records=facts, disputed_records=disputed,
+                disputed_entries=disputed_entries, today=today,
+            )  # fmt: skip
+            shown.disputed_records = [r.id for r in facts if r.id in disputed]
+        results.append(shown)
+    check_id = uuid.uuid4()
+    root = merkle.root(subjects_leaves(found)).hex()
+    only = found[0] if len(found) == 1 else None
+    data: dict[str, Any] = {
+        "organization_id": str(org.id), "organization": org.name, "scene": scene.value,
+        "purpose": purpose.strip(), "subjects": len(persons), "found": len(found),
+        "subjects_root": root, "measure_version": catalog.version,
+    }  # fmt: skip
+    if only is not None:  # a single check: the person sees which measures it returned
+        data["measures"] = next(sorted(a.measure.code for a in r.measures)
+                                for r in results if r.outcome == "found")  # fmt: skip
+    seq = audit.record_access(
+        session, RUN_ACTION, actor=actor, object_type="check", object_id=check_id,
+        subject_id=only, data=data,
+    )  # fmt: skip
+    check = Check(
+        id=check_id, organization_id=org.id, actor_kind=actor.kind.value, actor_id=actor.id,
+        actor_name=actor.name, scene=scene.value, purpose=purpose.strip(),
+        subject_count=len(persons), found_count=len(found), measure_version=catalog.version,
+        subjects_root=root, audit_seq=seq, created_at=now,
+    )  # fmt: skip
+    session.add(check)
+    session.flush()
+    # Core: no ORM bulk bookkeeping for up to 10,000 rows.
+    session.connection().execute(
+        insert(cast("Table", CheckSubject.__table__)),
+        [
+            {"check_id": check_id, "position": r.index, "subject_id": resolved[r.index][1],
+             "outcome": r.outcome, "measures": [a.measure.code for a in r.measures]}
+            for r in results
+        ],
+    )  # fmt: skip
+    return CheckOutcome(check, results)
+
+
+def get_or_raise(session: Session, check_id: uuid.UUID, *, actor: Actor) -> Check:
+    """A check of the actor's own organization; another's answers as missing (no probing)."""
+    check = session.get(Check, check_id)
+    if (
+        check is None
+        or actor.organization_id is None
+        or (check.organization_id != actor.organization_id)
+    ):
+        raise CheckNotFound
+    return check
+
+
+def subjects_of(session: Session, check: Check) -> list[CheckSubject]:
+    """The persons a check named, in the caller's order."""
+    return list(
+        session.execute(
+            select(CheckSubject)
+            .where(CheckSubject.check_id == check.id)
+            .order_by(CheckSubject.position)
+        ).scalars()
+    )
+
+
+def feedback_of(session: Session, check: Check) -> list[CheckFeedback]:
+    """The feedback given on a check, oldest first."""
+    return list(
+        session.execute(
+            select(CheckFeedback)
+            .where(CheckFeedback.check_id == check.id)
+            .order_by(CheckFeedback.created_at, CheckFeedback.id)
+        ).scalars()
+    )
+
+
+@dataclass(frozen=True)
+class FeedbackItem:
+    measure_code: str
+    applied: bool
+    reason: str
+    index: int | None = None  # the subject's position; None: any subject of the check
+
+
+def feedback(
+    session: Session,
+    check_id: uuid.UUID,
+    items: Sequence[FeedbackItem],
+    *,
+    actor: Actor,
+    now: datetime | None = None,
+) -> list[CheckFeedback]:
+    """The department says, per measure, whether it applied it and why (反馈, R11)."""
+    now = now or utcnow()
+    check = get_or_raise(session, check_id, actor=actor)
+    if not items:
+        raise CheckInputInvalid("name at least one measure")
+    subjects = {s.position: set(s.measures) for s in subjects_of(session, check)}
+    returned = set().union(*subjects.values()) if subjects else set()
+    for item in items:
+        codes = returned if item.index is None else subjects.get(item.index, set())
+        if item.measure_code not in codes:
+            raise FeedbackMeasureUnknown(
+                f"measure {item.measure_code} is not in this check's result",
+                measure=item.measure_code, index=item.index,
+            )  # fmt: skip
+        if not item.reason.strip():
+            raise CheckInputInvalid("each feedback item needs its reason")
+    rows = [
+        CheckFeedback(
+            id=uuid.uuid4(),
+            check_id=check.id,
+            position=item.index,
+            measure_code=item.measure_code,
+            decision="applied" if item.applied else "not_applied",
+            reason=item.reason.strip(),
+            created_at=now,
+            created_by=actor.name,
+        )
+        for item in items
+    ]
+    session.add_all(rows)
+    if check.feedback_at is None:
+        check.feedback_at = now
+    session.flush()
+    audit.record(
+        session, FEEDBACK_ACTION, actor=actor, object_type="check", object_id=check.id,
+        data={"items": [{"measure": r.measure_code, "decision": r.decision,
+                         "index": r.position} for r in rows]},
+        at=now,
+    )  # fmt: skip
+    return rows
+
+
+@dataclass(frozen=True)
+class FeedbackRate:
+    department: str | None
+    scene: str
+    checks: int
+    with_feedback: int
+
+    @property
+    def rate(self) -> float:
+        """Share of checks with feedback (0 when none)."""
+        return round(self.with_feedback / self.checks, 4) if self.checks else 0.0
+
+
+def feedback_rates(
+    session: Session, *, since: datetime | None, until: datetime | None, actor: Actor
+) -> list[FeedbackRate]:
+    """Per department and scene: checks, checks with feedback, rate (R11), in the actor's
+    region."""
+    query = (
+        select(Organization.department, Check.scene, func.count(Check.id),
+               func.count(Check.feedback_at))
+        .join(Organization, Organization.id == Check.organization_id)
+        .where(in_region(actor, Organization.region_code))
+        .group_by(Organization.department, Check.scene)
+        .order_by(Organization.department, Check.scene)
+    )  # fmt: skip
+    if since is not None:
+        query = query.where(Check.created_at >= since)
+    if until is not None:
+        query = query.where(Check.created_at < until)
+    return [FeedbackRate(d, s, int(n), int(f)) for d, s, n, f in session.execute(query).all()]
+
+
+@dataclass(frozen=True)
+class CheckLine:
+    """A check about a person, as the person sees it, with the proof that the check's audit
+    entry (``subjects_root``) covers them."""
+
+    check_id: uuid.UUID
+    at: datetime
+    organization: str
+    scene: str
+    purpose: str
+    audit_seq: int | None
+    subjects_root: str
+    leaf_index: int
+    tree_size: int
+    proof: list[str]
+
+
+def checks_about(session: Session, subject_id: uuid.UUID, *, limit: int = 100) -> list[CheckLine]:
+    """Checks that named the person ("who checked me"), newest first."""
+    rows = session.execute(
+        select(Check, Organization.name)
+        .join(CheckSubject, CheckSubject.check_id == Check.id)
+        .join(Organization, Organization.id == Check.organization_id)
+        .where(CheckSubject.subject_id == subject_id)
+        .distinct()
+        .order_by(Check.created_at.desc(), Check.id)
+        .limit(limit)
+    ).all()
+    lines = []
+    for check, name in rows:
+        found = [
+            sid
+            for sid in session.execute(
+                select(CheckSubject.subject_id)
+                .where(CheckSubject.check_id == check.id, CheckSubject.subject_id.is_not(None))
+                .order_by(CheckSubject.position)
+            ).scalars()
+            if sid is not None
+        ]
+        index = found.index(subject_id)
+        proof = merkle.inclusion_proof(index, len(found),
+                                       merkle.ListSource(subjects_leaves(found)))  # fmt: skip
+        lines.append(
+            CheckLine(
+                check.id,
+                check.created_at,
+                name,
+                check.scene,
+                check.purpose,
+                check.audit_seq,
+                check.subjects_root,
+                index,
+                len(found),
+                [p.hex() for p in proof],
+            )
+        )
+    return lines
