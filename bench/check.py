@@ -22,6 +22,7 @@ import asyncio
 import json
 import os
 import random
+import shutil
 import socket
 import statistics
 import subprocess
@@ -281,6 +282,85 @@ async def _load(base: str, make: Any, concurrency: int, seconds: float) -> dict[
     }  # fmt: skip
 
 
+def _lua_string(text: str) -> str:
+    level = "="
+    while f"]{level}]" in text:
+        level += "="
+    return f"[{level}[{text}]{level}]"
+
+
+def _wrk_load(
+    base: str, requests: list[dict[str, Any]], concurrency: int, seconds: float, workdir: str
+) -> dict[str, Any]:
+    """The same load with Debian's ``wrk`` (one thread, C, ``--latency``): an asyncio httpx client
+    on these 2 cores spends more CPU per request than the server and measures itself. Requests
+    cycle through ``requests`` (method, url, headers, json)."""
+    lines = ["local reqs = {"]
+    for r in requests:
+        body = json.dumps(r["json"], ensure_ascii=False) if "json" in r else ""
+        headers = {**r.get("headers", {}), **({"Content-Type": "application/json"} if body else {})}
+        lua_headers = ", ".join(
+            f"[ {_lua_string(k)} ] = {_lua_string(v)}" for k, v in headers.items()
+        )
+        lines.append(
+            f"  wrk.format({_lua_string(r['method'])}, {_lua_string(r['url'])}, {{{lua_headers}}}, "
+            f"{_lua_string(body) if body else 'nil'}),"
+        )
+    lines += ["}", "local i = 0", "request = function()", "  i = i % #reqs + 1",
+              "  return reqs[i]", "end",
+              # wrk counts non-2xx answers but says nothing of bodies: name the first of each.
+              "local seen = {}", "response = function(status, headers, body)",
+              "  if not seen[status] then seen[status] = true",
+              "    io.write('status ', status, ' bytes ', #body, '\\n') end", "end"]  # fmt: skip
+    script = Path(workdir) / "load.lua"
+    script.write_text("\n".join(lines), encoding="utf-8")
+    # Warm-up (connections, caches), then the measured run.
+    warm = ["wrk", "-t1", f"-c{concurrency}", "-d2s", "-s", str(script), base]
+    subprocess.run(warm, capture_output=True, check=True)  # noqa: S603
+    run = ["wrk", "-t1", f"-c{concurrency}", f"-d{int(seconds)}s", "--latency", "--timeout", "60s",
+           "-s", str(script), base]  # fmt: skip
+    done = subprocess.run(run, capture_output=True, text=True, check=True)  # noqa: S603
+    if done.stderr.strip():  # a script error makes wrk fall back to GET / and carry on
+        raise SystemExit(f"wrk: {done.stderr.strip()}")
+    out = done.stdout
+    figures = _parse_wrk(out)
+    # wrk does not read answers: send the first request once more and look at it.
+    import httpx
+
+    first = requests[0]
+    probe = httpx.request(first["method"], base + first["url"], headers=first.get("headers"),
+                          json=first.get("json"), timeout=120)  # fmt: skip
+    figures["probe"] = {"status": probe.status_code, "bytes": len(probe.content)}
+    return figures
+
+
+def _ms(value: str) -> float:
+    units = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+    for unit in ("us", "ms", "s", "m"):
+        if value.endswith(unit):
+            return round(float(value[: -len(unit)]) * units[unit], 2)
+    return float(value)
+
+
+def _parse_wrk(out: str) -> dict[str, Any]:
+    figures: dict[str, Any] = {"tool": "wrk", "errors": {}}
+    for line in out.splitlines():
+        words = line.split()
+        if line.strip().startswith(("50%", "99%")) and len(words) == 2:
+            figures[f"p{words[0].rstrip('%')}_ms"] = _ms(words[1])
+        elif line.startswith("Requests/sec:"):
+            figures["req_per_s"] = float(words[1])
+        elif "requests in" in line:
+            figures["requests"] = int(words[0])
+        elif line.strip().startswith("Non-2xx or 3xx responses:"):
+            figures["errors"]["non_2xx"] = int(words[-1])
+        elif line.startswith("status ") and len(words) == 4:
+            figures.setdefault("statuses", {})[words[1]] = int(words[3])
+        elif line.strip().startswith("Socket errors:"):
+            figures["errors"]["socket"] = line.split(":", 1)[1].strip()
+    return figures
+
+
 def _child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:
     settings = Settings(env="development", data_dir=Path(workdir), database_url=url,  # type: ignore[arg-type]
                         log_json=True, log_level="WARNING", jobs_in_process=False)  # fmt: skip
@@ -317,11 +397,18 @@ def _child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:
         return {"method": "POST", "url": "/api/v1/checks", "headers": headers,
                 "json": body([person(j) for j in range(start, start + size)])}  # fmt: skip
 
+    def load(make: Any, concurrency: int, count: int) -> dict[str, Any]:
+        if args["loader"] == "wrk":
+            requests = [make(i) for i in range(count)]
+            return _wrk_load(base, requests, concurrency, args["seconds"], workdir)
+        return asyncio.run(_load(base, make, concurrency, args["seconds"]))
+
     try:
-        seconds, c = args["seconds"], args["concurrency"]
-        out["trivial"] = asyncio.run(_load(base, trivial, c, seconds))
-        out["single"] = asyncio.run(_load(base, single, c, seconds))
-        batches = asyncio.run(_load(base, batch, args["batch_concurrency"], seconds))
+        c = args["concurrency"]
+        out["loader"] = args["loader"]
+        out["trivial"] = load(trivial, c, 1)
+        out["single"] = load(single, c, 5000)
+        batches = load(batch, args["batch_concurrency"], 20)
         batches["subjects_per_s"] = round(batches["req_per_s"] * size, 1)
         batches["batch_size"] = size
         out["batch"] = batches
@@ -342,6 +429,12 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=1000, help="persons per batch check")
     parser.add_argument("--batch-concurrency", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=8.0, help="duration of each load phase")
+    parser.add_argument(
+        "--loader",
+        choices=("wrk", "httpx"),
+        default="wrk" if shutil.which("wrk") else "httpx",
+        help="load generator: Debian's wrk (default when installed) or the asyncio httpx script",
+    )
     args = vars(parser.parse_args())
     with tempfile.TemporaryDirectory(prefix="chengxin-bench-") as tmp:
         url = make_database(args["db"], Path(tmp), DB_NAME)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     ColumnElement,
+    Connection,
     DateTime,
     Engine,
     MetaData,
@@ -166,6 +168,32 @@ def _configure_sqlite(engine: Engine) -> None:
     def _on_checkin(_dbapi: Any, record: Any) -> None:
         if record.info.pop(_HOLDS, False):
             turns.release()
+
+
+@contextmanager
+def reading_beside(session: Session) -> Iterator[Session]:
+    """The session to do a request's reads in before its short writes in ``session``.
+
+    On SQLite, a second unit of work on the same engine that begins DEFERRED (a WAL reader), so
+    the request takes the write turn only for its writes, not for the whole handler; it is
+    closed (rolled back) at the end: it must not write. Elsewhere ``session`` itself:
+    PostgreSQL has no single write lock. Reads and writes are then two transactions: use it
+    only where the writes record what was read and no invariant spans both (a check's
+    registration, ADR 0019)."""
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite":
+        yield session
+        return
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    reader = Session(
+        bind=engine.execution_options(**{SQLITE_BEGIN: "DEFERRED"}),
+        info=dict(session.info),
+        expire_on_commit=False,
+    )
+    try:
+        yield reader
+    finally:
+        reader.close()  # rolls its transaction back; what it loaded stays readable (detached)
 
 
 def make_session_factory(engine: Engine, *, keyring: Any) -> sessionmaker[Session]:

@@ -38,6 +38,7 @@ class Runtime:
     # of their own, so a commit never queues behind the handlers waiting for what it releases.
     # Set by the app's startup, inside its event loop.
     finish_limiter: anyio.CapacityLimiter | None = None
+    auth_limiter: anyio.CapacityLimiter | None = None
 
     @contextmanager
     def scope(self) -> Iterator[Session]:

@@ -43,6 +43,15 @@ class Settings(BaseSettings):
     server_threads: int = Field(
         16, description="Threads per server process that run request handlers (blocking DB work)"
     )
+    auth_threads: int = Field(
+        4, ge=1, description="Threads per server process that look up presented credentials"
+    )
+    auth_cache_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="How long a server process trusts a credential it found good (0: never); a "
+        "revocation, freeze or sign-out elsewhere takes effect within this time",
+    )
     log_level: str = Field("INFO", description="Root log level")
     log_json: bool = Field(default=True, description="JSON log lines (false: console format)")
     max_upload_bytes: int = Field(

@@ -10,7 +10,9 @@ import asyncio
 import random
 import threading
 import time
+import uuid
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from litestar.testing import AsyncTestClient
@@ -90,3 +92,31 @@ def test_a_turn_not_given_in_time_fails_like_sqlite_and_is_skipped() -> None:
     done = threading.Event()
     threading.Thread(target=lambda: (turns.acquire(), done.set(), turns.release())).start()
     assert done.wait(2), "the abandoned ticket must not block the next one"
+
+
+def test_credential_cache_trusts_for_its_seconds_and_forgets_on_change(
+    client: Any, token_for: Callable[..., str], runtime: Any
+) -> None:
+    from chengxin.organizations import service as organization_service
+    from chengxin.security.actor import system_actor
+    from chengxin.security.guards import CREDENTIALS, CredentialCache
+
+    cache = CredentialCache()
+    actor = system_actor("test")
+    cache.put("cxt_x", actor, 0)
+    assert cache.get("cxt_x", 0) is None  # 0 seconds: never cached
+    cache.put("cxt_x", actor, 60)
+    assert cache.get("cxt_x", 60) is actor
+    assert cache.get("cxt_x", -1) is None
+    cache.forget_all()
+    assert cache.get("cxt_x", 60) is None
+
+    # A revocation committed in this process takes effect on the next request, cache or not.
+    token = token_for(Permission.ORGANIZATION_ORGANIZATION_READ)
+    assert client.get("/api/v1/organizations", headers=auth(token)).status_code == 200
+    assert CREDENTIALS.get(token, 60) is not None
+    token_id = uuid.UUID(hex=token.split("_")[1])
+    with runtime.scope() as session:
+        organization_service.revoke_token(session, token_id, actor=system_actor("test"))
+    assert CREDENTIALS.get(token, 60) is None
+    assert client.get("/api/v1/organizations", headers=auth(token)).status_code == 401

@@ -2,25 +2,33 @@
 
 ``cxt_…`` organization API tokens (scoped by their explicit permission list), ``cxs_…`` sessions
 of staff accounts (their roles' permissions, organization and region) and of citizens (own data
-only). Checked on every request, so a freeze takes effect on the next one.
+only). Checked on every request, so a freeze takes effect on the next one — a server process
+trusts a credential it found good for ``auth_cache_seconds`` (security.guards.CredentialCache),
+and forgets every such credential as soon as a transaction of its own changes tokens, sessions,
+accounts, organizations or agency blacklistings (below).
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from chengxin.accounts import service as accounts_service
 from chengxin.accounts.errors import OrganizationFrozen, TokenFrozen
+from chengxin.accounts.models import AuthSession, UserAccount
 from chengxin.agencies import service as agencies_service
 from chengxin.agencies.errors import AgencyBlacklisted
+from chengxin.agencies.models import AgencyBlacklisting
 from chengxin.db import utcnow
 from chengxin.organizations import service as organization_service
 from chengxin.organizations.errors import TokenInvalid
 from chengxin.organizations.models import ApiToken, Organization, OrganizationKind
 from chengxin.security.actor import Actor
+from chengxin.security.guards import CREDENTIALS
 
 
 def _refuse_blacklisted(session: Session, org: Organization, now: datetime) -> None:
@@ -53,3 +61,26 @@ def authenticate(session: Session, presented: str, *, now: datetime | None = Non
         raise OrganizationFrozen
     _refuse_blacklisted(session, org, now)
     return actor
+
+
+# What a credential's actor depends on: a change to any of these forgets the cached actors.
+_CREDENTIAL_STATE = (ApiToken, AuthSession, UserAccount, Organization, AgencyBlacklisting)
+_TOUCHED = "credential_state_touched"
+
+
+@event.listens_for(Session, "after_flush")
+def _note_credential_changes(session: Session, _context: Any) -> None:
+    changed = session.new | session.dirty | session.deleted
+    if any(isinstance(o, _CREDENTIAL_STATE) for o in changed):
+        session.info[_TOUCHED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_credentials(session: Session) -> None:
+    if session.info.pop(_TOUCHED, False):
+        CREDENTIALS.forget_all()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_note(session: Session, _previous: Any) -> None:
+    session.info.pop(_TOUCHED, None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Literal, cast
 
 from pydantic import BaseModel, Field
 
@@ -49,15 +49,18 @@ class MembershipRead(BaseModel):
     @classmethod
     def of(cls, m: Membership) -> MembershipRead:
         """The view of one membership."""
-        return cls(
+        return cls.model_construct(  # trusted values from the service: no re-validation
             entry_reference=m.reference, list_type=m.list_type, kind=m.kind, name_zh=m.name_zh,
             domain=m.domain, basis=m.basis, published_at=m.published_at,
             term_ends_at=m.term_ends_at, via_organization=m.via_organization, role=m.role,
         )  # fmt: skip
 
 
+Trigger = Literal["list", "records", "rule"]
+
+
 class WhyRead(BaseModel):
-    trigger: Literal["list", "records", "rule"]
+    trigger: Trigger
     text: str = Field(description="The reason in words")
     disputed: bool = Field(description="It rests on records in dispute (异议处理中)")
     entry_reference: str | None = None
@@ -70,8 +73,8 @@ class WhyRead(BaseModel):
     @classmethod
     def of(cls, why: Why) -> WhyRead:
         """The view of one reason."""
-        return cls(
-            trigger=why.trigger, text=why.text, disputed=why.disputed,
+        return cls.model_construct(  # trusted values from the service: no re-validation
+            trigger=cast("Trigger", why.trigger), text=why.text, disputed=why.disputed,
             entry_reference=why.entry_reference, list_type=why.list_type,
             via_organization=why.via_organization, role=why.role,
             record_ids=list(why.record_ids), rule=why.rule,
@@ -92,7 +95,7 @@ class AppliedRead(BaseModel):
     def of(cls, applied: Applied) -> AppliedRead:
         """The view of one applicable measure."""
         m = applied.measure
-        return cls(
+        return cls.model_construct(  # trusted values from the service: no re-validation
             code=m.code, type=m.type.value, name_zh=m.name_zh, name_en=m.name_en,
             basis=m.basis_text, period=m.period, disputed=applied.disputed,
             why=[WhyRead.of(w) for w in applied.why],
@@ -112,7 +115,7 @@ class SubjectCheckRead(BaseModel):
     def of(cls, s: SubjectCheck) -> SubjectCheckRead:
         """The view of one person's answer."""
         message = s.error
-        return cls(
+        return cls.model_construct(  # trusted values from the service: no re-validation
             index=s.index, masked_name=s.masked_name, masked_id_number=s.masked_id_number,
             error=ProblemItem(code=s.outcome, message=message) if message else None,
             memberships=[MembershipRead.of(m) for m in s.memberships],
@@ -132,7 +135,7 @@ class CheckResultRead(BaseModel):
     def of(cls, outcome: CheckOutcome) -> CheckResultRead:
         """The answer to a check."""
         c = outcome.check
-        return cls(
+        return cls.model_construct(  # trusted values from the service: no re-validation
             check_id=c.id, scene=c.scene, created_at=c.created_at,
             measure_version=c.measure_version,
             subjects=[SubjectCheckRead.of(s) for s in outcome.results],
@@ -164,7 +167,7 @@ class FeedbackRead(BaseModel):
     @classmethod
     def of(cls, f: CheckFeedback) -> FeedbackRead:
         """The view of one feedback line."""
-        return cls(
+        return cls.model_construct(  # trusted values from the service: no re-validation
             id=f.id, measure=f.measure_code, decision=f.decision, reason=f.reason,
             index=f.position, created_at=f.created_at, created_by=f.created_by,
         )  # fmt: skip
@@ -194,7 +197,7 @@ class CheckRead(BaseModel):
     @classmethod
     def of(cls, c: Check, subjects: list[CheckSubject], feedback: list[CheckFeedback]) -> CheckRead:
         """The registration of a check, without personal data."""
-        return cls(
+        return cls.model_construct(  # trusted values from the service: no re-validation
             id=c.id, scene=c.scene, purpose=c.purpose, actor_name=c.actor_name,
             subject_count=c.subject_count, found_count=c.found_count,
             measure_version=c.measure_version, subjects_root=c.subjects_root,
@@ -215,7 +218,8 @@ class FeedbackRateRead(BaseModel):
     @classmethod
     def of(cls, r: FeedbackRate) -> FeedbackRateRead:
         """One line of the figures."""
-        return cls(department=r.department, scene=r.scene, checks=r.checks,
+        return cls.model_construct(  # trusted values from the service: no re-validation
+department=r.department, scene=r.scene, checks=r.checks,
                    with_feedback=r.with_feedback, rate=r.rate)  # fmt: skip
 
 
@@ -234,7 +238,7 @@ class MyCheckRead(BaseModel):
     @classmethod
     def of(cls, line: CheckLine) -> MyCheckRead:
         """One check about the person."""
-        return cls(
+        return cls.model_construct(  # trusted values from the service: no re-validation
             check_id=line.check_id, at=line.at, organization=line.organization,
             scene=line.scene, purpose=line.purpose, audit_seq=line.audit_seq,
             subjects_root=line.subjects_root, leaf_index=line.leaf_index,

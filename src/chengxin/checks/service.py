@@ -33,7 +33,7 @@ from chengxin.checks.errors import (
     FeedbackMeasureUnknown,
 )
 from chengxin.checks.models import Check, CheckFeedback, CheckSubject
-from chengxin.db import utcnow
+from chengxin.db import reading_beside, utcnow
 from chengxin.identity import masking
 from chengxin.lists import memberships as list_memberships
 from chengxin.lists.memberships import Membership
@@ -169,6 +169,29 @@ def _validate(persons: Sequence[queries.PersonAsked], purpose: str, settings: Se
         raise CheckInputInvalid("state the purpose of the check")
 
 
+def _read(  # every read of a check, in one unit of work (db.reading_beside)
+    session: Session, scene: Scene, persons: Sequence[queries.PersonAsked], actor: Actor,
+    now: datetime,
+) -> tuple[Any, ...]:  # fmt: skip
+    org = queries.organization_of(session, actor)
+    if org.kind not in queries.GOVERNMENT_KINDS:
+        raise CheckNeedsPublicBody
+    scene = Scene(scene)
+    # The active version's document, parsed once per process (not per check).
+    _, document = catalog_service.document_at(session, now)
+    permitted = policy.permitted_kinds(session, document, org.id, scene, day_of(now))
+    audience = Audience(AudienceKind.GOVERNMENT,
+                        permitted & shareable_kinds(document, AudienceKind.GOVERNMENT))  # fmt: skip
+    resolved = queries.resolve(session, persons)
+    found = [sid for _, sid in resolved if sid is not None]
+    ids = list(dict.fromkeys(found))
+    on_lists = list_memberships.memberships(session, ids, at=now)
+    records = _records(session, document, audience, ids, now)
+    disputed = _disputes(session, ids)
+    disputed_entries = _disputed_entries(session, on_lists, disputed)
+    return org, scene, resolved, found, on_lists, records, disputed, disputed_entries
+
+
 def run(  # one pass over the batch: each local is one set-based read
     session: Session,
     *,
@@ -183,21 +206,9 @@ def run(  # one pass over the batch: each local is one set-based read
     bases, dispute marks; registered with one audit entry."""
     now = now or utcnow()
     _validate(persons, purpose, settings)
-    org = queries.organization_of(session, actor)
-    if org.kind not in queries.GOVERNMENT_KINDS:
-        raise CheckNeedsPublicBody
-    scene = Scene(scene)
-    _, document = catalog_service.active_document(session)
-    permitted = policy.permitted_kinds(session, document, org.id, scene, day_of(now))
-    audience = Audience(AudienceKind.GOVERNMENT,
-                        permitted & shareable_kinds(document, AudienceKind.GOVERNMENT))  # fmt: skip
-    resolved = queries.resolve(session, persons)
-    found = [sid for _, sid in resolved if sid is not None]
-    ids = list(dict.fromkeys(found))
-    on_lists = list_memberships.memberships(session, ids, at=now)
-    records = _records(session, document, audience, ids, now)
-    disputed = _disputes(session, ids)
-    disputed_entries = _disputed_entries(session, on_lists, disputed)
+    with reading_beside(session) as reader:
+        read = _read(reader, scene, persons, actor, now)
+    org, scene, resolved, found, on_lists, records, disputed, disputed_entries = read
     catalog = measure_catalog.catalog()
     measures = catalog.in_scene(scene)
     today = day_of(now)

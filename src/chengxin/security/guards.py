@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import threading
+import time
 from typing import TYPE_CHECKING, Any
 
 import anyio.to_thread
@@ -34,6 +37,49 @@ def _presented(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return connection.cookies.get(SESSION_COOKIE, "")
 
 
+class CredentialCache:
+    """Actors of credentials seen in the last ``seconds`` (``auth_cache_seconds``), per process.
+
+    Authentication costs three or four primary-key reads per request; under load the threads
+    doing them contend for the GIL with the handlers. A credential recently found good is
+    trusted for a couple of seconds: a revocation, freeze or sign-out takes effect within that
+    time in every process (and at once in the process that made it: ``forget_all``). Failures
+    are never cached. Keys are SHA-256 digests; the credential itself is never kept.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._actors: dict[bytes, tuple[float, Actor]] = {}
+
+    def get(self, value: str, seconds: float) -> Actor | None:
+        if seconds <= 0:
+            return None
+        key = hashlib.sha256(value.encode()).digest()
+        with self._lock:
+            found = self._actors.get(key)
+        if found is None or time.monotonic() - found[0] > seconds:
+            return None
+        return found[1]
+
+    def put(self, value: str, actor: Actor, seconds: float) -> None:
+        if seconds <= 0:
+            return
+        key = hashlib.sha256(value.encode()).digest()
+        now = time.monotonic()
+        with self._lock:
+            if len(self._actors) > _CACHE_MAX:
+                self._actors = {k: v for k, v in self._actors.items() if now - v[0] <= seconds}
+            self._actors[key] = (now, actor)
+
+    def forget_all(self) -> None:
+        with self._lock:
+            self._actors.clear()
+
+
+_CACHE_MAX = 10_000
+CREDENTIALS = CredentialCache()
+
+
 def _authenticate(connection: ASGIConnection[Any, Any, Any, Any], value: str) -> Actor:
     # The authenticator is wired in app.py, so security depends on no domain.
     state = connection.app.state
@@ -55,7 +101,17 @@ async def resolve_actor(connection: ASGIConnection[Any, Any, Any, Any]) -> Actor
     value = _presented(connection)
     actor = ANONYMOUS
     if value:
-        actor = await anyio.to_thread.run_sync(_authenticate, connection, value)
+        runtime = connection.app.state.runtime
+        seconds = runtime.settings.auth_cache_seconds
+        cached_actor = CREDENTIALS.get(value, seconds)
+        if cached_actor is not None:
+            actor = cached_actor
+        else:
+            # Few threads at a time: many CPU-bound threads make a GIL convoy (ADR 0019).
+            actor = await anyio.to_thread.run_sync(
+                _authenticate, connection, value, limiter=runtime.auth_limiter
+            )
+            CREDENTIALS.put(value, actor, seconds)
     connection.scope.setdefault("state", {})[_ACTOR_KEY] = actor
     return actor
 

@@ -58,7 +58,8 @@ class LockdownCache:
 
 
 def _read_locked(runtime: Runtime) -> bool:
-    with runtime.scope() as session:
+    # A read-only unit of work: on SQLite it never queues for the write turn (ADR 0019).
+    with runtime.read_scope() as session:
         return emergency_service.current_lockdown(session) is not None
 
 
