@@ -60,6 +60,7 @@ from chengxin.records.routes import RecordController
 from chengxin.repair.routes import ArchiveController, MyRepairsController, RepairController
 from chengxin.reports.routes import MyReportController, ReportController
 from chengxin.runtime import Runtime, build_runtime
+from chengxin.scoring.routes import MyScoreController, RulesetController, ScoreController
 from chengxin.security.guards import provide_actor
 from chengxin.settings import Settings, load_settings
 from chengxin.system.routes import SystemController
@@ -108,6 +109,9 @@ CONTROLLERS = [
     MeasureController,
     CheckController,
     MyChecksController,
+    RulesetController,
+    ScoreController,
+    MyScoreController,
 ]
 
 

@@ -20,6 +20,7 @@ from chengxin.organizations.models import ApiToken, Organization, OrganizationRo
 from chengxin.records.models import CreditRecord, RecordEvent, SweepMark
 from chengxin.repair.models import RecordArchive, RepairApplication
 from chengxin.reports.models import ReportIssue
+from chengxin.scoring.models import ScoreReview, ScoringMark, ScoringRuleset, SubjectScore
 from chengxin.tips.models import Tip, TipEvent, TipRateWindow
 from chengxin.watch.models import WatchDelivery, WatchSubscription
 
@@ -66,10 +67,14 @@ __all__ = [
     "RecordEvent",
     "RepairApplication",
     "ReportIssue",
+    "ScoreReview",
+    "ScoringMark",
+    "ScoringRuleset",
     "SignInAttempt",
     "SignInChallenge",
     "Statement",
     "Subject",
+    "SubjectScore",
     "SweepMark",
     "Tip",
     "TipEvent",

@@ -275,6 +275,20 @@ class Settings(BaseSettings):
         description="How often list entries are swept: exited when their term ended or their "
         "records were repaired, revoked or ended their display",
     )
+    # Integrity points (诚信积分, issue 9)
+    scoring_exclude_disputed: bool = Field(
+        default=True,
+        description="Records in dispute (an open objection) do not count until it is decided",
+    )
+    scoring_batch_subjects: int = Field(
+        2000, ge=1, le=5000, description="Subjects loaded and scored per query batch"
+    )
+    scoring_review_days: int = Field(
+        15, ge=1, description="Working days to decide a person's request for review of a score"
+    )
+    scoring_incremental_seconds: int = Field(
+        3600, ge=1, description="How often scores of subjects with changes are recomputed"
+    )
     # Tips (举报, R9.1): anonymous, so limited per client (keyed HMAC of the address) per hour.
     tips_per_client_per_hour: int = Field(
         5, ge=1, description="Tips one client (address) may submit per clock hour"

@@ -26,6 +26,7 @@ from chengxin.objections import service as objection_service
 from chengxin.records import expiry
 from chengxin.repair import notices as repair_notices
 from chengxin.repair import service as repair_service
+from chengxin.scoring import service as scoring_service
 from chengxin.settings import Settings
 from chengxin.tips import service as tip_service
 from chengxin.watch import service as watch_service
@@ -40,6 +41,8 @@ LISTS_SWEEP = "lists.sweep"
 TIPS_SWEEP = "tips.sweep"
 WATCH_DELIVER = "watch.deliver"
 WATCH_SEND = watch_service.WATCH_SEND
+SCORING_FULL = scoring_service.FULL_JOB
+SCORING_INCREMENTAL = scoring_service.INCREMENTAL_JOB
 
 
 @task(ACCESS_FEEDBACK_SCAN)
@@ -194,6 +197,28 @@ def send_watch(session: Session, payload: dict[str, Any], ctx: JobContext) -> di
     return {"outcome": outcome}
 
 
+@task(SCORING_FULL)
+def recompute_scores(session: Session, payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
+    """Score the whole population with the active ruleset (after an activation, or on demand)."""
+    del payload
+    done = scoring_service.recompute_full(
+        session, settings=ctx.runtime.settings, actor=jobs_service.JOBS_ACTOR, now=ctx.now
+    )
+    return {"computed": done.computed, "changed": done.changed}
+
+
+@task(SCORING_INCREMENTAL)
+def recompute_changed_scores(
+    session: Session, payload: dict[str, Any], ctx: JobContext
+) -> dict[str, Any]:
+    """Score the subjects whose records, lists, disputes or decay boundaries changed."""
+    del payload
+    done = scoring_service.recompute_incremental(
+        session, settings=ctx.runtime.settings, actor=jobs_service.JOBS_ACTOR, now=ctx.now
+    )
+    return {"computed": done.computed, "changed": done.changed}
+
+
 def _seconds(name: str) -> Callable[[Settings], timedelta]:
     """An interval read from the named setting (seconds) of the running platform."""
 
@@ -216,3 +241,6 @@ schedule("records-expiry", RECORDS_EXPIRY, every=_seconds("expiry_sweep_seconds"
 schedule("lists-sweep", LISTS_SWEEP, every=_seconds("lists_sweep_seconds"))
 schedule("tips-sweep", TIPS_SWEEP, every=_seconds("tips_sweep_seconds"))
 schedule("watch-deliver", WATCH_DELIVER, every=_seconds("watch_deliver_seconds"))
+schedule(
+    "scoring-incremental", SCORING_INCREMENTAL, every=_seconds("scoring_incremental_seconds")
+)

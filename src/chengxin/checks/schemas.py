@@ -56,7 +56,7 @@ class MembershipRead(BaseModel):
         )  # fmt: skip
 
 
-Trigger = Literal["list", "records", "rule"]
+Trigger = Literal["list", "records", "rule", "grade"]
 
 
 class WhyRead(BaseModel):
@@ -110,6 +110,9 @@ class SubjectCheckRead(BaseModel):
     memberships: list[MembershipRead]
     measures: list[AppliedRead]
     disputed_records: list[uuid.UUID] = Field(description="Visible records in dispute")
+    grade: str | None = Field(
+        None, description="Integrity grade (诚信积分) in force; null when never scored"
+    )
 
     @classmethod
     def of(cls, s: SubjectCheck) -> SubjectCheckRead:
@@ -120,7 +123,7 @@ class SubjectCheckRead(BaseModel):
             error=ProblemItem(code=s.outcome, message=message) if message else None,
             memberships=[MembershipRead.of(m) for m in s.memberships],
             measures=[AppliedRead.of(a) for a in s.measures],
-            disputed_records=s.disputed_records,
+            disputed_records=s.disputed_records, grade=s.grade,
         )  # fmt: skip
 
 

@@ -51,6 +51,7 @@ from chengxin.records.visibility import (
     shareable_kinds,
     visible_clause,
 )
+from chengxin.scoring import grades as scoring_grades
 from chengxin.security.actor import Actor
 from chengxin.security.scope import in_region
 from chengxin.settings import Settings
@@ -79,6 +80,7 @@ class SubjectCheck:
     memberships: list[Membership] = field(default_factory=list)
     measures: list[Applied] = field(default_factory=list)
     disputed_records: list[uuid.UUID] = field(default_factory=list)
+    grade: str | None = None  # integrity grade in force (scoring), None when never scored
 
     @property
     def error(self) -> str | None:
@@ -189,7 +191,8 @@ def _read(  # every read of a check, in one unit of work (db.reading_beside)
     records = _records(session, document, audience, ids, now)
     disputed = _disputes(session, ids)
     disputed_entries = _disputed_entries(session, on_lists, disputed)
-    return org, scene, resolved, found, on_lists, records, disputed, disputed_entries
+    grades = scoring_grades.grade_of(session, ids, at=now)
+    return org, scene, resolved, found, on_lists, records, disputed, disputed_entries, grades
 
 
 def run(  # one pass over the batch: each local is one set-based read
@@ -208,7 +211,7 @@ def run(  # one pass over the batch: each local is one set-based read
     _validate(persons, purpose, settings)
     with reading_beside(session) as reader:
         read = _read(reader, scene, persons, actor, now)
-    org, scene, resolved, found, on_lists, records, disputed, disputed_entries = read
+    org, scene, resolved, found, on_lists, records, disputed, disputed_entries, grades = read
     catalog = measure_catalog.catalog()
     measures = catalog.in_scene(scene)
     today = day_of(now)
@@ -219,9 +222,10 @@ def run(  # one pass over the batch: each local is one set-based read
         if sid is not None:
             facts = records[sid]
             shown.memberships = on_lists[sid]
+            shown.grade = grades.get(sid)
             shown.measures = measure_service.applicable(
                 measures, memberships=on_lists[sid], records=facts, disputed_records=disputed,
-                disputed_entries=disputed_entries, today=today,
+                disputed_entries=disputed_entries, grade=shown.grade, today=today,
             )  # fmt: skip
             shown.disputed_records = [r.id for r in facts if r.id in disputed]
         results.append(shown)

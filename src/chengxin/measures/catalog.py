@@ -92,7 +92,17 @@ class RuleTrigger(_Strict):
     min_good_records: int = Field(0, ge=0, le=100)
 
 
-Trigger = Annotated[ListTrigger | RecordsTrigger | RuleTrigger, Field(discriminator="on")]
+class GradeTrigger(_Strict):
+    """The person's integrity grade (诚信积分 classification, R6.3) in force at the check: one of
+    ``grades`` of the active scoring ruleset (scoring, ADR 0020)."""
+
+    on: Literal["grade"]
+    grades: tuple[str, ...] = Field(min_length=1)
+
+
+Trigger = Annotated[
+    ListTrigger | RecordsTrigger | RuleTrigger | GradeTrigger, Field(discriminator="on")
+]
 
 
 class Measure(_Strict):

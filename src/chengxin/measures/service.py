@@ -26,6 +26,7 @@ from chengxin.catalog.schema import Category
 from chengxin.lists.memberships import Membership
 from chengxin.lists.models import ListKind
 from chengxin.measures.catalog import (
+    GradeTrigger,
     ListTrigger,
     Measure,
     MeasureType,
@@ -50,7 +51,7 @@ class RecordFact:
 class Why:
     """One reason a measure applies: a list entry, some records, or a rule."""
 
-    trigger: str  # list, records, rule
+    trigger: str  # list, records, rule, grade
     text: str
     disputed: bool = False
     entry_id: uuid.UUID | None = None
@@ -103,7 +104,7 @@ class _Plan:
 
     incentive: bool
     targets: frozenset[Target]
-    steps: tuple[_ListStep | _RecordsStep | RuleTrigger, ...]
+    steps: tuple[_ListStep | _RecordsStep | RuleTrigger | GradeTrigger, ...]
 
 
 # By identity: hashing a pydantic model walks all its fields on every lookup. The measure is
@@ -121,7 +122,7 @@ def _plan(measure: Measure) -> _Plan:
 
 
 def _compile(measure: Measure) -> _Plan:
-    steps: list[_ListStep | _RecordsStep | RuleTrigger] = []
+    steps: list[_ListStep | _RecordsStep | RuleTrigger | GradeTrigger] = []
     for t in measure.triggers:
         if isinstance(t, ListTrigger):
             steps.append(_ListStep(frozenset(t.list_types),
@@ -211,6 +212,23 @@ def _rule_why(
     )  # fmt: skip
 
 
+def _own_why(  # noqa: PLR0917  # one step and what the person's own reasons are read from
+    step: _RecordsStep | RuleTrigger | GradeTrigger,
+    memberships: Sequence[Membership],
+    records: Sequence[RecordFact],
+    disputed_records: Collection[uuid.UUID],
+    grade: str | None,
+    today: date,
+) -> Why | None:
+    if isinstance(step, _RecordsStep):
+        return _records_why(step, records, disputed_records, today) if records else None
+    if isinstance(step, GradeTrigger):
+        if grade is None or grade not in step.grades:
+            return None
+        return Why(trigger="grade", rule="grade", text=f"诚信积分等级 {grade}")
+    return _rule_why(step, memberships, records, today)
+
+
 def applicable(
     measures: Iterable[Measure],
     *,
@@ -218,6 +236,7 @@ def applicable(
     records: Sequence[RecordFact],
     disputed_records: Collection[uuid.UUID] = frozenset(),
     disputed_entries: Collection[uuid.UUID] = frozenset(),
+    grade: str | None = None,
     today: date,
 ) -> list[Applied]:
     """The measures (already narrowed to the scene) that apply to one subject, each with every
@@ -237,11 +256,8 @@ def applicable(
                     whys += _list_whys(step, plan.targets, memberships, disputed_entries)
                 continue
             if Target.SUBJECT not in plan.targets:
-                continue  # records and rules are about the person themself
-            if isinstance(step, _RecordsStep):
-                why = _records_why(step, records, disputed_records, today) if records else None
-            else:
-                why = _rule_why(step, memberships, records, today)
+                continue  # records, rules and grades are about the person themself
+            why = _own_why(step, memberships, records, disputed_records, grade, today)
             if why is not None:
                 whys.append(why)
         if whys:

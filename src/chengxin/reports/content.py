@@ -112,6 +112,13 @@ class Summary(BaseModel):
     grade: str | None = Field(None, description="Integrity grade (issue 9)")
 
 
+class GradeLine(BaseModel):
+    grade: str
+    score: int
+    ruleset_version: str = Field(description="The scoring ruleset that gave it")
+    computed_at: datetime
+
+
 class Report(BaseModel):
     """A credit report as issued. Canonical JSON of this model is what the digest covers."""
 
@@ -134,6 +141,11 @@ class Report(BaseModel):
         description="Objections and repair applications (subject's report only)"
     )
     catalog_version: str
+    grade: GradeLine | None = Field(
+        None,
+        description="Integrity grade (诚信积分) in force at the report's moment: subject's and "
+        "government reports, when scored (classification management, R6.3)",
+    )
 
 
 def canonical_json(report: Report) -> bytes:

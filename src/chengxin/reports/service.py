@@ -51,6 +51,7 @@ from chengxin.repair import service as repair_service
 from chengxin.reports import verification
 from chengxin.reports.content import (
     CaseLine,
+    GradeLine,
     GrantLine,
     QueryLine,
     RecordMark,
@@ -68,6 +69,7 @@ from chengxin.reports.errors import (
     SubjectNameMismatch,
 )
 from chengxin.reports.models import ReportIssue
+from chengxin.scoring import grades as scoring_grades
 from chengxin.security.actor import Actor, ActorKind
 from chengxin.security.permissions import Permission
 from chengxin.settings import Settings
@@ -305,6 +307,9 @@ def build(
     )
     described = _Kinds(session, document)
     own = header.audience is AudienceKind.SUBJECT
+    # Grades derive from records government may see: the subject and government see them, a
+    # third party (with the subject's grant to its kinds only) does not.
+    graded = header.audience in (AudienceKind.SUBJECT, AudienceKind.GOVERNMENT)
     records = [
         _report_record(
             session, r, described.of(r), provider=names.get(r.provider_id, ""), today=today,
@@ -337,6 +342,19 @@ def build(
         grants=_grant_lines(session, subject_id, as_of) if own else None,
         objections=_case_lines(session, subject_id, as_of) if own else None,
         catalog_version=version,
+        grade=_grade_line(session, subject_id, as_of) if graded else None,
+    )
+
+
+def _grade_line(session: Session, subject_id: uuid.UUID, as_of: datetime) -> GradeLine | None:
+    found = scoring_grades.score_as_of(session, subject_id, as_of)
+    if found is None:
+        return None
+    return GradeLine(
+        grade=found.grade,
+        score=found.score,
+        ruleset_version=found.ruleset_version,
+        computed_at=found.computed_at,
     )
 
 

@@ -62,11 +62,17 @@ class Permission(StrEnum):
     REPAIR_APPLICATION_DECIDE = "repair:application:decide"
     REPAIR_APPLICATION_FILE = "repair:application:file"
     REPAIR_APPLICATION_READ = "repair:application:read"
+    # scoring: integrity points (诚信积分, R6.3) — rulesets, look-ups, reviews, city exports
+    SCORING_EXPORT_READ = "scoring:export:read"
+    SCORING_REVIEW_DECIDE = "scoring:review:decide"
+    SCORING_RULESET_MANAGE = "scoring:ruleset:manage"
+    SCORING_SCORE_READ = "scoring:score:read"
     # self: what a signed-in citizen may do with their own data (never anyone else's)
     SELF_DATA_READ = "self:data:read"
     SELF_GRANT_MANAGE = "self:grant:manage"
     SELF_OBJECTION_FILE = "self:objection:file"
     SELF_REPAIR_APPLY = "self:repair:apply"
+    SELF_SCORE_REVIEW = "self:score:review"
     SELF_STATEMENT_MANAGE = "self:statement:manage"
     # system
     SYSTEM_LOCKDOWN_MANAGE = "system:lockdown:manage"

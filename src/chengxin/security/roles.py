@@ -45,6 +45,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.LISTS_ENTRY_MANAGE, P.LISTS_ENTRY_READ,
             P.TIPS_TIP_HANDLE, P.TIPS_TIP_READ,
             P.CHECKS_FEEDBACK_READ,
+            P.SCORING_EXPORT_READ, P.SCORING_REVIEW_DECIDE, P.SCORING_RULESET_MANAGE,
+            P.SCORING_SCORE_READ,
         }
     ),
     Role.REVIEWER: frozenset(
