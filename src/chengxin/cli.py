@@ -131,6 +131,7 @@ def demo(people: int, host: str, port: int, *, no_serve: bool) -> None:
         f"Credit records pushed through the exchange: {r['submitted']} ({r['created']} new, "
         f"{r['duplicates']} duplicates, {r['rejected']} rejected)."
     )
+    click.echo(f"Red and black list entries published: {summary.listed}.")
     click.echo(f"Operator API token (also in {summary.token_file}):\n  {summary.operator_token}")
     _demo_accounts(runtime)
     if not no_serve:

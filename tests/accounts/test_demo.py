@@ -29,3 +29,21 @@ def test_demo_accounts_cover_every_staff_role_and_sign_in(runtime: Runtime) -> N
             client_ip=None, policy=policy,
         )  # fmt: skip
         assert issued.actor.permissions, role
+
+
+def test_the_demo_publishes_list_entries_through_the_lifecycle(runtime: Runtime) -> None:
+    from sqlalchemy import select
+
+    from chengxin.demo import loader
+    from chengxin.lists.models import ListEntry, ListEntryEvent
+
+    summary = loader.load(runtime, people=30, enterprises=3)
+    assert summary.listed >= 6  # six persons and the enterprise
+    with runtime.scope() as session:
+        entries = list(session.execute(select(ListEntry)).scalars())
+        steps = {e.id: [] for e in entries}
+        for event in session.execute(select(ListEntryEvent)).scalars():
+            steps[event.entry_id].append(event.step)
+    assert all(e.status == "published" for e in entries)
+    assert all(s[:3] == ["proposed", "notified", "published"] for s in steps.values())
+    assert loader.load(runtime, people=30, enterprises=3).listed == 0  # idempotent

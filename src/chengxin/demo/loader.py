@@ -16,6 +16,7 @@ from sqlalchemy import select
 from chengxin.catalog import service as catalog_service
 from chengxin.db import utcnow
 from chengxin.demo import generator
+from chengxin.demo import lists as demo_lists
 from chengxin.demo import records as demo_records
 from chengxin.demo.access import seed_permission_lists
 from chengxin.identity import population
@@ -39,6 +40,7 @@ class DemoSummary:
     operator_token: str
     token_file: Path
     records: Counter[str]
+    listed: int = 0  # demo list entries published by this load
 
 
 def load(runtime: Runtime, *, people: int, enterprises: int = 20) -> DemoSummary:
@@ -105,6 +107,7 @@ def load(runtime: Runtime, *, people: int, enterprises: int = 20) -> DemoSummary
         )
         org_count = len(existing) + len(created)
     pushed = push_records(runtime, generator.people(people), orgs)
+    listed = demo_lists.seed(runtime, list(generator.people(min(people, 50))), orgs, actor=actor)
     token_file = data_dir / "demo-token.txt"
     fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -118,6 +121,7 @@ def load(runtime: Runtime, *, people: int, enterprises: int = 20) -> DemoSummary
         operator_token=issued.secret,
         token_file=token_file,
         records=pushed,
+        listed=listed,
     )
 
 
