@@ -269,6 +269,12 @@ class Settings(BaseSettings):
         description="Working days the subject may object after being told of a proposed list "
         "entry; it is not published before they end",
     )
+    lists_searches_per_client_per_hour: int = Field(
+        60,
+        ge=1,
+        description="Public list searches one client (address) may make per clock hour: a "
+        "search by name must not become a way to enumerate the lists",
+    )
     lists_sweep_seconds: int = Field(
         3600,
         ge=1,

@@ -228,3 +228,20 @@ def test_a_person_sees_their_own_entries_with_reason_and_rights(
     other_token, _ = citizen_for(world.people[1])
     assert client.get("/api/v1/me/lists/", headers=auth(other_token)).json() == []
     assert json.dumps(mine.json(), ensure_ascii=False).count(person.id_number) == 0
+
+
+def test_public_search_is_rate_limited_per_client(
+    runtime: Any, settings: Any, keyring: Any
+) -> None:
+    from chengxin.app import create_app
+    from chengxin.runtime import build_runtime
+
+    few = settings.model_copy(update={"lists_searches_per_client_per_hour": 3})
+    limited = build_runtime(few, keyring=keyring, engine=runtime.engine)
+    with TestClient(app=create_app(runtime=limited)) as client:
+        body = {"name": "张三"}
+        statuses = [client.post(f"{PUBLIC}/search", json=body).status_code for _ in range(4)]
+        assert statuses == [200, 200, 200, 429]
+        refused = client.post(f"{PUBLIC}/search", json=body)
+        assert refused.json()["type"].endswith("/list-search-rate-limited")
+        assert int(refused.headers["Retry-After"]) >= 1

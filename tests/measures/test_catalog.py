@@ -142,8 +142,10 @@ def test_applicable_rules(scene: Scene, ms: list[Membership], rs: list[RecordFac
     # Every list reason names a membership it was given.
     refs = {m.entry_id for m in ms}
     assert all(w.entry_id in refs for a in found for w in a.why if w.trigger == "list")
-    assert all(isinstance(t, ListTrigger | RecordsTrigger) or t.on == "rule"
+    assert all(isinstance(t, ListTrigger | RecordsTrigger) or t.on in {"rule", "grade"}
                for a in found for t in a.measure.triggers)  # fmt: skip
+    # Without a grade given, no reason is a grade.
+    assert all(w.trigger != "grade" for a in found for w in a.why)
 
 
 @given(st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31)),

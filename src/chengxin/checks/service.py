@@ -10,20 +10,25 @@ subjects each, and the measures catalog is precomputed per process. One ``check`
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, event, func, insert, select
 from sqlalchemy.orm import Session
 
 from chengxin.access import policy, queries
+from chengxin.access.errors import QueryNeedsOrganization
+from chengxin.access.models import AccessRule
 from chengxin.access.scenes import Scene
 from chengxin.audit import merkle
 from chengxin.audit import service as audit
 from chengxin.catalog import service as catalog_service
+from chengxin.catalog.models import CatalogVersion
 from chengxin.catalog.schema import CatalogDocument
 from chengxin.checks.errors import (
     CheckBatchTooLarge,
@@ -171,19 +176,76 @@ def _validate(persons: Sequence[queries.PersonAsked], purpose: str, settings: Se
         raise CheckInputInvalid("state the purpose of the check")
 
 
-def _read(  # every read of a check, in one unit of work (db.reading_beside)
-    session: Session, scene: Scene, persons: Sequence[queries.PersonAsked], actor: Actor,
-    now: datetime,
-) -> tuple[Any, ...]:  # fmt: skip
-    org = queries.organization_of(session, actor)
-    if org.kind not in queries.GOVERNMENT_KINDS:
+@dataclass(frozen=True)
+class _Org:
+    """What a check needs of the checking organization (detached from any session)."""
+
+    id: uuid.UUID
+    name: str
+    kind: str
+
+
+# (organization, scene, day) → (read at, organization, document, audience). A window's checks
+# reuse what four statements read; a change to the permission list, the catalog or the
+# organization takes effect at once in the process that made it, elsewhere within
+# CONTEXT_SECONDS (ADR 0019).
+CONTEXT_SECONDS = 2.0
+_CONTEXTS: dict[tuple[uuid.UUID, str, date], tuple[float, _Org, CatalogDocument, Audience]] = {}
+_CONTEXT_LOCK = threading.Lock()
+
+
+@event.listens_for(Session, "after_flush")
+def _note_context_changes(session: Session, _flush_context: Any) -> None:
+    changed = session.new | session.dirty | session.deleted
+    if any(isinstance(o, (AccessRule, CatalogVersion, Organization)) for o in changed):
+        session.info[_CONTEXT_TOUCHED] = True
+
+
+@event.listens_for(Session, "after_commit")
+def _forget_contexts(session: Session) -> None:
+    """A permission list, catalog or organization changed in this process: forget at once."""
+    if session.info.pop(_CONTEXT_TOUCHED, False):
+        with _CONTEXT_LOCK:
+            _CONTEXTS.clear()
+
+
+_CONTEXT_TOUCHED = "check_context_touched"
+
+
+def _context(
+    session: Session, actor: Actor, scene: Scene, now: datetime
+) -> tuple[_Org, CatalogDocument, Audience]:
+    """The checking organization, the catalog document and the audience its permission list
+    gives in this scene; ``check-needs-public-body`` / ``scene-not-permitted`` otherwise."""
+    if actor.organization_id is None:
+        raise QueryNeedsOrganization
+    key = (actor.organization_id, scene.value, day_of(now))
+    with _CONTEXT_LOCK:
+        known = _CONTEXTS.get(key)
+    if known is not None and time.monotonic() - known[0] <= CONTEXT_SECONDS:
+        return known[1], known[2], known[3]
+    row = queries.organization_of(session, actor)
+    if row.kind not in queries.GOVERNMENT_KINDS:
         raise CheckNeedsPublicBody
-    scene = Scene(scene)
+    org = _Org(row.id, row.name, row.kind)
     # The active version's document, parsed once per process (not per check).
     _, document = catalog_service.document_at(session, now)
     permitted = policy.permitted_kinds(session, document, org.id, scene, day_of(now))
     audience = Audience(AudienceKind.GOVERNMENT,
                         permitted & shareable_kinds(document, AudienceKind.GOVERNMENT))  # fmt: skip
+    with _CONTEXT_LOCK:
+        if len(_CONTEXTS) > 1000:  # noqa: PLR2004  # organizations × scenes of one day
+            _CONTEXTS.clear()
+        _CONTEXTS[key] = (time.monotonic(), org, document, audience)
+    return org, document, audience
+
+
+def _read(  # every read of a check, in one unit of work (db.reading_beside)
+    session: Session, scene: Scene, persons: Sequence[queries.PersonAsked], actor: Actor,
+    now: datetime,
+) -> tuple[Any, ...]:  # fmt: skip
+    scene = Scene(scene)
+    org, document, audience = _context(session, actor, scene, now)
     resolved = queries.resolve(session, persons)
     found = [sid for _, sid in resolved if sid is not None]
     ids = list(dict.fromkeys(found))

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from chengxin.errors import Conflict, Forbidden, InvalidInput, NotFound
+from chengxin.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 
 
 class ListTypeUnknown(InvalidInput):
@@ -66,3 +66,9 @@ class ListSearchInvalid(InvalidInput):
 class ListSubjectMinor(InvalidInput):
     code = "list-subject-minor"
     title = "Minors are never put on this list"
+
+
+class ListSearchRateLimited(DomainError):
+    status = 429
+    code = "list-search-rate-limited"
+    title = "Too many list searches from this client; try again later"

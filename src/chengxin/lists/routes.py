@@ -4,16 +4,18 @@ lists and search, and the person's own entries."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from chengxin.audit import service as audit
+from chengxin.db import utcnow
 from chengxin.deps import ActorDep, SessionDep, SettingsDep
 from chengxin.lists import public as public_lists
 from chengxin.lists import service as list_service
 from chengxin.lists import types as list_types
+from chengxin.lists.errors import ListSearchRateLimited
 from chengxin.lists.models import EntryStatus, ListEntry, ListKind
 from chengxin.lists.schemas import (
     EntryCreate,
@@ -31,6 +33,8 @@ from chengxin.lists.schemas import (
 )
 from chengxin.security.guards import requires
 from chengxin.security.permissions import Permission
+from chengxin.tips import service as tip_service
+from chengxin.tips.errors import TipRateLimited
 
 Limit = Annotated[int, QueryParameter(ge=1, le=200)]
 Offset = Annotated[int, QueryParameter(ge=0)]
@@ -41,6 +45,10 @@ def _detail(session: SessionDep, entry: ListEntry) -> EntryDetail:
     return detail(
         entry, list_service.reason_of(session, entry), list_service.history(session, entry.id)
     )
+
+
+def _client_ip(request: Request[Any, Any, Any]) -> str | None:
+    return request.client.host if request.client else None
 
 
 class ListEntryController(Controller):
@@ -216,8 +224,24 @@ class PublicListController(Controller):
         status_code=200,
         summary="Search the published lists (exact ID number or credit code, or full name)",
     )
-    def search(self, session: SessionDep, data: JSONBody[SearchIn]) -> list[EntryPublic]:
-        """POST, so nothing personal is in a URL; name search returns masked results only."""
+    def search(
+        self, request: Request[Any, Any, Any], session: SessionDep, settings: SettingsDep,
+        data: JSONBody[SearchIn],
+    ) -> list[EntryPublic]:  # fmt: skip
+        """POST, so nothing personal is in a URL; name search returns masked results only.
+        Rate-limited per client (``list-search-rate-limited``, 429 with Retry-After)."""
+        # Counted in a unit of work of its own before the request's session begins.
+        try:
+            tip_service.take(
+                request.app.state.runtime.scope, client_ip=_client_ip(request),
+                action=tip_service.RateAction.LIST_SEARCH,
+                limit=settings.lists_searches_per_client_per_hour, now=utcnow(),
+            )  # fmt: skip
+        except TipRateLimited as exc:
+            raise ListSearchRateLimited(
+                f"at most {settings.lists_searches_per_client_per_hour} an hour from one client",
+                retry_after=exc.extra["retry_after"],
+            ) from None
         found = public_lists.search(
             session, id_number=data.id_number, credit_code=data.credit_code, name=data.name
         )

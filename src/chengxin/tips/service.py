@@ -82,6 +82,7 @@ ALLOWED: dict[TipStatus, frozenset[TipStatus]] = {
 class RateAction:
     SUBMIT = "submit"
     LOOKUP = "lookup"
+    LIST_SEARCH = "search"  # the public list search (lists.routes), counted the same way
 
 
 @dataclass(frozen=True)
