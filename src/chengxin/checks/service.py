@@ -46,7 +46,8 @@ from chengxin.lists.models import ListEntry
 from chengxin.measures import catalog as measure_catalog
 from chengxin.measures import service as measure_service
 from chengxin.measures.service import Applied, RecordFact
-from chengxin.objections.models import OPEN_STATUSES, Objection
+from chengxin.objections.disputes import in_dispute_now
+from chengxin.objections.models import Objection
 from chengxin.organizations.models import Organization
 from chengxin.records.models import CreditRecord
 from chengxin.records.visibility import (
@@ -126,15 +127,8 @@ def _disputes(session: Session, ids: list[uuid.UUID]) -> set[uuid.UUID]:
     found: set[uuid.UUID] = set()
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
-        found.update(
-            session.connection()
-            .execute(
-                select(Objection.record_id).where(
-                    Objection.subject_id.in_(chunk), Objection.status.in_(OPEN_STATUSES)
-                )
-            )
-            .scalars()
-        )
+        where = Objection.subject_id.in_(chunk)
+        found.update(session.connection().execute(in_dispute_now(where)).scalars())
     return found
 
 

@@ -6,11 +6,18 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session
 
 from chengxin.objections.models import OPEN_STATUSES, Objection
+
+
+def in_dispute_now(where: ColumnElement[bool]) -> Select[Any]:
+    """The record versions in dispute now, among the objections ``where`` matches (a clause on
+    ``Objection.subject_id`` for callers that ask by person: checks, scoring): the one rule."""
+    return select(Objection.record_id).where(where, Objection.status.in_(OPEN_STATUSES))
 
 
 def open_disputes(
@@ -21,12 +28,11 @@ def open_disputes(
     ids = list(record_ids)
     if not ids:
         return set()
-    query = select(Objection.record_id).where(Objection.record_id.in_(ids))
     if at is None:
-        query = query.where(Objection.status.in_(OPEN_STATUSES))
-    else:
-        query = query.where(
-            Objection.filed_at <= at,
-            or_(Objection.decided_at.is_(None), Objection.decided_at > at),
-        )
+        return set(session.execute(in_dispute_now(Objection.record_id.in_(ids))).scalars())
+    query = select(Objection.record_id).where(
+        Objection.record_id.in_(ids),
+        Objection.filed_at <= at,
+        or_(Objection.decided_at.is_(None), Objection.decided_at > at),
+    )
     return set(session.execute(query).scalars())

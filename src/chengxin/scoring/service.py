@@ -35,7 +35,8 @@ from chengxin.keys import keyring_of
 from chengxin.keys.sealed import seal, unseal
 from chengxin.lists.memberships import memberships
 from chengxin.lists.models import ListEntry, ListEntryEvent
-from chengxin.objections.models import OPEN_STATUSES, Objection
+from chengxin.objections.disputes import in_dispute_now
+from chengxin.objections.models import Objection
 from chengxin.records.models import CreditRecord, RecordEvent
 from chengxin.records.visibility import Audience, AudienceKind, day_of, visible_clause
 from chengxin.reports import service as report_service
@@ -201,14 +202,8 @@ def load_inputs(
     disputed: set[uuid.UUID] = set()
     if settings.scoring_exclude_disputed and rows:
         # The rule of objections.disputes (open now), asked by subject: fewer parameters.
-        disputed = set(
-            connection.execute(
-                select(Objection.record_id).where(
-                    _which(Objection.subject_id, subject_ids, whole_span=whole_span),
-                    Objection.status.in_(OPEN_STATUSES),
-                )
-            ).scalars()
-        )
+        where = _which(Objection.subject_id, subject_ids, whole_span=whole_span)
+        disputed = set(connection.execute(in_dispute_now(where)).scalars())
     for record_id, subject_id, kind, domain, category, severity, finding in rows:
         inputs = found.get(subject_id)
         if inputs is not None and record_id not in disputed:
