@@ -21,7 +21,7 @@ from chengxin.accounts.schemas import (
     UserRead,
     UserWithPasswordRead,
 )
-from chengxin.deps import ActorDep, SessionDep, SettingsDep
+from chengxin.deps import ActorDep, SessionDep, SettingsDep, client_ip
 from chengxin.runtime import Runtime
 from chengxin.security.guards import SESSION_COOKIE, requires
 from chengxin.security.permissions import Permission
@@ -61,7 +61,7 @@ class AuthController(Controller):
             runtime.scope,
             login=data.login,
             password=data.password,
-            client_ip=request.client.host if request.client else None,
+            client_ip=client_ip(request),
             policy=accounts_service.Policy.from_settings(settings),
         )
         return session_response(settings, issued)

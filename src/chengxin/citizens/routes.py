@@ -11,14 +11,10 @@ from chengxin.accounts import service as accounts_service
 from chengxin.accounts.cookies import session_response
 from chengxin.citizens import service as citizens_service
 from chengxin.citizens.schemas import ChallengeRead, SignInRequest, VerifyRequest
-from chengxin.deps import SettingsDep
+from chengxin.deps import SettingsDep, client_ip
 from chengxin.runtime import Runtime
 
 PUBLIC = {"public": True}
-
-
-def _client_ip(request: Request[Any, Any, Any]) -> str | None:
-    return request.client.host if request.client else None
 
 
 class CitizenSignInController(Controller):
@@ -45,7 +41,7 @@ class CitizenSignInController(Controller):
             runtime.scope,
             id_number=data.id_number,
             name=data.name,
-            client_ip=_client_ip(request),
+            client_ip=client_ip(request),
             policy=citizens_service.CitizenPolicy.from_settings(settings),
         )
         return ChallengeRead(
@@ -70,7 +66,7 @@ class CitizenSignInController(Controller):
             runtime.scope,
             challenge_id=data.challenge_id,
             code=data.code,
-            client_ip=_client_ip(request),
+            client_ip=client_ip(request),
             session_policy=accounts_service.Policy.from_settings(settings),
         )
         return session_response(settings, issued)

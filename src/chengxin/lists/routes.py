@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from chengxin.audit import service as audit
 from chengxin.db import utcnow
-from chengxin.deps import ActorDep, SessionDep, SettingsDep
+from chengxin.deps import ActorDep, SessionDep, SettingsDep, client_ip
 from chengxin.lists import public as public_lists
 from chengxin.lists import service as list_service
 from chengxin.lists import types as list_types
@@ -45,10 +45,6 @@ def _detail(session: SessionDep, entry: ListEntry) -> EntryDetail:
     return detail(
         entry, list_service.reason_of(session, entry), list_service.history(session, entry.id)
     )
-
-
-def _client_ip(request: Request[Any, Any, Any]) -> str | None:
-    return request.client.host if request.client else None
 
 
 class ListEntryController(Controller):
@@ -233,7 +229,7 @@ class PublicListController(Controller):
         # Counted in a unit of work of its own before the request's session begins.
         try:
             tip_service.take(
-                request.app.state.runtime.scope, client_ip=_client_ip(request),
+                request.app.state.runtime.scope, client_ip=client_ip(request),
                 action=tip_service.RateAction.LIST_SEARCH,
                 limit=settings.lists_searches_per_client_per_hour, now=utcnow(),
             )  # fmt: skip

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from chengxin.deps import ActorDep, SessionDep, SettingsDep
+from chengxin.deps import ActorDep, SessionDep, SettingsDep, client_ip
 from chengxin.lists import types as list_types
 from chengxin.lists.models import ListKind
 from chengxin.runtime import Runtime
@@ -32,10 +32,6 @@ from chengxin.tips.schemas import (
 PUBLIC = {"public": True}
 Limit = Annotated[int, QueryParameter(ge=1, le=200)]
 Offset = Annotated[int, QueryParameter(ge=0)]
-
-
-def _client_ip(request: Request[Any, Any, Any]) -> str | None:
-    return request.client.host if request.client else None
 
 
 class TipPublicController(Controller):
@@ -64,7 +60,7 @@ class TipPublicController(Controller):
                 domain=data.domain, about=data.about, what=data.what, id_number=data.id_number,
                 credit_code=data.credit_code, region_code=data.region_code, contact=data.contact,
             ),
-            client_ip=_client_ip(request), settings=settings,
+            client_ip=client_ip(request), settings=settings,
         )  # fmt: skip
         return TipReceipt(
             reference=receipt.tip.reference, secret=receipt.secret,
@@ -82,7 +78,7 @@ class TipPublicController(Controller):
         return TipPublic.of(
             tip_service.lookup(
                 runtime.scope, reference=data.reference, secret=data.secret,
-                client_ip=_client_ip(request), settings=settings,
+                client_ip=client_ip(request), settings=settings,
             )
         )  # fmt: skip
 
