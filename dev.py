@@ -52,11 +52,17 @@ def _install(extra: str) -> None:
 SYSTEM_PACKAGES = ("fonts-noto-cjk", "libharfbuzz-subset0")
 
 
-def _missing_system_packages() -> list[str]:
-    """The Debian packages PDF reports need that this machine lacks (Linux only)."""
+def _missing_system_packages(command: str) -> list[str]:
+    """The Debian packages this machine lacks: PDF reports' fonts and subsetter; for the tests,
+    also Chromium, which the browser tests drive (Playwright never downloads a browser here)."""
     if not sys.platform.startswith("linux"):
         return []
     missing = []
+    if (
+        command == "test"
+        and not Path(os.environ.get("CHENGXIN_CHROMIUM", "/usr/bin/chromium")).exists()
+    ):
+        missing.append("chromium")
     fc_list = shutil.which("fc-list")
     fonts = (
         subprocess.run([fc_list, ":", "family"], capture_output=True, text=True, check=False).stdout
@@ -70,19 +76,23 @@ def _missing_system_packages() -> list[str]:
     return missing
 
 
-def _system_packages() -> None:
+def _system_packages(command: str) -> None:
     """Install the missing Debian packages when running as root; otherwise say how."""
-    missing = _missing_system_packages()
+    missing = _missing_system_packages(command)
     if not missing:
         return
     command = ["apt-get", "install", "-y", "--no-install-recommends", *missing]
     if os.geteuid() == 0 and shutil.which("apt-get"):
-        print(f"installing {' '.join(missing)} (PDF reports) …", flush=True)
+        print(f"installing {' '.join(missing)} …", flush=True)
+        if subprocess.call(command) == 0:
+            return
+        subprocess.call(["apt-get", "update", "-q"])  # a fresh machine's package lists may be stale
         if subprocess.call(command) == 0:
             return
     print(
-        f"PDF reports need {' '.join(missing)}; install with:\n  sudo {' '.join(command)}\n"
-        "(the rest of the platform works without them; PDF rendering fails with fonts-missing)",
+        f"missing {' '.join(missing)}; install with:\n  sudo {' '.join(command)}\n"
+        "(without the fonts PDF rendering fails with fonts-missing; without chromium the "
+        "browser tests are skipped)",
         file=sys.stderr,
     )
 
@@ -92,7 +102,7 @@ def main(argv: list[str]) -> int:
         print(__doc__)
         return 2
     command, rest = argv[0], argv[1:]
-    _system_packages()
+    _system_packages(command)
     if command == "demo":
         _install("")
         env = {**os.environ, "CHENGXIN_ENV": os.environ.get("CHENGXIN_ENV", "development")}

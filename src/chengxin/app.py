@@ -17,7 +17,7 @@ from litestar.datastructures import MutableScopeHeaders, State
 from litestar.di import Provide
 from litestar.enums import ScopeType
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import RedocRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.orm import Session
 
@@ -67,8 +67,11 @@ from chengxin.system.routes import SystemController
 from chengxin.tabular import FileFault
 from chengxin.tips.routes import TipController, TipPublicController
 from chengxin.watch.routes import WatchController
+from chengxin.web.routes import static_router, web_router
+from chengxin.web.security import csrf_config, security_headers_middleware
 
 access_log = structlog.get_logger("chengxin.access")
+SWAGGER = "/static/vendor/swagger-ui"  # swagger-ui-dist 5.35.0 (Apache-2.0), vendored
 
 CONTROLLERS = [
     SystemController,
@@ -248,14 +251,15 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
     notification_channels.install(runtime)  # an unknown channel stops the start-up here
     handlers: dict[Any, Any] = {**EXCEPTION_HANDLERS, FileFault: file_fault_handler}
     return Litestar(
-        route_handlers=CONTROLLERS,
+        route_handlers=[*CONTROLLERS, web_router(), static_router()],
         dependencies={
             "session": Provide(provide_session),
             "actor": Provide(provide_actor),
             "settings": Provide(provide_settings, sync_to_thread=False),
         },
         exception_handlers=handlers,
-        middleware=[request_context_middleware, lockdown_middleware],
+        middleware=[request_context_middleware, security_headers_middleware, lockdown_middleware],
+        csrf_config=csrf_config(runtime.settings, runtime.keyring),
         before_send=[ensure_request_id_header],
         on_startup=[start_handler_threads, start_audit_writer, start_job_worker],
         on_shutdown=[stop_job_worker, stop_audit_writer],
@@ -270,7 +274,15 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
                 "bodies, never in URLs."
             ),
             path="/schema",
-            render_plugins=[SwaggerRenderPlugin(), RedocRenderPlugin()],
+            # Swagger UI from the platform's own copy: no page loads anything from elsewhere.
+            render_plugins=[
+                SwaggerRenderPlugin(
+                    js_url=f"{SWAGGER}/swagger-ui-bundle.js",
+                    css_url=f"{SWAGGER}/swagger-ui.css",
+                    standalone_preset_js_url=f"{SWAGGER}/swagger-ui-standalone-preset.js",
+                    favicon="",
+                )
+            ],
         ),
         debug=False,
     )

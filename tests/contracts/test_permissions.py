@@ -67,12 +67,45 @@ def test_every_route_is_public_or_guarded() -> None:
         )
 
 
+def _web_route_permission(client: TestClient, token_for, method: str, url: str, permission) -> None:  # type: ignore[no-untyped-def, type-arg]
+    """Pages answer the browser's way: sign-in page (303) without a session, a 403 page without
+    the permission. Their forms need the CSRF token, which a first GET gives."""
+    client.get("/signin")
+    headers = {"x-csrftoken": client.cookies.get("chengxin_csrf", "")}
+    if permission is None:
+        # (A sign-in form refusing the credentials it was given answers 401 with the form.)
+        response = client.request(method, url, headers=headers, follow_redirects=False)
+        assert response.status_code != 403
+        assert "/signin" not in response.headers.get("location", "")
+        return
+    anonymous = client.request(method, url, headers=headers, follow_redirects=False)
+    assert anonymous.status_code == 303
+    assert anonymous.headers["location"].startswith(("/signin?next=", "/me/signin?next="))
+    others = [p for p in Permission if p != permission]
+    lacking = {**headers, **auth(token_for(*others))}
+    response = client.request(method, url, headers=lacking, follow_redirects=False)
+    assert response.status_code == 403
+    assert response.headers["content-type"].startswith("text/html")
+    holding = {**headers, **auth(token_for(permission))}
+    response = client.request(method, url, headers=holding, follow_redirects=False)
+    if permission.value.startswith("self:"):
+        # An organization's token is nobody's own account (test_permission_matrix signs in a
+        # citizen for the self-service pages).
+        assert response.status_code == 403
+        return
+    assert response.status_code not in (401, 403)
+    assert "/signin" not in response.headers.get("location", "")
+
+
 @pytest.mark.parametrize(("method", "path", "handler"), ROUTES, ids=IDS)
 def test_route_permission(
     client: TestClient, token_for, method: str, path: str, handler: HTTPRouteHandler
 ) -> None:  # type: ignore[no-untyped-def, type-arg]
     url = _concrete(path)
     permission = _permission(handler)
+    if handler.opt.get("web"):
+        _web_route_permission(client, token_for, method, url, permission)
+        return
     if permission is None:
         response = client.request(method, url, json={})
         assert response.status_code not in (401, 403)

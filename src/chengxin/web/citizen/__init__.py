@@ -1,0 +1,1 @@
+"""Pages: citizen (issue 8)."""

@@ -1,0 +1,1 @@
+"""Pages: consumer (issue 8)."""

@@ -1,0 +1,1 @@
+"""Pages: operator (issue 8)."""

@@ -1,0 +1,1 @@
+"""Pages: portal (issue 8)."""

@@ -1,0 +1,1 @@
+"""Pages: provider (issue 8)."""
