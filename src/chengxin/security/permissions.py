@@ -32,6 +32,8 @@ class Permission(StrEnum):
     CHECKS_CHECK_RUN = "checks:check:run"
     CHECKS_FEEDBACK_READ = "checks:feedback:read"
     CHECKS_FEEDBACK_SUBMIT = "checks:feedback:submit"
+    # content: the portal's pages that operators write (exemplars, warning cases, policies; R10.1)
+    CONTENT_PAGE_MANAGE = "content:page:manage"
     # identity
     IDENTITY_PERSON_VERIFY = "identity:person:verify"
     IDENTITY_POPULATION_IMPORT = "identity:population:import"

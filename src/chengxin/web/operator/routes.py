@@ -1,7 +1,13 @@
-"""Pages of this area: thin handlers calling the same services as the API."""
+"""Pages of the operator console: administration (``admin``: catalog, organizations, accounts,
+tokens, permission lists, list publication, query review) and oversight (``oversight``:
+dashboards, alerts, freeze and lockdown, audit log, scoring sandbox). The content pages'
+editor lives with the portal that shows them (``web.portal.content_admin``)."""
 
 from __future__ import annotations
 
 from litestar import Controller
 
-CONTROLLERS: list[type[Controller]] = []
+from chengxin.web.operator.admin import CONTROLLERS as ADMIN
+from chengxin.web.operator.oversight import CONTROLLERS as OVERSIGHT
+
+CONTROLLERS: list[type[Controller]] = [*ADMIN, *OVERSIGHT]
