@@ -120,13 +120,19 @@ class Pages:
         self.contexts: list[Any] = []
         self.outside: list[str] = []
 
-    def new(self, *, lang: str = "zh", mobile: bool = False) -> Any:
+    def new(self, *, lang: str = "zh", mobile: bool = False, session: str | None = None) -> Any:
+        """A new browser page (own cookies); ``session``: a ``cxs_…`` token (``user_for``,
+        ``citizen_for``) to start signed in, as the sign-in form would leave the browser."""
         options: dict[str, Any] = {"base_url": self.server.url, "accept_downloads": True}
         if mobile:
             options |= {"viewport": {"width": 390, "height": 844}, "is_mobile": True}
         context = self.browser.new_context(**options)
         if lang == "en":
             context.add_cookies([{"name": "chengxin_lang", "value": "en", "url": self.server.url}])
+        if session is not None:
+            context.add_cookies(
+                [{"name": "chengxin_session", "value": session, "url": self.server.url}]
+            )
         self.contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(15_000)
