@@ -16,6 +16,7 @@ from litestar import Litestar
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.di import Provide
 from litestar.enums import ScopeType
+from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
@@ -67,6 +68,7 @@ from chengxin.system.routes import SystemController
 from chengxin.tabular import FileFault
 from chengxin.tips.routes import TipController, TipPublicController
 from chengxin.watch.routes import WatchController
+from chengxin.web.errors import unrouted_not_found
 from chengxin.web.routes import static_router, web_router
 from chengxin.web.security import csrf_config, security_headers_middleware
 
@@ -249,7 +251,11 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         runtime = build_runtime(settings)
     runtime.check_production_safety()
     notification_channels.install(runtime)  # an unknown channel stops the start-up here
-    handlers: dict[Any, Any] = {**EXCEPTION_HANDLERS, FileFault: file_fault_handler}
+    handlers: dict[Any, Any] = {
+        **EXCEPTION_HANDLERS,
+        FileFault: file_fault_handler,
+        NotFoundException: unrouted_not_found,
+    }
     return Litestar(
         route_handlers=[*CONTROLLERS, web_router(), static_router()],
         dependencies={

@@ -83,3 +83,15 @@ def test_sign_in_page_in_a_real_browser(pages: Pages) -> None:
     english.goto("/signin")
     assert english.locator("html").get_attribute("lang") == "en"
     assert english.locator("h1").inner_text() == "Staff sign-in"
+
+
+def test_an_unknown_address_is_a_page_for_browsers_and_a_problem_for_the_api(
+    client: TestClient,  # type: ignore[type-arg]
+) -> None:
+    page = client.get("/no-such-page", headers={"accept": "text/html"})
+    assert page.status_code == 404
+    assert page.headers["content-type"].startswith("text/html")
+    assert "not-found" in page.text
+    api = client.get("/api/v1/no-such-thing", headers={"accept": "text/html"})
+    assert api.status_code == 404
+    assert api.headers["content-type"].startswith("application/problem+json")

@@ -20,7 +20,7 @@ from litestar.exceptions import (
 )
 from litestar.response import Redirect
 
-from chengxin.errors import DomainError
+from chengxin.errors import DomainError, http_error_handler
 from chengxin.security.guards import SESSION_COOKIE
 from chengxin.web.guards import SignInRequired
 from chengxin.web.render import page
@@ -85,6 +85,15 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
 def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
     log.error("page failed", error=type(exc).__name__, path=request.url.path)
     return _error_page(request, 500, "internal-error", None)
+
+
+def unrouted_not_found(request: Request[Any, Any, Any], exc: NotFoundException) -> Response[Any]:
+    """An address no route answers: a page for a browser, problem+json for the API's clients."""
+    path = request.url.path
+    wants_page = "text/html" in request.headers.get("accept", "")
+    if wants_page and not path.startswith(("/api/", "/schema", "/static/")):
+        return not_found(request, exc)
+    return http_error_handler(request, exc)
 
 
 WEB_EXCEPTION_HANDLERS: dict[Any, Any] = {
