@@ -108,7 +108,12 @@ def main(argv: list[str]) -> int:
         env = {**os.environ, "CHENGXIN_ENV": os.environ.get("CHENGXIN_ENV", "development")}
         return subprocess.call([str(BIN / "chengxin"), "demo", *rest], cwd=ROOT, env=env)
     _install("test")
-    return subprocess.call([str(PYTHON), "-m", "pytest", *rest], cwd=ROOT)
+    # CHENGXIN_COVERAGE=1 (set by .ci/run): the same run measures branch coverage, so CI runs
+    # the SQLite suite once rather than twice.
+    runner = (
+        ["-m", "coverage", "run", "-m"] if os.environ.get("CHENGXIN_COVERAGE") == "1" else ["-m"]
+    )
+    return subprocess.call([str(PYTHON), *runner, "pytest", *rest], cwd=ROOT)
 
 
 if __name__ == "__main__":
