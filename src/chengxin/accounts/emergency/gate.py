@@ -1,9 +1,11 @@
 """The lockdown gate: ASGI middleware refusing changes while the platform is locked down.
 
 While locked, every request other than GET, HEAD and OPTIONS is refused with 503
-``platform-locked-down``, except signing in, signing out and lifting the lockdown. The state is
-read from the database at most once per ``lockdown_cache_seconds`` (≤ 1 s) per process; a
-lock or lift made through this process is seen at once.
+``platform-locked-down``, except signing in, signing out and lifting the lockdown — through the
+API and through the pages (staff sign-in, the language switch, the operator console's lift
+button), so the security officer can still reach the switch. The state is read from the database
+at most once per ``lockdown_cache_seconds`` (≤ 1 s) per process; a lock or lift made through this
+process is seen at once. A page (any path outside ``/api/``) is refused with a short HTML page.
 """
 
 from __future__ import annotations
@@ -35,14 +37,28 @@ if TYPE_CHECKING:
     from chengxin.runtime import Runtime
 
 LOCKDOWN_PATH = "/api/v1/system/lockdown"
+WEB_LOCKDOWN_PATH = "/console/operator/emergency/lockdown"
+WEB_LIFT_PATH = WEB_LOCKDOWN_PATH + "/lift"
+CHANGES_LOCKDOWN = frozenset({LOCKDOWN_PATH, WEB_LOCKDOWN_PATH, WEB_LIFT_PATH})
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 EXEMPT = frozenset(
     {
         ("POST", "/api/v1/auth/login"),
         ("POST", "/api/v1/auth/logout"),
         ("DELETE", LOCKDOWN_PATH),
+        ("POST", "/signin"),
+        ("POST", "/signout"),
+        ("POST", "/lang"),
+        ("POST", WEB_LIFT_PATH),
     }
 )
+_PAGE = (
+    '<!doctype html><html lang="zh-Hans"><head><meta charset="utf-8"><title>503</title></head>'
+    "<body><h1>平台处于封锁状态 · The platform is locked down</h1>"
+    "<p>暂停一切数据变更，查询不受影响。请稍后再试。 Changes are refused for now; reading is not "
+    "affected. Please try again later.</p><p><code>platform-locked-down</code></p>"
+    '<p><a href="/">首页 · Home</a></p></body></html>'
+).encode()
 
 
 @dataclass
@@ -70,8 +86,22 @@ def _cache(state: Any) -> LockdownCache:
     return cache  # type: ignore[no-any-return]
 
 
-async def _refuse(send: Send) -> None:
+async def _refuse(send: Send, *, page: bool) -> None:
     error = PlatformLockedDown()
+    if page:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": error.status,
+                "headers": [
+                    (b"content-type", b"text/html; charset=utf-8"),
+                    (b"content-length", str(len(_PAGE)).encode("ascii")),
+                    (b"retry-after", b"60"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": _PAGE, "more_body": False})
+        return
     body = {
         "type": PROBLEM_BASE + error.code,
         "status": error.status,
@@ -114,12 +144,12 @@ def lockdown_middleware(app: ASGIApp) -> ASGIApp:
                 cache.locked = await anyio.to_thread.run_sync(_read_locked, runtime)
                 cache.read_at = time.monotonic()
             if cache.locked:
-                await _refuse(send)
+                await _refuse(send, page=not path.startswith("/api/"))
                 return
         try:
             await app(scope, receive, send)
         finally:
-            if path == LOCKDOWN_PATH:
+            if path in CHANGES_LOCKDOWN:
                 cache.invalidate()
 
     return middleware
