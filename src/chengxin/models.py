@@ -8,6 +8,7 @@ from chengxin.audit.models import AuditEntry, AuditHead, AuditTile, AuditTreeHea
 from chengxin.catalog.models import CatalogVersion
 from chengxin.checks.models import Check, CheckFeedback, CheckSubject
 from chengxin.citizens.models import SignInAttempt, SignInChallenge
+from chengxin.content.models import ContentPage, ContentRevision
 from chengxin.db import Base
 from chengxin.evidence.models import Evidence
 from chengxin.identity.models import PopulationImport, PopulationImportError, Subject
@@ -41,6 +42,8 @@ __all__ = [
     "Check",
     "CheckFeedback",
     "CheckSubject",
+    "ContentPage",
+    "ContentRevision",
     "CreditAgency",
     "CreditRecord",
     "Evidence",

@@ -178,3 +178,32 @@ def test_cli_freezes_an_organization_by_credit_code_and_locks_down(
     with runtime.scope() as s:
         assert emergency_service.current_lockdown(s) is None
         assert organization_service.get_or_raise(s, org.id).frozen_at is None
+
+
+def test_under_lockdown_pages_refuse_changes_with_a_page_but_staff_can_sign_in_and_lift(
+    client: TestClient,  # type: ignore[type-arg]
+    runtime: Runtime,
+    user_for: Callable[..., str],
+) -> None:
+    officer = user_for(Role.SECURITY_OFFICER)
+    with runtime.scope() as s:
+        emergency_service.lock(s, reason="演练", actor=system_actor("cli"))
+    client.get("/signin")
+    csrf = client.cookies.get("chengxin_csrf")
+    form = {"_csrf_token": csrf, "reason": "演练结束"}
+    refused = client.post("/tips", data=form)
+    assert refused.status_code == 503
+    assert refused.headers["content-type"].startswith("text/html")
+    assert "platform-locked-down" in refused.text
+    sign_in = client.post("/signin", data={**form, "login": "nobody", "password": "x" * 12})
+    assert sign_in.status_code == 401  # reached the form (and failed there), not refused
+    lifted = client.post(
+        "/console/operator/emergency/lockdown/lift",
+        data=form,
+        headers=auth(officer),
+        follow_redirects=False,
+    )
+    assert lifted.status_code == 303, lifted.text
+    with runtime.scope() as s:
+        assert emergency_service.current_lockdown(s) is None
+    assert client.post("/tips", data=form).status_code != 503

@@ -1,4 +1,4 @@
-"""Health, readiness, landing page, OpenAPI, problem+json, request ids."""
+"""Health, readiness, the home page, OpenAPI, problem+json, request ids."""
 
 from __future__ import annotations
 
@@ -59,12 +59,16 @@ def test_ready_is_503_when_the_database_is_unreachable(runtime: Runtime) -> None
     assert response.json()["database"] is False
 
 
-def test_landing_page_is_chinese_and_links_the_api_docs(client: TestClient) -> None:  # type: ignore[type-arg]
+def test_landing_page_is_the_portal_home_in_chinese_and_links_the_api_docs(
+    client: TestClient,  # type: ignore[type-arg]
+) -> None:
     response = client.get("/")
     assert response.status_code == 200
     assert "text/html" in response.headers["content-type"]
+    assert '<html lang="zh-Hans">' in response.text
     assert "个人公共信用信息平台" in response.text
     assert "/schema/swagger" in response.text
+    assert 'href="/lists"' in response.text
 
 
 def test_openapi_documents_every_route(client: TestClient) -> None:  # type: ignore[type-arg]

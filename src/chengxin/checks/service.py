@@ -332,6 +332,20 @@ def get_or_raise(session: Session, check_id: uuid.UUID, *, actor: Actor) -> Chec
     return check
 
 
+def recent(session: Session, *, actor: Actor, limit: int = 50) -> list[Check]:
+    """The actor's organization's latest checks, newest first (none for an actor without one)."""
+    if actor.organization_id is None:
+        return []
+    return list(
+        session.execute(
+            select(Check)
+            .where(Check.organization_id == actor.organization_id)
+            .order_by(Check.created_at.desc(), Check.id)
+            .limit(limit)
+        ).scalars()
+    )
+
+
 def subjects_of(session: Session, check: Check) -> list[CheckSubject]:
     """The persons a check named, in the caller's order."""
     return list(

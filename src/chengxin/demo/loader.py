@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from chengxin.catalog import service as catalog_service
 from chengxin.db import utcnow
+from chengxin.demo import content as demo_content
 from chengxin.demo import generator
 from chengxin.demo import lists as demo_lists
 from chengxin.demo import records as demo_records
@@ -108,6 +109,7 @@ def load(runtime: Runtime, *, people: int, enterprises: int = 20) -> DemoSummary
         org_count = len(existing) + len(created)
     pushed = push_records(runtime, generator.people(people), orgs)
     listed = demo_lists.seed(runtime, list(generator.people(min(people, 50))), orgs, actor=actor)
+    demo_content.seed(runtime, actor=actor)
     token_file = data_dir / "demo-token.txt"
     fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -122,6 +122,37 @@ def recent(session: Session, *, last: int = 10) -> list[ShownMessage]:
     return shown
 
 
+# Templates never shown back to the person: a used sign-in code is worthless and should not sit on
+# a page.
+NOT_SHOWN_TO_PERSON = frozenset({"citizen-sign-in-code"})
+
+
+@dataclass(frozen=True)
+class PersonNotice:
+    """A message the platform sent the person, as the person sees it."""
+
+    at: datetime
+    template: str
+    status: str
+    text: str
+
+
+def for_person(session: Session, *, actor: Actor, last: int = 100) -> list[PersonNotice]:
+    """The signed-in person's own messages, newest first (the session's subject only; sign-in
+    codes left out)."""
+    subject_id = audit.own_subject(actor)
+    rows = session.execute(
+        select(NotificationOutbox)
+        .where(
+            NotificationOutbox.subject_id == subject_id,
+            NotificationOutbox.template.not_in(sorted(NOT_SHOWN_TO_PERSON)),
+        )
+        .order_by(NotificationOutbox.created_at.desc(), NotificationOutbox.id)
+        .limit(last)
+    ).scalars()
+    return [PersonNotice(r.created_at, r.template, r.status, text_of(session, r)) for r in rows]
+
+
 def latest_for(session: Session, subject_id: uuid.UUID) -> NotificationOutbox | None:
     """The newest outbox message to a person, or None."""
     return session.execute(

@@ -96,6 +96,15 @@ def get(session: Session, org_id: uuid.UUID) -> Organization | None:
     return session.get(Organization, org_id)
 
 
+def sees_every_organization(session: Session, actor: Actor) -> bool:
+    """Whether the actor oversees every organization's data (the platform operator's staff and
+    tokens, and the machine's own commands) rather than only its own organization's."""
+    if actor.organization_id is None:
+        return actor.kind is ActorKind.SYSTEM
+    org = get(session, actor.organization_id)
+    return org is not None and org.kind == OrganizationKind.OPERATOR.value
+
+
 def get_or_raise(session: Session, org_id: uuid.UUID) -> Organization:
     """An organization by id; ``organization-not-found`` otherwise."""
     org = get(session, org_id)

@@ -115,6 +115,17 @@ def allowed_kinds(document: CatalogDocument, audience: Audience) -> frozenset[st
     return shareable if audience.kinds is None else shareable & audience.kinds
 
 
+def in_window_clause(today: date) -> ColumnElement[bool]:
+    """The SQL condition: inside the display window on this day."""
+    return and_(CreditRecord.display_from_on <= today, CreditRecord.display_until_on > today)
+
+
+def displayed_clause(today: date) -> ColumnElement[bool]:
+    """The SQL condition of the "displayed" mark, whatever the audience: current and inside its
+    display window (the public portal counts these)."""
+    return and_(CreditRecord.status == "active", in_window_clause(today))
+
+
 def visible_clause(
     document: CatalogDocument, audience: Audience, today: date, at: datetime | None = None
 ) -> ColumnElement[bool]:
@@ -130,13 +141,7 @@ def visible_clause(
         if at is None
         else or_(CreditRecord.status == "active", CreditRecord.ended_at > at)
     )
-    return and_(
-        held,
-        current,
-        CreditRecord.display_from_on <= today,
-        CreditRecord.display_until_on > today,
-        kind_clause,
-    )
+    return and_(held, current, in_window_clause(today), kind_clause)
 
 
 def is_visible(

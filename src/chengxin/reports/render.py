@@ -238,7 +238,7 @@ def _repair_text(record: ReportRecord, as_of: date, lang: str, gettext: Callable
 
 
 @cache
-def _shipped_field_labels() -> dict[str, dict[str, tuple[str, str]]]:
+def shipped_field_labels() -> dict[str, dict[str, tuple[str, str]]]:
     from chengxin.catalog import service as catalog_service  # noqa: PLC0415  # loaded once
 
     kinds: Iterable[dict[str, Any]] = catalog_service.shipped_content().get("kinds", [])
@@ -268,7 +268,7 @@ def _case_value(value: Any, gettext: Callable[..., str]) -> str:
     return _value_text(value, gettext)
 
 
-def _record_view(
+def record_view(
     record: ReportRecord,
     *,
     lang: str,
@@ -331,12 +331,12 @@ def render_html(
     if lang not in LANGS:
         raise UnknownLanguage(f"unknown report language {lang!r}: use zh or en")
     gettext = translator(lang)
-    labels = field_labels if field_labels is not None else _shipped_field_labels()
+    labels = field_labels if field_labels is not None else shipped_field_labels()
     as_of = report.as_of.astimezone(BEIJING).date() if report.as_of.tzinfo else report.as_of.date()
 
     def views(records: list[ReportRecord]) -> list[dict[str, Any]]:
         return [
-            _record_view(r, lang=lang, as_of=as_of, labels=labels, gettext=gettext) for r in records
+            record_view(r, lang=lang, as_of=as_of, labels=labels, gettext=gettext) for r in records
         ]
 
     every = [*report.dishonest, *report.good, *report.basic]

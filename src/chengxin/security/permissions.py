@@ -26,6 +26,7 @@ class Permission(StrEnum):
     AUDIT_LOG_READ = "audit:log:read"
     AUDIT_LOG_VERIFY = "audit:log:verify"
     # catalog
+    CATALOG_CATALOG_MANAGE = "catalog:catalog:manage"  # load and activate catalog versions
     CATALOG_CATALOG_READ = "catalog:catalog:read"
     # checks: the service-window check of joint measures (联合奖惩核查) and feedback (反馈, R11)
     CHECKS_CHECK_READ = "checks:check:read"

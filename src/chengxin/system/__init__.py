@@ -1,1 +1,1 @@
-"""Operational endpoints: liveness, readiness, the landing page."""
+"""Operational endpoints: liveness and readiness."""

@@ -1,11 +1,10 @@
-"""Liveness, readiness and the Chinese landing page."""
+"""Liveness and readiness. (The home page is the portal's: web/portal/routes.py.)"""
 
 from __future__ import annotations
 
-from importlib import resources
 from typing import Any
 
-from litestar import Controller, MediaType, Request, Response, get
+from litestar import Controller, Request, Response, get
 
 from chengxin import __version__
 from chengxin.system import service as system_service
@@ -32,17 +31,3 @@ class SystemController(Controller):
             "expected_revision": state.expected_revision,
         }
         return Response(body, status_code=200 if state.ready else 503)
-
-    @get(
-        "/",
-        opt=PUBLIC,
-        media_type=MediaType.HTML,
-        summary="Landing page",
-        include_in_schema=False,
-        sync_to_thread=False,
-    )
-    def landing(self) -> str:
-        """What the platform is, in Chinese, with links to the API documentation."""
-        return (resources.files("chengxin.system") / "templates" / "landing.html").read_text(
-            encoding="utf-8"
-        )

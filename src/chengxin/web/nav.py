@@ -36,7 +36,7 @@ CONSOLES: tuple[tuple[MenuItem, frozenset[P]], ...] = (
         frozenset(
             {
                 P.ORGANIZATION_ORGANIZATION_READ,
-                P.CATALOG_CATALOG_READ,
+                P.CATALOG_CATALOG_MANAGE,
                 P.LISTS_ENTRY_MANAGE,
                 P.ACCESS_QUERY_REVIEW,
                 P.AUDIT_LOG_READ,
@@ -53,5 +53,6 @@ def menu(actor: Actor) -> list[MenuItem]:
     items = list(PORTAL)
     if actor.kind is ActorKind.CITIZEN:
         items.append(MenuItem(n_("我的信用"), "/me"))
-    items.extend(item for item, needs in CONSOLES if needs & actor.permissions)
+    if actor.kind is not ActorKind.CITIZEN:  # a citizen holds no console, whatever it may read
+        items.extend(item for item, needs in CONSOLES if needs & actor.permissions)
     return items

@@ -21,23 +21,15 @@ from chengxin.ingestion.errors import BatchNotFound
 from chengxin.ingestion.models import IngestBatch, IngestRejection, accepted_of, rejection_aad
 from chengxin.keys import keyring_of
 from chengxin.organizations import service as organization_service
-from chengxin.organizations.models import OrganizationKind
 from chengxin.security.actor import Actor
-
-
-def _sees_all(session: Session, actor: Actor) -> bool:
-    """Operators and the machine's own commands see every provider; others their own."""
-    if actor.organization_id is None:
-        return actor.kind.value == "system"
-    org = organization_service.get(session, actor.organization_id)
-    return org is not None and org.kind == OrganizationKind.OPERATOR.value
 
 
 def get_batch_or_raise(session: Session, batch_id: uuid.UUID, *, actor: Actor) -> IngestBatch:
     """A batch the actor may see (its own organization's, or any for operators)."""
     batch = session.get(IngestBatch, batch_id)
     if batch is None or not (
-        _sees_all(session, actor) or batch.provider_id == actor.organization_id
+        organization_service.sees_every_organization(session, actor)
+        or batch.provider_id == actor.organization_id
     ):
         raise BatchNotFound
     return batch
@@ -48,7 +40,7 @@ def list_batches(
 ) -> list[IngestBatch]:
     """Batches the actor may see, newest first."""
     query = select(IngestBatch).order_by(IngestBatch.received_at.desc()).limit(limit).offset(offset)
-    if not _sees_all(session, actor):
+    if not organization_service.sees_every_organization(session, actor):
         query = query.where(IngestBatch.provider_id == actor.organization_id)
     return list(session.execute(query).scalars())
 
@@ -147,7 +139,7 @@ def quality(
     query = select(IngestBatch).where(
         IngestBatch.received_at >= start, IngestBatch.received_at < end
     )
-    if not _sees_all(session, actor):
+    if not organization_service.sees_every_organization(session, actor):
         query = query.where(IngestBatch.provider_id == actor.organization_id)
     elif provider_id is not None:
         query = query.where(IngestBatch.provider_id == provider_id)

@@ -16,6 +16,7 @@ ITEMS: tuple[tuple[MenuItem, P], ...] = (
     ),
     (MenuItem(n_("名单发布"), "/console/operator/lists"), P.LISTS_ENTRY_MANAGE),
     (MenuItem(n_("查询审核"), "/console/operator/queries"), P.ACCESS_QUERY_REVIEW),
+    (MenuItem(n_("举报处理"), "/console/operator/tips"), P.TIPS_TIP_HANDLE),
     (MenuItem(n_("监测预警"), "/console/operator/alerts"), P.ACCESS_ALERT_READ),
     (MenuItem(n_("冻结与封锁"), "/console/operator/emergency"), P.ACCOUNTS_FREEZE_MANAGE),
     (MenuItem(n_("审计日志"), "/console/operator/audit"), P.AUDIT_LOG_READ),

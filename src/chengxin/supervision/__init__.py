@@ -1,0 +1,1 @@
+"""Supervision and assessment (R11): read-only figures over other domains' tables."""

@@ -1,0 +1,218 @@
+"""Pages of the citizen: overview, own report (HTML and PDF), who queried me (with proofs)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from litestar import Controller, Request, Response, get
+from litestar.params import FromPath, FromQuery
+
+from chengxin.access import grants as grant_service
+from chengxin.access.scenes import SCENES
+from chengxin.audit import service as audit
+from chengxin.audit.schemas import MyAuditEntriesRead, MyAuditEntryRead, TreeHeadRead
+from chengxin.checks import service as check_service
+from chengxin.checks.schemas import MyCheckRead
+from chengxin.db import utcnow
+from chengxin.deps import ActorDep, SessionDep, SettingsDep
+from chengxin.lists import service as list_service
+from chengxin.lists.schemas import MyEntryRead
+from chengxin.notifications import service as notifications_service
+from chengxin.objections import service as objection_service
+from chengxin.objections.models import OPEN_STATUSES
+from chengxin.repair import service as repair_service
+from chengxin.repair.models import OPEN_REPAIR_STATUSES
+from chengxin.reports import render as report_render
+from chengxin.reports import service as report_service
+from chengxin.scoring import service as scoring_service
+from chengxin.web.citizen.common import (
+    READ,
+    ProofNotFound,
+    objection_read,
+    page_lang,
+    repair_read,
+    show,
+)
+from chengxin.web.citizen.labels import LABELS
+from chengxin.web.citizen.pages import (
+    my_records,
+)
+
+# -- overview --------------------------------------------------------------------------------------
+
+
+class CitizenHome(Controller):
+    path = "/me"
+
+    @get("/", guards=READ, sync_to_thread=True)
+    def home(
+        self, request: Request[Any, Any, Any], session: SessionDep, actor: ActorDep
+    ) -> Response[str]:
+        """My records counted, open cases with due dates, grants, recent queries, notices, lists
+        and grade."""
+        subject_id = audit.own_subject(actor)
+        records = my_records(session, actor)
+        counts = {c: sum(1 for r in records if r.record.category == c) for c in LABELS["category"]}
+        mine = objection_service.mine(session, actor=actor)
+        objections = [objection_read(session, o) for o in mine]
+        repairs = [repair_read(session, a) for a in repair_service.mine(session, actor=actor)]
+        now = utcnow()
+        grants = grant_service.mine(session, actor=actor)
+        active_grants = [g for g in grants if g.status_at(now).value == "active"]
+        found = audit.entries_about(session, subject_id, limit=500)
+        # Recent access by organizations (the person's own actions are on /me/queries too).
+        recent = [p for p in reversed(found.entries) if p.entry.organization_id is not None][:5]
+        entries = [
+            MyEntryRead.of(e, list_service.reason_of(session, e))
+            for e in list_service.mine(session, actor=actor)
+        ]
+        score = scoring_service.latest(session, subject_id)
+        return show(
+            request,
+            "home.html",
+            {
+                "counts": counts,
+                "open_objections": [o for o in objections if o.status in OPEN_STATUSES],
+                "open_repairs": [a for a in repairs if a.status.value in OPEN_REPAIR_STATUSES],
+                "grants": len(active_grants),
+                "recent": recent,
+                "notices": notifications_service.for_person(session, actor=actor)[:3],
+                "entries": entries,
+                "score": score,
+            },
+        )
+
+
+# -- my report -------------------------------------------------------------------------------------
+
+
+class CitizenReport(Controller):
+    path = "/me"
+
+    @get("/report", guards=READ, sync_to_thread=True)
+    def report(
+        self, request: Request[Any, Any, Any], session: SessionDep, actor: ActorDep
+    ) -> Response[str]:
+        """My own report, as issued by the API's ``/api/v1/me/report`` (free, unlimited)."""
+        issued = report_service.issue_for_subject(session, actor=actor)
+        report, lang = issued.report, page_lang(request)
+        # Each record as the report renderer words it (last day shown, repair text, field
+        # labels, marks): one implementation, in the report's own catalog.
+        gettext = report_render.translator(lang)
+        as_of = report.as_of.astimezone(report_render.BEIJING).date()
+        labels = report_render.shipped_field_labels()
+        views = {
+            r.id: report_render.record_view(
+                r, lang=lang, as_of=as_of, labels=labels, gettext=gettext
+            )
+            for r in [*report.dishonest, *report.good, *report.basic]
+        }
+        return show(
+            request,
+            "report.html",
+            {"report": report, "views": views, "verification_code": issued.verification_code},
+        )
+
+    @get("/report.pdf", guards=READ, sync_to_thread=True)
+    def report_pdf(
+        self,
+        request: Request[Any, Any, Any],
+        session: SessionDep,
+        actor: ActorDep,
+        settings: SettingsDep,
+    ) -> Response[bytes]:
+        """The same sealed PDF as the API's (``format: pdf``), as a download."""
+        issued = report_service.issue_for_subject(session, actor=actor)
+        content, media_type = report_service.formatted(
+            session, issued, "pdf", lang=page_lang(request), base_url=settings.public_base_url
+        )
+        return Response(
+            content,
+            media_type=media_type,
+            headers={
+                "Content-Disposition": f'attachment; filename="{issued.report.number}.pdf"',
+                "Cache-Control": "no-store",
+                "X-Report-Number": issued.report.number,
+            },
+        )
+
+
+# -- who queried me --------------------------------------------------------------------------------
+
+
+def _download(body: Any, name: str) -> Response[bytes]:
+    return Response(
+        json.dumps(body, ensure_ascii=False, indent=2, default=str).encode(),
+        media_type="application/json",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}"',
+            "Cache-Control": "no-store",
+        },
+    )
+
+
+class CitizenQueries(Controller):
+    path = "/me"
+
+    @get("/queries", guards=READ, sync_to_thread=True)
+    def queries(
+        self, request: Request[Any, Any, Any], session: SessionDep, actor: ActorDep
+    ) -> Response[str]:
+        """Every audit entry about me (queries, reports, changes) and every check that named me,
+        each with its proof to download."""
+        subject_id = audit.own_subject(actor)
+        found = audit.entries_about(session, subject_id, limit=500)
+        checks = check_service.checks_about(session, subject_id)
+        return show(
+            request,
+            "queries.html",
+            {
+                "entries": list(reversed(found.entries)),
+                "checks": checks,
+                "government": {s.value: info.government for s, info in SCENES.items()},
+            },
+        )
+
+    @get("/queries/proof.json", guards=READ, sync_to_thread=True)
+    def entry_proof(
+        self, session: SessionDep, actor: ActorDep, seq: FromQuery[int] = 0
+    ) -> Response[bytes]:
+        """One entry's inclusion proof as the API's ``/api/v1/audit/me/entries`` gives it."""
+        subject_id = audit.own_subject(actor)
+        found = audit.entries_about(session, subject_id, after_seq=max(seq - 1, 0), limit=1)
+        if not found.entries or found.entries[0].entry.seq != seq or found.tree_head is None:
+            raise ProofNotFound
+        p, head = found.entries[0], found.tree_head
+        body = MyAuditEntriesRead(
+            entries=[
+                MyAuditEntryRead(
+                    seq=p.entry.seq, at=p.entry.at, actor_name=p.entry.actor_name,
+                    organization_id=p.entry.organization_id, organization=p.organization_name,
+                    action=p.entry.action, purpose=(p.entry.data or {}).get("purpose"),
+                    scene=(p.entry.data or {}).get("scene"), leaf_index=p.entry.seq - 1,
+                    leaf_data=p.leaf_data, leaf_hash=p.entry.hash, audit_path=p.audit_path,
+                )
+            ],
+            tree_size=head.tree_size,
+            root_hash=head.root_hash,
+            tree_head=TreeHeadRead(
+                tree_size=head.tree_size, root_hash=head.root_hash, timestamp_ms=head.timestamp_ms,
+                key_id=head.key_id, signature=audit.signature_b64(head),
+            ),
+            public_key_pem=found.public_key,
+        ).model_dump(mode="json")  # fmt: skip
+        return _download(body, f"audit-proof-{seq}.json")
+
+    @get("/checks/{check_id:uuid}/proof.json", guards=READ, sync_to_thread=True)
+    def check_proof(
+        self, session: SessionDep, actor: ActorDep, check_id: FromPath[uuid.UUID]
+    ) -> Response[bytes]:
+        """One check's proof that its subjects' tree holds me (the API's ``/api/v1/me/checks``)."""
+        subject_id = audit.own_subject(actor)
+        for line in check_service.checks_about(session, subject_id):
+            if line.check_id == check_id:
+                read = MyCheckRead.of(line)
+                return _download(read.model_dump(mode="json"), f"check-proof-{check_id}.json")
+        raise ProofNotFound
