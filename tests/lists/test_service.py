@@ -409,3 +409,19 @@ def test_a_minor_is_never_put_on_the_court_list(rw: RightsWorld) -> None:
     with pytest.raises(ListSubjectMinor):
         court("black-judgment-defaulter")
     assert court("red-outstanding-volunteer").kind == "red"
+
+
+def test_reading_an_entry_returns_it_and_logs_the_reading_once(rw: RightsWorld) -> None:
+    entry = _propose(rw, rw.aw.with_records[0])
+    reads = select(AuditEntry).where(
+        AuditEntry.action == "lists:entry:read", AuditEntry.object_id == str(entry.id)
+    )
+    with rw.runtime.scope() as session, pytest.raises(ListEntryNotFound):
+        list_service.read(session, entry.id, actor=rw.other_clerk)
+    with rw.runtime.scope() as session:
+        assert session.execute(reads).scalars().all() == []
+        assert list_service.read(session, entry.id, actor=rw.tax_clerk).id == entry.id
+    with rw.runtime.scope() as session:
+        [logged] = session.execute(reads).scalars().all()
+        assert (logged.object_type, logged.subject_id) == ("list_entry", entry.subject_id)
+        assert logged.actor_id == rw.tax_clerk.id

@@ -4,6 +4,8 @@ recipients of a corrected or deleted record told from the audit log; statements 
 
 from __future__ import annotations
 
+import base64
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,6 +16,8 @@ from chengxin import workdays
 from chengxin.access.scenes import Scene
 from chengxin.audit.models import AuditEntry
 from chengxin.db import utcnow
+from chengxin.evidence import service as evidence_service
+from chengxin.evidence.service import EvidenceFile, EvidenceNotFound
 from chengxin.objections import disputes, statements
 from chengxin.objections import service as objection_service
 from chengxin.objections.errors import (
@@ -21,6 +25,7 @@ from chengxin.objections.errors import (
     ObjectionAlreadyOpen,
     ObjectionClosed,
     ObjectionInputInvalid,
+    ObjectionNotFound,
     ObjectionNotYours,
     RecordNotFound,
 )
@@ -32,6 +37,7 @@ from tests.ingestion.fixtures import tax_row
 from tests.objections.fixtures import RightsWorld, build_rights
 
 SWEEPER = system_actor("objections-sweep")
+PDF = EvidenceFile("完税证明.pdf", "application/pdf", base64.b64encode(b"%PDF-1.7 test").decode())
 
 
 @pytest.fixture
@@ -270,3 +276,45 @@ def test_a_query_answer_carries_the_dispute_mark(rw: RightsWorld) -> None:
         )  # fmt: skip
         [result] = outcome.results
         assert result.disputed == frozenset({record.id})
+
+
+def _logged(rw: RightsWorld, action: str, object_id: Any) -> list[AuditEntry]:
+    with rw.runtime.scope() as session:
+        return list(
+            session.execute(
+                select(AuditEntry).where(
+                    AuditEntry.action == action, AuditEntry.object_id == str(object_id)
+                )
+            ).scalars()
+        )
+
+
+def test_reading_an_objection_returns_it_and_logs_the_reading_once(rw: RightsWorld) -> None:
+    objection = _file(rw, rw.aw.with_records[0])
+    with rw.runtime.scope() as session, pytest.raises(ObjectionNotFound):
+        objection_service.read(session, objection.id, actor=rw.other_clerk)
+    assert _logged(rw, "objections:objection:read", objection.id) == []
+    with rw.runtime.scope() as session:
+        found = objection_service.read(session, objection.id, actor=rw.tax_clerk)
+        assert found.id == objection.id
+    [entry] = _logged(rw, "objections:objection:read", objection.id)
+    assert (entry.object_type, entry.subject_id) == ("objection", objection.subject_id)
+    assert entry.actor_id == rw.tax_clerk.id
+
+
+def test_opening_an_evidence_file_returns_it_and_logs_the_reading_once(rw: RightsWorld) -> None:
+    objection = _file(rw, rw.aw.with_records[0], evidence=[PDF])
+    with rw.runtime.scope() as session:
+        [evidence] = evidence_service.of_case(session, objection.id)
+    with rw.runtime.scope() as session, pytest.raises(ObjectionNotFound):
+        objection_service.open_evidence(session, objection.id, evidence.id, actor=rw.other_clerk)
+    with rw.runtime.scope() as session, pytest.raises(EvidenceNotFound):
+        objection_service.open_evidence(session, objection.id, uuid.uuid4(), actor=rw.tax_clerk)
+    assert _logged(rw, "objections:evidence:read", evidence.id) == []
+    with rw.runtime.scope() as session:
+        opened = objection_service.open_evidence(
+            session, objection.id, evidence.id, actor=rw.tax_clerk
+        )
+        assert (opened.row.id, opened.content) == (evidence.id, b"%PDF-1.7 test")
+    [entry] = _logged(rw, "objections:evidence:read", evidence.id)
+    assert (entry.object_type, entry.subject_id) == ("evidence", objection.subject_id)

@@ -5,15 +5,17 @@ the subject still sees the record, marked; deadlines, reminders, escalation, ext
 from __future__ import annotations
 
 import base64
+import uuid
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
+from chengxin.audit.models import AuditEntry
 from chengxin.db import utcnow
 from chengxin.evidence import service as evidence_service
-from chengxin.evidence.service import EvidenceFile, EvidenceInvalid
+from chengxin.evidence.service import EvidenceFile, EvidenceInvalid, EvidenceNotFound
 from chengxin.identity import rotation
 from chengxin.keys.keyring import Keyring
 from chengxin.objections import service as objection_service
@@ -277,3 +279,61 @@ def test_a_repaired_record_cannot_come_back_through_the_exchange(
     changed = rw.push(tmp_path, [old_tax_row(person, "OLD-1", amount="5")], "change")
     assert (changed.corrected, changed.rejected) == (0, 1)
     assert rw.record(person).status == "repaired"
+
+
+def _logged(rw: RightsWorld, action: str, object_id: Any) -> list[AuditEntry]:
+    with rw.runtime.scope() as session:
+        return list(
+            session.execute(
+                select(AuditEntry).where(
+                    AuditEntry.action == action, AuditEntry.object_id == str(object_id)
+                )
+            ).scalars()
+        )
+
+
+def test_reading_an_application_returns_it_and_logs_the_reading_once(rw: RightsWorld) -> None:
+    application = _apply(rw, _repairable(rw))
+    with rw.runtime.scope() as session, pytest.raises(RepairNotFound):
+        repair_service.read(session, application.id, actor=rw.other_clerk)
+    assert _logged(rw, "repair:application:read", application.id) == []
+    with rw.runtime.scope() as session:
+        found = repair_service.read(session, application.id, actor=rw.tax_clerk)
+        assert found.id == application.id
+    [entry] = _logged(rw, "repair:application:read", application.id)
+    assert (entry.object_type, entry.subject_id) == ("repair_application", application.subject_id)
+    assert entry.actor_id == rw.tax_clerk.id
+
+
+def test_opening_an_evidence_file_returns_it_and_logs_the_reading_once(rw: RightsWorld) -> None:
+    application = _apply(rw, _repairable(rw))
+    with rw.runtime.scope() as session:
+        [evidence] = evidence_service.of_case(session, application.id)
+    with rw.runtime.scope() as session, pytest.raises(RepairNotFound):
+        repair_service.open_evidence(session, application.id, evidence.id, actor=rw.other_clerk)
+    with rw.runtime.scope() as session, pytest.raises(EvidenceNotFound):
+        repair_service.open_evidence(session, application.id, uuid.uuid4(), actor=rw.tax_clerk)
+    assert _logged(rw, "repair:evidence:read", evidence.id) == []
+    with rw.runtime.scope() as session:
+        opened = repair_service.open_evidence(
+            session, application.id, evidence.id, actor=rw.tax_clerk
+        )
+        assert (opened.row.id, opened.content) == (evidence.id, b"%PDF-1.7 test")
+    [entry] = _logged(rw, "repair:evidence:read", evidence.id)
+    assert (entry.object_type, entry.subject_id) == ("evidence", application.subject_id)
+
+
+def test_reading_an_archive_returns_its_content_and_logs_the_reading_once(rw: RightsWorld) -> None:
+    person = _repairable(rw)
+    record = rw.record(person)
+    with rw.runtime.scope() as session, pytest.raises(ArchiveNotFound):
+        repair_service.read_archive(session, record.id, actor=rw.operator)  # not repaired yet
+    with rw.runtime.scope() as session, pytest.raises(ArchiveNotFound):
+        repair_service.read_archive(session, uuid.uuid4(), actor=rw.operator)
+    assert _logged(rw, "records:archive:read", record.id) == []
+    _decide(rw, _apply(rw, person).id, RepairStatus.APPROVED)
+    with rw.runtime.scope() as session:
+        content = repair_service.read_archive(session, record.id, actor=rw.operator)
+        assert content["document_no"] == record.document_no
+    [entry] = _logged(rw, "records:archive:read", record.id)
+    assert (entry.object_type, entry.subject_id) == ("credit_record", record.subject_id)

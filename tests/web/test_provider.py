@@ -134,14 +134,14 @@ def test_a_file_that_cannot_be_read_is_shown_beside_the_form(
     assert 'role="alert"' in answer.text
     missing = client.post(f"{BASE}/upload", data={"_csrf_token": csrf}, files={})
     assert missing.status_code == 422
-    # htmx swaps the form with its error: a 200 answer.
+    # htmx swaps 4xx answers too (base.html's responseHandling): the real status, always.
     hx = client.post(
         f"{BASE}/upload",
         data={"_csrf_token": csrf},
         files={"file": ("x.pdf", b"x", "application/pdf")},
         headers={"HX-Request": "true"},
     )
-    assert hx.status_code == 200
+    assert hx.status_code == 422
     assert "file-rejected" in hx.text
 
 
@@ -219,8 +219,10 @@ def test_repair_queue_and_decision(client: TestClient, rw: RightsWorld) -> None:
     queue = client.get(f"{BASE}/repairs")
     assert queue.status_code == 200
     assert str(application_id) in queue.text
+    assert '<span class="badge amber">Received</span>' in queue.text  # the state, translated
     detail = client.get(f"{BASE}/repairs/{application_id}")
     assert "欠税及滞纳金已全部缴清" in detail.text
+    assert '<span class="badge amber">Received</span>' in detail.text
     link = detail.text.split(f'href="{BASE}/repairs/{application_id}/evidence/', 1)[1].split('"')[0]
     evidence = client.get(f"{BASE}/repairs/{application_id}/evidence/{link}")
     assert evidence.status_code == 200

@@ -107,12 +107,7 @@ class ListEntryController(Controller):
         self, session: SessionDep, actor: ActorDep, entry_id: FromPath[uuid.UUID]
     ) -> EntryDetail:
         """The entry, its sealed reason opened, and every step in order (the reading is logged)."""
-        entry = list_service.get(session, entry_id, actor=actor)
-        audit.record(
-            session, "lists:entry:read", actor=actor, object_type="list_entry",
-            object_id=entry.id, subject_id=entry.subject_id,
-        )  # fmt: skip
-        return _detail(session, entry)
+        return _detail(session, list_service.read(session, entry_id, actor=actor))
 
     @post(
         "/{entry_id:uuid}/notify",

@@ -351,6 +351,16 @@ def get(session: Session, entry_id: uuid.UUID, *, actor: Actor) -> ListEntry:
     return entry
 
 
+def read(session: Session, entry_id: uuid.UUID, *, actor: Actor) -> ListEntry:
+    """One entry the actor may read, its reading logged (its sealed reason names the subject)."""
+    entry = get(session, entry_id, actor=actor)
+    audit.record(
+        session, "lists:entry:read", actor=actor, object_type="list_entry",
+        object_id=entry.id, subject_id=entry.subject_id,
+    )  # fmt: skip
+    return entry
+
+
 def history(session: Session, entry_id: uuid.UUID) -> list[ListEntryEvent]:
     """An entry's steps, in order."""
     return list(

@@ -128,12 +128,7 @@ class ObjectionController(Controller):
         self, session: SessionDep, actor: ActorDep, objection_id: FromPath[uuid.UUID]
     ) -> ObjectionRead:
         """The case with the person's reason and evidence list (its reading is logged)."""
-        objection = objection_service.get(session, objection_id, actor=actor)
-        audit.record(
-            session, "objections:objection:read", actor=actor, object_type="objection",
-            object_id=objection.id, subject_id=objection.subject_id,
-        )  # fmt: skip
-        return _read(session, objection)
+        return _read(session, objection_service.read(session, objection_id, actor=actor))
 
     @get(
         "/{objection_id:uuid}/evidence/{evidence_id:uuid}",
@@ -149,13 +144,9 @@ class ObjectionController(Controller):
         evidence_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
         """One file of the case (its reading is logged)."""
-        objection = objection_service.get(session, objection_id, actor=actor)
-        opened = evidence_service.open_file(session, objection.id, evidence_id)
-        audit.record(
-            session, "objections:evidence:read", actor=actor, object_type="evidence",
-            object_id=evidence_id, subject_id=objection.subject_id,
-        )  # fmt: skip
-        return evidence_response(opened)
+        return evidence_response(
+            objection_service.open_evidence(session, objection_id, evidence_id, actor=actor)
+        )
 
     @post(
         "/{objection_id:uuid}/decision",

@@ -191,6 +191,29 @@ def get(session: Session, objection_id: uuid.UUID, *, actor: Actor) -> Objection
     return objection
 
 
+def read(session: Session, objection_id: uuid.UUID, *, actor: Actor) -> Objection:
+    """One objection the actor may read, its reading logged (a case names the person)."""
+    objection = get(session, objection_id, actor=actor)
+    audit.record(
+        session, "objections:objection:read", actor=actor, object_type="objection",
+        object_id=objection.id, subject_id=objection.subject_id,
+    )  # fmt: skip
+    return objection
+
+
+def open_evidence(
+    session: Session, objection_id: uuid.UUID, evidence_id: uuid.UUID, *, actor: Actor
+) -> evidence_service.OpenedEvidence:
+    """One evidence file of a case the actor may read, decrypted, its reading logged."""
+    objection = get(session, objection_id, actor=actor)
+    opened = evidence_service.open_file(session, objection.id, evidence_id)
+    audit.record(
+        session, "objections:evidence:read", actor=actor, object_type="evidence",
+        object_id=evidence_id, subject_id=objection.subject_id,
+    )  # fmt: skip
+    return opened
+
+
 def _may_decide(session: Session, objection: Objection, actor: Actor) -> bool:
     if objection.route == ObjectionRoute.PLATFORM.value:
         return casework.is_operator(session, actor)

@@ -12,13 +12,9 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from chengxin.audit import service as audit
 from chengxin.db import utcnow
 from chengxin.deps import ActorDep, SessionDep, SettingsDep
-from chengxin.evidence import service as evidence_service
 from chengxin.evidence.schemas import files
 from chengxin.objections.routes import evidence_response
-from chengxin.records.models import CreditRecord
-from chengxin.repair import archive
 from chengxin.repair import service as repair_service
-from chengxin.repair.errors import ArchiveNotFound
 from chengxin.repair.models import RepairStatus
 from chengxin.repair.schemas import (
     ArchiveRead,
@@ -111,12 +107,7 @@ class RepairController(Controller):
         self, session: SessionDep, actor: ActorDep, application_id: FromPath[uuid.UUID]
     ) -> RepairRead:
         """The application with its explanation, eligibility and evidence (reading is logged)."""
-        application = repair_service.get(session, application_id, actor=actor)
-        audit.record(
-            session, "repair:application:read", actor=actor, object_type="repair_application",
-            object_id=application.id, subject_id=application.subject_id,
-        )  # fmt: skip
-        return _read(session, application)
+        return _read(session, repair_service.read(session, application_id, actor=actor))
 
     @get(
         "/{application_id:uuid}/evidence/{evidence_id:uuid}",
@@ -132,13 +123,9 @@ class RepairController(Controller):
         evidence_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
         """One file of the application (its reading is logged)."""
-        application = repair_service.get(session, application_id, actor=actor)
-        opened = evidence_service.open_file(session, application.id, evidence_id)
-        audit.record(
-            session, "repair:evidence:read", actor=actor, object_type="evidence",
-            object_id=evidence_id, subject_id=application.subject_id,
-        )  # fmt: skip
-        return evidence_response(opened)
+        return evidence_response(
+            repair_service.open_evidence(session, application_id, evidence_id, actor=actor)
+        )
 
     @post(
         "/{application_id:uuid}/decision",
@@ -275,12 +262,5 @@ class ArchiveController(Controller):
         self, session: SessionDep, actor: ActorDep, record_id: FromPath[uuid.UUID]
     ) -> ArchiveRead:
         """For auditors: the content that left the active store on repair (reading is logged)."""
-        record = session.get(CreditRecord, record_id)
-        if record is None:
-            raise ArchiveNotFound
-        content = archive.content_of(session, record_id)
-        audit.record(
-            session, "records:archive:read", actor=actor, object_type="credit_record",
-            object_id=record_id, subject_id=record.subject_id,
-        )  # fmt: skip
+        content = repair_service.read_archive(session, record_id, actor=actor)
         return ArchiveRead(record_id=record_id, **content)

@@ -38,6 +38,7 @@ from chengxin.records.models import CreditRecord
 from chengxin.records.visibility import day_of
 from chengxin.repair import archive
 from chengxin.repair.errors import (
+    ArchiveNotFound,
     RepairClosed,
     RepairCommitmentMissing,
     RepairInputInvalid,
@@ -284,6 +285,42 @@ def get(session: Session, application_id: uuid.UUID, *, actor: Actor) -> RepairA
     if not may_read(session, application, actor):
         raise RepairNotFound
     return application
+
+
+def read(session: Session, application_id: uuid.UUID, *, actor: Actor) -> RepairApplication:
+    """One application the actor may read, its reading logged (it names the person)."""
+    application = get(session, application_id, actor=actor)
+    audit.record(
+        session, "repair:application:read", actor=actor, object_type="repair_application",
+        object_id=application.id, subject_id=application.subject_id,
+    )  # fmt: skip
+    return application
+
+
+def open_evidence(
+    session: Session, application_id: uuid.UUID, evidence_id: uuid.UUID, *, actor: Actor
+) -> evidence_service.OpenedEvidence:
+    """One evidence file of an application the actor may read, decrypted, its reading logged."""
+    application = get(session, application_id, actor=actor)
+    opened = evidence_service.open_file(session, application.id, evidence_id)
+    audit.record(
+        session, "repair:evidence:read", actor=actor, object_type="evidence",
+        object_id=evidence_id, subject_id=application.subject_id,
+    )  # fmt: skip
+    return opened
+
+
+def read_archive(session: Session, record_id: uuid.UUID, *, actor: Actor) -> dict[str, Any]:
+    """A repaired record's archived content for an auditor, its reading logged."""
+    record = session.get(CreditRecord, record_id)
+    if record is None:
+        raise ArchiveNotFound
+    content = archive.content_of(session, record_id)
+    audit.record(
+        session, "records:archive:read", actor=actor, object_type="credit_record",
+        object_id=record_id, subject_id=record.subject_id,
+    )  # fmt: skip
+    return content
 
 
 def _decider(session: Session, application_id: uuid.UUID, actor: Actor) -> RepairApplication:

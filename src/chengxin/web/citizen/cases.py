@@ -33,11 +33,11 @@ from chengxin.web.citizen.common import (
 )
 from chengxin.web.citizen.labels import LABELS
 from chengxin.web.citizen.pages import (
-    checked,
     evidence_files,
     my_records,
     uuid_or_none,
 )
+from chengxin.web.forms import parse
 from chengxin.web.guards import page_requires
 from chengxin.web.i18n import n_
 from chengxin.web.render import see_other
@@ -97,8 +97,8 @@ class CitizenObjections(Controller):
         """As ``POST /api/v1/me/objections``: the record is in dispute at once."""
         try:
             audit.own_subject(actor)
-            form = checked(
-                ObjectionIn, record_id=data.record_id.strip() or None, reason=data.reason
+            form = parse(
+                ObjectionIn, {"record_id": data.record_id.strip() or None, "reason": data.reason}
             )
             objection = objection_service.file(
                 session, record_id=form.record_id, reason=form.reason,
@@ -267,12 +267,14 @@ class CitizenRepairs(Controller):
         """As ``POST /api/v1/me/repairs``: acknowledged at once."""
         try:
             audit.own_subject(actor)
-            form = checked(
+            form = parse(
                 RepairIn,
-                record_id=data.record_id.strip() or None,
-                basis=data.basis or None,
-                explanation=data.explanation,
-                commitment_accepted=data.commitment_accepted == "yes",
+                {
+                    "record_id": data.record_id.strip() or None,
+                    "basis": data.basis or None,
+                    "explanation": data.explanation,
+                    "commitment_accepted": data.commitment_accepted == "yes",
+                },
             )
             application = repair_service.apply(
                 session, record_id=form.record_id, basis=form.basis,
@@ -303,6 +305,17 @@ class CitizenRepairs(Controller):
         application_id: FromPath[uuid.UUID],
     ) -> Response[str]:
         audit.own_subject(actor)
+        return self._repair(request, session, actor, application_id)
+
+    def _repair(
+        self,
+        request: Request[Any, Any, Any],
+        session: SessionDep,
+        actor: ActorDep,
+        application_id: uuid.UUID,
+        error: DomainError | None = None,
+    ) -> Response[str]:
+        """The application's page (again with ``error`` beside the evidence form)."""
         shown = repair_read(session, repair_service.get(session, application_id, actor=actor))
         return show(
             request,
@@ -311,8 +324,9 @@ class CitizenRepairs(Controller):
                 "a": shown,
                 "kinds": kind_names(session, page_lang(request)),
                 "open": OPEN_REPAIR_STATUSES,
-                "error": None,
+                "error": error,
             },
+            status_code=error.status if error else 200,
         )
 
     @post("/{application_id:uuid}/evidence", guards=REPAIR_APPLY, sync_to_thread=True)
@@ -334,18 +348,7 @@ class CitizenRepairs(Controller):
             )  # fmt: skip
         except DomainError as exc:
             session.rollback()
-            shown = repair_read(session, repair_service.get(session, application_id, actor=actor))
-            return show(
-                request,
-                "repair.html",
-                {
-                    "a": shown,
-                    "kinds": kind_names(session, page_lang(request)),
-                    "open": OPEN_REPAIR_STATUSES,
-                    "error": exc,
-                },
-                status_code=exc.status,
-            )
+            return self._repair(request, session, actor, application_id, exc)
         return see_other(f"/me/repairs/{application_id}", notice=n_("已提交"))
 
     @post("/{application_id:uuid}/withdraw", guards=REPAIR_APPLY, sync_to_thread=True)

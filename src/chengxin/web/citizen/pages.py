@@ -1,8 +1,8 @@
-"""What the citizen's pages share: the forms' checks (the API's own schemas), uploaded evidence
-turned into the evidence service's input, and the person's records to choose from.
+"""What the citizen's pages share: uploaded evidence turned into the evidence service's input,
+and the person's records to choose from.
 
-No rule lives here: a form is checked by the same pydantic schema the API reads (its
-``ValidationError`` becomes ``invalid-input`` beside the form), and the services decide the rest.
+No rule lives here: a form is checked by the same pydantic schema the API reads
+(``web.forms.parse``: ``invalid-input`` beside the form), and the services decide the rest.
 """
 
 from __future__ import annotations
@@ -10,39 +10,18 @@ from __future__ import annotations
 import base64
 import uuid
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
 from litestar.datastructures import UploadFile
-from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from chengxin.access.scenes import SCENES
 from chengxin.audit import service as audit
 from chengxin.catalog import service as catalog_service
 from chengxin.db import utcnow
-from chengxin.errors import InvalidInput
 from chengxin.evidence.service import EvidenceFile
 from chengxin.records.models import CreditRecord
 from chengxin.records.visibility import Audience, AudienceKind, day_of, visible_records
 from chengxin.security.actor import Actor
-
-Schema = TypeVar("Schema", bound=BaseModel)
-
-
-class FormInvalid(InvalidInput):
-    """A form's field the API's schema refuses (the same limits as the API's 422)."""
-
-    code = "invalid-input"
-
-
-def checked(schema: type[Schema], **values: Any) -> Schema:
-    """The form's values read by the API's schema; ``invalid-input`` naming the fields (never
-    the values: they may be personal data)."""
-    try:
-        return schema.model_validate(values)
-    except ValidationError as exc:
-        fields = sorted({".".join(str(p) for p in e["loc"]) or "body" for e in exc.errors()})
-        raise FormInvalid(f"check these fields: {', '.join(fields)}") from None
 
 
 def uuid_or_none(value: str) -> uuid.UUID | None:

@@ -32,10 +32,10 @@ from chengxin.web.citizen.common import (
     show,
 )
 from chengxin.web.citizen.pages import (
-    checked,
     my_records,
     scene_options,
 )
+from chengxin.web.forms import parse
 from chengxin.web.guards import page_requires
 from chengxin.web.i18n import n_
 from chengxin.web.render import see_other
@@ -105,13 +105,15 @@ class CitizenGrants(Controller):
         uses (the authorized report)."""
         try:
             audit.own_subject(actor)
-            form = checked(
+            form = parse(
                 GrantIn,
-                credit_code=data.credit_code.strip(),
-                scene=data.scene or None,
-                purpose=data.purpose,
-                valid_days=data.valid_days.strip() or None,
-                max_uses=data.max_uses.strip() or None,
+                {
+                    "credit_code": data.credit_code.strip(),
+                    "scene": data.scene or None,
+                    "purpose": data.purpose,
+                    "valid_days": data.valid_days.strip() or None,
+                    "max_uses": data.max_uses.strip() or None,
+                },
             )
             _, document = catalog_service.active_document(session)
             grant_service.create(
@@ -233,7 +235,9 @@ class CitizenMore(Controller):
         """本人声明 (``POST /api/v1/me/statements``): it travels with the record in reports."""
         try:
             audit.own_subject(actor)
-            form = checked(StatementIn, record_id=data.record_id.strip() or None, text=data.text)
+            form = parse(
+                StatementIn, {"record_id": data.record_id.strip() or None, "text": data.text}
+            )
             statement_service.add(session, record_id=form.record_id, text=form.text, actor=actor)
         except DomainError as exc:
             session.rollback()
@@ -326,7 +330,7 @@ class CitizenMore(Controller):
         """Ask for a person to review the automated score (``/api/v1/me/score/reviews``)."""
         try:
             audit.own_subject(actor)
-            form = checked(ReviewIn, reason=data.reason)
+            form = parse(ReviewIn, {"reason": data.reason})
             scoring_service.request_review(
                 session, reason=form.reason, actor=actor, settings=settings
             )

@@ -18,9 +18,8 @@ from chengxin.accounts import service as accounts_service
 from chengxin.accounts.cookies import session_cookie
 from chengxin.citizens import service as citizens_service
 from chengxin.deps import SettingsDep, client_ip
-from chengxin.errors import DomainError
+from chengxin.errors import DomainError, InvalidInput
 from chengxin.runtime import Runtime
-from chengxin.web.citizen.pages import FormInvalid
 from chengxin.web.forms import local_path
 from chengxin.web.render import page, see_other
 
@@ -109,7 +108,7 @@ class CitizenSignInPages(Controller):
             try:
                 challenge_id = uuid.UUID(data.challenge_id)
             except ValueError:
-                raise FormInvalid("the sign-in has expired: start again") from None
+                raise InvalidInput("the sign-in has expired: start again") from None
             issued = citizens_service.verify_code(
                 runtime.scope,
                 challenge_id=challenge_id,

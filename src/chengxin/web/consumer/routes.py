@@ -83,11 +83,6 @@ class FeedbackForm(BaseModel):
     reason: str = ""
 
 
-def _status(request: Request[Any, Any, Any], exc: DomainError) -> int:
-    # htmx swaps only successful answers: a form shown again with its error is one.
-    return 200 if request.headers.get("hx-request") else exc.status
-
-
 def _scenes(session: Session, actor: Actor) -> list[tuple[str, str, str]]:
     """The scenes on my organization's permission list today: (value, zh, en)."""
     if actor.organization_id is None:
@@ -142,7 +137,7 @@ class ConsumerConsole(Controller):
             request,
             "consumer/check.html",
             values,
-            status_code=_status(request, error) if error else 200,
+            status_code=error.status if error else 200,
         )
 
     @get("/", guards=[page_requires(Permission.CHECKS_CHECK_RUN)], sync_to_thread=True)
@@ -202,7 +197,7 @@ class ConsumerConsole(Controller):
             request,
             "consumer/batch.html",
             values,
-            status_code=_status(request, error) if error else 200,
+            status_code=error.status if error else 200,
         )
 
     @get("/batch", guards=[page_requires(Permission.CHECKS_CHECK_RUN)], sync_to_thread=True)
@@ -289,7 +284,7 @@ class ConsumerConsole(Controller):
                 "may_feedback": actor.can(Permission.CHECKS_FEEDBACK_SUBMIT),
                 "pairs": [(s.position, code) for s in subjects for code in s.measures],
             },
-            status_code=_status(request, error) if error else 200,
+            status_code=error.status if error else 200,
         )
 
     @get(

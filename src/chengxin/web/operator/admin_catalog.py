@@ -26,7 +26,7 @@ from chengxin.errors import DomainError
 from chengxin.security.permissions import Permission
 from chengxin.web.guards import page_requires
 from chengxin.web.i18n import n_
-from chengxin.web.operator.admin_common import console_page
+from chengxin.web.operator.frame import console_page
 from chengxin.web.render import see_other
 
 BASE = "/console/operator/catalog"
@@ -125,7 +125,7 @@ class CatalogPages(Controller):
         return console_page(
             request,
             actor,
-            "catalog.html",
+            "operator/admin/catalog.html",
             {
                 "versions": catalog_service.list_versions(session),
                 "labels": STATUS_LABELS,
@@ -197,7 +197,7 @@ class CatalogPages(Controller):
         return console_page(
             request,
             actor,
-            "catalog_version.html",
+            "operator/admin/catalog_version.html",
             {
                 "row": row,
                 "document": document,

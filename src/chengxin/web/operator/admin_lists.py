@@ -16,7 +16,6 @@ from litestar import Controller, Request, Response, get, post
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from pydantic import BaseModel
 
-from chengxin.audit import service as audit
 from chengxin.db import utcnow
 from chengxin.deps import ActorDep, SessionDep, SettingsDep
 from chengxin.errors import DomainError
@@ -25,9 +24,10 @@ from chengxin.lists import types as list_types
 from chengxin.lists.models import EntryStatus, ExitReason, ListEntry
 from chengxin.lists.schemas import ExitIn, WithdrawIn
 from chengxin.security.permissions import Permission
+from chengxin.web import forms
 from chengxin.web.guards import page_requires
 from chengxin.web.i18n import n_
-from chengxin.web.operator.admin_common import api_input, console_page
+from chengxin.web.operator import frame
 from chengxin.web.render import see_other
 
 BASE = "/console/operator/lists"
@@ -92,10 +92,10 @@ class ListPages(Controller):
             limit=PAGE_SIZE,
             offset=offset,
         )
-        return console_page(
+        return frame.console_page(
             request,
             actor,
-            "lists.html",
+            "operator/admin/lists.html",
             {
                 "entries": page.items,
                 "total": page.total,
@@ -131,15 +131,11 @@ class ListPages(Controller):
         exit_form: ExitForm | None = None,
         withdraw_form: WithdrawForm | None = None,
     ) -> Response[str]:
-        entry: ListEntry = list_service.get(session, entry_id, actor=actor)
-        audit.record(
-            session, "lists:entry:read", actor=actor, object_type="list_entry",
-            object_id=entry.id, subject_id=entry.subject_id,
-        )  # fmt: skip
-        return console_page(
+        entry: ListEntry = list_service.read(session, entry_id, actor=actor)
+        return frame.console_page(
             request,
             actor,
-            "entry.html",
+            "operator/admin/entry.html",
             {
                 "entry": entry,
                 "opened": list_service.reason_of(session, entry),
@@ -213,7 +209,7 @@ class ListPages(Controller):
     ) -> Response[Any]:
         """Take a published entry off its list, with the reason and a note."""
         try:
-            body = api_input(ExitIn, data.model_dump())
+            body = forms.parse(ExitIn, data.model_dump(), omit_blank=True)
             list_service.exit_entry(
                 session, entry_id, reason=body.reason, note=body.note, actor=actor
             )
@@ -233,7 +229,7 @@ class ListPages(Controller):
         """Drop an unpublished entry, with a note (the service allows its proposer or an
         operator)."""
         try:
-            body = api_input(WithdrawIn, data.model_dump())
+            body = forms.parse(WithdrawIn, data.model_dump(), omit_blank=True)
             list_service.withdraw(session, entry_id, note=body.note, actor=actor)
         except DomainError as exc:
             return self._refused(request, session, actor, entry_id, exc, withdraw_form=data)

@@ -10,6 +10,7 @@ Each form goes through the API's own request schema and the same service call as
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -34,9 +35,10 @@ from chengxin.organizations.schemas import OrganizationCreate, TokenCreate
 from chengxin.security.actor import Actor
 from chengxin.security.permissions import Permission
 from chengxin.security.roles import STAFF_ROLES
+from chengxin.web.forms import as_list, attempt, parse
 from chengxin.web.guards import page_requires
 from chengxin.web.i18n import n_
-from chengxin.web.operator.admin_common import api_input, as_list, console_page
+from chengxin.web.operator.frame import console_page
 from chengxin.web.render import see_other
 
 BASE = "/console/operator/organizations"
@@ -158,7 +160,7 @@ class OrganizationPages(Controller):
         return console_page(
             request,
             actor,
-            "organizations.html",
+            "operator/admin/organizations.html",
             {
                 "organizations": _search(session, q, kind or None, offset),
                 "q": q,
@@ -187,7 +189,7 @@ class OrganizationPages(Controller):
     ) -> Response[Any]:
         """Register an organization (``organization_service.create``, as the API)."""
         try:
-            body = api_input(OrganizationCreate, data.model_dump())
+            body = parse(OrganizationCreate, data.model_dump(), omit_blank=True)
             org = organization_service.create(
                 session,
                 credit_code=body.credit_code,
@@ -249,7 +251,7 @@ class OrganizationPages(Controller):
         return console_page(
             request,
             actor,
-            "organization.html",
+            "operator/admin/organization.html",
             {
                 "org": org,
                 "kinds": KIND_LABELS,
@@ -298,6 +300,28 @@ class OrganizationPages(Controller):
             request, session, actor, org_id, error=exc, section=section, forms={section: form}
         )
 
+    def _shown_once(  # the page's state, by name
+        self,
+        request: Request[Any, Any, Any],
+        session: SessionDep,
+        actor: ActorDep,
+        org_id: uuid.UUID,
+        action: Callable[[], Any],
+        *,
+        section: str,
+        form: BaseModel,
+        shown: Callable[[Any], dict[str, Any]],
+    ) -> Response[Any]:
+        """A credential made on this answer: its secret is shown on this page only, never
+        again; a refusal re-shows the section's form with the error."""
+        return attempt(
+            action,
+            on_error=lambda exc: self._refused(
+                request, session, actor, org_id, exc, section=section, form=form
+            ),
+            then=lambda made: self._detail(request, session, actor, org_id, shown_once=shown(made)),
+        )
+
     @post(
         "/{org_id:uuid}/accounts",
         guards=[page_requires(Permission.ACCOUNTS_USER_MANAGE)],
@@ -313,8 +337,9 @@ class OrganizationPages(Controller):
         data: URLEncodedBody[AccountForm],
     ) -> Response[Any]:
         """Open a staff account with roles; the generated password is shown on this answer only."""
-        try:
-            body = api_input(
+
+        def create() -> Any:
+            body = parse(
                 UserCreate,
                 {
                     "organization_id": str(org_id),
@@ -323,8 +348,9 @@ class OrganizationPages(Controller):
                     "roles": as_list(data.roles),
                     "region_code": data.region_code,
                 },
+                omit_blank=True,
             )
-            result = accounts_service.create_user(
+            return accounts_service.create_user(
                 session,
                 organization_id=body.organization_id,
                 login=body.login,
@@ -335,15 +361,12 @@ class OrganizationPages(Controller):
                 policy=accounts_service.Policy.from_settings(settings),
                 actor=actor,
             )
-        except DomainError as exc:
-            return self._refused(request, session, actor, org_id, exc, section="account", form=data)
-        return self._detail(
-            request,
-            session,
-            actor,
-            org_id,
-            shown_once={"kind": "password", "login": result.user.login, "secret": result.password},
-        )
+
+        return self._shown_once(
+            request, session, actor, org_id, create, section="account", form=data,
+            shown=lambda result: {"kind": "password", "login": result.user.login,
+                                  "secret": result.password},
+        )  # fmt: skip
 
     @post(
         "/{org_id:uuid}/tokens",
@@ -360,16 +383,18 @@ class OrganizationPages(Controller):
         data: URLEncodedBody[TokenForm],
     ) -> Response[Any]:
         """Issue a token with permissions; the secret is shown on this answer only."""
-        try:
-            body = api_input(
+
+        def issue() -> Any:
+            body = parse(
                 TokenCreate,
                 {
                     "name": data.name,
                     "permissions": as_list(data.permissions),
                     "valid_days": data.valid_days,
                 },
+                omit_blank=True,
             )
-            issued = organization_service.issue_token(
+            return organization_service.issue_token(
                 session,
                 org_id,
                 name=body.name,
@@ -377,15 +402,12 @@ class OrganizationPages(Controller):
                 valid_days=body.valid_days or settings.token_default_days,
                 actor=actor,
             )
-        except DomainError as exc:
-            return self._refused(request, session, actor, org_id, exc, section="token", form=data)
-        return self._detail(
-            request,
-            session,
-            actor,
-            org_id,
-            shown_once={"kind": "token", "login": issued.token.name, "secret": issued.secret},
-        )
+
+        return self._shown_once(
+            request, session, actor, org_id, issue, section="token", form=data,
+            shown=lambda issued: {"kind": "token", "login": issued.token.name,
+                                  "secret": issued.secret},
+        )  # fmt: skip
 
     @post(
         "/{org_id:uuid}/permissions",
@@ -402,7 +424,7 @@ class OrganizationPages(Controller):
     ) -> Response[Any]:
         """Add a permission-list line (``policy.add_rule`` against the active catalog)."""
         try:
-            body = api_input(
+            body = parse(
                 AccessRuleIn,
                 {
                     "organization_id": str(org_id),
@@ -413,6 +435,7 @@ class OrganizationPages(Controller):
                     "valid_from_on": data.valid_from_on,
                     "valid_until_on": data.valid_until_on,
                 },
+                omit_blank=True,
             )
             _, document = catalog_service.active_document(session)
             policy.add_rule(

@@ -24,9 +24,10 @@ from chengxin.deps import ActorDep, SessionDep
 from chengxin.errors import DomainError
 from chengxin.organizations import service as organization_service
 from chengxin.security.permissions import Permission
+from chengxin.web.forms import parse
 from chengxin.web.guards import page_requires
 from chengxin.web.i18n import n_
-from chengxin.web.operator.admin_common import api_input, console_page
+from chengxin.web.operator.frame import console_page
 from chengxin.web.render import see_other
 
 BASE = "/console/operator/queries"
@@ -84,7 +85,7 @@ class QueryReviewPages(Controller):
         return console_page(
             request,
             actor,
-            "queries.html",
+            "operator/admin/queries.html",
             {
                 "rows": [_row(session, q) for q in rows],
                 "scenes": SCENES,
@@ -108,12 +109,13 @@ class QueryReviewPages(Controller):
     ) -> Response[Any]:
         """Release (approve) or refuse, with the reason (``queries.decide``)."""
         try:
-            body = api_input(
+            body = parse(
                 DecisionIn,
                 {
                     "approve": {"approve": True, "refuse": False}.get(data.decision),
                     "reason": data.reason,
                 },
+                omit_blank=True,
             )
             queries.decide(session, query_id, approve=body.approve, reason=body.reason, actor=actor)
         except DomainError as exc:

@@ -24,9 +24,10 @@ from chengxin.security.permissions import Permission
 from chengxin.tips import service as tip_service
 from chengxin.tips.models import TipOutcome, TipStatus
 from chengxin.tips.schemas import TipStateIn
+from chengxin.web.forms import parse
 from chengxin.web.guards import page_requires
 from chengxin.web.i18n import n_
-from chengxin.web.operator.admin_common import api_input, console_page
+from chengxin.web.operator.frame import console_page
 from chengxin.web.render import see_other
 
 BASE = "/console/operator/tips"
@@ -83,7 +84,7 @@ class TipPages(Controller):
         return console_page(
             request,
             actor,
-            "tips.html",
+            "operator/admin/tips.html",
             {
                 "page": found,
                 "status": chosen.value if chosen else "",
@@ -122,7 +123,7 @@ class TipPages(Controller):
         return console_page(
             request,
             actor,
-            "tip.html",
+            "operator/admin/tip.html",
             {
                 "shown": shown,
                 "tip": shown.tip,
@@ -153,7 +154,7 @@ class TipPages(Controller):
     ) -> Response[Any]:
         """Start on, close with an outcome, or route (``tip_service.change_state``)."""
         try:
-            body = api_input(TipStateIn, data.model_dump())
+            body = parse(TipStateIn, data.model_dump(), omit_blank=True)
             tip_service.change_state(
                 session, tip_id, state=body.state, outcome=body.outcome, note=body.public_note,
                 organization_id=body.organization_id, actor=actor,

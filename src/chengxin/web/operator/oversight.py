@@ -18,8 +18,8 @@ from chengxin.supervision import service as supervision
 from chengxin.web import charts
 from chengxin.web.guards import page_requires
 from chengxin.web.i18n import lang_of, translator
+from chengxin.web.operator.frame import BASE, console_page
 from chengxin.web.operator.oversight_audit import AuditPages
-from chengxin.web.operator.oversight_common import BASE, oversight_page
 from chengxin.web.operator.oversight_scoring import ScoringPages
 from chengxin.web.operator.oversight_security import AlertPages, EmergencyPages
 
@@ -96,10 +96,10 @@ class DashboardPage(Controller):
                 title=_("名单规模（已公示条目）"), empty=none,
             ),
         }  # fmt: skip
-        return oversight_page(
+        return console_page(
             request,
             actor,
-            "dashboard.html",
+            "operator/oversight/dashboard.html",
             {
                 "within": within,
                 "days": days,

@@ -21,7 +21,7 @@ from chengxin.security.permissions import Permission
 from chengxin.supervision import service as supervision
 from chengxin.web.guards import page_requires
 from chengxin.web.i18n import n_
-from chengxin.web.operator.oversight_common import BASE, oversight_page
+from chengxin.web.operator.frame import BASE, console_page
 
 AUDIT = f"{BASE}/audit"
 PAGE_SIZE = 50
@@ -61,10 +61,10 @@ class AuditPages(Controller):
         rows, next_before = supervision.audit_page(
             session, filters, before_seq=before, limit=PAGE_SIZE
         )
-        return oversight_page(
+        return console_page(
             request,
             actor,
-            "audit.html",
+            "operator/oversight/audit.html",
             {
                 "entries": rows,
                 "next_before": next_before,
@@ -108,10 +108,10 @@ class AuditPages(Controller):
                     [bytes.fromhex(p) for p in proof.audit_path],
                     bytes.fromhex(head.root_hash),
                 )
-        return oversight_page(
+        return console_page(
             request,
             actor,
-            "audit_entry.html",
+            "operator/oversight/audit_entry.html",
             {
                 "entry": row,
                 "recomputed": recomputed,
@@ -131,10 +131,10 @@ class AuditPages(Controller):
         """Recompute every leaf, the tiles and the signed roots, as the API does; the answer is
         genuine, or the first entry that does not hold and why."""
         report = audit_service.verify(session)
-        return oversight_page(
+        return console_page(
             request,
             actor,
-            "audit_verify.html",
+            "operator/oversight/audit_verify.html",
             {
                 "report": asdict(report),
                 "problems": PROBLEMS,

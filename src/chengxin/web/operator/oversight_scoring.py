@@ -21,7 +21,7 @@ from chengxin.security.permissions import Permission
 from chengxin.web import charts
 from chengxin.web.guards import page_requires
 from chengxin.web.i18n import lang_of, n_, translator
-from chengxin.web.operator.oversight_common import BASE, oversight_page
+from chengxin.web.operator.frame import BASE, console_page
 from chengxin.web.render import see_other
 
 SCORING = f"{BASE}/scoring"
@@ -80,10 +80,10 @@ class ScoringPages(Controller):
         error: DomainError | None = None,
         source: str = "",
     ) -> Response[str]:
-        return oversight_page(
+        return console_page(
             request,
             actor,
-            "scoring.html",
+            "operator/oversight/scoring.html",
             {
                 "rulesets": scoring_service.list_rulesets(session),
                 "active_version": scoring_service.active_rules(session).version,
@@ -145,10 +145,10 @@ class ScoringPages(Controller):
                 series=(up, down), empty=none,
             ),
         }  # fmt: skip
-        return oversight_page(
+        return console_page(
             request,
             actor,
-            "sandbox.html",
+            "operator/oversight/sandbox.html",
             {"c": found, "grades": grades, "figures": figures},
         )
 

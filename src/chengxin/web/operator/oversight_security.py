@@ -5,9 +5,11 @@ and ``accounts/emergency/routes.py``; ids travel in the form bodies, never perso
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, FromQuery, URLEncodedBody
 from pydantic import BaseModel
 
@@ -20,9 +22,10 @@ from chengxin.organizations.errors import OrganizationNotFound, TokenNotFound
 from chengxin.security.actor import Actor
 from chengxin.security.permissions import Permission
 from chengxin.supervision import service as supervision
+from chengxin.web.forms import attempt
 from chengxin.web.guards import page_requires
 from chengxin.web.i18n import n_
-from chengxin.web.operator.oversight_common import BASE, oversight_page
+from chengxin.web.operator.frame import BASE, console_page
 from chengxin.web.render import see_other
 
 ALERTS = f"{BASE}/alerts"
@@ -41,12 +44,8 @@ class NoteForm(BaseModel):
     note: str = ""
 
 
-class TargetForm(BaseModel):
-    target: str = ""
-    reason: str = ""
-
-
-class ReasonForm(BaseModel):
+class EmergencyForm(BaseModel):
+    target: str = ""  # an organization's or a token's id; none for the lockdown
     reason: str = ""
 
 
@@ -95,10 +94,10 @@ class AlertPages(Controller):
             for org_id in {a.organization_id for a in rows}
             if (org := organization_service.get(session, org_id)) is not None
         }
-        return oversight_page(
+        return console_page(
             request,
             actor,
-            "alerts.html",
+            "operator/oversight/alerts.html",
             {
                 "alerts": rows[:PAGE_SIZE],
                 "more": len(rows) > PAGE_SIZE,
@@ -140,6 +139,56 @@ class AlertPages(Controller):
         return see_other(ALERTS, notice=n_("已检查未反馈的查询"))
 
 
+FREEZE = Permission.ACCOUNTS_FREEZE_MANAGE
+LOCKDOWN = Permission.SYSTEM_LOCKDOWN_MANAGE
+# An action's service call, given the form's values.
+Call = Callable[[SessionDep, EmergencyForm, Actor], object]
+
+
+def _by_target(call: Callable[..., object], missing: type[DomainError]) -> Call:
+    """An organization's or a token's freeze (or its lifting), by the id in the form."""
+    return lambda session, data, actor: call(
+        session, _uuid(data.target, missing), reason=data.reason, actor=actor
+    )
+
+
+def _with_reason(call: Callable[..., object]) -> Call:
+    return lambda session, data, actor: call(session, reason=data.reason, actor=actor)
+
+
+def _action(  # one row of the emergency page's actions
+    path: str,
+    permission: Permission,
+    which: str,
+    call: Call,
+    *,
+    notice: str,
+    doc: str,
+) -> HTTPRouteHandler:
+    """A POST of the emergency page (the six differ only in these arguments): ``call`` with the
+    form's values, then back to the page with ``notice``; or the page again with the service's
+    error beside the form ``which``, its values kept."""
+
+    def handler(
+        self: Any,
+        request: Request[Any, Any, Any],
+        session: SessionDep,
+        actor: ActorDep,
+        data: URLEncodedBody[EmergencyForm],
+    ) -> Response[Any]:
+        return attempt(
+            lambda: call(session, data, actor),
+            on_error=lambda exc: self._emergency(
+                request, session, actor, error=exc, failed=which, form=data.model_dump()
+            ),
+            then=lambda _: see_other(EMERGENCY, notice=notice),
+        )
+
+    handler.__name__ = handler.__qualname__ = path.strip("/").replace("/", "_")
+    handler.__doc__ = doc
+    return post(path, guards=[page_requires(permission)], sync_to_thread=True)(handler)
+
+
 class EmergencyPages(Controller):
     path = EMERGENCY
 
@@ -161,10 +210,10 @@ class EmergencyPages(Controller):
         form: dict[str, str] | None = None,
     ) -> Response[str]:
         may_lock = actor.can(Permission.SYSTEM_LOCKDOWN_MANAGE)
-        return oversight_page(
+        return console_page(
             request,
             actor,
-            "emergency.html",
+            "operator/oversight/emergency.html",
             {
                 "lockdown": emergency_service.current_lockdown(session),
                 "may_lock": may_lock,
@@ -178,143 +227,33 @@ class EmergencyPages(Controller):
             status_code=error.status if error else 200,
         )
 
-    def _act(  # one action of the page, with what to re-show on failure
-        self,
-        request: Request[Any, Any, Any],
-        session: SessionDep,
-        actor: Actor,
-        which: str,
-        *,
-        action: Any,
-        form: dict[str, str],
-        notice: str,
-    ) -> Response[Any]:
-        try:
-            action()
-        except DomainError as exc:
-            return self._emergency(request, session, actor, error=exc, failed=which, form=form)
-        return see_other(EMERGENCY, notice=notice)
-
-    @post(
-        "/organization/freeze",
-        guards=[page_requires(Permission.ACCOUNTS_FREEZE_MANAGE)],
-        sync_to_thread=True,
-    )
-    def freeze_organization(
-        self,
-        request: Request[Any, Any, Any],
-        session: SessionDep,
-        actor: ActorDep,
-        data: URLEncodedBody[TargetForm],
-    ) -> Response[Any]:
-        """Refuse all the organization's tokens and staff from their next request on."""
-        return self._act(
-            request, session, actor, "org",
-            action=lambda: emergency_service.freeze_organization(
-                session, _uuid(data.target, OrganizationNotFound), reason=data.reason,
-                actor=actor,
-            ),
-            form=data.model_dump(), notice=n_("单位已冻结"),
-        )  # fmt: skip
-
-    @post(
-        "/organization/unfreeze",
-        guards=[page_requires(Permission.ACCOUNTS_FREEZE_MANAGE)],
-        sync_to_thread=True,
-    )
-    def unfreeze_organization(
-        self,
-        request: Request[Any, Any, Any],
-        session: SessionDep,
-        actor: ActorDep,
-        data: URLEncodedBody[TargetForm],
-    ) -> Response[Any]:
-        """Lift the organization's freeze, with a reason."""
-        return self._act(
-            request, session, actor, "org",
-            action=lambda: emergency_service.unfreeze_organization(
-                session, _uuid(data.target, OrganizationNotFound), reason=data.reason,
-                actor=actor,
-            ),
-            form=data.model_dump(), notice=n_("单位已解冻"),
-        )  # fmt: skip
-
-    @post(
-        "/token/freeze",
-        guards=[page_requires(Permission.ACCOUNTS_FREEZE_MANAGE)],
-        sync_to_thread=True,
-    )
-    def freeze_token(
-        self,
-        request: Request[Any, Any, Any],
-        session: SessionDep,
-        actor: ActorDep,
-        data: URLEncodedBody[TargetForm],
-    ) -> Response[Any]:
-        """Refuse one API token from its next request on."""
-        return self._act(
-            request, session, actor, "token",
-            action=lambda: emergency_service.freeze_token(
-                session, _uuid(data.target, TokenNotFound), reason=data.reason, actor=actor
-            ),
-            form=data.model_dump(), notice=n_("令牌已冻结"),
-        )  # fmt: skip
-
-    @post(
-        "/token/unfreeze",
-        guards=[page_requires(Permission.ACCOUNTS_FREEZE_MANAGE)],
-        sync_to_thread=True,
-    )
-    def unfreeze_token(
-        self,
-        request: Request[Any, Any, Any],
-        session: SessionDep,
-        actor: ActorDep,
-        data: URLEncodedBody[TargetForm],
-    ) -> Response[Any]:
-        """Lift one token's freeze (revoked or expired tokens stay refused)."""
-        return self._act(
-            request, session, actor, "token",
-            action=lambda: emergency_service.unfreeze_token(
-                session, _uuid(data.target, TokenNotFound), reason=data.reason, actor=actor
-            ),
-            form=data.model_dump(), notice=n_("令牌已解冻"),
-        )  # fmt: skip
-
-    @post(
-        "/lockdown",
-        guards=[page_requires(Permission.SYSTEM_LOCKDOWN_MANAGE)],
-        sync_to_thread=True,
-    )
-    def lock(
-        self,
-        request: Request[Any, Any, Any],
-        session: SessionDep,
-        actor: ActorDep,
-        data: URLEncodedBody[ReasonForm],
-    ) -> Response[Any]:
-        """Refuse every change platform-wide until lifted."""
-        return self._act(
-            request, session, actor, "lockdown",
-            action=lambda: emergency_service.lock(session, reason=data.reason, actor=actor),
-            form=data.model_dump(), notice=n_("平台已封锁"),
-        )  # fmt: skip
-
-    @post(
-        "/lockdown/lift",
-        guards=[page_requires(Permission.SYSTEM_LOCKDOWN_MANAGE)],
-        sync_to_thread=True,
-    )
-    def lift(
-        self,
-        request: Request[Any, Any, Any],
-        session: SessionDep,
-        actor: ActorDep,
-        data: URLEncodedBody[ReasonForm],
-    ) -> Response[Any]:
-        """End the lockdown, with a reason."""
-        return self._act(
-            request, session, actor, "lockdown",
-            action=lambda: emergency_service.lift(session, reason=data.reason, actor=actor),
-            form=data.model_dump(), notice=n_("封锁已解除"),
-        )  # fmt: skip
+    freeze_organization = _action(
+        "/organization/freeze", FREEZE, "org",
+        _by_target(emergency_service.freeze_organization, OrganizationNotFound),
+        notice=n_("单位已冻结"),
+        doc="Refuse all the organization's tokens and staff from their next request on.",
+    )  # fmt: skip
+    unfreeze_organization = _action(
+        "/organization/unfreeze", FREEZE, "org",
+        _by_target(emergency_service.unfreeze_organization, OrganizationNotFound),
+        notice=n_("单位已解冻"), doc="Lift the organization's freeze, with a reason.",
+    )  # fmt: skip
+    freeze_token = _action(
+        "/token/freeze", FREEZE, "token",
+        _by_target(emergency_service.freeze_token, TokenNotFound),
+        notice=n_("令牌已冻结"), doc="Refuse one API token from its next request on.",
+    )  # fmt: skip
+    unfreeze_token = _action(
+        "/token/unfreeze", FREEZE, "token",
+        _by_target(emergency_service.unfreeze_token, TokenNotFound),
+        notice=n_("令牌已解冻"),
+        doc="Lift one token's freeze (revoked or expired tokens stay refused).",
+    )  # fmt: skip
+    lock = _action(
+        "/lockdown", LOCKDOWN, "lockdown", _with_reason(emergency_service.lock),
+        notice=n_("平台已封锁"), doc="Refuse every change platform-wide until lifted.",
+    )  # fmt: skip
+    lift = _action(
+        "/lockdown/lift", LOCKDOWN, "lockdown", _with_reason(emergency_service.lift),
+        notice=n_("封锁已解除"), doc="End the lockdown, with a reason.",
+    )  # fmt: skip

@@ -17,10 +17,11 @@ from chengxin.deps import ActorDep, SessionDep
 from chengxin.errors import DomainError
 from chengxin.security.actor import Actor
 from chengxin.security.permissions import Permission
+from chengxin.web.forms import attempt
 from chengxin.web.guards import page_requires
 from chengxin.web.i18n import n_
-from chengxin.web.operator.menu import side_menu
-from chengxin.web.render import page, see_other
+from chengxin.web.operator.frame import console_page
+from chengxin.web.render import see_other
 
 MANAGE = [page_requires(Permission.CONTENT_PAGE_MANAGE)]
 BASE = "/console/operator/content"
@@ -45,12 +46,21 @@ class PageForm(BaseModel):
         return content_service.PageInput(self.slug, self.kind, self.title, self.body_markdown)
 
 
-def _form_values(
-    actor: Actor, form: PageForm, *, current: ContentPage | None, error: DomainError | None
-) -> dict[str, Any]:
+def _editor(  # the editor's state, by name
+    request: Request[Any, Any, Any],
+    actor: Actor,
+    form: PageForm,
+    *,
+    current: ContentPage | None = None,
+    error: DomainError | None = None,
+    revisions: Any = (),
+) -> Response[str]:
+    """The editor (with the Markdown's preview), for a new page or ``current``."""
     preview = content_service.render(form.body_markdown) if form.body_markdown.strip() else None
-    return {"side": side_menu(actor), "form": form, "kinds": KINDS, "current": current,
-            "error": error, "preview": preview, "actions": ACTIONS, "revisions": []}  # fmt: skip
+    return console_page(request, actor, "portal/admin/edit.html", {
+        "form": form, "kinds": KINDS, "current": current, "error": error, "preview": preview,
+        "actions": ACTIONS, "revisions": list(revisions),
+    }, status_code=error.status if error else 200)  # fmt: skip
 
 
 class ContentAdminController(Controller):
@@ -62,15 +72,13 @@ class ContentAdminController(Controller):
     def index(
         self, request: Request[Any, Any, Any], session: SessionDep, actor: ActorDep
     ) -> Response[str]:
-        return page(request, "portal/admin/index.html", {
-            "side": side_menu(actor), "pages": content_service.all_pages(session),
-            "kinds": dict(KINDS),
-        }, actor=actor)  # fmt: skip
+        return console_page(request, actor, "portal/admin/index.html", {
+            "pages": content_service.all_pages(session), "kinds": dict(KINDS),
+        })  # fmt: skip
 
     @get("/new", guards=MANAGE, sync_to_thread=False)
     def new_form(self, request: Request[Any, Any, Any], actor: ActorDep) -> Response[str]:
-        values = _form_values(actor, PageForm(), current=None, error=None)
-        return page(request, "portal/admin/edit.html", values, actor=actor)
+        return _editor(request, actor, PageForm())
 
     @post("/new", guards=MANAGE, sync_to_thread=True)
     def create(
@@ -81,15 +89,12 @@ class ContentAdminController(Controller):
         data: URLEncodedBody[PageForm],
     ) -> Response[Any]:
         if data.action == "preview":
-            values = _form_values(actor, data, current=None, error=None)
-            return page(request, "portal/admin/edit.html", values, actor=actor)
-        try:
-            created = content_service.create(session, data.to_input(), actor=actor)
-        except DomainError as exc:
-            values = _form_values(actor, data, current=None, error=exc)
-            return page(request, "portal/admin/edit.html", values, status_code=exc.status,
-                        actor=actor)  # fmt: skip
-        return see_other(f"{BASE}/{created.id}", notice=n_("已保存"))
+            return _editor(request, actor, data)
+        return attempt(
+            lambda: content_service.create(session, data.to_input(), actor=actor),
+            on_error=lambda exc: _editor(request, actor, data, error=exc),
+            then=lambda created: see_other(f"{BASE}/{created.id}", notice=n_("已保存")),
+        )
 
     @get("/{page_id:uuid}", guards=MANAGE, sync_to_thread=True)
     def edit_form(
@@ -107,9 +112,8 @@ class ContentAdminController(Controller):
             body_markdown=current.body_markdown,
             version=str(current.version),
         )
-        values = _form_values(actor, form, current=current, error=None)
-        values["revisions"] = content_service.revisions(session, current.id)
-        return page(request, "portal/admin/edit.html", values, actor=actor)
+        revisions = content_service.revisions(session, current.id)
+        return _editor(request, actor, form, current=current, revisions=revisions)
 
     @post("/{page_id:uuid}", guards=MANAGE, sync_to_thread=True)
     def edit(
@@ -121,20 +125,18 @@ class ContentAdminController(Controller):
         data: URLEncodedBody[PageForm],
     ) -> Response[Any]:
         current = content_service.get_or_raise(session, page_id)
+        revisions = content_service.revisions(session, current.id)
         if data.action == "preview":
-            values = _form_values(actor, data, current=current, error=None)
-            values["revisions"] = content_service.revisions(session, current.id)
-            return page(request, "portal/admin/edit.html", values, actor=actor)
+            return _editor(request, actor, data, current=current, revisions=revisions)
         expected = int(data.version) if data.version.isdigit() else None
-        try:
-            content_service.edit(session, page_id, data.to_input(), actor=actor,
-                                 expected_version=expected)  # fmt: skip
-        except DomainError as exc:
-            values = _form_values(actor, data, current=current, error=exc)
-            values["revisions"] = content_service.revisions(session, current.id)
-            return page(request, "portal/admin/edit.html", values, status_code=exc.status,
-                        actor=actor)  # fmt: skip
-        return see_other(f"{BASE}/{page_id}", notice=n_("已保存"))
+        return attempt(
+            lambda: content_service.edit(session, page_id, data.to_input(), actor=actor,
+                                         expected_version=expected),
+            on_error=lambda exc: _editor(
+                request, actor, data, current=current, error=exc, revisions=revisions
+            ),
+            then=lambda _: see_other(f"{BASE}/{page_id}", notice=n_("已保存")),
+        )  # fmt: skip
 
     @post("/{page_id:uuid}/publish", guards=MANAGE, sync_to_thread=True)
     def publish(

@@ -12,7 +12,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath, FromQuery, URLEncodedBody
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from chengxin.catalog import service as catalog_service
 from chengxin.catalog.errors import NoActiveCatalog
@@ -21,7 +21,7 @@ from chengxin.content import service as content_service
 from chengxin.content.models import ContentKind
 from chengxin.db import utcnow
 from chengxin.deps import SessionDep, SettingsDep, client_ip
-from chengxin.errors import DomainError, InvalidInput
+from chengxin.errors import DomainError
 from chengxin.keys import keyring_of
 from chengxin.lists import public as public_lists
 from chengxin.lists import types as list_types
@@ -37,6 +37,7 @@ from chengxin.settings import Settings
 from chengxin.tips import service as tip_service
 from chengxin.tips.errors import TipRateLimited
 from chengxin.tips.schemas import TipIn, TipLookupIn, TipPublic
+from chengxin.web.forms import parse
 from chengxin.web.i18n import n_
 from chengxin.web.portal import figures
 from chengxin.web.portal.content_admin import CONTROLLERS as CONTENT_ADMIN
@@ -85,12 +86,6 @@ class TipForm(BaseModel):
 class LookupForm(BaseModel):
     reference: str = ""
     secret: str = ""
-
-
-def _invalid(exc: ValidationError) -> InvalidInput:
-    """The API's shape check (its schema) as a form error: the fields, never their values."""
-    fields = sorted({".".join(str(p) for p in e["loc"]) for e in exc.errors()})
-    return InvalidInput(f"check: {', '.join(fields)}", fields=fields)
 
 
 def _retry_minutes(exc: DomainError) -> int:
@@ -165,7 +160,7 @@ class PortalController(Controller):
                                   "names": _names()}  # fmt: skip
         try:
             fields = {data.by: data.query.strip()} if data.by in dict(SEARCH_BY) else {}
-            query = SearchIn(**fields)
+            query = parse(SearchIn, fields)
             # Counted in a unit of work of its own before the request's session begins (as the
             # API does).
             try:
@@ -183,9 +178,6 @@ class PortalController(Controller):
             found = public_lists.search(
                 session, id_number=query.id_number, credit_code=query.credit_code, name=query.name
             )
-        except ValidationError as exc:
-            values["error"] = _invalid(exc)
-            return page(request, "portal/lists.html", values, status_code=422)
         except DomainError as exc:
             values |= {"error": exc, "retry_minutes": _retry_minutes(exc)}
             return page(request, "portal/lists.html", values, status_code=exc.status)
@@ -242,11 +234,8 @@ class VerifyController(Controller):
         values: dict[str, Any] = {"form": data, "error": None, "result": None,
                                   "audiences": AUDIENCES}  # fmt: skip
         try:
-            asked = VerifyIn(number=data.number, code=data.code)
+            asked = parse(VerifyIn, {"number": data.number, "code": data.code})
             issue = verification.verify(session, asked.number, asked.code)
-        except ValidationError as exc:
-            values["error"] = _invalid(exc)
-            return page(request, "portal/verify.html", values, status_code=422)
         except DomainError as exc:
             values["error"] = exc
             return page(request, "portal/verify.html", values, status_code=exc.status)
@@ -347,13 +336,13 @@ class TipPageController(Controller):
         """As POST /api/v1/tips: the reference and the secret are shown once, here."""
         values = self._values(data, settings)
         try:
-            tip = TipIn(
-                domain=data.domain, about=data.about, what=data.what,
-                id_number=data.id_number.strip() or None,
-                credit_code=data.credit_code.strip() or None,
-                region_code=data.region_code.strip() or None,
-                contact=data.contact.strip() or None,
-            )  # fmt: skip
+            tip = parse(TipIn, {
+                "domain": data.domain, "about": data.about, "what": data.what,
+                "id_number": data.id_number.strip() or None,
+                "credit_code": data.credit_code.strip() or None,
+                "region_code": data.region_code.strip() or None,
+                "contact": data.contact.strip() or None,
+            })  # fmt: skip
             receipt = tip_service.submit(
                 _runtime(request).scope,
                 tip_service.TipInput(
@@ -363,9 +352,6 @@ class TipPageController(Controller):
                 ),
                 client_ip=client_ip(request), settings=settings,
             )  # fmt: skip
-        except ValidationError as exc:
-            values["error"] = _invalid(exc)
-            return page(request, "portal/tips.html", values, status_code=422)
         except DomainError as exc:
             values |= {"error": exc, "retry_minutes": _retry_minutes(exc)}
             return page(request, "portal/tips.html", values, status_code=exc.status)
@@ -394,14 +380,13 @@ class TipPageController(Controller):
             "outcomes": OUTCOMES,
         }
         try:
-            asked = TipLookupIn(reference=data.reference.strip(), secret=data.secret.strip())
+            asked = parse(
+                TipLookupIn, {"reference": data.reference.strip(), "secret": data.secret.strip()}
+            )
             view = tip_service.lookup(
                 _runtime(request).scope, reference=asked.reference, secret=asked.secret,
                 client_ip=client_ip(request), settings=settings,
             )  # fmt: skip
-        except ValidationError as exc:
-            values["error"] = _invalid(exc)
-            return page(request, "portal/tip_lookup.html", values, status_code=422)
         except DomainError as exc:
             values |= {"error": exc, "retry_minutes": _retry_minutes(exc)}
             return page(request, "portal/tip_lookup.html", values, status_code=exc.status)

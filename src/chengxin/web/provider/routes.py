@@ -13,20 +13,19 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery, MultipartBody, URLEncodedBody
 from litestar.response import Stream
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from chengxin.audit import service as audit
 from chengxin.db import utcnow
 from chengxin.deps import ActorDep, SessionDep, SettingsDep
-from chengxin.errors import DomainError, InvalidInput, PayloadTooLarge
-from chengxin.evidence import service as evidence_service
+from chengxin.errors import DomainError, PayloadTooLarge
 from chengxin.ingestion import export, reading
 from chengxin.ingestion import service as ingestion_service
 from chengxin.ingestion.errors import FileRejected
@@ -46,6 +45,7 @@ from chengxin.repair.schemas import RepairDecisionIn, RepairRead
 from chengxin.runtime import Runtime
 from chengxin.security.permissions import Permission
 from chengxin.tabular import FileFault
+from chengxin.web import forms
 from chengxin.web.guards import page_requires
 from chengxin.web.i18n import n_
 from chengxin.web.render import page, see_other
@@ -53,6 +53,8 @@ from chengxin.web.render import page, see_other
 BASE = "/console/provider"
 RECEIPT_ERRORS = 100  # rejected rows shown on a receipt page (as the API's receipt)
 QUALITY_DAYS = 30
+_State = TypeVar("_State", bound=StrEnum)
+QUEUE_SIZE = 200  # an objection or repair queue page: the most urgent cases
 
 OUTCOMES = (
     (ObjectionOutcome.CORRECTED.value, n_("更正（已报送更正后的记录）")),
@@ -88,21 +90,64 @@ STATUS_LABELS = {
 }
 
 
-class FormInvalid(InvalidInput):
-    """A page form the API's own schema refuses (the same limits as the API's body)."""
-
-    code = "invalid-input"
-    title = "The form is not complete"
-
-
-def _schema_error(exc: ValidationError) -> FormInvalid:
-    fields = ", ".join(".".join(str(p) for p in e["loc"]) for e in exc.errors())
-    return FormInvalid(f"check: {fields}")
+def _chosen(states: type[_State], value: str) -> _State | None:
+    """The state a queue's filter asks for; anything else means every state."""
+    try:
+        return states(value)
+    except ValueError:
+        return None
 
 
-def _status(request: Request[Any, Any, Any], exc: DomainError) -> int:
-    # htmx swaps only successful answers: a form shown again with its error is one.
-    return 200 if request.headers.get("hx-request") else exc.status
+def _queue_page(
+    request: Request[Any, Any, Any],
+    template: str,
+    found: Any,
+    items: list[Any],
+    *,
+    states: type[StrEnum],
+    status: str,
+    overdue: str,
+) -> Response[str]:
+    """A case queue (objections or repairs): its cases, open and overdue counts, the filter."""
+    return page(
+        request,
+        template,
+        {
+            "items": items,
+            "open": found.open,
+            "overdue": found.overdue,
+            "status": status,
+            "only_overdue": overdue == "1",
+            "statuses": [s.value for s in states],
+            "labels": STATUS_LABELS,
+        },
+    )
+
+
+def _case_page(
+    request: Request[Any, Any, Any],
+    template: str,
+    shown: BaseModel,
+    *,
+    form: BaseModel,
+    error: DomainError | None,
+    outcomes: tuple[tuple[str, str], ...],
+    may_decide: bool,
+) -> Response[str]:
+    """One case with its decision form; a refused decision is shown with its error and status."""
+    return page(
+        request,
+        template,
+        {
+            "case": shown,
+            "form": form,
+            "error": error,
+            "outcomes": outcomes,
+            "labels": STATUS_LABELS,
+            "may_decide": may_decide,
+        },
+        status_code=error.status if error else 200,
+    )
 
 
 def _runtime(request: Request[Any, Any, Any]) -> Runtime:
@@ -184,14 +229,9 @@ class ProviderConsole(Controller):
                 )  # fmt: skip
         except FileFault as fault:
             error = FileRejected(f"{fault.code}: {fault.message}", failure_code=fault.code)
-            return page(
-                request, "provider/upload.html", {"error": error},
-                status_code=_status(request, error),
-            )  # fmt: skip
+            return page(request, "provider/upload.html", {"error": error}, status_code=error.status)
         except DomainError as exc:
-            return page(
-                request, "provider/upload.html", {"error": exc}, status_code=_status(request, exc)
-            )
+            return page(request, "provider/upload.html", {"error": exc}, status_code=exc.status)
         return see_other(f"{BASE}/batches/{batch.id}", notice=n_("文件已接收，回执如下"))
 
     @get(
@@ -363,25 +403,16 @@ class ProviderConsole(Controller):
         overdue: FromQuery[str] = "",
     ) -> Response[str]:
         """Objections to my organization's records, most urgent first."""
-        wanted = ObjectionStatus(status) if status in ObjectionStatus._value2member_map_ else None
         found = objection_service.queue(
-            session, actor=actor, status=wanted, overdue_only=overdue == "1", limit=200
-        )
+            session, actor=actor, status=_chosen(ObjectionStatus, status),
+            overdue_only=overdue == "1", limit=QUEUE_SIZE,
+        )  # fmt: skip
         now = utcnow()
         items = [ObjectionRead.of(objection_service.view(session, o), now) for o in found.items]
-        return page(
-            request,
-            "provider/objections.html",
-            {
-                "items": items,
-                "open": found.open,
-                "overdue": found.overdue,
-                "status": status,
-                "only_overdue": overdue == "1",
-                "statuses": [s.value for s in ObjectionStatus],
-                "labels": STATUS_LABELS,
-            },
-        )
+        return _queue_page(
+            request, "provider/objections.html", found, items,
+            states=ObjectionStatus, status=status, overdue=overdue,
+        )  # fmt: skip
 
     def _objection_page(
         self,
@@ -393,25 +424,13 @@ class ProviderConsole(Controller):
         form: DecisionForm | None = None,
         error: DomainError | None = None,
     ) -> Response[str]:
-        objection = objection_service.get(session, objection_id, actor=actor)
-        audit.record(
-            session, "objections:objection:read", actor=actor, object_type="objection",
-            object_id=objection.id, subject_id=objection.subject_id,
+        objection = objection_service.read(session, objection_id, actor=actor)
+        return _case_page(
+            request, "provider/objection.html",
+            ObjectionRead.of(objection_service.view(session, objection), utcnow()),
+            form=form or DecisionForm(), error=error, outcomes=OUTCOMES,
+            may_decide=actor.can(Permission.OBJECTIONS_OBJECTION_DECIDE),
         )  # fmt: skip
-        shown = ObjectionRead.of(objection_service.view(session, objection), utcnow())
-        return page(
-            request,
-            "provider/objection.html",
-            {
-                "o": shown,
-                "form": form or DecisionForm(),
-                "error": error,
-                "outcomes": OUTCOMES,
-                "labels": STATUS_LABELS,
-                "may_decide": actor.can(Permission.OBJECTIONS_OBJECTION_DECIDE),
-            },
-            status_code=_status(request, error) if error else 200,
-        )
 
     @get(
         "/objections/{objection_id:uuid}",
@@ -444,17 +463,15 @@ class ProviderConsole(Controller):
     ) -> Response[Any]:
         """Corrected, deleted, upheld or unverifiable, with the note (as the API)."""
         try:
-            try:
-                decision = ObjectionDecisionIn.model_validate(
-                    {
-                        "outcome": data.outcome,
-                        "note": data.note,
-                        "corrected_record_id": data.corrected_record_id.strip() or None,
-                        "appeal_route": data.appeal_route.strip() or None,
-                    }
-                )
-            except ValidationError as exc:
-                raise _schema_error(exc) from None
+            decision = forms.parse(
+                ObjectionDecisionIn,
+                {
+                    "outcome": data.outcome,
+                    "note": data.note,
+                    "corrected_record_id": data.corrected_record_id.strip() or None,
+                    "appeal_route": data.appeal_route.strip() or None,
+                },
+            )
             objection_service.decide(
                     session, objection_id, outcome=decision.outcome, note=decision.note,
                     corrected_record_id=decision.corrected_record_id,
@@ -477,13 +494,9 @@ class ProviderConsole(Controller):
         evidence_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
         """One evidence file of the case, as an attachment (its reading is logged)."""
-        objection = objection_service.get(session, objection_id, actor=actor)
-        opened = evidence_service.open_file(session, objection.id, evidence_id)
-        audit.record(
-            session, "objections:evidence:read", actor=actor, object_type="evidence",
-            object_id=evidence_id, subject_id=objection.subject_id,
-        )  # fmt: skip
-        return evidence_response(opened)
+        return evidence_response(
+            objection_service.open_evidence(session, objection_id, evidence_id, actor=actor)
+        )
 
     # -- repair ----------------------------------------------------------------------------
 
@@ -499,25 +512,16 @@ class ProviderConsole(Controller):
         overdue: FromQuery[str] = "",
     ) -> Response[str]:
         """Repair applications about my organization's findings, most urgent first."""
-        wanted = RepairStatus(status) if status in RepairStatus._value2member_map_ else None
         found = repair_service.queue(
-            session, actor=actor, status=wanted, overdue_only=overdue == "1", limit=200
-        )
+            session, actor=actor, status=_chosen(RepairStatus, status),
+            overdue_only=overdue == "1", limit=QUEUE_SIZE,
+        )  # fmt: skip
         now = utcnow()
         items = [RepairRead.of(repair_service.view(session, a), now) for a in found.items]
-        return page(
-            request,
-            "provider/repairs.html",
-            {
-                "items": items,
-                "open": found.open,
-                "overdue": found.overdue,
-                "status": status,
-                "only_overdue": overdue == "1",
-                "statuses": [s.value for s in RepairStatus],
-                "labels": STATUS_LABELS,
-            },
-        )
+        return _queue_page(
+            request, "provider/repairs.html", found, items,
+            states=RepairStatus, status=status, overdue=overdue,
+        )  # fmt: skip
 
     def _repair_page(
         self,
@@ -529,25 +533,13 @@ class ProviderConsole(Controller):
         form: RepairDecisionForm | None = None,
         error: DomainError | None = None,
     ) -> Response[str]:
-        application = repair_service.get(session, application_id, actor=actor)
-        audit.record(
-            session, "repair:application:read", actor=actor, object_type="repair_application",
-            object_id=application.id, subject_id=application.subject_id,
+        application = repair_service.read(session, application_id, actor=actor)
+        return _case_page(
+            request, "provider/repair.html",
+            RepairRead.of(repair_service.view(session, application), utcnow()),
+            form=form or RepairDecisionForm(), error=error, outcomes=REPAIR_OUTCOMES,
+            may_decide=actor.can(Permission.REPAIR_APPLICATION_DECIDE),
         )  # fmt: skip
-        shown = RepairRead.of(repair_service.view(session, application), utcnow())
-        return page(
-            request,
-            "provider/repair.html",
-            {
-                "a": shown,
-                "form": form or RepairDecisionForm(),
-                "error": error,
-                "outcomes": REPAIR_OUTCOMES,
-                "labels": STATUS_LABELS,
-                "may_decide": actor.can(Permission.REPAIR_APPLICATION_DECIDE),
-            },
-            status_code=_status(request, error) if error else 200,
-        )
 
     @get(
         "/repairs/{application_id:uuid}",
@@ -579,12 +571,9 @@ class ProviderConsole(Controller):
     ) -> Response[Any]:
         """Approved, refused or more evidence, with reasons (as the API)."""
         try:
-            try:
-                decision = RepairDecisionIn.model_validate(
-                    {"outcome": data.outcome, "reasons": data.reasons.strip() or None}
-                )
-            except ValidationError as exc:
-                raise _schema_error(exc) from None
+            decision = forms.parse(
+                RepairDecisionIn, {"outcome": data.outcome, "reasons": data.reasons.strip() or None}
+            )
             repair_service.decide(
                     session, application_id, outcome=RepairStatus(decision.outcome),
                     reasons=decision.reasons, actor=actor,
@@ -606,13 +595,9 @@ class ProviderConsole(Controller):
         evidence_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
         """One evidence file of the application, as an attachment (its reading is logged)."""
-        application = repair_service.get(session, application_id, actor=actor)
-        opened = evidence_service.open_file(session, application.id, evidence_id)
-        audit.record(
-            session, "repair:evidence:read", actor=actor, object_type="evidence",
-            object_id=evidence_id, subject_id=application.subject_id,
-        )  # fmt: skip
-        return evidence_response(opened)
+        return evidence_response(
+            repair_service.open_evidence(session, application_id, evidence_id, actor=actor)
+        )
 
     # -- list proposals --------------------------------------------------------------------
 
@@ -653,7 +638,7 @@ class ProviderConsole(Controller):
             request,
             "provider/propose.html",
             {"form": form, "error": error, "types": _proposable()},
-            status_code=_status(request, error) if error else 200,
+            status_code=error.status if error else 200,
         )
 
     @get(
@@ -710,11 +695,7 @@ class ProviderConsole(Controller):
         entry_id: FromPath[uuid.UUID],
     ) -> Response[str]:
         """The entry, its reason and every step (the reading is logged, as the API's)."""
-        entry = list_service.get(session, entry_id, actor=actor)
-        audit.record(
-            session, "lists:entry:read", actor=actor, object_type="list_entry",
-            object_id=entry.id, subject_id=entry.subject_id,
-        )  # fmt: skip
+        entry = list_service.read(session, entry_id, actor=actor)
         return page(
             request,
             "provider/proposal.html",

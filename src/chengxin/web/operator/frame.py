@@ -1,4 +1,5 @@
-"""What every oversight page shares: the console frame and the period / language helpers."""
+"""The operator console's frame: every operator page (administration, oversight, the portal's
+content editor) is rendered here, with the side menu of the pages this actor may open."""
 
 from __future__ import annotations
 
@@ -12,10 +13,9 @@ from chengxin.web.operator.menu import side_menu
 from chengxin.web.render import page
 
 BASE = "/console/operator"
-FOLDER = "operator/oversight"
 
 
-def oversight_page(
+def console_page(
     request: Request[Any, Any, Any],
     actor: Actor,
     template: str,
@@ -23,10 +23,11 @@ def oversight_page(
     *,
     status_code: int = 200,
 ) -> Response[str]:
-    """A page of the oversight console, in the operator frame with this actor's side menu."""
+    """A page in the operator frame; ``template`` is under ``web/templates/``
+    (``operator/admin/…``, ``operator/oversight/…``, ``portal/admin/…``)."""
     return page(
         request,
-        f"{FOLDER}/{template}",
+        template,
         {"side": side_menu(actor), **(values or {})},
         status_code=status_code,
         actor=actor,
