@@ -157,7 +157,35 @@ def pages(_browser: Any, live_server: LiveServer) -> Iterator[Pages]:
     assert opened.outside == [], f"pages loaded from outside the platform: {opened.outside}"
 
 
+# Checked on every page a journey photographs: each form control has a label (WCAG 1.3.1,
+# 4.1.2), images have alt text, ids are unique (labels point at one control), the page says its
+# language and has one main heading.
+A11Y_CHECK = """() => {
+  const bad = [];
+  for (const el of document.querySelectorAll('input, select, textarea')) {
+    if (['hidden', 'submit', 'button', 'reset'].includes(el.type)) continue;
+    const named = (el.labels && el.labels.length) || el.getAttribute('aria-label')
+      || el.getAttribute('aria-labelledby') || el.getAttribute('title');
+    if (!named) bad.push('unlabelled: ' + el.outerHTML.slice(0, 120));
+  }
+  for (const img of document.querySelectorAll('img')) {
+    if (!img.hasAttribute('alt')) bad.push('no alt: ' + img.outerHTML.slice(0, 120));
+  }
+  const seen = new Set();
+  for (const el of document.querySelectorAll('[id]')) {
+    if (seen.has(el.id)) bad.push('duplicate id: ' + el.id);
+    seen.add(el.id);
+  }
+  if (!document.documentElement.lang) bad.push('no lang on <html>');
+  if (document.querySelectorAll('h1').length !== 1) bad.push('not exactly one h1');
+  return bad;
+}"""
+
+
 def shot(page: Any, name: str) -> None:
-    """A full-page screenshot for the reviewer: ``test-artifacts/<name>.png``."""
+    """A full-page screenshot for the reviewer (``test-artifacts/<name>.png``), after checking the
+    page's accessibility basics (``A11Y_CHECK``)."""
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+    problems = page.evaluate(A11Y_CHECK)
+    assert problems == [], f"{name}: {problems}"
