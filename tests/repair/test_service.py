@@ -22,6 +22,8 @@ from chengxin.objections import service as objection_service
 from chengxin.objections import statements
 from chengxin.records.models import CreditRecord, RecordEvent
 from chengxin.repair import archive
+from chengxin.repair import archive as repair_archive
+from chengxin.repair import eligibility as repair_eligibility
 from chengxin.repair import service as repair_service
 from chengxin.repair.errors import (
     ArchiveNotFound,
@@ -82,7 +84,7 @@ def _decide(rw: RightsWorld, application_id: Any, outcome: RepairStatus, **kw: A
 def test_eligibility_is_explained_check_by_check(rw: RightsWorld) -> None:
     recent = rw.aw.with_records[0]  # found 2026-03-01: repairable from 2027-03-01
     with rw.runtime.scope() as session:
-        found = repair_service.eligibility_of(
+        found = repair_eligibility.eligibility_of(
             session, rw.record(recent).id, actor=rw.citizen(recent), settings=rw.settings
         )
     assert not found.eligible
@@ -94,7 +96,7 @@ def test_eligibility_is_explained_check_by_check(rw: RightsWorld) -> None:
     assert {c["code"] for c in raised.value.extra["checks"]} >= {"minimum-period-reached"}
     person = _repairable(rw)
     with rw.runtime.scope() as session:
-        found = repair_service.eligibility_of(
+        found = repair_eligibility.eligibility_of(
             session, rw.record(person).id, actor=rw.citizen(person), settings=rw.settings
         )
     assert found.eligible, found.checks
@@ -200,8 +202,8 @@ def test_local_bars_are_off_by_default_and_apply_when_configured(
     second = rw.record(person, "OLD-2")
     barred = rw.settings.model_copy(update={"repair_bars": ["repaired-within-1-year"]})
     with rw.runtime.scope() as session:
-        assert repair_service.eligibility(session, second, settings=rw.settings).eligible
-        found = repair_service.eligibility(session, second, settings=barred)
+        assert repair_eligibility.eligibility(session, second, settings=rw.settings).eligible
+        found = repair_eligibility.eligibility(session, second, settings=barred)
     assert not found.eligible
     assert [c.code for c in found.checks if not c.ok] == ["bar-repaired-within-1-year"]
 
@@ -327,13 +329,13 @@ def test_reading_an_archive_returns_its_content_and_logs_the_reading_once(rw: Ri
     person = _repairable(rw)
     record = rw.record(person)
     with rw.runtime.scope() as session, pytest.raises(ArchiveNotFound):
-        repair_service.read_archive(session, record.id, actor=rw.operator)  # not repaired yet
+        repair_archive.read_archive(session, record.id, actor=rw.operator)  # not repaired yet
     with rw.runtime.scope() as session, pytest.raises(ArchiveNotFound):
-        repair_service.read_archive(session, uuid.uuid4(), actor=rw.operator)
+        repair_archive.read_archive(session, uuid.uuid4(), actor=rw.operator)
     assert _logged(rw, "records:archive:read", record.id) == []
     _decide(rw, _apply(rw, person).id, RepairStatus.APPROVED)
     with rw.runtime.scope() as session:
-        content = repair_service.read_archive(session, record.id, actor=rw.operator)
+        content = repair_archive.read_archive(session, record.id, actor=rw.operator)
         assert content["document_no"] == record.document_no
     [entry] = _logged(rw, "records:archive:read", record.id)
     assert (entry.object_type, entry.subject_id) == ("credit_record", record.subject_id)

@@ -20,12 +20,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chengxin.audit import service as audit
 from chengxin.keys import keyring_of
 from chengxin.keys.sealed import seal, unseal
 from chengxin.records import service as records_service
 from chengxin.records.models import CreditRecord, fields_aad
 from chengxin.repair.errors import ArchiveNotFound
 from chengxin.repair.models import RecordArchive
+from chengxin.security.actor import Actor
 
 TABLE = "record_archive"
 _COLUMNS = [c.key for c in CreditRecord.__table__.columns]
@@ -105,3 +107,16 @@ def restored(session: Session, records: Sequence[CreditRecord]) -> list[CreditRe
             )  # fmt: skip
         out.append(copy)
     return out
+
+
+def read_archive(session: Session, record_id: uuid.UUID, *, actor: Actor) -> dict[str, Any]:
+    """A repaired record's archived content for an auditor, its reading logged."""
+    record = session.get(CreditRecord, record_id)
+    if record is None:
+        raise ArchiveNotFound
+    content = content_of(session, record_id)
+    audit.record(
+        session, "records:archive:read", actor=actor, object_type="credit_record",
+        object_id=record_id, subject_id=record.subject_id,
+    )  # fmt: skip
+    return content

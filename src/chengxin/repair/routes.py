@@ -14,6 +14,8 @@ from chengxin.db import utcnow
 from chengxin.deps import ActorDep, SessionDep, SettingsDep
 from chengxin.evidence.schemas import files
 from chengxin.objections.routes import evidence_response
+from chengxin.repair import archive as repair_archive
+from chengxin.repair import eligibility as repair_eligibility
 from chengxin.repair import service as repair_service
 from chengxin.repair.models import RepairStatus
 from chengxin.repair.schemas import (
@@ -186,7 +188,9 @@ class MyRepairsController(Controller):
     ) -> EligibilityRead:  # fmt: skip
         """Each condition checked and explained, and the commitment to make. Free of charge."""
         audit.own_subject(actor)
-        found = repair_service.eligibility_of(session, record_id, actor=actor, settings=settings)
+        found = repair_eligibility.eligibility_of(
+            session, record_id, actor=actor, settings=settings
+        )
         return EligibilityRead.of(found, repair_service.COMMITMENT_TEXT)
 
     @post(
@@ -262,5 +266,5 @@ class ArchiveController(Controller):
         self, session: SessionDep, actor: ActorDep, record_id: FromPath[uuid.UUID]
     ) -> ArchiveRead:
         """For auditors: the content that left the active store on repair (reading is logged)."""
-        content = repair_service.read_archive(session, record_id, actor=actor)
+        content = repair_archive.read_archive(session, record_id, actor=actor)
         return ArchiveRead(record_id=record_id, **content)

@@ -7,8 +7,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 from chengxin.evidence.schemas import EvidenceIn, EvidenceRead
+from chengxin.repair.eligibility import Eligibility
 from chengxin.repair.models import RepairBasis, RepairStatus
-from chengxin.repair.service import Eligibility, Figure, RepairView
+from chengxin.repair.service import Figure, RepairView
 
 
 class CheckRead(BaseModel):

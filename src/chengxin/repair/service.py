@@ -18,7 +18,7 @@ import hashlib
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, select
@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session
 
 from chengxin import casework
 from chengxin.audit import service as audit
-from chengxin.catalog import service as catalog_service
 from chengxin.db import utcnow
 from chengxin.evidence import service as evidence_service
 from chengxin.evidence.service import EvidenceFile
@@ -35,10 +34,9 @@ from chengxin.keys.sealed import seal, unseal
 from chengxin.objections.service import own_record
 from chengxin.records import service as records_service
 from chengxin.records.models import CreditRecord
-from chengxin.records.visibility import day_of
 from chengxin.repair import archive
+from chengxin.repair import eligibility as repair_eligibility
 from chengxin.repair.errors import (
-    ArchiveNotFound,
     RepairClosed,
     RepairCommitmentMissing,
     RepairInputInvalid,
@@ -67,115 +65,6 @@ COMMITMENT_TEXT = (
     "并同意将违背承诺的情况记入信用记录。"
 )
 COMMITMENT_DIGEST = hashlib.sha256(COMMITMENT_TEXT.encode()).hexdigest()
-
-
-# -- eligibility -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Check:
-    code: str
-    ok: bool
-    detail: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "ok": self.ok, "detail": self.detail}
-
-
-@dataclass(frozen=True)
-class Eligibility:
-    eligible: bool
-    checks: list[Check]
-    repair_from_on: date | None
-
-
-def _approved_repairs(session: Session, subject_id: uuid.UUID) -> list[RepairApplication]:
-    return list(
-        session.execute(
-            select(RepairApplication).where(
-                RepairApplication.subject_id == subject_id,
-                RepairApplication.status == RepairStatus.APPROVED.value,
-            )
-        ).scalars()
-    )
-
-
-def _bars(session: Session, record: CreditRecord, settings: Settings, now: datetime) -> list[Check]:
-    """Local bars (RULES.md §2 [P]): configurable policy, off by default."""
-    if not settings.repair_bars:
-        return []
-    done = _approved_repairs(session, record.subject_id)
-    year, five = now - timedelta(days=365), now - timedelta(days=5 * 365)
-    checks = []
-    if "repaired-within-1-year" in settings.repair_bars:
-        recent = [r for r in done if r.decided_at and r.decided_at > year]
-        checks.append(Check("bar-repaired-within-1-year", not recent,
-                            "no repair approved in the last year" if not recent
-                            else "a repair was approved less than a year ago"))  # fmt: skip
-    if "two-repairs-within-5-years" in settings.repair_bars:
-        count = len([r for r in done if r.decided_at and r.decided_at > five])
-        detail = f"{count} repairs approved in the last 5 years (at most 1)"
-        checks.append(Check("bar-two-repairs-within-5-years", count < 2, detail))  # noqa: PLR2004
-    if "same-kind-within-5-years" in settings.repair_bars:
-        same = [
-            r
-            for r in done
-            if r.kind_code == record.kind_code and r.decided_at and r.decided_at > five
-        ]
-        detail = (
-            "the same kind of record was repaired within 5 years"
-            if same
-            else "no repair of the same kind in the last 5 years"
-        )
-        checks.append(Check("bar-same-kind-within-5-years", not same, detail))
-    return checks
-
-
-def eligibility(
-    session: Session, record: CreditRecord, *, settings: Settings, now: datetime | None = None
-) -> Eligibility:
-    """Whether the record can be repaired now, each condition checked and explained."""
-    now = now or utcnow()
-    today = day_of(now)
-    _, document = catalog_service.active_document(session)
-    kind = next((k for k in document.kinds if k.code == record.kind_code), None)
-    repairable = kind.repairable if kind is not None else False
-    checks = [
-        Check("dishonest-record", record.category == "dishonest",
-              "only dishonest records are repaired" if record.category != "dishonest"
-              else "a dishonest record"),
-        Check("current-record", record.status == "active",
-              f"this version is {record.status}" if record.status != "active"
-              else "the current version"),
-        Check("repairable-by-law", repairable,
-              "repairable" if repairable else "a law declares this kind irreparable"),
-        Check("minimum-period-reached",
-              record.repair_from_on is not None and today >= record.repair_from_on,
-              f"repair can be applied for from {record.repair_from_on}"
-              if record.repair_from_on else "no repair date"),
-        Check("still-displayed", today < record.display_until_on,
-              f"shown until {record.display_until_on}" if today < record.display_until_on
-              else "display has already ended: nothing left to repair"),
-    ]  # fmt: skip
-    pending = session.execute(
-        select(RepairApplication.id).where(
-            RepairApplication.provider_id == record.provider_id,
-            RepairApplication.source_id == record.source_id,
-            RepairApplication.status.in_(OPEN_REPAIR_STATUSES),
-        )
-    ).first()
-    checks.append(Check("no-open-application", pending is None,
-                        "an application for this record is being handled" if pending
-                        else "no other open application"))  # fmt: skip
-    checks += _bars(session, record, settings, now)
-    return Eligibility(all(c.ok for c in checks), checks, record.repair_from_on)
-
-
-def eligibility_of(
-    session: Session, record_id: uuid.UUID, *, actor: Actor, settings: Settings,
-    now: datetime | None = None,
-) -> Eligibility:  # fmt: skip
-    return eligibility(session, own_record(session, record_id, actor), settings=settings, now=now)
 
 
 # -- the application -------------------------------------------------------------------------------
@@ -220,7 +109,7 @@ def apply(
     if basis is RepairBasis.OBLIGATION_PERFORMED and not evidence:
         raise RepairInputInvalid("show that the obligation is performed (evidence)",
                                  field="evidence")  # fmt: skip
-    found = eligibility(session, record, settings=settings, now=now)
+    found = repair_eligibility.eligibility(session, record, settings=settings, now=now)
     if not found.eligible:
         raise RepairNotEligible(
             "; ".join(c.detail for c in found.checks if not c.ok),
@@ -308,19 +197,6 @@ def open_evidence(
         object_id=evidence_id, subject_id=application.subject_id,
     )  # fmt: skip
     return opened
-
-
-def read_archive(session: Session, record_id: uuid.UUID, *, actor: Actor) -> dict[str, Any]:
-    """A repaired record's archived content for an auditor, its reading logged."""
-    record = session.get(CreditRecord, record_id)
-    if record is None:
-        raise ArchiveNotFound
-    content = archive.content_of(session, record_id)
-    audit.record(
-        session, "records:archive:read", actor=actor, object_type="credit_record",
-        object_id=record_id, subject_id=record.subject_id,
-    )  # fmt: skip
-    return content
 
 
 def _decider(session: Session, application_id: uuid.UUID, actor: Actor) -> RepairApplication:

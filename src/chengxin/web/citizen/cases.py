@@ -18,6 +18,7 @@ from chengxin.objections import service as objection_service
 from chengxin.objections.models import OPEN_STATUSES, ObjectionRoute
 from chengxin.objections.routes import evidence_response
 from chengxin.objections.schemas import ObjectionIn
+from chengxin.repair import eligibility as repair_eligibility
 from chengxin.repair import service as repair_service
 from chengxin.repair.models import OPEN_REPAIR_STATUSES
 from chengxin.repair.schemas import EligibilityRead, RepairIn
@@ -211,7 +212,7 @@ class CitizenRepairs(Controller):
         record_id = uuid_or_none(values.get("record_id", ""))
         eligibility = None
         if record_id is not None:
-            found = repair_service.eligibility_of(
+            found = repair_eligibility.eligibility_of(
                 session, record_id, actor=actor, settings=settings
             )
             eligibility = EligibilityRead.of(found, repair_service.COMMITMENT_TEXT)
