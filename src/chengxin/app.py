@@ -12,7 +12,7 @@ from typing import Any
 import anyio
 import anyio.to_thread
 import structlog
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.datastructures import MutableScopeHeaders, State
 from litestar.di import Provide
 from litestar.enums import ScopeType
@@ -37,7 +37,7 @@ from chengxin.audit.routes import AuditController
 from chengxin.catalog.routes import CatalogController
 from chengxin.checks.routes import CheckController, MyChecksController
 from chengxin.citizens.routes import CitizenSignInController
-from chengxin.context import current_request_id, new_request_id, set_request_id
+from chengxin.context import ROLLBACK_ONLY, current_request_id, new_request_id, set_request_id
 from chengxin.errors import EXCEPTION_HANDLERS
 from chengxin.identity.routes import (
     IdentityController,
@@ -130,8 +130,12 @@ def _finish(session: Session, *, commit: bool) -> None:
         session.close()
 
 
-async def provide_session(state: State) -> AsyncIterator[Session]:
+async def provide_session(state: State, request: Request[Any, Any, Any]) -> AsyncIterator[Session]:
     """One transaction per request: commit after the handler, before the response is sent.
+
+    A handler that answers with an error without raising — a page showing a refused form again
+    (``web.render.page`` with a 4xx/5xx status marks the request with ``ROLLBACK_ONLY``) — has its
+    transaction rolled back, exactly as a raised error would: a refused step never half-commits.
 
     The commit runs in a thread of its own limiter, never behind handlers: Litestar runs a sync
     generator's cleanup in the handlers' executor, so with every handler thread waiting for a
@@ -148,8 +152,9 @@ async def provide_session(state: State) -> AsyncIterator[Session]:
             functools.partial(_finish, session, commit=False), limiter=runtime.finish_limiter
         )
         raise
+    commit = not request.scope.get(ROLLBACK_ONLY, False)
     await anyio.to_thread.run_sync(
-        functools.partial(_finish, session, commit=True), limiter=runtime.finish_limiter
+        functools.partial(_finish, session, commit=commit), limiter=runtime.finish_limiter
     )
 
 

@@ -8,6 +8,11 @@ from contextvars import ContextVar
 _request_id: ContextVar[str | None] = ContextVar("chengxin_request_id", default=None)
 
 
+# A request scope key: the handler answered with an error it did not raise (a page re-showing a
+# refused form), so the request's transaction is rolled back rather than committed (app.py).
+ROLLBACK_ONLY = "chengxin_rollback_only"
+
+
 def current_request_id() -> str | None:
     """The id of the request (or CLI command) being served, if any."""
     return _request_id.get()

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from litestar import Request, Response, get
 from litestar.testing import TestClient
 
+from chengxin.app import create_app
+from chengxin.audit import service as audit
+from chengxin.audit.models import AuditEntry
+from chengxin.deps import SessionDep
+from chengxin.security.actor import system_actor
+from chengxin.web.render import page
 from tests.web.conftest import Pages, shot
 
 
@@ -95,3 +104,39 @@ def test_an_unknown_address_is_a_page_for_browsers_and_a_problem_for_the_api(
     api = client.get("/api/v1/no-such-thing", headers={"accept": "text/html"})
     assert api.status_code == 404
     assert api.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_page_answering_with_an_error_keeps_nothing_of_its_transaction(runtime) -> None:  # type: ignore[no-untyped-def]
+    """A refused form shown again (a page with a 4xx status) rolls its request's writes back, as a
+    raised error does in the API; a page answered with 200 commits them."""
+
+    def write_then_answer(
+        request: Request[Any, Any, Any], session: SessionDep, status: int
+    ) -> Response[str]:
+        audit.record(session, "test:page:write", actor=system_actor("test"), object_type="test")
+        return page(
+            request, "error.html", {"status": status, "code": "t", "detail": None},
+            status_code=status,
+        )  # fmt: skip
+
+    @get("/test-refused", sync_to_thread=True, opt={"public": True})
+    def refused(request: Request[Any, Any, Any], session: SessionDep) -> Response[str]:
+        return write_then_answer(request, session, 422)
+
+    @get("/test-accepted", sync_to_thread=True, opt={"public": True})
+    def accepted(request: Request[Any, Any, Any], session: SessionDep) -> Response[str]:
+        return write_then_answer(request, session, 200)
+
+    app = create_app(runtime=runtime)
+    app.register(refused)
+    app.register(accepted)
+
+    def written() -> int:
+        with runtime.scope() as s:
+            return s.query(AuditEntry).filter(AuditEntry.action == "test:page:write").count()
+
+    with TestClient(app=app) as c:
+        assert c.get("/test-refused").status_code == 422
+        assert written() == 0
+        assert c.get("/test-accepted").status_code == 200
+        assert written() == 1

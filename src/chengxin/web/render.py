@@ -22,6 +22,7 @@ from litestar.response import Redirect
 from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup
 
+from chengxin.context import ROLLBACK_ONLY
 from chengxin.reports.render import BEIJING
 from chengxin.security.actor import ANONYMOUS, Actor, ActorKind
 from chengxin.web import nav
@@ -123,7 +124,11 @@ def page(
     status_code: int = 200,
     actor: Actor | None = None,
 ) -> Response[str]:
-    """An HTML page (never cached: pages may show personal data)."""
+    """An HTML page (never cached: pages may show personal data). An error status (a refused
+    form shown again) also rolls the request's transaction back: nothing of the refused step is
+    kept, as when the API raises."""
+    if status_code >= 400:  # noqa: PLR2004
+        request.scope[ROLLBACK_ONLY] = True  # type: ignore[literal-required]
     response = Response(
         render(request, template, values, actor=actor),
         status_code=status_code,
