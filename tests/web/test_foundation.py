@@ -92,6 +92,9 @@ def test_sign_in_page_in_a_real_browser(pages: Pages) -> None:
     english.goto("/signin")
     assert english.locator("html").get_attribute("lang") == "en"
     assert english.locator("h1").inner_text() == "Staff sign-in"
+    docs = pages.new()
+    docs.goto("/schema/swagger")
+    docs.wait_for_selector(".swagger-ui .info")  # Swagger UI started from the platform's own copy
 
 
 def test_an_unknown_address_is_a_page_for_browsers_and_a_problem_for_the_api(
