@@ -9,7 +9,7 @@ Standard Time, as in reports.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 from urllib.parse import quote, unquote
@@ -26,6 +26,7 @@ from chengxin.context import ROLLBACK_ONLY
 from chengxin.reports.render import BEIJING
 from chengxin.security.actor import ANONYMOUS, Actor, ActorKind
 from chengxin.web import nav
+from chengxin.web.forms import local_path
 from chengxin.web.i18n import HTML_LANG, LANG_COOKIE, lang_of, translator
 
 CSRF_COOKIE = "chengxin_csrf"
@@ -40,8 +41,6 @@ def _beijing(value: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
         return "—"
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            from datetime import UTC  # noqa: PLC0415
-
             value = value.replace(tzinfo=UTC)
         return value.astimezone(BEIJING).strftime(fmt)
     return value.isoformat()
@@ -144,9 +143,7 @@ def see_other(path: str, *, notice: str | None = None) -> Redirect:
     """After a form's POST: 303 to the page that shows the result (Post/Redirect/Get). ``path``
     is a local path; it never carries personal data. ``notice`` (a msgid such as
     ``n_("已提交")``, never personal data) is shown once on the next page."""
-    if not path.startswith("/") or path.startswith("//"):
-        path = "/"
-    response = Redirect(path=path, status_code=303)
+    response = Redirect(path=local_path(path), status_code=303)
     if notice is not None:
         response.set_cookie(
             Cookie(
