@@ -413,7 +413,8 @@ def test_frozen_user_token_and_organization_are_refused(runtime: Runtime) -> Non
         _login(runtime, user.login)
     with runtime.scope() as session:
         accounts_service.unfreeze_user(session, user.id, reason="已核实", actor=ADMIN)
-    token = _login(runtime, user.login).token
+    # Signed in now: the checks below authenticate at the real time (the token's validity too).
+    token = _login(runtime, user.login, now=datetime.now(UTC)).token
     with runtime.scope() as session:
         issued = organization_service.issue_token(
             session, user.organization_id, name="s", permissions=[Permission.CATALOG_CATALOG_READ],
