@@ -1,11 +1,12 @@
 """The service-window check: run it, read it back, take feedback, and show persons who checked
 them (ADR 0017).
 
-The hot path is set-based and Core-only: persons are resolved through the blind index in
-chunks (``access.queries.resolve``), list memberships come from one call
-(``lists.memberships``), visible records and open disputes from one query per chunk of 1,000
-subjects each, and the measures catalog is precomputed per process. One ``check`` row, its
-``check_subject`` rows (one executemany) and ONE audit entry per check, whatever its size.
+The hot path reads one stored row per person: persons are resolved through the blind index
+(``access.queries.resolve``), then their credit state (``state.service.states``: memberships,
+displayed records, dispute marks, grade — the one rule every view reads) comes in one statement
+per chunk of 1,000; the audience's kinds narrow the records, and the measures catalog is
+precomputed per process. One ``check`` row, its ``check_subject`` rows (one executemany) and ONE
+audit entry per check, whatever its size.
 """
 
 from __future__ import annotations
@@ -40,27 +41,21 @@ from chengxin.checks.errors import (
 from chengxin.checks.models import Check, CheckFeedback, CheckSubject
 from chengxin.db import reading_beside, utcnow
 from chengxin.identity import masking
-from chengxin.lists import memberships as list_memberships
 from chengxin.lists.memberships import Membership
-from chengxin.lists.models import ListEntry
 from chengxin.measures import catalog as measure_catalog
 from chengxin.measures import service as measure_service
 from chengxin.measures.service import Applied, RecordFact
-from chengxin.objections.disputes import in_dispute_now
-from chengxin.objections.models import Objection
 from chengxin.organizations.models import Organization
-from chengxin.records.models import CreditRecord
 from chengxin.records.visibility import (
     Audience,
     AudienceKind,
     day_of,
     shareable_kinds,
-    visible_clause,
 )
-from chengxin.scoring import grades as scoring_grades
 from chengxin.security.actor import Actor
 from chengxin.security.scope import in_region
 from chengxin.settings import Settings
+from chengxin.state import service as state_service
 
 RUN_ACTION = "checks:check:run"
 FEEDBACK_ACTION = "checks:feedback:submit"
@@ -98,59 +93,6 @@ class SubjectCheck:
 class CheckOutcome:
     check: Check
     results: list[SubjectCheck]
-
-
-def _records(
-    session: Session, document: CatalogDocument, audience: Audience, ids: list[uuid.UUID],
-    now: datetime,
-) -> dict[uuid.UUID, list[RecordFact]]:  # fmt: skip
-    """The records the checking body may see (the one visibility rule), per subject."""
-    found: dict[uuid.UUID, list[RecordFact]] = {sid: [] for sid in ids}
-    clause = visible_clause(document, audience, day_of(now))
-    columns = (CreditRecord.subject_id, CreditRecord.id, CreditRecord.kind_code,
-               CreditRecord.category, CreditRecord.severity, CreditRecord.finding_on)  # fmt: skip
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        # Core on the session's connection: no ORM row processing on the hot path.
-        rows = (
-            session.connection()
-            .execute(select(*columns).where(CreditRecord.subject_id.in_(chunk), clause))
-            .all()
-        )
-        for sid, rid, kind, category, severity, finding_on in rows:
-            found[sid].append(RecordFact(rid, kind, category, severity, finding_on))
-    return found
-
-
-def _disputes(session: Session, ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    """Record versions of these subjects under an open objection (异议处理中)."""
-    found: set[uuid.UUID] = set()
-    for start in range(0, len(ids), CHUNK):
-        chunk = ids[start : start + CHUNK]
-        where = Objection.subject_id.in_(chunk)
-        found.update(session.connection().execute(in_dispute_now(where)).scalars())
-    return found
-
-
-def _disputed_entries(
-    session: Session, memberships: dict[uuid.UUID, list[Membership]], disputed: set[uuid.UUID]
-) -> set[uuid.UUID]:
-    """Own list entries every record of which is in dispute (the listing itself is disputed)."""
-    entry_ids = sorted({m.entry_id for ms in memberships.values() for m in ms
-                        if m.via_organization is None})  # fmt: skip
-    if not entry_ids or not disputed:
-        return set()
-    found: set[uuid.UUID] = set()
-    for start in range(0, len(entry_ids), CHUNK):
-        rows = session.execute(
-            select(ListEntry.id, ListEntry.record_ids).where(
-                ListEntry.id.in_(entry_ids[start : start + CHUNK])
-            )
-        ).all()
-        for entry_id, record_ids in rows:
-            if record_ids and all(uuid.UUID(r) in disputed for r in record_ids):
-                found.add(entry_id)
-    return found
 
 
 def subjects_leaves(subject_ids: Sequence[uuid.UUID]) -> list[bytes]:
@@ -239,16 +181,12 @@ def _read(  # every read of a check, in one unit of work (db.reading_beside)
     now: datetime,
 ) -> tuple[Any, ...]:  # fmt: skip
     scene = Scene(scene)
-    org, document, audience = _context(session, actor, scene, now)
+    org, _document, audience = _context(session, actor, scene, now)
     resolved = queries.resolve(session, persons)
     found = [sid for _, sid in resolved if sid is not None]
-    ids = list(dict.fromkeys(found))
-    on_lists = list_memberships.memberships(session, ids, at=now)
-    records = _records(session, document, audience, ids, now)
-    disputed = _disputes(session, ids)
-    disputed_entries = _disputed_entries(session, on_lists, disputed)
-    grades = scoring_grades.grade_of(session, ids, at=now)
-    return org, scene, resolved, found, on_lists, records, disputed, disputed_entries, grades
+    # The one stored credit state per person: memberships, displayed records, disputes, grade.
+    states = state_service.states(session, list(dict.fromkeys(found)), at=now)
+    return org, scene, resolved, found, states, audience
 
 
 def run(  # one pass over the batch: each local is one set-based read
@@ -267,7 +205,7 @@ def run(  # one pass over the batch: each local is one set-based read
     _validate(persons, purpose, settings)
     with reading_beside(session) as reader:
         read = _read(reader, scene, persons, actor, now)
-    org, scene, resolved, found, on_lists, records, disputed, disputed_entries, grades = read
+    org, scene, resolved, found, states, audience = read
     catalog = measure_catalog.catalog()
     measures = catalog.in_scene(scene)
     today = day_of(now)
@@ -276,12 +214,16 @@ def run(  # one pass over the batch: each local is one set-based read
         shown = SubjectCheck(index, outcome, masking.mask_name(person.name),
                              masking.mask_id_number(person.id_number.strip().upper()))  # fmt: skip
         if sid is not None:
-            facts = records[sid]
-            shown.memberships = on_lists[sid]
-            shown.grade = grades.get(sid)
+            state = states[sid]
+            facts = [RecordFact(r.id, r.kind_code, r.category, r.severity, r.finding_on)
+                     for r in state.visible(audience.kinds)]  # fmt: skip
+            disputed = set(state.disputed)
+            shown.memberships = list(state.memberships)
+            shown.grade = state.grade
             shown.measures = measure_service.applicable(
-                measures, memberships=on_lists[sid], records=facts, disputed_records=disputed,
-                disputed_entries=disputed_entries, grade=shown.grade, today=today,
+                measures, memberships=shown.memberships, records=facts,
+                disputed_records=disputed, disputed_entries=set(state.disputed_entries),
+                grade=shown.grade, today=today,
             )  # fmt: skip
             shown.disputed_records = [r.id for r in facts if r.id in disputed]
         results.append(shown)

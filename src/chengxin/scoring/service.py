@@ -63,6 +63,7 @@ from chengxin.scoring.models import (
 )
 from chengxin.security.actor import Actor
 from chengxin.settings import Settings
+from chengxin.state import service as state_service
 
 FULL_JOB = "scoring.recompute-full"
 INCREMENTAL_JOB = "scoring.recompute-incremental"
@@ -279,6 +280,7 @@ def _compute_batch(
         })  # fmt: skip
     if rows:
         session.connection().execute(insert(SCORE_TABLE), rows)  # executemany
+        state_service.touch(session, {r["subject_id"] for r in rows})  # grades in the state
     return len(rows)
 
 

@@ -54,6 +54,7 @@ from chengxin.organizations.models import Organization
 from chengxin.records.models import CreditRecord, RecordEvent
 from chengxin.repair import notices as repair_notices
 from chengxin.security.actor import Actor
+from chengxin.state import service as state_service
 from chengxin.tabular import FileFault, RowFault
 
 log = structlog.get_logger(__name__)
@@ -516,6 +517,8 @@ def _apply(  # noqa: C901, PLR0912, PLR0915
             ends,
         )  # fmt: skip
     _insert_events(session, events)
+    # The persons whose records changed: their credit state is recomputed before this commits.
+    state_service.touch(session, {e[4] for e in events})
     if rejections:
         session.execute(insert(REJECTION_TABLE), rejections)
     return result

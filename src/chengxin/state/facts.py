@@ -1,0 +1,107 @@
+"""Read the facts the credit-state rule needs, for many persons at once.
+
+Five set-based statements per chunk of at most 1,000 persons (records, own list entries, roles
+in listed organizations with those organizations' entries, objections, grades), each built once
+per process with an expanding parameter, run as Core on the session's connection.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import BindParameter, bindparam, select
+from sqlalchemy.orm import Session
+
+from chengxin.lists.models import ListEntry
+from chengxin.objections.models import Objection
+from chengxin.organizations.models import OrganizationRole
+from chengxin.records.models import CreditRecord
+from chengxin.scoring.models import SubjectScore
+from chengxin.state.rule import (
+    OPEN_OBJECTIONS,
+    EntryFact,
+    Facts,
+    GradeFact,
+    ObjectionFact,
+    RecordFact,
+    RoleFact,
+)
+
+CHUNK = 1000
+_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
+_LISTED = ("published", "exited")  # organizations' entries that can reach a role holder
+
+_R = CreditRecord
+_RECORDS = select(
+    _R.subject_id, _R.id, _R.provider_id, _R.source_id, _R.kind_code, _R.category, _R.severity,
+    _R.finding_on, _R.display_from_on, _R.display_until_on, _R.repair_from_on, _R.status,
+).where(_R.subject_id.in_(_IDS))  # fmt: skip
+
+_E = ListEntry
+_ENTRY_COLUMNS = (
+    _E.id, _E.reference, _E.list_type, _E.kind, _E.domain, _E.basis, _E.status, _E.record_ids,
+    _E.proposed_at, _E.objection_due_at, _E.published_at, _E.term_ends_at, _E.exited_at,
+    _E.shown_id,
+)  # fmt: skip
+_ENTRIES = select(_E.subject_id, *_ENTRY_COLUMNS).where(
+    _E.subject_id.in_(_IDS), _E.status != "withdrawn"
+)
+_ROLES = (
+    select(OrganizationRole.subject_id, OrganizationRole.role, OrganizationRole.since_on,
+           OrganizationRole.until_on, *_ENTRY_COLUMNS)
+    .join(_E, _E.organization_id == OrganizationRole.organization_id)
+    .where(OrganizationRole.subject_id.in_(_IDS), _E.status.in_(_LISTED))
+)  # fmt: skip
+_OBJECTIONS = select(Objection.subject_id, Objection.record_id, Objection.status).where(
+    Objection.subject_id.in_(_IDS), Objection.status.in_(OPEN_OBJECTIONS)
+)
+_GRADES = select(
+    SubjectScore.subject_id, SubjectScore.valid_from, SubjectScore.computed_at, SubjectScore.grade
+).where(SubjectScore.subject_id.in_(_IDS))
+
+
+def _entry(row: Sequence[Any]) -> EntryFact:
+    (eid, reference, list_type, kind, domain, basis, status, record_ids, proposed_at, due,
+     published_at, term_ends_at, exited_at, shown_id) = row  # fmt: skip
+    return EntryFact(
+        eid, reference, list_type, kind, domain, basis, status,
+        tuple(uuid.UUID(r) for r in record_ids or ()), proposed_at, due, published_at,
+        term_ends_at, exited_at, shown_id,
+    )  # fmt: skip
+
+
+def load(session: Session, subject_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Facts]:
+    """Each person's facts (persons without any map to empty ``Facts``)."""
+    ids = list(dict.fromkeys(subject_ids))
+    found: dict[uuid.UUID, Facts] = {}
+    connection = session.connection()
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        params = {"ids": chunk}
+        records: dict[uuid.UUID, list[RecordFact]] = defaultdict(list)
+        for sid, rid, provider, source, *rest in connection.execute(_RECORDS, params):
+            records[sid].append(RecordFact(rid, f"{provider}:{source}", *rest))
+        entries: dict[uuid.UUID, list[EntryFact]] = defaultdict(list)
+        own: Sequence[Any] = connection.execute(_ENTRIES, params).all()
+        for row in own:
+            entries[row[0]].append(_entry(row[1:]))
+        roles: dict[uuid.UUID, list[RoleFact]] = defaultdict(list)
+        held: Sequence[Any] = connection.execute(_ROLES, params).all()
+        for row in held:
+            roles[row[0]].append(RoleFact(row[1], row[2], row[3], _entry(row[4:])))
+        objections: dict[uuid.UUID, list[ObjectionFact]] = defaultdict(list)
+        for sid, *rest in connection.execute(_OBJECTIONS, params):
+            objections[sid].append(ObjectionFact(*rest))
+        grades: dict[uuid.UUID, list[GradeFact]] = defaultdict(list)
+        for sid, *rest in connection.execute(_GRADES, params):
+            grades[sid].append(GradeFact(*rest))
+        for sid in chunk:
+            found[sid] = Facts(
+                sid, tuple(records.get(sid, ())), tuple(entries.get(sid, ())),
+                tuple(roles.get(sid, ())), tuple(objections.get(sid, ())),
+                tuple(grades.get(sid, ())),
+            )  # fmt: skip
+    return found
