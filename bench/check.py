@@ -6,7 +6,8 @@
 2. Start ``granian`` with one worker on 127.0.0.1 (the ``chengxin serve`` wiring: the app
    factory, ASGI) over that database and key file.
 3. A bounded async httpx load at ``--concurrency`` (64) connections, each for ``--seconds``:
-   the trivial endpoint (``GET /health``) req/s; single checks (one random
+   the trivial endpoint (``GET /health``) req/s, beside the same endpoint of a bare Litestar app
+   (no middleware) started by the same granian line (``health_vs_bare``); single checks (one random
    person per request): req/s, p50, p99; then batch checks of ``--batch`` persons per request
    at ``--batch-concurrency`` connections: subjects/s. Ratio single / trivial.
 The last line printed is one JSON object of figures.
@@ -219,22 +220,44 @@ def _free_port() -> int:
 SERVER = """
 from granian import Granian
 from granian.constants import Interfaces
-Granian("chengxin.app:create_app", factory=True, address="127.0.0.1", port={port},
+Granian("{target}", factory=True, address="127.0.0.1", port={port},
         interface=Interfaces.ASGI, workers=1, log_access=False).serve()
+"""
+# The baseline: a bare Litestar app with the same /health answer and no middleware, started by
+# the same granian line (one worker, same threads and loop) in the same run.
+BARE_APP = """
+from litestar import Litestar, get
+
+
+@get("/health", sync_to_thread=False)
+def health() -> dict[str, str]:
+    return {"status": "ok", "version": "0.0.0"}
+
+
+def create_app() -> Litestar:
+    return Litestar([health], debug=False)
 """
 
 
-def start_server(url: str, workdir: str) -> tuple[subprocess.Popen[bytes], str]:
-    """granian with one worker over the bench database and key file; waits until it answers."""
+def start_server(
+    url: str, workdir: str, *, bare: bool = False
+) -> tuple[subprocess.Popen[bytes], str]:
+    """granian with one worker over the bench database and key file (or, ``bare``, the bare
+    Litestar app); waits until it answers."""
     import httpx
 
     port = _free_port()
     env = {**os.environ, "CHENGXIN_DATABASE_URL": url, "CHENGXIN_DATA_DIR": workdir,
            "CHENGXIN_ENV": "development", "CHENGXIN_LOG_LEVEL": "WARNING",
            "CHENGXIN_JOBS_IN_PROCESS": "false"}  # fmt: skip
-    log = Path(workdir) / "server.log"
+    target = "chengxin.app:create_app"
+    if bare:
+        (Path(workdir) / "bare_health.py").write_text(BARE_APP, encoding="utf-8")
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [workdir, env.get("PYTHONPATH")]))
+        target = "bare_health:create_app"
+    log = Path(workdir) / ("bare.log" if bare else "server.log")
     process = subprocess.Popen(  # noqa: S603  # our own interpreter, fixed arguments
-        [sys.executable, "-c", SERVER.format(port=port)], env=env,
+        [sys.executable, "-c", SERVER.format(target=target, port=port)], env=env,
         stdout=log.open("wb"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -361,6 +384,19 @@ def _parse_wrk(out: str) -> dict[str, Any]:
     return figures
 
 
+def bare_health(url: str, workdir: str, args: dict[str, Any]) -> dict[str, Any]:
+    """The baseline: ``GET /health`` of the bare Litestar app, under the same load."""
+    process, base = start_server(url, workdir, bare=True)
+    request = {"method": "GET", "url": "/health"}
+    try:
+        if args["loader"] == "wrk":
+            return _wrk_load(base, [request], args["concurrency"], args["seconds"], workdir)
+        return asyncio.run(_load(base, lambda _: request, args["concurrency"], args["seconds"]))
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 def _child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:
     settings = Settings(env="development", data_dir=Path(workdir), database_url=url,  # type: ignore[arg-type]
                         log_json=True, log_level="WARNING", jobs_in_process=False)  # fmt: skip
@@ -406,6 +442,7 @@ def _child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:
     try:
         c = args["concurrency"]
         out["loader"] = args["loader"]
+        out["bare_trivial"] = bare_health(url, workdir, args)
         out["trivial"] = load(trivial, c, 1)
         out["single"] = load(single, c, 5000)
         batches = load(batch, args["batch_concurrency"], 20)
@@ -414,6 +451,9 @@ def _child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:
         out["batch"] = batches
         out["single_to_trivial"] = round(out["single"]["req_per_s"]
                                          / max(out["trivial"]["req_per_s"], 1e-9), 3)  # fmt: skip
+        out["bare_health_rps"] = out["bare_trivial"]["req_per_s"]
+        out["health_rps"] = out["trivial"]["req_per_s"]
+        out["health_vs_bare"] = round(out["health_rps"] / max(out["bare_health_rps"], 1e-9), 3)
     finally:
         process.terminate()
         process.wait(timeout=30)
@@ -447,12 +487,13 @@ def main() -> None:
         f"{args['subjects']:,} subjects, {args['subjects'] * args['records_per_subject']:,} "
         f"records: single check {single['req_per_s']} req/s p50 {single['p50_ms']} ms p99 "
         f"{single['p99_ms']} ms ({out['single_to_trivial']} × trivial "
-        f"{out['trivial']['req_per_s']} req/s); batch {batch['subjects_per_s']} subjects/s"
+        f"{out['trivial']['req_per_s']} req/s); batch {batch['subjects_per_s']} subjects/s; "
+        f"/health {out['health_vs_bare']} × bare Litestar {out['bare_health_rps']} req/s"
     )
     print(json.dumps({"bench": "check", "db": args["db"], "subjects": args["subjects"],
                       "records": args["subjects"] * args["records_per_subject"], **out,
                       "targets": {"single_p99_ms": 15, "single_to_trivial": 0.4,
-                                  "batch_subjects_per_s": 100_000},
+                                  "batch_subjects_per_s": 100_000, "health_vs_bare": 0.5},
                       "cpu_count": os.cpu_count()}, ensure_ascii=False))  # fmt: skip
 
 
