@@ -275,6 +275,13 @@ class Settings(BaseSettings):
         description="Public list searches one client (address) may make per clock hour: a "
         "search by name must not become a way to enumerate the lists",
     )
+    state_sweep_seconds: int = Field(
+        60,
+        ge=1,
+        description="How often stored credit states whose next change has come are recomputed "
+        "(readers recompute such a person on the fly meanwhile: this bounds only the lag of the "
+        "stored row, never what a reader is told)",
+    )
     lists_sweep_seconds: int = Field(
         3600,
         ge=1,

@@ -28,6 +28,7 @@ from chengxin.repair import notices as repair_notices
 from chengxin.repair import service as repair_service
 from chengxin.scoring import service as scoring_service
 from chengxin.settings import Settings
+from chengxin.state import service as state_service
 from chengxin.tips import service as tip_service
 from chengxin.watch import service as watch_service
 
@@ -41,6 +42,7 @@ LISTS_SWEEP = "lists.sweep"
 TIPS_SWEEP = "tips.sweep"
 WATCH_DELIVER = "watch.deliver"
 WATCH_SEND = watch_service.WATCH_SEND
+STATE_SWEEP = "state.sweep"
 SCORING_FULL = scoring_service.FULL_JOB
 SCORING_INCREMENTAL = scoring_service.INCREMENTAL_JOB
 
@@ -165,6 +167,14 @@ def sweep_lists(session: Session, payload: dict[str, Any], ctx: JobContext) -> d
     return {"term_ended": done.term_ended, "records_ended": done.records_ended}
 
 
+@task(STATE_SWEEP)
+def sweep_states(session: Session, payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
+    """Recompute the credit states whose next change has come (a display window opened or
+    ended, a list term ended, a role began or ended, repair opened, a grade took effect)."""
+    del payload
+    return {"recomputed": state_service.sweep(session, now=ctx.now)}
+
+
 @task(TIPS_SWEEP)
 def sweep_tips(session: Session, payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
     """Tell operators of routed tips nobody started on within the working days allowed."""
@@ -240,6 +250,7 @@ schedule("repair-sweep", REPAIR_SWEEP, every=_seconds("case_sweep_seconds"))
 schedule("records-expiry", RECORDS_EXPIRY, every=_seconds("expiry_sweep_seconds"))
 schedule("lists-sweep", LISTS_SWEEP, every=_seconds("lists_sweep_seconds"))
 schedule("tips-sweep", TIPS_SWEEP, every=_seconds("tips_sweep_seconds"))
+schedule("state-sweep", STATE_SWEEP, every=_seconds("state_sweep_seconds"))
 schedule("watch-deliver", WATCH_DELIVER, every=_seconds("watch_deliver_seconds"))
 schedule(
     "scoring-incremental", SCORING_INCREMENTAL, every=_seconds("scoring_incremental_seconds")
