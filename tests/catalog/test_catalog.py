@@ -11,9 +11,10 @@ import pytest
 from click.testing import CliRunner
 
 from chengxin.catalog import service as catalog_service
-from chengxin.catalog.errors import CatalogInvalid, CatalogVersionExists
+from chengxin.catalog.errors import CatalogInvalid, CatalogListTypeUnknown, CatalogVersionExists
 from chengxin.catalog.schema import CatalogDocument, Category, json_schema
 from chengxin.cli import main
+from chengxin.lists import types as list_types
 from chengxin.runtime import Runtime
 from chengxin.security.actor import system_actor
 from tests.ingestion.fixtures import catalog_document
@@ -125,3 +126,60 @@ def test_cli_load_shows_the_diff_and_activates_only_when_confirmed(
     bad = runner.invoke(main, ["catalog", "load", str(path), "--yes"], env=cli_env)
     assert bad.exit_code == 1
     assert "catalog-invalid" in bad.output
+
+
+def test_every_list_the_shipped_catalog_proposes_is_a_list_type_and_they_agree() -> None:
+    document = shipped()
+    proposing = {k.code: k.proposes_list for k in document.kinds if k.proposes_list}
+    assert proposing["tax-serious-dishonesty"] == "black-tax-serious"
+    assert proposing["court-judgment-defaulter"] == "black-judgment-defaulter"
+    for kind, code in proposing.items():
+        found = list_types.get(code)
+        assert found is not None, f"{kind} proposes {code}"
+        assert kind in found.auto_kinds  # the type's standard takes records of this kind
+    kinds = {k.code for k in document.kinds}
+    automatic = {(k, t.code) for k, types in list_types.proposed_by_kind().items() for t in types}
+    # Each kind a list type takes automatically says so in the catalog, and nothing more.
+    assert {(k, c) for k, c in automatic if k in kinds} == set(proposing.items())
+    assert {k: [t.code for t in v] for k, v in list_types.proposed_by_kind(document).items()} == {
+        k: [t.code for t in v] for k, v in list_types.proposed_by_kind().items()
+    }
+
+
+def test_a_catalog_proposing_an_unknown_list_is_refused_naming_kind_and_code() -> None:
+    bad = _with(catalog_document(), "tax-arrears", proposes_list="tax-serious-dishonesty")
+    with pytest.raises(CatalogListTypeUnknown) as caught:
+        catalog_service.parse(bad)
+    assert caught.value.code == "catalog-list-type-unknown"
+    assert caught.value.status == 422
+    assert caught.value.extra["unknown"] == [
+        {"kind": "tax-arrears", "list_type": "tax-serious-dishonesty"}
+    ]
+    assert "tax-arrears" in caught.value.detail
+    assert "tax-serious-dishonesty" in caught.value.detail
+    good = _with(catalog_document(), "tax-arrears", proposes_list="black-tax-serious")
+    assert catalog_service.parse(good).kinds[0].proposes_list == "black-tax-serious"
+
+
+def test_a_catalog_kind_proposing_a_list_proposes_it_automatically() -> None:
+    document = catalog_service.parse(
+        _with(catalog_document(), "tax-arrears", proposes_list="black-tax-serious")
+    )
+    assert "tax-arrears" not in list_types.proposed_by_kind()
+    assert [t.code for t in list_types.proposed_by_kind(document)["tax-arrears"]] == [
+        "black-tax-serious"
+    ]
+
+
+def test_cli_load_refuses_a_catalog_proposing_an_unknown_list(
+    runtime: Runtime, tmp_path: Path, cli_env: dict[str, str]
+) -> None:
+    path = tmp_path / "catalog.json"
+    bad = _with(catalog_document("2030.1"), "tax-arrears", proposes_list="no-such-list")
+    path.write_text(json.dumps(bad), encoding="utf-8")
+    refused = CliRunner().invoke(main, ["catalog", "load", str(path), "--yes"], env=cli_env)
+    assert refused.exit_code == 1
+    assert "catalog-list-type-unknown" in refused.output
+    assert "kind tax-arrears: proposes_list no-such-list is no list type" in refused.output
+    with runtime.scope() as session:
+        assert catalog_service.get_active(session) is None

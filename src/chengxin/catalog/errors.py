@@ -10,6 +10,11 @@ class CatalogInvalid(InvalidInput):
     title = "The catalog document does not validate"
 
 
+class CatalogListTypeUnknown(CatalogInvalid):
+    code = "catalog-list-type-unknown"
+    title = "A record kind proposes a list type that does not exist"
+
+
 class CatalogVersionExists(Conflict):
     code = "catalog-version-exists"
     title = "A different catalog with this version number was already loaded"

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from chengxin.audit import service as audit
 from chengxin.catalog.errors import (
     CatalogInvalid,
+    CatalogListTypeUnknown,
     CatalogNotFound,
     CatalogVersionExists,
     KindNotFound,
@@ -30,6 +31,7 @@ from chengxin.catalog.errors import (
 from chengxin.catalog.models import CatalogVersion
 from chengxin.catalog.schema import CatalogDocument, RecordKind
 from chengxin.db import utcnow
+from chengxin.lists import types as list_types
 from chengxin.security.actor import Actor
 
 SHIPPED = "catalog.json"
@@ -46,15 +48,32 @@ def digest_of(content: dict[str, Any]) -> str:
 
 
 def parse(content: dict[str, Any]) -> CatalogDocument:
-    """Validate a catalog document; CatalogInvalid lists every problem found."""
+    """Validate a catalog document; CatalogInvalid lists every problem found, and
+    CatalogListTypeUnknown every kind whose ``proposes_list`` names no list type."""
     try:
-        return CatalogDocument.model_validate(content)
+        document = CatalogDocument.model_validate(content)
     except ValidationError as exc:
         problems = [
             f"{'.'.join(str(p) for p in err['loc']) or '(document)'}: {err['msg']}"
             for err in exc.errors(include_url=False)
         ]
         raise CatalogInvalid("; ".join(problems[:20]), problems=problems) from None
+    _check_list_types(document)
+    return document
+
+
+def _check_list_types(document: CatalogDocument) -> None:
+    """Every list a kind proposes is a list type of ``lists/data`` (a provider proposing with an
+    unknown code would be refused with ``list-type-unknown``)."""
+    unknown = [
+        {"kind": kind.code, "list_type": kind.proposes_list}
+        for kind in document.kinds
+        if kind.proposes_list is not None and list_types.get(kind.proposes_list) is None
+    ]
+    if unknown:
+        problems = [f"kind {u['kind']}: proposes_list {u['list_type']} is no list type"
+                    for u in unknown]  # fmt: skip
+        raise CatalogListTypeUnknown("; ".join(problems[:20]), problems=problems, unknown=unknown)
 
 
 def read_file(path: Path) -> dict[str, Any]:

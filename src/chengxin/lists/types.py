@@ -11,10 +11,13 @@ import json
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chengxin.lists.errors import ListTypeInvalid, ListTypeUnknown
 from chengxin.lists.models import ListKind
+
+if TYPE_CHECKING:
+    from chengxin.catalog.schema import CatalogDocument
 
 DATA = Path(__file__).parent / "data" / "list_types.json"
 
@@ -143,10 +146,17 @@ def get_or_raise(code: str) -> ListType:
     return found
 
 
-def proposed_by_kind() -> dict[str, list[ListType]]:
-    """Record kind code → the types it proposes automatically."""
+def proposed_by_kind(document: CatalogDocument | None = None) -> dict[str, list[ListType]]:
+    """Record kind code → the types it proposes automatically: each type's ``auto_kinds`` and,
+    given a catalog version, each kind's ``proposes_list`` (what the catalog tells providers is
+    what happens; a catalog naming no list type is refused at load, ``catalog-list-type-unknown``,
+    and the shipped catalog and types agree both ways)."""
     found: dict[str, list[ListType]] = {}
     for list_type in registry().values():
         for kind_code in list_type.auto_kinds:
             found.setdefault(kind_code, []).append(list_type)
+    for kind in document.kinds if document is not None else ():
+        named = get(kind.proposes_list) if kind.proposes_list else None
+        if named is not None and named not in found.get(kind.code, []):
+            found.setdefault(kind.code, []).append(named)
     return found
