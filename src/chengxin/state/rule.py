@@ -254,6 +254,7 @@ def _own(  # noqa: PLR0917
     own: list[Membership] = []
     disputed_entries: list[uuid.UUID] = []
     for e in sorted(facts.entries, key=lambda e: (e.published_at or e.proposed_at, e.id.bytes)):
+        due.append(e.proposed_at)
         if e.status in PENDING_STATUSES and e.proposed_at <= at:
             pending.append(Pending(e.id, e.reference, e.list_type, e.kind, e.status,
                                    e.objection_due_at))  # fmt: skip

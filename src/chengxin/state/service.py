@@ -85,9 +85,9 @@ def _note(session: Session, _flush_context: Any, _instances: Any) -> None:
 @event.listens_for(Session, "before_commit")
 def _before_commit(session: Session) -> None:
     """Bring the touched persons' states up to date inside the committing transaction."""
+    session.flush()  # the commit flushes anyway: pending changes are noticed by _note first
     if not (session.info.get(_TOUCHED) or session.info.get(_ORGS)):
         return
-    session.flush()  # changes still pending are noticed by _note first
     for _ in range(10):  # our own writes are Core: they touch nothing; one round normally
         touched: set[uuid.UUID] = session.info.pop(_TOUCHED, set())
         orgs: set[uuid.UUID] = session.info.pop(_ORGS, set())
