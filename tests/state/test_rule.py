@@ -132,7 +132,8 @@ def test_displayed_records_are_the_visibility_rule(f: Facts, minutes: int) -> No
         if m.via_organization is not None:
             continue
         [e] = [e for e in f.entries if e.id == m.entry_id]
-        assert e.published_at is not None and e.published_at <= at
+        assert e.published_at is not None
+        assert e.published_at <= at
         assert e.exited_at is None or e.exited_at > at
         assert e.term_ends_at is None or e.term_ends_at > at
         assert not e.record_ids or any(sources[r] in counting for r in e.record_ids)
