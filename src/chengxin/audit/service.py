@@ -40,7 +40,9 @@ from chengxin.keys.keyring import Keyring
 from chengxin.security.actor import Actor
 
 if TYPE_CHECKING:
-    from chengxin.audit.writer import AuditWriter
+    from concurrent.futures import Future
+
+    from chengxin.audit.writer import After, AuditWriter
 
 # Re-exported: the tree's operations are part of the audit interface.
 integrate = audit_tree.integrate
@@ -235,6 +237,25 @@ def record_access(
     return record_accesses(
         session, action, actor=actor, object_type=object_type, items=items, message=message
     )[0]
+
+
+def submit_access(
+    writer: AuditWriter,
+    action: str,
+    *,
+    actor: Actor,
+    object_type: str,
+    object_id: str | uuid.UUID | None = None,
+    subject_id: uuid.UUID | None = None,
+    data: dict[str, Any] | None = None,
+    after: After | None = None,
+) -> Future[int]:
+    """Queue a read's entry on the group-commit writer without waiting: the future resolves to
+    its seq once durable (``asyncio.wrap_future`` lets a handler await it without holding a
+    thread). ``after(session, seq)`` runs in the same batch transaction (``AuditWriter.submit``)."""
+    row = _row(action, actor=actor, object_type=object_type, object_id=object_id,
+               subject_id=subject_id, data=data, message=None, at=None)  # fmt: skip
+    return writer.submit(row, after)
 
 
 def record_accesses(

@@ -12,8 +12,9 @@ from __future__ import annotations
 import queue
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, TypeAlias
 
 import structlog
 from sqlalchemy.orm import Session, sessionmaker
@@ -26,6 +27,8 @@ from chengxin.keys.keyring import Keyring
 log = structlog.get_logger(__name__)
 
 _STOP = object()
+# Runs in a batch's transaction with the seq its entry got (checks register themselves so).
+After: TypeAlias = Callable[[Session, int], None]
 
 
 class AuditWriter:
@@ -72,13 +75,17 @@ class AuditWriter:
         return self._thread is not None and self._thread.is_alive()
 
     # -- API -------------------------------------------------------------------------------------
-    def submit(self, row: dict[str, Any]) -> Future[int]:
-        """Queue a prepared entry; the future resolves to its seq after the batch commits."""
+    def submit(self, row: dict[str, Any], after: After | None = None) -> Future[int]:
+        """Queue a prepared entry; the future resolves to its seq after the batch commits.
+
+        ``after(session, seq)`` runs in the batch's transaction once the entry has its seq: the
+        rows that register what the entry logs (a check and its persons) commit with it, in
+        the same fsync, and a caller waits for nothing but that commit."""
         future: Future[int] = Future()
         if not self.running:
             future.set_exception(AuditWriterUnavailable("the audit writer is not running"))
             return future
-        self._queue.put((row, future))
+        self._queue.put((row, future, after))
         return future
 
     def append(self, row: dict[str, Any]) -> int:
@@ -101,7 +108,7 @@ class AuditWriter:
                 item = self._queue.get(timeout=timeout)
             except queue.Empty:
                 item = None
-            batch: list[tuple[dict[str, Any], Future[int]]] = []
+            batch: list[tuple[dict[str, Any], Future[int], After | None]] = []
             while item is not None:
                 if item is _STOP:
                     stopping = True
@@ -119,15 +126,18 @@ class AuditWriter:
             if stopping or self._queue.empty():
                 self._maintain(force=stopping)
 
-    def _commit(self, batch: list[tuple[dict[str, Any], Future[int]]]) -> None:
+    def _commit(self, batch: list[tuple[dict[str, Any], Future[int], After | None]]) -> None:
         try:
             with self.session_factory() as session, session.begin():
-                first = audit_service.append_rows(session, [row for row, _ in batch])
+                first = audit_service.append_rows(session, [row for row, _, _ in batch])
+                for i, (_, _, after) in enumerate(batch):
+                    if after is not None:
+                        after(session, first + i)
         except Exception as exc:  # noqa: BLE001  # every waiter gets the failure
-            for _, future in batch:
+            for _, future, _ in batch:
                 future.set_exception(exc)
             return
-        for i, (_, future) in enumerate(batch):
+        for i, (_, future, _) in enumerate(batch):
             future.set_result(first + i)
 
     def _maintain(self, *, force: bool = False) -> None:

@@ -7,6 +7,7 @@ import uuid
 from datetime import datetime
 
 from litestar import Controller, get, post
+from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from chengxin.access.queries import PersonAsked
@@ -21,7 +22,7 @@ from chengxin.checks.schemas import (
     FeedbackRead,
     MyCheckRead,
 )
-from chengxin.deps import ActorDep, SessionDep, SettingsDep
+from chengxin.deps import ActorDep, SessionDep
 from chengxin.security.guards import requires
 from chengxin.security.permissions import Permission
 
@@ -32,22 +33,19 @@ class CheckController(Controller):
 
     @post(
         "/",
-        sync_to_thread=True,
         guards=[requires(Permission.CHECKS_CHECK_RUN)],
         status_code=200,
         summary="Check persons for joint measures",
     )
-    def run(
-        self, session: SessionDep, actor: ActorDep, settings: SettingsDep,
-        data: JSONBody[CheckIn],
-    ) -> CheckResultRead:  # fmt: skip
+    async def run(
+        self, state: State, actor: ActorDep, data: JSONBody[CheckIn]
+    ) -> CheckResultRead:
         """联合奖惩核查 at a service window: per person, list memberships and the measures that
         apply in the scene, each with its reasons and legal basis; per-person errors do not
         fail the batch."""
-        outcome = check_service.run(
-            session, scene=data.scene, purpose=data.purpose,
-            persons=[PersonAsked(p.id_number, p.name) for p in data.persons],
-            settings=settings, actor=actor,
+        outcome = await check_service.run_async(
+            state.runtime, scene=data.scene, purpose=data.purpose,
+            persons=[PersonAsked(p.id_number, p.name) for p in data.persons], actor=actor,
         )  # fmt: skip
         return CheckResultRead.of(outcome)
 

@@ -11,14 +11,16 @@ audit entry per check, whatever its size.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
+import anyio
 from sqlalchemy import Table, event, func, insert, select
 from sqlalchemy.orm import Session
 
@@ -28,6 +30,7 @@ from chengxin.access.models import AccessRule
 from chengxin.access.scenes import Scene
 from chengxin.audit import merkle
 from chengxin.audit import service as audit
+from chengxin.audit.errors import AuditWriterUnavailable
 from chengxin.catalog import service as catalog_service
 from chengxin.catalog.models import CatalogVersion
 from chengxin.catalog.schema import CatalogDocument
@@ -55,6 +58,9 @@ from chengxin.records.visibility import (
 from chengxin.security.actor import Actor
 from chengxin.security.scope import in_region
 from chengxin.settings import Settings
+
+if TYPE_CHECKING:
+    from chengxin.runtime import Runtime
 from chengxin.state import service as state_service
 
 RUN_ACTION = "checks:check:run"
@@ -189,23 +195,31 @@ def _read(  # every read of a check, in one unit of work (db.reading_beside)
     return org, scene, resolved, found, states, audience
 
 
-def run(  # one pass over the batch: each local is one set-based read
-    session: Session,
+@dataclass
+class Prepared:
+    """A check worked out from its reads, not yet registered: the answer, its audit entry and
+    the rows that register it (``store``)."""
+
+    outcome: CheckOutcome
+    only: uuid.UUID | None  # the one person found (the audit entry names them), else None
+    audit_data: dict[str, Any]
+    subjects: list[dict[str, Any]]
+
+
+def prepare(  # one pass over the batch: each local is one set-based read
+    reader: Session,
     *,
     scene: Scene,
     purpose: str,
     persons: Sequence[queries.PersonAsked],
     settings: Settings,
     actor: Actor,
-    now: datetime | None = None,
-) -> CheckOutcome:
-    """Check persons at a service window: memberships, applicable measures with reasons and
-    bases, dispute marks; registered with one audit entry."""
-    now = now or utcnow()
+    now: datetime,
+) -> Prepared:
+    """Read what a check needs (``reader`` only reads) and work out its answer: memberships,
+    applicable measures with reasons and bases, dispute marks."""
     _validate(persons, purpose, settings)
-    with reading_beside(session) as reader:
-        read = _read(reader, scene, persons, actor, now)
-    org, scene, resolved, found, states, audience = read
+    org, scene, resolved, found, states, audience = _read(reader, scene, persons, actor, now)
     catalog = measure_catalog.catalog()
     measures = catalog.in_scene(scene)
     today = day_of(now)
@@ -238,28 +252,105 @@ def run(  # one pass over the batch: each local is one set-based read
     if only is not None:  # a single check: the person sees which measures it returned
         data["measures"] = next(sorted(a.measure.code for a in r.measures)
                                 for r in results if r.outcome == "found")  # fmt: skip
-    seq = audit.record_access(
-        session, RUN_ACTION, actor=actor, object_type="check", object_id=check_id,
-        subject_id=only, data=data,
-    )  # fmt: skip
     check = Check(
         id=check_id, organization_id=org.id, actor_kind=actor.kind.value, actor_id=actor.id,
         actor_name=actor.name, scene=scene.value, purpose=purpose.strip(),
         subject_count=len(persons), found_count=len(found), measure_version=catalog.version,
-        subjects_root=root, audit_seq=seq, created_at=now,
+        subjects_root=root, audit_seq=None, created_at=now, feedback_at=None,
     )  # fmt: skip
-    session.add(check)
+    subjects = [
+        {"check_id": check_id, "position": r.index, "subject_id": resolved[r.index][1],
+         "outcome": r.outcome, "measures": [a.measure.code for a in r.measures]}
+        for r in results
+    ]  # fmt: skip
+    return Prepared(CheckOutcome(check, results), only, data, subjects)
+
+
+_CHECK_TABLE = cast("Table", Check.__table__)
+_SUBJECT_TABLE = cast("Table", CheckSubject.__table__)
+_CHECK_COLUMNS = tuple(c.key for c in _CHECK_TABLE.columns)
+
+
+def store(session: Session, prepared: Prepared, seq: int) -> None:
+    """Register a prepared check under its audit entry's seq: its row and its persons' rows
+    (Core: no ORM bookkeeping for up to 10,000 rows)."""
+    check = prepared.outcome.check
+    check.audit_seq = seq
+    connection = session.connection()
+    connection.execute(insert(_CHECK_TABLE), {c: getattr(check, c) for c in _CHECK_COLUMNS})
+    connection.execute(insert(_SUBJECT_TABLE), prepared.subjects)
+
+
+def _audit(prepared: Prepared, actor: Actor) -> dict[str, Any]:
+    return {"actor": actor, "object_type": "check", "object_id": prepared.outcome.check.id,
+            "subject_id": prepared.only, "data": prepared.audit_data}  # fmt: skip
+
+
+def run(
+    session: Session,
+    *,
+    scene: Scene,
+    purpose: str,
+    persons: Sequence[queries.PersonAsked],
+    settings: Settings,
+    actor: Actor,
+    now: datetime | None = None,
+) -> CheckOutcome:
+    """Check persons at a service window, registered in ``session`` with one audit entry (the
+    command line, pages, tests; the API's hot path is ``run_async``)."""
+    now = now or utcnow()
+    with reading_beside(session) as reader:
+        prepared = prepare(reader, scene=scene, purpose=purpose, persons=persons,
+                           settings=settings, actor=actor, now=now)  # fmt: skip
+    check = prepared.outcome.check
+    check.audit_seq = audit.record_access(session, RUN_ACTION, **_audit(prepared, actor))
+    session.add(check)  # a unit of work's object: read back, expunged or changed by the caller
     session.flush()
-    # Core: no ORM bulk bookkeeping for up to 10,000 rows.
-    session.connection().execute(
-        insert(cast("Table", CheckSubject.__table__)),
-        [
-            {"check_id": check_id, "position": r.index, "subject_id": resolved[r.index][1],
-             "outcome": r.outcome, "measures": [a.measure.code for a in r.measures]}
-            for r in results
-        ],
+    session.connection().execute(insert(_SUBJECT_TABLE), prepared.subjects)
+    return prepared.outcome
+
+
+async def run_async(
+    runtime: Runtime,
+    *,
+    scene: Scene,
+    purpose: str,
+    persons: Sequence[queries.PersonAsked],
+    actor: Actor,
+    now: datetime | None = None,
+) -> CheckOutcome:
+    """The API's check: its reads in a read-only unit of work in a worker thread, then its audit
+    entry and registration handed to the group-commit writer and awaited on the event loop. No
+    write transaction of its own and no thread waits for a commit: one fsync serves every check
+    in the writer's batch (ADR 0023)."""
+    now = now or utcnow()
+
+    def read() -> Prepared:
+        with runtime.read_scope() as reader:
+            return prepare(reader, scene=scene, purpose=purpose, persons=persons,
+                           settings=runtime.settings, actor=actor, now=now)  # fmt: skip
+
+    prepared = await anyio.to_thread.run_sync(read)
+    writer = runtime.audit_writer
+    if writer is None or not writer.running:  # no writer (command line, some tests): in a unit
+
+        def register() -> None:
+            with runtime.scope() as session:
+                seq = audit.record_access(session, RUN_ACTION, **_audit(prepared, actor))
+                store(session, prepared, seq)
+
+        await anyio.to_thread.run_sync(register)
+        return prepared.outcome
+    future = audit.submit_access(
+        writer, RUN_ACTION, **_audit(prepared, actor),
+        after=lambda session, seq: store(session, prepared, seq),
     )  # fmt: skip
-    return CheckOutcome(check, results)
+    try:
+        with anyio.fail_after(writer.wait_seconds):
+            await asyncio.wrap_future(future)
+    except TimeoutError as exc:
+        raise AuditWriterUnavailable("the audit log did not commit the check in time") from exc
+    return prepared.outcome
 
 
 def get_or_raise(session: Session, check_id: uuid.UUID, *, actor: Actor) -> Check:
