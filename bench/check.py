@@ -56,6 +56,7 @@ from chengxin.runtime import build_runtime
 from chengxin.security.actor import system_actor
 from chengxin.security.permissions import Permission
 from chengxin.settings import Settings
+from chengxin.state import service as state_service
 
 DB_NAME = "chengxin_bench_check"
 SYSTEM = system_actor("bench")
@@ -408,7 +409,13 @@ def _child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:
     subjects_s, subjects = load_subjects(runtime, n)
     records_s = load_records(runtime, subjects, args["records_per_subject"], provider_id)
     out["listed"] = load_lists(runtime, subjects, provider_id)
-    out["load_seconds"] = {"subjects": round(subjects_s, 1), "records": round(records_s, 1)}
+    # The rows above were written raw: build their credit states as `chengxin state rebuild`.
+    started = time.perf_counter()
+    with runtime.scope() as session:
+        out["states"] = state_service.rebuild(session).written
+    state_s = time.perf_counter() - started
+    out["load_seconds"] = {"subjects": round(subjects_s, 1), "records": round(records_s, 1),
+                           "states": round(state_s, 1)}  # fmt: skip
     runtime.engine.dispose()
     process, base = start_server(url, workdir)
     headers = {"Authorization": f"Bearer {token}"}
