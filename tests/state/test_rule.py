@@ -107,8 +107,8 @@ def test_the_state_holds_unchanged_until_its_next_change(f: Facts, data: st.Data
         later = at + timedelta(days=data.draw(st.integers(0, 3000)))
     else:
         assert state.next_change_at > at
-        span = (state.next_change_at - at).total_seconds()
-        later = at + timedelta(seconds=data.draw(st.floats(0, span, exclude_max=True)))
+        span = (state.next_change_at - at) // timedelta(microseconds=1)
+        later = at + timedelta(microseconds=data.draw(st.integers(0, span - 1)))
     assert state_of(f, later) == state, "the state changed before its next_change_at"
 
 

@@ -5,7 +5,7 @@ logged per subject in the audit log the subject can read and verify."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -37,6 +37,7 @@ from chengxin.identity import idnumber, masking, rules
 from chengxin.identity import service as identity_service
 from chengxin.identity.models import Subject
 from chengxin.keys import keyring_of
+from chengxin.keys.keyring import Keyring
 from chengxin.objections import disputes
 from chengxin.organizations.models import Organization, OrganizationKind
 from chengxin.records.models import CreditRecord
@@ -136,16 +137,22 @@ def organization_of(session: Session, actor: Actor) -> Organization:
     return org
 
 
-def resolve(session: Session, persons: Sequence[PersonAsked]) -> list[tuple[str, uuid.UUID | None]]:
-    """Outcome and subject key per person: found only when the registry name matches (R1.2)."""
-    ring = keyring_of(session)
+def subject_keys(ring: Keyring, persons: Sequence[PersonAsked]) -> list[str | None]:
+    """Each person's subject key (canonical text), None for an invalid ID number."""
     keys: list[str | None] = []
     for person in persons:
         try:
             keys.append(str(ring.subject_id(idnumber.parse(person.id_number).number)))
         except idnumber.IdNumberError:
             keys.append(None)  # reported per person; the others are still answered
-    names = identity_service.registry_names(session, [k for k in keys if k is not None])
+    return keys
+
+
+def match(
+    persons: Sequence[PersonAsked], keys: Sequence[str | None], names: Mapping[str, str]
+) -> list[tuple[str, uuid.UUID | None]]:
+    """Outcome and subject key per person, given the registry's names of the keys found: found
+    only when the registry name matches (R1.2)."""
     resolved: list[tuple[str, uuid.UUID | None]] = []
     for person, key in zip(persons, keys, strict=True):
         registered = names.get(key) if key is not None else None
@@ -158,6 +165,13 @@ def resolve(session: Session, persons: Sequence[PersonAsked]) -> list[tuple[str,
         else:
             resolved.append(("found", uuid.UUID(key)))
     return resolved
+
+
+def resolve(session: Session, persons: Sequence[PersonAsked]) -> list[tuple[str, uuid.UUID | None]]:
+    """Outcome and subject key per person: found only when the registry name matches (R1.2)."""
+    keys = subject_keys(keyring_of(session), persons)
+    names = identity_service.registry_names(session, [k for k in keys if k is not None])
+    return match(persons, keys, names)
 
 
 def _scene_is_new(session: Session, organization_id: uuid.UUID, scene: Scene) -> bool:

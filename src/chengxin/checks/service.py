@@ -21,7 +21,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 import anyio
-from sqlalchemy import Table, event, func, insert, select
+from sqlalchemy import Table, bindparam, event, func, insert, select
 from sqlalchemy.orm import Session
 
 from chengxin.access import policy, queries
@@ -44,6 +44,9 @@ from chengxin.checks.errors import (
 from chengxin.checks.models import Check, CheckFeedback, CheckSubject
 from chengxin.db import reading_beside, utcnow
 from chengxin.identity import masking
+from chengxin.identity import service as identity_service
+from chengxin.identity.models import Subject
+from chengxin.keys import keyring_of
 from chengxin.lists.memberships import Membership
 from chengxin.measures import catalog as measure_catalog
 from chengxin.measures import service as measure_service
@@ -62,6 +65,8 @@ from chengxin.settings import Settings
 if TYPE_CHECKING:
     from chengxin.runtime import Runtime
 from chengxin.state import service as state_service
+from chengxin.state.models import CreditStateRow
+from chengxin.state.rule import CreditState
 
 RUN_ACTION = "checks:check:run"
 FEEDBACK_ACTION = "checks:feedback:submit"
@@ -182,16 +187,47 @@ def _context(
     return org, document, audience
 
 
+# Each person's registry row and stored credit state in ONE statement, built once per process.
+_LOOKUP = (
+    select(Subject.id, Subject.name_ct, Subject.key_id, Subject.in_registry,
+           CreditStateRow.state, CreditStateRow.as_of, CreditStateRow.next_change_at)
+    .outerjoin(CreditStateRow, CreditStateRow.subject_id == Subject.id)
+    .where(Subject.id.in_(bindparam("ids", expanding=True)))
+)  # fmt: skip
+
+
+def _lookup(
+    session: Session, persons: Sequence[queries.PersonAsked], now: datetime
+) -> tuple[list[tuple[str, uuid.UUID | None]], dict[uuid.UUID, CreditState]]:
+    """Resolve the persons (blind index, registry name: ``access.queries.match``) and read their
+    credit states (``state.service.states``' rule: a row outside its span is recomputed)."""
+    ring = keyring_of(session)
+    keys = queries.subject_keys(ring, persons)
+    wanted = sorted({uuid.UUID(k) for k in keys if k is not None}, key=lambda u: u.bytes)
+    names: dict[str, str] = {}
+    stored: dict[uuid.UUID, tuple[Any, ...]] = {}
+    connection = session.connection()
+    for start in range(0, len(wanted), CHUNK):
+        rows = connection.execute(_LOOKUP, {"ids": wanted[start : start + CHUNK]}).all()
+        for sid, name_ct, key_id, in_registry, text, as_of, next_change_at in rows:
+            if in_registry:
+                names[str(sid)] = identity_service.registry_name(ring, sid, name_ct, key_id)
+            if text is not None:
+                stored[sid] = (text, as_of, next_change_at)
+    resolved = queries.match(persons, keys, names)
+    found = list(dict.fromkeys(sid for _, sid in resolved if sid is not None))
+    return resolved, state_service.from_rows(session, found, stored, at=now)
+
+
 def _read(  # every read of a check, in one unit of work (db.reading_beside)
     session: Session, scene: Scene, persons: Sequence[queries.PersonAsked], actor: Actor,
     now: datetime,
 ) -> tuple[Any, ...]:  # fmt: skip
     scene = Scene(scene)
     org, _document, audience = _context(session, actor, scene, now)
-    resolved = queries.resolve(session, persons)
+    # One stored credit state per person: memberships, displayed records, disputes, grade.
+    resolved, states = _lookup(session, persons, now)
     found = [sid for _, sid in resolved if sid is not None]
-    # The one stored credit state per person: memberships, displayed records, disputes, grade.
-    states = state_service.states(session, list(dict.fromkeys(found)), at=now)
     return org, scene, resolved, found, states, audience
 
 

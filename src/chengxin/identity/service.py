@@ -264,6 +264,12 @@ def _registry_digests(session: Session, ids: list[str]) -> dict[str, bytes | Non
     return {str(sid): (d if in_registry else None) for sid, d, in_registry in rows}
 
 
+def registry_name(ring: Keyring, subject_id: uuid.UUID, name_ct: bytes, key_id: str) -> str:
+    """A registry row's name, decrypted (normalised as stored): for readers that fetched the row
+    with other columns (the check reads it beside the person's credit state)."""
+    return ring.decrypt(name_ct, _aad(subject_id, b"name"), key_id)
+
+
 def registry_names(session: Session, ids: list[str]) -> dict[str, str]:
     """Names (decrypted, normalised) of the persons in the population registry among ``ids``;
     bulk paths use it to check that a pushed name matches the registry (R1.2)."""

@@ -159,22 +159,41 @@ def states(
 ) -> dict[uuid.UUID, CreditState]:
     """Each person's credit state at ``at`` (now when None): the stored row where it holds at
     that moment, else the rule applied to the facts on the fly (nothing is written)."""
-    at = at or utcnow()
     ids = list(dict.fromkeys(subject_ids))
-    found: dict[uuid.UUID, CreditState] = {}
-    stale: list[uuid.UUID] = []
+    stored: dict[uuid.UUID, tuple[Any, ...]] = {}
     connection = session.connection()
     for start in range(0, len(ids), CHUNK):
-        rows = connection.execute(_READ, {"ids": ids[start : start + CHUNK]}).all()
-        for sid, text, as_of, next_change_at in rows:
-            if as_of <= at and (next_change_at is None or at < next_change_at):
-                found[sid] = decode(text)
-            else:
-                stale.append(sid)
+        for sid, *rest in connection.execute(_READ, {"ids": ids[start : start + CHUNK]}):
+            stored[sid] = tuple(rest)
+    return from_rows(session, ids, stored, at=at)
+
+
+def from_rows(
+    session: Session,
+    subject_ids: Sequence[uuid.UUID],
+    stored: dict[uuid.UUID, tuple[Any, ...]],
+    *,
+    at: datetime | None = None,
+) -> dict[uuid.UUID, CreditState]:
+    """``states`` from rows a reader already fetched (``subject_id → (state, as_of,
+    next_change_at)``; the check reads them beside the registry row): a row outside its span
+    ``[as_of, next_change_at)`` is recomputed from the facts."""
+    at = at or utcnow()
+    found: dict[uuid.UUID, CreditState] = {}
+    stale: list[uuid.UUID] = []
+    for sid in subject_ids:
+        row = stored.get(sid)
+        if row is None:
+            continue
+        text, as_of, next_change_at = row
+        if as_of <= at and (next_change_at is None or at < next_change_at):
+            found[sid] = decode(text)
+        else:
+            stale.append(sid)
     if stale:
         for sid, facts in state_facts.load(session, stale).items():
             found[sid] = state_of(facts, at)
-    return {sid: found.get(sid, EMPTY) for sid in ids}
+    return {sid: found.get(sid, EMPTY) for sid in subject_ids}
 
 
 def state(session: Session, subject_id: uuid.UUID, *, at: datetime | None = None) -> CreditState:
