@@ -1,4 +1,11 @@
-"""Structured JSON logging (structlog) with a last-line-of-defence redaction of ID numbers."""
+"""Structured JSON logging (structlog) with a last-line-of-defence redaction of ID numbers.
+
+The platform owns the logging configuration (ADR 0024): Litestar is given none, granian's own
+loggers (``_granian``, ``granian``, ``granian.access``) and Litestar's (``litestar``) keep no
+handlers of their own and propagate to the root logger, whose handlers render every line, from
+structlog or from the standard library, through one formatter: JSON, the request id, and the
+redaction of ID numbers. structlog calls below the configured level cost a ``return None``.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +17,14 @@ from typing import Any
 
 import structlog
 
+from chengxin.context import current_request_id
+
 # An 18-character citizen ID number anywhere in a rendered line. Code never logs one on
 # purpose; this catches accidents (a third-party library echoing a value, a careless f-string).
 _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
+
+# The server's and the framework's loggers: they log through the platform's handlers only.
+SERVER_LOGGERS = ("_granian", "granian", "granian.access", "litestar")
 
 
 def redact(text: str) -> str:
@@ -24,12 +36,46 @@ def _redact_rendered(_logger: Any, _name: str, rendered: Any) -> Any:
     return redact(rendered)
 
 
+def _add_request_id(_logger: Any, _name: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """The id of the request (or command) being served, from the one context variable."""
+    if "request_id" not in event_dict and (rid := current_request_id()) is not None:
+        event_dict["request_id"] = rid
+    return event_dict
+
+
+class _RenderOnce(structlog.stdlib.ProcessorFormatter):
+    """Renders a record once however many handlers (stderr, the log file) write it."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line: str | None = getattr(record, "_chengxin_line", None)
+        if line is None:
+            line = super().format(record)
+            record._chengxin_line = line  # noqa: SLF001
+        return line
+
+
+def granian_log_config() -> dict[str, Any]:
+    """granian's ``log_dictconfig``: granian applies its logging configuration in the serving
+    process and in each worker before the app factory runs; this one is incremental, so it
+    removes no handler of the platform's and lets granian's loggers propagate to them."""
+    return {
+        "version": 1,
+        "incremental": True,
+        "disable_existing_loggers": False,
+        "formatters": {},
+        "handlers": {},
+        "loggers": {name: {"propagate": True} for name in ("_granian", "granian.access")},
+    }
+
+
 def configure_logging(
     level: str = "INFO", *, json: bool = True, log_file: Path | None = None
 ) -> None:
-    """Route structlog and the standard library (granian, SQLAlchemy) through one formatter."""
+    """Route structlog and the standard library (granian, Litestar, SQLAlchemy) through one
+    formatter at ``level``."""
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
+        _add_request_id,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
@@ -37,7 +83,8 @@ def configure_logging(
     structlog.configure(
         processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
+        # Calls below the level return at once, before any processor runs.
+        wrapper_class=structlog.make_filtering_bound_logger(level),
         cache_logger_on_first_use=False,
     )
     renderer: Any = (
@@ -45,7 +92,7 @@ def configure_logging(
         if json
         else structlog.dev.ConsoleRenderer(colors=False)
     )
-    formatter = structlog.stdlib.ProcessorFormatter(
+    formatter = _RenderOnce(
         foreign_pre_chain=shared,
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
@@ -68,3 +115,12 @@ def configure_logging(
         handler._chengxin = True  # type: ignore[attr-defined]  # noqa: SLF001
         root.addHandler(handler)
     root.setLevel(level.upper())
+    for name in SERVER_LOGGERS:
+        # Whatever granian or Litestar installed before (their own formatters, a queue listener
+        # thread) goes: their lines pass the platform's formatter and level, redaction included.
+        logger = logging.getLogger(name)
+        for own in list(logger.handlers):
+            logger.removeHandler(own)
+        logger.setLevel(logging.NOTSET)
+        logger.propagate = True
+        logger.disabled = False
