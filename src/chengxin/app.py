@@ -4,22 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import time
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import anyio
 import anyio.to_thread
-import structlog
 from litestar import Litestar, Request
-from litestar.datastructures import MutableScopeHeaders, State
+from litestar.datastructures import State
 from litestar.di import Provide
-from litestar.enums import ScopeType
 from litestar.exceptions import NotFoundException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from sqlalchemy.orm import Session
 
 from chengxin import __version__
@@ -37,7 +33,7 @@ from chengxin.audit.routes import AuditController
 from chengxin.catalog.routes import CatalogController
 from chengxin.checks.routes import CheckController, MyChecksController
 from chengxin.citizens.routes import CitizenSignInController
-from chengxin.context import ROLLBACK_ONLY, current_request_id, new_request_id, set_request_id
+from chengxin.context import ROLLBACK_ONLY, request_middleware
 from chengxin.errors import EXCEPTION_HANDLERS
 from chengxin.identity.routes import (
     IdentityController,
@@ -70,9 +66,8 @@ from chengxin.tips.routes import TipController, TipPublicController
 from chengxin.watch.routes import WatchController
 from chengxin.web.errors import unrouted_not_found
 from chengxin.web.routes import static_router, web_router
-from chengxin.web.security import csrf_config, security_headers_middleware
+from chengxin.web.security import csrf_config, security_headers
 
-access_log = structlog.get_logger("chengxin.access")
 SWAGGER = "/static/vendor/swagger-ui"  # swagger-ui-dist 5.35.0 (Apache-2.0), vendored
 
 CONTROLLERS = [
@@ -163,53 +158,6 @@ def provide_settings(state: State) -> Settings:
     return state.runtime.settings  # type: ignore[no-any-return]
 
 
-def request_context_middleware(app: ASGIApp) -> ASGIApp:
-    """Give every request an id (logs, audit, problems, X-Request-ID) and log one access line.
-
-    Paths never hold personal data (ID numbers travel in bodies), so logging them is safe.
-    """
-
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await app(scope, receive, send)
-            return
-        rid = new_request_id()
-        structlog.contextvars.bind_contextvars(request_id=rid)
-        started = time.perf_counter()
-        status = 500
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                MutableScopeHeaders.from_message(message)["X-Request-ID"] = rid
-            await send(message)
-
-        try:
-            await app(scope, receive, send_with_id)
-        finally:
-            access_log.info(
-                "request",
-                method=scope.get("method"),
-                path=scope.get("path"),
-                status=status,
-                ms=round((time.perf_counter() - started) * 1000, 1),
-            )
-            structlog.contextvars.unbind_contextvars("request_id")
-            set_request_id(None)
-
-    return middleware
-
-
-async def ensure_request_id_header(message: Message, scope: Scope) -> None:
-    """Unrouted requests (404, 405) skip route middleware; still name their request id."""
-    del scope
-    if message["type"] == "http.response.start":
-        headers = MutableScopeHeaders.from_message(message)
-        if "x-request-id" not in headers:
-            headers["X-Request-ID"] = current_request_id() or new_request_id()
-
-
 def start_handler_threads(app: Litestar) -> None:
     """On startup: the thread pool sync handlers run in, the event loop's default executor
     (``server_threads``; asyncio's default is cores + 4, too few for handlers that mostly wait on
@@ -261,7 +209,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         FileFault: file_fault_handler,
         NotFoundException: unrouted_not_found,
     }
-    return Litestar(
+    app = Litestar(
         route_handlers=[*CONTROLLERS, web_router(), static_router()],
         dependencies={
             "session": Provide(provide_session),
@@ -269,9 +217,10 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             "settings": Provide(provide_settings, sync_to_thread=False),
         },
         exception_handlers=handlers,
-        middleware=[request_context_middleware, security_headers_middleware, lockdown_middleware],
+        middleware=[lockdown_middleware],
         csrf_config=csrf_config(runtime.settings, runtime.keyring),
-        before_send=[ensure_request_id_header],
+        # The platform's logging (logs.py) is the one in force: Litestar installs none of its own.
+        logging_config=None,
         on_startup=[start_handler_threads, start_audit_writer, start_job_worker],
         on_shutdown=[stop_job_worker, stop_audit_writer],
         state=State({"runtime": runtime, "authenticate": authn.authenticate}),
@@ -297,3 +246,12 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         ),
         debug=False,
     )
+    # One middleware around the whole application rather than in each route's stack: every
+    # request, routed or not (404, 405), gets its id, the security headers and its access line,
+    # all precomputed here (ADR 0024).
+    app.asgi_handler = request_middleware(
+        app.asgi_handler,
+        headers_for=security_headers,
+        access_log=runtime.settings.access_log,
+    )
+    return app

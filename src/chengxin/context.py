@@ -1,9 +1,23 @@
-"""Per-request context (request id) shared by logs, audit entries and error responses."""
+"""Per-request context (request id) shared by logs, audit entries and error responses, and the one
+middleware every HTTP request passes first (ADR 0024)."""
 
 from __future__ import annotations
 
-import uuid
+import logging
+import os
+import random
+import time
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
+from typing import TYPE_CHECKING
+
+import structlog
+from litestar.enums import ScopeType
+
+if TYPE_CHECKING:
+    from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+    RawHeaders = Sequence[tuple[bytes, bytes]]
 
 _request_id: ContextVar[str | None] = ContextVar("chengxin_request_id", default=None)
 
@@ -12,15 +26,29 @@ _request_id: ContextVar[str | None] = ContextVar("chengxin_request_id", default=
 # refused form), so the request's transaction is rolled back rather than committed (app.py).
 ROLLBACK_ONLY = "chengxin_rollback_only"
 
+ACCESS_LOGGER = "chengxin.access"
+_REQUEST_ID_HEADER = b"x-request-id"
+
 
 def current_request_id() -> str | None:
     """The id of the request (or CLI command) being served, if any."""
     return _request_id.get()
 
 
+# Request ids correlate log lines, audit entries and answers; they are no secret. 128 bits from a
+# generator of the process's own (seeded from the OS, again in every forked worker): no UUID
+# object, no system call per request.
+_ids = random.Random()
+os.register_at_fork(after_in_child=_ids.seed)
+
+
+def _new_id() -> str:
+    return f"{_ids.getrandbits(128):032x}"
+
+
 def new_request_id() -> str:
     """Start a new request context and return its id."""
-    rid = uuid.uuid4().hex
+    rid = _new_id()
     _request_id.set(rid)
     return rid
 
@@ -28,3 +56,61 @@ def new_request_id() -> str:
 def set_request_id(rid: str | None) -> None:
     """Adopt an id (e.g. a caller's X-Request-ID after validation)."""
     _request_id.set(rid)
+
+
+def request_middleware(
+    app: ASGIApp, *, headers_for: Callable[[Scope], RawHeaders], access_log: bool
+) -> ASGIApp:
+    """Wrap the whole application: give every HTTP request an id (logs, audit entries, problems,
+    ``X-Request-ID``), add the response headers ``headers_for(scope)`` names (the security
+    headers, precomputed) unless the response set them, and, with ``access_log``, log one
+    structured line per request when the ``chengxin.access`` logger is enabled for INFO.
+
+    Paths never hold personal data (ID numbers travel in bodies), so logging them is safe.
+    Everything that does not depend on the request is built here, once.
+    """
+    access = structlog.get_logger(ACCESS_LOGGER)
+    access_enabled = logging.getLogger(ACCESS_LOGGER).isEnabledFor
+
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await app(scope, receive, send)
+            return
+        rid = _new_id()
+        token = _request_id.set(rid)
+        status = 500
+
+        async def send_with_headers(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                # The request id is always ours; any other header a response set stays.
+                raw = [h for h in message.get("headers", ()) if h[0].lower() != _REQUEST_ID_HEADER]
+                present = {name.lower() for name, _ in raw}
+                raw += [h for h in headers_for(scope) if h[0] not in present]
+                raw.append((_REQUEST_ID_HEADER, rid.encode("ascii")))
+                message["headers"] = raw
+            await send(message)
+
+        if not access_log:
+            try:
+                await app(scope, receive, send_with_headers)
+            finally:
+                _request_id.reset(token)
+            return
+        method, path = scope["method"], scope["path"]
+        started = time.perf_counter()
+        try:
+            await app(scope, receive, send_with_headers)
+        finally:
+            if access_enabled(logging.INFO):
+                access.info(
+                    "request",
+                    method=method,
+                    path=path,
+                    status=status,
+                    ms=round((time.perf_counter() - started) * 1000, 1),
+                )
+            _request_id.reset(token)
+
+    return middleware

@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", description="Root log level")
     log_json: bool = Field(default=True, description="JSON log lines (false: console format)")
+    access_log: bool = Field(
+        default=True,
+        description="One structured line per request (method, path, status, ms, request id) at "
+        "INFO on the chengxin.access logger; false: none, at no cost (a front proxy keeps them)",
+    )
     max_upload_bytes: int = Field(
         2 * 1024**3, description="Largest upload accepted by file endpoints, in bytes"
     )

@@ -9,19 +9,23 @@ sessions are SameSite=Strict (ADR 0010).
 Headers: a Content-Security-Policy that allows nothing but the platform's own origin and no
 inline script or style on any page; the API docs page (``/schema``), whose Swagger UI starts
 with an inline script of Litestar's, gets ``'unsafe-inline'`` for scripts there only — its
-assets are still the platform's own (``/static/vendor/swagger-ui``).
+assets are still the platform's own (``/static/vendor/swagger-ui``). They are built once, as raw
+header pairs, and the request middleware (``context.request_middleware``) adds them to every
+response, routed or not (ADR 0024).
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import MutableScopeHeaders
-from litestar.enums import ScopeType
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 from chengxin.keys.keyring import Keyring
 from chengxin.settings import Environment, Settings
 from chengxin.web.render import CSRF_COOKIE
+
+if TYPE_CHECKING:
+    from litestar.types import Scope
 
 # Paths whose unsafe requests need no CSRF token: the API and the machine endpoints.
 CSRF_EXEMPT = ["^/api/", "^/health$", "^/ready$", "^/schema"]
@@ -57,27 +61,25 @@ def csrf_config(settings: Settings, keyring: Keyring) -> CSRFConfig:
     )
 
 
-def security_headers_middleware(app: ASGIApp) -> ASGIApp:
-    """Adds the security headers (and the CSP fitting the path) to every HTTP response."""
+def _raw(headers: dict[str, str]) -> tuple[tuple[bytes, bytes], ...]:
+    return tuple(
+        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()
+    )
 
-    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP:
-            await app(scope, receive, send)
-            return
-        policy = CSP_API_DOCS if scope["path"].startswith("/schema") else CSP
-        secure = scope.get("scheme") == "https"
 
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = MutableScopeHeaders.from_message(message)
-                wanted = {**HEADERS, "Content-Security-Policy": policy}
-                if secure:
-                    wanted["Strict-Transport-Security"] = "max-age=31536000"
-                for name, value in wanted.items():
-                    if name not in headers:
-                        headers[name] = value
-            await send(message)
+# Built once: the headers of a page, of the API docs page, each over plain HTTP and over HTTPS.
+_PAGE = {**HEADERS, "Content-Security-Policy": CSP}
+_API_DOCS = {**HEADERS, "Content-Security-Policy": CSP_API_DOCS}
+_HSTS = {"Strict-Transport-Security": "max-age=31536000"}
+_RAW = {
+    (False, False): _raw(_PAGE),
+    (True, False): _raw({**_PAGE, **_HSTS}),
+    (False, True): _raw(_API_DOCS),
+    (True, True): _raw({**_API_DOCS, **_HSTS}),
+}
 
-        await app(scope, receive, send_with_headers)
 
-    return middleware
+def security_headers(scope: Scope) -> tuple[tuple[bytes, bytes], ...]:
+    """The security headers every HTTP response carries (those a response sets itself stay):
+    the CSP fitting the path, and HSTS over HTTPS."""
+    return _RAW[scope.get("scheme") == "https", scope["path"].startswith("/schema")]
