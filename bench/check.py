@@ -413,6 +413,8 @@ def _child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:
     started = time.perf_counter()
     with runtime.scope() as session:
         out["states"] = state_service.rebuild(session).written
+    with runtime.engine.begin() as conn:  # statistics of the new rows, as autovacuum would
+        conn.execute(text("ANALYZE"))
     state_s = time.perf_counter() - started
     out["load_seconds"] = {"subjects": round(subjects_s, 1), "records": round(records_s, 1),
                            "states": round(state_s, 1)}  # fmt: skip
