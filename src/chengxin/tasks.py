@@ -156,7 +156,8 @@ def propose_list_entries(
         session, uuid.UUID(payload["batch_id"]), actor=jobs_service.JOBS_ACTOR,
         settings=ctx.runtime.settings, now=ctx.now,
     )  # fmt: skip
-    return {"proposed": done.proposed, "already_listed": done.already_listed}
+    return {"proposed": done.proposed, "already_listed": done.already_listed,
+            "not_displayed": done.not_displayed}  # fmt: skip
 
 
 @task(LISTS_SWEEP)

@@ -73,3 +73,19 @@ def test_the_scheduler_sweeps_cases_and_expiry(rw: RightsWorld) -> None:
         assert session.get(SweepMark, "records.expiry") is not None
         kinds = set(session.execute(select(Job.kind).where(Job.status == "done")).scalars())
     assert {"objections.sweep", "repair.sweep", "records.expiry"} <= kinds
+
+
+def test_a_record_expired_on_arrival_brings_no_notice_at_creation(
+    rw: RightsWorld, tmp_path: Any
+) -> None:
+    Worker(rw.runtime).run_once()  # the set-up batches' notices
+    person = rw.aw.people[10]
+    expired = old_tax_row(
+        person, "X-1", 认定日期="2023-11-01", 行为日期="2023-10-01", 告知日期="2023-11-05"
+    )
+    assert rw.push(tmp_path, [expired], "expired").created == 1
+    Worker(rw.runtime).run_once()
+    assert "dishonest-record-notice" not in rw.messages(person)
+    assert rw.push(tmp_path, [old_tax_row(person, "N-2")], "current").created == 1
+    Worker(rw.runtime).run_once()
+    assert rw.messages(person).count("dishonest-record-notice") == 1

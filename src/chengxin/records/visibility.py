@@ -67,6 +67,13 @@ class Mark(StrEnum):
     REPAIRED = "repaired"  # 已信用修复: repaired; display, sharing and use stopped
 
 
+def displayed_on_arrival(record: CreditRecord) -> bool:
+    """Whether a record was inside its display window on the day it arrived (in China). One that
+    was not — already past its window, or never displayed — acts on nothing at intake: no notice
+    at creation, no list proposal (ADR 0025); its subject still sees it in their own report."""
+    return is_displayed(record.display_until_on, record.display_from_on, day_of(record.received_at))
+
+
 def status_at(record: CreditRecord, at: datetime | None = None) -> str:
     """The version's status at a moment (now when None): one ended after ``at`` was active."""
     if at is None or record.status == "active":

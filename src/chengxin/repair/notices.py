@@ -4,6 +4,11 @@ be repaired (or that a law makes it irreparable).
 
 Ingestion enqueues one job per batch (idempotency key: the batch), so a resent batch or a retried
 job tells nobody twice; the messages commit together with the job's completion.
+
+A record that was not displayed on the day it arrived (already past its display window, or a
+minor record not displayed at all) brings no notice: it is shown to no one and there is nothing to
+repair, so a message naming a display end in the past would only alarm. Its subject sees it in
+their own report, marked (ADR 0025).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from chengxin import casework
 from chengxin.catalog import service as catalog_service
 from chengxin.organizations.models import Organization
 from chengxin.records.models import CreditRecord
+from chengxin.records.visibility import displayed_on_arrival
 from chengxin.security.actor import Actor
 
 JOB_KIND = "repair.creation-notices"
@@ -29,8 +35,9 @@ def job_key(batch_id: uuid.UUID) -> str:
 
 
 def send_for_batch(session: Session, batch_id: uuid.UUID, *, actor: Actor, now: datetime) -> int:
-    """Tell the subject of every dishonest record the batch created or corrected; returns how
-    many messages were queued (people without a phone see the record online)."""
+    """Tell the subject of every dishonest record the batch created or corrected that was
+    displayed on the day it arrived; returns how many messages were queued (people without a
+    phone see the record online)."""
     records = session.execute(
         select(CreditRecord).where(
             CreditRecord.batch_id == batch_id,
@@ -43,6 +50,8 @@ def send_for_batch(session: Session, batch_id: uuid.UUID, *, actor: Actor, now: 
     providers: dict[uuid.UUID, str] = {}
     sent = 0
     for record in records:
+        if not displayed_on_arrival(record):
+            continue
         if record.provider_id not in providers:
             org = session.get(Organization, record.provider_id)
             providers[record.provider_id] = org.name if org else ""
