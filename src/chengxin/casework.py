@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from chengxin import workdays
 from chengxin.access import queries as access_queries
+from chengxin.checks.models import Check, CheckSubject
 from chengxin.identity import service as identity_service
 from chengxin.identity.models import Subject
 from chengxin.keys import keyring_of
@@ -134,13 +135,28 @@ def tell_organizations(
     data: dict[str, Any],
     actor: Actor,
     now: datetime,
+    subject_id: uuid.UUID | None = None,
 ) -> None:
-    """A notice about a case to the organizations that handle it (provider, operators)."""
+    """A notice about a case to the organizations that handle it (provider, operators), or that
+    must stop using what they learnt about a person (``subject_id``: logged as about them)."""
     for organization_id in organization_ids:
         inbox.post(
             session, organization_id=organization_id, topic=topic, object_type=object_type,
-            object_id=object_id, data=data, actor=actor, now=now,
+            object_id=object_id, data=data, actor=actor, now=now, subject_id=subject_id,
         )  # fmt: skip
+
+
+def checked_by(session: Session, subject_id: uuid.UUID, *, since: datetime) -> set[uuid.UUID]:
+    """Organizations that checked this person at a service window (single or batch check) since
+    a moment: they may have applied a measure that must now stop."""
+    return set(
+        session.execute(
+            select(Check.organization_id)
+            .join(CheckSubject, CheckSubject.check_id == Check.id)
+            .where(CheckSubject.subject_id == subject_id, Check.created_at >= since)
+            .distinct()
+        ).scalars()
+    )
 
 
 # -- queues ----------------------------------------------------------------------------------------

@@ -355,7 +355,8 @@ def test_a_batch_of_a_proposing_kind_proposes_and_notifies(rw: RightsWorld, tmp_
             )
         ).scalar_one()
         job_id = job.id
-    Worker(rw.runtime, name="lists-test").run_once(now=NOW)  # the real job, through the worker
+    # The real job, through the worker, when it is due (it was queued at the real time).
+    Worker(rw.runtime, name="lists-test").run_once()
     with rw.runtime.scope() as session:
         ran = session.get_one(Job, job_id)
         assert ran.status == "done", ran.last_error
@@ -425,3 +426,102 @@ def test_reading_an_entry_returns_it_and_logs_the_reading_once(rw: RightsWorld) 
         [logged] = session.execute(reads).scalars().all()
         assert (logged.object_type, logged.subject_id) == ("list_entry", entry.subject_id)
         assert logged.actor_id == rw.tax_clerk.id
+
+
+# -- display windows and effects at once (issue 16, ADR 0025) --------------------------------------
+
+
+def test_a_record_outside_its_display_window_is_not_usable(rw: RightsWorld) -> None:
+    from datetime import time
+
+    from chengxin.records.visibility import CHINA
+
+    person = rw.aw.with_records[0]
+    record = rw.record(person)
+    first_day_not_shown = datetime.combine(record.display_until_on, time(), tzinfo=CHINA)
+    with pytest.raises(ListRecordNotUsable) as caught:
+        _propose(rw, person, now=first_day_not_shown)
+    assert "not displayed" in caught.value.detail
+    assert _propose(rw, person, now=first_day_not_shown - timedelta(seconds=1)).status == (
+        "proposed"
+    )
+
+
+def test_a_batch_record_expired_on_arrival_proposes_nothing(rw: RightsWorld, tmp_path: Any) -> None:
+    base = catalog_document()
+    serious = {**base["kinds"][0], "code": "tax-serious-dishonesty", "name_zh": "重大税收违法",
+               "proposes_list": TAX_LIST}  # fmt: skip
+    with rw.runtime.scope() as session:
+        catalog_service.load(session, catalog_document("2026.2", kinds=[*base["kinds"], serious]),
+                             actor=system_actor("test"), activate=True)  # fmt: skip
+    person = rw.aw.people[4]
+    old = {"信息事项代码": "tax-serious-dishonesty", "认定日期": "2023-11-01",
+           "行为日期": "2023-10-01", "告知日期": "2023-11-05"}  # fmt: skip
+    batch = ingest_bytes(rw.aw.world, _csv([tax_row(person, "EX1", **old)]), tmp_path, name="ex")
+    assert batch.created == 1  # accepted: its subject sees it, marked expired
+    subject_id = rw.subject(person)
+    with rw.runtime.scope() as session:
+        done = proposals.propose_from_batch(session, batch.id, actor=SWEEPER,
+                                            settings=rw.settings, now=NOW)  # fmt: skip
+        assert (
+            session.execute(select(ListEntry).where(ListEntry.subject_id == subject_id)).all() == []
+        )
+    assert (done.proposed, done.already_listed, done.not_displayed) == (0, 0, 1)
+    assert "list-entry-notice" not in rw.messages(person)
+
+
+def test_exit_for_records_ends_an_entry_once_all_its_records_no_longer_count(
+    rw: RightsWorld, tmp_path: Any
+) -> None:
+    person = rw.aw.with_records[0]
+    first = rw.record(person)
+    assert rw.push(tmp_path, [tax_row(person, "S9", amount="5")], "second").created == 1
+    second = rw.record(person, "S9")
+    entry = _propose(rw, person, record_ids=[first.id, second.id])
+    notified = _notify(rw, entry.id)
+    assert notified.objection_due_at is not None
+    _publish(rw, entry.id, notified.objection_due_at)
+    # A correction of the first record: the entry carries on with the current version.
+    assert rw.push(tmp_path, [tax_row(person, "S0", amount="999")], "fix").corrected == 1
+    corrected = rw.record(person, "S0")
+    later = NOW + timedelta(days=30)
+    with rw.runtime.scope() as session:
+        records_service.revoke(session, session.get_one(CreditRecord, corrected.id),
+                               reason="复议撤销", at=later)  # fmt: skip
+        session.flush()
+        done = list_service.exit_for_records(session, [corrected.id], actor=SWEEPER, now=later)
+        assert (done.exited, done.withdrawn) == (0, 0)  # the second record still counts
+        assert session.get_one(ListEntry, entry.id).status == "published"
+    with rw.runtime.scope() as session:
+        records_service.revoke(session, session.get_one(CreditRecord, second.id),
+                               reason="复议撤销", at=later)  # fmt: skip
+        session.flush()
+        done = list_service.exit_for_records(session, [second.id], actor=SWEEPER, now=later)
+        assert (done.exited, done.withdrawn) == (1, 0)
+        again = list_service.exit_for_records(session, [second.id], actor=SWEEPER, now=later)
+        assert (again.exited, again.withdrawn) == (0, 0)
+    with rw.runtime.scope() as session:
+        stored = session.get_one(ListEntry, entry.id)
+        assert (stored.status, stored.exit_reason, stored.exited_at) == ("exited", "error", later)
+    assert _audit(rw, entry.id)[-1] == "lists:entry:exited"
+    assert "list-entry-exited" in rw.messages(person)
+
+
+def test_exit_for_records_withdraws_unpublished_entries_and_tells_only_the_notified(
+    rw: RightsWorld,
+) -> None:
+    told, untold = rw.aw.with_records[:2]
+    notified = _notify(rw, _propose(rw, told).id)
+    proposed = _propose(rw, untold)
+    ids = [rw.record(told).id, rw.record(untold).id]
+    with rw.runtime.scope() as session:
+        for record_id in ids:
+            session.get_one(CreditRecord, record_id).status = "repaired"
+        session.flush()
+        done = list_service.exit_for_records(session, ids, actor=SWEEPER, now=NOW)
+    assert (done.exited, done.withdrawn) == (0, 2)
+    for entry in (notified, proposed):
+        [*_, last] = _events(rw, entry.id)
+        assert (last.step, last.reason) == ("withdrawn", "repaired")
+    assert "list-entry-withdrawn" in rw.messages(told)
+    assert "list-entry-withdrawn" not in rw.messages(untold)

@@ -65,6 +65,7 @@ from chengxin.organizations.models import Organization, OrganizationRole
 from chengxin.records import service as records_service
 from chengxin.records.models import CreditRecord
 from chengxin.records.visibility import day_of
+from chengxin.records.window import is_displayed
 from chengxin.repair import archive
 from chengxin.reports.errors import SubjectNameMismatch
 from chengxin.security.actor import Actor, ActorKind
@@ -190,7 +191,7 @@ def _organization(session: Session, credit_code: str) -> _Whom:
 
 
 def _records(
-    session: Session, record_ids: Sequence[uuid.UUID], actor: Actor, *, system: bool
+    session: Session, record_ids: Sequence[uuid.UUID], actor: Actor, *, system: bool, today: date
 ) -> list[CreditRecord]:
     if len(record_ids) > MAX_RECORDS:
         raise ListEntryInputInvalid(f"at most {MAX_RECORDS} records", field="record_ids")
@@ -203,6 +204,10 @@ def _records(
         if record.status != "active":
             raise ListRecordNotUsable(f"a record is {record.status}, not current",
                                       field="record_ids")  # fmt: skip
+        if not is_displayed(record.display_until_on, record.display_from_on, today):
+            # Outside its display window it is used by no one (RULES.md §1), lists included.
+            raise ListRecordNotUsable("a record is not displayed today (outside its display "
+                                      "window)", field="record_ids")  # fmt: skip
         found.append(record)
     if len({r.subject_id for r in found}) > 1:
         raise ListRecordNotUsable("the records are about more than one person",
@@ -210,7 +215,7 @@ def _records(
     return found
 
 
-def _whom(session: Session, data: Proposal, actor: Actor) -> _Whom:
+def _whom(session: Session, data: Proposal, actor: Actor, today: date) -> _Whom:
     by_number = data.id_number is not None or data.name is not None
     named = [data.subject_id is not None, data.credit_code is not None, by_number]
     if sum(named) > 1:
@@ -225,7 +230,7 @@ def _whom(session: Session, data: Proposal, actor: Actor) -> _Whom:
                                         "on its finding document", field="record_ids")  # fmt: skip
         return _organization(session, data.credit_code)
     system = is_operator(session, actor) or data.automatic
-    records = _records(session, data.record_ids, actor, system=system)
+    records = _records(session, data.record_ids, actor, system=system, today=today)
     subject_id = data.subject_id
     if records:
         if subject_id is not None and records[0].subject_id != subject_id:
@@ -292,7 +297,7 @@ def propose(
     document_no = (data.document_no or "").strip() or None
     if document_no is not None and len(document_no) > 100:  # noqa: PLR2004
         raise ListEntryInputInvalid("document_no: at most 100 characters", field="document_no")
-    whom = _whom(session, data, actor)
+    whom = _whom(session, data, actor, day_of(now))
     if list_type.adults_only and whom.birth_on and _is_minor(whom.birth_on, day_of(now)):
         raise ListSubjectMinor
     if not whom.records and document_no is None:
@@ -631,7 +636,7 @@ def _ended_reason(session: Session, record_ids: list[str], now: datetime) -> Exi
             reasons.append(ExitReason.REPAIRED)
         elif record.status == "revoked":
             reasons.append(ExitReason.ERROR)
-        elif record.display_until_on < today:
+        elif record.display_until_on <= today:  # the window ends before its end day (window.py)
             reasons.append(ExitReason.RECORD_ENDED)
         else:
             return None
@@ -641,6 +646,113 @@ def _ended_reason(session: Session, record_ids: list[str], now: datetime) -> Exi
         if reason in reasons:
             return reason
     return ExitReason.RECORD_ENDED
+
+
+# -- effects at once: repair and revocation ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecordsEnded:
+    exited: int  # published entries taken off their list
+    withdrawn: int  # proposed or notified entries dropped before publication
+
+
+_CHUNK = 1000
+
+
+def _keys(records: Sequence[CreditRecord]) -> set[tuple[uuid.UUID, str]]:
+    return {(r.provider_id, r.source_id) for r in records}
+
+
+def exit_for_records(
+    session: Session, record_ids: Sequence[uuid.UUID], *, actor: Actor,
+    now: datetime | None = None,
+) -> RecordsEnded:  # fmt: skip
+    """End, in the caller's transaction, every current entry resting on these records (any
+    version of them) whose records no longer count — all repaired, revoked or past their display
+    (``_ended_reason``). A published entry exits: its event and audit entry, the person told, and
+    every organization that received its records or checked the person since publication told
+    to stop (``list-entry-exited``). A proposed or notified entry is withdrawn (the person told if
+    they had been notified). Repair approval and revocation call this, so display, sharing and
+    joint punishment stop with the decision, not at the next sweep (NDRC Order 36; ADR 0025)."""
+    now = now or utcnow()
+    ids = list(dict.fromkeys(record_ids))
+    if not ids:
+        return RecordsEnded(0, 0)
+    ended: list[CreditRecord] = []
+    for start in range(0, len(ids), _CHUNK):
+        ended += session.execute(
+            select(CreditRecord)
+            .where(CreditRecord.id.in_(ids[start : start + _CHUNK]))
+            .execution_options(populate_existing=True)  # bulk (Core) status marks are seen
+        ).scalars()
+    keys = _keys(ended)
+    subjects = sorted({r.subject_id for r in ended})
+    exited = withdrawn = 0
+    for start in range(0, len(subjects), _CHUNK):
+        entries = session.execute(
+            select(ListEntry)
+            .where(
+                ListEntry.subject_id.in_(subjects[start : start + _CHUNK]),
+                ListEntry.status.in_(CURRENT_STATUSES),
+            )
+            .order_by(ListEntry.proposed_at, ListEntry.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).scalars()
+        for entry in list(entries):
+            rests_on = [session.get(CreditRecord, uuid.UUID(r)) for r in entry.record_ids]
+            if not keys & _keys([r for r in rests_on if r is not None]):
+                continue
+            reason = _ended_reason(session, entry.record_ids, now)
+            if reason is None:
+                continue
+            if entry.status == EntryStatus.PUBLISHED.value:
+                _exit(session, entry, reason, None, actor=actor, now=now)
+                _tell_users(session, entry, reason, actor=actor, now=now)
+                exited += 1
+            else:
+                _withdraw_ended(session, entry, reason, actor=actor, now=now)
+                withdrawn += 1
+    return RecordsEnded(exited, withdrawn)
+
+
+def _tell_users(
+    session: Session, entry: ListEntry, reason: ExitReason, *, actor: Actor, now: datetime
+) -> None:
+    """Every organization that received the entry's records in a query or report, or checked the
+    person since the entry was published, is told it is off the list."""
+    assert entry.subject_id is not None  # noqa: S101 — entries on records are about persons
+    versions = [
+        v.id
+        for raw in entry.record_ids
+        if (record := session.get(CreditRecord, uuid.UUID(raw))) is not None
+        for v in records_service.versions_of(session, record.provider_id, record.source_id)
+    ]
+    told = access_queries.recipients_of(session, entry.subject_id, versions)
+    if entry.published_at is not None:
+        told |= casework.checked_by(session, entry.subject_id, since=entry.published_at)
+    casework.tell_organizations(
+        session, sorted(told), "list-entry-exited", object_type=TABLE, object_id=entry.id,
+        actor=actor, now=now, subject_id=entry.subject_id,
+        data={"reference": entry.reference, "list_type": entry.list_type,
+              "exit_reason": reason.value, "masked_name": entry.shown_name,
+              "masked_id_number": entry.shown_id},
+    )  # fmt: skip
+
+
+def _withdraw_ended(
+    session: Session, entry: ListEntry, reason: ExitReason, *, actor: Actor, now: datetime
+) -> None:
+    """Drop an unpublished entry whose records no longer count; a notified person is told."""
+    notified = entry.status == EntryStatus.NOTIFIED.value
+    entry.status = EntryStatus.WITHDRAWN.value
+    _step(session, entry, Step.WITHDRAWN, actor=actor, now=now, reason=reason.value)
+    if notified and entry.subject_id is not None:
+        list_type = list_types.get_or_raise(entry.list_type)
+        casework.tell_subject(session, entry.subject_id, "list-entry-withdrawn",
+                              {"list_name": list_type.name_zh, "reference": entry.reference},
+                              actor=actor, now=now)  # fmt: skip
 
 
 def sweep(session: Session, *, actor: Actor, now: datetime | None = None) -> SweepResult:

@@ -44,6 +44,10 @@ TEMPLATES: dict[str, str] = {
         "移出条件及救济途径请登录平台查看；如有异议，请于{due}前提出，异议答复前不予公开。"
     ),
     "list-entry-exited": SIGNATURE + "您已移出{list_name}（编号{reference}），请登录平台查看。",
+    # The records a notified entry rested on were repaired or revoked before publication.
+    "list-entry-withdrawn": (
+        SIGNATURE + "拟将您列入{list_name}（编号{reference}）一事已终止，不予公开，请登录平台查看。"
+    ),
 }
 
 

@@ -31,6 +31,7 @@ from chengxin.evidence import service as evidence_service
 from chengxin.evidence.service import EvidenceFile
 from chengxin.keys import keyring_of
 from chengxin.keys.sealed import seal, unseal
+from chengxin.lists import service as list_service
 from chengxin.objections.errors import (
     CorrectionMissing,
     ObjectionAlreadyOpen,
@@ -271,6 +272,9 @@ def decide(
             records_service.revoke(
                 session, current, reason=f"objection {objection.reference}", at=now
             )
+            session.flush()
+            # List entries resting only on it leave their list now (ADR 0025).
+            list_service.exit_for_records(session, [current.id], actor=actor, now=now)
         target = current
     ring = keyring_of(session)
     value = unseal(ring, TABLE, objection.id, objection.sealed, objection.key_id)

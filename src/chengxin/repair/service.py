@@ -8,8 +8,10 @@ the applicant answered within 10 (an extension is recorded with its reason). Out
 refused with reasons, more evidence needed. On approval display, sharing and use stop (the record
 is no longer ``active``), its content moves to the sealed archive, every organization that
 received it is told, and the person is answered. Repair is free: no fee exists anywhere here.
-List entries, measures and scores that rest on the record end with it once those domains exist
-(they read records through the visibility rule, which no longer shows it).
+List entries resting only on repaired (or revoked) records leave their list in the same
+transaction (``lists.service.exit_for_records``: off the public list and out of every check at
+once, ADR 0025); measures and scores read records through the visibility rule, which no longer
+shows it.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from chengxin.evidence import service as evidence_service
 from chengxin.evidence.service import EvidenceFile
 from chengxin.keys import keyring_of
 from chengxin.keys.sealed import seal, unseal
+from chengxin.lists import service as list_service
 from chengxin.objections.service import own_record
 from chengxin.records import service as records_service
 from chengxin.records.models import CreditRecord
@@ -253,13 +256,17 @@ def decide(
 def _repair(
     session: Session, application: RepairApplication, *, actor: Actor, now: datetime
 ) -> None:
-    """Stop display, sharing and use; move the content to the archive; tell the recipients."""
+    """Stop display, sharing and use; end the list entries resting on it; move the content to
+    the archive; tell the recipients."""
     current = records_service.current_version(
         session, application.provider_id, application.source_id
     )
     if current.status == "active":
         current.status, current.ended_at = "repaired", now
         records_service.append_event(session, current, "repaired", at=now)
+        session.flush()
+    # Joint punishment ends with the approval (谁认定、谁修复; NDRC Order 36), not at the sweep.
+    list_service.exit_for_records(session, [current.id], actor=actor, now=now)
     # Told before the content leaves: the notice names the record by kind and masked identity.
     application.notified_organizations = casework.tell_recipients(
         session, current, "record-repaired", actor=actor, now=now,

@@ -49,6 +49,7 @@ from chengxin.jobs import service as jobs_service
 from chengxin.keys import keyring_of
 from chengxin.keys.keyring import Keyring
 from chengxin.lists import PROPOSE_JOB
+from chengxin.lists import service as list_service
 from chengxin.organizations import service as organization_service
 from chengxin.organizations.models import Organization
 from chengxin.records.models import CreditRecord, RecordEvent
@@ -104,6 +105,7 @@ class _ChunkResult:
     lag_sum: int = 0
     lag_max: int = 0
     codes: Counter[str] = field(default_factory=Counter)
+    revoked_ids: list[uuid.UUID] = field(default_factory=list)  # versions this chunk revoked
 
 
 def provider_of(session: Session, actor: Actor) -> Organization:
@@ -204,7 +206,7 @@ def run(
     _RUNNING.add(batch_id)
     try:
         for chunk in chunks:
-            _progress(on_progress, _commit_chunk(scope, batch_id, source, chunk))
+            _progress(on_progress, _commit_chunk(scope, batch_id, source, chunk, actor=actor))
         return _finish(scope, batch_id, source, actor=actor, resumed=resumed, fault=None)
     except FileFault as fault:
         return _finish(scope, batch_id, source, actor=actor, resumed=resumed, fault=fault)
@@ -380,9 +382,10 @@ def _finish(
 
 
 def _commit_chunk(
-    scope: SessionScope, batch_id: uuid.UUID, source: RowSource, chunk: Chunk
+    scope: SessionScope, batch_id: uuid.UUID, source: RowSource, chunk: Chunk, *, actor: Actor
 ) -> IngestBatch:
-    """One transaction: the chunk's records, events, rejections and counters, and the cursor."""
+    """One transaction: the chunk's records, events, rejections and counters, and the cursor;
+    list entries resting only on records it revoked leave their list in it too (ADR 0025)."""
     with scope() as session:
         batch = _get_or_raise(session, batch_id, lock=True)
         # One provider's chunks apply one at a time (two batches may carry the same source id):
@@ -391,6 +394,8 @@ def _commit_chunk(
             select(Organization.id).where(Organization.id == batch.provider_id).with_for_update()
         )
         result = _apply(session, batch, chunk)
+        if result.revoked_ids:
+            list_service.exit_for_records(session, result.revoked_ids, actor=actor, now=utcnow())
         batch.submitted += len(chunk.results)
         batch.created += result.created
         batch.corrected += result.corrected
@@ -465,6 +470,7 @@ def _apply(  # noqa: C901, PLR0912, PLR0915
                 result.duplicates += 1
             else:
                 result.revoked += 1
+                result.revoked_ids.append(previous.id)
                 ends.append({"b_id": previous.id, "status": "revoked", "ended_at": now,
                              "revoke_reason": outcome.reason})  # fmt: skip
                 events.append(_event(now, "revoked", previous.id, None, previous.subject_id,
