@@ -66,6 +66,7 @@ def _ask(
             actor=actor,
             now=now,
         )
+        session.flush()  # what the unit of work would commit (a release marks the query)
         session.expunge_all()
         return outcome
 
@@ -235,6 +236,30 @@ def test_bulk_query_waits_for_review_then_releases_once_approved(
         released = queries.fetch(session, document, pending.query.id, actor=aw.government)
         assert released.results is not None
         assert [len(r.records) for r in released.results] == [1, 1, 1]
+
+
+def test_asking_again_while_held_answers_with_the_same_query(
+    aw: AccessWorld, settings: Settings
+) -> None:
+    review = queries.ReviewRules(new_scene=True, financial_kinds=False)
+    first = _ask(aw, aw.government, aw.with_records[:2], settings, review=review)
+    again = _ask(aw, aw.government, aw.with_records[:2], settings, review=review)
+    assert again.query.id == first.query.id
+    assert again.results is None
+    # Another purpose, other persons or another order is another question.
+    other = _ask(aw, aw.government, aw.with_records[1::-1], settings, review=review)
+    assert other.query.id != first.query.id
+    with aw.runtime.scope() as session:
+        queries.decide(session, first.query.id, approve=True, reason="职责明确", actor=SYSTEM)
+    released = _ask(aw, aw.government, aw.with_records[:2], settings, review=review)
+    assert released.query.id == first.query.id
+    assert released.query.status == QueryStatus.RELEASED.value
+    assert released.results is not None
+    # Released: the next identical question is registered anew (answered at once: the scene
+    # is no longer new).
+    fresh = _ask(aw, aw.government, aw.with_records[:2], settings, review=review)
+    assert fresh.query.id != first.query.id
+    assert fresh.results is not None
 
 
 def test_refused_query_is_never_released(aw: AccessWorld, settings: Settings) -> None:

@@ -264,3 +264,44 @@ def test_a_report_before_anything_was_received_is_empty(aw: AccessWorld) -> None
     report = _mine(aw, sid, as_of=utcnow() - timedelta(days=365)).report
     assert (report.dishonest, report.queries, report.grants) == ([], [], [])
     assert report.summary.dishonest == 0
+
+
+def test_a_held_report_keeps_its_query_and_is_issued_on_it_once_approved(
+    aw: AccessWorld, settings: Settings
+) -> None:
+    from chengxin.access import queries
+    from chengxin.access.errors import QueryNotReleasable
+    from chengxin.security.actor import system_actor
+
+    strict = settings.model_copy(update={"access_review_new_scene": True})
+    person = aw.with_records[0]
+    with aw.runtime.scope() as session:
+        held = report_service.issue_for_organization(
+            session, _request(person), settings=strict, actor=aw.government
+        )
+        assert isinstance(held, report_service.Held)
+        query_id = held.query.id
+    with aw.runtime.scope() as session:  # committed with the unit of work: it is there
+        assert session.get_one(Query, query_id).status == "pending_review"
+        again = report_service.issue_for_organization(
+            session, _request(person, query_id=query_id), settings=strict, actor=aw.government
+        )
+        assert isinstance(again, report_service.Held)
+        assert again.query.id == query_id
+        queries.decide(session, query_id, approve=True, reason="职责明确",
+                       actor=system_actor("reviewer"))  # fmt: skip
+    with aw.runtime.scope() as session:
+        issued = report_service.issue_for_organization(
+            session, _request(person, query_id=query_id), settings=strict, actor=aw.government
+        )
+        assert isinstance(issued, report_service.Issued)
+        assert issued.issue.query_id == query_id
+    with aw.runtime.scope() as session, pytest.raises(QueryNotReleasable):
+        report_service.issue_for_organization(
+            session, _request(person, query_id=query_id), settings=strict, actor=aw.government
+        )
+    with aw.runtime.scope() as session, pytest.raises(ReportInputInvalid):
+        report_service.issue_for_organization(
+            session, _request(person, query_id=query_id, purpose="另一用途的审查"),
+            settings=strict, actor=aw.government,
+        )  # fmt: skip

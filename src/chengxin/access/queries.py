@@ -226,7 +226,9 @@ def submit(
     actor: Actor,
     now: datetime | None = None,
 ) -> QueryOutcome:
-    """Check, register and (unless a review rule holds it) answer a query."""
+    """Check, register and (unless a review rule holds it) answer a query. The same query
+    asked again while the first waits for review answers with that query (not a new one); once
+    approved, asking again releases it."""
     now = now or utcnow()
     org = organization_of(session, actor)
     scene = Scene(scene)
@@ -250,6 +252,13 @@ def submit(
         grant, effective = _third_party_grant(
             session, org.id, resolved, grant_id, scene, asked, effective, now
         )
+    retried = _open_query(
+        session, org.id, scene, purpose.strip(), grant.id if grant else None, effective, resolved
+    )
+    if retried is not None:  # the same question again: the query already registered answers it
+        if retried.status == QueryStatus.PENDING_REVIEW.value:
+            return QueryOutcome(retried, None)
+        return QueryOutcome(retried, _release(session, document, retried, actor=actor, now=now))
     reasons = review.reasons(
         document,
         subjects=len(persons),
@@ -298,6 +307,46 @@ def submit(
     results = _release(session, document, query, actor=actor, now=now, masks=masks)
     monitoring.observe(session, query, settings=settings, now=now)
     return QueryOutcome(query, results)
+
+
+OPEN_STATUSES = (QueryStatus.PENDING_REVIEW.value, QueryStatus.APPROVED.value)
+
+
+def _open_query(  # noqa: PLR0917
+    session: Session,
+    organization_id: uuid.UUID,
+    scene: Scene,
+    purpose: str,
+    grant_id: uuid.UUID | None,
+    kinds: frozenset[str],
+    resolved: list[tuple[str, uuid.UUID | None]],
+) -> Query | None:
+    """The organization's open query (held for review, or approved and not yet released) asking
+    the same thing — scene, purpose, grant, kinds and persons in order — or None. A retry of a
+    held query finds it instead of registering another (ADR 0025)."""
+    candidates = session.execute(
+        select(Query)
+        .where(
+            Query.status.in_(OPEN_STATUSES),
+            Query.organization_id == organization_id,
+            Query.scene == scene.value,
+            Query.purpose == purpose,
+            Query.subject_count == len(resolved),
+        )
+        .order_by(Query.created_at, Query.id)
+    ).scalars()
+    wanted = [(outcome, subject_id) for outcome, subject_id in resolved]
+    for query in list(candidates):
+        if query.grant_id != grant_id or set(query.kinds) != kinds:
+            continue
+        named = session.execute(
+            select(QuerySubject.outcome, QuerySubject.subject_id)
+            .where(QuerySubject.query_id == query.id)
+            .order_by(QuerySubject.position)
+        ).all()
+        if [tuple(row) for row in named] == wanted:
+            return query
+    return None
 
 
 def _release(

@@ -11,13 +11,16 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody
 
 from chengxin.deps import ActorDep, SessionDep, SettingsDep
+from chengxin.errors import PROBLEM_MEDIA_TYPE, problem
 from chengxin.keys import keyring_of
 from chengxin.reports import service as report_service
 from chengxin.reports import verification
 from chengxin.reports.content import ReportAudience
+from chengxin.reports.errors import ReportHeldForReview
 from chengxin.reports.schemas import (
     MyReportIn,
     ReportFormat,
+    ReportHeld,
     ReportIn,
     ReportIssued,
     ReportReproduction,
@@ -34,6 +37,29 @@ _ISSUED_RESPONSES = {
         description="JSON (format json); text/html or application/pdf (a sealed PDF) otherwise",
     )
 }
+_HELD_RESPONSES = {
+    **_ISSUED_RESPONSES,
+    409: ResponseSpec(
+        data_container=ReportHeld,
+        media_type=PROBLEM_MEDIA_TYPE,
+        description=(
+            "report-held-for-review: the query waits for a reviewer (R3.3); it is registered "
+            "and kept, and asking again answers with the same query_id until it is decided"
+        ),
+    ),
+}
+
+
+def _held(held: report_service.Held) -> Response[dict[str, Any]]:
+    """The 409 problem of a held report, answered without raising: the request's transaction
+    commits, so the query stays registered and queued for the reviewer (ADR 0025)."""
+    query = held.query
+    return problem(
+        ReportHeldForReview.status, ReportHeldForReview.code, ReportHeldForReview.title,
+        "ask again with the same request, or with query_id, once a reviewer approved it",
+        query_id=str(query.id), query_status=query.status,
+        review_reasons=list(query.review_reasons),
+    )  # fmt: skip
 
 
 def _respond(
@@ -65,14 +91,22 @@ class ReportController(Controller):
         sync_to_thread=True,
         guards=[requires(Permission.ACCESS_QUERY_SUBMIT)],
         status_code=200,
-        responses=_ISSUED_RESPONSES,
+        responses=_HELD_RESPONSES,
         summary="Issue a credit report about one person (government or authorized)",
     )
     def issue(
         self, session: SessionDep, actor: ActorDep, settings: SettingsDep, data: JSONBody[ReportIn]
     ) -> Response[Any]:
         """Within the permission list and scene (and the person's grant for third parties);
-        registered as a query the person sees; numbered, signed, verifiable."""
+        registered as a query the person sees; numbered, signed, verifiable.
+
+        When a review rule holds the query (e.g. the organization's first query in a scene), the
+        answer is 409 ``report-held-for-review`` with its ``query_id``: the query is registered
+        and in the reviewer's queue (``GET /api/v1/access/reviews``), and its state is at
+        ``GET /api/v1/queries/{query_id}``. Asking again with the same person, scene and purpose
+        — or naming ``query_id`` — answers with the same query while it waits, and with the
+        report once a reviewer approved it; a refused query answers 409
+        ``query-not-releasable``."""
         issued = report_service.issue_for_organization(
             session,
             report_service.ReportRequest(
@@ -83,10 +117,13 @@ class ReportController(Controller):
                 grant_id=data.grant_id,
                 kinds=data.kinds,
                 as_of=data.as_of,
+                query_id=data.query_id,
             ),
             settings=settings,
             actor=actor,
         )
+        if isinstance(issued, report_service.Held):
+            return _held(issued)
         return _respond(session, issued, data.format, data.lang, settings.public_base_url)
 
     @post(

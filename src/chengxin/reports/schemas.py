@@ -32,6 +32,29 @@ class ReportIn(BaseModel):
     )
     format: ReportFormat = Field(ReportFormat.JSON, description="json, html or pdf")
     lang: str = Field("zh", description="zh or en (html and pdf)")
+    query_id: uuid.UUID | None = Field(
+        None,
+        description=(
+            "The query a review held (the query_id of a 409 report-held-for-review): once a "
+            "reviewer approved it, the report is issued on it, for the same person, scene and "
+            "purpose. Without it the same request finds that query too."
+        ),
+    )
+
+
+class ReportHeld(BaseModel):
+    """409 ``report-held-for-review`` (application/problem+json): the query is registered and in
+    the reviewer's queue (it is kept: this answer commits it). Ask again — the same request, or
+    with ``query_id`` — once approved; ``GET /api/v1/queries/{query_id}`` shows its state."""
+
+    type: str = Field(description="…/problems/report-held-for-review")
+    status: int = Field(409)
+    title: str
+    detail: str | None = None
+    query_id: uuid.UUID = Field(description="The registered query; the same on every retry")
+    query_status: str = Field(description="pending_review")
+    review_reasons: list[str] = Field(description="bulk, restricted-kinds, new-scene")
+    request_id: str
 
 
 class MyReportIn(BaseModel):

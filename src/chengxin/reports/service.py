@@ -21,7 +21,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from chengxin.access import queries
-from chengxin.access.models import Grant, GrantStatus, GrantUse
+from chengxin.access.errors import QueryNotReleasable
+from chengxin.access.models import Grant, GrantStatus, GrantUse, Query, QueryStatus, QuerySubject
 from chengxin.access.scenes import Scene
 from chengxin.audit import service as audit
 from chengxin.audit.models import AuditEntry
@@ -63,7 +64,6 @@ from chengxin.reports.content import (
 )
 from chengxin.reports.errors import (
     AsOfNotPermitted,
-    ReportHeldForReview,
     ReportInputInvalid,
     ReportNotFound,
     SubjectNameMismatch,
@@ -89,6 +89,16 @@ class ReportRequest:
     grant_id: uuid.UUID | None = None
     kinds: list[str] | None = None
     as_of: datetime | None = None
+    query_id: uuid.UUID | None = None  # a query a review held: the report is issued on it
+
+
+@dataclass(frozen=True)
+class Held:
+    """A report whose query a review rule holds (R3.3): the query is registered — committed with
+    the request, in the reviewer's queue — and asking again (the same request, or with its
+    ``query_id``) answers with the same query until a reviewer decides, then with the report."""
+
+    query: Query
 
 
 @dataclass(frozen=True)
@@ -428,6 +438,30 @@ def issue_for_subject(
     return _register(session, report, verification.Registration(subject_id), actor=actor)
 
 
+def _held_query(
+    session: Session,
+    document: CatalogDocument,
+    request: ReportRequest,
+    subject_id: uuid.UUID,
+    *,
+    actor: Actor,
+    now: datetime,
+) -> queries.QueryOutcome:
+    """The organization's own query named by ``query_id``, about this person, scene and
+    purpose: released now if approved; still held; refused or already released raise."""
+    assert request.query_id is not None  # noqa: S101 — the caller checked
+    query = queries.own_query(session, request.query_id, actor=actor)
+    named = session.execute(
+        select(QuerySubject.subject_id).where(QuerySubject.query_id == query.id)
+    ).scalars()
+    asked = (Scene(request.scene).value, request.purpose.strip())
+    if list(named) != [subject_id] or (query.scene, query.purpose) != asked:
+        raise ReportInputInvalid("query_id names a query about another person, scene or purpose")
+    if query.status == QueryStatus.RELEASED.value:
+        raise QueryNotReleasable("the query was already released; ask without query_id")
+    return queries.fetch(session, document, query.id, actor=actor, now=now)
+
+
 def issue_for_organization(
     session: Session,
     request: ReportRequest,
@@ -435,9 +469,13 @@ def issue_for_organization(
     settings: Settings,
     actor: Actor,
     now: datetime | None = None,
-) -> Issued:
+) -> Issued | Held:
     """A government or third-party report: a registered query (permission list, scene, grant,
-    review rules, disclosure logged for the person) turned into a numbered, signed report."""
+    review rules, disclosure logged for the person) turned into a numbered, signed report.
+
+    A query a review rule holds is not an error here: it comes back ``Held`` — registered and
+    queued, to commit with the request — and the same request again (or one naming its
+    ``query_id``) finds that query: still ``Held`` while it waits, the report once approved."""
     now = now or utcnow()
     moment = _moment(request.as_of, now)
     if moment < now and not actor.can(Permission.AUDIT_LOG_READ):
@@ -445,22 +483,25 @@ def issue_for_organization(
     org = queries.organization_of(session, actor)
     subject_id = subject_of(session, request.id_number, request.name)
     _, document = catalog_service.document_at(session, now)  # cached: no content read
-    outcome = queries.submit(
-        session,
-        document,
-        persons=[queries.PersonAsked(request.id_number, request.name)],
-        scene=request.scene,
-        purpose=request.purpose,
-        grant_id=request.grant_id,
-        kinds=request.kinds,
-        review=queries.ReviewRules.from_settings(settings),
-        settings=settings,
-        actor=actor,
-        now=now,
-    )
+    if request.query_id is not None:
+        outcome = _held_query(session, document, request, subject_id, actor=actor, now=now)
+    else:
+        outcome = queries.submit(
+            session,
+            document,
+            persons=[queries.PersonAsked(request.id_number, request.name)],
+            scene=request.scene,
+            purpose=request.purpose,
+            grant_id=request.grant_id,
+            kinds=request.kinds,
+            review=queries.ReviewRules.from_settings(settings),
+            settings=settings,
+            actor=actor,
+            now=now,
+        )
     query = outcome.query
     if outcome.results is None:
-        raise ReportHeldForReview(query_id=str(query.id), review_reasons=query.review_reasons)
+        return Held(query)
     audience = (
         AudienceKind.GOVERNMENT
         if org.kind in queries.GOVERNMENT_KINDS
