@@ -290,7 +290,7 @@ def test_cli_refuses_a_bad_public_key_file(sealed: bytes, tmp_path: Path) -> Non
     assert "public-key-invalid" in result.output
 
 
-def test_cli_sample_renders_a_sealed_three_page_report(
+def test_cli_sample_renders_a_sealed_four_page_report(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     env = _local_env(tmp_path, monkeypatch)
@@ -299,7 +299,7 @@ def test_cli_sample_renders_a_sealed_three_page_report(
     result = CliRunner().invoke(main, ["report", "sample", "--out", str(out)], env=env)
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
-    assert summary["pages"] == 3
+    assert summary["pages"] == 4  # three until the lists section (issue 16)
     assert verify_pdf(out.read_bytes(), public_key_pem=RING.public_key_pem()).ok
     refused = CliRunner().invoke(
         main,

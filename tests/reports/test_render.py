@@ -163,3 +163,21 @@ def test_language_switch_links_can_point_elsewhere(report) -> None:
     html = render_html(report, lang_links={"en": "/api/v1/reports/x?lang=en"})
     assert 'href="/api/v1/reports/x?lang=en"' in html
     assert 'href="?lang=zh"' in html
+
+
+def test_lists_show_every_membership_and_the_subjects_pending_entries(report) -> None:
+    [line] = report.memberships
+    assert (report.summary.lists, report.summary.black) == ([line.reference], 1)
+    html = render_html(report)
+    assert '<section id="lists"' in html
+    assert f"失信被执行人（{line.reference}）" in html  # the summary names it
+    assert "执行法院" in html  # the court list's remedy
+    assert "拟列入名单" in html
+    assert "（含）" in html  # the last day to object
+    english = render_html(report, lang="en")
+    assert "Dishonest judgment debtors" in english
+    assert "Last day to object" in english
+    third = render_html(sample_report(audience=ReportAudience.THIRD_PARTY))
+    assert line.reference in third  # published lists are public
+    assert "拟列入名单" not in third  # entries on their way: the subject's report only
+    assert "未列入任何名单" in render_html(report.model_copy(update={"memberships": []}))

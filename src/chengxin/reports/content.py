@@ -11,9 +11,10 @@ import hashlib
 import json
 import uuid
 from collections import Counter
+from collections.abc import Iterable
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
@@ -103,12 +104,56 @@ class CaseLine(BaseModel):
     appeal_route: str | None = Field(None, description="行政复议或诉讼途径")
 
 
+class ListLine(BaseModel):
+    """A red or black list the person is on at the report's moment, as the credit state has it
+    (``state.rule``: memberships, own first, then reached through an organization). Published
+    lists are public information (R9.1): every audience sees them."""
+
+    reference: str = Field(description="The entry's public number")
+    list_type: str = Field(description="List type code, e.g. black-judgment-defaulter")
+    name_zh: str
+    name_en: str
+    kind: str = Field(description="red (红名单) or black (严重失信主体名单)")
+    domain: str
+    basis: str = Field(description="Legal basis of the listing")
+    published_at: datetime
+    term_ends_at: datetime | None = Field(description="None: until an exit condition is met")
+    exit_conditions: list[str] = Field(description="移出条件 of the list type")
+    remedies: str = Field(description="救济途径: how to object to the listing")
+    via_organization: str | None = Field(
+        description="Masked credit code of the listed organization when the person is reached "
+        "through a role in it (R8.4); None: listed themself"
+    )
+    role: str | None = Field(description="The person's role in that organization")
+
+
+class PendingLine(BaseModel):
+    """An own entry on its way to a list (subject's report only): proposed, or notified with
+    the end of its objection window."""
+
+    reference: str
+    list_type: str
+    name_zh: str
+    name_en: str
+    kind: str = Field(description="red or black")
+    status: str = Field(description="proposed or notified")
+    objection_due_at: datetime | None = Field(
+        description="The objection window ends at this moment (notified entries)"
+    )
+    remedies: str = Field(description="救济途径: how to object before publication")
+
+
 class Summary(BaseModel):
     good: int
     dishonest: int
     basic: int
     dishonest_by_severity: dict[str, int]
-    lists: list[str] = Field(default_factory=list, description="List memberships (issue 7)")
+    lists: list[str] = Field(
+        default_factory=list,
+        description="References of the list entries the person is on (the report's memberships)",
+    )
+    black: int = Field(0, description="How many serious-dishonesty (black) list entries")
+    red: int = Field(0, description="How many red list entries")
     grade: str | None = Field(None, description="Integrity grade (issue 9)")
 
 
@@ -140,6 +185,13 @@ class Report(BaseModel):
     objections: list[CaseLine] | None = Field(
         description="Objections and repair applications (subject's report only)"
     )
+    memberships: list[ListLine] = Field(
+        default_factory=list,
+        description="名单信息: the red and black lists the person is on (every audience)",
+    )
+    pending_entries: list[PendingLine] | None = Field(
+        None, description="Entries proposed or notified, not yet published (subject's report only)"
+    )
     catalog_version: str
     grade: GradeLine | None = Field(
         None,
@@ -159,14 +211,31 @@ def report_digest(report: Report) -> str:
     return hashlib.sha256(canonical_json(report)).hexdigest()
 
 
-def summarize(records: list[ReportRecord]) -> Summary:
-    """Counts of the versions current at the report's moment (superseded and revoked excluded)."""
+class Counted(Protocol):
+    """What the summary counts of a record: a report's line or a stored version."""
+
+    @property
+    def category(self) -> str: ...
+    @property
+    def severity(self) -> str | None: ...
+    @property
+    def status(self) -> str: ...
+
+
+def summarize(records: Iterable[Counted], memberships: Iterable[ListLine] = ()) -> Summary:
+    """Counts of the versions current at the report's moment (superseded and revoked excluded),
+    and the lists the person is on."""
     current = [r for r in records if r.status == "active"]
     by_category = Counter(r.category for r in current)
     severity = Counter(r.severity for r in current if r.category == "dishonest" and r.severity)
+    lines = list(memberships)
+    kinds = Counter(m.kind for m in lines)
     return Summary(
         good=by_category["good"],
         dishonest=by_category["dishonest"],
         basic=by_category["basic"],
         dishonest_by_severity=dict(sorted(severity.items())),
+        lists=[m.reference for m in lines],
+        black=kinds["black"],
+        red=kinds["red"],
     )

@@ -27,7 +27,15 @@ from markupsafe import Markup
 
 from chengxin.access.scenes import SCENES, Scene
 from chengxin.errors import InvalidInput
-from chengxin.reports.content import RecordMark, Report, ReportAudience, ReportRecord, report_digest
+from chengxin.reports.content import (
+    ListLine,
+    PendingLine,
+    RecordMark,
+    Report,
+    ReportAudience,
+    ReportRecord,
+    report_digest,
+)
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -110,6 +118,16 @@ CASE_VALUES: dict[str, str] = {
     "unverifiable": _n("无法核实，异议与核查情况一并记载"),
 }
 BOOLEANS: dict[bool, str] = {True: _n("是"), False: _n("否")}
+LIST_KINDS: dict[str, str] = {"red": _n("红名单"), "black": _n("严重失信主体名单")}
+LIST_PENDING: dict[str, str] = {
+    "proposed": _n("拟列入（尚未告知）"),
+    "notified": _n("已告知，异议期内"),
+}
+ROLES: dict[str, str] = {
+    "legal_representative": _n("法定代表人"),
+    "responsible_person": _n("主要负责人"),
+}
+LIST_OPEN_TERM = _n("无固定期限，至符合移出条件时移出")
 REPAIR_PROCEDURE = _n(
     "信用修复由作出认定的单位决定（谁认定、谁修复），免费办理：可在本平台“信用修复”栏目"
     "或向认定单位提交申请和信用承诺书，详见本报告“说明”。"
@@ -300,6 +318,38 @@ def record_view(
     }
 
 
+def last_day_to_object(due: datetime) -> str:
+    """The objection window ends at a moment (the next midnight): print the last day, in China."""
+    if due.tzinfo is None:
+        due = due.replace(tzinfo=timezone.utc)  # noqa: UP017  # explicit for readers
+    return (due.astimezone(BEIJING) - timedelta(seconds=1)).date().isoformat()
+
+
+def list_view(line: ListLine, *, lang: str, gettext: Callable[..., str]) -> dict[str, Any]:
+    """A membership as the report and the person's pages word it."""
+    return {
+        "line": line,
+        "name": line.name_zh if lang == "zh" else line.name_en,
+        "kind": gettext(LIST_KINDS.get(line.kind, line.kind)),
+        "published": local_time(line.published_at),
+        "term_ends": local_time(line.term_ends_at)
+        if line.term_ends_at
+        else gettext(LIST_OPEN_TERM),
+        "role": gettext(ROLES[line.role]) if line.role in ROLES else line.role,
+    }
+
+
+def pending_view(line: PendingLine, *, lang: str, gettext: Callable[..., str]) -> dict[str, Any]:
+    """An entry on its way to a list, with the last day to object."""
+    return {
+        "line": line,
+        "name": line.name_zh if lang == "zh" else line.name_en,
+        "kind": gettext(LIST_KINDS.get(line.kind, line.kind)),
+        "status": gettext(LIST_PENDING.get(line.status, line.status)),
+        "last_day": last_day_to_object(line.objection_due_at) if line.objection_due_at else None,
+    }
+
+
 def _scene_text(scene: str | None, lang: str) -> str | None:
     if scene is None:
         return None
@@ -345,6 +395,7 @@ def render_html(
         for m in RecordMark
         if any(m in r.marks for r in every)
     ]
+    memberships = [list_view(m, lang=lang, gettext=gettext) for m in report.memberships]
     template = _environment(lang).get_template("report.html")
     return template.render(
         report=report,
@@ -359,6 +410,14 @@ def render_html(
         severities=[(k, gettext(v)) for k, v in SEVERITIES.items()],
         marks_used=marks_used,
         lang_links={code: f"?lang={code}" for code in LANGS} | dict(lang_links or {}),
+        memberships=memberships,
+        lists_text=("、" if lang == "zh" else "; ").join(
+            f"{m['name']}（{m['line'].reference}）"
+            if lang == "zh"
+            else f"{m['name']} ({m['line'].reference})"
+            for m in memberships
+        ),
+        pending=[pending_view(p, lang=lang, gettext=gettext) for p in report.pending_entries or []],
         dishonest=views(report.dishonest),
         good=views(report.good),
         basic=views(report.basic),

@@ -17,7 +17,10 @@ from chengxin.catalog.schema import CatalogDocument, Category, RecordKind
 from chengxin.demo import generator
 from chengxin.demo.records import sample_value
 from chengxin.identity import masking
+from chengxin.lists import types as list_types
+from chengxin.lists.memberships import Membership
 from chengxin.records.window import display_window
+from chengxin.reports import listing
 from chengxin.reports.content import (
     CaseLine,
     GrantLine,
@@ -28,6 +31,7 @@ from chengxin.reports.content import (
     ReportRecord,
     summarize,
 )
+from chengxin.state.rule import Pending
 
 SAMPLE_SEED = 20171230
 _CODE_ALPHABET = "".join(c for c in string.ascii_uppercase + string.digits if c not in "IO01")
@@ -87,7 +91,7 @@ def sample_report(
     issued_at: datetime | None = None,
     audience: ReportAudience = ReportAudience.SUBJECT,
 ) -> Report:
-    """A synthetic report of about three A4 pages (subject's version: every section filled)."""
+    """A synthetic report of about four A4 pages (subject's version: every section filled)."""
     rng = random.Random(seed)
     issued_at = issued_at or datetime(2026, 11, 28, 6, 5, tzinfo=UTC)
     today = issued_at.date()
@@ -169,6 +173,33 @@ def sample_report(
         for n, scene in enumerate(rng.sample(third_party_scenes, 2))
     ]
     subject = audience is ReportAudience.SUBJECT
+    court = list_types.get_or_raise("black-judgment-defaulter")
+    published = issued_at - timedelta(days=100)
+    memberships = [
+        listing.list_line(
+            Membership(
+                entry_id=uuid.UUID(int=rng.getrandbits(128), version=4),
+                reference=f"HM-{published:%Y%m%d}-{sample_code(rng)[:6]}", list_type=court.code,
+                kind=court.kind.value, name_zh=court.name_zh, domain=court.domain,
+                basis=court.basis_text, published_at=published,
+                term_ends_at=published.replace(year=published.year + 2), via_organization=None,
+                role=None,
+            )
+        )
+    ]  # fmt: skip
+    tax = list_types.get_or_raise("black-tax-serious")
+    pending = [
+        listing.pending_line(
+            Pending(
+                uuid.UUID(int=rng.getrandbits(128), version=4),
+                f"HM-{issued_at:%Y%m%d}-{sample_code(rng)[:6]}",
+                tax.code,
+                tax.kind.value,
+                "notified",
+                issued_at + timedelta(days=6),
+            )
+        )
+    ]
     return Report(
         number=sample_number(rng, issued_at),
         issued_at=issued_at,
@@ -179,7 +210,7 @@ def sample_report(
         purpose=None if subject else "演示数据：审核贷款申请",
         masked_name=masking.mask_name(person.name),
         masked_id_number=masking.mask_id_number(person.id_number),
-        summary=summarize([*good, *dishonest, *basic]),
+        summary=summarize([*good, *dishonest, *basic], memberships),
         good=good,
         dishonest=dishonest,
         basic=basic,
@@ -199,5 +230,7 @@ def sample_report(
             if subject
             else None
         ),
+        memberships=memberships,
+        pending_entries=pending if subject else None,
         catalog_version=catalog.version,
     )

@@ -49,7 +49,7 @@ from chengxin.records.visibility import (
 )
 from chengxin.repair import archive
 from chengxin.repair import service as repair_service
-from chengxin.reports import verification
+from chengxin.reports import listing, verification
 from chengxin.reports.content import (
     CaseLine,
     GradeLine,
@@ -334,6 +334,9 @@ def build(
         if line.id in disputed:
             line.marks.append(RecordMark.IN_DISPUTE)
         line.statements = said.get(line.id, [])
+    # 名单信息 from the person's credit state at as_of: published lists are public, so every
+    # audience sees them; entries still on their way only in the subject's own report.
+    memberships, pending = listing.of_subject(session, subject_id, as_of)
     return Report(
         number=header.number,
         issued_at=header.issued_at,
@@ -344,13 +347,15 @@ def build(
         purpose=header.purpose,
         masked_name=masking.mask_name(clear.name),
         masked_id_number=masking.mask_id_number(clear.id_number),
-        summary=summarize(records),
+        summary=summarize(records, memberships),
         good=[r for r in records if r.category == "good"],
         dishonest=[r for r in records if r.category == "dishonest"],
         basic=[r for r in records if r.category == "basic"],
         queries=_query_lines(session, subject_id, as_of) if own else None,
         grants=_grant_lines(session, subject_id, as_of) if own else None,
         objections=_case_lines(session, subject_id, as_of) if own else None,
+        memberships=memberships,
+        pending_entries=pending if own else None,
         catalog_version=version,
         grade=_grade_line(session, subject_id, as_of) if graded else None,
     )
