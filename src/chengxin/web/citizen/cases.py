@@ -33,6 +33,7 @@ from chengxin.web.citizen.common import (
     show,
 )
 from chengxin.web.citizen.labels import LABELS
+from chengxin.web.citizen.listed import my_lists
 from chengxin.web.citizen.pages import (
     evidence_files,
     my_records,
@@ -68,6 +69,23 @@ class CitizenObjections(Controller):
             {"items": items, "kinds": kind_names(session, page_lang(request))},
         )
 
+    @staticmethod
+    def _form(
+        request: Request[Any, Any, Any], session: Any, actor: Any, values: dict[str, Any],
+        *, status_code: int = 200,
+    ) -> Response[str]:  # fmt: skip
+        """The form with the records to choose from and, below it, the lists the person is on
+        or about to be on (their credit state) with how to object to each."""
+        lang = page_lang(request)
+        records = record_options(session, actor, lang)
+        return show(
+            request,
+            "objection_new.html",
+            {"records": records, "record_labels": dict(records),
+             "lists": my_lists(session, actor, lang), **values},
+            status_code=status_code,
+        )  # fmt: skip
+
     @get("/new", guards=[page_requires(Permission.SELF_OBJECTION_FILE)], sync_to_thread=True)
     def new(
         self,
@@ -76,15 +94,8 @@ class CitizenObjections(Controller):
         actor: ActorDep,
         record_id: FromQuery[str] = "",
     ) -> Response[str]:
-        return show(
-            request,
-            "objection_new.html",
-            {
-                "records": record_options(session, actor, page_lang(request)),
-                "record_id": record_id,
-                "reason": "",
-            },
-        )
+        """A record to object to; and the person's lists, each with its way to object."""
+        return self._form(request, session, actor, {"record_id": record_id, "reason": ""})
 
     @post("/new", guards=[page_requires(Permission.SELF_OBJECTION_FILE)], sync_to_thread=True)
     def file(
@@ -108,17 +119,11 @@ class CitizenObjections(Controller):
             )  # fmt: skip
         except DomainError as exc:
             session.rollback()
-            return show(
-                request,
-                "objection_new.html",
-                {
-                    "records": record_options(session, actor, page_lang(request)),
-                    "record_id": data.record_id,
-                    "reason": data.reason,
-                    "error": exc,
-                },
+            return self._form(
+                request, session, actor,
+                {"record_id": data.record_id, "reason": data.reason, "error": exc},
                 status_code=exc.status,
-            )
+            )  # fmt: skip
         return see_other(f"/me/objections/{objection.id}", notice=n_("已提交"))
 
     @get("/{objection_id:uuid}", guards=READ, sync_to_thread=True)

@@ -44,6 +44,7 @@ LIST_STATUS = {
     "exited": n_("已移出"),
     "withdrawn": n_("已撤回"),
 }
+ROLE = {"legal_representative": n_("法定代表人"), "responsible_person": n_("主要负责人")}
 CATEGORY = {"good": n_("守信信息"), "dishonest": n_("失信信息"), "basic": n_("基本信息")}
 SEVERITY = {"serious": n_("严重"), "general": n_("一般"), "minor": n_("轻微")}
 RECORD_STATUS = {
@@ -71,6 +72,7 @@ LABELS = {
     "grant_status": GRANT_STATUS,
     "list_kind": LIST_KIND,
     "list_status": LIST_STATUS,
+    "role": ROLE,
     "category": CATEGORY,
     "severity": SEVERITY,
     "record_status": RECORD_STATUS,

@@ -17,16 +17,16 @@ from chengxin.checks import service as check_service
 from chengxin.checks.schemas import MyCheckRead
 from chengxin.db import utcnow
 from chengxin.deps import ActorDep, SessionDep, SettingsDep
-from chengxin.lists import service as list_service
-from chengxin.lists.schemas import MyEntryRead
 from chengxin.notifications import service as notifications_service
 from chengxin.objections import service as objection_service
 from chengxin.objections.models import OPEN_STATUSES
 from chengxin.repair import service as repair_service
 from chengxin.repair.models import OPEN_REPAIR_STATUSES
+from chengxin.reports import listing as report_listing
 from chengxin.reports import render as report_render
 from chengxin.reports import service as report_service
 from chengxin.scoring import service as scoring_service
+from chengxin.state import service as state_service
 from chengxin.web.citizen.common import (
     READ,
     ProofNotFound,
@@ -35,10 +35,7 @@ from chengxin.web.citizen.common import (
     repair_read,
     show,
 )
-from chengxin.web.citizen.labels import LABELS
-from chengxin.web.citizen.pages import (
-    my_records,
-)
+from chengxin.web.citizen.listed import my_lists
 
 # -- overview --------------------------------------------------------------------------------------
 
@@ -53,8 +50,11 @@ class CitizenHome(Controller):
         """My records counted, open cases with due dates, grants, recent queries, notices, lists
         and grade."""
         subject_id = audit.own_subject(actor)
-        records = my_records(session, actor)
-        counts = {c: sum(1 for r in records if r.record.category == c) for c in LABELS["category"]}
+        # One credit state for the page: the counts are the ones the person's report prints
+        # (the same summary), and the lists are the state's memberships and pending entries.
+        credit = state_service.state(session, subject_id)
+        summary = report_listing.own_summary(session, subject_id, credit=credit)
+        counts = {"good": summary.good, "dishonest": summary.dishonest, "basic": summary.basic}
         mine = objection_service.mine(session, actor=actor)
         objections = [objection_read(session, o) for o in mine]
         repairs = [repair_read(session, a) for a in repair_service.mine(session, actor=actor)]
@@ -64,10 +64,7 @@ class CitizenHome(Controller):
         found = audit.entries_about(session, subject_id, limit=500)
         # Recent access by organizations (the person's own actions are on /me/queries too).
         recent = [p for p in reversed(found.entries) if p.entry.organization_id is not None][:5]
-        entries = [
-            MyEntryRead.of(e, list_service.reason_of(session, e))
-            for e in list_service.mine(session, actor=actor)
-        ]
+        lists = my_lists(session, actor, page_lang(request), credit=credit)
         score = scoring_service.latest(session, subject_id)
         return show(
             request,
@@ -79,7 +76,8 @@ class CitizenHome(Controller):
                 "grants": len(active_grants),
                 "recent": recent,
                 "notices": notifications_service.for_person(session, actor=actor)[:3],
-                "entries": entries,
+                "summary": summary,
+                "lists": lists,
                 "score": score,
             },
         )
@@ -109,11 +107,19 @@ class CitizenReport(Controller):
             )
             for r in [*report.dishonest, *report.good, *report.basic]
         }
+        memberships = [
+            report_render.list_view(m, lang=lang, gettext=gettext) for m in report.memberships
+        ]
+        pending = [
+            report_render.pending_view(p, lang=lang, gettext=gettext)
+            for p in report.pending_entries or []
+        ]
         return show(
             request,
             "report.html",
-            {"report": report, "views": views, "verification_code": issued.verification_code},
-        )
+            {"report": report, "views": views, "verification_code": issued.verification_code,
+             "memberships": memberships, "pending": pending},
+        )  # fmt: skip
 
     @get("/report.pdf", guards=READ, sync_to_thread=True)
     def report_pdf(

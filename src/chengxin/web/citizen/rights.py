@@ -16,8 +16,6 @@ from chengxin.catalog import service as catalog_service
 from chengxin.db import utcnow
 from chengxin.deps import ActorDep, SessionDep, SettingsDep
 from chengxin.errors import DomainError
-from chengxin.lists import service as list_service
-from chengxin.lists.schemas import MyEntryRead
 from chengxin.lists.types import get_or_raise as list_type
 from chengxin.notifications import service as notifications_service
 from chengxin.objections import statements as statement_service
@@ -31,6 +29,7 @@ from chengxin.web.citizen.common import (
     page_lang,
     show,
 )
+from chengxin.web.citizen.listed import my_lists
 from chengxin.web.citizen.pages import (
     my_records,
     scene_options,
@@ -271,15 +270,15 @@ class CitizenMore(Controller):
     def lists(
         self, request: Request[Any, Any, Any], session: SessionDep, actor: ActorDep
     ) -> Response[str]:
-        """As ``/api/v1/me/lists``: every entry about me with its reason, rights and exit."""
-        audit.own_subject(actor)
+        """The lists I am on and those on their way (my credit state), each with its reason,
+        rights and exit; then my past entries (as ``/api/v1/me/lists``)."""
         lang = page_lang(request)
-        entries = []
-        for e in list_service.mine(session, actor=actor):
-            read = MyEntryRead.of(e, list_service.reason_of(session, e))
+        past = []
+        mine = my_lists(session, actor, lang)
+        for read in mine.past:
             kind = list_type(read.list_type)
-            entries.append((read, kind.name_en if lang == "en" else kind.name_zh))
-        return show(request, "lists.html", {"entries": entries})
+            past.append((read, kind.name_en if lang == "en" else kind.name_zh))
+        return show(request, "lists.html", {"lists": mine, "past": past})
 
     def _score(  # noqa: PLR0917
         self,
