@@ -168,6 +168,7 @@ def start_handler_threads(app: Litestar) -> None:
     asyncio.get_running_loop().set_default_executor(executor)
     runtime.finish_limiter = anyio.CapacityLimiter(threads)
     runtime.auth_limiter = anyio.CapacityLimiter(runtime.settings.auth_threads)
+    runtime.read_limiter = anyio.CapacityLimiter(threads)
 
 
 def start_audit_writer(app: Litestar) -> None:

@@ -39,6 +39,9 @@ class Runtime:
     # Set by the app's startup, inside its event loop.
     finish_limiter: anyio.CapacityLimiter | None = None
     auth_limiter: anyio.CapacityLimiter | None = None
+    # Threads that do hot read paths' reads (checks): as many as handler threads, so reads never
+    # hold more pooled connections than the pool keeps open (opening one costs more than a read).
+    read_limiter: anyio.CapacityLimiter | None = None
 
     @contextmanager
     def scope(self) -> Iterator[Session]:

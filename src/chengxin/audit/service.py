@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import Table, column, event, insert, select, table, update
+from sqlalchemy import Table, bindparam, column, event, insert, select, table, update
 from sqlalchemy.orm import Session, SessionTransaction
 
 from chengxin.audit import merkle
@@ -176,17 +176,23 @@ _DATA_AT = _COPY_COLUMNS.index("data")
 _COPY_ENTRIES = f"COPY audit_entry ({', '.join(_COPY_COLUMNS)}) FROM STDIN"
 
 
+_HEAD_TABLE = cast("Table", AuditHead.__table__)
+_RESERVE = (
+    update(_HEAD_TABLE)
+    .where(_HEAD_TABLE.c.id == 1)
+    .values(seq=_HEAD_TABLE.c.seq + bindparam("n"))
+    .returning(_HEAD_TABLE.c.seq)
+)
+_INSERT_ENTRIES = insert(cast("Table", AuditEntry.__table__))
+
+
 def append_rows(session: Session, rows: list[dict[str, Any]]) -> int:
     """Append prepared entries (``_row`` dicts) in one statement; returns the first seq.
 
     The group-commit writer's batch: one lock of ``audit_head``, one executemany."""
-    # Lock the head and reserve the batch's seqs in one round trip.
-    reserved = session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == 1)
-        .values(seq=AuditHead.seq + len(rows))
-        .returning(AuditHead.seq)
-    ).scalar_one()
+    # Lock the head and reserve the batch's seqs in one round trip (Core: no ORM bulk path).
+    connection = session.connection()
+    reserved = connection.execute(_RESERVE, {"n": len(rows)}).scalar_one()
     last_seq = int(reserved) - len(rows)
     for i, row in enumerate(rows, start=last_seq + 1):
         row["seq"] = i
@@ -201,7 +207,7 @@ def append_rows(session: Session, rows: list[dict[str, Any]]) -> int:
                     values[_DATA_AT] = json.dumps(row["data"], ensure_ascii=False)
                 copy.write_row(values)
     else:
-        session.execute(insert(cast("Table", AuditEntry.__table__)), rows)
+        connection.execute(_INSERT_ENTRIES, rows)
     return last_seq + 1
 
 

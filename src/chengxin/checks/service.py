@@ -366,7 +366,7 @@ async def run_async(
             return prepare(reader, scene=scene, purpose=purpose, persons=persons,
                            settings=runtime.settings, actor=actor, now=now)  # fmt: skip
 
-    prepared = await anyio.to_thread.run_sync(read)
+    prepared = await anyio.to_thread.run_sync(read, limiter=runtime.read_limiter)
     writer = runtime.audit_writer
     if writer is None or not writer.running:  # no writer (command line, some tests): in a unit
 
