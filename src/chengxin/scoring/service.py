@@ -33,12 +33,10 @@ from chengxin.identity.models import Subject
 from chengxin.jobs import service as jobs_service
 from chengxin.keys import keyring_of
 from chengxin.keys.sealed import seal, unseal
-from chengxin.lists.memberships import memberships
 from chengxin.lists.models import ListEntry, ListEntryEvent
-from chengxin.objections.disputes import in_dispute_now
 from chengxin.objections.models import Objection
 from chengxin.records.models import CreditRecord, RecordEvent
-from chengxin.records.visibility import Audience, AudienceKind, day_of, visible_clause
+from chengxin.records.visibility import AudienceKind, day_of, shareable_kinds
 from chengxin.reports import service as report_service
 from chengxin.scoring import engine, rules
 from chengxin.scoring.errors import (
@@ -69,7 +67,6 @@ FULL_JOB = "scoring.recompute-full"
 INCREMENTAL_JOB = "scoring.recompute-incremental"
 MARK = "scoring.incremental"
 REVIEW_TABLE = "score_review"
-GOVERNMENT = Audience(AudienceKind.GOVERNMENT)
 SCORE_TABLE = cast("Table", SubjectScore.__table__)
 
 # -- rulesets ------------------------------------------------------------------------------------
@@ -184,35 +181,28 @@ def load_inputs(
     settings: Settings,
     whole_span: bool = False,
 ) -> Inputs:
-    """Each subject's counted records and own list memberships at ``now``, set-based.
-    ``whole_span``: the ids are every subject between the first and the last, sorted (a
-    population batch), so records are read by an index range instead of a long IN list."""
-    today = day_of(now)
+    """Each subject's counted records and own list memberships at ``now``, from their credit
+    state (``state.service``: the one rule of what is displayed, listed and in dispute): records
+    displayed and shared with government, not basic, not in dispute (unless
+    ``scoring_exclude_disputed`` is off); own memberships only (R8.4 linkage is not a person's
+    own conduct). ``whole_span`` is kept for callers that pass a population batch."""
+    del whole_span
     found: Inputs = {sid: ([], []) for sid in subject_ids}
     if not subject_ids:
         return found
-    connection = session.connection()  # Core rows: no ORM loading machinery on the hot path
-    which = _which(CreditRecord.subject_id, subject_ids, whole_span=whole_span)
-    rows = connection.execute(
-        select(CreditRecord.id, CreditRecord.subject_id, CreditRecord.kind_code,
-               CreditRecord.domain, CreditRecord.category, CreditRecord.severity,
-               CreditRecord.finding_on)
-        .where(which, CreditRecord.category != "basic",
-               visible_clause(document, GOVERNMENT, today))
-    ).all()  # fmt: skip
-    disputed: set[uuid.UUID] = set()
-    if settings.scoring_exclude_disputed and rows:
-        # The rule of objections.disputes (open now), asked by subject: fewer parameters.
-        where = _which(Objection.subject_id, subject_ids, whole_span=whole_span)
-        disputed = set(connection.execute(in_dispute_now(where)).scalars())
-    for record_id, subject_id, kind, domain, category, severity, finding in rows:
-        inputs = found.get(subject_id)
-        if inputs is not None and record_id not in disputed:
-            inputs[0].append((str(record_id), kind, domain, category, severity, finding))
-    for subject_id, held in memberships(session, subject_ids, at=now).items():
-        for m in held:
-            if m.via_organization is None:
-                found[subject_id][1].append((str(m.entry_id), m.list_type, m.kind))
+    shared = shareable_kinds(document, AudienceKind.GOVERNMENT)
+    kinds = {k.code: k for k in document.kinds if k.code in shared}
+    for subject_id, state in state_service.states(session, subject_ids, at=now).items():
+        records, lists = found[subject_id]
+        excluded = set(state.disputed) if settings.scoring_exclude_disputed else set()
+        for r in state.records:
+            kind = kinds.get(r.kind_code)
+            if kind is None or r.category == "basic" or r.id in excluded:
+                continue
+            records.append((str(r.id), r.kind_code, kind.domain, r.category, r.severity,
+                            r.finding_on))  # fmt: skip
+        lists.extend((str(m.entry_id), m.list_type, m.kind) for m in state.memberships
+                     if m.via_organization is None)  # fmt: skip
     return found
 
 
@@ -280,7 +270,7 @@ def _compute_batch(
         })  # fmt: skip
     if rows:
         session.connection().execute(insert(SCORE_TABLE), rows)  # executemany
-        state_service.touch(session, {r["subject_id"] for r in rows})  # grades in the state
+        state_service.touch(session, [cast("uuid.UUID", r["subject_id"]) for r in rows])
     return len(rows)
 
 
