@@ -7,17 +7,15 @@ import logging
 import os
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
 from contextvars import ContextVar
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import structlog
 from litestar.enums import ScopeType
 
 if TYPE_CHECKING:
     from litestar.types import ASGIApp, Message, Receive, Scope, Send
-
-    RawHeaders = Sequence[tuple[bytes, bytes]]
 
 _request_id: ContextVar[str | None] = ContextVar("chengxin_request_id", default=None)
 
@@ -58,59 +56,81 @@ def set_request_id(rid: str | None) -> None:
     _request_id.set(rid)
 
 
+class ResponseHeaders(NamedTuple):
+    """Headers every response of a kind carries, as raw pairs, with the names the middleware
+    checks a response against (the request id's included), built once."""
+
+    pairs: tuple[tuple[bytes, bytes], ...]
+    names: frozenset[bytes]
+
+
+def response_headers(headers: dict[str, str]) -> ResponseHeaders:
+    """``headers`` as the request middleware adds them."""
+    pairs = tuple((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items())
+    return ResponseHeaders(pairs, frozenset({name for name, _ in pairs} | {_REQUEST_ID_HEADER}))
+
+
+def _merged(
+    raw: Iterable[tuple[bytes, bytes]], added: ResponseHeaders
+) -> list[tuple[bytes, bytes]]:
+    # The rare case: the response set one of these headers itself. Its own stays, except the
+    # request id, which is always ours.
+    kept = [h for h in raw if h[0].lower() != _REQUEST_ID_HEADER]
+    present = {name.lower() for name, _ in kept}
+    return kept + [h for h in added.pairs if h[0] not in present]
+
+
 def request_middleware(
-    app: ASGIApp, *, headers_for: Callable[[Scope], RawHeaders], access_log: bool
+    app: ASGIApp, *, headers_for: Callable[[Scope], ResponseHeaders], access_log: bool
 ) -> ASGIApp:
     """Wrap the whole application: give every HTTP request an id (logs, audit entries, problems,
-    ``X-Request-ID``), add the response headers ``headers_for(scope)`` names (the security
-    headers, precomputed) unless the response set them, and, with ``access_log``, log one
-    structured line per request when the ``chengxin.access`` logger is enabled for INFO.
+    ``X-Request-ID``), add the headers ``headers_for(scope)`` gives (the security headers,
+    precomputed) unless the response set them, and, with ``access_log``, log one structured line
+    per request when the ``chengxin.access`` logger is enabled for INFO (otherwise the clock is
+    not even read).
 
     Paths never hold personal data (ID numbers travel in bodies), so logging them is safe.
     Everything that does not depend on the request is built here, once.
     """
     access = structlog.get_logger(ACCESS_LOGGER)
     access_enabled = logging.getLogger(ACCESS_LOGGER).isEnabledFor
+    set_id, reset_id = _request_id.set, _request_id.reset
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
             await app(scope, receive, send)
             return
         rid = _new_id()
-        token = _request_id.set(rid)
+        token = set_id(rid)
         status = 500
 
         async def send_with_headers(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                # The request id is always ours; any other header a response set stays.
-                raw = [h for h in message.get("headers", ()) if h[0].lower() != _REQUEST_ID_HEADER]
-                present = {name.lower() for name, _ in raw}
-                raw += [h for h in headers_for(scope) if h[0] not in present]
-                raw.append((_REQUEST_ID_HEADER, rid.encode("ascii")))
-                message["headers"] = raw
+                added = headers_for(scope)
+                raw = message.get("headers", ())
+                if type(raw) is not list:  # ASGI allows any iterable; Litestar sends lists
+                    raw = list(raw)
+                for name, _ in raw:
+                    if name.lower() in added.names:
+                        headers = _merged(raw, added)
+                        break
+                else:
+                    headers = [*raw, *added.pairs]
+                headers.append((_REQUEST_ID_HEADER, rid.encode("ascii")))
+                message["headers"] = headers
             await send(message)
 
-        if not access_log:
-            try:
-                await app(scope, receive, send_with_headers)
-            finally:
-                _request_id.reset(token)
-            return
-        method, path = scope["method"], scope["path"]
-        started = time.perf_counter()
+        logged = access_log and access_enabled(logging.INFO)
+        if logged:
+            method, path, started = scope["method"], scope["path"], time.perf_counter()
         try:
             await app(scope, receive, send_with_headers)
         finally:
-            if access_enabled(logging.INFO):
-                access.info(
-                    "request",
-                    method=method,
-                    path=path,
-                    status=status,
-                    ms=round((time.perf_counter() - started) * 1000, 1),
-                )
-            _request_id.reset(token)
+            if logged:
+                ms = round((time.perf_counter() - started) * 1000, 1)
+                access.info("request", method=method, path=path, status=status, ms=ms)
+            reset_id(token)
 
     return middleware

@@ -77,3 +77,26 @@ def test_a_header_the_response_set_stays_and_the_request_id_is_always_ours() -> 
     assert values[b"content-security-policy"] == b"default-src 'none'"
     assert values[b"x-frame-options"] == b"DENY"
     assert values[b"x-request-id"] == seen["inside"].encode()
+
+
+def test_response_headers_given_as_any_iterable_are_kept() -> None:
+    sent: list[dict[str, Any]] = []
+
+    async def inner(scope: Any, receive: Any, send: Any) -> None:
+        headers = ((name, value) for name, value in [(b"content-type", b"text/plain")])
+        await send({"type": "http.response.start", "status": 204, "headers": headers})
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    app = request_middleware(inner, headers_for=security_headers, access_log=False)
+    scope = {"type": "http", "method": "GET", "path": "/", "scheme": "https", "headers": []}
+    asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+
+    values = dict(sent[0]["headers"])
+    assert values[b"content-type"] == b"text/plain"
+    assert values[b"strict-transport-security"] == b"max-age=31536000"
+    assert HEX32.fullmatch(values[b"x-request-id"].decode())

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from litestar.config.csrf import CSRFConfig
 
+from chengxin.context import ResponseHeaders, response_headers
 from chengxin.keys.keyring import Keyring
 from chengxin.settings import Environment, Settings
 from chengxin.web.render import CSRF_COOKIE
@@ -61,25 +62,19 @@ def csrf_config(settings: Settings, keyring: Keyring) -> CSRFConfig:
     )
 
 
-def _raw(headers: dict[str, str]) -> tuple[tuple[bytes, bytes], ...]:
-    return tuple(
-        (name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()
-    )
-
-
 # Built once: the headers of a page, of the API docs page, each over plain HTTP and over HTTPS.
 _PAGE = {**HEADERS, "Content-Security-Policy": CSP}
 _API_DOCS = {**HEADERS, "Content-Security-Policy": CSP_API_DOCS}
 _HSTS = {"Strict-Transport-Security": "max-age=31536000"}
-_RAW = {
-    (False, False): _raw(_PAGE),
-    (True, False): _raw({**_PAGE, **_HSTS}),
-    (False, True): _raw(_API_DOCS),
-    (True, True): _raw({**_API_DOCS, **_HSTS}),
+_BY_SCHEME_AND_PATH = {
+    (False, False): response_headers(_PAGE),
+    (True, False): response_headers({**_PAGE, **_HSTS}),
+    (False, True): response_headers(_API_DOCS),
+    (True, True): response_headers({**_API_DOCS, **_HSTS}),
 }
 
 
-def security_headers(scope: Scope) -> tuple[tuple[bytes, bytes], ...]:
+def security_headers(scope: Scope) -> ResponseHeaders:
     """The security headers every HTTP response carries (those a response sets itself stay):
     the CSP fitting the path, and HSTS over HTTPS."""
-    return _RAW[scope.get("scheme") == "https", scope["path"].startswith("/schema")]
+    return _BY_SCHEME_AND_PATH[scope.get("scheme") == "https", scope["path"].startswith("/schema")]
