@@ -190,13 +190,6 @@ def test_a_government_report_shows_the_published_list_and_reproduces_after_exit(
     assert [m.reference for m in again.report.memberships] == [entry.reference]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="state.rule takes an entry's status as it is now: an entry pending when the report "
-    "was issued and published since is no longer 'pending' at the report's moment, so the "
-    "subject's report does not reproduce (needs EntryFact.notified_at/withdrawn_at and a "
-    "pending rule by moment; handed to the credit-state owner)",
-)
 def test_a_report_issued_while_an_entry_was_pending_reproduces_after_publication(
     cw: CheckWorld,
 ) -> None:

@@ -102,6 +102,7 @@ class ListEntry(Base):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     term_ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     exited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # dropped unpublished
     exit_reason: Mapped[str | None] = mapped_column(String(16))
     # Public display: masked only (RULES.md §6), never the clear name or ID number.
     shown_name: Mapped[str] = mapped_column(String(200))

@@ -608,7 +608,7 @@ def withdraw(
         raise ListEntryWrongState(f"the entry is {entry.status}; only an unpublished entry "
                                   "is withdrawn")  # fmt: skip
     _seal_note(session, entry, "withdraw_note", _text(note, "note"))
-    entry.status = EntryStatus.WITHDRAWN.value
+    entry.status, entry.withdrawn_at = EntryStatus.WITHDRAWN.value, now
     _step(session, entry, Step.WITHDRAWN, actor=actor, now=now, reason="withdrawn")
     return entry
 
@@ -746,7 +746,7 @@ def _withdraw_ended(
 ) -> None:
     """Drop an unpublished entry whose records no longer count; a notified person is told."""
     notified = entry.status == EntryStatus.NOTIFIED.value
-    entry.status = EntryStatus.WITHDRAWN.value
+    entry.status, entry.withdrawn_at = EntryStatus.WITHDRAWN.value, now
     _step(session, entry, Step.WITHDRAWN, actor=actor, now=now, reason=reason.value)
     if notified and entry.subject_id is not None:
         list_type = list_types.get_or_raise(entry.list_type)

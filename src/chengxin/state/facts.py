@@ -38,17 +38,16 @@ _R = CreditRecord
 _RECORDS = select(
     _R.subject_id, _R.id, _R.provider_id, _R.source_id, _R.kind_code, _R.category, _R.severity,
     _R.finding_on, _R.display_from_on, _R.display_until_on, _R.repair_from_on, _R.status,
+    _R.ended_at,
 ).where(_R.subject_id.in_(_IDS))  # fmt: skip
 
 _E = ListEntry
 _ENTRY_COLUMNS = (
     _E.id, _E.reference, _E.list_type, _E.kind, _E.domain, _E.basis, _E.status, _E.record_ids,
     _E.proposed_at, _E.objection_due_at, _E.published_at, _E.term_ends_at, _E.exited_at,
-    _E.shown_id,
+    _E.shown_id, _E.notified_at, _E.withdrawn_at,
 )  # fmt: skip
-_ENTRIES = select(_E.subject_id, *_ENTRY_COLUMNS).where(
-    _E.subject_id.in_(_IDS), _E.status != "withdrawn"
-)
+_ENTRIES = select(_E.subject_id, *_ENTRY_COLUMNS).where(_E.subject_id.in_(_IDS))
 _ROLES = (
     select(OrganizationRole.subject_id, OrganizationRole.role, OrganizationRole.since_on,
            OrganizationRole.until_on, *_ENTRY_COLUMNS)
@@ -65,11 +64,11 @@ _GRADES = select(
 
 def _entry(row: Sequence[Any]) -> EntryFact:
     (eid, reference, list_type, kind, domain, basis, status, record_ids, proposed_at, due,
-     published_at, term_ends_at, exited_at, shown_id) = row  # fmt: skip
+     published_at, term_ends_at, exited_at, shown_id, notified_at, withdrawn_at) = row  # fmt: skip
     return EntryFact(
         eid, reference, list_type, kind, domain, basis, status,
         tuple(uuid.UUID(r) for r in record_ids or ()), proposed_at, due, published_at,
-        term_ends_at, exited_at, shown_id,
+        term_ends_at, exited_at, shown_id, notified_at, withdrawn_at,
     )  # fmt: skip
 
 

@@ -19,10 +19,10 @@ force. The state is what follows at a moment:
   ends, a role starts or ends, repair opens, a grade takes effect), None when nothing is due.
 
 No database access and no clock: tests, the stored projection (``state.service``), the sweep and
-the rebuild all call this one function. Days are calendar days in China (``day_of``). The facts
-are the store as it stands: statuses (superseded, revoked, repaired) and open objections are
-taken as they are now, and the moment decides windows, terms, roles and grades. Reproducing a
-past report as it was issued is the reports' as-of rule (``records.visibility`` with ``at``).
+the rebuild all call this one function. Days are calendar days in China (``day_of``). Statuses are
+read at the moment from their dates (a version ended after it was still current; an entry's
+steps are dated), so a report issued at a past moment reproduces; only open objections are taken
+as they are now (the reports' as-of dispute marks are ``objections.disputes.open_disputes``).
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ class RecordFact(msgspec.Struct, frozen=True):
     display_until_on: date
     repair_from_on: date | None
     status: str  # active, superseded, revoked, repaired
+    ended_at: datetime | None = None  # when it stopped being current (status other than active)
 
 
 class EntryFact(msgspec.Struct, frozen=True):
@@ -79,6 +80,8 @@ class EntryFact(msgspec.Struct, frozen=True):
     term_ends_at: datetime | None = None
     exited_at: datetime | None = None
     shown_id: str | None = None  # the organization's masked credit code (linked entries)
+    notified_at: datetime | None = None
+    withdrawn_at: datetime | None = None
 
 
 class RoleFact(msgspec.Struct, frozen=True):
@@ -175,19 +178,41 @@ def midnight(day: date) -> datetime:
 # -- the rule -----------------------------------------------------------------------------------
 
 
-def _counts(record: RecordFact, today: date) -> bool:
+def _status_at(record: RecordFact, at: datetime) -> str:
+    """The version's status at ``at``: one that ended after ``at`` was still current then."""
+    if record.status != ACTIVE and record.ended_at is not None and record.ended_at > at:
+        return ACTIVE
+    return record.status
+
+
+def _counts(record: RecordFact, today: date, at: datetime) -> bool:
     """Current and inside its display window on the day: it shows and acts."""
-    return record.status == ACTIVE and record.display_from_on <= today < record.display_until_on
+    return (
+        _status_at(record, at) == ACTIVE
+        and record.display_from_on <= today < record.display_until_on
+    )
+
+
+def _phase(entry: EntryFact, at: datetime) -> str | None:
+    """Where an entry stood at ``at``, from its dated steps: proposed, notified, published,
+    exited, or None (not yet proposed, or withdrawn by then)."""
+    if entry.proposed_at > at or (entry.withdrawn_at is not None and entry.withdrawn_at <= at):
+        return None
+    if entry.exited_at is not None and entry.exited_at <= at:
+        return EXITED
+    if entry.published_at is not None and entry.published_at <= at:
+        return PUBLISHED
+    if entry.status == "withdrawn" and entry.withdrawn_at is None:
+        return None  # withdrawn before withdrawals were dated
+    if entry.notified_at is not None and entry.notified_at <= at:
+        return "notified"
+    return "notified" if entry.status == "notified" and entry.notified_at is None else "proposed"
 
 
 def _entry_in_force(entry: EntryFact, at: datetime) -> bool:
-    """Published by ``at`` and neither exited nor past its term then."""
-    return (
-        entry.status in (PUBLISHED, EXITED)
-        and entry.published_at is not None
-        and entry.published_at <= at
-        and (entry.exited_at is None or entry.exited_at > at)
-        and (entry.term_ends_at is None or entry.term_ends_at > at)
+    """Published by ``at`` and neither exited, withdrawn nor past its term then."""
+    return _phase(entry, at) == PUBLISHED and (
+        entry.term_ends_at is None or entry.term_ends_at > at
     )
 
 
@@ -217,17 +242,18 @@ def _later(candidates: Iterable[datetime | None], at: datetime) -> datetime | No
 
 
 def _shown(
-    facts: Facts, today: date, due: list[datetime | None]
+    facts: Facts, today: date, at: datetime, due: list[datetime | None]
 ) -> tuple[list[Shown], set[str], list[uuid.UUID]]:
     """Displayed records (newest finding first), the sources that count, the repairable ones."""
     shown: list[Shown] = []
     counting: set[str] = set()  # sources whose current version counts
     repairable: list[uuid.UUID] = []
     for r in sorted(facts.records, key=lambda r: (r.finding_on, r.id.bytes), reverse=True):
-        if r.status != ACTIVE:
+        if _status_at(r, at) != ACTIVE:
             continue
-        due.extend((midnight(r.display_from_on), midnight(r.display_until_on)))
-        if not _counts(r, today):
+        # A version that ended after ``at`` (a state at a past moment) changes status then.
+        due.extend((midnight(r.display_from_on), midnight(r.display_until_on), r.ended_at))
+        if not _counts(r, today, at):
             continue
         counting.add(r.source)
         shown.append(Shown(r.id, r.kind_code, r.category, r.severity, r.finding_on))
@@ -254,12 +280,13 @@ def _own(  # noqa: PLR0917
     own: list[Membership] = []
     disputed_entries: list[uuid.UUID] = []
     for e in sorted(facts.entries, key=lambda e: (e.published_at or e.proposed_at, e.id.bytes)):
-        due.append(e.proposed_at)
-        if e.status in PENDING_STATUSES and e.proposed_at <= at:
-            pending.append(Pending(e.id, e.reference, e.list_type, e.kind, e.status,
-                                   e.objection_due_at))  # fmt: skip
+        due.extend((e.proposed_at, e.notified_at, e.published_at, e.term_ends_at, e.exited_at,
+                    e.withdrawn_at))  # fmt: skip
+        phase = _phase(e, at)
+        if phase in PENDING_STATUSES:
+            due_at = e.objection_due_at if phase == "notified" else None
+            pending.append(Pending(e.id, e.reference, e.list_type, e.kind, str(phase), due_at))
             continue
-        due.extend((e.published_at, e.term_ends_at, e.exited_at))
         if not _entry_in_force(e, at) or not _rests(e, counting, sources):
             continue
         own.append(_membership(e, None, None))
@@ -276,7 +303,8 @@ def _linked(
     for role in facts.roles:
         e = role.entry
         until = midnight(role.until_on + timedelta(days=1)) if role.until_on else None
-        due.extend((midnight(role.since_on), until, e.published_at, e.term_ends_at, e.exited_at))
+        due.extend((midnight(role.since_on), until, e.published_at, e.term_ends_at, e.exited_at,
+                    e.withdrawn_at))  # fmt: skip
         held = role.since_on <= today and (role.until_on is None or role.until_on >= today)
         if held and _entry_in_force(e, at) and e.published_at is not None:
             linked.append((e.published_at, e.id.bytes, role.role,
@@ -298,7 +326,7 @@ def state_of(facts: Facts, at: datetime) -> CreditState:
     """The person's credit state at ``at`` (an aware moment)."""
     today = day_of(at)
     due: list[datetime | None] = []  # moments the state may change by itself
-    shown, counting, repairable = _shown(facts, today, due)
+    shown, counting, repairable = _shown(facts, today, at, due)
     disputed = _disputed(facts)
     pending: list[Pending] = []
     own, disputed_entries = _own(facts, at, counting, set(disputed), due, pending)

@@ -1,4 +1,4 @@
-"""The credit state: one stored row per person (issue 16).
+"""The credit state: one stored row per person (issue 16); when a list entry was withdrawn.
 
 Revision ID: 0016
 Revises: 0015
@@ -30,8 +30,17 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_credit_state_next_change_at"), "credit_state", ["next_change_at"], unique=False
     )
+    # The credit state at a past moment needs when an unpublished entry was dropped.
+    with op.batch_alter_table("list_entry") as batch:
+        batch.add_column(sa.Column("withdrawn_at", UTC, nullable=True))
+    op.execute(
+        "UPDATE list_entry SET withdrawn_at = (SELECT max(e.at) FROM list_entry_event e "
+        "WHERE e.entry_id = list_entry.id AND e.step = 'withdrawn') WHERE status = 'withdrawn'"
+    )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("list_entry") as batch:
+        batch.drop_column("withdrawn_at")
     op.drop_index(op.f("ix_credit_state_next_change_at"), table_name="credit_state")
     op.drop_table("credit_state")
