@@ -1,4 +1,5 @@
-"""memberships(): published entries current at a moment, and R8.4 enterprise linkage."""
+"""Memberships in the credit state: published entries current at a moment, and R8.4 enterprise
+linkage (``state.rule``; these were the rules of the former ``lists.memberships.memberships``)."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import pytest
 
 from chengxin.demo import generator
 from chengxin.identity import service as identity_service
-from chengxin.lists.memberships import memberships
+from chengxin.lists.memberships import Membership
 from chengxin.lists.models import ExitReason
 from chengxin.organizations import service as organization_service
 from chengxin.organizations.models import OrganizationKind, OrganizationRole
 from chengxin.security.actor import system_actor
+from chengxin.state import service as state_service
 from tests.ingestion.fixtures import World, build_world
 from tests.lists.fixtures import exited, listed
 
@@ -25,6 +27,14 @@ SYSTEM = system_actor("test")
 @pytest.fixture
 def world(runtime: Any) -> World:
     return build_world(runtime, n_people=8)
+
+
+def memberships(
+    session: Any, subject_ids: list[Any], *, at: datetime
+) -> dict[Any, list[Membership]]:
+    """Each person's memberships at ``at``, as every view reads them: from the credit state."""
+    found = state_service.states(session, subject_ids, at=at)
+    return {sid: list(state.memberships) for sid, state in found.items()}
 
 
 def _sid(world: World, i: int) -> Any:
@@ -104,10 +114,12 @@ def test_ten_thousand_ids_in_one_call(world: World) -> None:
     assert [m.kind for m in found[sid]] == ["red"]
 
 
-def test_memberships_cost_two_queries_per_thousand_ids(world: World) -> None:
+def test_reading_stored_states_costs_one_statement_per_thousand_ids(world: World) -> None:
     import uuid
 
     from sqlalchemy import event
+
+    from chengxin.db import utcnow
 
     sid = _sid(world, 0)
     listed(world.runtime, sid, "red-moral-exemplar", now=NOW)
@@ -118,13 +130,13 @@ def test_memberships_cost_two_queries_per_thousand_ids(world: World) -> None:
 
     ids = [uuid.uuid4() for _ in range(2_499)] + [sid]
     with world.runtime.scope() as session:
-        session.connection()  # begin first: the count covers only memberships()
+        session.connection()  # begin first: the count covers only the read
         event.listen(world.runtime.engine, "before_cursor_execute", count)
         try:
-            found = memberships(session, ids, at=NOW + timedelta(days=1))
+            found = memberships(session, ids, at=utcnow())  # the stored row holds now
         finally:
             event.remove(world.runtime.engine, "before_cursor_execute", count)
-    assert len(statements) == 6  # 3 chunks × (own entries, entries through roles)
+    assert len(statements) == 3  # 3 chunks of the stored rows; nothing recomputed
     assert len(found[sid]) == 1
 
 

@@ -33,7 +33,6 @@ from chengxin.lists.errors import (
     ListTypeInvalid,
     ListTypeUnknown,
 )
-from chengxin.lists.memberships import memberships
 from chengxin.lists.models import EntryStatus, ExitReason, ListEntry, ListEntryEvent
 from chengxin.objections import service as objection_service
 from chengxin.records import service as records_service
@@ -41,6 +40,7 @@ from chengxin.records.models import CreditRecord
 from chengxin.reports.errors import SubjectNameMismatch
 from chengxin.security.actor import system_actor
 from chengxin.security.roles import Role
+from chengxin.state import service as state_service
 from tests.ingestion.fixtures import catalog_document, ingest_bytes, provider, tax_row
 from tests.objections.fixtures import RightsWorld, build_rights, staff
 
@@ -290,7 +290,8 @@ def test_exit_takes_the_entry_off_with_reason_and_actor(rw: RightsWorld) -> None
         _do(rw, list_service.exit_entry, entry.id, reason=ExitReason.ERROR, actor=rw.operator,
             now=later)  # fmt: skip
     with rw.runtime.scope() as session:
-        assert memberships(session, [entry.subject_id], at=later)[entry.subject_id] == []  # type: ignore[index]
+        assert entry.subject_id is not None
+        assert state_service.state(session, entry.subject_id, at=later).memberships == ()
 
 
 def test_withdraw_before_publication_only_by_its_proposer(rw: RightsWorld) -> None:

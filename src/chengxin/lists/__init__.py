@@ -4,8 +4,8 @@ notified → published → exited), enterprise linkage (R8.4) and the public lis
 Ready for the other issue-7 domains:
 - ``chengxin.lists.models``: ``ListEntry`` and the ordered, append-only ``ListEntryEvent``
   (migration 0011);
-- ``chengxin.lists.memberships.memberships(session, subject_ids, at=...)`` → ``Membership`` rows
-  per person (checks and measures call it);
+- ``chengxin.lists.memberships.Membership``: a person's place on a list, as the credit state
+  (``chengxin.state``) holds it for every view;
 - ``tests.lists.fixtures.listed(...)`` drives the real lifecycle to a published entry.
 """
 
