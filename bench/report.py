@@ -53,6 +53,7 @@ from chengxin.security.actor import Actor, ActorKind, system_actor
 from chengxin.security.permissions import Permission
 from chengxin.security.roles import ROLE_PERMISSIONS, Role
 from chengxin.settings import Settings
+from chengxin.state import service as state_service
 
 DB_NAME = "chengxin_bench_report"
 SYSTEM = system_actor("bench")
@@ -151,6 +152,8 @@ def load(runtime: Any, loader: Loader, subject: uuid.UUID, total: int, own: int)
             else:
                 conn.execute(insert(CreditRecord.__table__), rows)
         done += len(rows)
+    with runtime.scope() as session:  # raw rows: the subject's credit state, as a rebuild would
+        state_service.refresh(session, [subject])
     with runtime.engine.begin() as conn:
         conn.execute(text("ANALYZE"))
     return time.perf_counter() - started

@@ -202,6 +202,9 @@ def make_session_factory(engine: Engine, *, keyring: Any) -> sessionmaker[Sessio
     return sessionmaker(bind=engine, expire_on_commit=False, info={"keyring": keyring})
 
 
+FEW_KEYS = 16  # probe_many: at most this many keys need no planner hint
+
+
 def probe_many(
     session: Session,
     query: Select[Any],
@@ -225,6 +228,8 @@ def probe_many(
     array: ColumnElement[Any] = func.string_to_array(bindparam("probe_keys", ",".join(keys)), ",")
     if as_type is not None:
         array = sql_cast(array, ARRAY(as_type))
+    if len(keys) <= FEW_KEYS:  # a request's few keys: the index is the plan; no extra round trips
+        return session.execute(query.where(column == any_(array))).all()
     session.execute(text("SET LOCAL enable_seqscan = off"))
     try:
         return session.execute(query.where(column == any_(array))).all()

@@ -14,7 +14,8 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager
+from concurrent.futures import Future
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
@@ -40,8 +41,6 @@ from chengxin.keys.keyring import Keyring
 from chengxin.security.actor import Actor
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
-
     from chengxin.audit.writer import After, AuditWriter
 
 # Re-exported: the tree's operations are part of the audit interface.
@@ -57,6 +56,8 @@ _PUBLIC_CODE_KEYS = frozenset({"credit_code"})
 # session.info keys: this transaction holds the audit_head lock / has begun on its connection.
 _HEAD_LOCKED = "audit_head_locked"
 _BEGUN = "audit_tx_begun"
+_TOGETHER = "audit_accesses_together"  # futures accesses_together waits for
+_TOGETHER_ROWS = "audit_accesses_together_rows"  # rows it appends (no writer)
 
 
 class PersonalDataInAudit(ValueError):
@@ -277,18 +278,52 @@ def record_accesses(
     all are durable. Items are ``(object_id, subject_id, data)``. Through the writer they are
     queued together, so they share one batch instead of waiting one round trip each."""
     writer = _writer_of(session)
-    if writer is None:
-        return [
-            record(session, action, actor=actor, object_type=object_type, object_id=object_id,
-                   subject_id=subject_id, data=data, message=message).seq
-            for object_id, subject_id, data in items
-        ]  # fmt: skip
+    if writer is None:  # in the caller's transaction: one head lock, one insert for them all
+        if not items:
+            return []
+        rows = [_row(action, actor=actor, object_type=object_type, object_id=object_id,
+                     subject_id=subject_id, data=data, message=message, at=None)
+                for object_id, subject_id, data in items]  # fmt: skip
+        later: list[dict[str, Any]] | None = session.info.get(_TOGETHER_ROWS)
+        if later is not None:  # accesses_together: appended together on leaving it
+            later.extend(rows)
+            return [0] * len(rows)
+        first = append_rows(session, rows)
+        session.info[_HEAD_LOCKED] = True
+        return list(range(first, first + len(rows)))
     futures = [
         writer.submit(_row(action, actor=actor, object_type=object_type, object_id=object_id,
                            subject_id=subject_id, data=data, message=message, at=None))
         for object_id, subject_id, data in items
     ]  # fmt: skip
+    waiting: list[Future[int]] | None = session.info.get(_TOGETHER)
+    if waiting is not None:  # accesses_together: waited for on leaving it
+        waiting.extend(futures)
+        return [0] * len(futures)
     return [int(writer.wait(future)) for future in futures]
+
+
+@contextmanager
+def accesses_together(session: Session) -> Iterator[None]:
+    """The read entries logged inside are queued on the group-commit writer without waiting, and
+    waited for together on leaving (one batch, one commit, instead of one round trip each): a
+    report's query registration, disclosure and issue. They are still durable before the answer
+    leaves; their seqs are not known inside (``record_access`` answers 0 there)."""
+    waiting: list[Future[int]] = []
+    rows: list[dict[str, Any]] = []
+    session.info[_TOGETHER], session.info[_TOGETHER_ROWS] = waiting, rows
+    try:
+        yield
+    finally:
+        session.info.pop(_TOGETHER, None)
+        session.info.pop(_TOGETHER_ROWS, None)
+    if rows:  # without the writer: in the caller's transaction, one append for them all
+        append_rows(session, rows)
+        session.info[_HEAD_LOCKED] = True
+    writer: AuditWriter | None = session.info.get("audit_writer")
+    for future in waiting:
+        assert writer is not None  # noqa: S101 — only the writer's futures are kept
+        writer.wait(future)
 
 
 # -- verification --------------------------------------------------------------------------------

@@ -293,9 +293,16 @@ def _case_lines(session: Session, subject_id: uuid.UUID, as_of: datetime) -> lis
 
 
 def build(
-    session: Session, subject_id: uuid.UUID, header: _Header, *, kinds: frozenset[str] | None
+    session: Session,
+    subject_id: uuid.UUID,
+    header: _Header,
+    *,
+    kinds: frozenset[str] | None,
+    released: queries.SubjectResult | None = None,
 ) -> Report:
-    """The report about a subject for an audience, as the store stood at ``header.as_of``."""
+    """The report about a subject for an audience, as the store stood at ``header.as_of``.
+    ``released``: what the query behind it disclosed at that same moment (its records and
+    dispute marks, read once by the visibility rule): not read a second time."""
     as_of, today = header.as_of, day_of(header.as_of)
     version, document = catalog_service.document_at(session, as_of)
     subject = session.get(Subject, subject_id)
@@ -303,7 +310,11 @@ def build(
         raise SubjectNotFound
     clear = identity_service.reveal(keyring_of(session), subject)
     audience = Audience(header.audience, kinds)
-    rows = visible_records(session, document, [subject_id], audience, today, at=as_of)
+    rows = (
+        list(released.records)
+        if released is not None
+        else visible_records(session, document, [subject_id], audience, today, at=as_of)
+    )
     if any(archive.is_archived(r) for r in rows):  # repaired: the content is in the archive
         rows = list(archive.restored(session, rows))
     names = dict(
@@ -328,7 +339,11 @@ def build(
         for r in rows
     ]  # fmt: skip
     # Dispute marks and statements travel with the record to every audience (RULES.md §3).
-    disputed = disputes.open_disputes(session, [r.id for r in rows], at=as_of)
+    disputed = (
+        released.disputed
+        if released is not None
+        else disputes.open_disputes(session, [r.id for r in rows], at=as_of)
+    )
     said = statements.texts_for(session, rows, at=as_of)
     for line in records:
         if line.id in disputed:
@@ -485,6 +500,21 @@ def issue_for_organization(
     moment = _moment(request.as_of, now)
     if moment < now and not actor.can(Permission.AUDIT_LOG_READ):
         raise AsOfNotPermitted
+    # The query's registration, its disclosure and the issue: one wait for the access log.
+    with audit.accesses_together(session):
+        return _issue_for_organization(session, request, settings=settings, actor=actor,
+                                       now=now, moment=moment)  # fmt: skip
+
+
+def _issue_for_organization(
+    session: Session,
+    request: ReportRequest,
+    *,
+    settings: Settings,
+    actor: Actor,
+    now: datetime,
+    moment: datetime,
+) -> Issued | Held:
     org = queries.organization_of(session, actor)
     subject_id = subject_of(session, request.id_number, request.name)
     _, document = catalog_service.document_at(session, now)  # cached: no content read
@@ -516,7 +546,10 @@ def issue_for_organization(
         verification.new_number(now), now, moment, audience, org.name, query.scene, query.purpose
     )
     kinds = sorted(query.kinds)
-    report = build(session, subject_id, header, kinds=frozenset(kinds))
+    # Released now: the disclosed records are the report's (read once); an as-of report reads
+    # the store as it stood then.
+    [released] = outcome.results if moment == now else [None]
+    report = build(session, subject_id, header, kinds=frozenset(kinds), released=released)
     registration = verification.Registration(subject_id, org.id, query.grant_id, query.id, kinds)
     return _register(session, report, registration, actor=actor)
 
