@@ -41,7 +41,7 @@ from chengxin.keys.keyring import Keyring
 from chengxin.security.actor import Actor
 
 if TYPE_CHECKING:
-    from chengxin.audit.writer import After, AuditWriter
+    from chengxin.audit.writer import AuditWriter, Registration
 
 # Re-exported: the tree's operations are part of the audit interface.
 integrate = audit_tree.integrate
@@ -255,14 +255,15 @@ def submit_access(
     object_id: str | uuid.UUID | None = None,
     subject_id: uuid.UUID | None = None,
     data: dict[str, Any] | None = None,
-    after: After | None = None,
+    registration: Registration | None = None,
 ) -> Future[int]:
     """Queue a read's entry on the group-commit writer without waiting: the future resolves to
     its seq once durable (``asyncio.wrap_future`` lets a handler await it without holding a
-    thread). ``after(session, seq)`` runs in the same batch transaction (``AuditWriter.submit``)."""
+    thread). ``registration(seq)``: rows inserted in the same batch transaction
+    (``AuditWriter.submit``)."""
     row = _row(action, actor=actor, object_type=object_type, object_id=object_id,
                subject_id=subject_id, data=data, message=None, at=None)  # fmt: skip
-    return writer.submit(row, after)
+    return writer.submit(row, registration)
 
 
 def record_accesses(

@@ -12,11 +12,12 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Any, TypeAlias
 
 import structlog
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin.audit import service as audit_service
@@ -27,8 +28,10 @@ from chengxin.keys.keyring import Keyring
 log = structlog.get_logger(__name__)
 
 _STOP = object()
-# Runs in a batch's transaction with the seq its entry got (checks register themselves so).
-After: TypeAlias = Callable[[Session, int], None]
+# The rows that register what an entry logs, given the entry's seq (a check: its row and its
+# persons' rows): inserted in the batch's transaction, one executemany per table per batch.
+Registration: TypeAlias = Callable[[int], Sequence[tuple[Table, dict[str, Any]]]]
+_Item: TypeAlias = tuple[dict[str, Any], Future[int], Registration | None]
 
 
 class AuditWriter:
@@ -75,17 +78,20 @@ class AuditWriter:
         return self._thread is not None and self._thread.is_alive()
 
     # -- API -------------------------------------------------------------------------------------
-    def submit(self, row: dict[str, Any], after: After | None = None) -> Future[int]:
+    def submit(
+        self, row: dict[str, Any], registration: Registration | None = None
+    ) -> Future[int]:
         """Queue a prepared entry; the future resolves to its seq after the batch commits.
 
-        ``after(session, seq)`` runs in the batch's transaction once the entry has its seq: the
-        rows that register what the entry logs (a check and its persons) commit with it, in
-        the same fsync, and a caller waits for nothing but that commit."""
+        ``registration(seq)`` gives the rows that register what the entry logs (a check and its
+        persons): they are inserted in the batch's transaction, one statement per table for
+        the whole batch, and commit with the entry in the same fsync; a caller waits for
+        nothing but that commit."""
         future: Future[int] = Future()
         if not self.running:
             future.set_exception(AuditWriterUnavailable("the audit writer is not running"))
             return future
-        self._queue.put((row, future, after))
+        self._queue.put((row, future, registration))
         return future
 
     def append(self, row: dict[str, Any]) -> int:
@@ -108,7 +114,7 @@ class AuditWriter:
                 item = self._queue.get(timeout=timeout)
             except queue.Empty:
                 item = None
-            batch: list[tuple[dict[str, Any], Future[int], After | None]] = []
+            batch: list[_Item] = []
             while item is not None:
                 if item is _STOP:
                     stopping = True
@@ -126,13 +132,17 @@ class AuditWriter:
             if stopping or self._queue.empty():
                 self._maintain(force=stopping)
 
-    def _commit(self, batch: list[tuple[dict[str, Any], Future[int], After | None]]) -> None:
+    def _commit(self, batch: list[_Item]) -> None:
         try:
             with self.session_factory() as session, session.begin():
                 first = audit_service.append_rows(session, [row for row, _, _ in batch])
-                for i, (_, _, after) in enumerate(batch):
-                    if after is not None:
-                        after(session, first + i)
+                tables: dict[Table, list[dict[str, Any]]] = {}  # in first-seen order
+                for i, (_, _, registration) in enumerate(batch):
+                    for table, values in registration(first + i) if registration else ():
+                        tables.setdefault(table, []).append(values)
+                connection = session.connection()
+                for table, rows in tables.items():
+                    connection.execute(insert(table), rows)
         except Exception as exc:  # noqa: BLE001  # every waiter gets the failure
             for _, future, _ in batch:
                 future.set_exception(exc)

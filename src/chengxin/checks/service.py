@@ -307,14 +307,22 @@ _SUBJECT_TABLE = cast("Table", CheckSubject.__table__)
 _CHECK_COLUMNS = tuple(c.key for c in _CHECK_TABLE.columns)
 
 
-def store(session: Session, prepared: Prepared, seq: int) -> None:
-    """Register a prepared check under its audit entry's seq: its row and its persons' rows
-    (Core: no ORM bookkeeping for up to 10,000 rows)."""
+def registration(prepared: Prepared, seq: int) -> list[tuple[Table, dict[str, Any]]]:
+    """The rows that register a prepared check under its audit entry's seq: its row, then its
+    persons' rows (for the writer's batch: one insert per table for many checks)."""
     check = prepared.outcome.check
     check.audit_seq = seq
+    row = {c: getattr(check, c) for c in _CHECK_COLUMNS}
+    return [(_CHECK_TABLE, row), *((_SUBJECT_TABLE, s) for s in prepared.subjects)]
+
+
+def store(session: Session, prepared: Prepared, seq: int) -> None:
+    """Register a prepared check in ``session`` (Core: no ORM bookkeeping for 10,000 rows)."""
+    rows = registration(prepared, seq)
     connection = session.connection()
-    connection.execute(insert(_CHECK_TABLE), {c: getattr(check, c) for c in _CHECK_COLUMNS})
-    connection.execute(insert(_SUBJECT_TABLE), prepared.subjects)
+    connection.execute(insert(_CHECK_TABLE), rows[0][1])
+    if len(rows) > 1:
+        connection.execute(insert(_SUBJECT_TABLE), [values for _, values in rows[1:]])
 
 
 def _audit(prepared: Prepared, actor: Actor) -> dict[str, Any]:
@@ -379,7 +387,7 @@ async def run_async(
         return prepared.outcome
     future = audit.submit_access(
         writer, RUN_ACTION, **_audit(prepared, actor),
-        after=lambda session, seq: store(session, prepared, seq),
+        registration=lambda seq: registration(prepared, seq),
     )  # fmt: skip
     try:
         with anyio.fail_after(writer.wait_seconds):
