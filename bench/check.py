@@ -222,7 +222,7 @@ SERVER = """
 from granian import Granian
 from granian.constants import Interfaces
 Granian("{target}", factory=True, address="127.0.0.1", port={port},
-        interface=Interfaces.ASGI, workers=1, log_access=False).serve()
+        interface=Interfaces.ASGI, workers={workers}, log_access=False).serve()
 """
 # The baseline: a bare Litestar app with the same /health answer and no middleware, started by
 # the same granian line (one worker, same threads and loop) in the same run.
@@ -241,10 +241,10 @@ def create_app() -> Litestar:
 
 
 def start_server(
-    url: str, workdir: str, *, bare: bool = False
+    url: str, workdir: str, *, bare: bool = False, workers: int = 1
 ) -> tuple[subprocess.Popen[bytes], str]:
-    """granian with one worker over the bench database and key file (or, ``bare``, the bare
-    Litestar app); waits until it answers."""
+    """granian with ``workers`` processes over the bench database and key file (or, ``bare``,
+    the bare Litestar app); waits until it answers."""
     import httpx
 
     port = _free_port()
@@ -258,7 +258,7 @@ def start_server(
         target = "bare_health:create_app"
     log = Path(workdir) / ("bare.log" if bare else "server.log")
     process = subprocess.Popen(  # noqa: S603  # our own interpreter, fixed arguments
-        [sys.executable, "-c", SERVER.format(target=target, port=port)], env=env,
+        [sys.executable, "-c", SERVER.format(target=target, port=port, workers=workers)], env=env,
         stdout=log.open("wb"), stderr=subprocess.STDOUT,
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
@@ -387,7 +387,7 @@ def _parse_wrk(out: str) -> dict[str, Any]:
 
 def bare_health(url: str, workdir: str, args: dict[str, Any]) -> dict[str, Any]:
     """The baseline: ``GET /health`` of the bare Litestar app, under the same load."""
-    process, base = start_server(url, workdir, bare=True)
+    process, base = start_server(url, workdir, bare=True, workers=args["workers"])
     request = {"method": "GET", "url": "/health"}
     try:
         if args["loader"] == "wrk":
@@ -419,7 +419,7 @@ def _child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:
     out["load_seconds"] = {"subjects": round(subjects_s, 1), "records": round(records_s, 1),
                            "states": round(state_s, 1)}  # fmt: skip
     runtime.engine.dispose()
-    process, base = start_server(url, workdir)
+    process, base = start_server(url, workdir, workers=args["workers"])
     headers = {"Authorization": f"Bearer {token}"}
     rng = random.Random(11)
     pick = [rng.randrange(n) for _ in range(200_000)]
@@ -475,6 +475,8 @@ def main() -> None:
     parser.add_argument("--subjects", type=int, default=20_000, help="registered persons")
     parser.add_argument("--records-per-subject", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--workers", type=int, default=1,
+                        help="granian worker processes (ours and the bare baseline alike)")  # fmt: skip
     parser.add_argument("--batch", type=int, default=1000, help="persons per batch check")
     parser.add_argument("--batch-concurrency", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=8.0, help="duration of each load phase")
@@ -500,6 +502,7 @@ def main() -> None:
         f"/health {out['health_vs_bare']} × bare Litestar {out['bare_health_rps']} req/s"
     )
     print(json.dumps({"bench": "check", "db": args["db"], "subjects": args["subjects"],
+                      "workers": args["workers"],
                       "records": args["subjects"] * args["records_per_subject"], **out,
                       "targets": {"single_p99_ms": 15, "single_to_trivial": 0.4,
                                   "batch_subjects_per_s": 100_000, "health_vs_bare": 0.5},

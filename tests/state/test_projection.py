@@ -3,11 +3,13 @@
 A Hypothesis state machine pushes, corrects and revokes records, files and withdraws objections,
 puts persons on lists and takes them off, and lets days pass (the worker's sweeps run). After
 every step, at the machine's clock: every stored row is what the rule gives for its facts, a
-rebuild finds nothing to change, and the check, the public list and the stored state agree on
-memberships and dispute marks. On SQLite and on PostgreSQL (``--db=postgresql``).
+rebuild finds nothing to change, and the check, the public list, the person's own report, a
+government report and the stored state agree on memberships, displayed records and dispute
+marks. On SQLite and on PostgreSQL (``--db=postgresql``). The citizen pages count with the own
+report's summary (``reports.listing.own_summary``; tests/scenarios/test_issue16_own_view.py).
 
-The clock is simulated: services take ``now``, and the state's own clock (``state.service``'s
-``utcnow``) is set to it, as the worker's jobs run at it.
+The clock is simulated: services take ``now``, and the clocks that stamp events without one (the
+state's, the exchange's) are set to it, as the worker's jobs run at it.
 """
 
 from __future__ import annotations
@@ -33,8 +35,10 @@ from hypothesis.stateful import (
 )
 from sqlalchemy import delete, select
 
+from chengxin.access import policy
 from chengxin.access.queries import PersonAsked
 from chengxin.access.scenes import Scene
+from chengxin.catalog import service as catalog_service
 from chengxin.checks import service as check_service
 from chengxin.errors import DomainError
 from chengxin.ingestion.service import _intake as intake
@@ -44,7 +48,9 @@ from chengxin.lists.models import ExitReason, ListEntry
 from chengxin.objections import service as objection_service
 from chengxin.objections.models import Objection
 from chengxin.records.models import CreditRecord
-from chengxin.records.visibility import day_of
+from chengxin.records.visibility import AudienceKind, day_of, shareable_kinds
+from chengxin.reports import service as report_service
+from chengxin.reports.content import RecordMark
 from chengxin.settings import Settings
 from chengxin.state import facts as state_facts
 from chengxin.state import service as state_service
@@ -87,6 +93,7 @@ class World:
     pool: list[Any]
     sids: list[uuid.UUID]
     clock: list[datetime]
+    kinds: frozenset[str]  # what the checking body's permission list shows it (scene)
 
     @property
     def now(self) -> datetime:
@@ -264,14 +271,41 @@ class Machine(RuleBasedStateMachine):
             )  # fmt: skip
             page = public_lists.entries(session, limit=1000, now=self.w.now)
             public = {e.reference for e in page.items if e.subject_id in set(sids)}
+            reports = [self._reports(session, person, sid) for person, sid in zip(pool, sids,
+                                                                                   strict=True)]
         own = set()
-        for sid, result in zip(sids, outcome.results, strict=True):
+        for sid, result, (mine, official) in zip(sids, outcome.results, reports, strict=True):
             state = states[sid]
-            assert [m.reference for m in result.memberships] == [
-                m.reference for m in state.memberships]
+            listed = [m.reference for m in state.memberships]
+            assert [m.reference for m in result.memberships] == listed
             assert set(result.disputed_records) <= set(state.disputed)
             own |= {m.reference for m in state.memberships if m.via_organization is None}
+            # The person's own report and a government report: the same lists, the displayed
+            # records the state holds (narrowed to the body's kinds), the same dispute marks.
+            for report, kinds in ((mine, None), (official, self.w.kinds)):
+                if report is None:
+                    continue  # held for review
+                assert [m.reference for m in report.memberships] == listed
+                shown = {r.id for r in state.visible(kinds)}
+                lines = report.good + report.dishonest + report.basic
+                assert {r.id for r in lines if RecordMark.DISPLAYED in r.marks} == shown
+                marked = {r.id for r in lines if RecordMark.IN_DISPUTE in r.marks}
+                assert marked == {r.id for r in lines} & set(state.disputed)
         assert public == own, "the public list and the state disagree"
+
+    def _reports(self, session: Any, person: Any, sid: uuid.UUID) -> tuple[Any, Any]:
+        """The person's own report and the checking body's government report, now."""
+        mine = report_service.issue_for_subject(session, actor=citizen(sid), now=self.w.now)
+        request = report_service.ReportRequest(person.id_number, person.name,
+                                               Scene.ADMINISTRATIVE_LICENSING, PURPOSE)  # fmt: skip
+        settings = self.w.cw.settings.model_copy(update={"access_review_new_scene": False})
+        official = report_service.issue_for_organization(
+            session, request, settings=settings, actor=self.w.cw.licensing, now=self.w.now
+        )
+        if isinstance(official, report_service.Held):
+            return mine.report, None
+        self.done["government_report"] += 1
+        return mine.report, official.report
 
 
 def test_the_stored_state_is_the_rule_under_random_events(
@@ -283,13 +317,20 @@ def test_the_stored_state_is_the_rule_under_random_events(
     monkeypatch.setattr(state_service, "utcnow", lambda: clock[0])
     monkeypatch.setattr(intake, "utcnow", lambda: clock[0])
     pool = cw.people[12:17]
-    Machine.world = World(cw, tmp_path, pool, [cw.sid(p) for p in pool], clock)
+    with cw.runtime.scope() as session:
+        _, document = catalog_service.active_document(session)
+        assert cw.licensing.organization_id is not None
+        kinds = policy.permitted_kinds(session, document, cw.licensing.organization_id,
+                                       Scene.ADMINISTRATIVE_LICENSING, day_of(START))  # fmt: skip
+        kinds &= shareable_kinds(document, AudienceKind.GOVERNMENT)
+    Machine.world = World(cw, tmp_path, pool, [cw.sid(p) for p in pool], clock, kinds)
     Machine.done = Counter()
     run_state_machine_as_test(
         Machine,
-        settings=settings(max_examples=25, stateful_step_count=15, deadline=None, derandomize=True,
+        settings=settings(max_examples=20, stateful_step_count=15, deadline=None, derandomize=True,
                           suppress_health_check=list(HealthCheck)),
     )  # fmt: skip
     # The run did exercise every kind of event (a machine that only starts proves nothing).
-    wanted = ("push", "correct", "revoke", "object", "list", "list_on_records", "days_pass")
+    wanted = ("push", "correct", "revoke", "object", "list", "list_on_records", "days_pass",
+              "government_report")
     assert all(Machine.done[k] > 0 for k in wanted), Machine.done
