@@ -21,7 +21,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 import anyio
-from sqlalchemy import Table, bindparam, event, func, insert, select
+from sqlalchemy import Table, Uuid, bindparam, event, func, insert, select
 from sqlalchemy.orm import Session
 
 from chengxin.access import policy, queries
@@ -192,7 +192,7 @@ _LOOKUP = (
     select(Subject.id, Subject.name_ct, Subject.key_id, Subject.in_registry,
            CreditStateRow.state, CreditStateRow.as_of, CreditStateRow.next_change_at)
     .outerjoin(CreditStateRow, CreditStateRow.subject_id == Subject.id)
-    .where(Subject.id.in_(bindparam("ids", expanding=True)))
+    .where(Subject.id.in_(bindparam("ids", expanding=True, type_=Uuid())))
 )  # fmt: skip
 
 

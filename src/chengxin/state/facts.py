@@ -12,9 +12,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import BindParameter, String, bindparam, select, type_coerce
+from sqlalchemy import BindParameter, String, Uuid, bindparam, select, type_coerce
 from sqlalchemy.orm import Session
 
+from chengxin.identity import models as _identity  # noqa: F401 — subject: the roles' FK target
 from chengxin.lists.models import ListEntry
 from chengxin.objections.models import Objection
 from chengxin.organizations.models import OrganizationRole
@@ -31,7 +32,14 @@ from chengxin.state.rule import (
 )
 
 CHUNK = 1000
-_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
+
+
+def _ids() -> BindParameter[Any]:
+    """The persons' keys, typed (a shared untyped parameter would take the type of whichever
+    column met it first, and a foreign key's type may not be resolved yet at import)."""
+    return bindparam("ids", expanding=True, type_=Uuid())
+
+
 _LISTED = ("published", "exited")  # organizations' entries that can reach a role holder
 
 _R = CreditRecord
@@ -42,7 +50,7 @@ _RECORDS = select(
     _R.source_id, _R.kind_code, _R.category, _R.severity,
     _R.finding_on, _R.display_from_on, _R.display_until_on, _R.repair_from_on, _R.status,
     _R.ended_at,
-).where(_R.subject_id.in_(_IDS))  # fmt: skip
+).where(_R.subject_id.in_(_ids()))  # fmt: skip
 
 _E = ListEntry
 _ENTRY_COLUMNS = (
@@ -50,19 +58,21 @@ _ENTRY_COLUMNS = (
     _E.proposed_at, _E.objection_due_at, _E.published_at, _E.term_ends_at, _E.exited_at,
     _E.shown_id, _E.notified_at, _E.withdrawn_at,
 )  # fmt: skip
-_ENTRIES = select(_E.subject_id, *_ENTRY_COLUMNS).where(_E.subject_id.in_(_IDS))
+_ENTRIES = select(_E.subject_id, *_ENTRY_COLUMNS).where(_E.subject_id.in_(_ids()))
 _ROLES = (
-    select(OrganizationRole.subject_id, OrganizationRole.role, OrganizationRole.since_on,
-           OrganizationRole.until_on, *_ENTRY_COLUMNS)
+    # Typed here: the role's foreign-key columns may not have their type resolved at import.
+    select(type_coerce(OrganizationRole.subject_id, Uuid()), OrganizationRole.role,
+           OrganizationRole.since_on, OrganizationRole.until_on, *_ENTRY_COLUMNS)
     .join(_E, _E.organization_id == OrganizationRole.organization_id)
-    .where(OrganizationRole.subject_id.in_(_IDS), _E.status.in_(_LISTED))
+    .where(type_coerce(OrganizationRole.subject_id, Uuid()).in_(_ids()),
+           _E.status.in_(_LISTED))
 )  # fmt: skip
 _OBJECTIONS = select(Objection.subject_id, Objection.record_id, Objection.status).where(
-    Objection.subject_id.in_(_IDS), Objection.status.in_(OPEN_OBJECTIONS)
+    Objection.subject_id.in_(_ids()), Objection.status.in_(OPEN_OBJECTIONS)
 )
 _GRADES = select(
     SubjectScore.subject_id, SubjectScore.valid_from, SubjectScore.computed_at, SubjectScore.grade
-).where(SubjectScore.subject_id.in_(_IDS))
+).where(SubjectScore.subject_id.in_(_ids()))
 
 
 def _entry(row: Sequence[Any]) -> EntryFact:

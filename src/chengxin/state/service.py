@@ -25,7 +25,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import BindParameter, Table, bindparam, delete, event, func, select, union
+from sqlalchemy import (
+    BindParameter,
+    Table,
+    Uuid,
+    bindparam,
+    delete,
+    event,
+    func,
+    select,
+    type_coerce,
+    union,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.session import SessionTransaction
@@ -44,12 +55,21 @@ TABLE = cast("Table", CreditStateRow.__table__)
 CHUNK = 1000
 _TOUCHED = "credit_state_touched"  # session.info: person ids whose facts changed
 _ORGS = "credit_state_orgs"  # session.info: organizations whose entries changed
-_IDS: BindParameter[Any] = bindparam("ids", expanding=True)
+
+
+def _ids() -> BindParameter[Any]:
+    """The persons' keys, typed (a shared untyped parameter would take the type of whichever
+    column met it first, and a foreign key's type may not be resolved yet at import)."""
+    return bindparam("ids", expanding=True, type_=Uuid())
+
+
 _READ = select(
     CreditStateRow.subject_id, CreditStateRow.state, CreditStateRow.as_of,
     CreditStateRow.next_change_at,
-).where(CreditStateRow.subject_id.in_(_IDS))  # fmt: skip
-_HOLDERS = select(OrganizationRole.subject_id).where(OrganizationRole.organization_id.in_(_IDS))
+).where(CreditStateRow.subject_id.in_(_ids()))  # fmt: skip
+_HOLDERS = select(type_coerce(OrganizationRole.subject_id, Uuid())).where(
+    OrganizationRole.organization_id.in_(_ids())
+)
 
 
 # -- noticing changes ---------------------------------------------------------------------------
@@ -225,7 +245,7 @@ def _everyone(session: Session) -> Iterator[uuid.UUID]:
     sources = union(
         select(CreditRecord.subject_id),
         select(ListEntry.subject_id).where(ListEntry.subject_id.is_not(None)),
-        select(OrganizationRole.subject_id),
+        select(type_coerce(OrganizationRole.subject_id, Uuid())),
         select(Objection.subject_id),
         select(SubjectScore.subject_id),
         select(CreditStateRow.subject_id),
