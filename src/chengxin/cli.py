@@ -956,7 +956,7 @@ def _beijing(iso: str | None) -> str:
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--lang", type=click.Choice(["zh", "en"]), default="zh", show_default=True)
 def report_sample(out: Path, lang: str) -> None:
-    """Render a synthetic three-page sample report as a sealed PDF (no database needed)."""
+    """Render a synthetic sample report (four pages) as a sealed PDF (no database needed)."""
     import random  # noqa: PLC0415
     import time  # noqa: PLC0415
 
