@@ -54,7 +54,8 @@ SYSTEM_PACKAGES = ("fonts-noto-cjk", "libharfbuzz-subset0")
 
 def _missing_system_packages(command: str) -> list[str]:
     """The Debian packages this machine lacks: PDF reports' fonts and subsetter; for the tests,
-    also Chromium, which the browser tests drive (Playwright never downloads a browser here)."""
+    also Chromium, which the browser tests drive (Playwright never downloads a browser here),
+    and poppler's ``pdftotext``, which reads the PDF reports back."""
     if not sys.platform.startswith("linux"):
         return []
     missing = []
@@ -73,6 +74,8 @@ def _missing_system_packages(command: str) -> list[str]:
         missing.append("fonts-noto-cjk")
     if ctypes.util.find_library("harfbuzz-subset") is None:
         missing.append("libharfbuzz-subset0")
+    if command == "test" and shutil.which("pdftotext") is None:
+        missing.append("poppler-utils")  # the PDF tests read the sealed report back as text
     return missing
 
 
@@ -91,8 +94,9 @@ def _system_packages(command: str) -> None:
             return
     print(
         f"missing {' '.join(missing)}; install with:\n  sudo {' '.join(command)}\n"
-        "(without the fonts PDF rendering fails with fonts-missing; without chromium the "
-        "browser tests are skipped)",
+        "(without the fonts PDF rendering fails with fonts-missing; without chromium or "
+        "poppler-utils the tests that need them are skipped, or fail under "
+        "CHENGXIN_REQUIRE_TOOLS=1 as in CI)",
         file=sys.stderr,
     )
 

@@ -2,6 +2,10 @@
 
 ``pytest`` runs on SQLite; ``pytest --db=postgresql`` runs the same suite on PostgreSQL (the
 schema is built by the Alembic migrations on both). A PostgreSQL run that cannot connect fails.
+
+No silent skips in CI: under ``CHENGXIN_REQUIRE_TOOLS=1`` (set by ``.ci/run``) or ``CI=true``, a
+test that skips for any reason other than the database choice (a missing tool: Chromium,
+``pdftotext``) fails instead. ``python3 dev.py test`` installs those tools.
 """
 
 from __future__ import annotations
@@ -30,6 +34,11 @@ from chengxin.security.permissions import Permission
 from chengxin.security.roles import Role
 from chengxin.settings import Settings
 
+REQUIRE_TOOLS = (
+    os.environ.get("CHENGXIN_REQUIRE_TOOLS") == "1" or os.environ.get("CI", "").lower() == "true"
+)
+DB_SKIPS = ("PostgreSQL only", "SQLite only")  # the one skip CI expects: the other database
+
 PG_ADMIN_URL = os.environ.get(
     "CHENGXIN_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
@@ -49,6 +58,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason="PostgreSQL only"))
         if "sqlite" in item.keywords and db != "sqlite":
             item.add_marker(pytest.mark.skip(reason="SQLite only"))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if REQUIRE_TOOLS and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if not reason.removeprefix("Skipped: ").startswith(DB_SKIPS):
+            report.outcome = "failed"
+            report.longrepr = f"skipped under CHENGXIN_REQUIRE_TOOLS=1 (CI): {reason}"
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector: pytest.Collector) -> Any:
+    report = yield
+    if REQUIRE_TOOLS and report.skipped:  # a module-level skip or importorskip
+        report.outcome = "failed"
+        report.longrepr = f"module skipped under CHENGXIN_REQUIRE_TOOLS=1 (CI): {report.longrepr}"
+    return report
 
 
 @pytest.fixture(scope="session")

@@ -310,7 +310,10 @@ def test_cli_sample_renders_a_sealed_four_page_report(
     assert "sample-in-production" in refused.output
 
 
-@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils not installed")
+@pytest.mark.skipif(
+    shutil.which("pdftotext") is None,
+    reason="no pdftotext: `python3 dev.py test` installs Debian's poppler-utils",
+)  # fails instead under CHENGXIN_REQUIRE_TOOLS=1 (CI; tests/conftest.py)
 def test_pdf_readers_still_read_the_sealed_file(sealed: bytes, tmp_path: Path) -> None:
     target = tmp_path / "report.pdf"
     target.write_bytes(sealed)

@@ -12,6 +12,7 @@ from litestar.testing import TestClient
 from chengxin.demo import generator
 from chengxin.identity.masking import mask_id_number
 from chengxin.organizations.models import ApiToken
+from chengxin.reports.pdf import verify_pdf
 from chengxin.runtime import Runtime
 from chengxin.security.permissions import Permission
 from chengxin.settings import Settings
@@ -151,7 +152,6 @@ def test_html_and_pdf_come_from_the_same_report(
     aw: AccessWorld,
     officer: str,
 ) -> None:
-    pdf = pytest.importorskip("chengxin.reports.pdf")
     person = aw.with_records[0]
     html = client.post(
         "/api/v1/reports", json=_body(person, format="html", lang="en"), headers=auth(officer)
@@ -163,10 +163,10 @@ def test_html_and_pdf_come_from_the_same_report(
     assert sealed.status_code == 200, sealed.text[:300]
     assert sealed.headers["content-type"] == "application/pdf"
     key = client.get("/api/v1/audit/public-key").json()["pem"]
-    result = pdf.verify_pdf(sealed.content, public_key_pem=key)
+    result = verify_pdf(sealed.content, public_key_pem=key)
     assert result.ok, result
     assert result.number == sealed.headers["X-Report-Number"]
     assert result.digest == sealed.headers["X-Report-Digest"]
     changed = bytearray(sealed.content)
     changed[len(changed) // 2] ^= 1
-    assert not pdf.verify_pdf(bytes(changed), public_key_pem=key).ok
+    assert not verify_pdf(bytes(changed), public_key_pem=key).ok
