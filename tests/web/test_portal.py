@@ -36,6 +36,16 @@ ENGLISH = {
     "/tips": "Report dishonest conduct",
     "/tips/lookup": "Follow a tip",
 }
+CHINESE = {  # the same phrases in the source language
+    "/": "查询红黑名单",
+    "/lists": "名单查询",
+    "/lists/black-traffic-serious": "移出条件",
+    "/pages": "诚信典型",
+    "/verify": "核验码",
+    "/repair-guide": "谁可以申请",
+    "/tips": "举报失信行为",
+    "/tips/lookup": "查询举报办理进度",
+}
 
 
 @pytest.fixture
@@ -79,6 +89,7 @@ def test_every_page_in_chinese_and_english(client: TestClient, path: str) -> Non
     chinese = client.get(path)
     assert chinese.status_code == 200, chinese.text
     assert 'lang="zh-Hans"' in chinese.text
+    assert CHINESE[path] in chinese.text
     assert "<script>" not in chinese.text
     client.cookies.set("chengxin_lang", "en")
     english = client.get(path)
@@ -132,7 +143,11 @@ def test_search_by_id_number_shows_masked_results_only(
     assert person.name not in results
     assert person.id_number not in results  # shown only in the form the visitor typed it in
     by_name = _post(client, "/lists/search", by="name", query=person.name)
-    assert on_list.reference in by_name.text.split('id="results-title"')[1]
+    named = by_name.text.split('id="results-title"')[1]
+    assert on_list.reference in named
+    assert on_list.shown_name in named
+    assert person.id_number not in by_name.text
+    assert person.name not in named
 
 
 def test_a_bad_search_keeps_the_input_and_the_limit_is_shown_kindly(
@@ -153,7 +168,10 @@ def test_a_bad_search_keeps_the_input_and_the_limit_is_shown_kindly(
 
 def test_search_needs_the_csrf_token(client: TestClient) -> None:  # type: ignore[type-arg]
     client.get("/lists")
-    assert client.post("/lists/search", data={"by": "name", "query": "x"}).status_code == 403
+    refused = client.post("/lists/search", data={"by": "name", "query": "x"})
+    assert refused.status_code == 403
+    assert "<code>forbidden</code>" in refused.text
+    assert "CSRF" in refused.text
 
 
 @pytest.fixture
@@ -186,6 +204,8 @@ def test_a_report_is_verified_by_number_and_code(
     assert f'value="{number}"' in wrong.text  # the number is kept, the code is typed again
     empty = _post(client, "/verify", number="", code="")
     assert empty.status_code == 422
+    assert "<code>invalid-input</code>" in empty.text
+    assert "真实有效" not in empty.text
 
 
 def test_repair_guide_reads_the_settings_and_the_catalog(
@@ -243,7 +263,10 @@ def test_the_content_editor_is_for_operators_only(
     assert anonymous.status_code == 303
     assert anonymous.headers["location"].startswith("/signin?next=")
     client.cookies.set("chengxin_session", user_for(Role.AUDITOR))
-    assert client.get("/console/operator/content").status_code == 403
+    refused = client.get("/console/operator/content")
+    assert refused.status_code == 403
+    assert "<code>forbidden</code>" in refused.text
+    assert "content:page:manage" in refused.text
 
 
 def test_an_operator_writes_previews_and_publishes_a_page(
@@ -251,7 +274,10 @@ def test_an_operator_writes_previews_and_publishes_a_page(
     user_for: Callable[..., str],
 ) -> None:
     client.cookies.set("chengxin_session", user_for(Role.OPERATOR))
-    assert client.get("/console/operator/content").status_code == 200
+    listing = client.get("/console/operator/content")
+    assert listing.status_code == 200
+    assert "内容管理" in listing.text
+    assert "暂无内容。" in listing.text
     body = "## 事迹\n\n张* 拾金不昧。\n\n<script>alert(1)</script>"
     fields = {
         "slug": "good-neighbour",
@@ -270,7 +296,10 @@ def test_an_operator_writes_previews_and_publishes_a_page(
     created = _post(client, "/console/operator/content/new", **fields)
     assert created.status_code == 303
     edit_path = created.headers["location"]
-    assert client.get("/pages/good-neighbour").status_code == 404  # not published yet
+    hidden = client.get("/pages/good-neighbour")
+    assert hidden.status_code == 404  # not published yet
+    assert "<code>content-page-not-found</code>" in hidden.text
+    assert "拾金不昧" not in hidden.text
     published = _post(client, f"{edit_path}/publish")
     assert published.status_code == 303
     page = client.get("/pages/good-neighbour")
@@ -285,4 +314,7 @@ def test_an_operator_writes_previews_and_publishes_a_page(
     assert "修改记录" in editor
     unpublished = _post(client, f"{edit_path}/unpublish")
     assert unpublished.status_code == 303
-    assert client.get("/pages/good-neighbour").status_code == 404
+    gone = client.get("/pages/good-neighbour")
+    assert gone.status_code == 404
+    assert "<code>content-page-not-found</code>" in gone.text
+    assert "好邻居" in client.get("/console/operator/content").text  # kept for the editor

@@ -16,6 +16,7 @@ from chengxin.accounts import service as accounts_service
 from chengxin.db import utcnow
 from chengxin.evidence.service import EvidenceFile
 from chengxin.objections import service as objection_service
+from chengxin.objections.models import Objection
 from chengxin.organizations.models import OrganizationKind
 from chengxin.repair import service as repair_service
 from chengxin.repair.models import RepairBasis
@@ -134,6 +135,8 @@ def test_a_file_that_cannot_be_read_is_shown_beside_the_form(
     assert 'role="alert"' in answer.text
     missing = client.post(f"{BASE}/upload", data={"_csrf_token": csrf}, files={})
     assert missing.status_code == 422
+    assert 'role="alert"' in missing.text
+    assert "<code>file-rejected</code>" in missing.text
     # htmx swaps 4xx answers too (base.html's responseHandling): the real status, always.
     hx = client.post(
         f"{BASE}/upload",
@@ -261,8 +264,29 @@ def test_list_proposal_from_my_record(
     assert unknown.status_code == 404
     assert "record-not-found" in unknown.text
     assert 'value="NOPE"' in unknown.text
+    empty = client.get(f"{BASE}/proposals")
+    assert empty.status_code == 200
+    assert ("No proposals yet." if lang == "en" else "还没有提请。") in empty.text
+    person = rw.aw.people[10]
+    made = client.post(
+        f"{BASE}/proposals",
+        data={"_csrf_token": csrf, "list_type": "black-tax-serious", "source_id": "OLD-1",
+              "reason": "经认定符合本名单认定标准"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert made.status_code == 303, made.text
+    entry_id = made.headers["location"].rsplit("/", 1)[1]
     listing = client.get(f"{BASE}/proposals")
     assert listing.status_code == 200
+    assert ("1 in all" if lang == "en" else "共 1 条") in listing.text
+    assert f'href="{BASE}/proposals/{entry_id}"' in listing.text
+    assert person.name[0] + "*" in listing.text  # the person, masked
+    assert person.id_number not in listing.text
+    assert person.name not in listing.text
+    detail = client.get(made.headers["location"])
+    assert detail.status_code == 200
+    assert "经认定符合本名单认定标准" in detail.text
+    assert person.id_number not in detail.text
 
 
 def test_quality_page_draws_a_chart_with_its_table(client: TestClient, rw: RightsWorld) -> None:  # type: ignore[type-arg]
@@ -280,10 +304,35 @@ def test_quality_page_draws_a_chart_with_its_table(client: TestClient, rw: Right
 
 
 def test_notices_page(client: TestClient, rw: RightsWorld) -> None:  # type: ignore[type-arg]
-    _objection(rw, rw.aw.people[2])
-    signed_in(client, clerk(rw))
+    person = rw.aw.people[2]
+    objection_id = _objection(rw, person)
+    csrf = signed_in(client, clerk(rw))
+    empty = client.get(f"{BASE}/notices")
+    assert empty.status_code == 200
+    assert "没有通知。" in empty.text
+    with rw.runtime.scope() as session:  # the deadline sweep forwards it and tells the provider
+        assert objection_service.sweep(session, actor=system_actor("test")).forwarded == 1
+        reference = session.get(Objection, objection_id).reference  # type: ignore[union-attr]
     page = client.get(f"{BASE}/notices")
     assert page.status_code == 200
+    assert "未读 1 条" in page.text
+    assert "<code>objection-received</code>" in page.text
+    assert reference in page.text
+    assert "tax-arrears" in page.text
+    assert person.id_number not in page.text
+    assert person.name not in page.text
+    notice_id = page.text.split(f'action="{BASE}/notices/', 1)[1].split("/read", 1)[0]
+    read = client.post(
+        f"{BASE}/notices/{notice_id}/read", data={"_csrf_token": csrf}, follow_redirects=False
+    )
+    assert read.status_code == 303
+    after = client.get(f"{BASE}/notices").text
+    assert "未读 0 条" in after
+    assert "已读" in after
+    # Another provider's inbox does not hold it.
+    other = staff_session(rw.runtime, rw.aw.world.education.organization_id, Role.PROVIDER_CLERK)  # type: ignore[arg-type]
+    signed_in(client, other)
+    assert reference not in client.get(f"{BASE}/notices").text
 
 
 def test_pages_need_the_provider_role(
@@ -294,10 +343,15 @@ def test_pages_need_the_provider_role(
     assert client.get(BASE, follow_redirects=False).headers["location"].startswith("/signin?")
     signed_in(client, user_for(Role.CONSUMER_OFFICER, kind=OrganizationKind.GOVERNMENT))
     for path in ("", "/batches", "/objections", "/repairs", "/proposals", "/quality"):
-        assert client.get(f"{BASE}{path}").status_code == 403
+        refused = client.get(f"{BASE}{path}")
+        assert refused.status_code == 403
+        assert "无权访问" in refused.text
+        assert "<code>forbidden</code>" in refused.text
     # Another provider's batch answers as missing.
     csrf = signed_in(client, clerk(rw))
     location = upload(client, csrf, bad_file(rw)).headers["location"]
     other = staff_session(rw.runtime, rw.aw.world.education.organization_id, Role.PROVIDER_CLERK)  # type: ignore[arg-type]
     signed_in(client, other)
-    assert client.get(location).status_code == 404
+    missing = client.get(location)
+    assert missing.status_code == 404
+    assert "<code>batch-not-found</code>" in missing.text
