@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from chengxin import workdays
 from chengxin.access.scenes import Scene
 from chengxin.audit.models import AuditEntry
 from chengxin.db import utcnow
@@ -98,19 +97,21 @@ def test_filing_marks_the_record_in_dispute_everywhere_at_once(rw: RightsWorld) 
 
 def test_deadlines_are_working_days_and_financial_data_has_a_ceiling(rw: RightsWorld) -> None:
     person = rw.aw.with_records[0]
-    filed = datetime(2026, 9, 25, 2, 0, tzinfo=UTC)  # a Friday morning before National Day
+    # Friday 25 Sep 2026, 10:00 in Beijing: 中秋 (rest 25–27 Sep), then 国庆 (rest 1–7 Oct, Sat 10
+    # Oct a working day). Working days after it: 28, 29, 30 Sep, 8, 9, 10, 12 Oct. Dates by hand
+    # (tests/objections/test_deadline_dates.py pins more).
+    filed = datetime(2026, 9, 25, 2, 0, tzinfo=UTC)
     objection = _file(rw, person, now=filed)
-    assert objection.decide_due_at == workdays.due_after(filed, 7)
-    assert objection.forward_due_at == workdays.due_after(filed, 1)
-    # Across the National Day holiday the 7 working days take more than three calendar weeks.
-    assert objection.decide_due_at - filed > timedelta(days=14)
+    assert objection.forward_due_at == datetime(2026, 9, 28, 16, 0, tzinfo=UTC)  # end of 28 Sep
+    assert objection.decide_due_at == datetime(2026, 10, 12, 16, 0, tzinfo=UTC)  # end of 12 Oct
+    # Across the holidays the 7 working days take 17½ calendar days.
+    assert objection.decide_due_at - filed == timedelta(days=17, hours=14)
     # A kind configured per kind, and the financial ceiling (20 calendar days) in the rule itself.
     from chengxin import casework
 
     capped = casework.deadlines(filed, 30, remind_days_before=1, ceiling=timedelta(days=20))
-    assert capped.due_at == filed + timedelta(days=20)
-    assert capped.remind_at is not None
-    assert capped.remind_at <= capped.due_at
+    assert capped.due_at == datetime(2026, 10, 15, 2, 0, tzinfo=UTC)
+    assert capped.remind_at == capped.due_at  # the reminder (29 working days) lies past the cap
 
 
 def test_sweep_forwards_reminds_and_escalates_once(rw: RightsWorld) -> None:

@@ -7,7 +7,8 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+import pytest
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from chengxin.catalog.schema import CatalogDocument
@@ -16,6 +17,7 @@ from chengxin.records.visibility import (
     Audience,
     AudienceKind,
     Mark,
+    allowed_kinds,
     is_visible,
     marks_of,
     status_at,
@@ -54,22 +56,110 @@ kind_sets = st.frozensets(st.sampled_from(KINDS)) | st.none()
 audiences = st.builds(Audience, st.sampled_from(list(AudienceKind)), kind_sets)
 
 
+def _reaches(audience: Audience, kind_code: str) -> bool:
+    """Whether the record's kind reaches the audience at all (the kind rule, apart from dates)."""
+    kinds = allowed_kinds(DOCUMENT, audience)
+    return kinds is None or kind_code in kinds
+
+
+def _windowed(kind: str, status: str, from_on: date, until_on: date) -> CreditRecord:
+    record = _record(uuid.uuid4(), kind, status, 0, 1)
+    record.display_from_on, record.finding_on, record.display_until_on = from_on, from_on, until_on
+    return record
+
+
+DAY = timedelta(days=1)
+FAR = timedelta(days=400)
+TAX = "tax-arrears"  # a kind of the test catalog that reaches government (checked below)
+
+
+def test_the_pinned_kind_reaches_government() -> None:
+    assert _reaches(Audience(AudienceKind.GOVERNMENT), TAX)
+
+
+# Both directions: an audience other than the subject sees a record exactly when it is current,
+# inside its window (from its first day up to, not including, its end) and of a kind that reaches
+# the audience; the subject sees every record.
 @given(records, st.sampled_from(OTHERS), kind_sets)
+@example(_windowed(TAX, "active", TODAY + DAY, TODAY + FAR), AudienceKind.GOVERNMENT, None)
+@example(_windowed(TAX, "active", TODAY, TODAY + FAR), AudienceKind.GOVERNMENT, None)
+@example(_windowed(TAX, "active", TODAY - DAY, TODAY + FAR), AudienceKind.GOVERNMENT, None)
+@example(_windowed(TAX, "active", TODAY - FAR, TODAY + DAY), AudienceKind.GOVERNMENT, None)
+@example(_windowed(TAX, "active", TODAY - FAR, TODAY), AudienceKind.GOVERNMENT, None)
+@example(_windowed(TAX, "active", TODAY - FAR, TODAY - DAY), AudienceKind.GOVERNMENT, None)
+@example(_windowed(TAX, "revoked", TODAY - DAY, TODAY + DAY), AudienceKind.GOVERNMENT, None)
 def test_only_the_subject_sees_records_outside_their_window_or_not_current(
     record: CreditRecord, kind: AudienceKind, kinds: Any
 ) -> None:
-    outside = not (record.display_from_on <= TODAY < record.display_until_on)
-    if outside or record.status != "active":
-        assert not is_visible(DOCUMENT, Audience(kind, kinds), record, TODAY)
+    inside = record.display_from_on <= TODAY < record.display_until_on
+    audience = Audience(kind, kinds)
+    expected = inside and record.status == "active" and _reaches(audience, record.kind_code)
+    assert is_visible(DOCUMENT, audience, record, TODAY) == expected
     assert is_visible(DOCUMENT, Audience(AudienceKind.SUBJECT), record, TODAY)
+
+
+# The cut-offs, both sides of each, written by hand: shown from display_from_on (the day before:
+# not yet), hidden from display_until_on (the day before: still shown).
+FROM_SHOWN = {-1: False, 0: True, 1: True}  # TODAY − display_from_on, in days → shown to others
+UNTIL_SHOWN = {-1: True, 0: False, 1: False}  # TODAY − display_until_on, in days → shown
+
+
+def _at_boundary(kind: str, boundary: str, offset: int) -> CreditRecord:
+    """A current record whose ``boundary`` lies ``offset`` days before TODAY (after when < 0)."""
+    edge = TODAY - timedelta(days=offset)
+    if boundary == "from":
+        return _windowed(kind, "active", edge, edge + FAR)
+    return _windowed(kind, "active", edge - FAR, edge)
+
+
+@given(
+    st.sampled_from(KINDS), st.sampled_from(OTHERS), st.sampled_from(["from", "until"]),
+    st.sampled_from([-1, 0, 1]),
+)  # fmt: skip
+@example(TAX, AudienceKind.GOVERNMENT, "from", -1)
+@example(TAX, AudienceKind.GOVERNMENT, "from", 0)
+@example(TAX, AudienceKind.GOVERNMENT, "from", 1)
+@example(TAX, AudienceKind.GOVERNMENT, "until", -1)
+@example(TAX, AudienceKind.GOVERNMENT, "until", 0)
+@example(TAX, AudienceKind.GOVERNMENT, "until", 1)
+def test_each_cut_off_is_checked_on_the_day_before_the_day_and_the_day_after(
+    kind_code: str, kind: AudienceKind, boundary: str, offset: int
+) -> None:
+    assume(_reaches(Audience(kind), kind_code))
+    record = _at_boundary(kind_code, boundary, offset)
+    shown = (FROM_SHOWN if boundary == "from" else UNTIL_SHOWN)[offset]
+    assert is_visible(DOCUMENT, Audience(kind), record, TODAY) is shown
+    assert is_visible(DOCUMENT, Audience(AudienceKind.SUBJECT), record, TODAY)
+    expected_marks = [Mark.DISPLAYED] if shown else (
+        [Mark.NOT_YET_DISPLAYED] if boundary == "from" else [Mark.EXPIRED]
+    )  # fmt: skip
+    assert marks_of(record, TODAY) == expected_marks
+
+
+@pytest.mark.parametrize("boundary", ["from", "until"])
+def test_sql_applies_each_cut_off_on_the_day_before_the_day_and_the_day_after(
+    runtime: Runtime, boundary: str
+) -> None:
+    subject = uuid.uuid4()
+    batch = {offset: _at_boundary(TAX, boundary, offset) for offset in (-1, 0, 1)}
+    for record in batch.values():
+        record.subject_id = subject
+    shown = FROM_SHOWN if boundary == "from" else UNTIL_SHOWN
+    with runtime.scope() as session:
+        session.add_all(batch.values())
+        session.flush()
+        found = visible_records(
+            session, DOCUMENT, [subject], Audience(AudienceKind.GOVERNMENT), TODAY
+        )
+        assert {r.id for r in found} == {batch[o].id for o in (-1, 0, 1) if shown[o]}
+        session.rollback()
 
 
 @given(records, audiences, st.frozensets(st.sampled_from(KINDS)))
 def test_widening_the_allowed_kinds_never_hides_a_record(
     record: CreditRecord, audience: Audience, extra: frozenset[str]
 ) -> None:
-    if audience.kinds is None:
-        return
+    assume(audience.kinds is not None)  # no narrowing to widen
     wider = Audience(audience.kind, audience.kinds | extra)
     if is_visible(DOCUMENT, audience, record, TODAY):
         assert is_visible(DOCUMENT, wider, record, TODAY)
