@@ -187,12 +187,13 @@ def test_the_sweep_reminds_exactly_at_the_reminder(
 
 
 # Decided around the 春节 provider deadline, end of 2 Mar (2026-03-02 16:00 UTC). The deadline
-# instant itself is left out on purpose: the sweep calls the case overdue then, while ``decide``
-# and the figures count a decision then as on time (tests/supervision pins that) — to be settled.
+# instant itself is late: the deadline is the midnight after the last day, when the sweep calls the
+# case overdue (docs/domains/workdays.md: in time only when decided strictly before it).
 @pytest.mark.parametrize(
     ("decided", "on_time"),
-    [(_utc(2026, 3, 2, 15, 59, 59), 1), (_utc(2026, 3, 2, 16, 0, 1), 0)],
-    ids=["second-before", "second-after"],
+    [(_utc(2026, 3, 2, 15, 59, 59), 1), (_utc(2026, 3, 2, 16, 0), 0),
+     (_utc(2026, 3, 2, 16, 0, 1), 0)],
+    ids=["second-before", "at-deadline", "second-after"],
 )  # fmt: skip
 def test_on_time_is_recorded_for_a_pinned_decision(
     rw: RightsWorld, decided: datetime, on_time: int

@@ -126,16 +126,17 @@ def test_the_sweep_reminds_exactly_at_the_reminder(
 
 
 # Decided (approved) at a pinned instant around the 国庆 deadline, end of Sat 10 Oct. The deadline
-# instant itself is left out on purpose: the sweep calls the case overdue then, while ``decide``
-# and the figures count a decision then as on time (tests/supervision pins that) — to be settled.
+# instant itself is late: the deadline is the midnight after the last day, when the sweep calls the
+# case overdue (docs/domains/workdays.md: in time only when decided strictly before it).
 @pytest.mark.parametrize(
     ("decided", "on_time", "answered_on_time"),
     [
         (_utc(2026, 10, 10, 15, 59, 59), 1, 1),  # a second before the decide deadline
+        (_utc(2026, 10, 10, 16, 0), 0, 1),  # at it: late (the sweep escalates then)
         (_utc(2026, 10, 10, 16, 0, 1), 0, 1),  # a second late to decide, in time to answer
         (_utc(2026, 10, 20, 16, 0, 1), 0, 0),  # a second after the answer deadline too
     ],
-    ids=["second-before", "second-after", "after-the-answer-deadline"],
+    ids=["second-before", "at-deadline", "second-after", "after-the-answer-deadline"],
 )
 def test_on_time_and_answered_on_time_for_pinned_decisions(
     rw: RightsWorld, decided: datetime, on_time: int, answered_on_time: int

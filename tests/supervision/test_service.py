@@ -68,7 +68,9 @@ def test_on_time_rates_count_decided_cases_by_their_due_time(runtime: Runtime) -
         objections = supervision.objection_on_time(session, actor=SYSTEM, within=PERIOD)
         repairs = supervision.repair_on_time(session, actor=SYSTEM, within=PERIOD)
     assert {r.department: (r.whole, r.part) for r in objections} == {
-        "court": (1, 1),  # decided exactly at the due time is on time; the open one is not counted
+        # Decided exactly at the due instant (the midnight after the last day) is late, as the
+        # sweep that escalates it then says (docs/domains/workdays.md); the open one not counted.
+        "court": (1, 0),
         "tax": (2, 1),
     }
     assert {r.department: (r.whole, r.part) for r in repairs} == {"tax": (2, 1)}

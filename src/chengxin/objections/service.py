@@ -292,7 +292,7 @@ def decide(
     audit.record(
         session, "objections:objection:decide", actor=actor, object_type=TABLE,
         object_id=objection.id, subject_id=objection.subject_id, at=now,
-        data={"outcome": outcome.value, "on_time": now <= objection.decide_due_at,
+        data={"outcome": outcome.value, "on_time": now < objection.decide_due_at,
               "corrected_record_id": str(target.id) if outcome is ObjectionOutcome.CORRECTED
               else None, "notified_organizations": objection.notified_organizations},
     )  # fmt: skip
@@ -483,7 +483,7 @@ def figures(session: Session, *, actor: Actor, now: datetime | None = None) -> l
         select(
             Objection.provider_id,
             func.count().filter(decided),
-            func.sum(case((and_(decided, Objection.decided_at <= Objection.decide_due_at), 1),
+            func.sum(case((and_(decided, Objection.decided_at < Objection.decide_due_at), 1),
                           else_=0)),
             func.count().filter(is_open),
             func.count().filter(is_open, Objection.decide_due_at <= now),

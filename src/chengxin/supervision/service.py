@@ -161,7 +161,7 @@ def rejection_rates(session: Session, *, actor: Actor, within: Period) -> list[R
 
 
 def _on_time(session: Session, table: Any, *, actor: Actor, within: Period) -> list[Rate]:
-    on_time = func.sum(case((table.decided_at <= table.decide_due_at, 1), else_=0))
+    on_time = func.sum(case((table.decided_at < table.decide_due_at, 1), else_=0))
     query = (
         select(Organization.department, func.count(table.id), on_time)
         .join(Organization, Organization.id == table.provider_id)
