@@ -1,5 +1,15 @@
-"""Every route is either explicitly public or guarded by one permission: 401 without a token,
-403 with a token that lacks the permission, and not 401/403 with one that holds it."""
+"""Every route is either explicitly public or guarded by one permission, as the snapshot says.
+
+- ``test_route_guards_match_snapshot``: each route's guard (``"METHOD /path/template"`` → the
+  permission it requires, or ``public``) equals the ``routes`` table of the reviewed, checked-in
+  ``permission_snapshot.json`` (``tests/contracts/snapshot.py``). A new route, a removed one or a
+  changed guard fails it by name: changing a guard means changing the snapshot in the same commit.
+- ``test_route_permission``: with organization tokens, a guarded route answers 401 without a
+  token, 403 with a token holding every other permission, and to a token holding its permission
+  an answer that is neither 401 nor 403 **and below 500** (the body is empty JSON: a refusal of
+  it is fine, a crash is not); a public route answers anyone below 500 without 401/403.
+  ``test_permission_matrix`` does the same per role, with the roles' permissions from the snapshot.
+"""
 
 from __future__ import annotations
 
@@ -59,6 +69,13 @@ ROUTES = _app_routes()
 IDS = [f"{m} {p}" for m, p, _ in ROUTES]
 
 
+def test_route_guards_match_snapshot() -> None:
+    from tests.contracts import snapshot
+
+    differences = snapshot.route_differences(snapshot.load()["routes"], snapshot.current_routes())
+    assert differences == [], "\n".join(differences)
+
+
 def test_every_route_is_public_or_guarded() -> None:
     for method, path, handler in ROUTES:
         public = handler.opt.get("public") is True
@@ -76,6 +93,7 @@ def _web_route_permission(client: TestClient, token_for, method: str, url: str, 
         # (A sign-in form refusing the credentials it was given answers 401 with the form.)
         response = client.request(method, url, headers=headers, follow_redirects=False)
         assert response.status_code != 403
+        assert response.status_code < 500, response.text[:300]
         assert "/signin" not in response.headers.get("location", "")
         return
     anonymous = client.request(method, url, headers=headers, follow_redirects=False)
@@ -94,6 +112,7 @@ def _web_route_permission(client: TestClient, token_for, method: str, url: str, 
         assert response.status_code == 403
         return
     assert response.status_code not in (401, 403)
+    assert response.status_code < 500, response.text[:300]
     assert "/signin" not in response.headers.get("location", "")
 
 
@@ -109,6 +128,7 @@ def test_route_permission(
     if permission is None:
         response = client.request(method, url, json={})
         assert response.status_code not in (401, 403)
+        assert response.status_code < 500, response.text[:300]
         return
     assert client.request(method, url, json={}).status_code == 401
     others = [p for p in Permission if p != permission]
@@ -122,3 +142,4 @@ def test_route_permission(
         assert response.headers["content-type"].startswith("application/problem+json")
         return
     assert response.status_code not in (401, 403)
+    assert response.status_code < 500, response.text[:300]
