@@ -62,7 +62,10 @@ def _app_routes() -> list[tuple[str, str, HTTPRouteHandler]]:
     engine = make_engine("sqlite://")
     ring = Keyring.generate(demo=True)
     runtime = Runtime(settings, engine, ring, make_session_factory(engine, keyring=ring))
-    return [r for r in _routes(create_app(runtime=runtime)) if not r[1].startswith("/schema")]
+    found = [r for r in _routes(create_app(runtime=runtime)) if not r[1].startswith("/schema")]
+    # In path and method order: a route's handlers come in set order, and parallel test workers
+    # (pytest-xdist) must collect the same list.
+    return sorted(found, key=lambda r: (r[1], r[0]))
 
 
 ROUTES = _app_routes()
