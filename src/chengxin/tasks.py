@@ -253,6 +253,4 @@ schedule("lists-sweep", LISTS_SWEEP, every=_seconds("lists_sweep_seconds"))
 schedule("tips-sweep", TIPS_SWEEP, every=_seconds("tips_sweep_seconds"))
 schedule("state-sweep", STATE_SWEEP, every=_seconds("state_sweep_seconds"))
 schedule("watch-deliver", WATCH_DELIVER, every=_seconds("watch_deliver_seconds"))
-schedule(
-    "scoring-incremental", SCORING_INCREMENTAL, every=_seconds("scoring_incremental_seconds")
-)
+schedule("scoring-incremental", SCORING_INCREMENTAL, every=_seconds("scoring_incremental_seconds"))

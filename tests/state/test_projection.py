@@ -244,8 +244,12 @@ class Machine(RuleBasedStateMachine):
         sids = self.w.sids
         with self.w.cw.runtime.scope() as session:
             loaded = state_facts.load(session, sids)
-            rows = {r.subject_id: r for r in session.execute(
-                select(CreditStateRow).where(CreditStateRow.subject_id.in_(sids))).scalars()}
+            rows = {
+                r.subject_id: r
+                for r in session.execute(
+                    select(CreditStateRow).where(CreditStateRow.subject_id.in_(sids))
+                ).scalars()
+            }
             report = state_service.rebuild(session, check=True, now=self.w.now)
             for sid in sids:
                 row = rows.get(sid)
@@ -271,8 +275,9 @@ class Machine(RuleBasedStateMachine):
             )  # fmt: skip
             page = public_lists.entries(session, limit=1000, now=self.w.now)
             public = {e.reference for e in page.items if e.subject_id in set(sids)}
-            reports = [self._reports(session, person, sid) for person, sid in zip(pool, sids,
-                                                                                   strict=True)]
+            reports = [
+                self._reports(session, person, sid) for person, sid in zip(pool, sids, strict=True)
+            ]
         own = set()
         for sid, result, (mine, official) in zip(sids, outcome.results, reports, strict=True):
             state = states[sid]
@@ -331,6 +336,14 @@ def test_the_stored_state_is_the_rule_under_random_events(
                           suppress_health_check=list(HealthCheck)),
     )  # fmt: skip
     # The run did exercise every kind of event (a machine that only starts proves nothing).
-    wanted = ("push", "correct", "revoke", "object", "list", "list_on_records", "days_pass",
-              "government_report")
+    wanted = (
+        "push",
+        "correct",
+        "revoke",
+        "object",
+        "list",
+        "list_on_records",
+        "days_pass",
+        "government_report",
+    )
     assert all(Machine.done[k] > 0 for k in wanted), Machine.done

@@ -101,7 +101,7 @@ def facts(draw: st.DrawFn) -> Facts:
 @settings(max_examples=300, deadline=None)
 @given(facts(), st.data())
 def test_the_state_holds_unchanged_until_its_next_change(f: Facts, data: st.DataObject) -> None:
-    at = data.draw(st.builds(lambda h: T0 + timedelta(minutes=h), st.integers(-10**6, 10**6)))
+    at = data.draw(st.builds(lambda h: T0 + timedelta(minutes=h), st.integers(-(10**6), 10**6)))
     state = state_of(f, at)
     if state.next_change_at is None:
         later = at + timedelta(days=data.draw(st.integers(0, 3000)))
@@ -113,7 +113,7 @@ def test_the_state_holds_unchanged_until_its_next_change(f: Facts, data: st.Data
 
 
 @settings(max_examples=300, deadline=None)
-@given(facts(), st.integers(-10**6, 10**6))
+@given(facts(), st.integers(-(10**6), 10**6))
 def test_displayed_records_are_the_visibility_rule(f: Facts, minutes: int) -> None:
     at = T0 + timedelta(minutes=minutes)
     today = day_of(at)
@@ -140,7 +140,7 @@ def test_displayed_records_are_the_visibility_rule(f: Facts, minutes: int) -> No
 
 
 @settings(max_examples=200, deadline=None)
-@given(facts(), st.integers(-10**6, 10**6))
+@given(facts(), st.integers(-(10**6), 10**6))
 def test_the_stored_form_decodes_to_the_same_state(f: Facts, minutes: int) -> None:
     state = state_of(f, T0 + timedelta(minutes=minutes))
     assert decode(encode(state)) == state

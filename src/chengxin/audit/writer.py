@@ -78,9 +78,7 @@ class AuditWriter:
         return self._thread is not None and self._thread.is_alive()
 
     # -- API -------------------------------------------------------------------------------------
-    def submit(
-        self, row: dict[str, Any], registration: Registration | None = None
-    ) -> Future[int]:
+    def submit(self, row: dict[str, Any], registration: Registration | None = None) -> Future[int]:
         """Queue a prepared entry; the future resolves to its seq after the batch commits.
 
         ``registration(seq)`` gives the rows that register what the entry logs (a check and its

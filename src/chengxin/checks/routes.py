@@ -37,9 +37,7 @@ class CheckController(Controller):
         status_code=200,
         summary="Check persons for joint measures",
     )
-    async def run(
-        self, state: State, actor: ActorDep, data: JSONBody[CheckIn]
-    ) -> CheckResultRead:
+    async def run(self, state: State, actor: ActorDep, data: JSONBody[CheckIn]) -> CheckResultRead:
         """联合奖惩核查 at a service window: per person, list memberships and the measures that
         apply in the scene, each with its reasons and legal basis; per-person errors do not
         fail the batch."""
