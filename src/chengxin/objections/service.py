@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from chengxin import casework
+from chengxin import casework, workdays
 from chengxin.audit import service as audit
 from chengxin.catalog import service as catalog_service
 from chengxin.db import utcnow
@@ -292,7 +292,7 @@ def decide(
     audit.record(
         session, "objections:objection:decide", actor=actor, object_type=TABLE,
         object_id=objection.id, subject_id=objection.subject_id, at=now,
-        data={"outcome": outcome.value, "on_time": now < objection.decide_due_at,
+        data={"outcome": outcome.value, "on_time": workdays.in_time(now, objection.decide_due_at),
               "corrected_record_id": str(target.id) if outcome is ObjectionOutcome.CORRECTED
               else None, "notified_organizations": objection.notified_organizations},
     )  # fmt: skip
@@ -479,12 +479,12 @@ def figures(session: Session, *, actor: Actor, now: datetime | None = None) -> l
     now = now or utcnow()
     decided = Objection.status == ObjectionStatus.DECIDED.value
     is_open = Objection.status.in_(OPEN_STATUSES)
+    in_time = workdays.in_time(Objection.decided_at, Objection.decide_due_at)
     rows = session.execute(
         select(
             Objection.provider_id,
             func.count().filter(decided),
-            func.sum(case((and_(decided, Objection.decided_at < Objection.decide_due_at), 1),
-                          else_=0)),
+            func.sum(case((and_(decided, in_time), 1), else_=0)),
             func.count().filter(is_open),
             func.count().filter(is_open, Objection.decide_due_at <= now),
         )

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from chengxin import casework
+from chengxin import casework, workdays
 from chengxin.audit import service as audit
 from chengxin.db import utcnow
 from chengxin.evidence import service as evidence_service
@@ -243,7 +243,7 @@ def decide(
     audit.record(
         session, "repair:application:decide", actor=actor, object_type=TABLE,
         object_id=application.id, subject_id=application.subject_id, at=now,
-        data={"outcome": outcome.value, "on_time": now < application.decide_due_at,
+        data={"outcome": outcome.value, "on_time": workdays.in_time(now, application.decide_due_at),
               "notified_organizations": application.notified_organizations},
     )  # fmt: skip
     casework.tell_subject(
@@ -513,8 +513,12 @@ def figures(session: Session, *, actor: Actor, now: datetime | None = None) -> l
         select(
             r.provider_id,
             func.count().filter(decided),
-            func.sum(case((and_(decided, r.decided_at < r.decide_due_at), 1), else_=0)),
-            func.sum(case((and_(decided, r.answered_at < r.answer_due_at), 1), else_=0)),
+            func.sum(
+                case((and_(decided, workdays.in_time(r.decided_at, r.decide_due_at)), 1), else_=0)
+            ),
+            func.sum(
+                case((and_(decided, workdays.in_time(r.answered_at, r.answer_due_at)), 1), else_=0)
+            ),
             func.count().filter(r.status.in_(OPEN_REPAIR_STATUSES)),
             func.count().filter(waiting, r.decide_due_at <= now),
         )

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Date, and_, case, cast, func, select, true
 from sqlalchemy.orm import Session
 
+from chengxin import workdays
 from chengxin.audit.models import AuditEntry
 from chengxin.ingestion.models import IngestBatch
 from chengxin.lists.models import EntryStatus, ListEntry
@@ -161,7 +162,7 @@ def rejection_rates(session: Session, *, actor: Actor, within: Period) -> list[R
 
 
 def _on_time(session: Session, table: Any, *, actor: Actor, within: Period) -> list[Rate]:
-    on_time = func.sum(case((table.decided_at < table.decide_due_at, 1), else_=0))
+    on_time = func.sum(case((workdays.in_time(table.decided_at, table.decide_due_at), 1), else_=0))
     query = (
         select(Organization.department, func.count(table.id), on_time)
         .join(Organization, Organization.id == table.provider_id)

@@ -5,6 +5,7 @@ from chengxin.workdays.service import (
     add_working_days,
     coverage,
     due_after,
+    in_time,
     is_working_day,
     working_days_between,
 )
@@ -13,6 +14,7 @@ __all__ = [
     "add_working_days",
     "coverage",
     "due_after",
+    "in_time",
     "is_working_day",
     "working_days_between",
 ]

@@ -14,12 +14,17 @@ from __future__ import annotations
 import threading
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, lru_cache
+from typing import Any, overload
 
 import chinese_calendar
 import structlog
 from chinese_calendar import constants as calendar_data
+from sqlalchemy import ColumnElement
+from sqlalchemy.orm import InstrumentedAttribute
 
 from chengxin.records.visibility import CHINA, day_of
+
+SQLColumn = ColumnElement[Any] | InstrumentedAttribute[Any]
 
 log = structlog.get_logger(__name__)
 
@@ -110,3 +115,14 @@ def due_after(moment: datetime, days: int) -> datetime:
         raise ValueError("due_after needs a timezone-aware moment")
     last = add_working_days(day_of(moment), days)
     return datetime.combine(last + timedelta(days=1), time(0), tzinfo=CHINA).astimezone(UTC)
+
+
+@overload
+def in_time(at: datetime, due: datetime) -> bool: ...
+@overload
+def in_time(at: SQLColumn, due: SQLColumn) -> ColumnElement[bool]: ...
+def in_time(at: Any, due: Any) -> Any:
+    """The one rule at a deadline: an act at ``at`` is in time when strictly before ``due`` (the
+    bound ``due_after`` gives is exclusive; at the instant itself the sweeps call a case overdue).
+    On moments, or on SQL columns (``decided_at``, ``decide_due_at``) inside a query."""
+    return at < due
