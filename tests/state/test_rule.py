@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chengxin.records.visibility import day_of
+from chengxin.records.visibility import day_of, midnight
 from chengxin.records.window import is_displayed
 from chengxin.state.rule import (
     EMPTY,
@@ -21,7 +21,6 @@ from chengxin.state.rule import (
     RoleFact,
     decode,
     encode,
-    midnight,
     state_of,
 )
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, and_, or_, select, true
@@ -54,6 +54,12 @@ CHINA = timezone(timedelta(hours=8), "CST")
 def day_of(moment: datetime) -> date:
     """The calendar day in China of a moment: the day display windows are evaluated on."""
     return moment.astimezone(CHINA).date()
+
+
+def midnight(day: date) -> datetime:
+    """The moment a calendar day in China begins, in UTC (the inverse of ``day_of``): when a
+    display window opens or ends, and when a deadline counted in days falls."""
+    return datetime.combine(day, time(0), tzinfo=CHINA).astimezone(UTC)
 
 
 class Mark(StrEnum):

@@ -88,7 +88,7 @@ def compare(
     for batch in scoring_service.population(session, settings.scoring_batch_subjects):
         region_of = dict(batch)
         inputs = scoring_service.load_inputs(
-            session, document, list(region_of), now=now, settings=settings, whole_span=True
+            session, document, list(region_of), now=now, settings=settings
         )
         for subject_id, (records, held) in inputs.items():
             before = engine.score(active, records, held, today)

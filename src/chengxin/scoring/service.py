@@ -179,14 +179,12 @@ def load_inputs(
     *,
     now: datetime,
     settings: Settings,
-    whole_span: bool = False,
 ) -> Inputs:
     """Each subject's counted records and own list memberships at ``now``, from their credit
     state (``state.service``: the one rule of what is displayed, listed and in dispute): records
     displayed and shared with government, not basic, not in dispute (unless
     ``scoring_exclude_disputed`` is off); own memberships only (R8.4 linkage is not a person's
-    own conduct). ``whole_span`` is kept for callers that pass a population batch."""
-    del whole_span
+    own conduct)."""
     found: Inputs = {sid: ([], []) for sid in subject_ids}
     if not subject_ids:
         return found
@@ -254,7 +252,7 @@ def _compute_batch(
     whole_span: bool = False,
 ) -> int:
     today = day_of(now)
-    inputs = load_inputs(session, document, ids, now=now, settings=settings, whole_span=whole_span)
+    inputs = load_inputs(session, document, ids, now=now, settings=settings)
     latest = _latest(session, ids, whole_span=whole_span)
     rows = []
     score_fn = engine.score

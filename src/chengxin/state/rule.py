@@ -29,13 +29,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 
 import msgspec
 
 from chengxin.lists import types as list_types
 from chengxin.lists.memberships import Membership
-from chengxin.records.visibility import CHINA, day_of
+from chengxin.records.visibility import day_of, midnight
+from chengxin.records.window import is_displayed
 
 ACTIVE = "active"
 DISHONEST = "dishonest"
@@ -170,11 +171,6 @@ class CreditState(msgspec.Struct, frozen=True):
 EMPTY = CreditState()
 
 
-def midnight(day: date) -> datetime:
-    """The moment a calendar day in China begins, in UTC."""
-    return datetime.combine(day, time(0), tzinfo=CHINA).astimezone(UTC)
-
-
 # -- the rule -----------------------------------------------------------------------------------
 
 
@@ -187,9 +183,8 @@ def _status_at(record: RecordFact, at: datetime) -> str:
 
 def _counts(record: RecordFact, today: date, at: datetime) -> bool:
     """Current and inside its display window on the day: it shows and acts."""
-    return (
-        _status_at(record, at) == ACTIVE
-        and record.display_from_on <= today < record.display_until_on
+    return _status_at(record, at) == ACTIVE and is_displayed(
+        record.display_until_on, record.display_from_on, today
     )
 
 

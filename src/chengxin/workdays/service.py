@@ -12,7 +12,7 @@ when the notice for the next year is out.
 from __future__ import annotations
 
 import threading
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
 from typing import Any, overload
 
@@ -22,7 +22,7 @@ from chinese_calendar import constants as calendar_data
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import InstrumentedAttribute
 
-from chengxin.records.visibility import CHINA, day_of
+from chengxin.records.visibility import day_of, midnight
 
 SQLColumn = ColumnElement[Any] | InstrumentedAttribute[Any]
 
@@ -114,7 +114,7 @@ def due_after(moment: datetime, days: int) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("due_after needs a timezone-aware moment")
     last = add_working_days(day_of(moment), days)
-    return datetime.combine(last + timedelta(days=1), time(0), tzinfo=CHINA).astimezone(UTC)
+    return midnight(last + timedelta(days=1))
 
 
 @overload
