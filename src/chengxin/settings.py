@@ -86,6 +86,12 @@ class Settings(BaseSettings):
         description="An unfinished batch untouched this long counts as interrupted: a resend of "
         "the same content resumes it",
     )
+    ingest_sweep_seconds: int = Field(
+        60,
+        ge=1,
+        description="How often unfinished batches untouched for ingest_stale_seconds are "
+        "closed as interrupted (their stored rows then get their notices and list proposals)",
+    )
     access_review_bulk_subjects: int = Field(
         50, description="A query naming more persons than this waits for a reviewer (R3.3)"
     )
@@ -232,6 +238,23 @@ class Settings(BaseSettings):
         "claimed again (longer than the slowest handler)",
     )
     jobs_batch: int = Field(20, ge=1, description="Most jobs one worker pass runs")
+    # Long jobs work in chunks, each its own short transaction (issue 23, ADR 0026): on SQLite a
+    # chunk holds the single write lock, so a request waits behind a job for one chunk at most.
+    jobs_chunk_rows: int = Field(
+        1000, ge=1, description="Most items (records, cases) one chunk of a long job handles"
+    )
+    jobs_chunk_seconds: float = Field(
+        0.5,
+        gt=0,
+        description="A chunk of a long job stops taking items after this long (the longest a "
+        "request waits behind a job for the write lock, plus one item)",
+    )
+    jobs_chunk_pause_seconds: float = Field(
+        0.02,
+        ge=0,
+        description="Pause between two chunks of a long job, so writers of other processes "
+        "(whose SQLite busy handler naps) get the lock in between",
+    )
     jobs_backoff_base_seconds: float = Field(
         10.0, gt=0, description="Wait after a job's first failed attempt; doubles per attempt"
     )

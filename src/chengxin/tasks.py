@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session
 
 from chengxin.access import monitoring
 from chengxin.audit import service as audit
+from chengxin.ingestion import service as ingestion_service
 from chengxin.jobs import service as jobs_service
-from chengxin.jobs.registry import JobContext, schedule, task
+from chengxin.jobs.registry import JobContext, Step, chunked, schedule, task
 from chengxin.lists import proposals as list_proposals
 from chengxin.lists import service as list_service
 from chengxin.notifications import channels as notification_channels
@@ -43,6 +44,8 @@ TIPS_SWEEP = "tips.sweep"
 WATCH_DELIVER = "watch.deliver"
 WATCH_SEND = watch_service.WATCH_SEND
 STATE_SWEEP = "state.sweep"
+INGESTION_SWEEP = "ingestion.sweep-interrupted"
+STATE_SWEEP_CHUNKS = 1000
 SCORING_FULL = scoring_service.FULL_JOB
 SCORING_INCREMENTAL = scoring_service.INCREMENTAL_JOB
 
@@ -103,16 +106,20 @@ def prune_jobs(session: Session, payload: dict[str, Any], ctx: JobContext) -> di
     return {"deleted": deleted}
 
 
-@task(repair_notices.JOB_KIND)
+@chunked(repair_notices.JOB_KIND)
 def send_creation_notices(
-    session: Session, payload: dict[str, Any], ctx: JobContext
-) -> dict[str, Any]:
-    """两书同达: tell the subjects of a batch's new dishonest records how and when to repair."""
-    batch_id = uuid.UUID(payload["batch_id"])
-    sent = repair_notices.send_for_batch(
-        session, batch_id, actor=jobs_service.JOBS_ACTOR, now=ctx.now
-    )
-    return {"sent": sent}
+    session: Session, payload: dict[str, Any], progress: dict[str, Any], ctx: JobContext
+) -> Step:
+    """两书同达: tell the subjects of a batch's new dishonest records how and when to repair, a
+    chunk of records at a time (ADR 0026)."""
+    chunk = repair_notices.send_chunk(
+        session, uuid.UUID(payload["batch_id"]), after_row=int(progress.get("after_row", 0)),
+        limit=ctx.chunk_rows, seconds=ctx.chunk_seconds, actor=jobs_service.JOBS_ACTOR,
+        now=ctx.now, job_id=ctx.job_id,
+    )  # fmt: skip
+    sent = int(progress.get("sent", 0)) + chunk.sent
+    return Step({"after_row": chunk.last_row, "sent": sent},
+                {"sent": sent} if chunk.done else None)  # fmt: skip
 
 
 @task(OBJECTIONS_SWEEP)
@@ -146,18 +153,28 @@ def sweep_expiry(session: Session, payload: dict[str, Any], ctx: JobContext) -> 
             "complete": done.complete}  # fmt: skip
 
 
-@task(list_proposals.JOB_KIND)
+@chunked(list_proposals.JOB_KIND)
 def propose_list_entries(
-    session: Session, payload: dict[str, Any], ctx: JobContext
-) -> dict[str, Any]:
+    session: Session, payload: dict[str, Any], progress: dict[str, Any], ctx: JobContext
+) -> Step:
     """Propose (and notify) list entries for a finished batch's records of kinds that propose a
-    red or black list."""
-    done = list_proposals.propose_from_batch(
-        session, uuid.UUID(payload["batch_id"]), actor=jobs_service.JOBS_ACTOR,
-        settings=ctx.runtime.settings, now=ctx.now,
+    red or black list, a chunk of records at a time (ADR 0026)."""
+    batch_id = uuid.UUID(payload["batch_id"])
+    versions = progress.get("versions")
+    if versions is None:  # read once, in the first chunk
+        versions = list_proposals.proposing_versions(session, batch_id)
+    chunk = list_proposals.propose_chunk(
+        session, batch_id, versions=versions, after_row=int(progress.get("after_row", 0)),
+        limit=ctx.chunk_rows, seconds=ctx.chunk_seconds, actor=jobs_service.JOBS_ACTOR,
+        settings=ctx.runtime.settings, now=ctx.now, job_id=ctx.job_id,
     )  # fmt: skip
-    return {"proposed": done.proposed, "already_listed": done.already_listed,
-            "not_displayed": done.not_displayed}  # fmt: skip
+    counts = {
+        "proposed": int(progress.get("proposed", 0)) + chunk.counts.proposed,
+        "already_listed": int(progress.get("already_listed", 0)) + chunk.counts.already_listed,
+        "not_displayed": int(progress.get("not_displayed", 0)) + chunk.counts.not_displayed,
+    }
+    return Step({"after_row": chunk.last_row, "versions": versions, **counts},
+                counts if chunk.done else None)  # fmt: skip
 
 
 @task(LISTS_SWEEP)
@@ -168,12 +185,34 @@ def sweep_lists(session: Session, payload: dict[str, Any], ctx: JobContext) -> d
     return {"term_ended": done.term_ended, "records_ended": done.records_ended}
 
 
-@task(STATE_SWEEP)
-def sweep_states(session: Session, payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
+@chunked(STATE_SWEEP)
+def sweep_states(
+    session: Session, payload: dict[str, Any], progress: dict[str, Any], ctx: JobContext
+) -> Step:
     """Recompute the credit states whose next change has come (a display window opened or
-    ended, a list term ended, a role began or ended, repair opened, a grade took effect)."""
+    ended, a list term ended, a role began or ended, repair opened, a grade took effect), a chunk
+    of persons at a time: a recomputed state's next change moves past now, so each chunk takes
+    the next ones (ADR 0026)."""
     del payload
-    return {"recomputed": state_service.sweep(session, now=ctx.now)}
+    done = state_service.sweep(session, now=ctx.now, limit=ctx.chunk_rows)
+    recomputed = int(progress.get("recomputed", 0)) + done
+    chunks = int(progress.get("chunks", 0)) + 1
+    # At most STATE_SWEEP_CHUNKS a run: the next run takes what is left.
+    finished = done < ctx.chunk_rows or chunks >= STATE_SWEEP_CHUNKS
+    return Step({"recomputed": recomputed, "chunks": chunks},
+                {"recomputed": recomputed} if finished else None)  # fmt: skip
+
+
+@task(INGESTION_SWEEP)
+def sweep_ingestion(session: Session, payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
+    """Close batches left ``processing`` by a process that died (and not resumed by a resend):
+    their stored rows then get their notices and list proposals."""
+    del payload
+    closed = ingestion_service.close_interrupted(
+        session, stale_after=timedelta(seconds=ctx.runtime.settings.ingest_stale_seconds),
+        actor=jobs_service.JOBS_ACTOR, now=ctx.now,
+    )  # fmt: skip
+    return {"closed": len(closed)}
 
 
 @task(TIPS_SWEEP)
@@ -252,5 +291,6 @@ schedule("records-expiry", RECORDS_EXPIRY, every=_seconds("expiry_sweep_seconds"
 schedule("lists-sweep", LISTS_SWEEP, every=_seconds("lists_sweep_seconds"))
 schedule("tips-sweep", TIPS_SWEEP, every=_seconds("tips_sweep_seconds"))
 schedule("state-sweep", STATE_SWEEP, every=_seconds("state_sweep_seconds"))
+schedule("ingestion-sweep", INGESTION_SWEEP, every=_seconds("ingest_sweep_seconds"))
 schedule("watch-deliver", WATCH_DELIVER, every=_seconds("watch_deliver_seconds"))
 schedule("scoring-incremental", SCORING_INCREMENTAL, every=_seconds("scoring_incremental_seconds"))

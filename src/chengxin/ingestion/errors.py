@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chengxin.errors import Forbidden, InvalidInput, NotFound, PayloadTooLarge
+from chengxin.errors import Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge
 
 
 class BatchNotFound(NotFound):
@@ -28,3 +28,8 @@ class FileRejected(InvalidInput):
 class NotAProvider(Forbidden):
     code = "not-a-provider"
     title = "Only an organization can push records; act with an organization's token"
+
+
+class BatchNotProcessing(Conflict):
+    code = "batch-not-processing"
+    title = "The batch was closed as interrupted while this upload was still sending it; resend"

@@ -57,6 +57,8 @@ class IngestBatch(Base):
     error_codes: Mapped[dict[str, int]] = mapped_column(JSONType)  # rejected rows by code
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)  # heartbeat while processing
+    # The process working on it ("host:pid:start"): a resend finds out at once whether it died.
+    owner: Mapped[str | None] = mapped_column(String(100))
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property

@@ -43,6 +43,9 @@ class Job(Base):
     locked_by: Mapped[str | None] = mapped_column(String(100))
     last_error: Mapped[str | None] = mapped_column(Text)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
+    # A chunked job's cursor and counts so far, committed with each chunk (ADR 0026): a retried
+    # or reclaimed job continues from here; operators read it as the job's progress.
+    progress: Mapped[dict[str, Any] | None] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -63,3 +66,16 @@ class JobSchedule(Base):
     next_run_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class JobItem(Base):
+    """An item (a record, a case) a kind of job has dealt with, marked in the transaction of its
+    effect: a job run again, or a second job over the same items, skips it, so a notice or a
+    list proposal keyed on a record is made once whatever crashed in between (ADR 0026)."""
+
+    __tablename__ = "job_item"
+
+    kind: Mapped[str] = mapped_column(String(100), primary_key=True)
+    item_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    job_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    done_at: Mapped[datetime] = mapped_column(UTCDateTime)

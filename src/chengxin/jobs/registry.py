@@ -30,11 +30,36 @@ class JobContext:
     max_attempts: int
     now: datetime  # the worker's clock for this run (tests pass their own)
     worker: str
+    # The bound of one chunk of a chunked job (``jobs_chunk_rows``, ``jobs_chunk_seconds``).
+    chunk_rows: int = 1000
+    chunk_seconds: float = 0.5
+
+
+@dataclass(frozen=True)
+class Step:
+    """What one chunk of a chunked job did: its ``progress`` so far (cursor and counts, a small
+    JSON object), and the job's ``result`` once nothing is left (None: more chunks to come)."""
+
+    progress: dict[str, Any]
+    result: dict[str, Any] | None = None
 
 
 # A handler runs inside one transaction that also marks the job done; what it returns (a small
 # JSON object of counts and ids, no personal data) is kept as the job's result.
 Handler = Callable[[Session, dict[str, Any], JobContext], dict[str, Any] | None]
+# One chunk of a chunked job: it runs in a transaction of its own that also saves the progress it
+# returns (and completes the job with its result); it gets the progress saved by the chunk before
+# (``{}`` at first), and takes at most ``ctx.chunk_rows`` items in about ``ctx.chunk_seconds``.
+ChunkHandler = Callable[[Session, dict[str, Any], dict[str, Any], JobContext], Step]
+
+
+@dataclass(frozen=True)
+class Chunked:
+    """A handler that works in chunks, each its own short transaction (ADR 0026)."""
+
+    step: ChunkHandler
+
+
 # A schedule's interval: fixed, or read from the settings of the running platform.
 Interval = timedelta | Callable[[Settings], timedelta]
 
@@ -60,7 +85,7 @@ class Registry:
     """Handlers by job kind and schedules by name."""
 
     def __init__(self) -> None:
-        self.handlers: dict[str, Handler] = {}
+        self.handlers: dict[str, Handler | Chunked] = {}
         self.schedules: dict[str, Schedule] = {}
 
     def register(self, kind: str, fn: Handler) -> Handler:
@@ -79,6 +104,18 @@ class Registry:
 
         return decorate
 
+    def chunked(self, kind: str) -> Callable[[ChunkHandler], ChunkHandler]:
+        """Register a chunked handler for ``kind`` (a job over an unbounded set of items)."""
+
+        def decorate(fn: ChunkHandler) -> ChunkHandler:
+            known = self.handlers.get(kind)
+            if known is not None and known != Chunked(fn):
+                raise ValueError(f"job kind {kind!r} already has a handler")
+            self.handlers[kind] = Chunked(fn)
+            return fn
+
+        return decorate
+
     def schedule(
         self, name: str, kind: str, *, every: Interval, payload: dict[str, Any] | None = None
     ) -> Schedule:
@@ -90,7 +127,7 @@ class Registry:
         self.schedules[name] = declared
         return declared
 
-    def handler_for(self, kind: str) -> Handler | None:
+    def handler_for(self, kind: str) -> Handler | Chunked | None:
         """The handler of a kind, or None when this process knows no such kind."""
         return self.handlers.get(kind)
 
@@ -98,4 +135,5 @@ class Registry:
 REGISTRY = Registry()
 register = REGISTRY.register
 task = REGISTRY.task
+chunked = REGISTRY.chunked
 schedule = REGISTRY.schedule

@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -25,7 +25,7 @@ from chengxin.db import utcnow
 from chengxin.errors import DomainError
 from chengxin.identity import idnumber
 from chengxin.jobs.errors import JobNotFound, JobNotRetryable, LeaseLost, PersonalDataInPayload
-from chengxin.jobs.models import CLAIMABLE, Job, JobSchedule, JobStatus
+from chengxin.jobs.models import CLAIMABLE, Job, JobItem, JobSchedule, JobStatus
 from chengxin.jobs.registry import Schedule
 from chengxin.logs import redact
 from chengxin.security.actor import Actor, system_actor
@@ -225,11 +225,18 @@ def complete(
     attempt: int,
     now: datetime,
     result: dict[str, Any] | None,
+    progress: dict[str, Any] | None = None,
 ) -> None:
     """Mark the job done in the handler's transaction, so its effects and its completion commit
     together; ``LeaseLost`` (the caller rolls back) when the job is no longer this attempt's."""
     if result is not None:
         _check_payload(result)
+    values: dict[str, Any] = {
+        "status": JobStatus.DONE.value, "finished_at": now, "lease_until": None, "result": result,
+    }  # fmt: skip
+    if progress is not None:
+        _check_payload(progress)
+        values["progress"] = progress
     done = session.execute(
         update(Job)
         .where(
@@ -238,11 +245,69 @@ def complete(
             Job.locked_by == worker,
             Job.attempts == attempt,
         )
-        .values(status=JobStatus.DONE.value, finished_at=now, lease_until=None, result=result)
+        .values(**values)
         .returning(Job.id)
     ).first()
     if done is None:
         raise LeaseLost(str(job_id))
+
+
+def advance(
+    session: Session,
+    job_id: uuid.UUID,
+    *,
+    worker: str,
+    attempt: int,
+    progress: dict[str, Any],
+    lease_until: datetime,
+) -> None:
+    """Save a chunked job's progress in its chunk's transaction, so the chunk's effects and the
+    cursor past them commit together, and renew the lease (a long job stays its worker's while it
+    advances); ``LeaseLost`` (the caller rolls back) when the job is no longer this attempt's."""
+    _check_payload(progress)
+    moved = session.execute(
+        update(Job)
+        .where(
+            Job.id == job_id,
+            Job.status == JobStatus.RUNNING.value,
+            Job.locked_by == worker,
+            Job.attempts == attempt,
+        )
+        .values(progress=progress, lease_until=lease_until)
+        .returning(Job.id)
+    ).first()
+    if moved is None:
+        raise LeaseLost(str(job_id))
+
+
+def done_items(session: Session, kind: str, item_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Which of these items a job of ``kind`` has already dealt with (``mark_done``)."""
+    wanted = sorted(set(item_ids))
+    found: set[uuid.UUID] = set()
+    for start in range(0, len(wanted), 500):
+        found.update(
+            session.execute(
+                select(JobItem.item_id).where(
+                    JobItem.kind == kind, JobItem.item_id.in_(wanted[start : start + 500])
+                )
+            ).scalars()
+        )
+    return found
+
+
+def mark_done(
+    session: Session,
+    kind: str,
+    item_ids: Iterable[uuid.UUID],
+    *,
+    job_id: uuid.UUID | None,
+    now: datetime,
+) -> None:
+    """Mark items dealt with by a job of ``kind``, in the transaction of what was done for them:
+    the primary key (kind, item) refuses a second mark, so a concurrent duplicate rolls back."""
+    rows = [{"kind": kind, "item_id": i, "job_id": job_id, "done_at": now} for i in item_ids]
+    if rows:
+        session.execute(insert(JobItem), rows)
 
 
 def fail(

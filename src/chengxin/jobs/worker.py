@@ -21,7 +21,7 @@ from chengxin.db import utcnow
 from chengxin.jobs import service as jobs_service
 from chengxin.jobs.errors import LeaseLost
 from chengxin.jobs.models import Job, JobStatus
-from chengxin.jobs.registry import Handler, JobContext, Registry
+from chengxin.jobs.registry import Chunked, Handler, JobContext, Registry
 from chengxin.runtime import Runtime
 
 log = structlog.get_logger(__name__)
@@ -57,6 +57,9 @@ class Worker:
         settings = runtime.settings
         self.lease = timedelta(seconds=settings.jobs_lease_seconds)
         self.batch = settings.jobs_batch
+        self.chunk_rows = settings.jobs_chunk_rows
+        self.chunk_seconds = settings.jobs_chunk_seconds
+        self.chunk_pause = settings.jobs_chunk_pause_seconds
         self._synced = False
 
     def run_once(self, now: datetime | None = None) -> int:
@@ -87,7 +90,7 @@ class Worker:
                 ran += 1
         return ran
 
-    def _handler(self, kind: str) -> Handler:
+    def _handler(self, kind: str) -> Handler | Chunked:
         handler = self.registry.handler_for(kind)
         if handler is None:
             raise UnknownJobKind(f"no handler for job kind {kind!r}")
@@ -105,23 +108,29 @@ class Worker:
             max_attempts=job.max_attempts,
             now=now or utcnow(),
             worker=self.name,
+            chunk_rows=self.chunk_rows,
+            chunk_seconds=self.chunk_seconds,
         )
         ids = {"job_id": str(job.id), "kind": job.kind, "attempt": job.attempts}
         try:
-            with self.runtime.session_factory() as session, session.begin():
-                if session.get_bind().dialect.name == "postgresql":
-                    # On SQLite this would open the write transaction before the handler, and a
-                    # handler that uses its own units of work (ctx.runtime) would wait on it.
-                    jobs_service.hold(session, job.id, worker=self.name, attempt=job.attempts)
-                result = self._handler(job.kind)(session, dict(job.payload), ctx)
-                jobs_service.complete(
-                    session,
-                    job.id,
-                    worker=self.name,
-                    attempt=job.attempts,
-                    now=now or utcnow(),
-                    result=result,
-                )
+            handler = self._handler(job.kind)
+            if isinstance(handler, Chunked):
+                self._run_chunks(job, handler, ctx, now)
+            else:
+                with self.runtime.session_factory() as session, session.begin():
+                    if session.get_bind().dialect.name == "postgresql":
+                        # On SQLite this would open the write transaction before the handler,
+                        # and a handler using its own units of work (ctx.runtime) would wait.
+                        jobs_service.hold(session, job.id, worker=self.name, attempt=job.attempts)
+                    result = handler(session, dict(job.payload), ctx)
+                    jobs_service.complete(
+                        session,
+                        job.id,
+                        worker=self.name,
+                        attempt=job.attempts,
+                        now=now or utcnow(),
+                        result=result,
+                    )
         except LeaseLost:
             log.warning("jobs.lease-lost", worker=self.name, **ids)
             return
@@ -129,6 +138,41 @@ class Worker:
             self._record_failure(job, exc, now, ids)
             return
         log.debug("jobs.job-done", ms=round((time.perf_counter() - started) * 1000, 1), **ids)
+
+    def _run_chunks(
+        self, job: Job, handler: Chunked, ctx: JobContext, now: datetime | None
+    ) -> None:
+        """Run a chunked job chunk by chunk from its saved progress: each chunk is one short
+        transaction with the progress past it (the last also completes the job), so the write
+        lock is free between chunks and a crash loses at most the chunk in flight."""
+        progress = dict(job.progress or {})
+        payload = dict(job.payload)
+        while True:
+            started = time.perf_counter()
+            with self.runtime.session_factory() as session, session.begin():
+                if session.get_bind().dialect.name == "postgresql":
+                    jobs_service.hold(session, job.id, worker=self.name, attempt=job.attempts)
+                step = handler.step(session, payload, progress, ctx)
+                at = now or utcnow()
+                if step.result is not None:
+                    jobs_service.complete(
+                        session, job.id, worker=self.name, attempt=job.attempts, now=at,
+                        result=step.result, progress=step.progress,
+                    )  # fmt: skip
+                else:
+                    jobs_service.advance(
+                        session, job.id, worker=self.name, attempt=job.attempts,
+                        progress=step.progress, lease_until=at + self.lease,
+                    )  # fmt: skip
+            log.debug(
+                "jobs.chunk-done", job_id=str(job.id), kind=job.kind,
+                ms=round((time.perf_counter() - started) * 1000, 1),
+            )  # fmt: skip
+            if step.result is not None:
+                return
+            progress = step.progress
+            if self.chunk_pause:
+                time.sleep(self.chunk_pause)
 
     def _record_failure(
         self, job: Job, exc: Exception, now: datetime | None, ids: dict[str, Any]

@@ -1,8 +1,9 @@
 """Automatic proposals: a record kind that proposes a list (``auto_kinds`` of a list type, e.g.
 the court's 失信被执行人 entries, or ``proposes_list`` of the kind in the batch's catalog version)
 proposes an entry for each new current record of a finished ingestion batch, and the subject is
-told at once (job ``lists.propose-from-batch``). Publication still waits for the objection window
-and an operator.
+told at once (job ``lists.propose-from-batch``, in chunks of records each marked done with its
+proposal, so a re-run proposes nothing twice: ADR 0026). Publication still waits for the objection
+window and an operator.
 
 A record that was not displayed on the day it arrived (already past its display window) proposes
 nothing and nobody is told of a listing (ADR 0025); nor does one whose window ended before the job
@@ -10,6 +11,7 @@ ran (``list-record-not-usable``)."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from chengxin.catalog import service as catalog_service
 from chengxin.identity.errors import SubjectNotFound
+from chengxin.jobs import service as jobs_service
 from chengxin.lists import PROPOSE_JOB
 from chengxin.lists import service as list_service
 from chengxin.lists import types as list_types
@@ -39,11 +42,8 @@ class BatchProposals:
     not_displayed: int = 0  # records outside their display window: nothing proposed
 
 
-def _by_kind(session: Session, batch_id: uuid.UUID) -> dict[str, list[list_types.ListType]]:
+def _by_kind(session: Session, versions: list[str]) -> dict[str, list[list_types.ListType]]:
     """The kinds that propose a list under the catalog version(s) the batch was validated by."""
-    versions = session.execute(
-        select(CreditRecord.catalog_version).where(CreditRecord.batch_id == batch_id).distinct()
-    ).scalars()
     found: dict[str, list[list_types.ListType]] = {}
     for version in versions:
         document = catalog_service.document_of(
@@ -55,26 +55,73 @@ def _by_kind(session: Session, batch_id: uuid.UUID) -> dict[str, list[list_types
     return found
 
 
-def propose_from_batch(
-    session: Session, batch_id: uuid.UUID, *, actor: Actor, settings: Settings, now: datetime
-) -> BatchProposals:
-    """Propose and notify an entry for each current record of the batch whose kind proposes a
-    list and that was displayed on the day it arrived; a person already on (or proposed for)
-    that list is left as they are."""
-    by_kind = _by_kind(session, batch_id)
+@dataclass(frozen=True)
+class ProposalChunk:
+    """One chunk of a batch's proposals: the row number it reached, its counts, and whether the
+    batch has no records left after it."""
+
+    last_row: int
+    counts: BatchProposals
+    done: bool
+
+
+def proposing_versions(session: Session, batch_id: uuid.UUID) -> list[str]:
+    """The catalog versions the batch's records were validated by (read once per job)."""
+    return sorted(
+        session.execute(
+            select(CreditRecord.catalog_version).where(CreditRecord.batch_id == batch_id).distinct()
+        ).scalars()
+    )
+
+
+def propose_chunk(
+    session: Session,
+    batch_id: uuid.UUID,
+    *,
+    versions: list[str],
+    after_row: int,
+    limit: int,
+    seconds: float,
+    actor: Actor,
+    settings: Settings,
+    now: datetime,
+    job_id: uuid.UUID | None = None,
+    mark: bool = True,
+) -> ProposalChunk:
+    """Proposals for the batch's records after row ``after_row`` (at most ``limit``, none begun
+    after ``seconds``). With ``mark``, each record is marked done with its proposal (ADR 0026),
+    and a record already marked is passed over: a re-run proposes nothing twice."""
+    started = time.monotonic()
+    by_kind = _by_kind(session, versions)
     if not by_kind:
-        return BatchProposals(0, 0)
-    records = session.execute(
-        select(CreditRecord)
-        .where(
-            CreditRecord.batch_id == batch_id,
-            CreditRecord.status == "active",
-            CreditRecord.kind_code.in_(sorted(by_kind)),
-        )
-        .order_by(CreditRecord.row_no)
-    ).scalars()
+        return ProposalChunk(after_row, BatchProposals(0, 0), done=True)
+    records = list(
+        session.execute(
+            select(CreditRecord)
+            .where(
+                CreditRecord.batch_id == batch_id,
+                CreditRecord.row_no > after_row,
+                CreditRecord.status == "active",
+                CreditRecord.kind_code.in_(sorted(by_kind)),
+            )
+            .order_by(CreditRecord.row_no)
+            .limit(limit)
+        ).scalars()
+    )
+    done_before = (
+        jobs_service.done_items(session, JOB_KIND, (r.id for r in records)) if mark else set()
+    )
     proposed = already = not_displayed = 0
+    handled: list[uuid.UUID] = []
+    last_row, complete = after_row, len(records) < limit
     for record in records:
+        if handled and time.monotonic() - started >= seconds:
+            complete = False
+            break
+        last_row = record.row_no
+        if record.id in done_before:
+            continue
+        handled.append(record.id)
         if not displayed_on_arrival(record):  # expired at arrival: it acts on nothing
             not_displayed += 1
             continue
@@ -93,7 +140,31 @@ def propose_from_batch(
                 continue
             list_service.notify(session, entry.id, actor=actor, settings=settings, now=now)
             proposed += 1
-    return BatchProposals(proposed, already, not_displayed)
+    if mark:
+        jobs_service.mark_done(session, JOB_KIND, handled, job_id=job_id, now=now)
+    return ProposalChunk(last_row, BatchProposals(proposed, already, not_displayed), complete)
+
+
+def propose_from_batch(
+    session: Session, batch_id: uuid.UUID, *, actor: Actor, settings: Settings, now: datetime
+) -> BatchProposals:
+    """Propose and notify an entry for each current record of the batch whose kind proposes a
+    list and that was displayed on the day it arrived, in the caller's transaction; a person
+    already on (or proposed for) that list is left as they are. The job uses ``propose_chunk``."""
+    versions = proposing_versions(session, batch_id)
+    proposed = already = not_displayed = 0
+    after = 0
+    while True:
+        chunk = propose_chunk(
+            session, batch_id, versions=versions, after_row=after, limit=1000,
+            seconds=float("inf"), actor=actor, settings=settings, now=now, mark=False,
+        )  # fmt: skip
+        proposed += chunk.counts.proposed
+        already += chunk.counts.already_listed
+        not_displayed += chunk.counts.not_displayed
+        after = chunk.last_row
+        if chunk.done:
+            return BatchProposals(proposed, already, not_displayed)
 
 
 def job_key(batch_id: uuid.UUID) -> str:

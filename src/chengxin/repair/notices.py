@@ -2,8 +2,10 @@
 is told through the outbox what was recorded, until when it is shown, and how and from when it can
 be repaired (or that a law makes it irreparable).
 
-Ingestion enqueues one job per batch (idempotency key: the batch), so a resent batch or a retried
-job tells nobody twice; the messages commit together with the job's completion.
+Ingestion enqueues one job per batch (idempotency key: the batch). The job works in chunks of
+records in row order (ADR 0026), each one short transaction holding its messages, a mark per record
+(``job_item``) and the cursor past them, so a retried, reclaimed or repeated job tells nobody twice
+and never holds the database's write lock for longer than one chunk.
 
 A record that was not displayed on the day it arrived (already past its display window, or a
 minor record not displayed at all) brings no notice: it is shown to no one and there is nothing to
@@ -13,7 +15,9 @@ their own report, marked (ADR 0025).
 
 from __future__ import annotations
 
+import time
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from chengxin import casework
 from chengxin.catalog import service as catalog_service
+from chengxin.jobs import service as jobs_service
 from chengxin.organizations.models import Organization
 from chengxin.records.models import CreditRecord
 from chengxin.records.visibility import displayed_on_arrival
@@ -34,22 +39,57 @@ def job_key(batch_id: uuid.UUID) -> str:
     return f"creation-notices:{batch_id}"
 
 
-def send_for_batch(session: Session, batch_id: uuid.UUID, *, actor: Actor, now: datetime) -> int:
-    """Tell the subject of every dishonest record the batch created or corrected that was
-    displayed on the day it arrived; returns how many messages were queued (people without a
-    phone see the record online)."""
-    records = session.execute(
-        select(CreditRecord).where(
-            CreditRecord.batch_id == batch_id,
-            CreditRecord.category == "dishonest",
-            CreditRecord.status == "active",
-        )
-    ).scalars()
+@dataclass(frozen=True)
+class Chunk:
+    """One chunk of a batch's notices: the row number it reached, the messages it queued, and
+    whether the batch has no records left after it."""
+
+    last_row: int
+    sent: int
+    done: bool
+
+
+def send_chunk(
+    session: Session,
+    batch_id: uuid.UUID,
+    *,
+    after_row: int,
+    limit: int,
+    seconds: float,
+    actor: Actor,
+    now: datetime,
+    job_id: uuid.UUID | None = None,
+) -> Chunk:
+    """Notices for the batch's dishonest records after row ``after_row``: at most ``limit``
+    records, and none begun after ``seconds``. Each record is marked done with its message, so
+    a record already dealt with (a crash after its commit, a second job) is passed over."""
+    started = time.monotonic()
+    records = list(
+        session.execute(
+            select(CreditRecord)
+            .where(
+                CreditRecord.batch_id == batch_id,
+                CreditRecord.row_no > after_row,
+                CreditRecord.category == "dishonest",
+                CreditRecord.status == "active",
+            )
+            .order_by(CreditRecord.row_no)
+            .limit(limit)
+        ).scalars()
+    )
+    done_before = jobs_service.done_items(session, JOB_KIND, (r.id for r in records))
     _, document = catalog_service.active_document(session)
     kinds = {k.code: k for k in document.kinds}
     providers: dict[uuid.UUID, str] = {}
-    sent = 0
+    sent, last_row = 0, after_row
+    handled: list[uuid.UUID] = []
     for record in records:
+        if handled and time.monotonic() - started >= seconds:
+            return _marked(session, handled, job_id, now, Chunk(last_row, sent, done=False))
+        last_row = record.row_no
+        if record.id in done_before:
+            continue
+        handled.append(record.id)
         if not displayed_on_arrival(record):
             continue
         if record.provider_id not in providers:
@@ -70,4 +110,27 @@ def send_for_batch(session: Session, batch_id: uuid.UUID, *, actor: Actor, now: 
             session, record.subject_id, template, params, actor=actor, now=now
         ):
             sent += 1
-    return sent
+    return _marked(session, handled, job_id, now, Chunk(last_row, sent, len(records) < limit))
+
+
+def _marked(
+    session: Session, handled: list[uuid.UUID], job_id: uuid.UUID | None, now: datetime,
+    chunk: Chunk,
+) -> Chunk:  # fmt: skip
+    jobs_service.mark_done(session, JOB_KIND, handled, job_id=job_id, now=now)
+    return chunk
+
+
+def send_for_batch(session: Session, batch_id: uuid.UUID, *, actor: Actor, now: datetime) -> int:
+    """Tell the subject of every dishonest record the batch created or corrected that was
+    displayed on the day it arrived, in the caller's transaction; returns how many messages were
+    queued (people without a phone see the record online). The job uses ``send_chunk``."""
+    sent, after = 0, 0
+    while True:
+        chunk = send_chunk(
+            session, batch_id, after_row=after, limit=1000, seconds=float("inf"), actor=actor,
+            now=now,
+        )  # fmt: skip
+        sent, after = sent + chunk.sent, chunk.last_row
+        if chunk.done:
+            return sent

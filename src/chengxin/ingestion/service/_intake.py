@@ -3,7 +3,10 @@
 Flow of a batch (push, upload, CLI, demo — one path):
 
 1. :func:`open_batch` — a batch row for (provider, content digest). If an earlier batch with the
-   same digest was interrupted (still ``processing`` and not running), it is resumed instead.
+   same digest was interrupted (still ``processing``, and its process died or it went untouched
+   for ``ingest_stale_seconds``), it is resumed instead: a resend continues it, never shadows it
+   (ADR 0026). A batch nobody resends is closed by :func:`close_interrupted` (a sweep), and
+   either way its stored rows get their notices and list proposals.
 2. :func:`run` — rows are read one at a time and checked against the catalog in chunks (in
    worker processes for large files, :mod:`~chengxin.ingestion.pipeline`); each chunk is one
    transaction that writes its records, rejections and counters together, and moves the batch's
@@ -20,6 +23,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import socket
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -39,7 +44,12 @@ from chengxin.catalog.schema import CatalogDocument
 from chengxin.db import probe_many, utcnow
 from chengxin.identity import service as identity_service
 from chengxin.ingestion import pipeline, reading
-from chengxin.ingestion.errors import BatchNotFound, BatchTooLarge, NotAProvider
+from chengxin.ingestion.errors import (
+    BatchNotFound,
+    BatchNotProcessing,
+    BatchTooLarge,
+    NotAProvider,
+)
 from chengxin.ingestion.messages import RowError
 from chengxin.ingestion.models import IngestBatch, IngestRejection, rejection_aad
 from chengxin.ingestion.pipeline import Chunk
@@ -67,6 +77,46 @@ REJECTION_TABLE = cast("Table", IngestRejection.__table__)
 MAX_PUSH_RECORDS = 10_000
 # Batches being processed in this process: never resumed by a concurrent resend.
 _RUNNING: set[uuid.UUID] = set()
+INTERRUPTED = "batch-interrupted"  # failure code of a batch closed by the sweep
+
+
+def _start_ticks(pid: int) -> str | None:
+    """When a process started (clock ticks since boot, Linux), or None when there is no such
+    process (or only its zombie); with the pid it names one process for good (a pid is reused,
+    this pair is not). "" when it cannot be told (no /proc)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return None
+    except OSError:
+        return ""
+    fields = stat.rsplit(")", 1)[1].split()
+    return None if fields[0] in {"Z", "X"} else fields[19]
+
+
+def owner_token() -> str:
+    """This process, as written in ``ingest_batch.owner``: ``host:pid:start``."""
+    pid = os.getpid()
+    return f"{socket.gethostname()[:60]}:{pid}:{_start_ticks(pid) or ''}"
+
+
+def owner_alive(owner: str | None) -> bool | None:
+    """Whether the process named by ``owner`` still runs: False when it is on this host and gone
+    (or its pid now names another process), True when it runs, None when it cannot be told (no
+    owner, another host): then only the batch's heartbeat can say it is stale."""
+    if not owner:
+        return None
+    parts = owner.rsplit(":", 2)
+    if len(parts) != 3 or not parts[1].isdigit():  # noqa: PLR2004
+        return None
+    host, pid, start = parts[0], int(parts[1]), parts[2]
+    if host != socket.gethostname()[:60]:
+        return None
+    ticks = _start_ticks(pid)
+    if ticks is None:
+        return False
+    return not start or not ticks or ticks == start
+
 
 EVENT_COLUMNS = (
     "at", "action", "record_id", "previous_id", "subject_id", "provider_id", "kind_code",
@@ -127,7 +177,9 @@ def open_batch(
     size: int,
     stale_after: timedelta,
 ) -> uuid.UUID:
-    """A new batch, or the interrupted batch of the same provider and content to resume."""
+    """A new batch, or the interrupted batch of the same provider and content to resume: one
+    whose process died (known at once on the same host) or that went untouched ``stale_after``.
+    Resumed, it is this process's: a resend racing this one sees it alive."""
     with scope() as session:
         stale = utcnow() - stale_after
         candidates = session.execute(
@@ -139,10 +191,17 @@ def open_batch(
                 IngestBatch.finished_at.is_(None),
             )
             .order_by(IngestBatch.received_at.desc())
+            .with_for_update()
         ).scalars()
+        me = owner_token()
         for batch in candidates:
-            if batch.id not in _RUNNING and batch.updated_at <= stale:
+            if batch.id in _RUNNING:
+                continue
+            alive = owner_alive(batch.owner) if batch.owner != me else False
+            if alive is False or (alive is None and batch.updated_at <= stale):
                 log.info("ingestion.resume", batch_id=str(batch.id), rows_done=batch.rows_done)
+                batch.owner, batch.updated_at = me, utcnow()
+                _RUNNING.add(batch.id)
                 return batch.id
         catalog_row, _ = catalog_service.active_document(session)
         now = utcnow()
@@ -159,9 +218,11 @@ def open_batch(
             error_codes={},
             received_at=now,
             updated_at=now,
+            owner=me,
         )
         session.add(batch)
         session.flush()
+        _RUNNING.add(batch.id)
         return batch.id
 
 
@@ -178,6 +239,27 @@ def run(
 ) -> IngestBatch:
     """Process (or resume) a batch from its source; returns the final batch (its receipt).
     ``workers`` > 0 checks a file's rows in that many processes (large files)."""
+    _RUNNING.add(batch_id)
+    try:
+        return _run(
+            scope, batch_id, make_source, actor=actor, chunk_rows=chunk_rows, workers=workers,
+            today=today, on_progress=on_progress,
+        )  # fmt: skip
+    finally:
+        _RUNNING.discard(batch_id)
+
+
+def _run(
+    scope: SessionScope,
+    batch_id: uuid.UUID,
+    make_source: Callable[[CatalogDocument], RowSource],
+    *,
+    actor: Actor,
+    chunk_rows: int,
+    workers: int,
+    today: date | None,
+    on_progress: Callable[[IngestBatch], None] | None,
+) -> IngestBatch:
     with scope() as session:
         batch = _get_or_raise(session, batch_id)
         org = organization_service.get_or_raise(session, batch.provider_id)
@@ -203,15 +285,12 @@ def run(
         )
     else:
         chunks = pipeline.item_chunks(source, ctx, chunk_rows=chunk_rows, skip=skip)
-    _RUNNING.add(batch_id)
     try:
         for chunk in chunks:
             _progress(on_progress, _commit_chunk(scope, batch_id, source, chunk, actor=actor))
         return _finish(scope, batch_id, source, actor=actor, resumed=resumed, fault=None)
     except FileFault as fault:
         return _finish(scope, batch_id, source, actor=actor, resumed=resumed, fault=fault)
-    finally:
-        _RUNNING.discard(batch_id)
 
 
 @dataclass(frozen=True)
@@ -327,58 +406,107 @@ def _finish(
 ) -> IngestBatch:
     with scope() as session:
         batch = _get_or_raise(session, batch_id, lock=True)
-        batch.status = "failed" if fault else "completed"
-        if fault is not None:
-            batch.failure_code, batch.failure_message = fault.code, fault.message[:300]
+        _still_processing(batch)
         batch.encoding = batch.encoding or source.encoding
         batch.header = batch.header or [list(pair) for pair in source.header] or None
-        batch.finished_at = batch.updated_at = utcnow()
-        session.flush()
-        # The collection log (R3.2): who pushed what, when, how much, and the content digest.
-        audit.record(
-            session,
-            "ingestion:batch:complete" if fault is None else "ingestion:batch:fail",
-            actor=actor,
-            object_type="ingest_batch",
-            object_id=batch.id,
-            data={
-                "provider_id": str(batch.provider_id),
-                "channel": batch.channel,
-                "format": batch.file_format,
-                "content_digest": batch.content_digest,
-                "catalog_version": batch.catalog_version,
-                "submitted": batch.submitted,
-                "accepted": batch.accepted,
-                "created": batch.created,
-                "corrected": batch.corrected,
-                "revoked": batch.revoked,
-                "rejected": batch.rejected,
-                "duplicates": batch.duplicates,
-                "failure_code": batch.failure_code,
-                "resumed": resumed,
-            },
-        )
-        if batch.created or batch.corrected:
-            # 两书同达: people with new dishonest records are told how and when to repair them,
-            # by a job that commits its messages with its completion (one per batch).
-            jobs_service.enqueue(
-                session, repair_notices.JOB_KIND, {"batch_id": str(batch.id)},
-                idempotency_key=repair_notices.job_key(batch.id),
-            )  # fmt: skip
-            # Record kinds that propose a red or black list propose their entries (lists).
-            jobs_service.enqueue(
-                session, PROPOSE_JOB, {"batch_id": str(batch.id)},
-                idempotency_key=f"lists-propose:{batch.id}",
-            )  # fmt: skip
-        log.info(
-            "ingestion.batch",
-            batch_id=str(batch.id),
-            status=batch.status,
-            submitted=batch.submitted,
-            rejected=batch.rejected,
-            duplicates=batch.duplicates,
-        )
+        _close(session, batch, actor=actor, resumed=resumed, fault=fault, now=utcnow())
         return batch
+
+
+def _close(
+    session: Session,
+    batch: IngestBatch,
+    *,
+    actor: Actor,
+    resumed: bool,
+    fault: FileFault | None,
+    now: datetime,
+) -> None:
+    """End a batch (completed, or failed with the fault): the collection log entry, and the jobs
+    that send its records' notices and propose their list entries, all in this transaction."""
+    batch.status = "failed" if fault else "completed"
+    if fault is not None:
+        batch.failure_code, batch.failure_message = fault.code, fault.message[:300]
+    batch.finished_at = batch.updated_at = now
+    session.flush()
+    # The collection log (R3.2): who pushed what, when, how much, and the content digest.
+    audit.record(
+        session,
+        "ingestion:batch:complete" if fault is None else "ingestion:batch:fail",
+        actor=actor,
+        object_type="ingest_batch",
+        object_id=batch.id,
+        data={
+            "provider_id": str(batch.provider_id),
+            "channel": batch.channel,
+            "format": batch.file_format,
+            "content_digest": batch.content_digest,
+            "catalog_version": batch.catalog_version,
+            "submitted": batch.submitted,
+            "accepted": batch.accepted,
+            "created": batch.created,
+            "corrected": batch.corrected,
+            "revoked": batch.revoked,
+            "rejected": batch.rejected,
+            "duplicates": batch.duplicates,
+            "failure_code": batch.failure_code,
+            "resumed": resumed,
+        },
+    )
+    if batch.created or batch.corrected:
+        # 两书同达: people with new dishonest records are told how and when to repair them, by
+        # a job (one per batch) that works in chunks, each marking its records (ADR 0026).
+        jobs_service.enqueue(
+            session, repair_notices.JOB_KIND, {"batch_id": str(batch.id)},
+            idempotency_key=repair_notices.job_key(batch.id), now=now,
+        )  # fmt: skip
+        # Record kinds that propose a red or black list propose their entries (lists).
+        jobs_service.enqueue(
+            session, PROPOSE_JOB, {"batch_id": str(batch.id)},
+            idempotency_key=f"lists-propose:{batch.id}", now=now,
+        )  # fmt: skip
+    log.info(
+        "ingestion.batch",
+        batch_id=str(batch.id),
+        status=batch.status,
+        submitted=batch.submitted,
+        rejected=batch.rejected,
+        duplicates=batch.duplicates,
+    )
+
+
+def close_interrupted(
+    session: Session, *, stale_after: timedelta, actor: Actor, now: datetime | None = None
+) -> list[uuid.UUID]:
+    """Close the batches left ``processing`` by a process that died, untouched ``stale_after``
+    (a resend in that time resumes them instead): ``failed`` with ``batch-interrupted``, their
+    counts as far as they got, and their stored rows' notice and proposal jobs queued. Returns
+    the batches closed (the sweep; a batch this process is working on is never closed)."""
+    now = now or utcnow()
+    batches = session.execute(
+        select(IngestBatch)
+        .where(IngestBatch.status == "processing", IngestBatch.updated_at <= now - stale_after)
+        .order_by(IngestBatch.received_at)
+        .with_for_update(skip_locked=True)
+    ).scalars()
+    closed = []
+    me = owner_token()
+    for batch in batches:
+        if batch.id in _RUNNING or (batch.owner != me and owner_alive(batch.owner)):
+            continue  # its process lives: a slow chunk, not an interruption
+        fault = FileFault(
+            INTERRUPTED, f"processing stopped after row {batch.rows_done}; resend the rest"
+        )
+        _close(session, batch, actor=actor, resumed=batch.rows_done > 0, fault=fault, now=now)
+        closed.append(batch.id)
+    return closed
+
+
+def _still_processing(batch: IngestBatch) -> None:
+    """A batch closed by the sweep meanwhile (this process stalled past the stale time) takes
+    no more rows: the caller's transaction rolls back and the provider resends."""
+    if batch.status != "processing":
+        raise BatchNotProcessing
 
 
 def _commit_chunk(
@@ -388,6 +516,7 @@ def _commit_chunk(
     list entries resting only on records it revoked leave their list in it too (ADR 0025)."""
     with scope() as session:
         batch = _get_or_raise(session, batch_id, lock=True)
+        _still_processing(batch)
         # One provider's chunks apply one at a time (two batches may carry the same source id):
         # versions are read and written under this lock. SQLite has a single writer anyway.
         session.execute(
