@@ -81,6 +81,62 @@ class Settings(BaseSettings):
     ingest_push_max_bytes: int = Field(
         64 * 1024**2, description="Largest JSON body of a pushed batch, in bytes"
     )
+    # Bounded memory for hostile provider input (issue 23): each refusal has a stable code.
+    ingest_push_max_values: int = Field(
+        1_000_000,
+        ge=1,
+        description="Most JSON values (objects, arrays, members, items) in a pushed body, counted "
+        "before it is parsed (batch-too-many-values)",
+    )
+    ingest_push_max_depth: int = Field(
+        32, ge=3, description="Deepest nesting of a pushed body's JSON (batch-too-deep)"
+    )
+    ingest_max_row_bytes: int = Field(
+        64 * 1024,
+        ge=1024,
+        description="Longest row of an uploaded file in bytes: a CSV or JSONL line, an XLSX row's "
+        "XML or shared text (row-too-long)",
+    )
+    ingest_max_columns: int = Field(
+        1024, ge=16, description="Most cells in a row of an uploaded XLSX sheet (row-too-wide)"
+    )
+    ingest_xlsx_max_rows: int = Field(
+        1_048_576,
+        ge=1,
+        description="Most rows (and other elements) in an uploaded XLSX sheet (xlsx-too-many-rows)",
+    )
+    ingest_xlsx_max_entries: int = Field(
+        1000, ge=8, description="Most parts in an uploaded XLSX zip (xlsx-too-many-entries)"
+    )
+    ingest_xlsx_max_unzipped_bytes: int = Field(
+        512 * 1024**2,
+        ge=1024**2,
+        description="Largest total unzipped size of an uploaded XLSX, from its zip directory, "
+        "checked before opening (xlsx-too-large)",
+    )
+    ingest_xlsx_max_ratio: int = Field(
+        200,
+        ge=10,
+        description="Largest unzipped/zipped ratio of an XLSX part over 1 MiB "
+        "(xlsx-compression-ratio)",
+    )
+    ingest_xlsx_max_part_bytes: int = Field(
+        4 * 1024**2,
+        ge=64 * 1024,
+        description="Largest unzipped XLSX part other than the worksheets and the shared strings "
+        "(styles, workbook, media …), which openpyxl parses whole (xlsx-too-large)",
+    )
+    ingest_xlsx_max_shared_strings: int = Field(
+        1_000_000,
+        ge=1,
+        description="Most shared strings (distinct texts) in an uploaded XLSX, which openpyxl "
+        "holds in memory (xlsx-too-many-shared-strings)",
+    )
+    ingest_xlsx_max_shared_strings_bytes: int = Field(
+        64 * 1024**2,
+        ge=1024**2,
+        description="Largest unzipped shared-strings part of an uploaded XLSX (xlsx-too-large)",
+    )
     ingest_stale_seconds: int = Field(
         60,
         description="An unfinished batch untouched this long counts as interrupted: a resend of "

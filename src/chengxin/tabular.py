@@ -1,8 +1,11 @@
 """Streaming readers for uploaded tables (CSV and XLSX) with row numbers and per-row faults.
 
-Memory stays bounded whatever the file size: CSV is decoded line by line, XLSX is read with
-openpyxl's read-only mode. Encodings: UTF-8 (with or without BOM) and GB18030 (which covers
-GBK and GB2312), detected from the first 64 KiB; anything else is refused as a whole file.
+Memory stays bounded whatever the file size: CSV is decoded line by line (a line longer than
+the limit refuses the file once that many bytes were read), XLSX is inspected first
+(:func:`chengxin.workbook_limits.check_workbook`) and then read with openpyxl's read-only mode.
+The limits are those in force (:func:`~chengxin.workbook_limits.limits_in_force`). Encodings:
+UTF-8 (with or without BOM) and GB18030 (which covers GBK and GB2312), detected from the first
+64 KiB; anything else is refused as a whole file.
 Row numbers are what a clerk sees in a spreadsheet: the header is row 1.
 """
 
@@ -16,18 +19,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any, NamedTuple
+from xml.etree.ElementTree import ParseError
+
+from chengxin.workbook_limits import FileFault as FileFault  # noqa: PLC0414  # re-exported
+from chengxin.workbook_limits import Limits, check_workbook, current_limits
 
 SAMPLE_BYTES = 64 * 1024
 FORMATS = ("csv", "xlsx")
-
-
-class FileFault(Exception):  # a fault, reported, not an unexpected error
-    """The whole file cannot be read (encoding, format, header)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -184,6 +182,7 @@ class TableReader:
         text_only: Sequence[str] = (),
         strict: bool = False,
         ignored: Sequence[str] = (),
+        limits: Limits | None = None,
     ) -> None:
         if file_format not in FORMATS:
             raise FileFault("file-format-unsupported", "upload CSV (.csv) or Excel (.xlsx) files")
@@ -197,6 +196,7 @@ class TableReader:
         # except the ``ignored`` titles.
         self.strict = strict
         self.ignored = frozenset(t.lower() for t in ignored)
+        self.limits = limits or current_limits()
         self.header: list[tuple[str, str | None]] = []  # (title as sent, canonical name)
         self.encoding: str | None = None
         self.parser: RowParser | None = None
@@ -252,7 +252,8 @@ class TableReader:
             self.encoding = detect_encoding(handle.read(SAMPLE_BYTES))
             handle.seek(0)
             header_seen = False
-            for row_no, raw in enumerate(_lines(handle), start=1):
+            lines = read_lines(handle, self.limits.max_row_bytes)
+            for row_no, raw in enumerate(lines, start=1):
                 if header_seen:
                     yield row_no, raw
                     continue
@@ -278,30 +279,51 @@ class TableReader:
     def _xlsx_raw(self) -> Iterator[tuple[int, tuple[Any, ...]]]:
         from openpyxl import load_workbook  # noqa: PLC0415  # only XLSX uploads pay for it
 
+        check_workbook(self.path, self.limits)
         try:
             book = load_workbook(self.path, read_only=True, data_only=True)
-        except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        except (zipfile.BadZipFile, KeyError, OSError, ValueError, ParseError) as exc:
             raise FileFault("file-unreadable", "the file is not a readable .xlsx workbook") from exc
         try:
             sheet = book.worksheets[0]
+            # Rows as wide as their last cell, not as the sheet's declared dimension (which may
+            # claim 16,384 columns); only the mapped columns travel on (chunks hold 1000s of rows).
+            sheet.reset_dimensions()
+            width = 0
             header_seen = False
-            for row_no, cells in enumerate(sheet.iter_rows(values_only=True), start=1):
+            for row_no, cells in enumerate(_sheet_rows(sheet), start=1):
                 if all(cell is None or str(cell).strip() == "" for cell in cells):
                     continue
                 if not header_seen:
-                    self._map_header([_cell_text(c) for c in cells])
+                    parser = self._map_header([_cell_text(c) for c in cells])
+                    width = max((position for _, position in parser.positions), default=-1) + 1
                     header_seen = True
                     continue
-                yield row_no, tuple(cells)
+                yield row_no, tuple(cells[:width])
             if not header_seen:
                 raise FileFault("header-missing-column", "the first sheet is empty")
         finally:
             book.close()
 
 
-def _lines(handle: IO[bytes]) -> Iterator[bytes]:
-    for raw in handle:
-        yield raw.rstrip(b"\r\n")
+def _sheet_rows(sheet: Any) -> Iterator[tuple[Any, ...]]:
+    """The sheet's rows as values; a sheet that turns out malformed is a file fault."""
+    try:
+        yield from sheet.iter_rows(values_only=True)
+    except (ParseError, KeyError, ValueError, TypeError, IndexError) as exc:
+        raise FileFault("file-unreadable", "the sheet is not readable") from exc
+
+
+def read_lines(handle: IO[bytes], limit: int) -> Iterator[bytes]:
+    """The lines of a file without their line ends; a line longer than ``limit`` bytes refuses
+    the file (FileFault ``row-too-long``) once ``limit`` bytes of it were read, never more."""
+    line_no = 0
+    while raw := handle.readline(limit + 2):
+        line_no += 1
+        line = raw.rstrip(b"\r\n")
+        if len(line) > limit:
+            raise FileFault("row-too-long", f"line {line_no} is longer than {limit} bytes")
+        yield line
 
 
 def _cell_text(cell: Any) -> str:

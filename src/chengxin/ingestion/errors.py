@@ -15,6 +15,16 @@ class BatchTooLarge(PayloadTooLarge):
     title = "A pushed batch holds at most 10,000 records; upload a file for more"
 
 
+class BatchTooManyValues(PayloadTooLarge):
+    code = "batch-too-many-values"
+    title = "A pushed body holds more JSON values than this platform parses in one push"
+
+
+class BatchTooDeep(InvalidInput):
+    code = "batch-too-deep"
+    title = "A pushed body nests JSON deeper than this platform accepts"
+
+
 class BatchMalformed(InvalidInput):
     code = "batch-malformed"
     title = 'The body is not a JSON object with a "records" array'

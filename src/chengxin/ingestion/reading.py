@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple, Protocol
 
-from chengxin import tabular
+from chengxin import tabular, workbook_limits
 from chengxin.catalog.schema import CatalogDocument
 from chengxin.ingestion import validation
 from chengxin.tabular import RowFault, RowParser, TableReader
@@ -83,7 +83,7 @@ class JsonDecoder:
             return None
         try:
             obj = json.loads(raw.decode("utf-8-sig" if row_no == 1 else "utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
             return RowFault(row_no, "row-malformed", "the line is not a UTF-8 JSON object")
         return _object_row(row_no, obj)
 
@@ -152,14 +152,16 @@ class TableSource(FileSource):
 
 
 class JsonLinesSource(FileSource):
-    """One JSON object per line; the line number is the row number."""
+    """One JSON object per line; the line number is the row number. A line longer than the
+    row limit refuses the file (``row-too-long``) after that many bytes."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.limits = workbook_limits.current_limits()
 
     def raw_rows(self) -> Iterator[tuple[int, Any]]:
         with self.path.open("rb") as handle:
-            yield from enumerate(handle, start=1)
+            yield from enumerate(tabular.read_lines(handle, self.limits.max_row_bytes), start=1)
 
     def decoder(self) -> Decoder:
         return JsonDecoder()
@@ -184,6 +186,7 @@ def count_rows(path: Path, file_format: str) -> int:
         from openpyxl import load_workbook  # noqa: PLC0415
 
         try:
+            workbook_limits.check_workbook(path)
             book = load_workbook(path, read_only=True)
         except Exception:  # noqa: BLE001  # the real read reports the fault
             return 0

@@ -8,6 +8,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,7 +22,12 @@ from chengxin.db import utcnow
 from chengxin.deps import ActorDep, SessionDep
 from chengxin.ingestion import export, reading
 from chengxin.ingestion import service as ingestion_service
-from chengxin.ingestion.errors import BatchMalformed, FileRejected
+from chengxin.ingestion.errors import (
+    BatchMalformed,
+    BatchTooDeep,
+    BatchTooManyValues,
+    FileRejected,
+)
 from chengxin.ingestion.models import IngestBatch
 from chengxin.ingestion.schemas import (
     BatchRead,
@@ -35,6 +41,7 @@ from chengxin.runtime import Runtime
 from chengxin.security.actor import Actor
 from chengxin.security.guards import requires
 from chengxin.security.permissions import Permission
+from chengxin.workbook_limits import Limits, check_workbook, limits_in_force
 
 BASE = "/api/v1/ingestion"
 RECEIPT_ERRORS = 100
@@ -63,11 +70,58 @@ def receipt(runtime: Runtime, batch: IngestBatch, actor: Actor) -> ReceiptRead:
     )
 
 
-def _records_of(body: bytes) -> list[Any]:
+_SCAN_WINDOW = 1 << 20
+
+
+def _values_in(body: bytes, limit: int) -> int:
+    """An upper bound on the JSON values a body would parse into (commas and opening brackets
+    outside strings, plus one), counted in C-speed passes without parsing anything. Brackets
+    and commas inside strings are counted too unless that puts the body over ``limit``."""
+    count = 1 + body.count(b",") + body.count(b"{") + body.count(b"[")
+    if count <= limit:
+        return count
+    text = body.replace(b"\\\\", b"").replace(b'\\"', b"")  # escapes: no quote is escaped now
+    inside, count = False, 1
+    for start in range(0, len(text), _SCAN_WINDOW):
+        pieces = text[start : start + _SCAN_WINDOW].split(b'"')
+        outside = b"".join(pieces[1::2] if inside else pieces[0::2])
+        count += outside.count(b",") + outside.count(b"{") + outside.count(b"[")
+        if len(pieces) % 2 == 0:  # an odd number of quotes: the next window starts the other side
+            inside = not inside
+    return count
+
+
+def _too_deep(document: Any, limit: int) -> bool:
+    """Whether the containers of a parsed document nest deeper than ``limit`` (the document
+    itself is level 1); walked level by level, containers only."""
+    level, depth = [document], 1
+    while level:
+        if depth > limit:
+            return True
+        level = [
+            child
+            for value in level
+            for child in (value.values() if isinstance(value, dict) else value)
+            if isinstance(child, dict | list)
+        ]
+        depth += 1
+    return False
+
+
+def _records_of(body: bytes, *, max_values: int, max_depth: int) -> list[Any]:
+    """The pushed records; the body's values are counted before it is parsed, so a body of
+    millions of tiny values is refused without building them (issue 23)."""
+    values = _values_in(body, max_values)
+    if values > max_values:
+        raise BatchTooManyValues(f"about {values} JSON values; at most {max_values} per push")
     try:
         document = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise BatchMalformed("the body is not UTF-8 JSON") from None
+    except RecursionError:
+        raise BatchTooDeep(f"JSON nested deeper than {max_depth} levels") from None
+    if isinstance(document, dict | list) and _too_deep(document, max_depth):
+        raise BatchTooDeep(f"JSON nested deeper than {max_depth} levels")
     records = document.get("records") if isinstance(document, dict) else None
     if not isinstance(records, list):
         raise BatchMalformed
@@ -93,7 +147,14 @@ class IngestionController(Controller):
         runtime: Runtime = request.app.state.runtime
         settings = runtime.settings
         body = await uploads.read(request, settings.ingest_push_max_bytes)
-        records = _records_of(body)
+        records = await anyio.to_thread.run_sync(
+            partial(
+                _records_of,
+                body,
+                max_values=settings.ingest_push_max_values,
+                max_depth=settings.ingest_push_max_depth,
+            )
+        )
         digest = hashlib.sha256(body).hexdigest()
 
         def work() -> ReceiptRead:
@@ -157,15 +218,19 @@ class IngestionController(Controller):
         with tempfile.TemporaryDirectory(prefix="chengxin-ingest-") as tmp:
             path = Path(tmp) / f"upload.{file_format}"
             _, digest = await uploads.spool(request, path, settings.max_upload_bytes)
+            limits = Limits.from_settings(settings)
 
             def work() -> ReceiptRead:
+                if file_format == "xlsx":  # a workbook past the limits opens no batch
+                    check_workbook(path, limits)
                 with runtime.scope() as session:
                     provider_id = ingestion_service.provider_of(session, actor).id
-                batch = ingestion_service.ingest_file(
-                    runtime.scope, path, file_format, provider_id=provider_id, actor=actor,
-                    channel="upload", filename=filename, digest=digest,
-                    options=ingestion_service.Options.from_settings(settings),
-                )  # fmt: skip
+                with limits_in_force(limits):  # the readers the service opens apply them
+                    batch = ingestion_service.ingest_file(
+                        runtime.scope, path, file_format, provider_id=provider_id, actor=actor,
+                        channel="upload", filename=filename, digest=digest,
+                        options=ingestion_service.Options.from_settings(settings),
+                    )  # fmt: skip
                 return receipt(runtime, batch, actor)
 
             return await anyio.to_thread.run_sync(work)
