@@ -116,9 +116,12 @@ def _fault_unreadable() -> FileFault:
     return FileFault("file-unreadable", "the file is not a readable .xlsx workbook")
 
 
-def check_workbook(path: Path, limits: Limits | None = None) -> None:
+def check_workbook(path: Path, limits: Limits | None = None, *, scan: bool = True) -> None:
     """Refuse (FileFault) a workbook that opening or reading would make too large; read only
-    what the limits allow. A workbook that passes is read by openpyxl within the limits."""
+    what the limits allow. A workbook that passes is read by openpyxl within the limits.
+
+    ``scan=False`` checks the zip directory and the small parts only (milliseconds: what a route
+    does before it opens a batch); the reader scans the shared strings and sheets as well."""
     limits = limits or current_limits()
     try:
         with path.open("rb") as handle:
@@ -131,7 +134,7 @@ def check_workbook(path: Path, limits: Limits | None = None) -> None:
         )
     try:
         with zipfile.ZipFile(path) as archive:
-            _check_archive(archive, limits)
+            _check_archive(archive, limits, scan=scan)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, OSError, ValueError) as exc:
         raise _fault_unreadable() from exc
     except (SyntaxError, expat.ExpatError, TypeError, AttributeError) as exc:
@@ -139,16 +142,14 @@ def check_workbook(path: Path, limits: Limits | None = None) -> None:
         raise _fault_unreadable() from exc
 
 
-def _check_archive(archive: zipfile.ZipFile, limits: Limits) -> None:
-    infos = archive.infolist()
+def _sizes_of(infos: list[zipfile.ZipInfo], limits: Limits) -> dict[str, int]:
+    """Each part's unzipped size, as the directory states it (zipfile never unzips more)."""
     if len(infos) > limits.xlsx_max_entries:
         raise FileFault(
             "xlsx-too-many-entries", f"the workbook has more than {limits.xlsx_max_entries} parts"
         )
-    total = 0
     sizes: dict[str, int] = {}
     for info in infos:
-        total += info.file_size
         sizes[info.filename] = info.file_size
         if info.file_size > _RATIO_FLOOR and info.file_size > limits.xlsx_max_ratio * max(
             info.compress_size, 1
@@ -158,12 +159,17 @@ def _check_archive(archive: zipfile.ZipFile, limits: Limits) -> None:
                 f"a part of the workbook unzips to more than {limits.xlsx_max_ratio} times its "
                 "size (a zip bomb?)",
             )
-    if total > limits.xlsx_max_unzipped_bytes:
+    if sum(info.file_size for info in infos) > limits.xlsx_max_unzipped_bytes:
         raise FileFault(
             "xlsx-too-large",
             f"the workbook unzips to more than {limits.xlsx_max_unzipped_bytes // MIB} MiB; "
             "save it as CSV",
         )
+    return sizes
+
+
+def _check_archive(archive: zipfile.ZipFile, limits: Limits, *, scan: bool) -> None:
+    sizes = _sizes_of(archive.infolist(), limits)
     strings, sheets = _parts_of(archive, sizes, limits)
     for name, size in sizes.items():
         if name not in sheets and name != strings and size > limits.xlsx_max_part_bytes:
@@ -172,13 +178,15 @@ def _check_archive(archive: zipfile.ZipFile, limits: Limits) -> None:
                 f"a part of the workbook ({name[:60]}) is larger than "
                 f"{limits.xlsx_max_part_bytes // MIB} MiB",
             )
+    if strings is not None and sizes[strings] > limits.xlsx_max_shared_strings_bytes:
+        raise FileFault(
+            "xlsx-too-large",
+            "the workbook's text table is larger than "
+            f"{limits.xlsx_max_shared_strings_bytes // MIB} MiB; save it as CSV",
+        )
+    if not scan:
+        return
     if strings is not None:
-        if sizes[strings] > limits.xlsx_max_shared_strings_bytes:
-            raise FileFault(
-                "xlsx-too-large",
-                "the workbook's text table is larger than "
-                f"{limits.xlsx_max_shared_strings_bytes // MIB} MiB; save it as CSV",
-            )
         with archive.open(strings) as source:
             _Scan(limits, strings=True).run(source)
     for name in sheets:

@@ -221,8 +221,8 @@ class IngestionController(Controller):
             limits = Limits.from_settings(settings)
 
             def work() -> ReceiptRead:
-                if file_format == "xlsx":  # a workbook past the limits opens no batch
-                    check_workbook(path, limits)
+                if file_format == "xlsx":  # a zip bomb opens no batch (its rows: the reader)
+                    check_workbook(path, limits, scan=False)
                 with runtime.scope() as session:
                     provider_id = ingestion_service.provider_of(session, actor).id
                 with limits_in_force(limits):  # the readers the service opens apply them
