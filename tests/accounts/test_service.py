@@ -67,9 +67,10 @@ def _user(
     region: str | None = None,
     org_region: str = "420100",
     login: str | None = None,
+    kind: OrganizationKind = OrganizationKind.OPERATOR,
 ) -> UserAccount:  # type: ignore[no-untyped-def]
     with runtime.scope() as session:
-        org = _org(session, org_region)
+        org = _org(session, org_region, kind)
         return accounts_service.create_user(
             session,
             organization_id=org.id,
@@ -365,7 +366,7 @@ def test_region_bound_administrators_see_and_manage_their_region_only(runtime: R
 
 def test_create_user_checks_login_and_shows_a_generated_password_once(runtime: Runtime) -> None:
     with runtime.scope() as session:
-        org = _org(session)
+        org = _org(session, kind=OrganizationKind.OPERATOR)
         created = accounts_service.create_user(
             session, organization_id=org.id, login="Zhang.San", display_name="张三",
             roles=["auditor"], region_code=None, password=None, policy=_policy(runtime),

@@ -260,7 +260,7 @@ def test_accounts_with_a_password_shown_once(
     created = client.post(
         f"{path}/accounts",
         data={"login": "wang.jb", "display_name": "王经办",
-              "roles": ["consumer_officer", "reviewer"], "_csrf_token": csrf},
+              "roles": ["consumer_officer", "provider_clerk"], "_csrf_token": csrf},
     )  # fmt: skip
     assert created.status_code == 200
     assert "初始密码只显示这一次" in created.text
@@ -269,7 +269,7 @@ def test_accounts_with_a_password_shown_once(
     again = client.get(path)
     assert "wang.jb" in again.text
     assert "使用单位经办人" in again.text
-    assert "查询审核员" in again.text
+    assert "提供单位经办人" in again.text  # (a reviewer is the operator's only: ADR 0027)
     assert secret not in again.text  # shown once
     taken = _post(client, f"{path}/accounts", csrf, login="wang.jb", display_name="另一人")
     assert taken.status_code == 409

@@ -73,6 +73,12 @@ class RoleNotGrantable(Forbidden):
     title = "A role can only be given or taken by someone who holds all its permissions"
 
 
+class RoleNotForOrganizationKind(Conflict):
+    # 409: the request is well-formed; it conflicts with the organization the account belongs to.
+    code = "role-not-for-organization-kind"
+    title = "A role can only be given to staff of an organization kind the role is for"
+
+
 class RegionNotGrantable(Forbidden):
     code = "region-not-grantable"
     title = "A region-bound administrator manages only accounts of its own region"

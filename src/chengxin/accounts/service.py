@@ -25,6 +25,7 @@ from chengxin.accounts.errors import (
     LoginTaken,
     OrganizationFrozen,
     RegionNotGrantable,
+    RoleNotForOrganizationKind,
     RoleNotGrantable,
     RoleUnknown,
     SessionInvalid,
@@ -48,7 +49,13 @@ from chengxin.identity.rules import normalize_region
 from chengxin.organizations import service as organization_service
 from chengxin.organizations.models import Organization, OrganizationKind
 from chengxin.security.actor import ANONYMOUS, Actor, ActorKind
-from chengxin.security.roles import ROLE_PERMISSIONS, STAFF_ROLES, Role, permissions_of
+from chengxin.security.roles import (
+    ROLE_PERMISSIONS,
+    STAFF_ROLES,
+    Role,
+    permissions_of,
+    roles_not_for_kind,
+)
 from chengxin.security.scope import in_region, region_prefix
 from chengxin.settings import Settings
 
@@ -160,6 +167,13 @@ def _check_grantable(actor: Actor, roles: set[str]) -> None:
         raise RoleNotGrantable(f"not held: {', '.join(sorted(missing))}")
 
 
+def _check_kind(org: Organization, roles: list[str]) -> None:
+    # A role only for staff of the organization kinds it is for (platform roles: the operator's).
+    refused = roles_not_for_kind(roles, org.kind)
+    if refused:
+        raise RoleNotForOrganizationKind(f"not for a {org.kind} organization: {', '.join(refused)}")
+
+
 def _within(actor: Actor, region_code: str | None) -> bool:
     if actor.region_code is None:
         return True
@@ -205,6 +219,7 @@ def create_user(
     region = normalize_region(region_code)
     _check_region(actor, org, region)
     _check_grantable(actor, set(role_names))
+    _check_kind(org, role_names)
     generated = None
     if password is None:
         password = generated = passwords.generate_password()
@@ -301,6 +316,7 @@ def assign_roles(
     _check_region(actor, org, user.region_code)
     new = _staff_roles(roles)
     _check_grantable(actor, set(new) ^ set(user.roles))
+    _check_kind(org, new)
     before = list(user.roles)
     user.roles = new
     user.updated_at = now or utcnow()

@@ -98,6 +98,38 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 # Roles an administrator may assign to staff accounts (citizens are never staff).
 STAFF_ROLES: tuple[Role, ...] = tuple(r for r in Role if r is not Role.CITIZEN)
 
+# Which organization kinds' staff a role may be given to (ADR 0027), by the kinds' stored values
+# (``organizations.models.OrganizationKind``; security sits below the domains). Platform roles
+# stay inside the platform operator's own organizations. The operator's organizations may hold
+# every staff role: the centre provides records itself (department ``credit-centre``), queries
+# under statutory duty, and none of the other roles gives more than the platform roles there.
+_OPERATOR = "operator"
+_PUBLIC_BODIES = frozenset({_OPERATOR, "government", "court", "association"})
+ROLE_ORGANIZATION_KINDS: dict[Role, frozenset[str]] = {
+    Role.PLATFORM_ADMIN: frozenset({_OPERATOR}),
+    Role.OPERATOR: frozenset({_OPERATOR}),
+    Role.REVIEWER: frozenset({_OPERATOR}),
+    Role.AUDITOR: frozenset({_OPERATOR}),
+    Role.SECURITY_OFFICER: frozenset({_OPERATOR}),
+    # Departments, courts and associations push records; so does the centre.
+    Role.PROVIDER_CLERK: _PUBLIC_BODIES,
+    # Public bodies query under their duty, enterprises by the person's consent (employment,
+    # leasing scenes).
+    Role.CONSUMER_OFFICER: _PUBLIC_BODIES | {"enterprise"},
+    # Credit agencies and financial institutions query with the person's grant.
+    Role.AGENCY_STAFF: frozenset({_OPERATOR, "credit_agency", "financial"}),
+    Role.CITIZEN: frozenset(),  # never assigned
+}
+
+
+def roles_not_for_kind(roles: list[str] | tuple[str, ...], kind: str) -> list[str]:
+    """The roles (by name) that staff of an organization of this kind may not hold, sorted."""
+    return sorted(
+        name
+        for name in set(roles)
+        if name not in Role._value2member_map_ or kind not in ROLE_ORGANIZATION_KINDS[Role(name)]
+    )
+
 
 def permissions_of(roles: list[str] | tuple[str, ...] | frozenset[str]) -> frozenset[Permission]:
     """The union of the roles' permissions; unknown role names grant nothing."""
