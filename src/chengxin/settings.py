@@ -107,10 +107,11 @@ class Settings(BaseSettings):
         32, ge=3, description="Deepest nesting of a pushed body's JSON (batch-too-deep)"
     )
     ingest_max_row_bytes: int = Field(
-        64 * 1024,
+        32 * 1024,
         ge=1024,
         description="Longest row of an uploaded file in bytes: a CSV or JSONL line, an XLSX row's "
-        "XML or shared text (row-too-long)",
+        "XML or shared text (row-too-long). A chunk holds ingest_chunk_rows raw rows, so this "
+        "times ingest_chunk_rows bounds a chunk (a 4,000-character Chinese cell is 12 KB)",
     )
     ingest_max_columns: int = Field(
         1024, ge=16, description="Most cells in a row of an uploaded XLSX sheet (row-too-wide)"
