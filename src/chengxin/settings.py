@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import os
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # RULES §6: records of access to personal credit data are kept at least three years.
 MIN_AUDIT_RETENTION_DAYS = 1095
@@ -40,21 +43,6 @@ class Settings(BaseSettings):
         "server's worker threads (40), so no request thread waits for a connection",
     )
     db_max_overflow: int = Field(20, description="Connections opened beyond db_pool_size at peaks")
-    db_lock_wait_seconds: float = Field(
-        30.0,
-        gt=0,
-        description="How long a statement waits for a lock (SQLite's busy timeout and write "
-        "turn, PostgreSQL's lock_timeout) before the request answers 503 database-busy",
-    )
-    db_busy_retry_after_seconds: int = Field(
-        2, ge=1, description="Retry-After of a 503 database-busy answer (transient database errors)"
-    )
-    request_json_max_depth: int = Field(
-        32,
-        ge=2,
-        description="Deepest nesting of arrays and objects a JSON request body may have (checked "
-        "on the raw bytes before decoding; deeper: 400 json-too-deep)",
-    )
     server_threads: int = Field(
         16, description="Threads per server process that run request handlers (blocking DB work)"
     )
@@ -73,6 +61,12 @@ class Settings(BaseSettings):
         default=True,
         description="One structured line per request (method, path, status, ms, request id) at "
         "INFO on the chengxin.access logger; false: none, at no cost (a front proxy keeps them)",
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Addresses or CIDR networks of the reverse proxies in front of the server, "
+        "comma-separated (`10.0.0.5,10.1.0.0/16`) or a JSON list. X-Forwarded-For is honoured "
+        "only from them (the right-most address not in the list is the client); empty: never",
     )
     max_upload_bytes: int = Field(
         2 * 1024**3, description="Largest upload accepted by file endpoints, in bytes"
@@ -107,11 +101,10 @@ class Settings(BaseSettings):
         32, ge=3, description="Deepest nesting of a pushed body's JSON (batch-too-deep)"
     )
     ingest_max_row_bytes: int = Field(
-        32 * 1024,
+        64 * 1024,
         ge=1024,
         description="Longest row of an uploaded file in bytes: a CSV or JSONL line, an XLSX row's "
-        "XML or shared text (row-too-long). A chunk holds ingest_chunk_rows raw rows, so this "
-        "times ingest_chunk_rows bounds a chunk (a 4,000-character Chinese cell is 12 KB)",
+        "XML or shared text (row-too-long)",
     )
     ingest_max_columns: int = Field(
         1024, ge=16, description="Most cells in a row of an uploaded XLSX sheet (row-too-wide)"
@@ -200,17 +193,43 @@ class Settings(BaseSettings):
         "profile: 64 MiB); production refuses less than 19456 (OWASP minimum)",
     )
     password_hash_time_cost: int = Field(3, ge=1, description="argon2id passes per password hash")
-    login_max_failures: int = Field(
-        5, ge=1, description="Failed sign-ins in a row after which a staff account is locked"
+    # Staff sign-in brakes (issue 23, ADR 0027): per login name and client address, never a lock
+    # a stranger can put on the account from elsewhere.
+    login_backoff_base_seconds: float = Field(
+        1.0,
+        gt=0,
+        description="After a failed password, one client address waits this long before it may "
+        "try that login name again; the wait doubles with each further failure in a row",
     )
-    login_lockout_minutes: int = Field(
-        15, ge=1, description="How long a locked account stays locked (and failures are counted)"
+    login_backoff_max_seconds: int = Field(
+        900, ge=1, description="Longest wait of the per login name and client address back-off"
     )
-    login_client_max_attempts: int = Field(
-        10, ge=1, description="Sign-in attempts allowed per login name and client IP in the window"
+    login_backoff_reset_hours: int = Field(
+        24,
+        ge=1,
+        description="A login name and client address without a failure this long start afresh "
+        "(a success from that address resets them at once)",
     )
-    login_client_window_minutes: int = Field(
-        15, ge=1, description="Window of the per login name and client IP attempt limit"
+    login_account_brake_failures: int = Field(
+        20,
+        ge=1,
+        description="Failed passwords for one login name, from all addresses, within "
+        "login_account_brake_window_minutes after which its password checks are spaced out",
+    )
+    login_account_brake_window_minutes: int = Field(
+        15, ge=1, description="Window of login_account_brake_failures"
+    )
+    login_account_brake_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="While braked, at most one password check per this many seconds for the "
+        "login name, except from an address that signed in to it successfully recently",
+    )
+    login_known_address_days: int = Field(
+        30,
+        ge=1,
+        description="A client address with a successful sign-in to a login name this recently is "
+        "not slowed by that name's brake",
     )
     session_absolute_hours: int = Field(
         12, ge=1, description="A sign-in session ends this long after sign-in, however active"
@@ -224,11 +243,31 @@ class Settings(BaseSettings):
     citizen_code_max_attempts: int = Field(
         5, ge=1, description="Wrong codes allowed per sign-in challenge before it is spent"
     )
+    # Citizens' sign-in limits are keyed by the requester: client address + claimed ID number +
+    # claimed name (keyed digests), so a stranger with an ID number cannot use up the person's.
     citizen_resend_seconds: int = Field(
-        60, ge=0, description="At most one sign-in code per person in this many seconds"
+        60,
+        ge=0,
+        description="At most one sign-in request per requester (client address, ID number and "
+        "name) in this many seconds",
     )
     citizen_daily_codes: int = Field(
-        10, ge=1, description="At most this many sign-in attempts per person in 24 hours"
+        10,
+        ge=1,
+        description="At most this many sign-in requests per requester (client address, ID number "
+        "and name) in 24 hours",
+    )
+    citizen_address_hourly: int = Field(
+        30,
+        ge=1,
+        description="At most this many citizen sign-in requests per client address in an hour, "
+        "whatever the ID numbers and names",
+    )
+    citizen_person_daily_codes: int = Field(
+        20,
+        ge=1,
+        description="At most this many sign-in codes sent to one person's phone in 24 hours (only "
+        "requests with the person's right name send one)",
     )
     notification_channel: str = Field(
         "local",
@@ -439,6 +478,22 @@ class Settings(BaseSettings):
         description="Accept webhook URLs on loopback or private networks (tests, development "
         "only; refused in production)",
     )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxy_networks(cls, value: object) -> object:
+        # A comma-separated list or a JSON list; each entry must be an address or a network.
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                value = json.loads(text)
+            else:
+                value = [part.strip() for part in text.split(",") if part.strip()]
+        if isinstance(value, list | tuple):
+            for entry in value:
+                ipaddress.ip_network(str(entry).strip(), strict=False)  # ValueError: refused
+            return [str(entry).strip() for entry in value]
+        return value
 
     @model_validator(mode="after")
     def _production_needs_a_real_database(self) -> Settings:

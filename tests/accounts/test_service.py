@@ -157,103 +157,144 @@ def test_unknown_login_and_wrong_password_fail_alike(runtime: Runtime) -> None:
         assert session.get_one(UserAccount, user.id).failed_logins == 1
 
 
-def test_lockout_after_n_failures_and_unlock_after_m_minutes(runtime: Runtime) -> None:
+def test_failures_back_off_exponentially_per_login_and_address(runtime: Runtime) -> None:
+    """1 s, 2 s, 4 s … (capped) after each failure in a row from one address; a try inside the
+    wait is refused without a password check; a success from that address starts afresh."""
     user = _user(runtime, Role.REVIEWER)
-    policy = _policy(runtime, max_failures=5, lockout=timedelta(minutes=15))
-    for i in range(5):
+    policy = _policy(runtime, backoff_base=timedelta(seconds=1), backoff_max=timedelta(seconds=60))
+    wrong = "wrong-password-123"
+    at = T0
+    for failures in range(1, 9):
         with pytest.raises(LoginFailed):
-            _login(
-                runtime,
-                user.login,
-                "wrong-password-123",
-                now=T0 + timedelta(seconds=i),
-                policy=policy,
-            )
-    with pytest.raises(AccountLocked) as locked:
-        _login(runtime, user.login, now=T0 + timedelta(minutes=1), policy=policy)
-    assert 0 < locked.value.extra["retry_after"] <= 15 * 60
-    with runtime.scope() as session:
-        assert session.get_one(UserAccount, user.id).locked_until == T0 + timedelta(
-            minutes=15, seconds=4
-        )
-    assert "accounts:login:lockout" in _actions(runtime)
-    assert "accounts:login:refuse-locked" in _actions(runtime)
-    issued = _login(runtime, user.login, now=T0 + timedelta(minutes=16), policy=policy)
-    assert issued.token.startswith("cxs_")
+            _login(runtime, user.login, wrong, now=at, policy=policy)
+        wait = min(2 ** (failures - 1), 60)
+        with pytest.raises(AccountLocked) as locked:  # even the right password waits
+            _login(runtime, user.login, now=at + timedelta(seconds=wait - 0.5), policy=policy)
+        assert locked.value.extra["retry_after"] == 1
+        at += timedelta(seconds=wait)
+    assert [accounts_service.backoff_delay(k, policy).total_seconds() for k in (1, 2, 3, 7, 8)] == [
+        1, 2, 4, 60, 60,
+    ]  # fmt: skip
+    assert _login(runtime, user.login, now=at, policy=policy).token.startswith("cxs_")
+    with pytest.raises(LoginFailed):  # afresh: one failure, one second
+        _login(runtime, user.login, wrong, now=at + timedelta(seconds=1), policy=policy)
+    with pytest.raises(AccountLocked):
+        _login(runtime, user.login, now=at + timedelta(seconds=1.5), policy=policy)
+    actions = _actions(runtime)
+    assert actions.count("accounts:login:fail") == 9
+    assert actions.count("accounts:login:refuse-locked") == 9
     with runtime.scope() as session:
         stored = session.get_one(UserAccount, user.id)
-        assert (stored.failed_logins, stored.locked_until) == (0, None)
+        assert (stored.failed_logins, stored.locked_until) == (1, None)
 
 
-def test_an_unknown_login_locks_like_an_account(runtime: Runtime) -> None:
-    policy = _policy(runtime, max_failures=3)
-    for i in range(3):
-        with pytest.raises(LoginFailed):
-            _login(
-                runtime, "ghost", "wrong-password-123", now=T0 + timedelta(seconds=i), policy=policy
-            )
-    with pytest.raises(AccountLocked):
-        _login(runtime, "ghost", "wrong-password-123", now=T0 + timedelta(minutes=1), policy=policy)
-    with pytest.raises(LoginFailed):
-        _login(
-            runtime, "ghost", "wrong-password-123", now=T0 + timedelta(minutes=20), policy=policy
-        )
-
-
-def test_attempts_per_login_and_client_are_limited(runtime: Runtime) -> None:
+def test_a_guesser_cannot_lock_the_owner_out_from_another_address(runtime: Runtime) -> None:
+    """Issue 23 finding 4: 5 bad passwords from anywhere locked the account for everyone."""
     user = _user(runtime, Role.REVIEWER)
-    policy = _policy(runtime, client_max_attempts=3, max_failures=100)
-    for i in range(3):
+    policy = _policy(runtime)  # the configured defaults
+    at = T0
+    for i in range(12):  # a guesser keeps at it from one address, waiting out each back-off
+        if i:
+            at += timedelta(minutes=15, seconds=1)
         with pytest.raises(LoginFailed):
-            _login(
-                runtime,
-                user.login,
-                "wrong-password-123",
-                now=T0 + timedelta(seconds=i),
-                policy=policy,
-            )
-    with pytest.raises(TooManyAttempts) as throttled:
-        _login(runtime, user.login, now=T0 + timedelta(seconds=5), policy=policy)
-    assert throttled.value.extra["retry_after"] > 0
-    # Another client address is not braked; the same one is again after the window.
-    _login(runtime, user.login, now=T0 + timedelta(seconds=6), ip="10.0.0.2", policy=policy)
-    _login(runtime, user.login, now=T0 + timedelta(minutes=16), policy=policy)
+            _login(runtime, user.login, "wrong-password-123", now=at, ip="203.0.113.9")
+    at += timedelta(minutes=1)
+    with pytest.raises(AccountLocked) as held:
+        _login(runtime, user.login, now=at, ip="203.0.113.9")  # the guesser is held back
+    assert held.value.extra["retry_after"] == 14 * 60
+    issued = _login(runtime, user.login, now=at, ip="10.0.0.1", policy=policy)
+    assert issued.token.startswith("cxs_")  # the owner, from her own address, is not
+
+
+def test_an_unknown_login_backs_off_like_an_account(runtime: Runtime) -> None:
+    user = _user(runtime, Role.REVIEWER)
+    policy = _policy(runtime, backoff_base=timedelta(seconds=2))
+    answers = {}
+    for name in (user.login, "ghost"):
+        seen = []
+        for offset in (0, 1, 2, 3, 5, 6, 9, 13):
+            try:
+                _login(runtime, name, "wrong-password-123", now=T0 + timedelta(seconds=offset),
+                       policy=policy)  # fmt: skip
+            except (LoginFailed, AccountLocked) as exc:
+                seen.append((type(exc).__name__, exc.extra.get("retry_after")))
+        answers[name] = seen
+    assert answers[user.login] == answers["ghost"]
+    assert [kind for kind, _ in answers["ghost"]] == [
+        "LoginFailed", "AccountLocked", "LoginFailed", "AccountLocked", "AccountLocked",
+        "LoginFailed", "AccountLocked", "AccountLocked",
+    ]  # fmt: skip
+
+
+def test_a_distributed_guesser_is_slowed_not_locked(runtime: Runtime) -> None:
+    """Past N failures from all addresses, the name's password checks are one per interval; an
+    address that signed in to the name recently is not slowed at all."""
+    user = _user(runtime, Role.REVIEWER)
+    policy = _policy(
+        runtime, brake_failures=5, brake_window=timedelta(minutes=15),
+        brake_interval=timedelta(seconds=10),
+    )  # fmt: skip
+    _login(runtime, user.login, now=T0 - timedelta(days=1), ip="10.0.0.1", policy=policy)
+    start = T0
+    for i in range(5):
+        with pytest.raises(LoginFailed):
+            _login(runtime, user.login, "wrong-password-123", now=start + timedelta(seconds=i),
+                   ip=f"198.51.100.{i}", policy=policy)  # fmt: skip
+    with pytest.raises(TooManyAttempts) as slowed:
+        _login(runtime, user.login, "wrong-password-123", now=start + timedelta(seconds=5),
+               ip="198.51.100.99", policy=policy)  # fmt: skip
+    assert slowed.value.extra["retry_after"] == 9
+    with pytest.raises(LoginFailed):  # one check per interval still gets through
+        _login(runtime, user.login, "wrong-password-123", now=start + timedelta(seconds=14),
+               ip="198.51.100.99", policy=policy)  # fmt: skip
+    # The owner from a new address is slowed like anyone else, never locked ...
+    with pytest.raises(TooManyAttempts) as owner_slowed:
+        _login(runtime, user.login, now=start + timedelta(seconds=15), ip="10.9.9.9",
+               policy=policy)  # fmt: skip
+    assert owner_slowed.value.extra["retry_after"] <= 10
+    assert _login(runtime, user.login, now=start + timedelta(seconds=24), ip="10.9.9.9",
+                  policy=policy).token  # fmt: skip
+    # ... and from the address she signed in from yesterday she is not slowed at all.
+    assert _login(runtime, user.login, now=start + timedelta(seconds=24, milliseconds=1),
+                  ip="10.0.0.1", policy=policy).token  # fmt: skip
     assert "accounts:login:throttle" in _actions(runtime)
 
 
 @settings(
     max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(attempts=st.lists(st.tuples(st.booleans(), st.integers(0, 20)), min_size=1, max_size=12))
-def test_lockout_counting_follows_the_rule(
-    runtime: Runtime, attempts: list[tuple[bool, int]]
-) -> None:
-    """N failures, each within M minutes of the previous, lock for M minutes from the last one;
-    a success resets the count; nothing else does."""
-    n, m = 3, timedelta(minutes=10)
-    policy = _policy(runtime, max_failures=n, lockout=m, client_max_attempts=10_000)
+@given(
+    attempts=st.lists(
+        st.tuples(st.booleans(), st.integers(0, 20), st.sampled_from(["10.0.0.1", "10.0.0.2"])),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_backoff_follows_the_rule(runtime: Runtime, attempts: list[tuple[bool, int, str]]) -> None:
+    """Per address: after the k-th failure in a row, a try before base * 2^(k-1) (at most the cap)
+    has passed is refused; a success from that address resets its count; the other address's
+    failures never count."""
+    base, cap = timedelta(minutes=1), timedelta(minutes=10)
+    policy = _policy(runtime, backoff_base=base, backoff_max=cap, brake_failures=10_000)
     user = _user(runtime, Role.REVIEWER)
-    now, failures, last_failed, locked_until = T0, 0, None, None
-    for correct, gap in attempts:
+    now = T0
+    state: dict[str, tuple[int, datetime | None]] = {}
+    for correct, gap, ip in attempts:
         now += timedelta(minutes=gap, seconds=1)
+        failures, last = state.get(ip, (0, None))
         expected: type[Exception] | None
-        if locked_until is not None and now < locked_until:
+        if last is not None and now < last + min(base * 2 ** (failures - 1), cap):
             expected = AccountLocked
         elif correct:
-            expected, failures, locked_until = None, 0, None
+            expected, state[ip] = None, (0, None)
         else:
-            if last_failed is None or last_failed <= now - m:
-                failures = 0
-            failures, last_failed, expected = failures + 1, now, LoginFailed
-            if failures >= n:
-                locked_until = now + m
+            expected, state[ip] = LoginFailed, (failures + 1, now)
         password = PASSWORD if correct else "wrong-password-123"
         if expected is None:
-            _login(runtime, user.login, password, now=now, policy=policy)
-            last_failed = None
+            _login(runtime, user.login, password, now=now, ip=ip, policy=policy)
         else:
             with pytest.raises(expected):
-                _login(runtime, user.login, password, now=now, policy=policy)
+                _login(runtime, user.login, password, now=now, ip=ip, policy=policy)
 
 
 def test_sessions_expire_when_idle_and_absolutely(runtime: Runtime) -> None:
@@ -399,7 +440,8 @@ def test_password_reset_lifts_the_lock_and_ends_sessions(runtime: Runtime) -> No
         authn.authenticate(session, token, now=T0)
     with pytest.raises(LoginFailed):
         _login(runtime, user.login)
-    assert _login(runtime, user.login, reset.password or "").token
+    # One second later: the address's back-off after that failure (ADR 0027).
+    assert _login(runtime, user.login, reset.password or "", now=T0 + timedelta(seconds=1)).token
     assert "accounts:user:reset-password" in _actions(runtime)
 
 

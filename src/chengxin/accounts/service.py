@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import re
 import secrets
 import uuid
@@ -46,6 +47,8 @@ from chengxin.audit import service as audit
 from chengxin.db import utcnow
 from chengxin.errors import DomainError, InvalidInput
 from chengxin.identity.rules import normalize_region
+from chengxin.keys import keyring_of
+from chengxin.keys.keyring import Keyring
 from chengxin.organizations import service as organization_service
 from chengxin.organizations.models import Organization, OrganizationKind
 from chengxin.security.actor import ANONYMOUS, Actor, ActorKind
@@ -66,15 +69,18 @@ _TOUCH_EVERY = timedelta(seconds=60)  # write last_seen_at at most once a minute
 
 @dataclass(frozen=True)
 class Policy:
-    """Password, lockout and session rules, from settings (tests pass their own)."""
+    """Password, sign-in brake and session rules, from settings (tests pass their own)."""
 
     password_min_length: int = 12
     hash_memory_kib: int = 65536
     hash_time_cost: int = 3
-    max_failures: int = 5
-    lockout: timedelta = timedelta(minutes=15)
-    client_max_attempts: int = 10
-    client_window: timedelta = timedelta(minutes=15)
+    backoff_base: timedelta = timedelta(seconds=1)
+    backoff_max: timedelta = timedelta(minutes=15)
+    backoff_reset: timedelta = timedelta(hours=24)
+    brake_failures: int = 20
+    brake_window: timedelta = timedelta(minutes=15)
+    brake_interval: timedelta = timedelta(seconds=5)
+    known_address: timedelta = timedelta(days=30)
     session_absolute: timedelta = timedelta(hours=12)
     session_idle: timedelta = timedelta(minutes=30)
 
@@ -85,10 +91,13 @@ class Policy:
             password_min_length=settings.password_min_length,
             hash_memory_kib=settings.password_hash_memory_kib,
             hash_time_cost=settings.password_hash_time_cost,
-            max_failures=settings.login_max_failures,
-            lockout=timedelta(minutes=settings.login_lockout_minutes),
-            client_max_attempts=settings.login_client_max_attempts,
-            client_window=timedelta(minutes=settings.login_client_window_minutes),
+            backoff_base=timedelta(seconds=settings.login_backoff_base_seconds),
+            backoff_max=timedelta(seconds=settings.login_backoff_max_seconds),
+            backoff_reset=timedelta(hours=settings.login_backoff_reset_hours),
+            brake_failures=settings.login_account_brake_failures,
+            brake_window=timedelta(minutes=settings.login_account_brake_window_minutes),
+            brake_interval=timedelta(seconds=settings.login_account_brake_seconds),
+            known_address=timedelta(days=settings.login_known_address_days),
             session_absolute=timedelta(hours=settings.session_absolute_hours),
             session_idle=timedelta(minutes=settings.session_idle_minutes),
         )
@@ -514,17 +523,30 @@ def _user_actor_by_id(session: Session, row: AuthSession) -> Actor:
 
 
 # -- password sign-in ------------------------------------------------------------------------------
+#
+# Two brakes (ADR 0027), counted from ``login_attempt`` rows so that every process sees them:
+# 1. Per login name and client address: after the k-th failed password in a row from an address,
+#    that address waits base * 2^(k-1) seconds (capped) before its next check of the name
+#    (``account-locked`` with ``retry_after``; the password is not even checked). A guesser's
+#    failures delay only the guesser's own address, never the owner at hers.
+# 2. Per login name, all addresses: past a number of failures in a window, password checks of the
+#    name are spaced out, one per interval (``too-many-attempts``), except from an address that
+#    signed in to the name recently. A distributed guesser is slowed; nobody is locked out.
+# Unknown names go through the same brakes, the same work and the same answers.
 
 
 class _Outcome:
     OK = "ok"
     FAILED = "failed"
-    LOCKED = "locked"
     REFUSED = "refused"  # right password, frozen account or organization
+    # A request a brake refuses checks nothing and writes no row ("locked" rows are older).
+
+
+_CHECKED = (_Outcome.OK, _Outcome.FAILED, _Outcome.REFUSED)
 
 
 def _retry_after(until: datetime, now: datetime) -> int:
-    return max(1, int((until - now).total_seconds()) + 1)
+    return max(1, math.ceil((until - now).total_seconds()))
 
 
 @dataclass(frozen=True)
@@ -533,6 +555,14 @@ class _Try:
     client_key: str
     client_ip: str | None
     now: datetime
+
+
+def _keys(ring: Keyring, name: str, client_ip: str | None) -> tuple[str, str]:
+    # Keyed digests: neither the name typed (sometimes a password) nor the address is kept here.
+    return (
+        ring.blind(b"staff-login", name).hex(),
+        ring.blind(b"staff-login-client", f"{name}\n{client_ip or ''}").hex(),
+    )
 
 
 def _login_audit(
@@ -564,21 +594,88 @@ def _record_attempt(session: Session, attempt: _Try, outcome: str) -> None:
     )
 
 
-def _unknown_login(session: Session, attempt: _Try, password: str, policy: Policy) -> DomainError:
-    # An unknown name behaves like an account: the same work, the same answers, the same lockout.
-    policy.verify(None, password)
-    now = attempt.now
+def backoff_delay(failures: int, policy: Policy) -> timedelta:
+    """How long an address waits after its ``failures``-th failed password in a row for a name."""
+    if failures <= 0:
+        return timedelta(0)
+    seconds = policy.backoff_base.total_seconds() * 2 ** min(failures - 1, 40)
+    return min(timedelta(seconds=seconds), policy.backoff_max)
+
+
+def _client_failures(
+    session: Session, attempt: _Try, policy: Policy
+) -> tuple[int, datetime | None]:
+    # Failures from this address for this name since its last success, within the reset window.
+    last_ok = session.execute(
+        select(func.max(LoginAttempt.at)).where(
+            LoginAttempt.client_key == attempt.client_key, LoginAttempt.outcome == _Outcome.OK
+        )
+    ).scalar()
+    since = attempt.now - policy.backoff_reset
+    if last_ok is not None and last_ok > since:
+        since = last_ok
     count, last = session.execute(
         select(func.count(), func.max(LoginAttempt.at)).where(
-            LoginAttempt.login_key == attempt.login_key,
+            LoginAttempt.client_key == attempt.client_key,
             LoginAttempt.outcome == _Outcome.FAILED,
-            LoginAttempt.at > now - policy.lockout,
+            LoginAttempt.at > since,
         )
     ).one()
-    if count >= policy.max_failures:
-        _record_attempt(session, attempt, _Outcome.LOCKED)
-        _login_audit(session, "accounts:login:refuse-locked", attempt, user=None)
-        return AccountLocked(retry_after=_retry_after(last + policy.lockout, now))
+    return int(count), last
+
+
+def _braked(session: Session, attempt: _Try, policy: Policy) -> DomainError | None:
+    now = attempt.now
+    failures, last_failed = _client_failures(session, attempt, policy)
+    if last_failed is not None:
+        until = last_failed + backoff_delay(failures, policy)
+        if now < until:
+            return AccountLocked(retry_after=_retry_after(until, now))
+    name_failures = session.execute(
+        select(func.count()).where(
+            LoginAttempt.login_key == attempt.login_key,
+            LoginAttempt.outcome == _Outcome.FAILED,
+            LoginAttempt.at > now - policy.brake_window,
+        )
+    ).scalar_one()
+    if name_failures < policy.brake_failures:
+        return None
+    known = session.execute(
+        select(LoginAttempt.id)
+        .where(
+            LoginAttempt.client_key == attempt.client_key,
+            LoginAttempt.outcome == _Outcome.OK,
+            LoginAttempt.at > now - policy.known_address,
+        )
+        .limit(1)
+    ).first()
+    if known is not None:
+        return None
+    last_check = session.execute(
+        select(func.max(LoginAttempt.at)).where(
+            LoginAttempt.login_key == attempt.login_key, LoginAttempt.outcome.in_(_CHECKED)
+        )
+    ).scalar()
+    if last_check is not None and now < last_check + policy.brake_interval:
+        return TooManyAttempts(retry_after=_retry_after(last_check + policy.brake_interval, now))
+    return None
+
+
+def _refuse_braked(
+    session: Session, attempt: _Try, user: UserAccount | None, refusal: DomainError
+) -> DomainError:
+    action = (
+        "accounts:login:refuse-locked"
+        if isinstance(refusal, AccountLocked)
+        else "accounts:login:throttle"
+    )
+    _login_audit(session, action, attempt, user=user, retry_after=refusal.extra["retry_after"])
+    return refusal
+
+
+def _unknown_login(session: Session, attempt: _Try, password: str, policy: Policy) -> DomainError:
+    # An unknown name behaves like an account: the same work, the same answers, the same brakes.
+    policy.verify(None, password)
     _record_attempt(session, attempt, _Outcome.FAILED)
     _login_audit(session, "accounts:login:fail", attempt, user=None)
     return LoginFailed()
@@ -588,16 +685,12 @@ def _wrong_password(
     session: Session, attempt: _Try, user: UserAccount, policy: Policy
 ) -> DomainError:
     now = attempt.now
-    if user.last_failed_at is None or user.last_failed_at <= now - policy.lockout:
-        user.failed_logins = 0  # failures further apart than the lockout window start afresh
+    if user.last_failed_at is None or user.last_failed_at <= now - policy.backoff_reset:
+        user.failed_logins = 0  # a count for administrators: failures since the last success
     user.failed_logins += 1
     user.last_failed_at = now
     _record_attempt(session, attempt, _Outcome.FAILED)
     _login_audit(session, "accounts:login:fail", attempt, user=user, failures=user.failed_logins)
-    if user.failed_logins >= policy.max_failures:
-        user.locked_until = now + policy.lockout
-        until = user.locked_until.isoformat()
-        _login_audit(session, "accounts:login:lockout", attempt, user=user, until=until)
     return LoginFailed()
 
 
@@ -605,27 +698,16 @@ def _attempt(
     session: Session, attempt: _Try, name: str, password: str, policy: Policy
 ) -> IssuedSession | DomainError:
     now = attempt.now
-    # 1. Per login name and client address: a brake on guessing, known name or not.
-    count, first = session.execute(
-        select(func.count(), func.min(LoginAttempt.at)).where(
-            LoginAttempt.client_key == attempt.client_key,
-            LoginAttempt.outcome != _Outcome.OK,
-            LoginAttempt.at > now - policy.client_window,
-        )
-    ).one()
-    if count >= policy.client_max_attempts:
-        _login_audit(session, "accounts:login:throttle", attempt, user=None)
-        return TooManyAttempts(retry_after=_retry_after(first + policy.client_window, now))
-
+    # The account row lock first: parallel guesses at one name are checked one after another,
+    # each seeing the failures of the ones before.
     user = session.execute(
         select(UserAccount).where(UserAccount.login == name).with_for_update()
     ).scalar_one_or_none()
+    braked = _braked(session, attempt, policy)
+    if braked is not None:
+        return _refuse_braked(session, attempt, user, braked)
     if user is None:
         return _unknown_login(session, attempt, password, policy)
-    if user.locked_until is not None and user.locked_until > now:
-        _record_attempt(session, attempt, _Outcome.LOCKED)
-        _login_audit(session, "accounts:login:refuse-locked", attempt, user=user)
-        return AccountLocked(retry_after=_retry_after(user.locked_until, now))
     if not policy.verify(user.password_hash, password):
         return _wrong_password(session, attempt, user, policy)
 
@@ -669,13 +751,15 @@ def login(
     policy: Policy,
     now: datetime | None = None,
 ) -> IssuedSession:
-    """Password sign-in for staff. Failures are committed (counter, lock, audit entry) before the
+    """Password sign-in for staff. Failures are committed (attempt row, audit entry) before the
     error is raised, in their own unit of work: ``login-failed`` for an unknown name and a wrong
-    password alike, ``account-locked`` and ``too-many-attempts`` with ``retry_after`` seconds."""
+    password alike; ``account-locked`` (this address's back-off for this name) and
+    ``too-many-attempts`` (the name's brake) with ``retry_after`` seconds."""
     now = now or utcnow()
     name = login.strip().casefold()[:64]
-    attempt = _Try(_digest(name), _digest(f"{name}\n{client_ip or ''}"), client_ip, now)
     with scope() as session:
+        login_key, client_key = _keys(keyring_of(session), name, client_ip)
+        attempt = _Try(login_key, client_key, client_ip, now)
         outcome = _attempt(session, attempt, name, password, policy)
     if isinstance(outcome, DomainError):
         raise outcome

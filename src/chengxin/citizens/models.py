@@ -31,12 +31,17 @@ class SignInChallenge(Base):
 
 
 class SignInAttempt(Base):
-    """One sign-in request, for the per-person rate limit. ``subject_key`` is the blind index of
-    the ID number asked for, known person or not, so the limit answers the same for both."""
+    """One sign-in request, for the rate limits (ADR 0027). ``subject_key`` is the blind index of
+    the ID number asked for, known person or not; ``requester_key`` a keyed digest of client
+    address, ID number and name (the limits a stranger cannot use up for the person);
+    ``address_key`` one of the client address alone. Nothing here is in clear."""
 
     __tablename__ = "citizen_sign_in_attempt"
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     subject_key: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    # None on rows written before the requester-keyed limits (migration 0018).
+    requester_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    address_key: Mapped[str | None] = mapped_column(String(64), index=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     outcome: Mapped[str] = mapped_column(String(12))

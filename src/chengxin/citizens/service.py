@@ -8,6 +8,7 @@ sign-in), so the request's rollback cannot undo an attempt counter or its audit 
 from __future__ import annotations
 
 import hmac
+import math
 import secrets
 import uuid
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from chengxin.accounts import service as accounts_service
@@ -35,6 +36,7 @@ from chengxin.settings import Settings
 
 CODE_TEMPLATE = "citizen-sign-in-code"
 _DAY = timedelta(hours=24)
+_HOUR = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,10 @@ class CitizenPolicy:
 
     code_ttl: timedelta = timedelta(minutes=5)
     max_attempts: int = 5
-    resend_interval: timedelta = timedelta(minutes=1)
-    daily_codes: int = 10
+    resend_interval: timedelta = timedelta(minutes=1)  # per requester
+    daily_codes: int = 10  # per requester
+    address_hourly: int = 30  # per client address
+    person_daily_codes: int = 20  # codes sent to one person's phone
 
     @classmethod
     def from_settings(cls, settings: Settings) -> CitizenPolicy:
@@ -54,6 +58,8 @@ class CitizenPolicy:
             max_attempts=settings.citizen_code_max_attempts,
             resend_interval=timedelta(seconds=settings.citizen_resend_seconds),
             daily_codes=settings.citizen_daily_codes,
+            address_hourly=settings.citizen_address_hourly,
+            person_daily_codes=settings.citizen_person_daily_codes,
         )
 
 
@@ -78,24 +84,81 @@ def _code_hash(ring: Keyring, challenge_id: uuid.UUID, code: str) -> bytes:
 
 
 def _retry_after(until: datetime, now: datetime) -> int:
-    return max(1, int((until - now).total_seconds()) + 1)
+    return max(1, math.ceil((until - now).total_seconds()))
+
+
+@dataclass(frozen=True)
+class _Keys:
+    """Whom the limits count: keyed digests only (the blind-index key), never the clear values."""
+
+    subject: uuid.UUID  # the ID number asked for (the subject's id when the person is known)
+    requester: str  # client address + ID number + name: what a stranger cannot share with her
+    address: str  # the client address alone
+
+    @classmethod
+    def of(cls, ring: Keyring, number: str, name: str, client_ip: str | None) -> _Keys:
+        address = client_ip or "unknown"
+        return cls(
+            subject=ring.subject_id(number),
+            requester=ring.blind(
+                b"citizen-sign-in-requester", f"{address}\x00{number}\x00{name}"
+            ).hex(),
+            address=ring.blind(b"citizen-sign-in-address", address).hex(),
+        )
+
+
+def _window(
+    session: Session, *where: ColumnElement[bool], since: datetime
+) -> tuple[int, datetime | None]:
+    count, first = session.execute(
+        select(func.count(), func.min(SignInAttempt.at)).where(*where, SignInAttempt.at > since)
+    ).one()
+    return int(count), first
 
 
 def _throttle(
-    session: Session, key: uuid.UUID, policy: CitizenPolicy, now: datetime
+    session: Session, keys: _Keys, policy: CitizenPolicy, now: datetime
 ) -> TooManyCodes | None:
-    counted = (SignInAttempt.subject_key == key, SignInAttempt.outcome != _Outcome.THROTTLED)
-    last = session.execute(select(func.max(SignInAttempt.at)).where(*counted)).scalar()
+    # Only the requester's own requests count: wrong names from elsewhere never reach the person.
+    counted = SignInAttempt.outcome != _Outcome.THROTTLED
+    count, first = _window(
+        session, SignInAttempt.address_key == keys.address, counted, since=now - _HOUR
+    )
+    if first is not None and count >= policy.address_hourly:
+        return TooManyCodes(retry_after=_retry_after(first + _HOUR, now))
+    mine = SignInAttempt.requester_key == keys.requester
+    last = session.execute(select(func.max(SignInAttempt.at)).where(mine, counted)).scalar()
     if last is not None and policy.resend_interval and last > now - policy.resend_interval:
         return TooManyCodes(retry_after=_retry_after(last + policy.resend_interval, now))
-    count, first = session.execute(
-        select(func.count(), func.min(SignInAttempt.at)).where(
-            *counted, SignInAttempt.at > now - _DAY
-        )
-    ).one()
-    if count >= policy.daily_codes:
+    count, first = _window(session, mine, counted, since=now - _DAY)
+    if first is not None and count >= policy.daily_codes:
         return TooManyCodes(retry_after=_retry_after(first + _DAY, now))
     return None
+
+
+def _phone_flooded(
+    session: Session, keys: _Keys, policy: CitizenPolicy, now: datetime
+) -> TooManyCodes | None:
+    # Codes actually sent to the person's phone, whoever asked: only the right name sends one.
+    count, first = _window(
+        session,
+        SignInAttempt.subject_key == keys.subject,
+        SignInAttempt.outcome == _Outcome.SENT,
+        since=now - _DAY,
+    )
+    if first is not None and count >= policy.person_daily_codes:
+        return TooManyCodes(retry_after=_retry_after(first + _DAY, now))
+    return None
+
+
+def _attempt_row(keys: _Keys, now: datetime, outcome: str) -> SignInAttempt:
+    return SignInAttempt(
+        subject_key=keys.subject,
+        requester_key=keys.requester,
+        address_key=keys.address,
+        at=now,
+        outcome=outcome,
+    )
 
 
 def _verified_phone(session: Session, subject: Subject | None, name: str) -> str | None:
@@ -110,17 +173,17 @@ def _verified_phone(session: Session, subject: Subject | None, name: str) -> str
 def _request(
     session: Session,
     *,
-    key: uuid.UUID,
+    keys: _Keys,
     name: str,
     client_ip: str | None,
     policy: CitizenPolicy,
     now: datetime,
 ) -> Challenge | DomainError:
-    subject = session.get(Subject, key)
+    subject = session.get(Subject, keys.subject)
     known = subject.id if subject is not None else None
-    throttled = _throttle(session, key, policy, now)
+    throttled = _throttle(session, keys, policy, now)
     if throttled is not None:
-        session.add(SignInAttempt(subject_key=key, at=now, outcome=_Outcome.THROTTLED))
+        session.add(_attempt_row(keys, now, _Outcome.THROTTLED))
         audit.record(
             session, "citizens:sign-in:throttle", actor=ANONYMOUS, object_type="subject",
             object_id=known, subject_id=known, data={"client_ip": client_ip}, at=now,
@@ -128,13 +191,22 @@ def _request(
         return throttled
     phone = _verified_phone(session, subject, name)
     if phone is None:
-        session.add(SignInAttempt(subject_key=key, at=now, outcome=_Outcome.REFUSED))
+        session.add(_attempt_row(keys, now, _Outcome.REFUSED))
         audit.record(
             session, "citizens:sign-in:refuse", actor=ANONYMOUS, object_type="subject",
             object_id=known, subject_id=known, data={"client_ip": client_ip}, at=now,
         )  # fmt: skip
         return PersonNotVerified()
     assert subject is not None  # noqa: S101  # a phone was found for it
+    flooded = _phone_flooded(session, keys, policy, now)
+    if flooded is not None:
+        session.add(_attempt_row(keys, now, _Outcome.THROTTLED))
+        audit.record(
+            session, "citizens:sign-in:throttle", actor=ANONYMOUS, object_type="subject",
+            object_id=known, subject_id=known,
+            data={"client_ip": client_ip, "limit": "person-daily-codes"}, at=now,
+        )  # fmt: skip
+        return flooded
     # A new code replaces any earlier one still open.
     session.execute(
         update(SignInChallenge)
@@ -169,7 +241,7 @@ def _request(
         expires_at=now + policy.code_ttl,
     )
     session.add(challenge)
-    session.add(SignInAttempt(subject_key=key, at=now, outcome=_Outcome.SENT))
+    session.add(_attempt_row(keys, now, _Outcome.SENT))
     session.flush()
     audit.record(
         session, "citizens:sign-in:challenge", actor=ANONYMOUS, object_type="citizen_challenge",
@@ -190,14 +262,16 @@ def request_code(  # keyword-only inputs of one sign-in
 ) -> Challenge:
     """Step 1: check the person (in the registry, same name, a registered phone) and send a
     6-digit code to that phone. Unknown person, wrong name and no phone all raise the same
-    ``person-not-verified``; ``too-many-codes`` (``retry_after``) past the per-person limits."""
+    ``person-not-verified``; ``too-many-codes`` (``retry_after``) past the limits of this
+    requester (client address + ID number + name), of the client address, or of codes sent to
+    the person's phone (reached only with the right name)."""
     now = now or utcnow()
     number = idnumber.parse(id_number).number  # a malformed number is a 422, known or not
     clean_name = rules.normalize_name(name)
     with scope() as session:
-        key = keyring_of(session).subject_id(number)
+        keys = _Keys.of(keyring_of(session), number, clean_name, client_ip)
         outcome = _request(
-            session, key=key, name=clean_name, client_ip=client_ip, policy=policy, now=now
+            session, keys=keys, name=clean_name, client_ip=client_ip, policy=policy, now=now
         )
     if isinstance(outcome, DomainError):
         raise outcome
