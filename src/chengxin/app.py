@@ -6,6 +6,7 @@ import asyncio
 import functools
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -14,8 +15,18 @@ from litestar import Litestar, Request
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import NotFoundException
-from litestar.openapi import OpenAPIConfig
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import (
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    Schema,
+)
+from litestar.status_codes import HTTP_204_NO_CONTENT
 from sqlalchemy.orm import Session
 
 from chengxin import __version__
@@ -30,11 +41,18 @@ from chengxin.accounts.emergency.routes import (
 from chengxin.accounts.routes import AuthController, UserController
 from chengxin.agencies.routes import AgencyController
 from chengxin.audit.routes import AuditController
+from chengxin.bounds import check_request, mark_json_routes, takes_json
 from chengxin.catalog.routes import CatalogController
 from chengxin.checks.routes import CheckController, MyChecksController
 from chengxin.citizens.routes import CitizenSignInController
 from chengxin.context import ROLLBACK_ONLY, request_middleware
-from chengxin.errors import EXCEPTION_HANDLERS
+from chengxin.errors import (
+    ERROR_DESCRIPTIONS,
+    EXCEPTION_HANDLERS,
+    PROBLEM_MEDIA_TYPE,
+    ProblemDetails,
+    error_statuses,
+)
 from chengxin.identity.routes import (
     IdentityController,
     IdNumberController,
@@ -193,6 +211,84 @@ def stop_job_worker(app: Litestar) -> None:
     app.state.runtime.stop_job_worker()
 
 
+_EVIDENCE = ("application/pdf", "image/jpeg", "image/png")
+_REPORT = ("application/json", "text/html", "application/pdf")  # by the body's ``format``
+# Operations whose success answer is not (only) JSON: their real media types, by
+# "METHOD /path" as the OpenAPI writes it.
+SUCCESS_MEDIA_TYPES: dict[str, tuple[str, ...]] = {
+    "GET /api/v1/audit/export": ("text/csv", "application/json"),
+    "GET /api/v1/objections/{objection_id}/evidence/{evidence_id}": _EVIDENCE,
+    "GET /api/v1/repairs/{application_id}/evidence/{evidence_id}": _EVIDENCE,
+    "GET /api/v1/ingestion/batches/{batch_id}/rejected-rows": (
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/x-ndjson",
+    ),
+    "GET /api/v1/scoring/exports/{region}": ("application/x-ndjson",),
+    "POST /api/v1/reports": _REPORT,
+    "POST /api/v1/me/report": _REPORT,
+}
+
+
+def _answering(media_types: tuple[str, ...]) -> type[Operation]:
+    """An OpenAPI operation whose success responses list ``media_types`` (a file: binary; JSON
+    keeps the schema Litestar derived)."""
+
+    @dataclass
+    class FileOperation(Operation):
+        def __post_init__(self) -> None:
+            binary = OpenAPIMediaType(
+                schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+            )
+            for status, response in (self.responses or {}).items():
+                if status.startswith("2") and isinstance(response, OpenAPIResponse):
+                    derived = response.content or {}
+                    response.content = {t: derived.get(t, binary) for t in media_types}
+
+    return FileOperation
+
+
+def document_contract(app: Litestar) -> None:
+    """Complete every documented operation's answers (the OpenAPI is built on first request):
+    the error statuses its shape can produce, each a problem+json ``ProblemDetails``
+    (``errors.error_statuses``), and no body where it answers 204. A route's own ``responses``
+    stay as the route wrote them."""
+    for route in app.routes:
+        handlers = getattr(route, "route_handlers", [])
+        for handler in handlers:
+            if not isinstance(handler, HTTPRouteHandler) or not handler.resolve_include_in_schema():
+                continue
+            statuses = error_statuses(
+                route.path,
+                set(handler.http_methods),
+                guarded=bool(handler.resolve_guards()),
+                takes_actor="actor" in handler.parsed_fn_signature.parameters,
+                takes_body="data" in handler.parsed_fn_signature.parameters
+                or takes_json(handler)
+                or handler.resolve_request_max_body_size() is None,  # reads a stream itself
+            )
+            documented: dict[int, ResponseSpec] = {
+                status: ResponseSpec(
+                    data_container=ProblemDetails,
+                    media_type=PROBLEM_MEDIA_TYPE,
+                    description=ERROR_DESCRIPTIONS[status],
+                    generate_examples=False,
+                )
+                for status in sorted(statuses)
+            }
+            if handler.status_code == HTTP_204_NO_CONTENT:
+                documented[HTTP_204_NO_CONTENT] = ResponseSpec(
+                    data_container=None, description="Done; no body"
+                )
+            handler.responses = {**documented, **(handler.responses or {})}
+            media_types = {
+                SUCCESS_MEDIA_TYPES.get(f"{method} {route.path_format}")
+                for method in handler.http_methods
+            } - {None}
+            if media_types:
+                handler.operation_class = _answering(media_types.pop())  # type: ignore[arg-type]
+
+
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Litestar:
     """The ASGI application."""
     if runtime is None:
@@ -219,6 +315,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         },
         exception_handlers=handlers,
         middleware=[lockdown_middleware],
+        before_request=check_request,  # content type, JSON depth, offset bounds (bounds.py)
         csrf_config=csrf_config(runtime.settings, runtime.keyring),
         # The platform's logging (logs.py) is the one in force: Litestar installs none of its own.
         logging_config=None,
@@ -247,6 +344,8 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         ),
         debug=False,
     )
+    mark_json_routes(app)
+    document_contract(app)
     # One middleware around the whole application rather than in each route's stack: every
     # request, routed or not (404, 405), gets its id, the security headers and its access line,
     # all precomputed here (ADR 0024).

@@ -79,19 +79,26 @@ def normalize_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine with the pragmas and pool settings Chengxin relies on."""
+_BUSY_SECONDS = 30.0  # the default wait for a lock (settings.db_lock_wait_seconds)
+
+
+def make_engine(url: str, *, lock_wait_seconds: float = _BUSY_SECONDS, **kwargs: Any) -> Engine:
+    """An engine with the pragmas and pool settings Chengxin relies on.
+
+    ``lock_wait_seconds`` bounds how long a statement waits for a lock (SQLite: the write turn
+    and the busy timeout; PostgreSQL: ``lock_timeout``); past it the database raises a transient
+    error that requests answer with 503 ``database-busy`` (errors.py)."""
     url = normalize_url(url)
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
-        _configure_sqlite(engine)
+        engine = create_engine(url, connect_args={"timeout": lock_wait_seconds}, **kwargs)
+        _configure_sqlite(engine, lock_wait_seconds)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    lock_timeout = f"-c lock_timeout={max(1, round(lock_wait_seconds * 1000))}"
+    return create_engine(url, pool_pre_ping=True, connect_args={"options": lock_timeout}, **kwargs)
 
 
 # Execution option naming how a SQLite transaction begins: IMMEDIATE (default) or DEFERRED.
 SQLITE_BEGIN = "chengxin_sqlite_begin"
-_BUSY_SECONDS = 30.0
 _HOLDS = "chengxin_write_turn"  # connection info: this connection holds the turn
 
 
@@ -139,10 +146,10 @@ class WriteTurns:
         self._cond.notify_all()
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _configure_sqlite(engine: Engine, lock_wait_seconds: float) -> None:
     # pysqlite's own transaction handling defers BEGIN and breaks SAVEPOINT; the documented
     # recipe turns it off and emits BEGIN ourselves (IMMEDIATE: one writer, no upgrade deadlocks).
-    turns = WriteTurns(_BUSY_SECONDS)
+    turns = WriteTurns(lock_wait_seconds)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -152,7 +159,7 @@ def _configure_sqlite(engine: Engine) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute(f"PRAGMA busy_timeout={int(_BUSY_SECONDS * 1000)}")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_wait_seconds * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import ipaddress
 from functools import lru_cache
-from typing import Any, TypeAlias
+from typing import Annotated, Any, TypeAlias
 
 from litestar import Request
 from litestar.di import NamedDependency
+from litestar.params import QueryParameter
 from sqlalchemy.orm import Session
 
 from chengxin.security.actor import Actor
@@ -75,3 +76,17 @@ def forwarded_client(
         if not _is_trusted(current, networks):
             return str(current)
     return str(current)  # every hop a trusted proxy: the left-most one is the client
+
+
+# pagination
+# Every list route takes its page as ``limit``/``offset`` of these types: a value out of bounds is
+# a 422 naming the parameter, never a number the database cannot hold (an offset past 2**63 made
+# SQLite's driver raise OverflowError: a 500). No list is deep enough to page past MAX_OFFSET.
+MAX_OFFSET = 1_000_000
+MAX_LIMIT = 200
+Offset: TypeAlias = Annotated[
+    int, QueryParameter(ge=0, le=MAX_OFFSET, description="Items to skip (at most 1,000,000)")
+]
+Limit: TypeAlias = Annotated[
+    int, QueryParameter(ge=1, le=MAX_LIMIT, description="Most items in the page (at most 200)")
+]

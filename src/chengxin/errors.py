@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import structlog
@@ -12,6 +14,7 @@ from litestar.exceptions import (
     PermissionDeniedException,
     ValidationException,
 )
+from sqlalchemy import exc as sa_exc
 
 from chengxin.context import current_request_id, new_request_id
 
@@ -94,6 +97,11 @@ def validation_error_handler(
         for item in exc.extra or []
         if isinstance(item, dict)
     ]
+    missing = exc.__cause__
+    if not errors and isinstance(missing, KeyError) and missing.args:
+        # Litestar names a missing required parameter only in its message; the alias it could
+        # not find is the KeyError it raises from.
+        errors = [{"field": str(missing.args[0]), "message": "a required parameter is missing"}]
     return problem(422, "validation-failed", "The request is not valid", errors=errors)
 
 
@@ -123,14 +131,140 @@ def internal_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Respons
     return problem(500, "internal-error", "Internal error")
 
 
+# PostgreSQL SQLSTATEs that say "not now" rather than "never": serialization failure, deadlock,
+# lock not available (lock_timeout), the server shutting down or restarting, too many
+# connections. Class 08 (connection exceptions) is matched by its prefix.
+TRANSIENT_SQLSTATES = frozenset({"40001", "40P01", "55P03", "57P01", "57P02", "57P03", "53300"})
+# SQLite's words for another connection holding the lock past the busy timeout (and the write
+# turn's, db.WriteTurns).
+_SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether a database error is contention or a lost connection, so the same request may
+    succeed if sent again: nothing of it was committed (the transaction was rolled back)."""
+    if isinstance(exc, sa_exc.TimeoutError) or (  # no pooled connection free in time
+        isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated
+    ):
+        return True
+    if not isinstance(exc, sa_exc.OperationalError):
+        return False  # integrity, data and programming errors are not the weather
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    if isinstance(sqlstate, str):
+        return sqlstate in TRANSIENT_SQLSTATES or sqlstate.startswith("08")
+    if isinstance(orig, sqlite3.Error) or type(orig) is Exception:
+        return any(words in str(orig).lower() for words in _SQLITE_BUSY)
+    # A PostgreSQL driver error with no SQLSTATE: the connection failed or was refused.
+    return type(orig).__module__.startswith("psycopg")
+
+
+def database_error_handler(
+    request: Request[Any, Any, Any], exc: Exception
+) -> Response[dict[str, Any]]:
+    """Transient database errors (lock timeouts, busy SQLite, serialization failures, deadlocks,
+    lost connections) answer 503 ``database-busy`` with Retry-After: the request's transaction
+    was rolled back, so sending it again is safe. Anything else is an internal error."""
+    if not is_transient(exc):
+        return internal_error_handler(request, exc)
+    runtime = getattr(request.app.state, "runtime", None)
+    retry_after = runtime.settings.db_busy_retry_after_seconds if runtime is not None else 2
+    log.warning(
+        "database_busy",
+        error_type=type(exc).__name__,
+        sqlstate=getattr(getattr(exc, "orig", None), "sqlstate", None),
+        path=request.url.path,
+    )
+    response = problem(
+        503,
+        "database-busy",
+        "The database is busy; nothing was stored, send the request again",
+        retry_after=retry_after,
+    )
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
+@dataclass
+class FieldError:
+    """One invalid field of a refused request."""
+
+    field: str | None
+    message: str | None
+
+
+@dataclass
+class ProblemDetails:
+    """An RFC 9457 problem: ``type`` ends in the stable code (docs/problems.md); a problem may
+    carry more members (``retry_after``, ``query_id``, …)."""
+
+    type: str
+    status: int
+    title: str
+    request_id: str
+    detail: str | None = None
+    errors: list[FieldError] | None = None  # validation-failed: the fields and what is wrong
+
+
+# What each error status means on this API, with its codes (docs/problems.md has them all).
+ERROR_DESCRIPTIONS = {
+    400: "Malformed request: unreadable body (http-error) or JSON nested too deeply "
+    "(json-too-deep)",
+    401: "No valid credentials (unauthenticated, and the session and token codes)",
+    403: "Not allowed: the credentials lack the permission, or the object is outside the "
+    "caller's scope (forbidden, and domain codes)",
+    404: "No such object, or none the caller may see (not-found, and domain codes)",
+    409: "The object's state does not allow this (conflict, and domain codes)",
+    410: "Gone: it expired (domain codes)",
+    413: "The body is larger than this platform accepts (payload-too-large)",
+    415: "The body is not of a media type this route takes (unsupported-media-type)",
+    422: "Invalid input: validation-failed with the fields in errors, or a domain rule "
+    "(invalid-input, and domain codes)",
+    423: "Locked: too many failed attempts (domain codes)",
+    429: "Too many requests: Retry-After says when to try again (domain codes)",
+    503: "Try again later: database-busy (Retry-After; nothing was stored), "
+    "platform-locked-down (changes), audit-writer-unavailable",
+}
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Statuses only one route answers (the rest follow from the route's shape: error_statuses).
+ROUTE_STATUSES: dict[str, tuple[int, ...]] = {
+    "POST /api/v1/auth/login": (401, 423),
+    "POST /api/v1/citizens/sign-in": (401,),
+    "POST /api/v1/citizens/sign-in/verify": (401, 410),
+}
+
+
+def error_statuses(
+    route: str, methods: set[str], *, guarded: bool, takes_actor: bool, takes_body: bool
+) -> set[int]:
+    """The error statuses a route can answer, from its shape: every route may find its input
+    malformed or invalid, its object missing, a state it needs absent (a read before any catalog
+    or ruleset is active: 409), or the database busy; a route that needs a caller may refuse
+    one; a body may be too large or of the wrong type; a change may be refused while the
+    platform is locked down (503) and, open to anyone, be rate-limited."""
+    statuses = {400, 404, 409, 422, 503}
+    if guarded or takes_actor:
+        statuses |= {401, 403}
+    if takes_body:
+        statuses |= {413, 415}
+    if methods & UNSAFE_METHODS and not guarded:
+        statuses.add(429)
+    for method in methods:
+        statuses.update(ROUTE_STATUSES.get(f"{method} {route}", ()))
+    return statuses
+
+
 EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     DomainError: domain_error_handler,
     ValidationException: validation_error_handler,
     HTTPException: http_error_handler,
+    sa_exc.DBAPIError: database_error_handler,
+    sa_exc.TimeoutError: database_error_handler,
     Exception: internal_error_handler,
 }
 
 __all__ = [
+    "ERROR_DESCRIPTIONS",
     "EXCEPTION_HANDLERS",
     "PROBLEM_MEDIA_TYPE",
     "Conflict",
@@ -138,5 +272,7 @@ __all__ = [
     "InvalidInput",
     "NotFound",
     "PayloadTooLarge",
+    "ProblemDetails",
+    "error_statuses",
     "problem",
 ]

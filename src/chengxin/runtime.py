@@ -133,6 +133,7 @@ def build_runtime(
         settings.resolved_database_url,
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
+        lock_wait_seconds=settings.db_lock_wait_seconds,
     )
     ring = keyring or load_keyring(settings)
     factory = make_session_factory(engine, keyring=ring)

@@ -43,6 +43,21 @@ class Settings(BaseSettings):
         "server's worker threads (40), so no request thread waits for a connection",
     )
     db_max_overflow: int = Field(20, description="Connections opened beyond db_pool_size at peaks")
+    db_lock_wait_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="How long a statement waits for a lock (SQLite's busy timeout and write "
+        "turn, PostgreSQL's lock_timeout) before the request answers 503 database-busy",
+    )
+    db_busy_retry_after_seconds: int = Field(
+        2, ge=1, description="Retry-After of a 503 database-busy answer (transient database errors)"
+    )
+    request_json_max_depth: int = Field(
+        32,
+        ge=2,
+        description="Deepest nesting of arrays and objects a JSON request body may have (checked "
+        "on the raw bytes before decoding; deeper: 400 json-too-deep)",
+    )
     server_threads: int = Field(
         16, description="Threads per server process that run request handlers (blocking DB work)"
     )
@@ -101,10 +116,11 @@ class Settings(BaseSettings):
         32, ge=3, description="Deepest nesting of a pushed body's JSON (batch-too-deep)"
     )
     ingest_max_row_bytes: int = Field(
-        64 * 1024,
+        32 * 1024,
         ge=1024,
         description="Longest row of an uploaded file in bytes: a CSV or JSONL line, an XLSX row's "
-        "XML or shared text (row-too-long)",
+        "XML or shared text (row-too-long). A chunk holds ingest_chunk_rows raw rows, so this "
+        "times ingest_chunk_rows bounds a chunk (a 4,000-character Chinese cell is 12 KB)",
     )
     ingest_max_columns: int = Field(
         1024, ge=16, description="Most cells in a row of an uploaded XLSX sheet (row-too-wide)"

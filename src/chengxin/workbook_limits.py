@@ -47,7 +47,7 @@ class FileFault(Exception):  # a fault, reported, not an unexpected error
 class Limits:
     """What one uploaded file may make a reader hold or do (defaults: the settings' defaults)."""
 
-    max_row_bytes: int = 64 * 1024
+    max_row_bytes: int = 32 * 1024
     max_columns: int = 1024
     xlsx_max_rows: int = 1_048_576
     xlsx_max_entries: int = 1000

@@ -43,7 +43,7 @@ from chengxin.workbook_limits import Limits, check_workbook, limits_in_force
 from tests.ingestion.fixtures import HEADER, World, csv_data, tax_row
 
 MIB = 1024**2
-RSS_BOUND_MIB = 64  # the most a hostile request may add to the server's resident memory
+RSS_BOUND_MIB = 32  # the most a hostile request may add to the server's resident memory
 REQUEST_SECONDS = 60
 REPO = Path(__file__).resolve().parents[2]
 SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"

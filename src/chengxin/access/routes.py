@@ -33,13 +33,12 @@ from chengxin.access.schemas import (
 )
 from chengxin.catalog import service as catalog_service
 from chengxin.db import utcnow
-from chengxin.deps import ActorDep, SessionDep, SettingsDep
+from chengxin.deps import ActorDep, Offset, SessionDep, SettingsDep
 from chengxin.errors import Forbidden
 from chengxin.security.guards import requires
 from chengxin.security.permissions import Permission
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500)]
-Offset = Annotated[int, QueryParameter(ge=0)]
 
 
 def _answer(outcome: queries.QueryOutcome) -> QueryAnswer:

@@ -22,7 +22,7 @@ from chengxin.agencies.schemas import (
     ViolationCreate,
     ViolationRead,
 )
-from chengxin.deps import ActorDep, SessionDep
+from chengxin.deps import ActorDep, Offset, SessionDep
 from chengxin.security.guards import requires
 from chengxin.security.permissions import Permission
 
@@ -44,7 +44,7 @@ class AgencyController(Controller):
         self,
         session: SessionDep,
         status: FromQuery[str | None] = None,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
     ) -> list[AgencyRead]:
         """Credit agencies under oversight, by licence number."""

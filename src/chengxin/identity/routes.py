@@ -11,7 +11,7 @@ from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from chengxin import uploads
-from chengxin.deps import ActorDep, SessionDep
+from chengxin.deps import ActorDep, Offset, SessionDep
 from chengxin.identity import divisions, idnumber, masking, population
 from chengxin.identity import service as identity_service
 from chengxin.identity.models import PopulationImport
@@ -172,7 +172,7 @@ class PopulationController(Controller):
         self,
         import_id: FromPath[uuid.UUID],
         session: SessionDep,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=5000)] = 500,
     ) -> PopulationImportErrorsPage:
         """Row number, code, column and message of every rejected row, in row order."""

@@ -4,14 +4,14 @@ lists and search, and the person's own entries."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from chengxin.audit import service as audit
 from chengxin.db import utcnow
-from chengxin.deps import ActorDep, SessionDep, SettingsDep, client_ip
+from chengxin.deps import ActorDep, Limit, Offset, SessionDep, SettingsDep, client_ip
 from chengxin.lists import public as public_lists
 from chengxin.lists import service as list_service
 from chengxin.lists import types as list_types
@@ -36,8 +36,6 @@ from chengxin.security.permissions import Permission
 from chengxin.tips import service as tip_service
 from chengxin.tips.errors import TipRateLimited
 
-Limit = Annotated[int, QueryParameter(ge=1, le=200)]
-Offset = Annotated[int, QueryParameter(ge=0)]
 PUBLIC = {"public": True}
 
 

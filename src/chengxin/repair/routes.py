@@ -4,14 +4,14 @@ department's queue and decisions, on-time figures, and the archive for auditors.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Response, get, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from chengxin.audit import service as audit
 from chengxin.db import utcnow
-from chengxin.deps import ActorDep, SessionDep, SettingsDep
+from chengxin.deps import ActorDep, Limit, Offset, SessionDep, SettingsDep
 from chengxin.evidence.schemas import files
 from chengxin.objections.routes import evidence_response
 from chengxin.repair import archive as repair_archive
@@ -31,9 +31,6 @@ from chengxin.repair.schemas import (
 )
 from chengxin.security.guards import requires
 from chengxin.security.permissions import Permission
-
-Limit = Annotated[int, QueryParameter(ge=1, le=200)]
-Offset = Annotated[int, QueryParameter(ge=0)]
 
 
 def _read(session: Any, application: Any) -> RepairRead:

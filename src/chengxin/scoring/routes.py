@@ -4,13 +4,12 @@ person's own score with its breakdown and review requests, the review queue, and
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
 from litestar import Controller, Response, get, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from chengxin.audit import service as audit
-from chengxin.deps import ActorDep, SessionDep, SettingsDep
+from chengxin.deps import ActorDep, Limit, Offset, SessionDep, SettingsDep
 from chengxin.scoring import export as score_export
 from chengxin.scoring import sandbox as scoring_sandbox
 from chengxin.scoring import service as scoring_service
@@ -29,8 +28,6 @@ from chengxin.security.guards import requires
 from chengxin.security.permissions import Permission
 from chengxin.watch.delivery import KEY_ID_HEADER, SIGNATURE_HEADER
 
-Limit = Annotated[int, QueryParameter(ge=1, le=200)]
-Offset = Annotated[int, QueryParameter(ge=0)]
 MANAGE = [requires(Permission.SCORING_RULESET_MANAGE)]
 
 

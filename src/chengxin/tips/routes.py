@@ -4,12 +4,12 @@ department (or operator) handling them."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any
+from typing import Any
 
 from litestar import Controller, Request, get, post
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody
 
-from chengxin.deps import ActorDep, SessionDep, SettingsDep, client_ip
+from chengxin.deps import ActorDep, Limit, Offset, SessionDep, SettingsDep, client_ip
 from chengxin.lists import types as list_types
 from chengxin.lists.models import ListKind
 from chengxin.runtime import Runtime
@@ -30,8 +30,6 @@ from chengxin.tips.schemas import (
 )
 
 PUBLIC = {"public": True}
-Limit = Annotated[int, QueryParameter(ge=1, le=200)]
-Offset = Annotated[int, QueryParameter(ge=0)]
 
 
 class TipPublicController(Controller):

@@ -17,7 +17,7 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from pydantic import BaseModel
 
 from chengxin.db import utcnow
-from chengxin.deps import ActorDep, SessionDep, SettingsDep
+from chengxin.deps import ActorDep, Offset, SessionDep, SettingsDep
 from chengxin.errors import DomainError
 from chengxin.lists import service as list_service
 from chengxin.lists import types as list_types
@@ -80,11 +80,10 @@ class ListPages(Controller):
         session: SessionDep,
         actor: ActorDep,
         status: FromQuery[str] = EntryStatus.NOTIFIED.value,
-        offset: FromQuery[int] = 0,
+        offset: FromQuery[Offset] = 0,
     ) -> Response[str]:
         """Entries in one state, newest first (``list_service.entries``, as the API)."""
         chosen = EntryStatus(status) if status in STATUS_LABELS else EntryStatus.NOTIFIED
-        offset = max(offset, 0)
         page = list_service.entries(
             session,
             list_service.EntryFilter(status=chosen),

@@ -26,7 +26,7 @@ from chengxin.accounts.schemas import UserCreate
 from chengxin.catalog import service as catalog_service
 from chengxin.catalog.schema import Sharing
 from chengxin.db import utcnow
-from chengxin.deps import ActorDep, SessionDep, SettingsDep
+from chengxin.deps import ActorDep, Offset, SessionDep, SettingsDep
 from chengxin.errors import DomainError
 from chengxin.organizations import service as organization_service
 from chengxin.organizations.errors import CreditCodeInvalid
@@ -139,10 +139,10 @@ class OrganizationPages(Controller):
         actor: ActorDep,
         q: FromQuery[str] = "",
         kind: FromQuery[str] = "",
-        offset: FromQuery[int] = 0,
+        offset: FromQuery[Offset] = 0,
     ) -> Response[str]:
         """Registered organizations by name; search by credit code or name, filter by kind."""
-        return self._list(request, session, actor, q=q, kind=kind, offset=max(offset, 0))
+        return self._list(request, session, actor, q=q, kind=kind, offset=offset)
 
     def _list(
         self,

@@ -16,7 +16,7 @@ from litestar.params import FromPath, FromQuery, URLEncodedBody
 from pydantic import BaseModel
 
 from chengxin.db import utcnow
-from chengxin.deps import ActorDep, SessionDep
+from chengxin.deps import ActorDep, Offset, SessionDep
 from chengxin.errors import DomainError
 from chengxin.lists import types as list_types
 from chengxin.organizations import service as organization_service
@@ -73,11 +73,10 @@ class TipPages(Controller):
         session: SessionDep,
         actor: ActorDep,
         status: FromQuery[str] = "",
-        offset: FromQuery[int] = 0,
+        offset: FromQuery[Offset] = 0,
     ) -> Response[str]:
         """Tips, those due first; no content in the list (``tip_service.queue``)."""
         chosen = TipStatus(status) if status in STATUS_LABELS else None
-        offset = max(offset, 0)
         found = tip_service.queue(
             session, actor=actor, status=chosen, limit=PAGE_SIZE, offset=offset
         )

@@ -20,7 +20,7 @@ from chengxin.catalog.schema import CatalogDocument, Category
 from chengxin.content import service as content_service
 from chengxin.content.models import ContentKind
 from chengxin.db import utcnow
-from chengxin.deps import SessionDep, SettingsDep, client_ip
+from chengxin.deps import Offset, SessionDep, SettingsDep, client_ip
 from chengxin.errors import DomainError
 from chengxin.keys import keyring_of
 from chengxin.lists import public as public_lists
@@ -134,12 +134,11 @@ class PortalController(Controller):
         request: Request[Any, Any, Any],
         session: SessionDep,
         code: FromPath[str],
-        offset: FromQuery[int] = 0,
+        offset: FromQuery[Offset] = 0,
     ) -> Response[str]:
         found = list_types.get(code)
         if found is None:
             raise NotFoundException  # an address, not an API input: the not-found page
-        offset = max(0, offset)
         shown = public_lists.entries(session, list_type=found.code, limit=PAGE_SIZE, offset=offset)
         return page(request, "portal/list_type.html", {
             "t": found, "entries": [EntryPublic.of(e) for e in shown.items],

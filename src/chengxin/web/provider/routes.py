@@ -24,7 +24,7 @@ from litestar.response import Stream
 from pydantic import BaseModel
 
 from chengxin.db import utcnow
-from chengxin.deps import ActorDep, SessionDep, SettingsDep
+from chengxin.deps import ActorDep, Offset, SessionDep, SettingsDep
 from chengxin.errors import DomainError, PayloadTooLarge
 from chengxin.ingestion import export, reading
 from chengxin.ingestion import service as ingestion_service
@@ -244,10 +244,9 @@ class ProviderConsole(Controller):
         request: Request[Any, Any, Any],
         session: SessionDep,
         actor: ActorDep,
-        offset: FromQuery[int] = 0,
+        offset: FromQuery[Offset] = 0,
     ) -> Response[str]:
         """My organization's batches, newest first."""
-        offset = max(offset, 0)
         rows = ingestion_service.list_batches(session, actor=actor, limit=50, offset=offset)
         return page(
             request,
@@ -266,10 +265,9 @@ class ProviderConsole(Controller):
         session: SessionDep,
         actor: ActorDep,
         batch_id: FromPath[uuid.UUID],
-        offset: FromQuery[int] = 0,
+        offset: FromQuery[Offset] = 0,
     ) -> Response[str]:
         """A batch's receipt: the counts (every row accounted for) and its rejected rows."""
-        offset = max(offset, 0)
         found = ingestion_service.get_batch_or_raise(session, batch_id, actor=actor)
         total, rejections = ingestion_service.list_rejections(
             session, batch_id, actor=actor, limit=RECEIPT_ERRORS, offset=offset
