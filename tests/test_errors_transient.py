@@ -126,3 +126,28 @@ def test_sqlite_busy_is_transient_and_other_sqlite_errors_are_not() -> None:
     assert not is_transient(sa_exc.IntegrityError("INSERT", None, sqlite3.IntegrityError("x")))
     assert is_transient(sa_exc.TimeoutError("QueuePool limit reached"))
     assert not is_transient(ValueError("x"))
+
+
+@pytest.mark.sqlite
+def test_a_page_behind_a_held_lock_answers_a_503_page(settings: Settings, keyring: Keyring) -> None:
+    impatient = build_runtime(
+        settings.model_copy(update={"db_lock_wait_seconds": WAIT}), keyring=keyring
+    )
+    path = settings.resolved_database_url.removeprefix("sqlite:///")
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        with _client(impatient) as client:
+            client.get("/lists")
+            token = client.cookies.get("chengxin_csrf")
+            form = {"by": "id_number", "query": "11010519491231002X", "_csrf_token": token}
+            holder.execute("BEGIN IMMEDIATE")
+            response = client.post("/lists/search", data=form)
+            holder.execute("ROLLBACK")
+            assert response.status_code == 503
+            assert response.headers["content-type"].startswith("text/html")
+            assert "database-busy" in response.text
+            assert int(response.headers["retry-after"]) >= 1
+            assert client.post("/lists/search", data=form).status_code == 200
+    finally:
+        holder.close()
+        impatient.engine.dispose()

@@ -19,8 +19,9 @@ from litestar.exceptions import (
     ValidationException,
 )
 from litestar.response import Redirect
+from sqlalchemy import exc as sa_exc
 
-from chengxin.errors import DomainError, http_error_handler
+from chengxin.errors import DomainError, http_error_handler, is_transient
 from chengxin.security.guards import SESSION_COOKIE
 from chengxin.web.guards import SignInRequired
 from chengxin.web.render import page
@@ -87,6 +88,19 @@ def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[st
     return _error_page(request, 500, "internal-error", None)
 
 
+def database_busy(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
+    """A transient database error (errors.is_transient): a 503 page saying to try again, with
+    Retry-After; nothing of the request was stored. Other database errors: the 500 page."""
+    if not is_transient(exc):
+        return server_error(request, exc)
+    runtime = getattr(request.app.state, "runtime", None)
+    retry_after = runtime.settings.db_busy_retry_after_seconds if runtime is not None else 2
+    log.warning("database_busy", error_type=type(exc).__name__, path=request.url.path)
+    response = _error_page(request, 503, "database-busy", None)
+    response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 def unrouted_not_found(request: Request[Any, Any, Any], exc: NotFoundException) -> Response[Any]:
     """An address no route answers: a page for a browser, problem+json for the API's clients."""
     path = request.url.path
@@ -104,5 +118,7 @@ WEB_EXCEPTION_HANDLERS: dict[Any, Any] = {
     NotFoundException: not_found,
     ValidationException: invalid,
     HTTPException: http_error,
+    sa_exc.DBAPIError: database_busy,
+    sa_exc.TimeoutError: database_busy,
     Exception: server_error,
 }
