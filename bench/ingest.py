@@ -13,6 +13,16 @@ Figures are medians of alternating runs on emptied tables; compare the ratio acr
 
     python bench/ingest.py --db sqlite
     python bench/ingest.py --db postgresql --rows 1000000 --runs 3
+
+``--with-readers`` (issue 23): the platform's server (granian, one worker, its job worker in
+process, as the demo runs) over the bench database, ``--readers`` clients looping
+``GET /api/v1/public/lists/entries``, while a child process ingests the file and the server's
+worker then sends the batch's notices at creation (两书同达, every subject has a phone) and its
+list proposals. The final JSON line gives the readers' p50/p99/max latency during the ingest and
+its jobs, and how many answers were not 200. Target: p99 < 1 s (ADR 0026).
+
+    python bench/ingest.py --with-readers                 # 10,000 rows: well under a minute
+    python bench/ingest.py --with-readers --rows 200000   # the issue's size
 """
 
 from __future__ import annotations
@@ -23,7 +33,10 @@ import json
 import multiprocessing
 import os
 import random
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -33,13 +46,14 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 from common import drop_database, make_database
 from sqlalchemy import Engine, MetaData, insert, text
 
 from chengxin import migrate
 from chengxin.catalog import service as catalog_service
 from chengxin.catalog.schema import CatalogDocument, RecordKind
-from chengxin.db import utcnow
+from chengxin.db import make_engine, utcnow
 from chengxin.demo import generator
 from chengxin.demo.records import sample_value
 from chengxin.identity import idnumber
@@ -282,10 +296,189 @@ def run_raw(engine: Engine, chunks: Iterator[list[tuple[Any, ...]]]) -> float:
     return elapsed
 
 
-def main() -> None:  # one linear script
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+SERVER = """
+from granian import Granian
+from granian.constants import Interfaces
+Granian("chengxin.app:create_app", factory=True, address="127.0.0.1", port={port},
+        interface=Interfaces.ASGI, workers=1, log_access=False).serve()
+"""
+
+
+def start_server(url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """granian (one worker) over the bench database and key file, its job worker in process;
+    waits until it answers."""
+    port = _free_port()
+    env = {**os.environ, "CHENGXIN_DATABASE_URL": url, "CHENGXIN_DATA_DIR": str(workdir),
+           "CHENGXIN_ENV": "development", "CHENGXIN_LOG_LEVEL": "WARNING",
+           "CHENGXIN_JOBS_IN_PROCESS": "true", "CHENGXIN_JOBS_POLL_SECONDS": "0.5"}  # fmt: skip
+    log = workdir / "server.log"
+    process = subprocess.Popen(  # noqa: S603  # our own interpreter, fixed arguments
+        [sys.executable, "-c", SERVER.format(port=port)], env=env, stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/health", timeout=1).status_code == 200:
+                return process, base
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("the server did not start:\n" + log.read_text(errors="replace")[-3000:])
+
+
+class Readers:
+    """``n`` clients, each sending ``GET /api/v1/public/lists/entries`` back to back; every
+    answer is kept as (start, seconds, status)."""
+
+    def __init__(self, base: str, n: int) -> None:
+        self.base, self.n = base, n
+        self.samples: list[tuple[float, float, int]] = []
+        self.stop = threading.Event()
+        self.threads = [threading.Thread(target=self._loop, daemon=True) for _ in range(n)]
+
+    def _loop(self) -> None:
+        with httpx.Client(base_url=self.base, timeout=120) as client:
+            while not self.stop.is_set():
+                started = time.perf_counter()
+                try:
+                    status = client.get("/api/v1/public/lists/entries?limit=20").status_code
+                except httpx.HTTPError:
+                    status = 0
+                self.samples.append((started, time.perf_counter() - started, status))
+
+    def start(self) -> None:
+        for thread in self.threads:
+            thread.start()
+
+    def finish(self) -> None:
+        self.stop.set()
+        for thread in self.threads:
+            thread.join()
+
+    def figures(self, since: float, until: float) -> dict[str, Any]:
+        """Latency percentiles (ms) of the requests begun in [since, until)."""
+        window = [(lat, st) for at, lat, st in self.samples if since <= at < until]
+        if not window:
+            return {"requests": 0}
+        latencies = sorted(lat for lat, _ in window)
+
+        def pct(q: float) -> float:
+            return round(latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000, 1)
+
+        return {"requests": len(window), "p50_ms": pct(0.50), "p99_ms": pct(0.99),
+                "max_ms": round(latencies[-1] * 1000, 1),
+                "not_200": sum(1 for _, st in window if st != 200)}  # fmt: skip
+
+
+def _batch_jobs(engine: Engine) -> list[tuple[str, str, Any, Any]]:
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT kind, status, result, progress FROM job WHERE kind IN "
+                 "('repair.creation-notices', 'lists.propose-from-batch')")
+        ).all()  # fmt: skip
+    return [tuple(row) for row in rows]
+
+
+def with_readers(args: argparse.Namespace) -> None:  # one linear script
+    """The ingest and its jobs under a light read load (``--with-readers``)."""
+    n_people = args.people or max(args.rows // 4, 1)
+    with tempfile.TemporaryDirectory(prefix="chengxin-bench-") as tmp:
+        workdir = Path(tmp)
+        url = make_database(args.db, workdir, "chengxin_bench_ingest")
+        settings = Settings(
+            env="development", data_dir=workdir, database_url=url, log_json=True,
+            log_level="WARNING", jobs_in_process=False,
+        )  # type: ignore[arg-type]  # fmt: skip
+        runtime = build_runtime(settings)  # writes the key file the server reads
+        migrate.upgrade(runtime.engine)
+        actor = system_actor("bench")
+        persons = people(n_people, seed=42)
+        with runtime.scope() as session:
+            catalog_service.ensure_active(session, actor=actor)
+            _, document = catalog_service.active_document(session)
+            provider = organization_service.create(
+                session, credit_code=generator.credit_code(random.Random(1), registration="11", region_code="420100"),
+                name="基准测试税务局", kind=OrganizationKind.GOVERNMENT, region_code="420100",
+                department="tax", actor=actor,
+            ).id  # fmt: skip
+        kind = pick_kind(document)
+        for start in range(0, len(persons), 20_000):
+            with runtime.scope() as session:
+                identity_service.bulk_register(
+                    session, [identity_service.prepare_person(num, name, f"139{i:08d}")
+                              for i, (num, name) in enumerate(persons[start : start + 20_000], start)],
+                    actor=actor, source="bench",
+                )  # fmt: skip
+        csv_path = workdir / "records.csv"
+        write_csv(csv_path, args.rows, persons, kind)
+        ring = runtime.keyring
+        runtime.engine.dispose()
+        server, base = start_server(url, workdir)
+        readers = Readers(base, args.readers)
+        try:
+            readers.start()
+            time.sleep(2)  # the load alone, for the baseline
+            began = time.perf_counter()
+            ingest_s, _, _ = run_full(url, ring, csv_path, provider, args.chunk, args.rows,
+                                      args.workers)  # fmt: skip
+            ingested = time.perf_counter()
+            engine = make_engine(url)
+            jobs: list[tuple[str, str, Any, Any]] = []
+            while time.perf_counter() - ingested < args.jobs_timeout:
+                jobs = _batch_jobs(engine)
+                if len(jobs) == 2 and all(status == "done" for _, status, _, _ in jobs):
+                    break
+                time.sleep(0.5)
+            finished = time.perf_counter()
+            engine.dispose()
+        finally:
+            readers.finish()
+            server.terminate()
+            server.wait(timeout=60)
+        drop_database(args.db, "chengxin_bench_ingest")
+    during = readers.figures(began, finished)
+    print(json.dumps({
+        "bench": "ingest-with-readers", "db": args.db, "rows": args.rows, "people": n_people,
+        "chunk": args.chunk, "kind": kind.code, "readers": args.readers,
+        "ingest_seconds": round(ingest_s, 1),
+        "jobs_seconds": round(finished - ingested, 1),
+        "jobs": {k: {"status": st, "result": res} for k, st, res, _ in jobs},
+        "baseline": readers.figures(began - 2, began),
+        "during_ingest": readers.figures(began, ingested),
+        "during_jobs": readers.figures(ingested, finished),
+        "p50_ms": during.get("p50_ms"), "p99_ms": during.get("p99_ms"),
+        "max_ms": during.get("max_ms"), "not_200": during.get("not_200"),
+        "target_p99_ms": 1000, "cpu_count": os.cpu_count(),
+    }, ensure_ascii=False))  # fmt: skip
+
+
+def main() -> None:  # noqa: PLR0915  # one linear script
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--rows", type=int, default=30_000, help="records per run")
+    parser.add_argument(
+        "--rows", type=int, default=None,
+        help="records per run (default 30,000; 10,000 with --with-readers)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--with-readers",
+        action="store_true",
+        help="the ingest and its notice job under a light read load (issue 23)",
+    )
+    parser.add_argument("--readers", type=int, default=4, help="reading clients (--with-readers)")
+    parser.add_argument(
+        "--jobs-timeout",
+        type=float,
+        default=1800,
+        help="longest wait for the batch's jobs (--with-readers), seconds",
+    )
     parser.add_argument("--runs", type=int, default=3, help="alternating runs of each path")
     parser.add_argument("--chunk", type=int, default=2000, help="rows per transaction (both paths)")
     parser.add_argument(
@@ -295,6 +488,11 @@ def main() -> None:  # one linear script
         "--workers", type=int, default=None, help="validating processes (default: as configured)"
     )
     args = parser.parse_args()
+    if args.rows is None:
+        args.rows = 10_000 if args.with_readers else 30_000
+    if args.with_readers:
+        with_readers(args)
+        return
     n_people = args.people or max(args.rows // 4, 1)
 
     with tempfile.TemporaryDirectory(prefix="chengxin-bench-") as tmp:

@@ -293,3 +293,28 @@ def test_ingest_progress_names_its_process(world: World, tmp_path: Path) -> None
     assert ingestion_service.owner_alive(batch.owner) is True
     assert ingestion_service.owner_alive(dead_owner()) is False
     assert ingestion_service.owner_alive(f"elsewhere:{os.getpid()}:1") is None
+
+
+def test_a_checked_chunk_commits_in_parts_and_resumes_from_a_part(
+    world: World, tmp_path: Path
+) -> None:
+    rows = [tax_row(p, f"P-{i}") for i, p in enumerate(world.people[:20])]
+    rows[4]["姓名"] = "错名字"  # one rejected row inside the first part
+    data = csv_data(rows)
+    done: list[int] = []
+
+    def record(batch: IngestBatch) -> None:
+        done.append(batch.rows_done)
+        if batch.rows_done >= 8:
+            raise Crash
+
+    options = ingestion_service.Options(chunk_rows=10, commit_rows=3)
+    with pytest.raises(Crash):
+        ingest_bytes(world, data, tmp_path, options=options, on_progress=record)
+    # Rows 2-11 were checked together; parts of three rows were committed one by one.
+    assert done == [4, 7, 10]
+    batch = ingest_bytes(world, data, tmp_path, options=options)
+    assert (batch.status, batch.submitted, batch.created, batch.rejected, batch.duplicates) == (
+        "completed", 20, 19, 1, 0,
+    )  # fmt: skip
+    assert batch.balanced

@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from chengxin import casework
 from chengxin.db import utcnow
 from chengxin.jobs.models import Job
 from chengxin.jobs.worker import Worker
+from chengxin.notifications import service as notification_service
 from chengxin.repair import notices as repair_notices
 from tests.objections.fixtures import RightsWorld, build_rights, old_tax_row
 
@@ -32,15 +32,15 @@ def test_a_failure_mid_job_keeps_the_chunks_sent_and_the_retry_tells_the_rest_on
     persons = rw.aw.people[3:12]  # nine people with phones and no record yet
     batch = rw.push(tmp_path, [old_tax_row(p, f"C-{i}") for i, p in enumerate(persons)], "many")
     assert batch.created == len(persons)
-    real, calls = casework.tell_subject, []
+    real, calls = notification_service.notify_many, []
 
-    def gateway_down_at_the_fifth(*args: Any, **kwargs: Any) -> bool:
+    def outbox_fails_in_the_second_chunk(*args: Any, **kwargs: Any) -> Any:
         calls.append(1)
-        if len(calls) == 5:
-            raise ConnectionError("gateway down")
+        if len(calls) == 2:
+            raise ConnectionError("outbox down")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(casework, "tell_subject", gateway_down_at_the_fifth)
+    monkeypatch.setattr(notification_service, "notify_many", outbox_fails_in_the_second_chunk)
     worker = Worker(rw.runtime, name="notices")
     worker.chunk_rows, worker.chunk_pause = 3, 0
     worker.run_once()

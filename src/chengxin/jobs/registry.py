@@ -32,7 +32,7 @@ class JobContext:
     worker: str
     # The bound of one chunk of a chunked job (``jobs_chunk_rows``, ``jobs_chunk_seconds``).
     chunk_rows: int = 1000
-    chunk_seconds: float = 0.5
+    chunk_seconds: float = 0.25
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from chengxin.security.actor import Actor
 from chengxin.settings import Settings
 
 JOB_KIND = PROPOSE_JOB
+GROUP = 20  # records read and proposed together within a chunk
 REASON = "依据认定单位推送的{kind}信用记录（文书号见记录）自动提出"
 
 
@@ -95,54 +96,72 @@ def propose_chunk(
     by_kind = _by_kind(session, versions)
     if not by_kind:
         return ProposalChunk(after_row, BatchProposals(0, 0), done=True)
-    records = list(
-        session.execute(
-            select(CreditRecord)
-            .where(
-                CreditRecord.batch_id == batch_id,
-                CreditRecord.row_no > after_row,
-                CreditRecord.status == "active",
-                CreditRecord.kind_code.in_(sorted(by_kind)),
-            )
-            .order_by(CreditRecord.row_no)
-            .limit(limit)
-        ).scalars()
-    )
-    done_before = (
-        jobs_service.done_items(session, JOB_KIND, (r.id for r in records)) if mark else set()
-    )
-    proposed = already = not_displayed = 0
-    handled: list[uuid.UUID] = []
-    last_row, complete = after_row, len(records) < limit
-    for record in records:
-        if handled and time.monotonic() - started >= seconds:
-            complete = False
+    proposed = already = not_displayed = taken = 0
+    last_row, complete = after_row, False
+    while taken < limit and not (taken and time.monotonic() - started >= seconds):
+        # A few records at a time after the cursor (the batch's records in row order, indexed).
+        records = list(
+            session.execute(
+                select(CreditRecord)
+                .where(
+                    CreditRecord.batch_id == batch_id,
+                    CreditRecord.row_no > last_row,
+                    CreditRecord.status == "active",
+                    CreditRecord.kind_code.in_(sorted(by_kind)),
+                )
+                .order_by(CreditRecord.row_no)
+                .limit(min(GROUP, limit - taken))
+            ).scalars()
+        )
+        if not records:
+            complete = True
             break
-        last_row = record.row_no
-        if record.id in done_before:
-            continue
-        handled.append(record.id)
-        if not displayed_on_arrival(record):  # expired at arrival: it acts on nothing
-            not_displayed += 1
-            continue
-        for list_type in by_kind[record.kind_code]:
-            data = list_service.Proposal(
-                list_type=list_type.code, reason=REASON.format(kind=record.kind_code),
-                record_ids=[record.id], automatic=True,
-            )  # fmt: skip
-            try:  # every refusal comes before any write
-                entry = list_service.propose(session, data, actor=actor, now=now)
-            except ListRecordNotUsable:  # its display window ended before the job ran
-                not_displayed += 1
-                break
-            except (ListEntryAlreadyOpen, SubjectNotFound):
-                already += 1
-                continue
-            list_service.notify(session, entry.id, actor=actor, settings=settings, now=now)
-            proposed += 1
-    if mark:
-        jobs_service.mark_done(session, JOB_KIND, handled, job_id=job_id, now=now)
+        done_before = (
+            jobs_service.done_items(session, JOB_KIND, (r.id for r in records)) if mark else set()
+        )
+        handled = [r for r in records if r.id not in done_before]
+        for record in handled:
+            counts = _propose_for(session, record, by_kind[record.kind_code], actor=actor,
+                                  settings=settings, now=now)  # fmt: skip
+            proposed += counts.proposed
+            already += counts.already_listed
+            not_displayed += counts.not_displayed
+        if mark:
+            jobs_service.mark_done(
+                session, JOB_KIND, [r.id for r in handled], job_id=job_id, now=now
+            )
+        last_row, taken = records[-1].row_no, taken + len(records)
     return ProposalChunk(last_row, BatchProposals(proposed, already, not_displayed), complete)
+
+
+def _propose_for(
+    session: Session,
+    record: CreditRecord,
+    types: list[list_types.ListType],
+    *,
+    actor: Actor,
+    settings: Settings,
+    now: datetime,
+) -> BatchProposals:
+    """Propose (and notify) one record's entries on the lists its kind proposes."""
+    if not displayed_on_arrival(record):  # expired at arrival: it acts on nothing
+        return BatchProposals(0, 0, 1)
+    proposed = already = 0
+    for list_type in types:
+        data = list_service.Proposal(
+            list_type=list_type.code, reason=REASON.format(kind=record.kind_code),
+            record_ids=[record.id], automatic=True,
+        )  # fmt: skip
+        try:  # every refusal comes before any write
+            entry = list_service.propose(session, data, actor=actor, now=now)
+        except ListRecordNotUsable:  # its display window ended before the job ran
+            return BatchProposals(proposed, already, 1)
+        except (ListEntryAlreadyOpen, SubjectNotFound):
+            already += 1
+            continue
+        list_service.notify(session, entry.id, actor=actor, settings=settings, now=now)
+        proposed += 1
+    return BatchProposals(proposed, already, 0)
 
 
 def propose_from_batch(

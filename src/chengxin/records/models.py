@@ -42,6 +42,9 @@ class CreditRecord(Base):
             postgresql_where=text("status = 'active'"),
             sqlite_where=text("status = 'active'"),
         ),
+        # A batch's records in row order: the chunked jobs after an ingest (notices, list
+        # proposals) read the next few after their cursor (ADR 0026).
+        Index("ix_credit_record_batch_row", "batch_id", "row_no"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)

@@ -1,7 +1,11 @@
 """Chunked jobs and resumed ingests (issue 23, ADR 0026): a job's progress, the items a kind of
-job has dealt with, and the process working on an ingest batch.
+job has dealt with, the process working on an ingest batch, and a batch's records in row order.
 
-All additions: nullable columns and a new table, so the running code is unaffected.
+All additions: nullable columns, a new table and an index, so the running code is unaffected. On a
+large store, build the index beforehand without blocking ingestion (this migration then finds it
+and skips it):
+
+    CREATE INDEX CONCURRENTLY ix_credit_record_batch_row ON credit_record (batch_id, row_no);
 
 Revision ID: 0017
 Revises: 0016
@@ -36,9 +40,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("ingest_batch") as batch:
         batch.add_column(sa.Column("owner", sa.String(length=100), nullable=True))
+    op.create_index(
+        "ix_credit_record_batch_row", "credit_record", ["batch_id", "row_no"], if_not_exists=True
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_credit_record_batch_row", table_name="credit_record")
     with op.batch_alter_table("ingest_batch") as batch:
         batch.drop_column("owner")
     op.drop_table("job_item")
