@@ -117,7 +117,10 @@ def main(argv: list[str]) -> int:
     runner = (
         ["-m", "coverage", "run", "-m"] if os.environ.get("CHENGXIN_COVERAGE") == "1" else ["-m"]
     )
-    return subprocess.call([str(PYTHON), *runner, "pytest", *rest], cwd=ROOT)
+    # The suite runs on every core (pytest-xdist; each worker has its own databases). Pass
+    # -n 0 to run it in one process.
+    parallel = [] if any(a.startswith(("-n", "--numprocesses")) for a in rest) else ["-n", "auto"]
+    return subprocess.call([str(PYTHON), *runner, "pytest", *parallel, *rest], cwd=ROOT)
 
 
 if __name__ == "__main__":
