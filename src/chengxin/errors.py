@@ -131,6 +131,21 @@ def internal_error_handler(_: Request[Any, Any, Any], exc: Exception) -> Respons
     return problem(500, "internal-error", "Internal error")
 
 
+def value_not_storable_handler(
+    _: Request[Any, Any, Any], exc: Exception
+) -> Response[dict[str, Any]]:
+    """A value that passed validation but that the database cannot hold (an integer past 64
+    bits: OverflowError on SQLite, DataError on PostgreSQL; a NUL character in text on
+    PostgreSQL): 422, nothing stored."""
+    log.warning("value_not_storable", error_type=type(exc).__name__)
+    return problem(
+        422,
+        "value-not-storable",
+        "A value is out of the range the platform can store (a number too large, a NUL "
+        "character in text)",
+    )
+
+
 # PostgreSQL SQLSTATEs that say "not now" rather than "never": serialization failure, deadlock,
 # lock not available (lock_timeout), the server shutting down or restarting, too many
 # connections. Class 08 (connection exceptions) is matched by its prefix.
@@ -164,7 +179,11 @@ def database_error_handler(
 ) -> Response[dict[str, Any]]:
     """Transient database errors (lock timeouts, busy SQLite, serialization failures, deadlocks,
     lost connections) answer 503 ``database-busy`` with Retry-After: the request's transaction
-    was rolled back, so sending it again is safe. Anything else is an internal error."""
+    was rolled back, so sending it again is safe. A value the database cannot hold or compare
+    (``DataError``: a number out of range, a NUL character in text, on PostgreSQL) is the
+    client's: 422 ``value-not-storable``. Anything else is an internal error."""
+    if isinstance(exc, sa_exc.DataError):
+        return value_not_storable_handler(request, exc)
     if not is_transient(exc):
         return internal_error_handler(request, exc)
     runtime = getattr(request.app.state, "runtime", None)
@@ -260,6 +279,7 @@ EXCEPTION_HANDLERS: dict[type[Exception] | int, Any] = {
     HTTPException: http_error_handler,
     sa_exc.DBAPIError: database_error_handler,
     sa_exc.TimeoutError: database_error_handler,
+    OverflowError: value_not_storable_handler,
     Exception: internal_error_handler,
 }
 

@@ -91,6 +91,8 @@ def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[st
 def database_busy(request: Request[Any, Any, Any], exc: Exception) -> Response[str]:
     """A transient database error (errors.is_transient): a 503 page saying to try again, with
     Retry-After; nothing of the request was stored. Other database errors: the 500 page."""
+    if isinstance(exc, sa_exc.DataError):  # a value the database cannot hold (errors.py)
+        return _error_page(request, 422, "value-not-storable", None)
     if not is_transient(exc):
         return server_error(request, exc)
     runtime = getattr(request.app.state, "runtime", None)
