@@ -128,3 +128,26 @@ def test_a_writer_waits_behind_a_long_job_for_one_chunk_at_most(runtime: Runtime
     assert took > 1.4
     assert len(waits) >= 3
     assert max(waits) < 0.6, waits  # one chunk (0.15 s) and a noisy machine
+
+
+def test_the_state_sweep_works_in_chunks_until_nothing_is_due(runtime: Runtime) -> None:
+    from chengxin.jobs.worker import default_registry
+    from chengxin.state.models import CreditStateRow
+    from chengxin.tasks import STATE_SWEEP
+
+    # 120 rows due (persons without facts: the sweep's recomputation removes them).
+    with runtime.scope() as s:
+        s.add_all(
+            CreditStateRow(subject_id=uuid.uuid4(), state="{}", as_of=T0, next_change_at=T0)
+            for _ in range(120)
+        )
+        job_id = jobs_service.enqueue(s, STATE_SWEEP, {}, now=T0).id
+    worker = Worker(runtime, registry=default_registry())
+    worker.chunk_rows, worker.chunk_pause = 60, 0
+    while _job(runtime, job_id).status != "done":
+        assert worker.run_once(T0 + timedelta(seconds=1))
+    done = _job(runtime, job_id)
+    assert done.result == {"recomputed": 120}
+    assert done.progress == {"recomputed": 120, "chunks": 2}
+    with runtime.scope() as s:
+        assert s.execute(select(func.count()).select_from(CreditStateRow)).scalar_one() == 0
