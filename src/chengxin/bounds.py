@@ -15,7 +15,6 @@ a size limit of its own (``request_max_body_size=None``) parses it with its own 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from litestar import Litestar, Request
@@ -30,8 +29,9 @@ JSON_BODY = "json_body"  # handler opt: the handler reads a JSON body itself
 # Routes that read a JSON body themselves, by "METHOD /path" (marked by mark_json_routes).
 READS_JSON_ITSELF = frozenset({"POST /api/v1/ingestion/batches"})
 
-_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
-_EMPTY_PAIR = re.compile(rb"\[\]|\{\}")
+# Brackets of both kinds as one kind (nesting depth does not depend on the kind), the rest
+# deleted: bytes.translate does both in one C-speed pass.
+_AS_BRACKETS = bytes.maketrans(b"{}", b"[]")
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 
 
@@ -42,16 +42,22 @@ class JsonTooDeep(DomainError):
 
 
 def json_depth_exceeds(body: bytes, limit: int) -> bool:
-    """Whether ``body`` nests arrays and objects more than ``limit`` deep, without decoding it:
-    strings are cut out, only brackets are kept, and each pass removes the innermost empty
-    pairs — one level — at C speed. A malformed body is left to the decoder."""
+    """Whether ``body`` nests arrays and objects more than ``limit`` deep, without decoding it,
+    in a few C-speed passes over the bytes (a 10 MB body: well under a second): escapes and
+    strings are cut out (a bracket in a string does not count), only brackets are kept, and each
+    pass removes the innermost pairs - one level. Unclosed openings count as levels (the decoder
+    would descend into them); otherwise a malformed body is left to the decoder."""
     if body.count(b"[") + body.count(b"{") <= limit:
         return False  # cannot be deeper than the number of openings
-    brackets = _STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
-    for _ in range(limit):
-        shorter = _EMPTY_PAIR.sub(b"", brackets)
-        if not shorter or shorter == brackets:
-            return False  # fully nested within the limit, or malformed (the decoder says so)
+    unescaped = body.replace(b"\\\\", b"").replace(b'\\"', b"")
+    outside_strings = b"".join(unescaped.split(b'"')[0::2])
+    brackets = outside_strings.translate(_AS_BRACKETS, _NOT_BRACKETS)
+    for level in range(limit):
+        shorter = brackets.replace(b"[]", b"")
+        if len(shorter) == len(brackets):  # nothing closes: unclosed openings, or malformed
+            return level + shorter.count(b"[") > limit
+        if not shorter:
+            return False
         brackets = shorter
     return bool(brackets)
 

@@ -70,7 +70,11 @@ def test_brackets_inside_strings_do_not_count_toward_the_depth() -> None:
     assert json_depth_exceeds(b'{"a": [[[1]]]}', 3)
     assert not json_depth_exceeds(b'{"a": [[1]]}', 3)
     assert not json_depth_exceeds(b"[" + b"{}," * 100_000 + b"{}]", 2)
-    assert not json_depth_exceeds(b"[[[[[[}", 3)  # malformed: the decoder's to refuse
+    assert not json_depth_exceeds(b'{"a": "\\\\", "b": "\\"[[[[[[["}', 3)  # escapes in strings
+    assert json_depth_exceeds(b"[" * 5000, 32)  # unclosed: the decoder would descend 5,000 deep
+    assert not json_depth_exceeds(b"[[[}}}]]", 3)  # malformed but shallow: the decoder's to refuse
+    assert json_depth_exceeds(b'[{"a": [{"b": []}]}]', 4)
+    assert not json_depth_exceeds(b'[{"a": [{"b": []}]}]', 5)
 
 
 def test_a_json_route_refuses_a_text_plain_body(client: TestClient, token_for) -> None:  # type: ignore[no-untyped-def, type-arg]
