@@ -22,7 +22,6 @@ from litestar.testing import TestClient
 from sqlalchemy import Engine, text
 
 from chengxin import migrate
-from chengxin.app import create_app
 from chengxin.db import make_engine
 from chengxin.keys.keyring import Keyring
 from chengxin.models import Base
@@ -33,6 +32,7 @@ from chengxin.security.actor import system_actor
 from chengxin.security.permissions import Permission
 from chengxin.security.roles import Role
 from chengxin.settings import Settings
+from tests.helpers import app_for
 
 REQUIRE_TOOLS = (
     os.environ.get("CHENGXIN_REQUIRE_TOOLS") == "1" or os.environ.get("CI", "").lower() == "true"
@@ -180,7 +180,9 @@ def session(runtime: Runtime) -> Iterator[object]:
 
 @pytest.fixture
 def client(runtime: Runtime) -> Iterator[TestClient]:  # type: ignore[type-arg]
-    with TestClient(app=create_app(runtime=runtime)) as c:
+    """A client of the app around this test's runtime (built once per worker for the same
+    settings: tests/helpers.app_for)."""
+    with TestClient(app=app_for(runtime)) as c:
         yield c
 
 

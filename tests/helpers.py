@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 
+from litestar import Litestar
+
+from chengxin.app import create_app
 from chengxin.demo import generator
+from chengxin.notifications import channels as notification_channels
+from chengxin.runtime import Runtime
 
 
 def auth(token: str) -> dict[str, str]:
@@ -31,3 +37,33 @@ def csv_bytes(
 
 def person_rows(persons: Iterable[generator.SyntheticPerson]) -> list[list[str]]:
     return [[p.id_number, p.name, p.phone, p.region_code] for p in persons]
+
+
+# create_app builds some 550 route handlers: about a second, longer than most tests take. The
+# app reads its runtime from app.state, per request and at start-up; while being built it reads
+# only settings and keys. So each worker builds one app per distinct settings (the database and
+# the data directory aside) and keys, and hands it each test's runtime (app.use_runtime).
+def use_runtime(app: Litestar, runtime: Runtime) -> None:
+    runtime.check_production_safety()
+    notification_channels.install(runtime)
+    app.state.runtime = runtime
+
+
+_APPS: OrderedDict[tuple[str, bytes], Litestar] = OrderedDict()
+
+
+def app_for(runtime: Runtime) -> Litestar:
+    """The application around this runtime: a shared app built for the same settings, or new."""
+    key = (
+        runtime.settings.model_dump_json(exclude={"database_url", "data_dir"}),
+        runtime.keyring.blind(b"test-app-cache", "v1"),
+    )
+    app = _APPS.pop(key, None)
+    if app is None:
+        app = create_app(runtime=runtime)
+    else:
+        use_runtime(app, runtime)
+    _APPS[key] = app
+    while len(_APPS) > 4:
+        _APPS.popitem(last=False)
+    return app
