@@ -24,6 +24,7 @@ from litestar.openapi.spec import (
     OpenAPIResponse,
     OpenAPIType,
     Operation,
+    RequestBody,
     Schema,
 )
 from litestar.status_codes import HTTP_204_NO_CONTENT
@@ -230,22 +231,47 @@ SUCCESS_MEDIA_TYPES: dict[str, tuple[str, ...]] = {
 }
 
 
-def _answering(media_types: tuple[str, ...]) -> type[Operation]:
-    """An OpenAPI operation whose success responses list ``media_types`` (a file: binary; JSON
-    keeps the schema Litestar derived)."""
+_TABULAR = (
+    "text/csv",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/x-ndjson",
+)
+# Operations that read their body themselves (a stream, with limits of their own): what it is.
+RAW_REQUEST_BODIES: dict[str, tuple[str, ...]] = {
+    "POST /api/v1/ingestion/batches": ("application/json",),  # {"records": [...]}
+    "POST /api/v1/ingestion/uploads": _TABULAR,
+    "POST /api/v1/population/imports": _TABULAR[:2],
+}
+_PUSH_BODY = Schema(
+    type=OpenAPIType.OBJECT,
+    required=["records"],
+    properties={"records": Schema(type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.OBJECT))},
+)
+
+
+def _completed(success: tuple[str, ...] | None, body: tuple[str, ...] | None) -> type[Operation]:
+    """An OpenAPI operation whose success responses list the ``success`` media types (a file:
+    binary; JSON keeps the schema Litestar derived) and whose request body, read by the handler
+    itself, is of the ``body`` media types."""
 
     @dataclass
-    class FileOperation(Operation):
+    class CompletedOperation(Operation):
         def __post_init__(self) -> None:
             binary = OpenAPIMediaType(
                 schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
             )
             for status, response in (self.responses or {}).items():
-                if status.startswith("2") and isinstance(response, OpenAPIResponse):
+                if success and status.startswith("2") and isinstance(response, OpenAPIResponse):
                     derived = response.content or {}
-                    response.content = {t: derived.get(t, binary) for t in media_types}
+                    response.content = {t: derived.get(t, binary) for t in success}
+            if body and self.request_body is None:
+                push = OpenAPIMediaType(schema=_PUSH_BODY)
+                self.request_body = RequestBody(
+                    content={t: push if t == "application/json" else binary for t in body},
+                    required=True,
+                )
 
-    return FileOperation
+    return CompletedOperation
 
 
 def document_contract(app: Litestar) -> None:
@@ -281,12 +307,11 @@ def document_contract(app: Litestar) -> None:
                     data_container=None, description="Done; no body"
                 )
             handler.responses = {**documented, **(handler.responses or {})}
-            media_types = {
-                SUCCESS_MEDIA_TYPES.get(f"{method} {route.path_format}")
-                for method in handler.http_methods
-            } - {None}
-            if media_types:
-                handler.operation_class = _answering(media_types.pop())  # type: ignore[arg-type]
+            operation = next(f"{m} {route.path_format}" for m in sorted(handler.http_methods))
+            success = SUCCESS_MEDIA_TYPES.get(operation)
+            body = RAW_REQUEST_BODIES.get(operation)
+            if success or body:
+                handler.operation_class = _completed(success, body)
 
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Litestar:
