@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import dataclasses
 import json
 import multiprocessing
 import os
@@ -158,10 +159,10 @@ def _child(  # noqa: PLR0917  # a Process target
     )  # type: ignore[arg-type]
     runtime = build_runtime(settings, keyring=ring)
     actor = Actor(ActorKind.SYSTEM, "bench", "system:bench", uuid.UUID(provider), frozenset())
-    options = ingestion_service.Options.from_settings(settings)
-    options = ingestion_service.Options(
-        chunk, options.max_field_chars, options.stale_after,
-        options.workers_for if workers is None else (lambda _size: workers),
+    options = ingestion_service.Options.from_settings(settings)  # commit parts and pause too
+    options = dataclasses.replace(
+        options, chunk_rows=chunk,
+        workers_for=options.workers_for if workers is None else (lambda _size: workers),
     )  # fmt: skip
     started = time.perf_counter()
     batch = ingestion_service.ingest_file(
@@ -387,6 +388,24 @@ def _batch_jobs(engine: Engine) -> list[tuple[str, str, Any, Any]]:
     return [tuple(row) for row in rows]
 
 
+def _settle(url: str, longest: float = 300) -> None:
+    """Wait until the server's worker ran the jobs its schedules queued at start (the first
+    scoring run scores the whole population), so the baseline is the read load alone."""
+    engine = make_engine(url)
+    deadline = time.monotonic() + longest
+    try:
+        while time.monotonic() < deadline:
+            time.sleep(1)
+            with engine.connect() as conn:
+                busy = conn.execute(
+                    text("SELECT count(*) FROM job WHERE status IN ('queued', 'running')")
+                ).scalar_one()
+            if not busy:
+                return
+    finally:
+        engine.dispose()
+
+
 def with_readers(args: argparse.Namespace) -> None:  # one linear script
     """The ingest and its jobs under a light read load (``--with-readers``)."""
     n_people = args.people or max(args.rows // 4, 1)
@@ -424,6 +443,7 @@ def with_readers(args: argparse.Namespace) -> None:  # one linear script
         server, base = start_server(url, workdir)
         readers = Readers(base, args.readers)
         try:
+            _settle(url)
             readers.start()
             time.sleep(2)  # the load alone, for the baseline
             began = time.perf_counter()

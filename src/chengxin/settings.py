@@ -105,6 +105,12 @@ class Settings(BaseSettings):
         description="Rows per transaction when ingesting credit records (on SQLite a transaction "
         "holds the write lock: about 0.1 s for 500 rows)",
     )
+    ingest_commit_pause_seconds: float = Field(
+        0.05,
+        ge=0,
+        description="Pause after each ingest transaction on SQLite, so writers of other "
+        "processes (napping in their busy handler) get the write lock in between",
+    )
     ingest_max_field_chars: int = Field(
         4000, description="Longest cell read from an ingested file (kinds set tighter limits)"
     )

@@ -25,6 +25,7 @@ import hashlib
 import json
 import os
 import socket
+import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -234,6 +235,7 @@ def run(
     actor: Actor,
     chunk_rows: int = 2000,
     commit_rows: int = 500,
+    commit_pause: float = 0.0,
     workers: int = 0,
     today: date | None = None,
     on_progress: Callable[[IngestBatch], None] | None = None,
@@ -245,7 +247,8 @@ def run(
     try:
         return _run(
             scope, batch_id, make_source, actor=actor, chunk_rows=chunk_rows,
-            commit_rows=commit_rows, workers=workers, today=today, on_progress=on_progress,
+            commit_rows=commit_rows, commit_pause=commit_pause, workers=workers, today=today,
+            on_progress=on_progress,
         )  # fmt: skip
     finally:
         _RUNNING.discard(batch_id)
@@ -259,6 +262,7 @@ def _run(
     actor: Actor,
     chunk_rows: int,
     commit_rows: int,
+    commit_pause: float,
     workers: int,
     today: date | None,
     on_progress: Callable[[IngestBatch], None] | None,
@@ -280,6 +284,7 @@ def _run(
             copy_format=session.get_bind().dialect.name == "postgresql",
         )
         skip, resumed = batch.rows_done, batch.rows_done > 0 or batch.submitted > 0
+        pause = commit_pause if session.get_bind().dialect.name == "sqlite" else 0.0
     # A resumed batch keeps the catalog version it started with, so its rows are judged alike.
     source = make_source(document)
     if isinstance(source, reading.FileSource):
@@ -292,6 +297,10 @@ def _run(
         for chunk in chunks:
             for part in _parts(chunk, commit_rows):
                 _progress(on_progress, _commit_chunk(scope, batch_id, source, part, actor=actor))
+                if pause:
+                    # SQLite: writers of other processes nap in their busy handler (up to 0.1 s);
+                    # back-to-back parts would leave them no gap to take the lock in.
+                    time.sleep(pause)
         return _finish(scope, batch_id, source, actor=actor, resumed=resumed, fault=None)
     except FileFault as fault:
         return _finish(scope, batch_id, source, actor=actor, resumed=resumed, fault=fault)
@@ -306,6 +315,7 @@ class Options:
     stale_after: timedelta = timedelta(seconds=60)
     workers_for: Callable[[int], int] = lambda _size: 0  # worker processes for a file size
     commit_rows: int = 500  # rows per transaction (a part of a checked chunk)
+    commit_pause: float = 0.0  # seconds between two transactions (SQLite only)
 
     @classmethod
     def from_settings(cls, settings: Any) -> Options:
@@ -315,6 +325,7 @@ class Options:
             timedelta(seconds=settings.ingest_stale_seconds),
             settings.workers_for,
             settings.ingest_commit_rows,
+            settings.ingest_commit_pause_seconds,
         )
 
 
@@ -363,6 +374,7 @@ def ingest_file(
         actor=actor,
         chunk_rows=options.chunk_rows,
         commit_rows=options.commit_rows,
+        commit_pause=options.commit_pause,
         workers=options.workers_for(size),
         today=today,
         on_progress=on_progress,
@@ -394,6 +406,7 @@ def ingest_records(
         actor=actor,
         chunk_rows=options.chunk_rows,
         commit_rows=options.commit_rows,
+        commit_pause=options.commit_pause,
         today=today,
     )
 
