@@ -151,3 +151,31 @@ def test_the_state_sweep_works_in_chunks_until_nothing_is_due(runtime: Runtime) 
     assert done.progress == {"recomputed": 120, "chunks": 2}
     with runtime.scope() as s:
         assert s.execute(select(func.count()).select_from(CreditStateRow)).scalar_one() == 0
+
+
+def test_a_stopping_worker_gives_a_chunked_job_back_between_chunks(runtime: Runtime) -> None:
+    registry = Registry()
+    stop = threading.Event()
+
+    @registry.chunked(KIND)
+    def count(
+        session: Session, payload: dict[str, Any], progress: dict[str, Any], ctx: JobContext
+    ) -> Step:
+        jobs_service.mark_done(session, KIND, [uuid.uuid4()], job_id=ctx.job_id, now=ctx.now)
+        stop.set()  # the server shuts down while the job runs
+        done = int(progress.get("done", 0)) + 1
+        return Step({"done": done}, {"done": done} if done == 5 else None)
+
+    with runtime.scope() as s:
+        job_id = jobs_service.enqueue(s, KIND, {}, now=T0).id
+    worker = Worker(runtime, registry=registry)
+    worker.chunk_pause, worker.stopping = 0, stop
+    worker.run_once(T0)
+    released = _job(runtime, job_id)
+    assert (released.status, released.attempts, released.progress) == ("queued", 0, {"done": 1})
+    other = Worker(runtime, registry=registry, name="next")
+    other.chunk_pause = 0
+    other.run_once(T0)
+    done = _job(runtime, job_id)
+    assert (done.status, done.attempts, done.result) == ("done", 1, {"done": 5})
+    assert _items(runtime) == 5

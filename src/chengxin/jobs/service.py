@@ -280,6 +280,26 @@ def advance(
         raise LeaseLost(str(job_id))
 
 
+def release(session: Session, job_id: uuid.UUID, *, worker: str, attempt: int) -> None:
+    """Give a chunked job back to the queue between two chunks (its worker is stopping): due at
+    once for any worker, this attempt not counted, its progress kept."""
+    session.execute(
+        update(Job)
+        .where(
+            Job.id == job_id,
+            Job.status == JobStatus.RUNNING.value,
+            Job.locked_by == worker,
+            Job.attempts == attempt,
+        )
+        .values(
+            status=JobStatus.QUEUED.value,
+            attempts=Job.attempts - 1,
+            lease_until=None,
+            locked_by=None,
+        )
+    )
+
+
 def done_items(session: Session, kind: str, item_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
     """Which of these items a job of ``kind`` has already dealt with (``mark_done``)."""
     wanted = sorted(set(item_ids))

@@ -60,6 +60,7 @@ class Worker:
         self.chunk_rows = settings.jobs_chunk_rows
         self.chunk_seconds = settings.jobs_chunk_seconds
         self.chunk_pause = settings.jobs_chunk_pause_seconds
+        self.stopping = threading.Event()  # set by run_forever's caller: stop between chunks
         self._synced = False
 
     def run_once(self, now: datetime | None = None) -> int:
@@ -79,7 +80,7 @@ class Worker:
             with self.runtime.scope() as session:
                 jobs_service.tick(session, self.registry.schedules, now=clock)
         ran = 0
-        while ran < self.batch:
+        while ran < self.batch and not self.stopping.is_set():
             at = now or utcnow()
             with self.runtime.scope() as session:
                 claimed = jobs_service.claim(session, worker=self.name, now=at, lease=self.lease)
@@ -171,6 +172,11 @@ class Worker:
             if step.result is not None:
                 return
             progress = step.progress
+            if self.stopping.is_set():  # shutting down: the job goes back, its progress kept
+                with self.runtime.scope() as session:
+                    jobs_service.release(session, job.id, worker=self.name, attempt=job.attempts)
+                log.info("jobs.job-released", job_id=str(job.id), kind=job.kind)
+                return
             if self.chunk_pause:
                 time.sleep(self.chunk_pause)
 
@@ -207,6 +213,7 @@ class Worker:
         """Run passes until ``stop`` is set; sleep ``poll_seconds`` after a pass that found
         nothing. An error of a pass (database down) is logged and the next pass tries again."""
         poll = poll_seconds if poll_seconds is not None else self.runtime.settings.jobs_poll_seconds
+        self.stopping = stop
         log.info("jobs.worker-started", worker=self.name, poll_seconds=poll)
         while not stop.is_set():
             try:
