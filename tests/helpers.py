@@ -9,9 +9,8 @@ from collections.abc import Iterable, Sequence
 
 from litestar import Litestar
 
-from chengxin.app import create_app
+from chengxin.app import create_app, use_runtime
 from chengxin.demo import generator
-from chengxin.notifications import channels as notification_channels
 from chengxin.runtime import Runtime
 
 
@@ -43,12 +42,6 @@ def person_rows(persons: Iterable[generator.SyntheticPerson]) -> list[list[str]]
 # app reads its runtime from app.state, per request and at start-up; while being built it reads
 # only settings and keys. So each worker builds one app per distinct settings (the database and
 # the data directory aside) and keys, and hands it each test's runtime (app.use_runtime).
-def use_runtime(app: Litestar, runtime: Runtime) -> None:
-    runtime.check_production_safety()
-    notification_channels.install(runtime)
-    app.state.runtime = runtime
-
-
 _APPS: OrderedDict[tuple[str, bytes], Litestar] = OrderedDict()
 
 

@@ -314,6 +314,19 @@ def document_contract(app: Litestar) -> None:
                 handler.operation_class = _completed(success, body)
 
 
+def _prepare(runtime: Runtime) -> None:
+    runtime.check_production_safety()
+    notification_channels.install(runtime)  # an unknown channel stops the start-up here
+
+
+def use_runtime(app: Litestar, runtime: Runtime) -> None:
+    """Serve ``app`` on another runtime. The app reads its runtime from ``app.state`` per request
+    and at start-up; while being built it reads only the runtime's settings and keys, so this is
+    for a runtime with the same ones (the tests share one app between their databases)."""
+    _prepare(runtime)
+    app.state.runtime = runtime
+
+
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Litestar:
     """The ASGI application."""
     if runtime is None:
@@ -324,8 +337,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             log_file=settings.data_dir / "logs" / "chengxin.log",
         )
         runtime = build_runtime(settings)
-    runtime.check_production_safety()
-    notification_channels.install(runtime)  # an unknown channel stops the start-up here
+    _prepare(runtime)
     handlers: dict[Any, Any] = {
         **EXCEPTION_HANDLERS,
         FileFault: file_fault_handler,
