@@ -21,7 +21,7 @@ from chengxin.accounts.schemas import (
     UserRead,
     UserWithPasswordRead,
 )
-from chengxin.deps import ActorDep, SessionDep, SettingsDep, client_ip
+from chengxin.deps import ActorDep, Offset, SessionDep, SettingsDep, client_ip
 from chengxin.runtime import Runtime
 from chengxin.security.guards import SESSION_COOKIE, requires
 from chengxin.security.permissions import Permission
@@ -95,7 +95,7 @@ class UserController(Controller):
         session: SessionDep,
         actor: ActorDep,
         organization_id: FromQuery[uuid.UUID | None] = None,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
     ) -> list[UserRead]:
         """Staff accounts by login; a city-bound reader sees its city's organizations only."""

@@ -19,7 +19,7 @@ from litestar.response import Stream
 
 from chengxin import uploads
 from chengxin.db import utcnow
-from chengxin.deps import ActorDep, SessionDep
+from chengxin.deps import ActorDep, Offset, SessionDep
 from chengxin.ingestion import export, reading
 from chengxin.ingestion import service as ingestion_service
 from chengxin.ingestion.errors import (
@@ -245,7 +245,7 @@ class IngestionController(Controller):
         self,
         session: SessionDep,
         actor: ActorDep,
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
     ) -> list[BatchRead]:
         """Newest first."""
@@ -277,7 +277,7 @@ class IngestionController(Controller):
         session: SessionDep,
         actor: ActorDep,
         batch_id: FromPath[uuid.UUID],
-        offset: Annotated[int, QueryParameter(ge=0)] = 0,
+        offset: Offset = 0,
         limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
     ) -> RejectionPage:
         """Row number, source id, field, code and message in Chinese and English."""

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
 from litestar import Controller, get, post
-from litestar.params import FromPath, FromQuery, QueryParameter
+from litestar.params import FromPath, FromQuery
 
 from chengxin.db import utcnow
-from chengxin.deps import ActorDep, SessionDep
+from chengxin.deps import ActorDep, Limit, Offset, SessionDep
 from chengxin.notifications import inbox
 from chengxin.notifications.schemas import NoticePage, NoticeRead
 from chengxin.security.guards import requires
 from chengxin.security.permissions import Permission
-
-Limit = Annotated[int, QueryParameter(ge=1, le=200)]
-Offset = Annotated[int, QueryParameter(ge=0)]
 
 
 class NoticeController(Controller):
