@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -47,6 +48,7 @@ def main(argv: list[str]) -> None:
 
         def progress(batch: IngestBatch) -> None:
             _say(f"rows_done {batch.rows_done}")
+            time.sleep(0.1)  # as a large file would take: the parent kills it on the way
 
         batch = ingestion_service.ingest_file(
             runtime.scope, path, "csv", provider_id=provider_id, actor=actor, channel="upload",

@@ -270,7 +270,9 @@ def test_killed_at_random_points_every_record_is_told_and_proposed_once(
     # Killed twice while ingesting (between chunks or inside one), resent at once each time.
     for _ in range(2):
         child = _child(runtime, keyring, "ingest", str(path), provider_id, str(chunk))
-        _kill_after(child, rng.randint(1, 4), rng.uniform(0, 0.05))
+        # Each chunk commits, prints, then the child waits 0.1 s: the kill lands in a wait or
+        # inside a commit's transaction.
+        _kill_after(child, rng.randint(1, 3), rng.uniform(0, 0.2))
     (batch,) = batches(runtime)
     assert (batch.status, batch.rows_done < n) == ("processing", True)  # killed mid-way
     # Killed while sending the notices and proposals (a chunk of 3 records at a time).
