@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import structlog
@@ -42,6 +42,9 @@ class Runtime:
     # Threads that do hot read paths' reads (checks): as many as handler threads, so reads never
     # hold more pooled connections than the pool keeps open (opening one costs more than a read).
     read_limiter: anyio.CapacityLimiter | None = None
+    # This process's short-lived copies of what the runtime's database holds (the lockdown gate's
+    # flag): kept with the runtime, not the app, as they belong to its database.
+    caches: dict[str, Any] = field(default_factory=dict)
 
     @contextmanager
     def scope(self) -> Iterator[Session]:

@@ -14,7 +14,7 @@ import json
 import math
 import time
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import anyio.to_thread
 from litestar.enums import ScopeType
@@ -79,11 +79,11 @@ def _read_locked(runtime: Runtime) -> bool:
         return emergency_service.current_lockdown(session) is not None
 
 
-def _cache(state: Any) -> LockdownCache:
-    cache = state.get("lockdown_cache")
+def _cache(runtime: Runtime) -> LockdownCache:
+    cache = runtime.caches.get("lockdown")
     if cache is None:
-        cache = state["lockdown_cache"] = LockdownCache()
-    return cache  # type: ignore[no-any-return]
+        cache = runtime.caches["lockdown"] = LockdownCache()
+    return cache
 
 
 async def _refuse(send: Send, *, page: bool) -> None:
@@ -136,10 +136,9 @@ def lockdown_middleware(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send)
             return
         path = scope["path"].rstrip("/") or "/"
-        state = scope["app"].state
-        cache = _cache(state)
+        runtime: Runtime = scope["app"].state.runtime
+        cache = _cache(runtime)
         if (method, path) not in EXEMPT:
-            runtime: Runtime = state.runtime
             if time.monotonic() - cache.read_at >= runtime.settings.lockdown_cache_seconds:
                 cache.locked = await anyio.to_thread.run_sync(_read_locked, runtime)
                 cache.read_at = time.monotonic()
