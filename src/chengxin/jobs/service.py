@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import and_, delete, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from chengxin.audit import service as audit
 from chengxin.db import utcnow
@@ -199,19 +200,22 @@ def claim(
     return claimed
 
 
+def _attempt_of(job_id: uuid.UUID, worker: str, attempt: int) -> tuple[ColumnElement[bool], ...]:
+    """The job's row while it is still this worker's attempt (a lease taken over is not)."""
+    return (
+        Job.id == job_id,
+        Job.status == JobStatus.RUNNING.value,
+        Job.locked_by == worker,
+        Job.attempts == attempt,
+    )
+
+
 def hold(session: Session, job_id: uuid.UUID, *, worker: str, attempt: int) -> None:
     """Lock the claimed job's row for the handler's transaction (PostgreSQL): while the worker
     lives no other worker's claim sees the row, even past the lease; ``LeaseLost`` when another
     worker has already reclaimed it."""
     held = session.execute(
-        select(Job.id)
-        .where(
-            Job.id == job_id,
-            Job.status == JobStatus.RUNNING.value,
-            Job.locked_by == worker,
-            Job.attempts == attempt,
-        )
-        .with_for_update()
+        select(Job.id).where(*_attempt_of(job_id, worker, attempt)).with_for_update()
     ).first()
     if held is None:
         raise LeaseLost(str(job_id))
@@ -238,15 +242,7 @@ def complete(
         _check_payload(progress)
         values["progress"] = progress
     done = session.execute(
-        update(Job)
-        .where(
-            Job.id == job_id,
-            Job.status == JobStatus.RUNNING.value,
-            Job.locked_by == worker,
-            Job.attempts == attempt,
-        )
-        .values(**values)
-        .returning(Job.id)
+        update(Job).where(*_attempt_of(job_id, worker, attempt)).values(**values).returning(Job.id)
     ).first()
     if done is None:
         raise LeaseLost(str(job_id))
@@ -267,12 +263,7 @@ def advance(
     _check_payload(progress)
     moved = session.execute(
         update(Job)
-        .where(
-            Job.id == job_id,
-            Job.status == JobStatus.RUNNING.value,
-            Job.locked_by == worker,
-            Job.attempts == attempt,
-        )
+        .where(*_attempt_of(job_id, worker, attempt))
         .values(progress=progress, lease_until=lease_until)
         .returning(Job.id)
     ).first()
@@ -285,12 +276,7 @@ def release(session: Session, job_id: uuid.UUID, *, worker: str, attempt: int) -
     once for any worker, this attempt not counted, its progress kept."""
     session.execute(
         update(Job)
-        .where(
-            Job.id == job_id,
-            Job.status == JobStatus.RUNNING.value,
-            Job.locked_by == worker,
-            Job.attempts == attempt,
-        )
+        .where(*_attempt_of(job_id, worker, attempt))
         .values(
             status=JobStatus.QUEUED.value,
             attempts=Job.attempts - 1,
@@ -344,14 +330,7 @@ def fail(
     ``delay``, or ``dead`` (audited) when it was the last attempt. None when the job is no longer
     this attempt's (another worker reclaimed it and owns the outcome)."""
     job = session.execute(
-        select(Job)
-        .where(
-            Job.id == job_id,
-            Job.status == JobStatus.RUNNING.value,
-            Job.locked_by == worker,
-            Job.attempts == attempt,
-        )
-        .with_for_update()
+        select(Job).where(*_attempt_of(job_id, worker, attempt)).with_for_update()
     ).scalar_one_or_none()
     if job is None:
         return None
