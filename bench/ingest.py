@@ -94,6 +94,31 @@ def people(n: int, seed: int) -> list[tuple[str, str]]:
     return out
 
 
+def seed_world(
+    runtime: Any, n_people: int, *, phones: bool
+) -> tuple[uuid.UUID, RecordKind, list[tuple[str, str]]]:
+    """The active catalog, a tax department and ``n_people`` registered persons (with phones:
+    every record then brings a creation notice). Returns the provider, a kind and the persons."""
+    actor = system_actor("bench")
+    persons = people(n_people, seed=42)
+    with runtime.scope() as session:
+        catalog_service.ensure_active(session, actor=actor)
+        _, document = catalog_service.active_document(session)
+        provider = organization_service.create(
+            session, credit_code=generator.credit_code(random.Random(1), registration="11", region_code="420100"),
+            name="基准测试税务局", kind=OrganizationKind.GOVERNMENT, region_code="420100",
+            department="tax", actor=actor,
+        ).id  # fmt: skip
+    for start in range(0, len(persons), 20_000):
+        with runtime.scope() as session:
+            identity_service.bulk_register(
+                session, [identity_service.prepare_person(num, name, f"139{i:08d}" if phones else None)
+                          for i, (num, name) in enumerate(persons[start : start + 20_000], start)],
+                actor=actor, source="bench",
+            )  # fmt: skip
+    return provider, pick_kind(document), persons
+
+
 def pick_kind(document: CatalogDocument) -> RecordKind:
     """A dishonest kind a tax department may push (the commonest bulk feed)."""
     for kind in document.kinds:
@@ -418,24 +443,7 @@ def with_readers(args: argparse.Namespace) -> None:  # one linear script
         )  # type: ignore[arg-type]  # fmt: skip
         runtime = build_runtime(settings)  # writes the key file the server reads
         migrate.upgrade(runtime.engine)
-        actor = system_actor("bench")
-        persons = people(n_people, seed=42)
-        with runtime.scope() as session:
-            catalog_service.ensure_active(session, actor=actor)
-            _, document = catalog_service.active_document(session)
-            provider = organization_service.create(
-                session, credit_code=generator.credit_code(random.Random(1), registration="11", region_code="420100"),
-                name="基准测试税务局", kind=OrganizationKind.GOVERNMENT, region_code="420100",
-                department="tax", actor=actor,
-            ).id  # fmt: skip
-        kind = pick_kind(document)
-        for start in range(0, len(persons), 20_000):
-            with runtime.scope() as session:
-                identity_service.bulk_register(
-                    session, [identity_service.prepare_person(num, name, f"139{i:08d}")
-                              for i, (num, name) in enumerate(persons[start : start + 20_000], start)],
-                    actor=actor, source="bench",
-                )  # fmt: skip
+        provider, kind, persons = seed_world(runtime, n_people, phones=True)
         csv_path = workdir / "records.csv"
         write_csv(csv_path, args.rows, persons, kind)
         ring = runtime.keyring
@@ -480,7 +488,7 @@ def with_readers(args: argparse.Namespace) -> None:  # one linear script
     }, ensure_ascii=False))  # fmt: skip
 
 
-def main() -> None:  # noqa: PLR0915  # one linear script
+def main() -> None:  # one linear script
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument(
@@ -525,23 +533,7 @@ def main() -> None:  # noqa: PLR0915  # one linear script
         runtime = build_runtime(settings, keyring=ring)
         migrate.upgrade(runtime.engine)
         create_twin(runtime.engine)
-        actor = system_actor("bench")
-        persons = people(n_people, seed=42)
-        with runtime.scope() as session:
-            catalog_service.ensure_active(session, actor=actor)
-            _, document = catalog_service.active_document(session)
-            provider = organization_service.create(
-                session, credit_code=generator.credit_code(random.Random(1), registration="11", region_code="420100"),
-                name="基准测试税务局", kind=OrganizationKind.GOVERNMENT, region_code="420100",
-                department="tax", actor=actor,
-            ).id  # fmt: skip
-        kind = pick_kind(document)
-        for start in range(0, len(persons), 20_000):
-            with runtime.scope() as session:
-                identity_service.bulk_register(
-                    session, [identity_service.prepare_person(num, name) for num, name in persons[start : start + 20_000]],
-                    actor=actor, source="bench",
-                )  # fmt: skip
+        provider, kind, persons = seed_world(runtime, n_people, phones=False)
         csv_path = workdir / "records.csv"
         write_csv(csv_path, args.rows, persons, kind)
         full_times, raw_times, peaks, totals = [], [], [], []
