@@ -266,8 +266,8 @@ def test_boundaries_of_leap_days() -> None:
 
 def test_jobs_recompute_after_activation(pop: Population) -> None:
     registry = Registry()
-    registry.register(tasks.SCORING_FULL, tasks.recompute_scores)
-    registry.register(tasks.SCORING_INCREMENTAL, tasks.recompute_changed_scores)
+    registry.chunked(tasks.SCORING_FULL)(tasks.recompute_scores)
+    registry.chunked(tasks.SCORING_INCREMENTAL)(tasks.recompute_changed_scores)
     pop.add_record(pop.subjects[0], "tax-arrears", TODAY - timedelta(days=3))
     with pop.runtime.scope() as session:
         scoring_service.upload_draft(session, _draft_source(), actor=SYSTEM)

@@ -11,17 +11,22 @@ table is the history (``score_as_of``).
 Incremental recomputation reads the change feeds from a watermark (``record_event``,
 ``list_entry_event``), objections filed or decided since, display windows and list terms that
 began or ended, and yearly anniversaries of findings (decay steps, clean-years bonus).
+
+The jobs run a recompute in chunks (``recompute_chunk``, ADR 0026): persons in subject-id order
+after a cursor, each chunk its own transaction with the cursor; the watermark moves to the run's
+start only when its last chunk is done.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, func, insert, or_, select
+from sqlalchemy import ColumnElement, Select, Table, and_, func, insert, or_, select, union
 from sqlalchemy.orm import Session
 
 from chengxin import casework
@@ -62,6 +67,9 @@ from chengxin.scoring.models import (
 from chengxin.security.actor import Actor
 from chengxin.settings import Settings
 from chengxin.state import service as state_service
+
+if TYPE_CHECKING:
+    from chengxin.runtime import Runtime
 
 FULL_JOB = "scoring.recompute-full"
 INCREMENTAL_JOB = "scoring.recompute-incremental"
@@ -325,34 +333,6 @@ def _set_mark(session: Session, heads: tuple[int, int], now: datetime, version: 
     session.flush()
 
 
-def recompute_full(
-    session: Session, *, settings: Settings, actor: Actor, now: datetime | None = None
-) -> Computed:
-    """Score the whole population; the incremental watermark moves to this run."""
-    now = now or utcnow()
-    if catalog_service.get_active(session) is None:
-        return Computed(0, 0)  # a fresh platform: no catalog, so no records and nothing to score
-    heads = _feed_heads(session)
-    _, document = catalog_service.active_document(session)
-    compiled = active_rules(session)
-    written_at = utcnow()
-    computed = changed = 0
-    for batch in population(session, settings.scoring_batch_subjects):
-        ids = [sid for sid, _ in batch]
-        changed += _compute_batch(
-            session, document, compiled, ids, now=now, written_at=written_at, settings=settings,
-            whole_span=True,
-        )  # fmt: skip
-        computed += len(ids)
-    _set_mark(session, heads, now, compiled.version)
-    audit.record(
-        session, "scoring:score:recompute", actor=actor, object_type="subject_score",
-        data={"mode": "full", "computed": computed, "changed": changed,
-              "ruleset_version": compiled.version},
-    )  # fmt: skip
-    return Computed(computed, changed)
-
-
 def _shift(day: date, years: int) -> date:
     """The same calendar day ``years`` earlier (28 February for 29 February)."""
     try:
@@ -361,80 +341,333 @@ def _shift(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-def changed_subjects(
-    session: Session, mark: ScoringMark, compiled: rules.Compiled, now: datetime
-) -> set[uuid.UUID]:
-    """Subjects whose score may have changed since the mark (or who were registered since)."""
-    since, today = mark.through_on, day_of(now)
-    found: set[uuid.UUID] = set(
-        session.execute(
-            select(RecordEvent.subject_id).where(RecordEvent.seq > mark.record_seq)
-        ).scalars()
-    )
-    found.update(
-        s for s in session.execute(
-            select(ListEntryEvent.subject_id).where(ListEntryEvent.seq > mark.list_seq)
-        ).scalars() if s is not None
-    )  # fmt: skip
-    found.update(
-        s for s in session.execute(
-            select(ListEntry.subject_id).where(
-                ListEntry.term_ends_at > mark.run_at, ListEntry.term_ends_at <= now)
-        ).scalars() if s is not None
-    )  # fmt: skip
-    found.update(
-        session.execute(select(Subject.id).where(Subject.created_at > mark.run_at)).scalars()
-    )
-    found.update(
-        session.execute(
-            select(Objection.subject_id).where(
-                or_(Objection.filed_at > mark.run_at, Objection.decided_at > mark.run_at)
-            )
-        ).scalars()
-    )
-    if today > since:
+@dataclass(frozen=True)
+class Since:
+    """The watermark an incremental run reads from (a ``scoring_mark`` row, or its copy in a
+    run's progress)."""
+
+    record_seq: int
+    list_seq: int
+    through_on: date
+    run_at: datetime
+
+    @classmethod
+    def of(cls, mark: ScoringMark) -> Since:
+        return cls(mark.record_seq, mark.list_seq, mark.through_on, mark.run_at)
+
+    def saved(self) -> dict[str, Any]:
+        return {
+            "record_seq": self.record_seq,
+            "list_seq": self.list_seq,
+            "through_on": self.through_on.isoformat(),
+            "run_at": self.run_at.isoformat(),
+        }
+
+    @classmethod
+    def load(cls, saved: dict[str, Any]) -> Since:
+        return cls(int(saved["record_seq"]), int(saved["list_seq"]),
+                   date.fromisoformat(saved["through_on"]),
+                   datetime.fromisoformat(saved["run_at"]))  # fmt: skip
+
+
+def _change_sources(
+    since: Since | ScoringMark,
+    compiled: rules.Compiled,
+    now: datetime,
+    after: uuid.UUID | None = None,
+) -> list[Select[Any]]:
+    """One query per kind of change since the watermark, each giving subject ids (after
+    ``after`` when given): feed events, list terms ended, persons registered, objections filed or
+    decided, display windows opened or ended and finding anniversaries passed."""
+    today = day_of(now)
+
+    def past(query: Select[Any], column: Any) -> Select[Any]:
+        return query if after is None else query.where(column > after)
+
+    sources = [
+        past(select(RecordEvent.subject_id.label("subject_id"))
+             .where(RecordEvent.seq > since.record_seq), RecordEvent.subject_id),
+        past(select(ListEntryEvent.subject_id.label("subject_id"))
+             .where(ListEntryEvent.seq > since.list_seq), ListEntryEvent.subject_id),
+        past(select(ListEntry.subject_id.label("subject_id"))
+             .where(ListEntry.term_ends_at > since.run_at, ListEntry.term_ends_at <= now),
+             ListEntry.subject_id),
+        past(select(Subject.id.label("subject_id")).where(Subject.created_at > since.run_at),
+             Subject.id),
+        past(select(Objection.subject_id.label("subject_id"))
+             .where(or_(Objection.filed_at > since.run_at, Objection.decided_at > since.run_at)),
+             Objection.subject_id),
+    ]  # fmt: skip
+    if today > since.through_on:
+        day = since.through_on
         windows = [
-            and_(CreditRecord.display_from_on > since, CreditRecord.display_from_on <= today),
-            and_(CreditRecord.display_until_on > since, CreditRecord.display_until_on <= today),
+            and_(CreditRecord.display_from_on > day, CreditRecord.display_from_on <= today),
+            and_(CreditRecord.display_until_on > day, CreditRecord.display_until_on <= today),
         ]
         windows.extend(
-            and_(CreditRecord.finding_on > _shift(since, k),
+            and_(CreditRecord.finding_on > _shift(day, k),
                  CreditRecord.finding_on <= _shift(today, k))
             for k in range(1, engine.boundary_years(compiled) + 1)
         )  # fmt: skip
-        found.update(
-            session.execute(
-                select(CreditRecord.subject_id)
-                .where(CreditRecord.status == "active", or_(*windows))
-                .distinct()
-            ).scalars()
-        )
+        sources.append(
+            past(select(CreditRecord.subject_id.label("subject_id"))
+                 .where(CreditRecord.status == "active", or_(*windows)), CreditRecord.subject_id)
+        )  # fmt: skip
+    return sources
+
+
+def changed_subjects(
+    session: Session, mark: ScoringMark | Since, compiled: rules.Compiled, now: datetime
+) -> set[uuid.UUID]:
+    """Subjects whose score may have changed since the mark (or who were registered since)."""
+    found: set[uuid.UUID] = set()
+    for source in _change_sources(mark, compiled, now):
+        found.update(s for s in session.execute(source).scalars() if s is not None)
     return found
+
+
+def _changed_after(
+    session: Session,
+    since: Since,
+    compiled: rules.Compiled,
+    now: datetime,
+    *,
+    after: uuid.UUID | None,
+    limit: int,
+) -> list[uuid.UUID]:
+    """The next ``limit`` subject ids with changes since the watermark, in id order after
+    ``after`` (the sources are read past the cursor each time: nothing is kept between chunks
+    but the cursor)."""
+    changed = union(*_change_sources(since, compiled, now, after)).subquery()
+    return list(
+        session.execute(
+            select(changed.c.subject_id)
+            .where(changed.c.subject_id.is_not(None))
+            .order_by(changed.c.subject_id)
+            .limit(limit)
+        ).scalars()
+    )
+
+
+def _population_after(session: Session, after: uuid.UUID | None, limit: int) -> list[uuid.UUID]:
+    query = select(Subject.id).order_by(Subject.id).limit(limit)
+    if after is not None:
+        query = query.where(Subject.id > after)
+    return list(session.execute(query).scalars())
+
+
+def _next_persons(
+    session: Session,
+    since: Since | None,
+    compiled: rules.Compiled,
+    at: datetime,
+    *,
+    after: uuid.UUID | None,
+    limit: int,
+) -> tuple[list[uuid.UUID], list[uuid.UUID]]:
+    """The run's next ``limit`` subject ids after the cursor (everyone when ``since`` is None,
+    else those with changes since it), and those of them still registered (to score)."""
+    if since is None:
+        ids = _population_after(session, after, limit)
+        return ids, ids
+    ids = _changed_after(session, since, compiled, at, after=after, limit=limit)
+    if not ids:
+        return ids, ids
+    known = set(session.execute(select(Subject.id).where(Subject.id.in_(ids))).scalars())
+    return ids, [s for s in ids if s in known]
+
+
+# -- recompute runs (ADR 0026: in chunks, each its own transaction) ------------------------------
+
+FULL = "full"
+INCREMENTAL = "incremental"
+# Persons scored per query batch inside a chunk; the clock is read between batches.
+CHUNK_GROUP = 100
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """What one chunk of a recompute run did: the run's ``progress`` after it (saved with its
+    writes), the run's totals so far, and the run's ``result`` once it is over (None: more
+    chunks to come)."""
+
+    progress: dict[str, Any]
+    totals: Computed
+    result: dict[str, Any] | None
+
+    @property
+    def done(self) -> bool:
+        return self.result is not None
+
+
+def _begin_run(
+    session: Session, mode: str, compiled: rules.Compiled, now: datetime
+) -> dict[str, Any]:
+    """The progress of a run at its first chunk: its kind (an incremental run with no watermark,
+    or one for another ruleset, is a full one), its moment, its ruleset, the change feeds' heads
+    and the watermark it reads from, all frozen for the run's later chunks and retries."""
+    mark = session.get(ScoringMark, MARK)
+    if mode == INCREMENTAL and (mark is None or mark.ruleset_version != compiled.version):
+        mode = FULL
+    record_seq, list_seq = _feed_heads(session)
+    progress: dict[str, Any] = {
+        "mode": mode, "at": now.isoformat(), "ruleset_version": compiled.version,
+        "record_seq": record_seq, "list_seq": list_seq, "after": None,
+        "computed": 0, "changed": 0, "chunks": 0,
+    }  # fmt: skip
+    if mode == INCREMENTAL:
+        assert mark is not None  # noqa: S101  # an incremental run has a watermark
+        progress["since"] = Since.of(mark).saved()
+    return progress
+
+
+def _score_chunk(
+    session: Session,
+    progress: dict[str, Any],
+    compiled: rules.Compiled,
+    *,
+    settings: Settings,
+    limit: int | None,
+    seconds: float | None,
+) -> bool:
+    """Score the run's next persons after its cursor within the bounds, moving the cursor and
+    the counts in ``progress``; True when no one is left."""
+    at = datetime.fromisoformat(progress["at"])
+    _, document = catalog_service.active_document(session)
+    since = Since.load(progress["since"]) if progress["mode"] == INCREMENTAL else None
+    after = uuid.UUID(progress["after"]) if progress["after"] else None
+    computed, changed = int(progress["computed"]), int(progress["changed"])
+    group = settings.scoring_batch_subjects
+    if seconds is not None:
+        group = min(group, CHUNK_GROUP)
+    started, taken, finished = time.monotonic(), 0, False
+    while limit is None or taken < limit:
+        if seconds is not None and taken and time.monotonic() - started >= seconds:
+            break
+        size = group if limit is None else min(group, limit - taken)
+        ids, scored = _next_persons(session, since, compiled, at, after=after, limit=size)
+        if scored:
+            changed += _compute_batch(
+                session, document, compiled, scored, now=at, written_at=utcnow(),
+                settings=settings, whole_span=since is None,
+            )  # fmt: skip
+            computed += len(scored)
+        taken += len(ids)
+        if ids:
+            after = ids[-1]
+        if len(ids) < size:
+            finished = True
+            break
+    progress.update(after=str(after) if after else None, computed=computed, changed=changed)
+    return finished
+
+
+def recompute_chunk(
+    session: Session,
+    progress: dict[str, Any],
+    *,
+    mode: str,
+    settings: Settings,
+    actor: Actor,
+    now: datetime | None = None,
+    limit: int | None = None,
+    seconds: float | None = None,
+) -> Chunk:
+    """One chunk of a recompute run (``mode`` ``full``: everyone; ``incremental``: the subjects
+    with changes since the watermark): the next persons in subject-id order after the run's
+    cursor, at most ``limit`` of them and no more batches after ``seconds`` (None: no bound),
+    scored as of the run's moment, their changed scores written (and their credit states
+    touched) in the caller's transaction, which saves the returned progress with them. A retry
+    from the saved progress continues after the cursor, so nobody is scored twice in a run.
+
+    The first chunk (``progress`` empty) freezes the run's moment (``now``), ruleset and the
+    change feeds' heads; the watermark moves to them only in the last chunk, so whatever
+    changed while the run went on is read by the next incremental run. A run whose ruleset was
+    replaced meanwhile stops without moving the watermark (the activation queued a full run)."""
+    if not progress:
+        if catalog_service.get_active(session) is None:  # a fresh platform: nothing to score
+            result = {"mode": FULL, "computed": 0, "changed": 0, "chunks": 0}
+            return Chunk({"mode": FULL, "computed": 0, "changed": 0, "chunks": 0},
+                         Computed(0, 0), result)  # fmt: skip
+        progress = _begin_run(session, mode, active_rules(session), now or utcnow())
+    progress = dict(progress)
+    run_mode, at = progress["mode"], datetime.fromisoformat(progress["at"])
+    version = progress["ruleset_version"]
+    compiled = active_rules(session)
+    computed, changed = int(progress["computed"]), int(progress["changed"])
+    progress["chunks"] = chunks = int(progress["chunks"]) + 1
+    if compiled.version != version:
+        result = {"mode": run_mode, "computed": computed, "changed": changed, "chunks": chunks,
+                  "superseded_by": compiled.version}  # fmt: skip
+        return Chunk(progress, Computed(computed, changed), result)
+    finished = _score_chunk(session, progress, compiled, settings=settings, limit=limit,
+                            seconds=seconds)  # fmt: skip
+    computed, changed = int(progress["computed"]), int(progress["changed"])
+    if not finished:
+        return Chunk(progress, Computed(computed, changed), None)
+    _set_mark(session, (int(progress["record_seq"]), int(progress["list_seq"])), at, version)
+    audit.record(
+        session, "scoring:score:recompute", actor=actor, object_type="subject_score",
+        data={"mode": run_mode, "computed": computed, "changed": changed,
+              "ruleset_version": version, "chunks": chunks},
+    )  # fmt: skip
+    result = {"mode": run_mode, "computed": computed, "changed": changed, "chunks": chunks}
+    return Chunk(progress, Computed(computed, changed), result)
+
+
+def _one_shot(
+    session: Session, mode: str, *, settings: Settings, actor: Actor, now: datetime | None
+) -> Computed:
+    return recompute_chunk(session, {}, mode=mode, settings=settings, actor=actor, now=now).totals
+
+
+def recompute_full(
+    session: Session, *, settings: Settings, actor: Actor, now: datetime | None = None
+) -> Computed:
+    """Score the whole population in the caller's transaction (one run in one chunk); the
+    incremental watermark moves to this run. The jobs run it in chunks (``recompute_chunk``)."""
+    return _one_shot(session, FULL, settings=settings, actor=actor, now=now)
 
 
 def recompute_incremental(
     session: Session, *, settings: Settings, actor: Actor, now: datetime | None = None
 ) -> Computed:
     """Score the subjects with changes since the watermark (everyone on the first run or after
-    the ruleset changed)."""
+    the ruleset changed), in the caller's transaction."""
+    return _one_shot(session, INCREMENTAL, settings=settings, actor=actor, now=now)
+
+
+def recompute_in_chunks(
+    runtime: Runtime,
+    mode: str,
+    *,
+    actor: Actor,
+    now: datetime | None = None,
+    limit: int | None = None,
+    seconds: float | None = None,
+    pause: float | None = None,
+) -> tuple[Computed, list[float]]:
+    """A whole run in chunks, each in a unit of work of its own (the jobs' bounds by default),
+    for one-off runs outside the queue (benchmarks, an operator's shell). Returns the totals and
+    each chunk's seconds (how long it held its transaction). Not resumable: the job is."""
+    settings = runtime.settings
+    limit = settings.jobs_chunk_rows if limit is None else limit
+    seconds = settings.jobs_chunk_seconds if seconds is None else seconds
+    pause = settings.jobs_chunk_pause_seconds if pause is None else pause
     now = now or utcnow()
-    compiled = active_rules(session)
-    mark = session.get(ScoringMark, MARK)
-    if mark is None or mark.ruleset_version != compiled.version:
-        return recompute_full(session, settings=settings, actor=actor, now=now)
-    heads = _feed_heads(session)
-    subjects = sorted(changed_subjects(session, mark, compiled, now))
-    known = set(
-        session.execute(select(Subject.id).where(Subject.id.in_(subjects))).scalars()
-    ) if subjects else set()  # fmt: skip
-    done = compute(session, [s for s in subjects if s in known], settings=settings, now=now)
-    _set_mark(session, heads, now, compiled.version)
-    audit.record(
-        session, "scoring:score:recompute", actor=actor, object_type="subject_score",
-        data={"mode": "incremental", "computed": done.computed, "changed": done.changed,
-              "ruleset_version": compiled.version},
-    )  # fmt: skip
-    return done
+    progress: dict[str, Any] = {}
+    held: list[float] = []
+    while True:
+        started = time.perf_counter()
+        with runtime.scope() as session:
+            chunk = recompute_chunk(session, progress, mode=mode, settings=settings, actor=actor,
+                                    now=now, limit=limit, seconds=seconds)  # fmt: skip
+        held.append(time.perf_counter() - started)
+        if chunk.done:
+            return chunk.totals, held
+        progress = chunk.progress
+        if pause:
+            time.sleep(pause)
 
 
 # -- reading -------------------------------------------------------------------------------------
