@@ -99,6 +99,12 @@ class Settings(BaseSettings):
     ingest_chunk_rows: int = Field(
         2000, description="Rows checked together when ingesting credit records"
     )
+    ingest_chunk_bytes: int = Field(
+        8 * 1024**2,
+        ge=64 * 1024,
+        description="A chunk of raw rows read from a file is cut once it holds this many bytes, "
+        "even before ingest_chunk_rows rows (up to two chunks per worker process are in flight)",
+    )
     ingest_commit_rows: int = Field(
         500,
         ge=1,
@@ -131,8 +137,8 @@ class Settings(BaseSettings):
         32 * 1024,
         ge=1024,
         description="Longest row of an uploaded file in bytes: a CSV or JSONL line, an XLSX row's "
-        "XML or shared text (row-too-long). A chunk holds ingest_chunk_rows raw rows, so this "
-        "times ingest_chunk_rows bounds a chunk (a 4,000-character Chinese cell is 12 KB)",
+        "XML or shared text (row-too-long); a 4,000-character Chinese cell is 12 KB. A chunk of "
+        "raw rows is bounded by ingest_chunk_bytes, whatever the rows' length",
     )
     ingest_max_columns: int = Field(
         1024, ge=16, description="Most cells in a row of an uploaded XLSX sheet (row-too-wide)"
@@ -258,6 +264,12 @@ class Settings(BaseSettings):
         ge=1,
         description="A client address with a successful sign-in to a login name this recently is "
         "not slowed by that name's brake",
+    )
+    sign_in_attempts_prune_seconds: int = Field(
+        3600,
+        ge=1,
+        description="How often staff and citizen sign-in attempts no limit reads any more are "
+        "deleted (accounts.prune-attempts; every sign-in stays in the audit log)",
     )
     session_absolute_hours: int = Field(
         12, ge=1, description="A sign-in session ends this long after sign-in, however active"

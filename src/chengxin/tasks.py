@@ -10,13 +10,15 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from chengxin.access import monitoring
+from chengxin.accounts import service as accounts_service
 from chengxin.audit import service as audit
+from chengxin.citizens import service as citizen_service
 from chengxin.ingestion import service as ingestion_service
 from chengxin.jobs import service as jobs_service
 from chengxin.jobs.registry import JobContext, Step, chunked, schedule, task
@@ -224,6 +226,41 @@ def sweep_ingestion(session: Session, payload: dict[str, Any], ctx: JobContext) 
     return {"closed": len(closed)}
 
 
+@chunked(accounts_service.PRUNE_ATTEMPTS_JOB)
+def prune_sign_in_attempts(
+    session: Session, payload: dict[str, Any], progress: dict[str, Any], ctx: JobContext
+) -> Step:
+    """Delete the staff's, then the citizens' sign-in attempts no limit reads any more, oldest
+    first, at most a chunk of rows per transaction by primary key (every sign-in stays in the
+    audit log)."""
+    del payload
+    settings, phase = ctx.runtime.settings, progress.get("phase", "staff")
+    after = datetime.fromisoformat(progress["after"]) if progress.get("after") else None
+    if phase == "staff":
+        pruned = accounts_service.prune_attempts(
+            session, policy=accounts_service.Policy.from_settings(settings), now=ctx.now,
+            after=after, limit=ctx.chunk_rows,
+        )  # fmt: skip
+    else:
+        pruned = citizen_service.prune_attempts(
+            session, policy=citizen_service.CitizenPolicy.from_settings(settings), now=ctx.now,
+            after=after, limit=ctx.chunk_rows,
+        )  # fmt: skip
+    counts = {"staff": int(progress.get("staff", 0)), "citizens": int(progress.get("citizens", 0))}
+    counts[phase] += pruned.deleted
+    if not pruned.done:
+        return Step({"phase": phase, "after": pruned.after.isoformat() if pruned.after else None,
+                     **counts})  # fmt: skip
+    if phase == "staff":
+        return Step({"phase": "citizens", "after": None, **counts})
+    if counts["staff"] or counts["citizens"]:
+        audit.record(
+            session, "accounts:attempts:prune", actor=jobs_service.JOBS_ACTOR,
+            object_type="login_attempt", data=counts, at=ctx.now,
+        )  # fmt: skip
+    return Step({"phase": phase, "after": None, **counts}, counts)
+
+
 @task(TIPS_SWEEP)
 def sweep_tips(session: Session, payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
     """Tell operators of routed tips nobody started on within the working days allowed."""
@@ -309,5 +346,10 @@ schedule("lists-sweep", LISTS_SWEEP, every=_seconds("lists_sweep_seconds"))
 schedule("tips-sweep", TIPS_SWEEP, every=_seconds("tips_sweep_seconds"))
 schedule("state-sweep", STATE_SWEEP, every=_seconds("state_sweep_seconds"))
 schedule("ingestion-sweep", INGESTION_SWEEP, every=_seconds("ingest_sweep_seconds"))
+schedule(
+    "sign-in-attempts-prune",
+    accounts_service.PRUNE_ATTEMPTS_JOB,
+    every=_seconds("sign_in_attempts_prune_seconds"),
+)
 schedule("watch-deliver", WATCH_DELIVER, every=_seconds("watch_deliver_seconds"))
 schedule("scoring-incremental", SCORING_INCREMENTAL, every=_seconds("scoring_incremental_seconds"))

@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from chengxin.accounts import passwords
@@ -764,6 +764,61 @@ def login(
     if isinstance(outcome, DomainError):
         raise outcome
     return outcome
+
+
+# -- pruning sign-in attempts ----------------------------------------------------------------------
+#
+# ``login_attempt`` (and ``citizen_sign_in_attempt``) rows are written on every try: without
+# pruning a guesser grows them without bound. A row no limit reads any more is deleted; every
+# sign-in stays in the audit log (network logs are kept there, 网络安全法 Art. 21).
+
+PRUNE_ATTEMPTS_JOB = "accounts.prune-attempts"
+# Past the longest window read: the clocks of the processes that write and prune may differ.
+PRUNE_MARGIN = timedelta(hours=1)
+
+
+def attempts_kept(policy: Policy) -> tuple[timedelta, timedelta]:
+    """How long ``login_attempt`` rows are still read by a brake: (any row, a success).
+
+    Failures count toward the back-off (``backoff_reset``) and the name's brake
+    (``brake_window``); any checked try spaces the braked name's next check
+    (``brake_interval``). A success also restarts the back-off (read within
+    ``backoff_reset``) and makes its address known (``known_address``)."""
+    kept = max(policy.backoff_reset, policy.brake_window, policy.brake_interval) + PRUNE_MARGIN
+    return kept, max(kept, policy.known_address + PRUNE_MARGIN)
+
+
+@dataclass(frozen=True)
+class Pruned:
+    """One chunk of a prune: rows deleted, the ``at`` of the last one (the next chunk starts
+    there), and whether nothing older is left (fewer rows than asked for)."""
+
+    deleted: int
+    after: datetime | None
+    done: bool
+
+
+def prune_attempts(
+    session: Session, *, policy: Policy, now: datetime, after: datetime | None, limit: int
+) -> Pruned:
+    """Delete at most ``limit`` of the oldest ``login_attempt`` rows no brake reads any more
+    (``attempts_kept``), by primary key, from ``after`` on: successes the known-address rule
+    still reads are kept, and passed over once (the cursor moves past them)."""
+    kept, kept_ok = attempts_kept(policy)
+    query = select(LoginAttempt.id, LoginAttempt.at).where(
+        LoginAttempt.at < now - kept,
+        or_(LoginAttempt.at < now - kept_ok, LoginAttempt.outcome != _Outcome.OK),
+    )
+    if after is not None:
+        query = query.where(LoginAttempt.at >= after)
+    rows = session.execute(query.order_by(LoginAttempt.at).limit(limit)).all()
+    if rows:
+        session.execute(
+            delete(LoginAttempt)
+            .where(LoginAttempt.id.in_([row.id for row in rows]))
+            .execution_options(synchronize_session=False)
+        )
+    return Pruned(len(rows), rows[-1].at if rows else after, len(rows) < limit)
 
 
 def whoami(session: Session, *, actor: Actor) -> MeRead:

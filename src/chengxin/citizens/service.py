@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from chengxin.accounts import service as accounts_service
@@ -327,6 +327,37 @@ def _verify(
         data={"client_ip": client_ip, "session_id": str(issued.row.id)}, at=now,
     )  # fmt: skip
     return issued
+
+
+def attempts_kept(policy: CitizenPolicy) -> timedelta:
+    """How long ``citizen_sign_in_attempt`` rows are still read by a limit: the address's hour,
+    the requester's and the phone's 24 hours, the requester's resend interval."""
+    return max(_HOUR, _DAY, policy.resend_interval) + accounts_service.PRUNE_MARGIN
+
+
+def prune_attempts(
+    session: Session,
+    *,
+    policy: CitizenPolicy,
+    now: datetime,
+    after: datetime | None,
+    limit: int,
+) -> accounts_service.Pruned:
+    """Delete at most ``limit`` of the oldest sign-in attempts no limit reads any more
+    (``attempts_kept``), by primary key, from ``after`` on."""
+    query = select(SignInAttempt.id, SignInAttempt.at).where(
+        SignInAttempt.at < now - attempts_kept(policy)
+    )
+    if after is not None:
+        query = query.where(SignInAttempt.at >= after)
+    rows = session.execute(query.order_by(SignInAttempt.at).limit(limit)).all()
+    if rows:
+        session.execute(
+            delete(SignInAttempt)
+            .where(SignInAttempt.id.in_([row.id for row in rows]))
+            .execution_options(synchronize_session=False)
+        )
+    return accounts_service.Pruned(len(rows), rows[-1].at if rows else after, len(rows) < limit)
 
 
 def verify_code(  # keyword-only inputs of one sign-in

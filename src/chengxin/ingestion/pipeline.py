@@ -23,6 +23,7 @@ from chengxin.keys.keyring import Keyring
 from chengxin.tabular import RowFault
 
 Result = Candidate | Revocation | list[RowError]
+DEFAULT_CHUNK_BYTES = 8 * 1024 * 1024  # Settings.ingest_chunk_bytes
 
 
 class Chunk(NamedTuple):
@@ -77,15 +78,39 @@ def check_rows(
     return out
 
 
-def _raw_chunks(source: FileSource, chunk_rows: int, skip: int) -> Iterator[list[tuple[int, Any]]]:
+def raw_size(raw: Any) -> int:
+    """About how many bytes a raw row holds: a line's bytes; a sheet row's text (non-ASCII text
+    counted at 3 bytes a character, as in UTF-8), 8 for any other cell value."""
+    if isinstance(raw, bytes):
+        return len(raw)
+    if isinstance(raw, str):
+        return len(raw) if raw.isascii() else 3 * len(raw)
+    if isinstance(raw, tuple | list):
+        return sum(raw_size(cell) if isinstance(cell, str | bytes) else 8 for cell in raw)
+    return 8
+
+
+def raw_chunks(
+    source: FileSource, chunk_rows: int, skip: int, chunk_bytes: int = DEFAULT_CHUNK_BYTES
+) -> Iterator[list[tuple[int, Any]]]:
+    """The raw rows after row ``skip`` in chunks of at most ``chunk_rows`` rows and at most
+    ``chunk_bytes`` bytes (``raw_size``; a single longer row is a chunk of its own): with up to
+    two chunks per worker in flight, long rows cannot make chunks of ``chunk_rows`` × the
+    longest row."""
     chunk: list[tuple[int, Any]] = []
+    size = 0
     for row_no, raw in source.raw_rows():
         if row_no <= skip:
             continue
-        chunk.append((row_no, raw))
-        if len(chunk) >= chunk_rows:
+        row_size = raw_size(raw)
+        if chunk and size + row_size > chunk_bytes:
             yield chunk
-            chunk = []
+            chunk, size = [], 0
+        chunk.append((row_no, raw))
+        size += row_size
+        if len(chunk) >= chunk_rows or size >= chunk_bytes:
+            yield chunk
+            chunk, size = [], 0
     if chunk:
         yield chunk
 
@@ -105,13 +130,20 @@ def _chunk(
     return Chunk(items[-1][0], [(row_no, result) for row_no, result, _ in checked], raw_of)
 
 
-def file_chunks(
-    source: FileSource, ctx: Context, *, chunk_rows: int, skip: int, workers: int
+def file_chunks(  # keyword-only bounds of one file's chunks
+    source: FileSource,
+    ctx: Context,
+    *,
+    chunk_rows: int,
+    skip: int,
+    workers: int,
+    chunk_bytes: int = DEFAULT_CHUNK_BYTES,
 ) -> Iterator[Chunk]:
-    """Chunks of a file after row ``skip``; ``workers`` > 0 checks them in processes, with at
-    most two chunks per worker in flight (memory stays bounded)."""
+    """Chunks of a file after row ``skip``, each at most ``chunk_rows`` rows and ``chunk_bytes``
+    bytes; ``workers`` > 0 checks them in processes, with at most two chunks per worker in
+    flight (memory stays bounded: about 2 × ``workers`` × ``chunk_bytes`` of raw rows)."""
     if workers <= 0:
-        for items in _raw_chunks(source, chunk_rows, skip):
+        for items in raw_chunks(source, chunk_rows, skip, chunk_bytes):
             decoder = source.decoder()
             yield _chunk(decoder, items, check_rows(decoder, items, ctx))
         return
@@ -122,7 +154,7 @@ def file_chunks(
         initializer=_init_worker, initargs=initargs,
     ) as pool:  # fmt: skip
         pending: deque[tuple[Decoder, list[tuple[int, Any]], Future[Any]]] = deque()
-        for items in _raw_chunks(source, chunk_rows, skip):
+        for items in raw_chunks(source, chunk_rows, skip, chunk_bytes):
             decoder = source.decoder()
             pending.append((decoder, items, pool.submit(check_rows, decoder, items)))
             while len(pending) >= 2 * workers:

@@ -234,6 +234,7 @@ def run(
     *,
     actor: Actor,
     chunk_rows: int = 2000,
+    chunk_bytes: int = pipeline.DEFAULT_CHUNK_BYTES,
     commit_rows: int = 500,
     commit_pause: float = 0.0,
     workers: int = 0,
@@ -241,14 +242,15 @@ def run(
     on_progress: Callable[[IngestBatch], None] | None = None,
 ) -> IngestBatch:
     """Process (or resume) a batch from its source; returns the final batch (its receipt).
-    Rows are checked ``chunk_rows`` at a time (``workers`` > 0: in that many processes, for
-    large files) and committed ``commit_rows`` at a time."""
+    Rows are checked ``chunk_rows`` at a time (a file's also at most ``chunk_bytes`` of raw rows
+    at a time; ``workers`` > 0: in that many processes, for large files) and committed
+    ``commit_rows`` at a time."""
     _RUNNING.add(batch_id)
     try:
         return _run(
             scope, batch_id, make_source, actor=actor, chunk_rows=chunk_rows,
-            commit_rows=commit_rows, commit_pause=commit_pause, workers=workers, today=today,
-            on_progress=on_progress,
+            chunk_bytes=chunk_bytes, commit_rows=commit_rows, commit_pause=commit_pause,
+            workers=workers, today=today, on_progress=on_progress,
         )  # fmt: skip
     finally:
         _RUNNING.discard(batch_id)
@@ -261,6 +263,7 @@ def _run(
     *,
     actor: Actor,
     chunk_rows: int,
+    chunk_bytes: int,
     commit_rows: int,
     commit_pause: float,
     workers: int,
@@ -289,8 +292,9 @@ def _run(
     source = make_source(document)
     if isinstance(source, reading.FileSource):
         chunks = pipeline.file_chunks(
-            source, ctx, chunk_rows=chunk_rows, skip=skip, workers=workers
-        )
+            source, ctx, chunk_rows=chunk_rows, chunk_bytes=chunk_bytes, skip=skip,
+            workers=workers,
+        )  # fmt: skip
     else:
         chunks = pipeline.item_chunks(source, ctx, chunk_rows=chunk_rows, skip=skip)
     try:
@@ -316,6 +320,7 @@ class Options:
     workers_for: Callable[[int], int] = lambda _size: 0  # worker processes for a file size
     commit_rows: int = 500  # rows per transaction (a part of a checked chunk)
     commit_pause: float = 0.0  # seconds between two transactions (SQLite only)
+    chunk_bytes: int = pipeline.DEFAULT_CHUNK_BYTES  # raw bytes of a file's chunk at most
 
     @classmethod
     def from_settings(cls, settings: Any) -> Options:
@@ -326,6 +331,7 @@ class Options:
             settings.workers_for,
             settings.ingest_commit_rows,
             settings.ingest_commit_pause_seconds,
+            settings.ingest_chunk_bytes,
         )
 
 
@@ -373,6 +379,7 @@ def ingest_file(
         ),
         actor=actor,
         chunk_rows=options.chunk_rows,
+        chunk_bytes=options.chunk_bytes,
         commit_rows=options.commit_rows,
         commit_pause=options.commit_pause,
         workers=options.workers_for(size),
