@@ -35,7 +35,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from common import drop_database, make_database, run_child
+from common import drop_database, make_database, run_child, wait_for_server
 from sqlalchemy import insert, text
 
 from chengxin import migrate
@@ -245,7 +245,6 @@ def start_server(
 ) -> tuple[subprocess.Popen[bytes], str]:
     """granian with ``workers`` processes over the bench database and key file (or, ``bare``,
     the bare Litestar app); waits until it answers."""
-    import httpx
 
     port = _free_port()
     env = {**os.environ, "CHENGXIN_DATABASE_URL": url, "CHENGXIN_DATA_DIR": workdir,
@@ -261,16 +260,7 @@ def start_server(
         [sys.executable, "-c", SERVER.format(target=target, port=port, workers=workers)], env=env,
         stdout=log.open("wb"), stderr=subprocess.STDOUT,
     )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "/health", timeout=1).status_code == 200:
-                return process, base
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("the server did not start:\n" + log.read_text(errors="replace")[-3000:])
+    return process, wait_for_server(process, port, log)
 
 
 async def _load(base: str, make: Any, concurrency: int, seconds: float) -> dict[str, Any]:

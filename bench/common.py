@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import subprocess
+import time
 from pathlib import Path
 from queue import Empty
 from typing import Any
@@ -54,3 +56,20 @@ def run_child(target: Any, url: str, workdir: str, args: dict[str, Any]) -> dict
                 ) from None
     process.join()
     return out
+
+
+def wait_for_server(process: subprocess.Popen[bytes], port: int, log: Path) -> str:
+    """The base URL of a server started on ``port`` once its /health answers 200 (60 s at most;
+    otherwise it is killed and the end of its ``log`` shown)."""
+    import httpx  # only the HTTP benches need it
+
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/health", timeout=1).status_code == 200:
+                return base
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise SystemExit("the server did not start:\n" + log.read_text(errors="replace")[-3000:])

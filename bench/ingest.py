@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from common import drop_database, make_database
+from common import drop_database, make_database, wait_for_server
 from sqlalchemy import Engine, MetaData, insert, text
 
 from chengxin import migrate
@@ -348,16 +348,7 @@ def start_server(url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]
         [sys.executable, "-c", SERVER.format(port=port)], env=env, stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
     )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(base + "/health", timeout=1).status_code == 200:
-                return process, base
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    process.kill()
-    raise SystemExit("the server did not start:\n" + log.read_text(errors="replace")[-3000:])
+    return process, wait_for_server(process, port, log)
 
 
 class Readers:

@@ -13,8 +13,9 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import ColumnElement, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from chengxin.accounts import passwords
@@ -805,17 +806,33 @@ def prune_attempts(
     (``attempts_kept``), by primary key, from ``after`` on: successes the known-address rule
     still reads are kept, and passed over once (the cursor moves past them)."""
     kept, kept_ok = attempts_kept(policy)
-    query = select(LoginAttempt.id, LoginAttempt.at).where(
+    return delete_oldest(
+        session,
+        LoginAttempt,
         LoginAttempt.at < now - kept,
         or_(LoginAttempt.at < now - kept_ok, LoginAttempt.outcome != _Outcome.OK),
+        after=after,
+        limit=limit,
     )
+
+
+def delete_oldest(
+    session: Session,
+    model: Any,  # an attempts table: LoginAttempt, citizens' SignInAttempt
+    *where: ColumnElement[bool],
+    after: datetime | None,
+    limit: int,
+) -> Pruned:
+    """Delete at most ``limit`` of the oldest rows of an attempts table (``id``, ``at``) meeting
+    ``where``, from ``after`` on, by primary key; the cursor is the last deleted row's moment."""
+    query = select(model.id, model.at).where(*where)
     if after is not None:
-        query = query.where(LoginAttempt.at >= after)
-    rows = session.execute(query.order_by(LoginAttempt.at).limit(limit)).all()
+        query = query.where(model.at >= after)
+    rows = session.execute(query.order_by(model.at).limit(limit)).all()
     if rows:
         session.execute(
-            delete(LoginAttempt)
-            .where(LoginAttempt.id.in_([row.id for row in rows]))
+            delete(model)
+            .where(model.id.in_([row.id for row in rows]))
             .execution_options(synchronize_session=False)
         )
     return Pruned(len(rows), rows[-1].at if rows else after, len(rows) < limit)

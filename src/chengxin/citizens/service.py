@@ -16,7 +16,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from chengxin.accounts import service as accounts_service
@@ -345,19 +345,13 @@ def prune_attempts(
 ) -> accounts_service.Pruned:
     """Delete at most ``limit`` of the oldest sign-in attempts no limit reads any more
     (``attempts_kept``), by primary key, from ``after`` on."""
-    query = select(SignInAttempt.id, SignInAttempt.at).where(
-        SignInAttempt.at < now - attempts_kept(policy)
+    return accounts_service.delete_oldest(
+        session,
+        SignInAttempt,
+        SignInAttempt.at < now - attempts_kept(policy),
+        after=after,
+        limit=limit,
     )
-    if after is not None:
-        query = query.where(SignInAttempt.at >= after)
-    rows = session.execute(query.order_by(SignInAttempt.at).limit(limit)).all()
-    if rows:
-        session.execute(
-            delete(SignInAttempt)
-            .where(SignInAttempt.id.in_([row.id for row in rows]))
-            .execution_options(synchronize_session=False)
-        )
-    return accounts_service.Pruned(len(rows), rows[-1].at if rows else after, len(rows) < limit)
 
 
 def verify_code(  # keyword-only inputs of one sign-in
