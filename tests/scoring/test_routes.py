@@ -3,6 +3,7 @@ sandbox and review queue, staff look-ups by body, and the signed city export."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -123,3 +124,25 @@ def test_staff_look_up_a_score_by_body_and_export_a_city(
     wrong = client.get("/api/v1/scoring/exports/wuhan", headers=operator)
     assert wrong.status_code == 422
     assert wrong.json()["type"].endswith("scoring-region-invalid")
+
+
+def test_a_city_operator_exports_only_its_own_city(
+    client: TestClient,  # type: ignore[type-arg]
+    pop: Population,
+    user_for: Callable[..., str],
+) -> None:
+    """R6.3 exports go to a city's own systems: a city operator (Wuhan, 420100) exports Wuhan and
+    is refused Yichang (420500) and the province; a province-wide operator exports either."""
+    wuhan = auth(user_for(Role.OPERATOR, region_code="420100"))
+    own = client.get("/api/v1/scoring/exports/420100", headers=wuhan)
+    assert own.status_code == 200, own.text
+    assert json.loads(own.text.splitlines()[0])["region"] == "420100"
+    for other in ("420500", "420000"):
+        refused = client.get(f"/api/v1/scoring/exports/{other}", headers=wuhan)
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["type"].endswith("/scoring-export-out-of-scope")
+    province = auth(user_for(Role.OPERATOR))
+    for region in ("420100", "420500"):
+        exported = client.get(f"/api/v1/scoring/exports/{region}", headers=province)
+        assert exported.status_code == 200, exported.text
+        assert json.loads(exported.text.splitlines()[0])["region"] == region

@@ -60,7 +60,7 @@ from chengxin.security.roles import (
     permissions_of,
     roles_not_for_kind,
 )
-from chengxin.security.scope import in_region, region_prefix
+from chengxin.security.scope import in_region, within
 from chengxin.settings import Settings
 
 SESSION_PREFIX = "cxs"
@@ -184,15 +184,9 @@ def _check_kind(org: Organization, roles: list[str]) -> None:
         raise RoleNotForOrganizationKind(f"not for a {org.kind} organization: {', '.join(refused)}")
 
 
-def _within(actor: Actor, region_code: str | None) -> bool:
-    if actor.region_code is None:
-        return True
-    return region_code is not None and region_code.startswith(region_prefix(actor.region_code))
-
-
 def _check_region(actor: Actor, org: Organization, region_code: str | None) -> None:
     # A city administrator manages accounts of its city's organizations, bound to its city.
-    if not (_within(actor, org.region_code) and _within(actor, region_code)):
+    if not (within(actor, org.region_code) and within(actor, region_code)):
         raise RegionNotGrantable
 
 

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from chengxin.errors import Conflict, InvalidInput, NotFound
+from chengxin.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 
 class RulesetInvalid(InvalidInput):
@@ -46,6 +46,11 @@ class ReviewInputInvalid(InvalidInput):
 class RegionInvalid(InvalidInput):
     code = "scoring-region-invalid"
     title = "A region code has six digits"
+
+
+class ExportOutOfScope(Forbidden):
+    code = "scoring-export-out-of-scope"
+    title = "A city operator exports only its own city's scores"
 
 
 class ScoreNotFound(NotFound):

@@ -1,4 +1,5 @@
-"""Signed export of a city's scores and grades (R6.3) for the city systems that load them.
+"""Signed export of a city's scores and grades (R6.3) for the city systems that load them. A
+city operator exports only its own city (``scoring-export-out-of-scope``); a province-wide one any.
 
 JSON lines: a header line (region, active ruleset version, moment, count), then one line per
 subject of the city (prefecture code) with their current score, grade, ruleset version and the
@@ -22,9 +23,10 @@ from chengxin.db import utcnow
 from chengxin.identity.models import Subject
 from chengxin.keys import keyring_of
 from chengxin.scoring import service as scoring_service
-from chengxin.scoring.errors import RegionInvalid
+from chengxin.scoring.errors import ExportOutOfScope, RegionInvalid
 from chengxin.scoring.models import SubjectScore
 from chengxin.security.actor import Actor
+from chengxin.security.scope import within
 from chengxin.watch import delivery
 
 _REGION = re.compile(r"^\d{6}$")
@@ -48,6 +50,8 @@ def export_region(
     """The city's current scores as signed JSON lines; the provision is logged."""
     if not _REGION.match(region):
         raise RegionInvalid
+    if not within(actor, region):
+        raise ExportOutOfScope(f"this account's scope is the region {actor.region_code}")
     now = now or utcnow()
     version = scoring_service.active_rules(session).version
     newest = (

@@ -24,3 +24,10 @@ def in_region(actor: Actor, column: Any) -> ColumnElement[bool]:
     if actor.region_code is None:
         return true()
     return column.startswith(region_prefix(actor.region_code))  # type: ignore[no-any-return]
+
+
+def within(actor: Actor, region_code: str | None) -> bool:
+    """Whether a region code lies within the actor's region (any, without one)."""
+    if actor.region_code is None:
+        return True
+    return region_code is not None and region_code.startswith(region_prefix(actor.region_code))
