@@ -279,3 +279,47 @@ def test_jobs_recompute_after_activation(pop: Population) -> None:
         scoring_service.compute(session, pop.subjects, settings=pop.runtime.settings, now=NOW)
         versions = set(session.execute(select(SubjectScore.ruleset_version)).scalars())
         assert versions == {"2026.2"}
+
+
+def _incremental_mode(pop: Population, now: Any) -> tuple[str, int]:
+    """Run an incremental recompute in one chunk: the kind of run it was and how many it scored."""
+    with pop.runtime.scope() as session:
+        run = scoring_service.recompute_chunk(
+            session, {}, mode=scoring_service.INCREMENTAL, settings=pop.runtime.settings,
+            actor=SYSTEM, now=now,
+        )  # fmt: skip
+    assert run.result is not None
+    return run.result["mode"], run.totals.computed
+
+
+def test_a_new_catalog_version_makes_the_next_incremental_run_full(runtime: Any) -> None:
+    """A kind's sharing level decides whether scoring reads it (government-shareable kinds only):
+    after a catalog version that makes 税款欠缴 本人-only is activated, the next incremental run
+    is full (the watermark remembers the catalog its run scored with), and the persons with such
+    a record lose its points; without a catalog change the run stays incremental."""
+    from chengxin.catalog import service as catalog_service
+
+    pop = build_population(runtime, count=20)
+    taxed = pop.subjects[:3]
+    for sid in taxed:
+        pop.add_record(sid, "tax-arrears", TODAY - timedelta(days=30))
+    _full(pop)
+    before = _latest(pop)
+    assert _incremental_mode(pop, NOW + timedelta(hours=1))[0] == scoring_service.INCREMENTAL
+    with pop.runtime.scope() as session:
+        content = dict(catalog_service.get_active(session).content)  # type: ignore[union-attr]
+        content["version"] = "2099.1"
+        content["kinds"] = [
+            {**k, "sharing": "subject"} if k["code"] == "tax-arrears" else k
+            for k in content["kinds"]
+        ]
+        catalog_service.load(session, content, actor=SYSTEM, activate=True)
+    mode, computed = _incremental_mode(pop, NOW + timedelta(hours=2))
+    assert (mode, computed) == (scoring_service.FULL, len(pop.subjects))
+    after = _latest(pop)
+    for sid in pop.subjects:
+        if sid in taxed:
+            assert after[sid][0] > before[sid][0], "a 本人-only kind no longer counts"
+        else:
+            assert after[sid][0] == before[sid][0]
+    assert _incremental_mode(pop, NOW + timedelta(hours=3))[0] == scoring_service.INCREMENTAL

@@ -80,6 +80,8 @@ class ScoringMark(Base):
     through_on: Mapped[date] = mapped_column(Date)  # decay boundaries up to it are applied
     run_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ruleset_version: Mapped[str] = mapped_column(String(32))
+    # The catalog version the run scored with: after another is activated the next run is full.
+    catalog_version: Mapped[str | None] = mapped_column(String(32))
 
 
 class ScoreReview(Base):

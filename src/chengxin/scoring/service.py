@@ -323,13 +323,16 @@ def _feed_heads(session: Session) -> tuple[int, int]:
     return int(record_seq), int(list_seq)
 
 
-def _set_mark(session: Session, heads: tuple[int, int], now: datetime, version: str) -> None:
+def _set_mark(
+    session: Session, heads: tuple[int, int], now: datetime, version: str, catalog: str | None
+) -> None:
     mark = session.get(ScoringMark, MARK)
     if mark is None:
         mark = ScoringMark(name=MARK)
         session.add(mark)
     mark.record_seq, mark.list_seq = heads
     mark.through_on, mark.run_at, mark.ruleset_version = day_of(now), now, version
+    mark.catalog_version = catalog
     session.flush()
 
 
@@ -504,14 +507,21 @@ def _begin_run(
     session: Session, mode: str, compiled: rules.Compiled, now: datetime
 ) -> dict[str, Any]:
     """The progress of a run at its first chunk: its kind (an incremental run with no watermark,
-    or one for another ruleset, is a full one), its moment, its ruleset, the change feeds' heads
-    and the watermark it reads from, all frozen for the run's later chunks and retries."""
+    or one for another ruleset or catalog version, is a full one: a kind's sharing level, category
+    or period may have changed for everyone), its moment, its ruleset and catalog, the change
+    feeds' heads and the watermark it reads from, all frozen for the run's later chunks and
+    retries."""
     mark = session.get(ScoringMark, MARK)
-    if mode == INCREMENTAL and (mark is None or mark.ruleset_version != compiled.version):
+    active = catalog_service.get_active(session)
+    catalog = active.version if active is not None else None
+    if mode == INCREMENTAL and (
+        mark is None or mark.ruleset_version != compiled.version or mark.catalog_version != catalog
+    ):
         mode = FULL
     record_seq, list_seq = _feed_heads(session)
     progress: dict[str, Any] = {
         "mode": mode, "at": now.isoformat(), "ruleset_version": compiled.version,
+        "catalog_version": catalog,
         "record_seq": record_seq, "list_seq": list_seq, "after": None,
         "computed": 0, "changed": 0, "chunks": 0,
     }  # fmt: skip
@@ -605,7 +615,8 @@ def recompute_chunk(
     computed, changed = int(progress["computed"]), int(progress["changed"])
     if not finished:
         return Chunk(progress, Computed(computed, changed), None)
-    _set_mark(session, (int(progress["record_seq"]), int(progress["list_seq"])), at, version)
+    heads = (int(progress["record_seq"]), int(progress["list_seq"]))
+    _set_mark(session, heads, at, version, progress.get("catalog_version"))
     audit.record(
         session, "scoring:score:recompute", actor=actor, object_type="subject_score",
         data={"mode": run_mode, "computed": computed, "changed": changed,
