@@ -16,6 +16,7 @@ from chengxin.identity import service as identity_service
 from chengxin.identity.models import Subject
 from chengxin.records.models import CreditRecord, RecordEvent
 from chengxin.runtime import Runtime
+from chengxin.scoring import service as scoring_service
 from chengxin.security.actor import system_actor
 
 SYSTEM = system_actor("test")
@@ -100,3 +101,14 @@ def build_population(runtime: Runtime, count: int = 8, seed: int = 9) -> Populat
 
 def people(count: int, seed: int = 9) -> list[Any]:
     return list(generator.people(count, seed=seed))
+
+
+def latest_scores(pop: Population) -> dict[uuid.UUID, tuple[int, str, list[Any]]]:
+    """Each person's current score, grade and explanation lines."""
+    with pop.runtime.scope() as session:
+        out = {}
+        for sid in pop.subjects:
+            row = scoring_service.latest(session, sid)
+            assert row is not None
+            out[sid] = (row.score, row.grade, row.lines)
+        return out

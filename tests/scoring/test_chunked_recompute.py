@@ -27,7 +27,7 @@ from chengxin.records.models import RecordEvent
 from chengxin.scoring import engine
 from chengxin.scoring import service as scoring_service
 from chengxin.scoring.models import ScoringMark, SubjectScore
-from tests.scoring.fixtures import NOW, SYSTEM, Population, build_population
+from tests.scoring.fixtures import NOW, SYSTEM, Population, build_population, latest_scores
 
 TODAY = NOW.date()
 PERSONS = 120
@@ -92,16 +92,6 @@ def _job(pop: Population, job_id: uuid.UUID) -> Job:
         return session.get_one(Job, job_id)
 
 
-def _scores(pop: Population) -> dict[uuid.UUID, tuple[int, str, list[Any]]]:
-    with pop.runtime.scope() as session:
-        out = {}
-        for sid in pop.subjects:
-            row = scoring_service.latest(session, sid)
-            assert row is not None
-            out[sid] = (row.score, row.grade, row.lines)
-        return out
-
-
 def _rows_per_person(pop: Population) -> dict[uuid.UUID, int]:
     with pop.runtime.scope() as session:
         rows = session.execute(
@@ -143,7 +133,7 @@ def test_a_full_recompute_runs_in_chunks_with_progress_saved_between(pop: Popula
     with pop.runtime.scope() as session:
         mark = session.get_one(ScoringMark, scoring_service.MARK)
         assert (mark.run_at, mark.record_seq) == (NOW, head)
-    chunked = _scores(pop)
+    chunked = latest_scores(pop)
     assert _rows_per_person(pop) == dict.fromkeys(pop.subjects, 1)
     # The same scores as one run in one transaction: a one-shot recompute changes nothing, and
     # a one-shot run on a fresh copy (the scores wiped) gives the same.
@@ -157,7 +147,7 @@ def test_a_full_recompute_runs_in_chunks_with_progress_saved_between(pop: Popula
         scoring_service.recompute_full(
             session, settings=pop.runtime.settings, actor=SYSTEM, now=NOW
         )
-    assert _scores(pop) == chunked
+    assert latest_scores(pop) == chunked
 
 
 def test_a_failed_chunk_keeps_the_chunks_before_and_the_retry_scores_each_person_once(
@@ -224,7 +214,7 @@ def test_a_change_made_while_a_run_goes_on_is_read_by_the_next_incremental_run(
     stop.clear()
     worker.run_once(NOW + timedelta(minutes=5))
     assert _job(pop, job_id).status == "done"
-    scores = _scores(pop)
+    scores = latest_scores(pop)
     assert scores[first][0] == 1050  # scored before its record came
     assert scores[last][0] == 1000 - 40  # its chunk came after
     with pop.runtime.scope() as session:
@@ -237,7 +227,7 @@ def test_a_change_made_while_a_run_goes_on_is_read_by_the_next_incremental_run(
     done = _job(pop, incremental)
     assert done.status == "done"
     assert done.result == {"mode": "incremental", "computed": 2, "changed": 1, "chunks": 1}
-    assert _scores(pop)[first][0] == 1000 - 40
+    assert latest_scores(pop)[first][0] == 1000 - 40
     assert _rows_per_person(pop)[first] == 2
     assert _rows_per_person(pop)[last] == 1
 
@@ -257,7 +247,7 @@ def test_an_incremental_run_takes_the_changed_persons_in_chunks(pop: Population)
     assert done.result == {"mode": "incremental", "computed": 60, "changed": 60, "chunks": 3}
     assert [s["saved"].get("after") for s in seen] == [None, str(changed[24]), str(changed[49])]
     assert all(s["mark"] for s in seen)  # the full run's watermark, until the last chunk moved it
-    scores = _scores(pop)
+    scores = latest_scores(pop)
     assert all(scores[sid][0] == 1050 + 80 for sid in changed)
     # Nothing left: the incremental run agrees with a full one.
     with pop.runtime.scope() as session:

@@ -29,7 +29,7 @@ from chengxin.scoring import service as scoring_service
 from chengxin.scoring.errors import ReviewAlreadyOpen, ReviewClosed, RulesetExists, RulesetNotDraft
 from chengxin.scoring.models import ReviewOutcome, SubjectScore
 from tests.access.fixtures import citizen
-from tests.scoring.fixtures import NOW, SYSTEM, Population, build_population
+from tests.scoring.fixtures import NOW, SYSTEM, Population, build_population, latest_scores
 
 TODAY = day_of(NOW)
 
@@ -46,16 +46,6 @@ def _full(pop: Population, now: Any = NOW) -> scoring_service.Computed:
         )
 
 
-def _latest(pop: Population) -> dict[Any, tuple[int, str, list[Any]]]:
-    with pop.runtime.scope() as session:
-        out = {}
-        for sid in pop.subjects:
-            row = scoring_service.latest(session, sid)
-            assert row is not None
-            out[sid] = (row.score, row.grade, row.lines)
-        return out
-
-
 def _rows(pop: Population) -> int:
     with pop.runtime.scope() as session:
         return int(session.execute(select(func.count()).select_from(SubjectScore)).scalar_one())
@@ -68,7 +58,7 @@ def test_full_recompute_explains_each_score_and_keeps_history(pop: Population) -
     basic = pop.add_record(b, "credit-commitment", TODAY - timedelta(days=10))
     done = _full(pop)
     assert (done.computed, done.changed) == (len(pop.subjects), len(pop.subjects))
-    scores = _latest(pop)
+    scores = latest_scores(pop)
     assert [str(bad), "dishonest:tax-arrears", -40] in scores[a][2]
     assert [str(good), "good:outstanding-volunteer@80%", 48] in scores[b][2]
     assert all(line[0] != str(basic) for line in scores[b][2])
@@ -103,7 +93,7 @@ def test_repaired_revoked_or_expired_records_never_count(pop: Population, status
         record = pop.add_record(a, "tax-arrears", finding)
         pop.set_status(record, status, a)
     _full(pop)
-    score, _, lines = _latest(pop)[a]
+    score, _, lines = latest_scores(pop)[a]
     assert all(line[0] != str(record) for line in lines)
     assert score == 1050
 
@@ -118,11 +108,11 @@ def test_records_in_dispute_count_only_once_decided(pop: Population) -> None:
         )  # fmt: skip
         objection_id = objection.id
     _full(pop)
-    assert _latest(pop)[a][0] == 1050
+    assert latest_scores(pop)[a][0] == 1050
     settings = pop.runtime.settings.model_copy(update={"scoring_exclude_disputed": False})
     with pop.runtime.scope() as session:
         assert scoring_service.compute(session, [a], settings=settings, now=NOW).changed == 1
-    assert _latest(pop)[a][0] == 960
+    assert latest_scores(pop)[a][0] == 960
     with pop.runtime.scope() as session:
         objection_service.decide(
             session, objection_id, outcome=ObjectionOutcome.UPHELD, note="核实无误，维持记录",
@@ -132,7 +122,7 @@ def test_records_in_dispute_count_only_once_decided(pop: Population) -> None:
         scoring_service.recompute_incremental(
             session, settings=pop.runtime.settings, actor=SYSTEM, now=NOW + timedelta(hours=2)
         )
-    assert _latest(pop)[a][0] == 960
+    assert latest_scores(pop)[a][0] == 960
 
 
 def test_incremental_recompute_equals_full_recompute(pop: Population) -> None:
@@ -160,10 +150,10 @@ def test_incremental_recompute_equals_full_recompute(pop: Population) -> None:
             scoring_service.recompute_incremental(
                 session, settings=pop.runtime.settings, actor=SYSTEM, now=now
             )
-        incremental = _latest(pop)
+        incremental = latest_scores(pop)
         # A full recompute at the same moment finds nothing left to change.
         assert _full(pop, now).changed == 0
-        assert _latest(pop) == incremental
+        assert latest_scores(pop) == incremental
 
 
 def test_a_person_asks_for_review_and_an_operator_decides(pop: Population) -> None:
@@ -237,7 +227,7 @@ def test_sandbox_compares_a_draft_then_activation_queues_a_full_recompute(
         scoring_service.activate(session, "2026.2", actor=SYSTEM)
     with pop.runtime.scope() as session:
         scoring_service.recompute_incremental(session, settings=settings, actor=SYSTEM, now=NOW)
-    latest = _latest(pop)
+    latest = latest_scores(pop)
     assert latest[a][0] == 1000 - 120
     with pop.runtime.scope() as session:
         row = scoring_service.latest(session, a)
@@ -273,7 +263,7 @@ def test_jobs_recompute_after_activation(pop: Population) -> None:
         scoring_service.upload_draft(session, _draft_source(), actor=SYSTEM)
         scoring_service.activate(session, "2026.2", actor=SYSTEM, now=NOW)
     assert Worker(pop.runtime, registry=registry).run_once(now=NOW + timedelta(minutes=1)) == 1
-    latest = _latest(pop)
+    latest = latest_scores(pop)
     assert latest[pop.subjects[0]][0] == 1000 - 120
     with pop.runtime.scope() as session:
         scoring_service.compute(session, pop.subjects, settings=pop.runtime.settings, now=NOW)
@@ -304,7 +294,7 @@ def test_a_new_catalog_version_makes_the_next_incremental_run_full(runtime: Any)
     for sid in taxed:
         pop.add_record(sid, "tax-arrears", TODAY - timedelta(days=30))
     _full(pop)
-    before = _latest(pop)
+    before = latest_scores(pop)
     assert _incremental_mode(pop, NOW + timedelta(hours=1))[0] == scoring_service.INCREMENTAL
     with pop.runtime.scope() as session:
         content = dict(catalog_service.get_active(session).content)  # type: ignore[union-attr]
@@ -316,7 +306,7 @@ def test_a_new_catalog_version_makes_the_next_incremental_run_full(runtime: Any)
         catalog_service.load(session, content, actor=SYSTEM, activate=True)
     mode, computed = _incremental_mode(pop, NOW + timedelta(hours=2))
     assert (mode, computed) == (scoring_service.FULL, len(pop.subjects))
-    after = _latest(pop)
+    after = latest_scores(pop)
     for sid in pop.subjects:
         if sid in taxed:
             assert after[sid][0] > before[sid][0], "a 本人-only kind no longer counts"
