@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -314,6 +316,51 @@ def mark_done(
     rows = [{"kind": kind, "item_id": i, "job_id": job_id, "done_at": now} for i in item_ids]
     if rows:
         session.execute(insert(JobItem), rows)
+
+
+@dataclass
+class Walk:
+    """Where a chunk's walk over its items stands: the position of the last item taken, how many
+    were taken, and whether none is left."""
+
+    last: int
+    taken: int = 0
+    done: bool = False
+
+
+def walk_items(
+    session: Session,
+    kind: str,
+    fetch: Callable[[int, int], list[Any]],
+    walk: Walk,
+    *,
+    limit: int,
+    seconds: float,
+    group: int,
+    position: Callable[[Any], int],
+    job_id: uuid.UUID | None,
+    now: datetime,
+    mark: bool = True,
+) -> Iterator[list[Any]]:
+    """One chunk's items, a group at a time: ``fetch(after, n)`` gives the next ``n`` items (with
+    an ``id``) after a position, in order. Stops after ``limit`` items or, once one group is
+    done, after ``seconds``; ``walk`` says where it stopped. Yields each group's items no earlier
+    run marked done and, with ``mark``, marks them once the caller dealt with them (in the same
+    transaction: ADR 0026), so a re-run deals with no item twice."""
+    started = time.monotonic()
+    while walk.taken < limit:
+        if walk.taken and time.monotonic() - started >= seconds:
+            return
+        items = fetch(walk.last, min(group, limit - walk.taken))
+        if not items:
+            walk.done = True
+            return
+        before = done_items(session, kind, (i.id for i in items)) if mark else set()
+        fresh = [i for i in items if i.id not in before]
+        yield fresh
+        if mark:
+            mark_done(session, kind, [i.id for i in fresh], job_id=job_id, now=now)
+        walk.last, walk.taken = position(items[-1]), walk.taken + len(items)
 
 
 def fail(

@@ -11,7 +11,6 @@ ran (``list-record-not-usable``)."""
 
 from __future__ import annotations
 
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -92,46 +91,39 @@ def propose_chunk(
     """Proposals for the batch's records after row ``after_row`` (at most ``limit``, none begun
     after ``seconds``). With ``mark``, each record is marked done with its proposal (ADR 0026),
     and a record already marked is passed over: a re-run proposes nothing twice."""
-    started = time.monotonic()
     by_kind = _by_kind(session, versions)
     if not by_kind:
         return ProposalChunk(after_row, BatchProposals(0, 0), done=True)
-    proposed = already = not_displayed = taken = 0
-    last_row, complete = after_row, False
-    while taken < limit and not (taken and time.monotonic() - started >= seconds):
-        # A few records at a time after the cursor (the batch's records in row order, indexed).
-        records = list(
+
+    def fetch(after: int, n: int) -> list[CreditRecord]:
+        # The batch's records in row order after the cursor (indexed).
+        return list(
             session.execute(
                 select(CreditRecord)
                 .where(
                     CreditRecord.batch_id == batch_id,
-                    CreditRecord.row_no > last_row,
+                    CreditRecord.row_no > after,
                     CreditRecord.status == "active",
                     CreditRecord.kind_code.in_(sorted(by_kind)),
                 )
                 .order_by(CreditRecord.row_no)
-                .limit(min(GROUP, limit - taken))
+                .limit(n)
             ).scalars()
         )
-        if not records:
-            complete = True
-            break
-        done_before = (
-            jobs_service.done_items(session, JOB_KIND, (r.id for r in records)) if mark else set()
-        )
-        handled = [r for r in records if r.id not in done_before]
-        for record in handled:
+
+    proposed = already = not_displayed = 0
+    walk = jobs_service.Walk(after_row)
+    for group in jobs_service.walk_items(
+        session, JOB_KIND, fetch, walk, limit=limit, seconds=seconds, group=GROUP,
+        position=lambda r: r.row_no, job_id=job_id, now=now, mark=mark,
+    ):  # fmt: skip
+        for record in group:
             counts = _propose_for(session, record, by_kind[record.kind_code], actor=actor,
                                   settings=settings, now=now)  # fmt: skip
             proposed += counts.proposed
             already += counts.already_listed
             not_displayed += counts.not_displayed
-        if mark:
-            jobs_service.mark_done(
-                session, JOB_KIND, [r.id for r in handled], job_id=job_id, now=now
-            )
-        last_row, taken = records[-1].row_no, taken + len(records)
-    return ProposalChunk(last_row, BatchProposals(proposed, already, not_displayed), complete)
+    return ProposalChunk(walk.last, BatchProposals(proposed, already, not_displayed), walk.done)
 
 
 def _propose_for(

@@ -15,7 +15,6 @@ their own report, marked (ADR 0025).
 
 from __future__ import annotations
 
-import time
 import uuid
 from datetime import datetime, timedelta
 from typing import Any, NamedTuple
@@ -63,33 +62,32 @@ def send_chunk(
     """Notices for the batch's dishonest records after row ``after_row``: at most ``limit``
     records, and none begun after ``seconds``. Each record is marked done with its message, so
     a record already dealt with (a crash after its commit, a second job) is passed over."""
-    started = time.monotonic()
     _, document = catalog_service.active_document(session)
     kinds = {k.code: k for k in document.kinds}
     providers: dict[uuid.UUID, str] = {}
-    last_row, sent, taken = after_row, 0, 0
-    # A few records at a time, the clock read between: a chunk ends within one group of its
-    # time allowed (each message costs a few milliseconds: sealing, audit).
-    while taken < limit:
-        if taken and time.monotonic() - started >= seconds:
-            return Chunk(last_row, sent, done=False)
-        records = list(
+
+    def fetch(after: int, n: int) -> list[CreditRecord]:
+        return list(
             session.execute(
                 select(CreditRecord)
                 .where(
                     CreditRecord.batch_id == batch_id,
-                    CreditRecord.row_no > last_row,
+                    CreditRecord.row_no > after,
                     CreditRecord.category == "dishonest",
                     CreditRecord.status == "active",
                 )
                 .order_by(CreditRecord.row_no)
-                .limit(min(GROUP, limit - taken))
+                .limit(n)
             ).scalars()
         )
-        if not records:
-            return Chunk(last_row, sent, done=True)
-        done_before = jobs_service.done_items(session, JOB_KIND, (r.id for r in records))
-        group = [r for r in records if r.id not in done_before]
+
+    # A few records at a time, the clock read between: a chunk ends within one group of its
+    # time allowed (each message costs a few milliseconds: sealing, audit).
+    walk, sent = jobs_service.Walk(after_row), 0
+    for group in jobs_service.walk_items(
+        session, JOB_KIND, fetch, walk, limit=limit, seconds=seconds, group=GROUP,
+        position=lambda r: r.row_no, job_id=job_id, now=now,
+    ):  # fmt: skip
         outgoing = []
         for record in group:
             if not displayed_on_arrival(record):
@@ -99,10 +97,8 @@ def send_chunk(
                 providers[record.provider_id] = org.name if org else ""
             outgoing.append(_notice(record, kinds.get(record.kind_code), providers))
         queued = notification_service.notify_many(session, outgoing, actor=actor, now=now)
-        jobs_service.mark_done(session, JOB_KIND, [r.id for r in group], job_id=job_id, now=now)
         sent += sum(1 for q in queued if q is not None)
-        last_row, taken = records[-1].row_no, taken + len(records)
-    return Chunk(last_row, sent, done=False)
+    return Chunk(walk.last, sent, done=walk.done)
 
 
 def _notice(
