@@ -21,10 +21,12 @@ import struct
 import zipfile
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import IO, Any
 from xml.parsers import expat
+
+from chengxin.settings import Settings
 
 MIB = 1024**2
 SHEET_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -43,33 +45,29 @@ class FileFault(Exception):  # a fault, reported, not an unexpected error
         self.message = message
 
 
+def _default(field: str) -> Any:
+    """The default of the setting ``ingest_<field>``: one place for each limit's value."""
+    return Settings.model_fields[f"ingest_{field}"].default
+
+
 @dataclass(frozen=True)
 class Limits:
-    """What one uploaded file may make a reader hold or do (defaults: the settings' defaults)."""
+    """What one uploaded file may make a reader hold or do: each field is the setting
+    ``ingest_<field>`` (defaults: the settings' defaults)."""
 
-    max_row_bytes: int = 32 * 1024
-    max_columns: int = 1024
-    xlsx_max_rows: int = 1_048_576
-    xlsx_max_entries: int = 1000
-    xlsx_max_unzipped_bytes: int = 512 * MIB
-    xlsx_max_ratio: int = 200
-    xlsx_max_part_bytes: int = 4 * MIB
-    xlsx_max_shared_strings: int = 1_000_000
-    xlsx_max_shared_strings_bytes: int = 64 * MIB
+    max_row_bytes: int = _default("max_row_bytes")
+    max_columns: int = _default("max_columns")
+    xlsx_max_rows: int = _default("xlsx_max_rows")
+    xlsx_max_entries: int = _default("xlsx_max_entries")
+    xlsx_max_unzipped_bytes: int = _default("xlsx_max_unzipped_bytes")
+    xlsx_max_ratio: int = _default("xlsx_max_ratio")
+    xlsx_max_part_bytes: int = _default("xlsx_max_part_bytes")
+    xlsx_max_shared_strings: int = _default("xlsx_max_shared_strings")
+    xlsx_max_shared_strings_bytes: int = _default("xlsx_max_shared_strings_bytes")
 
     @classmethod
-    def from_settings(cls, settings: Any) -> Limits:
-        return cls(
-            max_row_bytes=settings.ingest_max_row_bytes,
-            max_columns=settings.ingest_max_columns,
-            xlsx_max_rows=settings.ingest_xlsx_max_rows,
-            xlsx_max_entries=settings.ingest_xlsx_max_entries,
-            xlsx_max_unzipped_bytes=settings.ingest_xlsx_max_unzipped_bytes,
-            xlsx_max_ratio=settings.ingest_xlsx_max_ratio,
-            xlsx_max_part_bytes=settings.ingest_xlsx_max_part_bytes,
-            xlsx_max_shared_strings=settings.ingest_xlsx_max_shared_strings,
-            xlsx_max_shared_strings_bytes=settings.ingest_xlsx_max_shared_strings_bytes,
-        )
+    def from_settings(cls, settings: Settings) -> Limits:
+        return cls(**{f.name: getattr(settings, f"ingest_{f.name}") for f in fields(cls)})
 
 
 _LIMITS: ContextVar[Limits] = ContextVar("chengxin_read_limits", default=Limits())  # noqa: B039
