@@ -18,6 +18,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from litestar.response import Stream
 
 from chengxin import uploads
+from chengxin.bounds import json_depth_exceeds
 from chengxin.db import utcnow
 from chengxin.deps import ActorDep, Offset, SessionDep
 from chengxin.ingestion import export, reading
@@ -91,37 +92,18 @@ def _values_in(body: bytes, limit: int) -> int:
     return count
 
 
-def _too_deep(document: Any, limit: int) -> bool:
-    """Whether the containers of a parsed document nest deeper than ``limit`` (the document
-    itself is level 1); walked level by level, containers only."""
-    level, depth = [document], 1
-    while level:
-        if depth > limit:
-            return True
-        level = [
-            child
-            for value in level
-            for child in (value.values() if isinstance(value, dict) else value)
-            if isinstance(child, dict | list)
-        ]
-        depth += 1
-    return False
-
-
 def _records_of(body: bytes, *, max_values: int, max_depth: int) -> list[Any]:
     """The pushed records; the body's values are counted before it is parsed, so a body of
     millions of tiny values is refused without building them (issue 23)."""
     values = _values_in(body, max_values)
     if values > max_values:
         raise BatchTooManyValues(f"about {values} JSON values; at most {max_values} per push")
+    if json_depth_exceeds(body, max_depth):  # on the raw bytes, as for every other route
+        raise BatchTooDeep(f"JSON nested deeper than {max_depth} levels")
     try:
         document = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
         raise BatchMalformed("the body is not UTF-8 JSON") from None
-    except RecursionError:
-        raise BatchTooDeep(f"JSON nested deeper than {max_depth} levels") from None
-    if isinstance(document, dict | list) and _too_deep(document, max_depth):
-        raise BatchTooDeep(f"JSON nested deeper than {max_depth} levels")
     records = document.get("records") if isinstance(document, dict) else None
     if not isinstance(records, list):
         raise BatchMalformed
