@@ -60,37 +60,13 @@ def notify(
     The text is sealed in the outbox in the caller's transaction; an immediate channel (local)
     delivers at once, a gateway after commit (``deliver_queued``). ``recipient-unreachable``
     when the person has no phone. The audit entry names the template, never the text."""
-    text = templates.render(template, params)
-    phone = _phone(session, subject_id)
-    ring = keyring_of(session)
-    now = now or utcnow()
-    row_id = uuid.uuid4()
-    channel = _channel(session)
-    row = NotificationOutbox(
-        id=row_id,
-        subject_id=subject_id,
-        channel=SMS,
-        template=template,
-        body_ct=ring.encrypt(text, body_aad(row_id), ring.active),
-        key_id=ring.active,
-        status=OutboxStatus.QUEUED.value,
-        created_at=now,
-    )
-    session.add(row)
-    if channel.immediate:
-        row.delivery_id = channel.send(Message(row_id, subject_id, phone, template, text))[:100]
-        row.status, row.sent_at = OutboxStatus.SENT.value, now
-    session.flush()
-    audit.record(
-        session,
-        "notifications:message:queue",
-        actor=actor or system_actor("notifications"),
-        object_type="notification_outbox",
-        object_id=row_id,
-        subject_id=subject_id,
-        data={"template": template, "channel": SMS, "status": row.status},
-    )
-    return row_id
+    queued = notify_many(
+        session, [Notice(subject_id, template, params)],
+        actor=actor or system_actor("notifications"), now=now or utcnow(),
+    )[0]  # fmt: skip
+    if queued is None:
+        raise RecipientUnreachable
+    return queued
 
 
 @dataclass(frozen=True)
