@@ -17,6 +17,7 @@ from litestar.exceptions import (
 from sqlalchemy import exc as sa_exc
 
 from chengxin.context import current_request_id, new_request_id
+from chengxin.settings import Settings
 
 PROBLEM_BASE = "https://chengxin.example.gov.cn/problems/"
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -174,6 +175,24 @@ def is_transient(exc: BaseException) -> bool:
     return type(orig).__module__.startswith("psycopg")
 
 
+def busy_retry_after(request: Request[Any, Any, Any], exc: Exception) -> int | None:
+    """For a transient database error (``is_transient``), the Retry-After seconds of its 503
+    ``database-busy`` answer, logged; None for any other error. One rule for the API's problems
+    and the pages."""
+    if isinstance(exc, sa_exc.DataError) or not is_transient(exc):
+        return None
+    runtime = getattr(request.app.state, "runtime", None)
+    log.warning(
+        "database_busy",
+        error_type=type(exc).__name__,
+        sqlstate=getattr(getattr(exc, "orig", None), "sqlstate", None),
+        path=request.url.path,
+    )
+    if runtime is None:
+        return int(Settings.model_fields["db_busy_retry_after_seconds"].default)
+    return int(runtime.settings.db_busy_retry_after_seconds)
+
+
 def database_error_handler(
     request: Request[Any, Any, Any], exc: Exception
 ) -> Response[dict[str, Any]]:
@@ -184,16 +203,9 @@ def database_error_handler(
     client's: 422 ``value-not-storable``. Anything else is an internal error."""
     if isinstance(exc, sa_exc.DataError):
         return value_not_storable_handler(request, exc)
-    if not is_transient(exc):
+    retry_after = busy_retry_after(request, exc)
+    if retry_after is None:
         return internal_error_handler(request, exc)
-    runtime = getattr(request.app.state, "runtime", None)
-    retry_after = runtime.settings.db_busy_retry_after_seconds if runtime is not None else 2
-    log.warning(
-        "database_busy",
-        error_type=type(exc).__name__,
-        sqlstate=getattr(getattr(exc, "orig", None), "sqlstate", None),
-        path=request.url.path,
-    )
     response = problem(
         503,
         "database-busy",

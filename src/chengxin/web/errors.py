@@ -21,7 +21,7 @@ from litestar.exceptions import (
 from litestar.response import Redirect
 from sqlalchemy import exc as sa_exc
 
-from chengxin.errors import DomainError, http_error_handler, is_transient
+from chengxin.errors import DomainError, busy_retry_after, http_error_handler
 from chengxin.security.guards import SESSION_COOKIE
 from chengxin.web.guards import SignInRequired
 from chengxin.web.render import page
@@ -93,11 +93,9 @@ def database_busy(request: Request[Any, Any, Any], exc: Exception) -> Response[s
     Retry-After; nothing of the request was stored. Other database errors: the 500 page."""
     if isinstance(exc, sa_exc.DataError):  # a value the database cannot hold (errors.py)
         return _error_page(request, 422, "value-not-storable", None)
-    if not is_transient(exc):
+    retry_after = busy_retry_after(request, exc)
+    if retry_after is None:
         return server_error(request, exc)
-    runtime = getattr(request.app.state, "runtime", None)
-    retry_after = runtime.settings.db_busy_retry_after_seconds if runtime is not None else 2
-    log.warning("database_busy", error_type=type(exc).__name__, path=request.url.path)
     response = _error_page(request, 503, "database-busy", None)
     response.headers["Retry-After"] = str(retry_after)
     return response
