@@ -35,18 +35,22 @@ CSRF_FIELD = "_csrf_token"  # Litestar's CSRF middleware reads this form field (
 ACTOR_KEY = "chengxin_actor"  # security.guards caches the resolved actor under this scope key
 
 
-def _beijing(value: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
-    """A time in China Standard Time (dates are shown as they are)."""
+def _beijing(value: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M") -> Markup | str:
+    """A time in China Standard Time (dates are shown as they are), in a ``<time>`` element
+    that never wraps ("2026-12-07" is not split at its hyphens on a phone)."""
     if value is None:
         return "—"
     if isinstance(value, datetime):
         if value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
-        return value.astimezone(BEIJING).strftime(fmt)
-    return value.isoformat()
+        local = value.astimezone(BEIJING)
+        shown, machine = local.strftime(fmt), local.isoformat(timespec="minutes")
+    else:
+        shown = machine = value.isoformat()
+    return Markup('<time datetime="{}">{}</time>').format(machine, shown)
 
 
-def _day(value: datetime | date | None) -> str:
+def _day(value: datetime | date | None) -> Markup | str:
     return _beijing(value, "%Y-%m-%d")
 
 
