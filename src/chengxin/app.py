@@ -335,6 +335,7 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
             settings.log_level,
             json=settings.log_json,
             log_file=settings.data_dir / "logs" / "chengxin.log",
+            quiet=settings.log_quiet,
         )
         runtime = build_runtime(settings)
     _prepare(runtime)

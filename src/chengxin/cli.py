@@ -4,8 +4,13 @@ access, accounts, emergencies, reports, the job worker and queue, audit."""
 from __future__ import annotations
 
 import json
+import os
 import sys
+import threading
+import time
+import urllib.request
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn
@@ -43,6 +48,8 @@ def _runtime(*, upgrade: bool = False):  # type: ignore[no-untyped-def]  # noqa:
         settings.log_level,
         json=settings.log_json,
         log_file=settings.data_dir / "logs" / "chengxin.log",
+        quiet=settings.log_quiet,
+        verbose=_verbose(),
     )
     new_request_id()
     try:
@@ -67,23 +74,60 @@ def _bootstrap_catalog(runtime) -> None:  # type: ignore[no-untyped-def]  # noqa
         catalog_service.ensure_active(session, actor=system_actor("bootstrap"))
 
 
+def _verbose() -> bool:
+    """``chengxin --verbose …``: the migrations' own lines too (Alembic's, otherwise quiet)."""
+    context = click.get_current_context(silent=True)
+    return bool(context and context.find_root().params.get("verbose"))
+
+
 @click.group()
 @click.version_option(package_name="chengxin")
-def main() -> None:
+@click.option(
+    "--verbose", is_flag=True, help="Also show the migrations' lines (Alembic) and other detail"
+)
+def main(*, verbose: bool) -> None:
     """Chengxin (诚信): provincial personal public credit information platform."""
+    del verbose  # read by the commands through the context (_verbose)
 
 
 # -- serving ---------------------------------------------------------------------------------------
 
 
-def _serve(host: str, port: int, workers: int, *, log_level: str) -> None:
+def _when_serving(url: str, then: Callable[[], None], *, timeout: float = 300.0) -> None:
+    """Run ``then`` once the server answers ``/health`` (a thread: granian's serve() blocks)."""
+
+    def wait() -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=2) as answer:  # noqa: S310
+                    if answer.status == 200:  # noqa: PLR2004
+                        then()
+                        return
+            except OSError:
+                pass
+            time.sleep(0.2)
+
+    threading.Thread(target=wait, name="chengxin-when-serving", daemon=True).start()
+
+
+def _serve(
+    host: str, port: int, workers: int, *, log_level: str, ready: Callable[[], None] | None = None
+) -> None:
     from granian import Granian  # noqa: PLC0415
     from granian.constants import Interfaces  # noqa: PLC0415
     from granian.log import LogLevels  # noqa: PLC0415
 
+    from chengxin.demo.banner import base_url  # noqa: PLC0415
     from chengxin.logs import granian_log_config  # noqa: PLC0415
 
-    click.echo(f"Chengxin listening on http://{host}:{port}  (API docs: /schema/swagger)")
+    url = base_url(host, port)
+    click.echo(
+        f"Chengxin listening on {url}  (citizens sign in at /me/signin, staff at /signin; "
+        "API docs: /schema/swagger)"
+    )
+    if ready is not None:
+        _when_serving(url, ready)
     Granian(
         "chengxin.app:create_app",
         factory=True,
@@ -120,12 +164,19 @@ def serve(host: str, port: int, workers: int) -> None:
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--no-serve", is_flag=True, help="Load the demo data and exit")
 def demo(people: int, host: str, port: int, *, no_serve: bool) -> None:
-    """Load synthetic demo data (idempotent), then serve."""
-    from chengxin.demo import loader  # noqa: PLC0415
+    """Load synthetic demo data (idempotent), then serve; prints synthetic citizens to sign in
+    as, the pages and the staff accounts once the server answers."""
+    from chengxin.demo import accounts as demo_accounts  # noqa: PLC0415
+    from chengxin.demo import banner, loader  # noqa: PLC0415
 
     settings = _settings()
     if settings.env is Environment.PRODUCTION:
         _fail("demo-in-production", "the demo never runs in production", EXIT_INVALID)
+    if "CHENGXIN_LOG_QUIET" not in os.environ:
+        # One line per message sent (about a thousand at start) would bury the demo's block:
+        # they are logged at DEBUG here, in this process and in the server's workers.
+        os.environ["CHENGXIN_LOG_QUIET"] = json.dumps(["chengxin.notifications"])
+        settings = _settings()
     runtime = _runtime(upgrade=True)
     summary = loader.load(runtime, people=people)
     click.echo(
@@ -139,27 +190,32 @@ def demo(people: int, host: str, port: int, *, no_serve: bool) -> None:
         f"{r['duplicates']} duplicates, {r['rejected']} rejected)."
     )
     click.echo(f"Red and black list entries published: {summary.listed}.")
-    click.echo(f"Operator API token (also in {summary.token_file}):\n  {summary.operator_token}")
-    _demo_accounts(runtime)
-    if not no_serve:
-        runtime.engine.dispose()
-        _serve(host, port, 1, log_level=settings.log_level)
+    listed = _demo_accounts(runtime)
+    block = banner.render(
+        banner.base_url(host, port),
+        people=banner.citizens(people),
+        accounts=listed,
+        password=demo_accounts.DEMO_PASSWORD,
+        token=summary.operator_token,
+        token_file=summary.token_file,
+    )
+    if no_serve:
+        click.echo(block)
+        return
+    runtime.engine.dispose()
+    # Printed once, when the server answers: after granian's and the workers' start-up lines.
+    _serve(host, port, 1, log_level=settings.log_level, ready=lambda: click.echo(block))
 
 
-def _demo_accounts(runtime) -> None:  # type: ignore[no-untyped-def]  # noqa: ANN001
-    """Open the demo's staff accounts (one per role) and say how to sign in."""
+def _demo_accounts(runtime) -> list[tuple[str, str]]:  # type: ignore[no-untyped-def]  # noqa: ANN001
+    """Open the demo's staff accounts (one per role); (login, role) of each."""
     from chengxin.accounts import service as accounts_service  # noqa: PLC0415
     from chengxin.demo import accounts as demo_accounts  # noqa: PLC0415
     from chengxin.security.actor import system_actor  # noqa: PLC0415
 
     policy = accounts_service.Policy.from_settings(runtime.settings)
     with runtime.scope() as session:
-        listed = demo_accounts.ensure_accounts(session, policy=policy, actor=system_actor("demo"))
-    click.echo(
-        f"Demo staff accounts (POST /api/v1/auth/login), password {demo_accounts.DEMO_PASSWORD}:"
-    )
-    for login, role in listed:
-        click.echo(f"  {login:<16} {role}")
+        return demo_accounts.ensure_accounts(session, policy=policy, actor=system_actor("demo"))
 
 
 # -- database --------------------------------------------------------------------------------------
@@ -808,11 +864,22 @@ def outbox() -> None:
 
 @outbox.command("show")
 @click.option("--last", default=10, show_default=True, type=click.IntRange(1, 1000))
-def outbox_show(last: int) -> None:
+@click.option(
+    "--code", "code_only", is_flag=True, help="Print only the latest sign-in code (digits)"
+)
+def outbox_show(last: int, *, code_only: bool) -> None:
     """Print the most recent messages decrypted (a demo user reads their one-time code here)."""
+    from chengxin.citizens import service as citizens_service  # noqa: PLC0415
     from chengxin.notifications import service as notifications_service  # noqa: PLC0415
 
     runtime = _runtime()
+    if code_only:
+        with runtime.scope() as session:
+            code = citizens_service.latest_code(session)
+        if code is None:
+            _fail("no-sign-in-code", "the outbox holds no sign-in code yet", EXIT_INVALID)
+        click.echo(code)
+        return
     with runtime.scope() as session:
         for shown in notifications_service.recent(session, last=last):
             row = shown.row

@@ -5,6 +5,11 @@ loggers (``_granian``, ``granian``, ``granian.access``) and Litestar's (``litest
 handlers of their own and propagate to the root logger, whose handlers render every line, from
 structlog or from the standard library, through one formatter: JSON, the request id, and the
 redaction of ID numbers. structlog calls below the configured level cost a ``return None``.
+
+Alembic's lines ("Context impl …", "Running upgrade …") are shown only when asked for
+(``verbose``: ``chengxin --verbose``); a command prints its own output and nothing else. A line no
+handler takes (logged before the platform configured logging, or in a process that never did)
+still goes out in the one format: the standard library's last-resort handler is the platform's.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ _ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z
 
 # The server's and the framework's loggers: they log through the platform's handlers only.
 SERVER_LOGGERS = ("_granian", "granian", "granian.access", "litestar")
+# Alembic's loggers: quiet (WARNING) unless verbose.
+MIGRATION_LOGGERS = ("alembic",)
 
 
 def redact(text: str) -> str:
@@ -54,6 +61,25 @@ class _RenderOnce(structlog.stdlib.ProcessorFormatter):
         return line
 
 
+class _Demote(logging.Filter):
+    """Logs a logger's INFO lines at DEBUG (``Settings.log_quiet``): shown, marked ``debug``, only
+    when the configured level lets DEBUG through."""
+
+    def __init__(self, level: int) -> None:
+        super().__init__()
+        self.level = level
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO:
+            return True
+        if self.level > logging.DEBUG:
+            return False
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        if isinstance(record.msg, dict):  # a structlog line: its level was added already
+            record.msg = {**record.msg, "level": "debug"}
+        return True
+
+
 def granian_log_config() -> dict[str, Any]:
     """granian's ``log_dictconfig``: granian applies its logging configuration in the serving
     process and in each worker before the app factory runs; this one is incremental, so it
@@ -69,10 +95,16 @@ def granian_log_config() -> dict[str, Any]:
 
 
 def configure_logging(
-    level: str = "INFO", *, json: bool = True, log_file: Path | None = None
+    level: str = "INFO",
+    *,
+    json: bool = True,
+    log_file: Path | None = None,
+    quiet: tuple[str, ...] = (),
+    verbose: bool = False,
 ) -> None:
-    """Route structlog and the standard library (granian, Litestar, SQLAlchemy) through one
-    formatter at ``level``."""
+    """Route structlog and the standard library (granian, Litestar, Alembic, SQLAlchemy) through
+    one formatter at ``level``; ``quiet`` loggers' INFO lines at DEBUG; Alembic's INFO lines only
+    when ``verbose``."""
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         _add_request_id,
@@ -124,3 +156,32 @@ def configure_logging(
         logger.setLevel(logging.NOTSET)
         logger.propagate = True
         logger.disabled = False
+    _quieten(level, quiet=quiet, verbose=verbose)
+    # Nothing is ever written in another format: a record no handler takes (a process or a moment
+    # without the platform's handlers) goes to stderr through the platform's formatter.
+    last_resort = logging.StreamHandler(sys.stderr)
+    last_resort.setLevel(logging.WARNING)
+    last_resort.setFormatter(formatter)
+    logging.lastResort = last_resort
+
+
+_DEMOTED: set[str] = set()
+
+
+def _quieten(level: str, *, quiet: tuple[str, ...], verbose: bool) -> None:
+    """Alembic at WARNING unless verbose; the ``quiet`` loggers' INFO lines at DEBUG."""
+    for name in MIGRATION_LOGGERS:
+        logger = logging.getLogger(name)
+        for own in list(logger.handlers):
+            logger.removeHandler(own)
+        logger.setLevel(logging.NOTSET if verbose else logging.WARNING)
+        logger.propagate = True
+    numeric = logging.getLevelName(level.upper())
+    for name in {*quiet, *_DEMOTED}:
+        logger = logging.getLogger(name)
+        for old_filter in [f for f in logger.filters if isinstance(f, _Demote)]:
+            logger.removeFilter(old_filter)
+        if name in quiet:
+            logger.addFilter(_Demote(numeric if isinstance(numeric, int) else logging.INFO))
+    _DEMOTED.clear()
+    _DEMOTED.update(quiet)

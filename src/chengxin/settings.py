@@ -72,6 +72,11 @@ class Settings(BaseSettings):
     )
     log_level: str = Field("INFO", description="Root log level")
     log_json: bool = Field(default=True, description="JSON log lines (false: console format)")
+    log_quiet: tuple[str, ...] = Field(
+        default=(),
+        description="Loggers whose INFO lines are logged at DEBUG (the demo: "
+        "chengxin.notifications, one line per message sent)",
+    )
     access_log: bool = Field(
         default=True,
         description="One structured line per request (method, path, status, ms, request id) at "
@@ -322,7 +327,63 @@ class Settings(BaseSettings):
         description="How long a server process may rely on its last reading of the platform "
         "lockdown state (at most 1 second)",
     )
-    public_base_url: str = Field("http://127.0.0.1:8000", description="Base URL shown in links")
+    public_base_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="The platform's public address: links, the verification address printed on "
+        "every report and its QR code (<public_base_url>/verify); set it to the address people "
+        "reach, e.g. https://xinyong.hubei.gov.cn",
+    )
+    # Credit reports (issue 20): who issues them and how the seal block reads. The defaults are
+    # placeholders; a deployment sets its own issuing body.
+    report_issuer: str = Field(
+        "湖北省公共信用信息中心",
+        min_length=1,
+        max_length=60,
+        description="The issuing body printed on every credit report and around its seal "
+        "(出具机构), in Chinese",
+    )
+    report_issuer_en: str = Field(
+        "Hubei Public Credit Information Center",
+        min_length=1,
+        max_length=120,
+        description="The issuing body in English (English reports)",
+    )
+    report_seal_text: str = Field(
+        "报告专用章",
+        min_length=1,
+        max_length=12,
+        description="The text in the middle of the report's seal block (a placeholder drawn in "
+        "CSS/SVG, marked as such: the electronic signature is the platform's Ed25519 seal)",
+    )
+    report_visit_minutes: int = Field(
+        30,
+        ge=0,
+        le=24 * 60,
+        description="The own-report page (/me/report) and its PDF download show the same report "
+        "while the person's data is unchanged, for this many minutes after it was issued to her "
+        "browser; 0: a new report on every view",
+    )
+    # The government website footer on every page (issue 20). The defaults are placeholders;
+    # a deployment sets the registrations it was given.
+    site_sponsor: str = Field(
+        "湖北省公共信用信息中心（示例）", max_length=80, description="主办单位 shown in the footer"
+    )
+    site_hotline: str = Field(
+        "12345", max_length=40, description="The service hotline shown in the footer (服务热线)"
+    )
+    site_icp: str = Field(
+        "鄂ICP备00000000号（示例）", max_length=60, description="ICP 备案号 shown in the footer"
+    )
+    site_police_record: str = Field(
+        "鄂公网安备42000000000000号（示例）",
+        max_length=60,
+        description="公安机关备案号 shown in the footer (empty: not shown)",
+    )
+    site_code: str = Field(
+        "4200000000（示例）",
+        max_length=40,
+        description="网站标识码 (the government website identification code) shown in the footer",
+    )
     # Objections and repair (RULES.md §2–§3): deadlines in Chinese working days.
     objection_forward_days: int = Field(
         1, ge=0, description="Working days within which an objection reaches the provider's queue"

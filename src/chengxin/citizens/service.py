@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 import math
+import re
 import secrets
 import uuid
 from collections.abc import Callable
@@ -31,6 +32,7 @@ from chengxin.identity.models import Subject
 from chengxin.keys import keyring_of
 from chengxin.keys.keyring import Keyring
 from chengxin.notifications import service as notifications
+from chengxin.notifications.models import NotificationOutbox
 from chengxin.security.actor import ANONYMOUS
 from chengxin.settings import Settings
 
@@ -379,3 +381,21 @@ def verify_code(  # keyword-only inputs of one sign-in
     if isinstance(outcome, DomainError):
         raise outcome
     return outcome
+
+
+_CODE = re.compile(r"验证码为(\d{6})")
+
+
+def latest_code(session: Session) -> str | None:
+    """The newest sign-in code in the outbox, digits only (the demo's SMS: ``chengxin outbox
+    show --code``); None when none was sent. Never log it."""
+    row = session.execute(
+        select(NotificationOutbox)
+        .where(NotificationOutbox.template == CODE_TEMPLATE)
+        .order_by(NotificationOutbox.created_at.desc(), NotificationOutbox.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if row is None:
+        return None
+    found = _CODE.search(notifications.text_of(session, row))
+    return found.group(1) if found else None
