@@ -25,12 +25,14 @@ from markupsafe import Markup
 from chengxin.context import ROLLBACK_ONLY
 from chengxin.reports.render import BEIJING
 from chengxin.security.actor import ANONYMOUS, Actor, ActorKind
-from chengxin.web import nav
+from chengxin.web import labels, nav
 from chengxin.web.forms import local_path
 from chengxin.web.i18n import HTML_LANG, LANG_COOKIE, lang_of, translator
+from chengxin.workdays.service import last_day
 
 CSRF_COOKIE = "chengxin_csrf"
 NOTICE_COOKIE = "chengxin_notice"  # one message for the next page, after a redirect
+ELDER_COOKIE = "chengxin_elder"  # "1": 长者模式, larger text and higher contrast (header switch)
 CSRF_FIELD = "_csrf_token"  # Litestar's CSRF middleware reads this form field (or the header)
 ACTOR_KEY = "chengxin_actor"  # security.guards caches the resolved actor under this scope key
 
@@ -54,6 +56,12 @@ def _day(value: datetime | date | None) -> Markup | str:
     return _beijing(value, "%Y-%m-%d")
 
 
+def _last_day(value: datetime | None) -> str:
+    """A deadline (the exclusive midnight after its last day) as its last day, in China: the
+    date the text message and the report name (``workdays.last_day``)."""
+    return "—" if value is None else last_day(value).isoformat()
+
+
 @cache
 def environment() -> Environment:
     """The templates of every area, under ``web/templates/``."""
@@ -66,6 +74,8 @@ def environment() -> Environment:
     )
     env.filters["beijing"] = _beijing
     env.filters["day"] = _day
+    env.filters["last_day"] = _last_day
+    env.globals.update(labels.GLOBALS)  # name(), who(), tag(), score_rule(): codes in words
     return env
 
 
@@ -104,7 +114,15 @@ def context(request: Request[Any, Any, Any], actor: Actor | None = None) -> dict
         ),
         "lang_cookie": LANG_COOKIE,
         "notice": unquote(request.cookies.get(NOTICE_COOKIE, "")) or None,
+        "elder": request.cookies.get(ELDER_COOKIE) == "1",
+        "site": _site_settings(request),
     }
+
+
+def _site_settings(request: Request[Any, Any, Any]) -> Any:
+    """The settings the footer reads (hotline, registrations); None outside a full app."""
+    runtime = request.app.state.get("runtime")
+    return getattr(runtime, "settings", None)
 
 
 def render(

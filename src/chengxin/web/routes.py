@@ -3,6 +3,7 @@ every area's controllers into one router with the pages' error handling."""
 
 from __future__ import annotations
 
+from functools import cache
 from importlib import resources
 from typing import Any
 
@@ -26,7 +27,7 @@ from chengxin.web.i18n import LANG_COOKIE
 from chengxin.web.operator.routes import CONTROLLERS as OPERATOR
 from chengxin.web.portal.routes import CONTROLLERS as PORTAL
 from chengxin.web.provider.routes import CONTROLLERS as PROVIDER
-from chengxin.web.render import page, see_other
+from chengxin.web.render import ELDER_COOKIE, page, see_other
 
 PUBLIC = {"public": True}
 
@@ -39,6 +40,11 @@ class SignInForm(BaseModel):
 
 class LangForm(BaseModel):
     lang: str = "zh"
+    next: str = "/"
+
+
+class ElderForm(BaseModel):
+    elder: str = "0"  # "1": on
     next: str = "/"
 
 
@@ -108,6 +114,39 @@ class WebSessionController(Controller):
             )
         )
         return response
+
+    @post("/elder", opt=PUBLIC, sync_to_thread=False)
+    def switch_elder_mode(self, data: URLEncodedBody[ElderForm]) -> Response[Any]:
+        """长者模式 on or off (larger text, higher contrast): a cookie, like the language."""
+        response = see_other(local_path(data.next))
+        if data.elder == "1":
+            response.set_cookie(
+                Cookie(
+                    key=ELDER_COOKIE,
+                    value="1",
+                    path="/",
+                    max_age=365 * 24 * 3600,
+                    samesite="lax",
+                    httponly=True,
+                )
+            )
+        else:
+            response.delete_cookie(ELDER_COOKIE, path="/")
+        return response
+
+    @get("/favicon.ico", opt=PUBLIC, sync_to_thread=False, include_in_schema=False)
+    def favicon(self) -> Response[bytes]:
+        """The platform's icon (browsers ask for it on every site), cached for a year."""
+        return Response(
+            _favicon(),
+            media_type="image/x-icon",
+            headers={"Cache-Control": "public, max-age=31536000, immutable"},
+        )
+
+
+@cache
+def _favicon() -> bytes:
+    return (resources.files("chengxin.web") / "static" / "favicon.ico").read_bytes()
 
 
 def web_router() -> Router:
