@@ -43,16 +43,24 @@ class Deadlines:
 
 
 def deadlines(
-    now: datetime, days: int, *, remind_days_before: int, ceiling: timedelta | None = None
+    now: datetime,
+    days: int,
+    *,
+    remind_days_before: int,
+    ceiling: timedelta | None = None,
+    calendar: workdays.Calendar | None = None,
 ) -> Deadlines:
     """Due at the end of the ``days``-th working day after ``now`` (China), capped by a calendar
-    ceiling; the reminder falls ``remind_days_before`` working days earlier (none when 0)."""
-    due = workdays.due_after(now, days)
+    ceiling; the reminder falls ``remind_days_before`` working days earlier (none when 0).
+    Callers pass the database's working-day ``calendar`` (``workdays.calendar_of(session)``)."""
+    due = workdays.due_after(now, days, calendar=calendar)
     if ceiling is not None:
         due = min(due, now + ceiling)
     remind = None
     if remind_days_before > 0:
-        remind = min(workdays.due_after(now, max(days - remind_days_before, 0)), due)
+        remind = min(
+            workdays.due_after(now, max(days - remind_days_before, 0), calendar=calendar), due
+        )
     return Deadlines(due, remind)
 
 

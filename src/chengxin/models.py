@@ -26,6 +26,7 @@ from chengxin.state import service as _state_service  # noqa: F401 — its liste
 from chengxin.state.models import CreditStateRow
 from chengxin.tips.models import Tip, TipEvent, TipRateWindow
 from chengxin.watch.models import WatchDelivery, WatchSubscription
+from chengxin.workdays.models import WorkdayDay, WorkdayYear
 
 __all__ = [
     "AccessRule",
@@ -88,4 +89,6 @@ __all__ = [
     "UserAccount",
     "WatchDelivery",
     "WatchSubscription",
+    "WorkdayDay",
+    "WorkdayYear",
 ]

@@ -54,7 +54,7 @@ def test_notify_seals_the_text_and_the_local_channel_delivers_it(runtime: Runtim
     with runtime.scope() as s:
         oid = service.notify(
             s, subject_id=sid, template="objection-received",
-            params={"reference": "YY-1", "days": "15"},
+            params={"reference": "YY-1", "days": "15", "due": "2026-12-28"},
         )  # fmt: skip
     with runtime.scope() as s:
         row = s.get_one(NotificationOutbox, oid)
@@ -63,7 +63,7 @@ def test_notify_seals_the_text_and_the_local_channel_delivers_it(runtime: Runtim
         assert row.delivery_id == f"local-{oid.hex}"
         assert b"YY-1" not in row.body_ct
         assert service.text_of(s, row).endswith(
-            "您的异议申请（编号YY-1）已受理，我们将在15个工作日内答复。"
+            "您的异议申请（编号YY-1）已受理，我们将在15个工作日内、于2026-12-28前答复。"
         )
         (shown,) = service.recent(s, last=5)
         assert shown.masked_phone == person.phone[:3] + "****" + person.phone[-4:]

@@ -43,7 +43,7 @@ def test_the_window_lies_within_the_kinds_bounds(
     months = data.draw(st.none() | st.integers(period.min_months, period.max_months))
     w = window.display_window(period, category, finding_on=finding, act_on=act, months=months)
     anchor = act if period.anchor == "act_date" else finding
-    assert w.from_on == anchor
+    assert w.from_on == finding  # never shown before its finding date, whatever the anchor
     assert window.add_months(anchor, period.min_months) <= w.until_on
     assert w.until_on <= window.add_months(anchor, period.max_months)
     assert w.months == (period.default if months is None else months)
@@ -64,3 +64,14 @@ def test_periods_outside_the_bounds_are_refused(
     else:
         with pytest.raises(window.PeriodOutOfRange):
             window.display_window(period, Category.GOOD, finding_on=day, act_on=day, months=months)
+
+
+def test_a_window_anchored_on_the_act_opens_on_the_finding_date() -> None:
+    # Financial data: the months count from the act's end, display starts at the finding.
+    period = DisplayPeriod(min_months=12, max_months=60, default_months=60, anchor="act_date")
+    w = window.display_window(
+        period, Category.DISHONEST, finding_on=date(2026, 3, 10), act_on=date(2025, 11, 30)
+    )
+    assert w.from_on == date(2026, 3, 10)
+    assert w.until_on == date(2030, 11, 30)
+    assert w.repair_from_on == date(2026, 11, 30)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select
@@ -75,7 +75,6 @@ TABLE = "list_entry"
 NAME_PURPOSE = b"list-name"  # blind-index purpose of names on the public lists
 MIN_TEXT, MAX_TEXT = 4, 2000
 MAX_RECORDS = 50
-_SECOND = timedelta(seconds=1)
 
 
 def _text(value: str | None, what: str) -> str:
@@ -472,11 +471,13 @@ def notify(
     if entry.status != EntryStatus.PROPOSED.value:
         raise ListEntryWrongState(f"the entry is {entry.status}")
     list_type = list_types.get_or_raise(entry.list_type)
-    due = workdays.due_after(now, settings.lists_objection_days)
+    due = workdays.due_after(
+        now, settings.lists_objection_days, calendar=workdays.calendar_of(session)
+    )
     entry.status, entry.notified_at, entry.objection_due_at = (
         EntryStatus.NOTIFIED.value, now, due,
     )  # fmt: skip
-    last_day = day_of(due - _SECOND)  # the deadline is the next midnight: name the day before
+    last_day = workdays.last_day(due)  # the day the page and the report name too
     params = {"list_name": list_type.name_zh, "reference": entry.reference,
               "basis": list_type.basis_text, "due": f"{last_day:%Y-%m-%d}"}  # fmt: skip
     told: list[str] = []

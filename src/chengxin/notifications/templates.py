@@ -19,12 +19,13 @@ TEMPLATES: dict[str, str] = {
         "可登录平台查看；如有异议，可在{days}日内提出。"
     ),
     "objection-received": (
-        SIGNATURE + "您的异议申请（编号{reference}）已受理，我们将在{days}个工作日内答复。"
+        SIGNATURE + "您的异议申请（编号{reference}）已受理，我们将在{days}个工作日内、"
+        "于{due}前答复。"
     ),
     "objection-decided": SIGNATURE + "您的异议申请（编号{reference}）已办结，请登录平台查看结果。",
     "repair-received": (
         SIGNATURE + "您的信用修复申请（编号{reference}）已受理并转认定单位，"
-        "将在{days}个工作日内答复。信用修复不收取任何费用。"
+        "将在{days}个工作日内、于{due}前答复。信用修复不收取任何费用。"
     ),
     "repair-decided": (
         SIGNATURE + "您的信用修复申请（编号{reference}）已有处理结果，请登录平台查看。"

@@ -119,10 +119,14 @@ def file(
     financial = bool(kind and kind.financial)
     days = _days(settings, record.kind_code, route)
     ceiling = timedelta(days=settings.objection_financial_ceiling_days) if financial else None
+    calendar = workdays.calendar_of(session)
     due = casework.deadlines(
-        now, days, remind_days_before=settings.reminder_working_days, ceiling=ceiling
+        now, days, remind_days_before=settings.reminder_working_days, ceiling=ceiling,
+        calendar=calendar,
+    )  # fmt: skip
+    forward = casework.deadlines(
+        now, settings.objection_forward_days, remind_days_before=0, calendar=calendar
     )
-    forward = casework.deadlines(now, settings.objection_forward_days, remind_days_before=0)
     objection_id = uuid.uuid4()
     sealed, key_id = seal(keyring_of(session), TABLE, objection_id, {"reason": reason})
     objection = Objection(
@@ -147,7 +151,8 @@ def file(
     )  # fmt: skip
     casework.tell_subject(
         session, record.subject_id, "objection-received",
-        {"reference": objection.reference, "days": str(days)}, actor=actor, now=now,
+        {"reference": objection.reference, "days": str(days),
+         "due": f"{workdays.last_day(objection.decide_due_at):%Y-%m-%d}"}, actor=actor, now=now,
     )  # fmt: skip
     return objection
 

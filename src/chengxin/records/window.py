@@ -1,9 +1,10 @@
 """The display window of a record (RULES.md §1): computed here and nowhere else.
 
 The period runs from the finding document's date (or, for financial credit data, the end of the
-act) for a number of months the kind allows; the provider may ask for a period within the kind's
-minimum and maximum, else the kind's default applies. At the end of the window display stops
-automatically. The earliest repair application is the minimum period after the anchor date.
+act, though nothing is shown before the finding date) for a number of months the kind allows; the
+provider may ask for a period within the kind's minimum and maximum, else the kind's default
+applies. At the end of the window display stops automatically. The earliest repair application is
+the minimum period after the anchor date.
 """
 
 from __future__ import annotations
@@ -46,14 +47,17 @@ def display_window(
     act_on: date | None,
     months: int | None = None,
 ) -> Window:
-    """The window for a record of a kind with this period; ``months`` is the provider's ask."""
+    """The window for a record of a kind with this period; ``months`` is the provider's ask.
+
+    The months count from the anchor (the act's end for financial credit data), but nothing is
+    shown before the finding: the window never opens before ``finding_on``."""
     if months is None:
         months = period.default
     elif not period.min_months <= months <= period.max_months:
         raise PeriodOutOfRange(months, period)
     anchor = act_on if period.anchor == "act_date" and act_on is not None else finding_on
     repair = add_months(anchor, period.min_months) if category is Category.DISHONEST else None
-    return Window(months, anchor, add_months(anchor, months), repair)
+    return Window(months, max(anchor, finding_on), add_months(anchor, months), repair)
 
 
 def is_displayed(until_on: date, from_on: date, today: date) -> bool:

@@ -80,11 +80,17 @@ def _text(value: str | None, what: str) -> str:
     return text
 
 
-def _deadlines(application: RepairApplication, settings: Settings, now: datetime) -> None:
+def _deadlines(
+    session: Session, application: RepairApplication, settings: Settings, now: datetime
+) -> None:
+    calendar = workdays.calendar_of(session)
     decide = casework.deadlines(
-        now, settings.repair_decide_days, remind_days_before=settings.reminder_working_days
+        now, settings.repair_decide_days, remind_days_before=settings.reminder_working_days,
+        calendar=calendar,
+    )  # fmt: skip
+    answer = casework.deadlines(
+        now, settings.repair_answer_days, remind_days_before=0, calendar=calendar
     )
-    answer = casework.deadlines(now, settings.repair_answer_days, remind_days_before=0)
     application.decide_due_at, application.remind_at = decide.due_at, decide.remind_at
     application.answer_due_at = answer.due_at
     application.reminded_at = application.escalated_at = None
@@ -129,7 +135,7 @@ def apply(
         sealed=sealed, key_id=key_id, filed_by=actor.name, filed_at=now, acknowledged_at=now,
         notified_organizations=0,
     )  # fmt: skip
-    _deadlines(application, settings, now)
+    _deadlines(session, application, settings, now)
     session.add(application)
     session.flush()
     evidence_service.attach(
@@ -151,7 +157,8 @@ def apply(
     )  # fmt: skip
     casework.tell_subject(
         session, record.subject_id, "repair-received",
-        {"reference": application.reference, "days": str(settings.repair_answer_days)},
+        {"reference": application.reference, "days": str(settings.repair_answer_days),
+         "due": f"{workdays.last_day(application.answer_due_at):%Y-%m-%d}"},
         actor=actor, now=now,
     )  # fmt: skip
     return application
@@ -297,7 +304,7 @@ def add_evidence(
         subject_id=application.subject_id, actor=actor, now=now,
     )  # fmt: skip
     application.status = RepairStatus.RECEIVED.value
-    _deadlines(application, settings, now)
+    _deadlines(session, application, settings, now)
     audit.record(
         session, "repair:application:resubmit", actor=actor, object_type=TABLE,
         object_id=application.id, subject_id=application.subject_id, at=now,
@@ -328,8 +335,9 @@ def extend(
     reason = _text(reason, "reason")
     previous = application.decide_due_at
     application.decide_due_at = casework.deadlines(
-        previous - timedelta(seconds=1), days, remind_days_before=0
-    ).due_at
+        previous - timedelta(seconds=1), days, remind_days_before=0,
+        calendar=workdays.calendar_of(session),
+    ).due_at  # fmt: skip
     application.answer_due_at = max(application.answer_due_at, application.decide_due_at)
     application.extension_reason = reason
     application.escalated_at = None

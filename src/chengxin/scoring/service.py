@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import ColumnElement, Select, Table, and_, func, insert, or_, select, union
 from sqlalchemy.orm import Session
 
-from chengxin import casework
+from chengxin import casework, workdays
 from chengxin.audit import service as audit
 from chengxin.catalog import service as catalog_service
 from chengxin.catalog.schema import CatalogDocument
@@ -768,7 +768,10 @@ def request_review(
     if already is not None:
         raise ReviewAlreadyOpen
     score = current(session, subject_id, settings=settings, now=now)
-    due = casework.deadlines(now, settings.scoring_review_days, remind_days_before=0)
+    due = casework.deadlines(
+        now, settings.scoring_review_days, remind_days_before=0,
+        calendar=workdays.calendar_of(session),
+    )  # fmt: skip
     review_id = uuid.uuid4()
     sealed, key_id = seal(keyring_of(session), REVIEW_TABLE, review_id, {"reason": reason})
     review = ScoreReview(

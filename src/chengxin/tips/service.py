@@ -32,7 +32,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from chengxin import casework
+from chengxin import casework, workdays
 from chengxin.audit import service as audit
 from chengxin.db import utcnow
 from chengxin.identity import idnumber, masking
@@ -321,7 +321,10 @@ def _submit(session: Session, data: TipInput, *, settings: Settings, now: dateti
     contact = _clean(data.contact)
     sealed, key_id = seal(ring, TABLE, tip_id, {"about": about, "what": what, "contact": contact})
     route = route_for(session, domain, data.region_code)
-    due = casework.deadlines(now, settings.tips_act_working_days, remind_days_before=0)
+    due = casework.deadlines(
+        now, settings.tips_act_working_days, remind_days_before=0,
+        calendar=workdays.calendar_of(session),
+    )  # fmt: skip
     tip = Tip(
         id=tip_id, reference=_reference(session, now),
         secret_hash=_secret_hash(ring, tip_id, secret),
