@@ -8,6 +8,7 @@ name never appear in a URL, and the second step carries only the challenge id.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -17,6 +18,8 @@ from pydantic import BaseModel
 from chengxin.accounts import service as accounts_service
 from chengxin.accounts.cookies import session_cookie
 from chengxin.citizens import service as citizens_service
+from chengxin.citizens.errors import TooManyCodes
+from chengxin.db import utcnow
 from chengxin.deps import SettingsDep, client_ip
 from chengxin.errors import DomainError, InvalidInput
 from chengxin.runtime import Runtime
@@ -43,6 +46,15 @@ class CodeForm(BaseModel):
 def _next(value: str) -> str:
     target = local_path(value)
     return HOME if target == "/" else target
+
+
+def _wait(exc: DomainError) -> dict[str, Any] | None:
+    """After the sign-in code limit: how long to wait and until when (the page says both; its
+    countdown, countdown.js, counts the seconds down)."""
+    seconds = exc.extra.get("retry_after") if isinstance(exc, TooManyCodes) else None
+    if not isinstance(seconds, int) or seconds <= 0:
+        return None
+    return {"seconds": seconds, "until": utcnow() + timedelta(seconds=seconds)}
 
 
 class CitizenSignInPages(Controller):
@@ -77,12 +89,16 @@ class CitizenSignInPages(Controller):
                 policy=citizens_service.CitizenPolicy.from_settings(settings),
             )
         except DomainError as exc:
-            return page(
+            wait = _wait(exc)
+            response = page(
                 request,
                 "citizen/signin.html",
-                {"form": form, "error": exc},
+                {"form": form, "error": exc, "wait": wait},
                 status_code=exc.status,
             )
+            if wait is not None:
+                response.headers["Retry-After"] = str(wait["seconds"])
+            return response
         step = CodeForm(
             challenge_id=str(challenge.challenge_id),
             masked_phone=challenge.masked_phone,
@@ -91,7 +107,11 @@ class CitizenSignInPages(Controller):
         return page(
             request,
             "citizen/signin_code.html",
-            {"form": step, "expires_at": challenge.expires_at},
+            {
+                "form": step,
+                "expires_at": challenge.expires_at,
+                "resend_seconds": settings.citizen_resend_seconds,
+            },
         )
 
     @post("/verify", opt=PUBLIC, sync_to_thread=True)
@@ -120,7 +140,7 @@ class CitizenSignInPages(Controller):
             return page(
                 request,
                 "citizen/signin_code.html",
-                {"form": form, "error": exc, "expires_at": None},
+                {"form": form, "error": exc, "expires_at": None, "resend_seconds": 0},
                 status_code=exc.status,
             )
         response = see_other(form.next)
