@@ -52,7 +52,11 @@ def test_english_switch_translates_the_page(report) -> None:
 
 def test_every_message_has_an_english_translation() -> None:
     keywords = {**DEFAULT_KEYWORDS, "_n": None}
-    found = {m[1] for m in extract_from_file("python", REPORTS / "render.py", keywords=keywords)}
+    found = {
+        m[1]
+        for name in ("render.py", "vocabulary.py")
+        for m in extract_from_file("python", REPORTS / name, keywords=keywords)
+    }
     found |= {
         m[1]
         for m in extract_from_file(
@@ -109,7 +113,7 @@ def test_no_scripts_and_no_external_assets(report) -> None:
 def test_qr_code_carries_the_verify_url_only(report) -> None:
     html = render_html(report, verification_code="ABCD2345", verify_url=VERIFY_URL)
     assert render.qr_data_uri(VERIFY_URL) in html
-    assert 'alt="报告验证网址的二维码"' in html
+    assert 'alt="报告核验网址的二维码"' in html
 
 
 def test_times_are_shown_in_beijing_time(report) -> None:

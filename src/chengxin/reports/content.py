@@ -174,6 +174,11 @@ class Report(BaseModel):
     organization: str | None = Field(description="Who asked (None: the subject)")
     scene: str | None
     purpose: str | None
+    name: str | None = Field(
+        None,
+        description="The person's full name: only on the report issued to the person herself "
+        "(本人版); reports to organizations carry the masked name only",
+    )
     masked_name: str
     masked_id_number: str
     summary: Summary
@@ -201,8 +206,9 @@ class Report(BaseModel):
 
 
 def canonical_json(report: Report) -> bytes:
-    """The exact bytes the digest covers."""
-    body = report.model_dump(mode="json")
+    """The exact bytes the digest covers (a report without the full name has no ``name`` key,
+    as reports issued before it was added had none: their digests still reproduce)."""
+    body = report.model_dump(mode="json", exclude={"name"} if report.name is None else None)
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 

@@ -32,7 +32,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from chengxin.errors import DomainError, InvalidInput
 from chengxin.keys.keyring import Keyring
 from chengxin.reports.content import Report, report_digest
-from chengxin.reports.render import render_html
+from chengxin.reports.render import Issuer, render_html
 
 SEAL_PREFIX = b"%CHENGXIN-SEAL "
 SEAL_VERSION = 1
@@ -82,28 +82,41 @@ class PdfVerification:
 
 
 def render_document(
-    report: Report, *, lang: str = "zh", verification_code: str, verify_url: str
+    report: Report,
+    *,
+    lang: str = "zh",
+    verification_code: str,
+    verify_url: str,
+    issuer: Issuer | None = None,
 ) -> Any:
     """The laid-out WeasyPrint document of the report (its ``pages`` hold the boxes; tests read
-    the page-number margin boxes there)."""
+    the page-number margin boxes there). ``issuer``: the issuing body and seal text (by default
+    the settings' defaults)."""
     from weasyprint import HTML  # noqa: PLC0415  # loads Pango and HarfBuzz: first use only
     from weasyprint.urls import URLFetcher  # noqa: PLC0415
 
     html = render_html(
-        report, lang=lang, verification_code=verification_code, verify_url=verify_url
-    )
+        report, lang=lang, verification_code=verification_code, verify_url=verify_url,
+        issuer=issuer,
+    )  # fmt: skip
     # Only data: URIs (the QR code) may be fetched: a report never makes the renderer reach out.
     fetcher = URLFetcher(allowed_protocols=["data"], fail_on_errors=True)
     return HTML(string=html, url_fetcher=fetcher).render()
 
 
 def render_unsealed(
-    report: Report, *, lang: str = "zh", verification_code: str, verify_url: str
+    report: Report,
+    *,
+    lang: str = "zh",
+    verification_code: str,
+    verify_url: str,
+    issuer: Issuer | None = None,
 ) -> tuple[bytes, int]:
     """The PDF of the report before sealing, and its page count; FontsMissing without Noto CJK."""
     document = render_document(
-        report, lang=lang, verification_code=verification_code, verify_url=verify_url
-    )
+        report, lang=lang, verification_code=verification_code, verify_url=verify_url,
+        issuer=issuer,
+    )  # fmt: skip
     pdf: bytes | None = document.write_pdf()
     if pdf is None:  # pragma: no cover  # write_pdf without a target always returns bytes
         raise FontsMissing("WeasyPrint returned no PDF")
@@ -120,12 +133,20 @@ def render_unsealed(
 
 
 def render_pdf(
-    report: Report, *, keyring: Keyring, verification_code: str, verify_url: str, lang: str = "zh"
+    report: Report,
+    *,
+    keyring: Keyring,
+    verification_code: str,
+    verify_url: str,
+    lang: str = "zh",
+    issuer: Issuer | None = None,
 ) -> bytes:
-    """The report as a sealed A4 PDF: page numbers, QR code of ``verify_url``, the code printed."""
+    """The report as a sealed A4 PDF: page numbers, QR code of ``verify_url``, the code printed,
+    the issuing body and its seal block."""
     pdf, _ = render_unsealed(
-        report, lang=lang, verification_code=verification_code, verify_url=verify_url
-    )
+        report, lang=lang, verification_code=verification_code, verify_url=verify_url,
+        issuer=issuer,
+    )  # fmt: skip
     return seal_pdf(pdf, report, keyring=keyring)
 
 

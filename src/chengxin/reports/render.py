@@ -13,8 +13,10 @@ time since 1991, so a fixed offset is exact for every report and needs no tz dat
 from __future__ import annotations
 
 import base64
+import math
 import re
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import cache
 from importlib import resources
@@ -23,10 +25,11 @@ from typing import Any, Literal
 import segno
 from babel.messages.pofile import read_po
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from chengxin.access.scenes import SCENES, Scene
 from chengxin.errors import InvalidInput
+from chengxin.reports import vocabulary
 from chengxin.reports.content import (
     ListLine,
     PendingLine,
@@ -36,6 +39,9 @@ from chengxin.reports.content import (
     ReportRecord,
     report_digest,
 )
+from chengxin.reports.verification import verify_page
+from chengxin.settings import Settings
+from chengxin.workdays.service import last_day
 
 Lang = Literal["zh", "en"]
 LANGS: tuple[Lang, ...] = ("zh", "en")
@@ -85,6 +91,7 @@ STATUSES: dict[str, str] = {
     "active": _n("有效"),
     "superseded": _n("已被更正"),
     "revoked": _n("已撤销"),
+    "repaired": _n("已信用修复"),
     "expired": _n("已过期"),
     "exhausted": _n("已用完"),
     "used": _n("已使用"),
@@ -133,6 +140,81 @@ REPAIR_PROCEDURE = _n(
     "或向认定单位提交申请和信用承诺书，详见本报告“说明”。"
 )
 PAGE_FOOTER = _n("第 {page} 页 共 {pages} 页")
+SEAL_COLOUR = "#c8161d"
+# The platform's name as the site's header writes it (base.html).
+PLATFORM_NAME = (_n("诚信湖北"), _n("个人公共信用信息平台"))
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """Who issues the report and how its seal block reads (the settings ``report_issuer``,
+    ``report_issuer_en`` and ``report_seal_text``)."""
+
+    name_zh: str
+    name_en: str
+    seal_text: str
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Issuer:
+        return cls(settings.report_issuer, settings.report_issuer_en, settings.report_seal_text)
+
+    @classmethod
+    def default(cls) -> Issuer:
+        """The settings' defaults (a report rendered without a deployment's settings)."""
+        fields = Settings.model_fields
+        return cls(
+            str(fields["report_issuer"].default),
+            str(fields["report_issuer_en"].default),
+            str(fields["report_seal_text"].default),
+        )
+
+    def name(self, lang: str) -> str:
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+def _star(cx: float, cy: float, outer: float) -> str:
+    inner = outer * 0.382
+    points = []
+    for i in range(10):
+        radius = outer if i % 2 == 0 else inner
+        angle = math.radians(-90 + 36 * i)
+        points.append(f"{cx + radius * math.cos(angle):.2f},{cy + radius * math.sin(angle):.2f}")
+    return " ".join(points)
+
+
+def seal_svg(issuer: str, text: str) -> Markup:
+    """A round red seal in SVG: the issuer's name around the upper edge, a star, the seal's
+    text below it (each character placed and turned on the circle: no text-on-path needed)."""
+    size, centre, ring, letters = 132, 66, 62, 45
+    chars = [c for c in issuer if not c.isspace()] or ["?"]
+    span = min(250.0, 21.0 * len(chars))  # degrees of the arc the name takes
+    font = 14 if len(chars) <= 12 else max(9, int(14 * 12 / len(chars)))  # noqa: PLR2004
+    parts = [
+        (
+            f'<svg class="seal-mark" xmlns="http://www.w3.org/2000/svg" '
+            f'viewBox="0 0 {size} {size}" width="{size}" height="{size}" role="img">'
+        ),
+        (
+            f'<circle cx="{centre}" cy="{centre}" r="{ring}" fill="none" '
+            f'stroke="{SEAL_COLOUR}" stroke-width="3.5"/>'
+        ),
+        f'<polygon points="{_star(centre, centre, 17)}" fill="{SEAL_COLOUR}"/>',
+    ]
+    for i, char in enumerate(chars):
+        angle = -span / 2 + span * (i + 0.5) / len(chars)
+        parts.append(
+            f'<text x="{centre}" y="{centre - letters + font * 0.36:.2f}" font-size="{font}" '
+            f'text-anchor="middle" fill="{SEAL_COLOUR}" font-family="Noto Sans CJK SC" '
+            f'font-weight="bold" transform="rotate({angle:.2f} {centre} {centre})">'
+            f"{escape(char)}</text>"
+        )
+    parts.append(
+        f'<text x="{centre}" y="{centre + 37}" font-size="12" text-anchor="middle" '
+        f'fill="{SEAL_COLOUR}" font-family="Noto Sans CJK SC" font-weight="bold">'
+        f"{escape(text)}</text>"
+    )
+    parts.append("</svg>")
+    return Markup("".join(parts))  # noqa: S704  # every text in it was escaped above
 
 
 class UnknownLanguage(InvalidInput):
@@ -268,6 +350,26 @@ def shipped_field_labels() -> dict[str, dict[str, tuple[str, str]]]:
     }
 
 
+@cache
+def shipped_enum_fields() -> dict[str, frozenset[str]]:
+    """kind code → the names of its enumerated fields (their values are codes: printed as words)."""
+    from chengxin.catalog import service as catalog_service  # noqa: PLC0415  # loaded once
+
+    kinds: Iterable[dict[str, Any]] = catalog_service.shipped_content().get("kinds", [])
+    return {
+        str(kind["code"]): frozenset(
+            str(f["name"]) for f in kind.get("fields", []) if f.get("type") == "enum"
+        )
+        for kind in kinds
+    }
+
+
+def _field_text(kind: str, name: str, value: Any, gettext: Callable[..., str]) -> str:
+    if name in shipped_enum_fields().get(kind, ()) and isinstance(value, str):
+        return gettext(vocabulary.field_value(kind, name, value))
+    return _value_text(value, gettext)
+
+
 def _value_text(value: Any, gettext: Callable[..., str]) -> str:
     if isinstance(value, bool):
         return gettext(BOOLEANS[value])
@@ -278,7 +380,9 @@ def _value_text(value: Any, gettext: Callable[..., str]) -> str:
     return str(value)
 
 
-def _case_value(value: Any, gettext: Callable[..., str]) -> str:
+def _case_value(value: Any, gettext: Callable[..., str], *, deadline: bool = False) -> str:
+    if isinstance(value, datetime) and deadline:
+        return last_day(value).isoformat()  # the last day, as the page and the message say
     if isinstance(value, datetime):
         return local_time(value)
     if isinstance(value, str) and value in CASE_VALUES:
@@ -312,17 +416,19 @@ def record_view(
         if record.category == "dishonest"
         else None,
         "fields": [
-            (kind_labels[name][index] if name in kind_labels else name, _value_text(v, gettext))
+            (
+                kind_labels[name][index] if name in kind_labels else name,
+                _field_text(record.kind_code, name, v, gettext),
+            )
             for name, v in record.fields.items()
         ],
     }
 
 
 def last_day_to_object(due: datetime) -> str:
-    """The objection window ends at a moment (the next midnight): print the last day, in China."""
-    if due.tzinfo is None:
-        due = due.replace(tzinfo=timezone.utc)  # noqa: UP017  # explicit for readers
-    return (due.astimezone(BEIJING) - timedelta(seconds=1)).date().isoformat()
+    """The objection window ends at a moment (the next midnight): print the last day, in China
+    (``workdays.last_day``, which the notice's text message names too)."""
+    return last_day(due).isoformat()
 
 
 def list_view(line: ListLine, *, lang: str, gettext: Callable[..., str]) -> dict[str, Any]:
@@ -330,12 +436,12 @@ def list_view(line: ListLine, *, lang: str, gettext: Callable[..., str]) -> dict
     return {
         "line": line,
         "name": line.name_zh if lang == "zh" else line.name_en,
-        "kind": gettext(LIST_KINDS.get(line.kind, line.kind)),
+        "kind": gettext(LIST_KINDS[line.kind]) if line.kind in LIST_KINDS else "",
         "published": local_time(line.published_at),
         "term_ends": local_time(line.term_ends_at)
         if line.term_ends_at
         else gettext(LIST_OPEN_TERM),
-        "role": gettext(ROLES[line.role]) if line.role in ROLES else line.role,
+        "role": gettext(ROLES[line.role]) if line.role in ROLES else None,
     }
 
 
@@ -344,8 +450,8 @@ def pending_view(line: PendingLine, *, lang: str, gettext: Callable[..., str]) -
     return {
         "line": line,
         "name": line.name_zh if lang == "zh" else line.name_en,
-        "kind": gettext(LIST_KINDS.get(line.kind, line.kind)),
-        "status": gettext(LIST_PENDING.get(line.status, line.status)),
+        "kind": gettext(LIST_KINDS[line.kind]) if line.kind in LIST_KINDS else "",
+        "status": gettext(LIST_PENDING[line.status]) if line.status in LIST_PENDING else "—",
         "last_day": last_day_to_object(line.objection_due_at) if line.objection_due_at else None,
     }
 
@@ -368,6 +474,7 @@ def render_html(
     verify_url: str | None = None,
     field_labels: Mapping[str, Mapping[str, tuple[str, str]]] | None = None,
     lang_links: Mapping[str, str] | None = None,
+    issuer: Issuer | None = None,
 ) -> str:
     """The report as one self-contained HTML page (Chinese by default, ``lang="en"`` English).
 
@@ -376,11 +483,13 @@ def render_html(
     report number only). ``field_labels`` (kind code → field name → (zh, en)) names the record
     fields; by default the labels of the catalog shipped with the platform. ``lang_links``
     (``{"zh": url, "en": url}``) are the targets of the language switch; by default ``?lang=zh``
-    and ``?lang=en`` on the page's own address.
+    and ``?lang=en`` on the page's own address. ``issuer``: the issuing body and seal text (by
+    default the settings' defaults).
     """
     if lang not in LANGS:
         raise UnknownLanguage(f"unknown report language {lang!r}: use zh or en")
     gettext = translator(lang)
+    issuer = issuer or Issuer.default()
     labels = field_labels if field_labels is not None else shipped_field_labels()
     as_of = report.as_of.astimezone(BEIJING).date() if report.as_of.tzinfo else report.as_of.date()
 
@@ -422,7 +531,13 @@ def render_html(
         good=views(report.good),
         basic=views(report.basic),
         queries=[
-            {"line": q, "at": local_time(q.at), "scene": _scene_text(q.scene, lang)}
+            {
+                "line": q,
+                "at": local_time(q.at),
+                "scene": _scene_text(q.scene, lang),
+                "who": q.organization or gettext(vocabulary.PLATFORM),
+                "what": gettext(vocabulary.action(q.action)),
+            }
             for q in report.queries or []
         ],
         grants=[
@@ -436,7 +551,7 @@ def render_html(
         ],
         objections=[
             [
-                (gettext(CASE_LABELS[k]), _case_value(v, gettext))
+                (gettext(CASE_LABELS[k]), _case_value(v, gettext, deadline=k == "due_at"))
                 for k, v in item.model_dump().items()
                 if v is not None
             ]
@@ -444,7 +559,16 @@ def render_html(
         ],
         verification_code=verification_code,
         verify_url=verify_url,
+        verify_page=verify_page(verify_url) if verify_url else None,
+        verify_address=(
+            Markup('<span class="address">{}</span>').format(verify_page(verify_url))
+            if verify_url
+            else None
+        ),
         qr=qr_data_uri(verify_url) if verify_url else None,
+        issuer=issuer.name(lang),
+        seal=seal_svg(issuer.name_zh, issuer.seal_text),
+        platform=" · ".join(gettext(part) for part in PLATFORM_NAME),
         digest=report_digest(report),
         css=_stylesheet(),
         page_css=page_css(report, lang),

@@ -30,6 +30,7 @@ from chengxin.reports.schemas import (
 )
 from chengxin.security.guards import requires
 from chengxin.security.permissions import Permission
+from chengxin.settings import Settings
 
 _ISSUED_RESPONSES = {
     200: ResponseSpec(
@@ -63,7 +64,7 @@ def _held(held: report_service.Held) -> Response[dict[str, Any]]:
 
 
 def _respond(
-    session: Any, issued: report_service.Issued, fmt: ReportFormat, lang: str, base_url: str
+    session: Any, issued: report_service.Issued, fmt: ReportFormat, lang: str, settings: Settings
 ) -> Response[Any]:
     headers = {"X-Report-Number": issued.report.number, "X-Report-Digest": issued.issue.digest}
     if fmt is ReportFormat.JSON:
@@ -73,11 +74,11 @@ def _respond(
             digest=issued.issue.digest,
             signature=base64.b64encode(issued.issue.signature).decode("ascii"),
             key_id=issued.issue.key_id,
-            verify_url=report_service.verify_url(base_url, issued.report.number),
+            verify_url=report_service.verify_url(settings.public_base_url, issued.report.number),
         )
         return Response(body, headers=headers)
     content, media_type = report_service.formatted(
-        session, issued, fmt.value, lang=lang, base_url=base_url
+        session, issued, fmt.value, lang=lang, settings=settings
     )
     return Response(content, media_type=media_type, headers=headers)
 
@@ -124,7 +125,7 @@ class ReportController(Controller):
         )
         if isinstance(issued, report_service.Held):
             return _held(issued)
-        return _respond(session, issued, data.format, data.lang, settings.public_base_url)
+        return _respond(session, issued, data.format, data.lang, settings)
 
     @post(
         "/verify",
@@ -191,4 +192,4 @@ class MyReportController(Controller):
     ) -> Response[Any]:
         """Everything held about me, each record marked; who queried me; my grants."""
         issued = report_service.issue_for_subject(session, actor=actor, as_of=data.as_of)
-        return _respond(session, issued, data.format, data.lang, settings.public_base_url)
+        return _respond(session, issued, data.format, data.lang, settings)

@@ -208,6 +208,7 @@ def sample_report(
         organization=None if subject else rng.choice(enterprises),
         scene=None if subject else third_party_scenes[0].value,
         purpose=None if subject else "演示数据：审核贷款申请",
+        name=person.name if subject else None,
         masked_name=masking.mask_name(person.name),
         masked_id_number=masking.mask_id_number(person.id_number),
         summary=summarize([*good, *dishonest, *basic], memberships),

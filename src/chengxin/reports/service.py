@@ -13,10 +13,14 @@ report is registered with a number and a signed digest (``reports.verification``
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hmac
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
+from cryptography.exceptions import InvalidTag
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -34,6 +38,7 @@ from chengxin.identity import service as identity_service
 from chengxin.identity.errors import SubjectNotFound
 from chengxin.identity.models import Subject
 from chengxin.keys import keyring_of
+from chengxin.keys.keyring import UnknownKey
 from chengxin.objections import disputes, statements
 from chengxin.objections import service as objections_service
 from chengxin.organizations.models import Organization
@@ -360,6 +365,7 @@ def build(
         organization=header.organization,
         scene=header.scene,
         purpose=header.purpose,
+        name=clear.name if own else None,  # her own report names her in full
         masked_name=masking.mask_name(clear.name),
         masked_id_number=masking.mask_id_number(clear.id_number),
         summary=summarize(records, memberships),
@@ -456,6 +462,87 @@ def issue_for_subject(
     )
     report = build(session, subject_id, header, kinds=None)
     return _register(session, report, verification.Registration(subject_id), actor=actor)
+
+
+# -- one report per visit (issue 20) ---------------------------------------------------------------
+
+VISIT_PURPOSE = b"reports:own-report-visit\x00"
+
+
+@dataclass(frozen=True)
+class Visit:
+    """The own report a person's browser was last shown: its number and verification code."""
+
+    number: str
+    code: str
+
+
+def visit_token(session: Session, issued: Issued) -> str:
+    """What the person's browser keeps of the report it was shown (a cookie): number and code,
+    encrypted with the platform's data key and bound to the person."""
+    ring = keyring_of(session)
+    aad = VISIT_PURPOSE + issued.issue.subject_id.bytes
+    blob = ring.encrypt(f"{issued.issue.number}\n{issued.verification_code}", aad)
+    return f"{ring.active}.{base64.urlsafe_b64encode(blob).decode('ascii').rstrip('=')}"
+
+
+def read_visit(session: Session, subject_id: uuid.UUID, token: str) -> Visit | None:
+    """The visit a token names, if it is one this platform sealed for this person; else None."""
+    key_id, _, text = token.partition(".")
+    try:
+        blob = base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+        plain = keyring_of(session).decrypt(blob, VISIT_PURPOSE + subject_id.bytes, key_id)
+    except (ValueError, binascii.Error, InvalidTag, UnknownKey):
+        return None
+    number, _, code = plain.partition("\n")
+    return Visit(number, code) if number and code else None
+
+
+def _shown_again(
+    session: Session, subject_id: uuid.UUID, visit: Visit, *, window: timedelta, now: datetime
+) -> Issued | None:
+    """The visit's report once more — when it is this person's own report, issued (not as of an
+    earlier moment) less than ``window`` ago, and her report built now says exactly what it
+    said (same digest once its moment is put back): otherwise None."""
+    issue = session.get(ReportIssue, visit.number)
+    if (
+        issue is None
+        or issue.subject_id != subject_id
+        or issue.audience != AudienceKind.SUBJECT.value
+        or issue.as_of != issue.issued_at
+        or not now - window <= issue.issued_at <= now
+    ):
+        return None
+    given = verification.code_hash(keyring_of(session), issue.number, visit.code)
+    if not hmac.compare_digest(issue.code_hash, given):
+        return None
+    header = _Header(issue.number, issue.issued_at, now, AudienceKind.SUBJECT, None, None, None)
+    report = build(session, subject_id, header, kinds=None).model_copy(
+        update={"as_of": issue.as_of}
+    )
+    if report_digest(report) != issue.digest:
+        return None  # something changed since: a new report says so
+    return Issued(report, issue, visit.code)
+
+
+def own_report(
+    session: Session,
+    *,
+    actor: Actor,
+    visit: Visit | None,
+    window: timedelta,
+    now: datetime | None = None,
+) -> Issued:
+    """The person's own report for her pages (/me/report and its PDF): the report her browser
+    was shown (``visit``) while it is less than ``window`` old and her data is unchanged, so
+    the page and the PDF she downloads carry one number; a newly issued one (registered and
+    audited as every issue) otherwise."""
+    now = now or utcnow()
+    if visit is not None and window > timedelta(0):
+        again = _shown_again(session, audit.own_subject(actor), visit, window=window, now=now)
+        if again is not None:
+            return again
+    return issue_for_subject(session, actor=actor, now=now)
 
 
 def _held_query(
@@ -597,15 +684,20 @@ def reproduce(session: Session, number: str, *, actor: Actor) -> Reproduction:
 
 
 def verify_url(base_url: str, number: str) -> str:
-    """The address printed (and QR-coded) on a report: it carries the number only."""
-    return f"{base_url.rstrip('/')}/reports/verify?number={number}"
+    """The address QR-coded on a report (``public_base_url``): it carries the number only."""
+    return verification.verify_url(base_url, number)
 
 
 def formatted(
-    session: Session, issued: Issued, fmt: str, *, lang: str, base_url: str
+    session: Session, issued: Issued, fmt: str, *, lang: str, settings: Settings
 ) -> tuple[bytes, str]:
-    """The issued report as HTML or a sealed PDF (same template), with its media type."""
-    url = verify_url(base_url, issued.report.number)
+    """The issued report as HTML or a sealed PDF (same template), with its media type: the
+    issuing body and seal text from the settings, the QR code and the printed verification
+    address on ``public_base_url``."""
+    from chengxin.reports import render  # noqa: PLC0415
+
+    url = verify_url(settings.public_base_url, issued.report.number)
+    issuer = render.Issuer.from_settings(settings)
     if fmt == "pdf":
         from chengxin.reports import pdf  # noqa: PLC0415  # WeasyPrint: loaded on first PDF only
 
@@ -615,11 +707,11 @@ def formatted(
             verification_code=issued.verification_code,
             verify_url=url,
             lang=lang,
+            issuer=issuer,
         )
         return body, "application/pdf"
-    from chengxin.reports import render  # noqa: PLC0415
-
     html = render.render_html(
-        issued.report, lang=lang, verification_code=issued.verification_code, verify_url=url
-    )
+        issued.report, lang=lang, verification_code=issued.verification_code, verify_url=url,
+        issuer=issuer,
+    )  # fmt: skip
     return html.encode("utf-8"), "text/html; charset=utf-8"

@@ -20,6 +20,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from pydantic import TypeAdapter
 from sqlalchemy.orm import Session
@@ -126,6 +127,22 @@ def verify(session: Session, number: str, code: str) -> ReportIssue:
     if not hmac.compare_digest(expected, given) or issue is None:
         raise ReportNotVerified
     return issue
+
+
+def verify_url(base_url: str, number: str) -> str:
+    """The address QR-coded on a report: the public verification page with the number filled
+    in (the number only, never the code)."""
+    return f"{base_url.rstrip('/')}/reports/verify?number={number}"
+
+
+def verify_page(url: str) -> str:
+    """The verification page people type in, on the same address as a report's QR code
+    (``<public_base_url>/verify``), so the printed address and the QR code never disagree."""
+    base, found, _ = url.partition("/reports/verify")
+    if not found:  # another address (tests, a sample): its site's page
+        parts = urlsplit(url)
+        base = f"{parts.scheme}://{parts.netloc}" if parts.netloc else url
+    return f"{base.rstrip('/')}/verify"
 
 
 def signature_holds(ring: Keyring, issue: ReportIssue) -> bool:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from litestar import Controller, Request, Response, get
+from litestar.datastructures import Cookie
 from litestar.params import FromPath, FromQuery
 
 from chengxin.access import grants as grant_service
@@ -25,7 +27,9 @@ from chengxin.repair.models import OPEN_REPAIR_STATUSES
 from chengxin.reports import listing as report_listing
 from chengxin.reports import render as report_render
 from chengxin.reports import service as report_service
+from chengxin.reports import verification as report_verification
 from chengxin.scoring import service as scoring_service
+from chengxin.settings import Environment, Settings
 from chengxin.state import service as state_service
 from chengxin.web.citizen.common import (
     READ,
@@ -86,15 +90,54 @@ class CitizenHome(Controller):
 # -- my report -------------------------------------------------------------------------------------
 
 
+VISIT_COOKIE = "chengxin_report"  # the own report this browser was shown (reports.service.Visit)
+
+
+def _own_report(
+    request: Request[Any, Any, Any], session: SessionDep, actor: ActorDep, settings: SettingsDep
+) -> report_service.Issued:
+    """The report this browser was shown, while unchanged and recent; a new one otherwise."""
+    token = request.cookies.get(VISIT_COOKIE, "")[:512]
+    visit = report_service.read_visit(session, audit.own_subject(actor), token) if token else None
+    return report_service.own_report(
+        session,
+        actor=actor,
+        visit=visit,
+        window=timedelta(minutes=settings.report_visit_minutes),
+    )
+
+
+def _remember(
+    response: Response[Any], session: SessionDep, issued: report_service.Issued, settings: Settings
+) -> None:
+    if settings.report_visit_minutes > 0:
+        response.set_cookie(
+            Cookie(
+                key=VISIT_COOKIE,
+                value=report_service.visit_token(session, issued),
+                path="/me",
+                max_age=settings.report_visit_minutes * 60,
+                httponly=True,
+                secure=settings.env is Environment.PRODUCTION,
+                samesite="strict",
+            )
+        )
+
+
 class CitizenReport(Controller):
     path = "/me"
 
     @get("/report", guards=READ, sync_to_thread=True)
     def report(
-        self, request: Request[Any, Any, Any], session: SessionDep, actor: ActorDep
+        self,
+        request: Request[Any, Any, Any],
+        session: SessionDep,
+        actor: ActorDep,
+        settings: SettingsDep,
     ) -> Response[str]:
-        """My own report, as issued by the API's ``/api/v1/me/report`` (free, unlimited)."""
-        issued = report_service.issue_for_subject(session, actor=actor)
+        """My own report, as issued by the API's ``/api/v1/me/report`` (free, unlimited): the
+        same report (one number) for the page and its PDF while my data is unchanged."""
+        issued = _own_report(request, session, actor, settings)
         report, lang = issued.report, page_lang(request)
         # Each record as the report renderer words it (last day shown, repair text, field
         # labels, marks): one implementation, in the report's own catalog.
@@ -114,12 +157,17 @@ class CitizenReport(Controller):
             report_render.pending_view(p, lang=lang, gettext=gettext)
             for p in report.pending_entries or []
         ]
-        return show(
+        url = report_service.verify_url(settings.public_base_url, report.number)
+        response = show(
             request,
             "report.html",
             {"report": report, "views": views, "verification_code": issued.verification_code,
-             "memberships": memberships, "pending": pending},
+             "memberships": memberships, "pending": pending,
+             "issuer": report_render.Issuer.from_settings(settings).name(lang),
+             "verify_page": report_verification.verify_page(url)},
         )  # fmt: skip
+        _remember(response, session, issued, settings)
+        return response
 
     @get("/report.pdf", guards=READ, sync_to_thread=True)
     def report_pdf(
@@ -129,12 +177,13 @@ class CitizenReport(Controller):
         actor: ActorDep,
         settings: SettingsDep,
     ) -> Response[bytes]:
-        """The same sealed PDF as the API's (``format: pdf``), as a download."""
-        issued = report_service.issue_for_subject(session, actor=actor)
+        """The same sealed PDF as the API's (``format: pdf``), as a download: the report the
+        page showed (same number) while my data is unchanged."""
+        issued = _own_report(request, session, actor, settings)
         content, media_type = report_service.formatted(
-            session, issued, "pdf", lang=page_lang(request), base_url=settings.public_base_url
+            session, issued, "pdf", lang=page_lang(request), settings=settings
         )
-        return Response(
+        response = Response(
             content,
             media_type=media_type,
             headers={
@@ -143,6 +192,8 @@ class CitizenReport(Controller):
                 "X-Report-Number": issued.report.number,
             },
         )
+        _remember(response, session, issued, settings)
+        return response
 
 
 # -- who queried me --------------------------------------------------------------------------------
