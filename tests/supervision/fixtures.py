@@ -23,7 +23,7 @@ from chengxin.security.actor import system_actor
 
 SYSTEM = system_actor("test")
 DAY1 = datetime(2026, 11, 20, 3, tzinfo=UTC)
-DAY2 = datetime(2026, 11, 21, 23, 30, tzinfo=UTC)  # 07:30 on the 22nd in Beijing: a UTC day
+DAY2 = datetime(2026, 11, 21, 23, 30, tzinfo=UTC)  # 07:30 on the 22nd in Beijing: the day counted
 
 
 def organization(

@@ -4,7 +4,7 @@ organization kind and region, on-time rule at the boundary, list sizes, audit pa
 from __future__ import annotations
 
 import dataclasses
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy.orm import Session
@@ -40,7 +40,7 @@ def test_period_defaults_swaps_and_caps() -> None:
     assert supervision.parse_day("") is None
 
 
-def test_ingestion_per_organization_and_utc_day(runtime: Runtime) -> None:
+def test_ingestion_per_organization_and_day_in_beijing(runtime: Runtime) -> None:
     seeded = _seeded(runtime)
     with runtime.scope() as session:
         days = supervision.ingestion_by_day(session, actor=SYSTEM, within=PERIOD)
@@ -48,8 +48,9 @@ def test_ingestion_per_organization_and_utc_day(runtime: Runtime) -> None:
     assert got == {
         (seeded.tax.name, "2026-11-20"): (2, 11, 2),
         (seeded.yichang.name, "2026-11-20"): (1, 4, 4),
-        (seeded.tax.name, "2026-11-21"): (1, 5, 5),
-        (seeded.court.name, "2026-11-21"): (1, 3, 1),
+        # DAY2 is 2026-11-21 23:30 UTC: already the 22nd in Beijing, the day counted.
+        (seeded.tax.name, "2026-11-22"): (1, 5, 5),
+        (seeded.court.name, "2026-11-22"): (1, 3, 1),
     }
     assert [d.day for d in days] == sorted(d.day for d in days)  # oldest first
 
@@ -166,3 +167,10 @@ def test_audit_page_filters_and_pages_newest_first(runtime: Runtime) -> None:
         assert supervision.audit_entry_or_raise(session, total).seq == total
         with pytest.raises(AuditEntryNotFound):
             supervision.audit_entry_or_raise(session, total + 10)
+
+
+def test_a_period_is_whole_days_in_beijing() -> None:
+    within = supervision.Period(date(2026, 11, 20), date(2026, 11, 21))
+    assert within.start == datetime(2026, 11, 19, 16, tzinfo=UTC)
+    assert within.end == datetime(2026, 11, 21, 16, tzinfo=UTC)
+    assert supervision.day_bounds(date(2026, 11, 20), None) == (within.start, None)

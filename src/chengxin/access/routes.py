@@ -35,6 +35,7 @@ from chengxin.catalog import service as catalog_service
 from chengxin.db import utcnow
 from chengxin.deps import ActorDep, Offset, SessionDep, SettingsDep
 from chengxin.errors import Forbidden
+from chengxin.records.visibility import day_of
 from chengxin.security.guards import requires
 from chengxin.security.permissions import Permission
 
@@ -119,7 +120,7 @@ class AccessController(Controller):
             kinds=data.kinds,
             sharing=data.sharing,
             basis=data.basis,
-            valid_from_on=data.valid_from_on or utcnow().date(),
+            valid_from_on=data.valid_from_on or day_of(utcnow()),
             valid_until_on=data.valid_until_on,
             actor=actor,
         )

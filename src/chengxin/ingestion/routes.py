@@ -38,6 +38,7 @@ from chengxin.ingestion.schemas import (
     RejectionRead,
     RevocationBatch,
 )
+from chengxin.records.visibility import day_of
 from chengxin.runtime import Runtime
 from chengxin.security.actor import Actor
 from chengxin.security.guards import requires
@@ -315,7 +316,7 @@ class IngestionController(Controller):
     ) -> list[QualityDayRead]:
         """Submitted, accepted, rejected by error code, duplicates, and the lag from finding
         date to push; a provider sees its own figures, operators every provider's."""
-        until = until or utcnow().date()
+        until = until or day_of(utcnow())
         since = since or until - timedelta(days=30)
         days = ingestion_service.quality(
             session, actor=actor, since=since, until=until, provider_id=provider_id

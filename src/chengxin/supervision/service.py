@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Date, and_, case, cast, func, select, true
@@ -25,6 +25,7 @@ from chengxin.lists.models import EntryStatus, ListEntry
 from chengxin.objections.models import Objection
 from chengxin.organizations import service as organization_service
 from chengxin.organizations.models import ApiToken, Organization
+from chengxin.records.visibility import midnight
 from chengxin.repair.models import RepairApplication
 from chengxin.security.actor import Actor
 from chengxin.security.scope import in_region
@@ -36,18 +37,18 @@ MAX_DAYS = 366
 
 @dataclass(frozen=True)
 class Period:
-    """Whole days, both ends included (UTC days, as the ingestion receipts count them)."""
+    """Whole days in China (Beijing time), both ends included."""
 
     since: date
     until: date
 
     @property
     def start(self) -> datetime:
-        return datetime.combine(self.since, time.min, tzinfo=UTC)
+        return midnight(self.since)
 
     @property
     def end(self) -> datetime:
-        return datetime.combine(self.until + timedelta(days=1), time.min, tzinfo=UTC)
+        return midnight(self.until + timedelta(days=1))
 
     @property
     def days(self) -> int:
@@ -114,11 +115,11 @@ def _visible(session: Session, actor: Actor, org_column: Any) -> ColumnElement[b
     return and_(own, in_region(actor, Organization.region_code))
 
 
-def _utc_day(session: Session, column: Any) -> Any:
-    """The UTC calendar day of a timestamp column, in either database."""
+def _china_day(session: Session, column: Any) -> Any:
+    """The calendar day in China of a timestamp column, in either database (``day_of``)."""
     if session.get_bind().dialect.name == "postgresql":
-        return cast(func.timezone("UTC", column), Date)
-    return func.date(column)  # SQLite stores UTC text: 'YYYY-MM-DD HH:MM:SS…'
+        return cast(func.timezone("Asia/Shanghai", column), Date)
+    return func.date(column, "+8 hours")  # SQLite stores UTC text: 'YYYY-MM-DD HH:MM:SS…'
 
 
 def _as_date(value: Any) -> date:
@@ -130,7 +131,7 @@ def _as_date(value: Any) -> date:
 def ingestion_by_day(session: Session, *, actor: Actor, within: Period) -> list[IngestionDay]:
     """Batches, rows accepted (created + corrected + revoked) and rejected per organization and
     day, oldest first."""
-    day = _utc_day(session, IngestBatch.received_at).label("day")
+    day = _china_day(session, IngestBatch.received_at).label("day")
     accepted = func.sum(IngestBatch.created + IngestBatch.corrected + IngestBatch.revoked)
     query = (
         select(Organization.id, Organization.name, Organization.department, day,
@@ -296,7 +297,7 @@ def audit_entry_or_raise(session: Session, seq: int) -> AuditEntry:
 
 
 def day_bounds(since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
-    """Whole UTC days as a half-open time range (either end may be open)."""
-    start = datetime.combine(since, time.min, tzinfo=UTC) if since else None
-    end = datetime.combine(until + timedelta(days=1), time.min, tzinfo=UTC) if until else None
+    """Whole days in China as a half-open time range (either end may be open)."""
+    start = midnight(since) if since else None
+    end = midnight(until + timedelta(days=1)) if until else None
     return start, end

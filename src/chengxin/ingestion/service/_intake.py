@@ -64,6 +64,7 @@ from chengxin.lists import service as list_service
 from chengxin.organizations import service as organization_service
 from chengxin.organizations.models import Organization
 from chengxin.records.models import CreditRecord, RecordEvent
+from chengxin.records.visibility import day_of
 from chengxin.repair import notices as repair_notices
 from chengxin.security.actor import Actor
 from chengxin.state import service as state_service
@@ -279,7 +280,7 @@ def _run(
             document,
             organization_kind=org.kind,
             department=org.department,
-            today=today or utcnow().date(),
+            today=today or day_of(utcnow()),
             ring=keyring_of(session),
             provider_id=batch.provider_id,
             batch_id=batch.id,

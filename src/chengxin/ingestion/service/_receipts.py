@@ -10,7 +10,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -21,6 +21,7 @@ from chengxin.ingestion.errors import BatchNotFound
 from chengxin.ingestion.models import IngestBatch, IngestRejection, accepted_of, rejection_aad
 from chengxin.keys import keyring_of
 from chengxin.organizations import service as organization_service
+from chengxin.records.visibility import day_of, midnight
 from chengxin.security.actor import Actor
 
 
@@ -133,9 +134,9 @@ def quality(
     until: date,
     provider_id: uuid.UUID | None = None,
 ) -> list[QualityDay]:
-    """Per provider and day (UTC): submitted, accepted, rejected by code, duplicates, lag."""
-    start = datetime.combine(since, datetime.min.time(), tzinfo=UTC)
-    end = datetime.combine(until + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
+    """Per provider and day (in Beijing): submitted, accepted, rejected by code, duplicates,
+    lag."""
+    start, end = midnight(since), midnight(until + timedelta(days=1))
     query = select(IngestBatch).where(
         IngestBatch.received_at >= start, IngestBatch.received_at < end
     )
@@ -145,7 +146,7 @@ def quality(
         query = query.where(IngestBatch.provider_id == provider_id)
     days: dict[tuple[uuid.UUID, date], QualityDay] = {}
     for batch in session.execute(query).scalars():
-        key = (batch.provider_id, batch.received_at.date())
+        key = (batch.provider_id, day_of(batch.received_at))
         day = days.setdefault(key, QualityDay(*key))
         day.batches += 1
         for name in ("submitted", "created", "corrected", "revoked", "rejected", "duplicates",

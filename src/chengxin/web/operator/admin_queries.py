@@ -23,6 +23,7 @@ from chengxin.db import utcnow
 from chengxin.deps import ActorDep, SessionDep
 from chengxin.errors import DomainError
 from chengxin.organizations import service as organization_service
+from chengxin.records.visibility import day_of
 from chengxin.security.permissions import Permission
 from chengxin.web.forms import parse
 from chengxin.web.guards import page_requires
@@ -50,7 +51,7 @@ class DecisionForm(BaseModel):
 def _row(session: SessionDep, query: Query) -> dict[str, Any]:
     """A queued query with its organization and the permission-list lines of its scene."""
     org = organization_service.get(session, query.organization_id)
-    today = utcnow().date()
+    today = day_of(utcnow())
     lines = [
         r
         for r in policy.rules_of(session, query.organization_id, on=today)

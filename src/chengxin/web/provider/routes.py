@@ -39,6 +39,7 @@ from chengxin.objections.models import ObjectionOutcome, ObjectionStatus
 from chengxin.objections.routes import evidence_response
 from chengxin.objections.schemas import ObjectionDecisionIn, ObjectionRead
 from chengxin.records import service as records_service
+from chengxin.records.visibility import day_of
 from chengxin.repair import service as repair_service
 from chengxin.repair.models import RepairStatus
 from chengxin.repair.schemas import RepairDecisionIn, RepairRead
@@ -356,7 +357,7 @@ class ProviderConsole(Controller):
         self, request: Request[Any, Any, Any], session: SessionDep, actor: ActorDep
     ) -> Response[str]:
         """My own figures over the last 30 days (the quality API's defaults)."""
-        until = utcnow().date()
+        until = day_of(utcnow())
         since = until - timedelta(days=QUALITY_DAYS)
         days = ingestion_service.quality(session, actor=actor, since=since, until=until)
         totals = {
