@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +19,18 @@ from PIL import Image
 
 from chengxin.catalog import service as catalog_service
 from chengxin.catalog.schema import CatalogDocument
+from chengxin.db import utcnow
 from chengxin.lists import types as list_types
 from chengxin.measures import catalog as measures_catalog
 from chengxin.organizations.models import OrganizationKind, RoleKind
+from chengxin.reports import service as report_service
+from chengxin.reports.render import render_html
 from chengxin.reports.sample import sample_report
 from chengxin.runtime import Runtime
 from chengxin.settings import Settings
+from tests.access.fixtures import citizen
+from tests.checks.fixtures import SYSTEM, enterprise
+from tests.lists.fixtures import listed
 from tests.objections.fixtures import RightsWorld, build_rights
 from tests.reports import reference
 
@@ -210,3 +217,22 @@ def test_the_downloaded_pdf_names_her_in_full_with_issuer_seal_and_address(
         # words, not a code the report put in.
         words = re.sub(r"(测试事项|test kind)\s+[\w-]+", " ", text)
         assert codes_in(words, lang=lang) == []
+
+
+def test_a_listing_through_an_organization_names_the_organization(world: RightsWorld) -> None:
+    person = world.aw.people[5]
+    subject_id = world.subject(person)
+    code = enterprise(world.runtime, subject_id)
+    listed(world.runtime, None, "black-judgment-defaulter", now=utcnow() - timedelta(days=1),
+           credit_code=code)  # fmt: skip
+    with world.runtime.scope() as session:
+        issued = report_service.issue_for_subject(session, actor=citizen(subject_id))
+        [line] = issued.report.memberships
+        assert line.via_organization_name == "武汉测试贸易有限公司"
+        assert line.via_organization is not None
+        assert code not in line.via_organization  # the credit code stays masked
+        html = render_html(issued.report)
+        assert f"武汉测试贸易有限公司（{line.via_organization}）" in html
+        assert "法定代表人" in html
+        again = report_service.reproduce(session, issued.report.number, actor=SYSTEM)
+        assert again.matches

@@ -125,6 +125,9 @@ class ListLine(BaseModel):
         "through a role in it (R8.4); None: listed themself"
     )
     role: str | None = Field(description="The person's role in that organization")
+    via_organization_name: str | None = Field(
+        None, description="That organization's name (public with its listing), when known"
+    )
 
 
 class PendingLine(BaseModel):
@@ -209,6 +212,9 @@ def canonical_json(report: Report) -> bytes:
     """The exact bytes the digest covers (a report without the full name has no ``name`` key,
     as reports issued before it was added had none: their digests still reproduce)."""
     body = report.model_dump(mode="json", exclude={"name"} if report.name is None else None)
+    for line in body["memberships"]:  # likewise an organization's name where none was known
+        if line.get("via_organization_name") is None:
+            line.pop("via_organization_name", None)
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 

@@ -11,12 +11,15 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chengxin.catalog import service as catalog_service
 from chengxin.db import utcnow
 from chengxin.lists import types as list_types
 from chengxin.lists.memberships import Membership
+from chengxin.lists.models import ListEntry
+from chengxin.organizations.models import Organization
 from chengxin.records.visibility import Audience, AudienceKind, day_of, visible_records
 from chengxin.reports.content import ListLine, PendingLine, Summary, summarize
 from chengxin.state import service as state_service
@@ -31,14 +34,16 @@ def _type_texts(code: str) -> tuple[str | None, list[str], str]:
     return found.name_en, list(found.exit_conditions), found.remedies
 
 
-def list_line(m: Membership) -> ListLine:
-    """One membership as a report line."""
+def list_line(m: Membership, organization_name: str | None = None) -> ListLine:
+    """One membership as a report line (``organization_name``: the listed organization's name,
+    when the person is reached through a role in it)."""
     name_en, exits, remedies = _type_texts(m.list_type)
     return ListLine(
         reference=m.reference, list_type=m.list_type, name_zh=m.name_zh,
         name_en=name_en or m.name_zh, kind=m.kind, domain=m.domain, basis=m.basis,
         published_at=m.published_at, term_ends_at=m.term_ends_at, exit_conditions=exits,
         remedies=remedies, via_organization=m.via_organization, role=m.role,
+        via_organization_name=organization_name if m.via_organization else None,
     )  # fmt: skip
 
 
@@ -67,7 +72,17 @@ def of_subject(
 ) -> tuple[list[ListLine], list[PendingLine]]:
     """The memberships and pending entries of a person at a moment (their credit state)."""
     credit = state_service.state(session, subject_id, at=at)
-    return lines_of(credit), pending_of(credit)
+    linked = [m.entry_id for m in credit.memberships if m.via_organization]
+    names: dict[uuid.UUID, str] = {}
+    if linked:  # the listed organizations' names: public with their listings
+        rows = session.execute(
+            select(ListEntry.id, Organization.name)
+            .join(Organization, Organization.id == ListEntry.organization_id)
+            .where(ListEntry.id.in_(linked))
+        )
+        names = dict(rows.all())
+    lines = [list_line(m, names.get(m.entry_id)) for m in credit.memberships]
+    return lines, pending_of(credit)
 
 
 def own_summary(

@@ -442,6 +442,13 @@ def list_view(line: ListLine, *, lang: str, gettext: Callable[..., str]) -> dict
         if line.term_ends_at
         else gettext(LIST_OPEN_TERM),
         "role": gettext(ROLES[line.role]) if line.role in ROLES else None,
+        "organization": (
+            f"{line.via_organization_name}（{line.via_organization}）"
+            if line.via_organization_name and lang == "zh"
+            else f"{line.via_organization_name} ({line.via_organization})"
+            if line.via_organization_name
+            else line.via_organization
+        ),
     }
 
 
