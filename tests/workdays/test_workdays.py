@@ -22,7 +22,7 @@ from chengxin.workdays import service as workdays_service
 
 
 def _china(*args: int) -> datetime:
-    return datetime(*args, tzinfo=CHINA)  # type: ignore[misc]
+    return datetime(*args, tzinfo=CHINA)  # type: ignore[misc,arg-type]
 
 
 def test_2026_is_covered_by_the_installed_holiday_data() -> None:

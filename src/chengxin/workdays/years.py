@@ -13,6 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -82,66 +83,101 @@ class YearDetail:
     workdays: list[AdjustedDay]
 
 
-def _holiday_problems(entry: YearEntry, seen: dict[date, str]) -> list[str]:
-    problems: list[str] = []
+# What can be wrong with an entry, in English (the API's ``problems``); the console words each
+# code in the reader's language from the same ``items`` (``{"code", "where", "index", …}``).
+PROBLEM_TEXT: dict[str, str] = {
+    "year-range": "year: between {first} and {last}",
+    "notice-length": "notice: the notice's reference, 1 to {max} characters",
+    "no-holiday": "holidays: at least one holiday",
+    "name-length": "{where} {index}: a name of 1 to {max} characters",
+    "ends-before-start": "{where} {index}: ends before it starts",
+    "outside-year": "{where} {index}: {day} is not inside {year}",
+    "day-twice": "{where} {index}: {day} is given twice",
+    "holiday-and-workday": "{where} {index}: {day} is both a holiday and a working day",
+    "weekday": "{where} {index}: {day} is a weekday, which is a working day anyway",
+    "reason-length": "reason: at most {max} characters",
+    "line-unreadable": "{where} line {index}: {expected}",
+    "not-a-date": "{where} line {index}: {day} is not a date",
+}
+
+
+def problem(code: str, **params: Any) -> dict[str, Any]:
+    """One problem of an entry: its code and what the message names (``where``: ``holiday`` or
+    ``working day``, ``index`` counted from 1, ``day``, …)."""
+    return {"code": code, **{k: str(v) for k, v in params.items()}}
+
+
+def problem_text(item: dict[str, Any]) -> str:
+    return PROBLEM_TEXT[item["code"]].format(**item)
+
+
+def invalid(items: list[dict[str, Any]]) -> CalendarInvalid:
+    """``workday-calendar-invalid`` with every problem: ``problems`` in English, ``items`` coded."""
+    texts = [problem_text(i) for i in items]
+    return CalendarInvalid("; ".join(texts), problems=texts, items=items)
+
+
+def _holiday_problems(entry: YearEntry, seen: dict[date, str]) -> list[dict[str, Any]]:
+    problems: list[dict[str, Any]] = []
     if not entry.holidays:
-        problems.append("holidays: at least one holiday")
+        problems.append(problem("no-holiday"))
     for i, span in enumerate(entry.holidays, 1):
-        where = f"holiday {i}"
+        at = {"where": "holiday", "index": i}
         if not span.name.strip() or len(span.name.strip()) > MAX_NAME:
-            problems.append(f"{where}: a name of 1 to {MAX_NAME} characters")
+            problems.append(problem("name-length", max=MAX_NAME, **at))
         if span.end < span.start:
-            problems.append(f"{where}: ends before it starts")
+            problems.append(problem("ends-before-start", **at))
         elif span.start.year != entry.year or span.end.year != entry.year:
-            problems.append(f"{where}: {span.start}–{span.end} is not inside {entry.year}")
+            day = span.start if span.start.year != entry.year else span.end
+            problems.append(problem("outside-year", day=day, year=entry.year, **at))
         else:
             for day in span.days():
                 if day in seen:
-                    problems.append(f"{where}: {day} is already in {seen[day]}")
+                    problems.append(problem("day-twice", day=day, **at))
                 seen[day] = span.name.strip()
     return problems
 
 
 def _workday_problem(
     extra: AdjustedDay, year: int, seen: dict[date, str], adjusted: set[date]
-) -> str | None:
+) -> tuple[str, dict[str, Any]] | None:
     if extra.day.year != year:
-        return f"{extra.day} is not inside {year}"
+        return "outside-year", {"day": extra.day, "year": year}
     if extra.day in seen:
-        return f"{extra.day} is both a holiday and a working day"
+        return "holiday-and-workday", {"day": extra.day}
     if extra.day in adjusted:
-        return f"{extra.day} is given twice"
+        return "day-twice", {"day": extra.day}
     if extra.day.weekday() < _SATURDAY:
-        return f"{extra.day} is a weekday, which is a working day anyway"
+        return "weekday", {"day": extra.day}
     if len(extra.name.strip()) > MAX_NAME:
-        return f"a name of at most {MAX_NAME} characters"
+        return "name-length", {"max": MAX_NAME}
     return None
 
 
-def _problems(entry: YearEntry) -> list[str]:
+def _problems(entry: YearEntry) -> list[dict[str, Any]]:
     if not FIRST_YEAR <= entry.year <= LAST_YEAR:
-        return [f"year: between {FIRST_YEAR} and {LAST_YEAR}"]
-    problems: list[str] = []
+        return [problem("year-range", first=FIRST_YEAR, last=LAST_YEAR)]
+    problems: list[dict[str, Any]] = []
     if not entry.notice.strip() or len(entry.notice.strip()) > MAX_NOTICE:
-        problems.append(f"notice: the notice's reference, 1 to {MAX_NOTICE} characters")
+        problems.append(problem("notice-length", max=MAX_NOTICE))
     seen: dict[date, str] = {}
     problems += _holiday_problems(entry, seen)
     adjusted: set[date] = set()
     for i, extra in enumerate(entry.workdays, 1):
-        problem = _workday_problem(extra, entry.year, seen, adjusted)
-        if problem is not None:
-            problems.append(f"working day {i}: {problem}")
+        found = _workday_problem(extra, entry.year, seen, adjusted)
+        if found is not None:
+            problems.append(problem(found[0], where="working day", index=i, **found[1]))
         adjusted.add(extra.day)
     if entry.reason is not None and len(entry.reason.strip()) > MAX_REASON:
-        problems.append(f"reason: at most {MAX_REASON} characters")
+        problems.append(problem("reason-length", max=MAX_REASON))
     return problems
 
 
 def validate(entry: YearEntry) -> None:
-    """``workday-calendar-invalid`` listing every problem (``problems``), or nothing."""
+    """``workday-calendar-invalid`` listing every problem, or nothing."""
     problems = _problems(entry)
     if problems:
-        raise CalendarInvalid("; ".join(problems), problems=problems)
+        raise invalid(problems)
 
 
 def _digest(entry: YearEntry) -> str:
