@@ -37,9 +37,9 @@ WIDTH = 390
 # Anything wider than the viewport, outside an element that scrolls or clips it (the menus'
 # strips scroll sideways on purpose); a date split over two lines.
 LAYOUT_CHECK = """() => {
-  const width = window.innerWidth;
-  const bad = [];
   const root = document.documentElement;
+  const width = root.clientWidth;  // the layout viewport (a phone zooms out when a page is wider)
+  const bad = [];
   if (root.scrollWidth > width) bad.push('page scrolls sideways: ' + root.scrollWidth);
   const clipped = (el) => {
     for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
@@ -83,7 +83,7 @@ CARDS_CHECK = """() => {
 def _phone_check(page: Any, name: str) -> None:
     """The layout checks, then the screenshot (conftest.shot: accessibility basics too)."""
     page.wait_for_load_state("load")
-    assert page.evaluate("window.innerWidth") == WIDTH
+    assert page.evaluate("document.documentElement.clientWidth") == WIDTH
     problems = page.evaluate(LAYOUT_CHECK)
     assert problems == [], f"{name}: {problems}"
     cards = page.evaluate(CARDS_CHECK)
@@ -186,6 +186,16 @@ def _citizen_with_everything(
     return token, details
 
 
+@pytest.fixture
+def everything(
+    client: TestClient,  # type: ignore[type-arg]
+    runtime: Runtime,
+    world: RightsWorld,
+    citizen_for: Callable[..., tuple[str, uuid.UUID]],
+) -> tuple[str, dict[str, str]]:
+    return _citizen_with_everything(client, runtime, world, citizen_for)
+
+
 def _first(client: TestClient, path: str, pattern: str) -> str:  # type: ignore[type-arg]
     found = re.search(pattern, client.get(path).text)
     assert found is not None, path
@@ -207,13 +217,9 @@ CITIZEN_PAGES = (
 
 
 def test_every_citizen_page_fits_a_phone(
-    pages: Pages,
-    runtime: Runtime,
-    client: TestClient,  # type: ignore[type-arg]
-    world: RightsWorld,
-    citizen_for: Callable[..., tuple[str, uuid.UUID]],
+    pages: Pages, everything: tuple[str, dict[str, str]]
 ) -> None:
-    token, details = _citizen_with_everything(client, runtime, world, citizen_for)
+    token, details = everything
     anonymous = pages.new(mobile=True)
     anonymous.goto("/me/signin")
     _phone_check(anonymous, "citizen-signin")
@@ -321,6 +327,11 @@ def test_every_portal_page_fits_a_phone(
     page.wait_for_selector("#state-title")
     _phone_check(page, "portal-tip-state")
 
+    english = pages.new(mobile=True, lang="en")
+    for name, path in (("portal-home-en", "/"), ("portal-lists-en", "/lists")):
+        english.goto(path)
+        _phone_check(english, name)
+
     desktop = pages.new()
     desktop.set_viewport_size({"width": 1366, "height": 900})
     for name, path in (("portal-home", "/"), ("portal-lists", "/lists")):
@@ -414,3 +425,56 @@ def test_a_tips_secret_can_be_copied_and_printed(
         "text",
         "auto",
     )
+
+
+# -- the consoles ------------------------------------------------------------------------------
+
+OPERATOR_PAGES = (
+    "/console/operator", "/console/operator/organizations", "/console/operator/catalog",
+    "/console/operator/lists", "/console/operator/queries", "/console/operator/tips",
+    "/console/operator/content", "/console/operator/content/new", "/console/operator/audit",
+    "/console/operator/alerts", "/console/operator/emergency", "/console/operator/scoring",
+)  # fmt: skip
+PROVIDER_PAGES = (
+    "/console/provider", "/console/provider/batches", "/console/provider/objections",
+    "/console/provider/repairs", "/console/provider/proposals", "/console/provider/proposals/new",
+    "/console/provider/quality", "/console/provider/notices",
+)  # fmt: skip
+CONSUMER_PAGES = ("/console/consumer", "/console/consumer/batch", "/console/consumer/checks")
+
+
+def test_the_consoles_fit_a_phone(
+    pages: Pages,
+    runtime: Runtime,
+    world: RightsWorld,
+    everything: tuple[str, dict[str, str]],  # the citizen's objection, repair, grant…
+    user_for: Callable[..., str],
+) -> None:
+    from tests.web.test_provider import staff_session
+
+    sessions = (
+        (user_for(Role.PLATFORM_ADMIN), OPERATOR_PAGES),
+        (staff_session(runtime, world.aw.world.tax_org_id, Role.PROVIDER_CLERK), PROVIDER_PAGES),
+        (
+            staff_session(runtime, world.aw.government.organization_id, Role.CONSUMER_OFFICER),
+            CONSUMER_PAGES,
+        ),
+    )
+    for token, paths in sessions:
+        page = pages.new(mobile=True, session=token)
+        for path in paths:
+            page.goto(path)
+            _phone_check(page, path.strip("/").replace("/", "-"))
+        if "/console/provider" in paths:
+            for link in ("objections", "repairs", "batches"):
+                page.goto(f"/console/provider/{link}")
+                first = page.locator(f"main a[href^='/console/provider/{link}/']").first
+                if first.count():
+                    first.click()
+                    page.wait_for_load_state("load")
+                    _phone_check(page, f"console-provider-{link}-detail")
+        if "/console/operator" in paths:
+            page.goto("/console/operator/organizations")
+            page.locator("main a[href^='/console/operator/organizations/']").first.click()
+            page.wait_for_load_state("load")
+            _phone_check(page, "console-operator-organization")
