@@ -37,7 +37,7 @@ CSRF_FIELD = "_csrf_token"  # Litestar's CSRF middleware reads this form field (
 ACTOR_KEY = "chengxin_actor"  # security.guards caches the resolved actor under this scope key
 
 
-def _beijing(value: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M") -> Markup | str:
+def _beijing(value: datetime | date | str | None, fmt: str = "%Y-%m-%d %H:%M") -> Markup | str:
     """A time in China Standard Time (dates are shown as they are), in a ``<time>`` element
     that never wraps ("2026-12-07" is not split at its hyphens on a phone)."""
     if value is None:
@@ -47,19 +47,19 @@ def _beijing(value: datetime | date | None, fmt: str = "%Y-%m-%d %H:%M") -> Mark
             value = value.replace(tzinfo=UTC)
         local = value.astimezone(BEIJING)
         shown, machine = local.strftime(fmt), local.isoformat(timespec="minutes")
-    else:
-        shown = machine = value.isoformat()
+    else:  # a date (or a date already written out, as in a report's content)
+        shown = machine = value if isinstance(value, str) else value.isoformat()
     return Markup('<time datetime="{}">{}</time>').format(machine, shown)
 
 
-def _day(value: datetime | date | None) -> Markup | str:
+def _day(value: datetime | date | str | None) -> Markup | str:
     return _beijing(value, "%Y-%m-%d")
 
 
-def _last_day(value: datetime | None) -> str:
+def _last_day(value: datetime | None) -> Markup | str:
     """A deadline (the exclusive midnight after its last day) as its last day, in China: the
-    date the text message and the report name (``workdays.last_day``)."""
-    return "—" if value is None else last_day(value).isoformat()
+    date the text message and the report name (``workdays.last_day``); a ``<time>`` as ``day``."""
+    return "—" if value is None else _day(last_day(value))
 
 
 @cache
