@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from stdnum.cn import uscc
 from stdnum.exceptions import ValidationError
@@ -122,12 +122,22 @@ def get_by_credit_code(session: Session, credit_code: str) -> Organization | Non
 
 
 def list_all(
-    session: Session, *, kind: str | None = None, offset: int = 0, limit: int = 100
+    session: Session,
+    *,
+    kind: str | None = None,
+    name_contains: str | None = None,
+    offset: int = 0,
+    limit: int = 100,
 ) -> list[Organization]:
-    """Organizations by name, optionally of one kind."""
+    """Organizations by name, optionally of one kind, optionally those whose name contains a text
+    (any case; ``%`` and ``_`` are plain characters)."""
     query = select(Organization).order_by(Organization.name, Organization.id)
     if kind:
         query = query.where(Organization.kind == kind)
+    if name_contains:
+        query = query.where(
+            func.lower(Organization.name).contains(name_contains.lower(), autoescape=True)
+        )
     return list(session.execute(query.offset(offset).limit(limit)).scalars())
 
 

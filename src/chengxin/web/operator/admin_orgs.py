@@ -32,6 +32,7 @@ from chengxin.organizations import service as organization_service
 from chengxin.organizations.errors import CreditCodeInvalid
 from chengxin.organizations.models import ApiToken, OrganizationKind
 from chengxin.organizations.schemas import OrganizationCreate, TokenCreate
+from chengxin.records.visibility import day_of
 from chengxin.security.actor import Actor
 from chengxin.security.permissions import Permission
 from chengxin.security.roles import STAFF_ROLES
@@ -111,19 +112,19 @@ def _may_see_rules(actor: Actor, org_id: uuid.UUID) -> bool:
 
 
 def _search(session: SessionDep, q: str, kind: str | None, offset: int) -> list[Any]:
-    """A page of organizations by name; or by exact credit code, or by part of the name among the
-    registered organizations."""
+    """A page of organizations by name: all of them, the one with this exact credit code, or
+    those whose name contains ``q`` (a page at a time, however many are registered)."""
     q = q.strip()
-    if not q:
-        return organization_service.list_all(session, kind=kind, offset=offset, limit=PAGE_SIZE)
-    try:
-        found = organization_service.get_by_credit_code(session, q)
-    except CreditCodeInvalid:
-        found = None
-    if found is not None:
-        return [found] if not kind or found.kind == kind else []
-    every = organization_service.list_all(session, kind=kind, limit=1000)
-    return [o for o in every if q.casefold() in o.name.casefold()]
+    if q:
+        try:
+            found = organization_service.get_by_credit_code(session, q)
+        except CreditCodeInvalid:
+            found = None
+        if found is not None:
+            return [found] if not kind or found.kind == kind else []
+    return organization_service.list_all(
+        session, kind=kind, name_contains=q or None, offset=offset, limit=PAGE_SIZE
+    )
 
 
 class OrganizationPages(Controller):
@@ -245,7 +246,7 @@ class OrganizationPages(Controller):
         rules = in_force = None
         if _may_see_rules(actor, org.id):
             rules = policy.rules_of(session, org.id)
-            in_force = {r.id for r in policy.rules_of(session, org.id, on=utcnow().date())}
+            in_force = {r.id for r in policy.rules_of(session, org.id, on=day_of(utcnow()))}
         active = catalog_service.get_active(session)
         document = catalog_service.document_of(active) if active else None
         return console_page(
@@ -260,7 +261,7 @@ class OrganizationPages(Controller):
                 "rules": rules,
                 "in_force": in_force,
                 "now": utcnow(),
-                "today": utcnow().date(),
+                "today": day_of(utcnow()),
                 "roles": [(r.value, ROLE_LABELS.get(r.value, r.value)) for r in STAFF_ROLES],
                 "role_labels": ROLE_LABELS,
                 "token_permissions": TOKEN_PERMISSIONS,
@@ -446,7 +447,7 @@ class OrganizationPages(Controller):
                 kinds=body.kinds,
                 sharing=body.sharing,
                 basis=body.basis,
-                valid_from_on=body.valid_from_on or utcnow().date(),
+                valid_from_on=body.valid_from_on or day_of(utcnow()),
                 valid_until_on=body.valid_until_on,
                 actor=actor,
             )
