@@ -293,6 +293,7 @@ def test_every_portal_page_fits_a_phone(
         ("portal-tips", "/tips"),
         ("portal-tip-lookup", "/tips/lookup"),
         ("staff-signin", "/signin"),
+        ("not-found", "/lists/no-such-list"),
     ):
         page.goto(path)
         _phone_check(page, name)
