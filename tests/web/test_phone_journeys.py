@@ -354,6 +354,7 @@ def test_senior_mode_switch_works_without_the_script(pages: Pages) -> None:
     pages.contexts.append(context)
     page = context.new_page()
     page.goto("/lists")
+    assert page.evaluate(CARDS_CHECK) == []  # the cards need no script
     assert page.locator("html").get_attribute("class") in (None, "")
     normal = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
     page.get_by_role("button", name="长者模式").click()
