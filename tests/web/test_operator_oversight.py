@@ -305,7 +305,7 @@ def test_an_auditor_browses_filters_and_opens_an_entry(
     assert page.status_code == 200
     assert "test:thing:touch" in page.text
     filtered = client.get(f"{BASE}/audit?action=test:thing:touch")
-    assert filtered.text.count("<code>test:thing:touch</code>") == 3
+    assert filtered.text.count('<code class="tag">test:thing:touch</code>') == 3
     nothing = client.get(f"{BASE}/audit?since=2000-01-01&until=2000-01-01")
     assert "没有符合条件的审计条目" in nothing.text
     entry = client.get(f"{BASE}/audit/entry?seq={size}")

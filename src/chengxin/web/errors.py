@@ -1,7 +1,9 @@
 """How the pages answer failures: a page in the reader's language, never problem+json.
 
-The API's problem codes stay visible on the page (an operator reading a screenshot at 2 a.m. can
-look the code up in docs/problems.md); details never carry personal data (errors.DomainError).
+The page says what went wrong in the reader's language (labels.PROBLEM); the API's problem code
+stays on the page as a small tag (an operator reading a screenshot at 2 a.m. can look it up in
+docs/problems.md), the service's own detail in its tooltip; details never carry personal data
+(errors.DomainError).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from sqlalchemy import exc as sa_exc
 from chengxin.errors import DomainError, busy_retry_after, http_error_handler
 from chengxin.security.guards import SESSION_COOKIE
 from chengxin.web.guards import SignInRequired
+from chengxin.web.i18n import lang_of, translator
+from chengxin.web.labels import problem_text
 from chengxin.web.render import page
 
 log = structlog.get_logger("chengxin.web")
@@ -39,10 +43,12 @@ def sign_in_path(request: Request[Any, Any, Any], *, citizen: bool) -> str:
 def _error_page(
     request: Request[Any, Any, Any], status: int, code: str, detail: str | None
 ) -> Response[str]:
+    lang = lang_of(request.cookies)
+    message = problem_text(code, detail, status, lang, translator(lang))
     return page(
         request,
         "error.html",
-        {"status": status, "code": code, "detail": detail},
+        {"status": status, "code": code, "detail": detail, "message": message},
         status_code=status,
     )
 

@@ -16,6 +16,7 @@ from chengxin.catalog import service as catalog_service
 from chengxin.db import utcnow
 from chengxin.deps import ActorDep, SessionDep, SettingsDep
 from chengxin.errors import DomainError
+from chengxin.lists.models import ListEntry
 from chengxin.lists.types import get_or_raise as list_type
 from chengxin.notifications import service as notifications_service
 from chengxin.objections import statements as statement_service
@@ -33,10 +34,12 @@ from chengxin.web.citizen.listed import my_lists
 from chengxin.web.citizen.pages import (
     my_records,
     scene_options,
+    uuid_or_none,
 )
 from chengxin.web.forms import parse
 from chengxin.web.guards import page_requires
-from chengxin.web.i18n import n_
+from chengxin.web.i18n import lang_of, n_, translator
+from chengxin.web.labels import grade_scale, name_of, score_rule
 from chengxin.web.render import see_other
 
 # -- grants ----------------------------------------------------------------------------------------
@@ -176,6 +179,27 @@ class ReviewForm(BaseModel):
     reason: str = ""
 
 
+def _score_basis(
+    session: Any, actor: Any, source_ids: list[str | None], lang: str
+) -> dict[str, str]:
+    """What each score line counts, in words: a record as its kind and finding date, a list
+    entry as its list and publication date (the API gives their ids)."""
+    found = {
+        str(r.record.id): f"{r.kind_en if lang == 'en' else r.kind_zh} · "
+        f"{r.record.finding_on.isoformat()}"
+        for r in my_records(session, actor, current_only=False)
+    }
+    for source in source_ids:
+        if not source or source in found:
+            continue
+        entry_id = uuid_or_none(source)
+        entry = session.get(ListEntry, entry_id) if entry_id else None
+        if entry is not None:
+            published = entry.published_at.date().isoformat() if entry.published_at else ""
+            found[source] = f"{name_of('list_type', entry.list_type, lang)} · {published}"
+    return found
+
+
 class CitizenMore(Controller):
     path = "/me"
 
@@ -295,10 +319,25 @@ class CitizenMore(Controller):
             ReviewRead.of(scoring_service.view(session, r))
             for r in scoring_service.my_reviews(session, actor=actor)
         ]
+        lang = lang_of(request.cookies)
+        _ = translator(lang)
+        basis = _score_basis(session, actor, [line.source_id for line in score.lines], lang)
+        ruleset = scoring_service.active_rules(session)
         return show(
             request,
             "score.html",
-            {"score": score, "reviews": reviews, "form": form, "error": error},
+            {
+                "score": score,
+                "lines": [
+                    (score_rule(line.rule, lang, _), basis.get(line.source_id or ""), line)
+                    for line in score.lines
+                ],
+                "scale": grade_scale(ruleset.grades, ruleset.high, _),
+                "base": ruleset.base,
+                "reviews": reviews,
+                "form": form,
+                "error": error,
+            },
             status_code=error.status if error else 200,
         )
 

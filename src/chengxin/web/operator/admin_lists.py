@@ -49,6 +49,12 @@ EXIT_LABELS = {
     ExitReason.COURT_DELETION.value: n_("法院决定删除"),
     ExitReason.ERROR.value: n_("列入有误"),
     ExitReason.RECORD_ENDED.value: n_("依据记录已失效"),
+    # what the other steps record as their reason (lists.service._step)
+    "automatic": n_("依据信用信息自动提请"),
+    "provider": n_("认定单位提请"),
+    "notice": n_("已告知本人"),
+    "published": n_("异议期满，予以公开"),
+    "withdrawn": n_("已撤回"),
 }
 KIND_LABELS = {"red": n_("红名单"), "black": n_("严重失信主体名单")}
 

@@ -13,19 +13,23 @@ from chengxin.checks import service as check_service
 from chengxin.db import utcnow
 from chengxin.deps import ActorDep, SessionDep
 from chengxin.lists import types as list_types
+from chengxin.records.visibility import day_of
 from chengxin.security.permissions import Permission
 from chengxin.supervision import service as supervision
 from chengxin.web import charts
 from chengxin.web.guards import page_requires
 from chengxin.web.i18n import lang_of, translator
+from chengxin.web.labels import name_of
 from chengxin.web.operator.frame import BASE, console_page
 from chengxin.web.operator.oversight_audit import AuditPages
 from chengxin.web.operator.oversight_scoring import ScoringPages
 from chengxin.web.operator.oversight_security import AlertPages, EmergencyPages
+from chengxin.workdays import years as calendar_years
 
 
-def _department(name: str | None, _: Any) -> str:
-    return name or str(_("未标注部门"))
+def _department(code: str | None, _: Any, lang: str) -> str:
+    """A department in words (the catalog's name for its code)."""
+    return name_of("department", code, lang) if code else str(_("未标注部门"))
 
 
 def _list_name(code: str, lang: str) -> str:
@@ -51,8 +55,9 @@ class DashboardPage(Controller):
         list sizes, over a period of days (the query string carries dates only)."""
         lang = lang_of(request.cookies)
         _ = translator(lang)
-        within = supervision.period(
-            supervision.parse_day(since), supervision.parse_day(until), today=utcnow().date()
+        now = utcnow()
+        within = supervision.period(  # whole days in Beijing, as every day the platform counts
+            supervision.parse_day(since), supervision.parse_day(until), today=day_of(now)
         )
         days = supervision.ingestion_by_day(session, actor=actor, within=within)
         rejection = supervision.rejection_rates(session, actor=actor, within=within)
@@ -76,19 +81,20 @@ class DashboardPage(Controller):
                 by_org, title=_("每日接收行数（按单位）"), y_label=_("接收行数"), empty=none
             ),
             "rejection": charts.bar_chart(
-                [(_department(r.department, _), r.rate) for r in rejection],
+                [(_department(r.department, _, lang), r.rate) for r in rejection],
                 title=_("退回率（按部门）"), percent=True, empty=none,
             ),
             "objections": charts.bar_chart(
-                [(_department(r.department, _), r.rate) for r in objections],
+                [(_department(r.department, _, lang), r.rate) for r in objections],
                 title=_("异议按时办结率（按部门）"), percent=True, empty=none,
             ),
             "repairs": charts.bar_chart(
-                [(_department(r.department, _), r.rate) for r in repairs],
+                [(_department(r.department, _, lang), r.rate) for r in repairs],
                 title=_("信用修复按时办结率（按部门）"), percent=True, empty=none,
             ),
             "feedback": charts.bar_chart(
-                [(f"{_department(r.department, _)} · {r.scene}", r.rate) for r in feedback or []],
+                [(f"{_department(r.department, _, lang)} · {name_of('scene', r.scene, lang)}",
+                  r.rate) for r in feedback or []],
                 title=_("核查反馈率（按部门和场景）"), percent=True, empty=none,
             ),
             "lists": charts.bar_chart(
@@ -110,7 +116,9 @@ class DashboardPage(Controller):
                 "feedback": feedback,
                 "sizes": [(_list_name(s.list_type, lang), s) for s in sizes],
                 "figures": figures,
-                "department": lambda name: _department(name, _),
+                "calendar_missing": calendar_years.missing_next_year(session, now),
+                "may_enter_calendar": actor.can(Permission.WORKDAYS_CALENDAR_MANAGE),
+                "department": lambda name: _department(name, _, lang),
             },
         )
 

@@ -233,6 +233,9 @@ class ProviderConsole(Controller):
             return page(request, "provider/upload.html", {"error": error}, status_code=error.status)
         except DomainError as exc:
             return page(request, "provider/upload.html", {"error": exc}, status_code=exc.status)
+        finally:
+            if data.file is not None:
+                data.file.file.close()  # copied or refused: the spooled upload is done with
         return see_other(f"{BASE}/batches/{batch.id}", notice=n_("文件已接收，回执如下"))
 
     @get(

@@ -1,0 +1,614 @@
+"""The words every console shows for the platform's codes: one table per vocabulary.
+
+Two kinds of vocabulary:
+
+* the platform's own (roles, statuses, system actors, problem codes, scoring rules): tables of
+  Chinese msgids here, English in ``web/locale/en/*.po``;
+* the catalogs' (record kinds, departments, domains, list types, measures, scenes): their own
+  ``name_zh`` / ``name_en``, looked up by code — the shipped catalog and every catalog version this
+  process has read from the database (catalog_service caches them by digest), newest last.
+
+Templates reach them through the Jinja globals ``name``, ``who`` and ``tag`` (render.environment);
+page code through :func:`name_of`. A code is kept on the page only for support staff, as
+``tag(code)``: a small grey ``<code class="tag">`` the page-scan test (tests/web/test_no_codes.py)
+knows to be meant for them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from functools import cache
+from typing import Any
+
+from jinja2 import pass_context
+from markupsafe import Markup
+
+from chengxin.access.scenes import SCENES
+from chengxin.catalog import service as catalog_service
+from chengxin.catalog.schema import CatalogDocument
+from chengxin.lists import types as list_types
+from chengxin.measures import catalog as measures_catalog
+from chengxin.web.i18n import n_
+
+# -- the platform's own vocabularies (msgids) ------------------------------------------------------
+
+ROLE = {"legal_representative": n_("法定代表人"), "responsible_person": n_("主要负责人")}
+STAFF_ROLE = {
+    "platform_admin": n_("平台管理员"),
+    "operator": n_("平台运营"),
+    "reviewer": n_("查询审核员"),
+    "auditor": n_("审计员"),
+    "security_officer": n_("安全值守"),
+    "provider_clerk": n_("提供单位经办人"),
+    "consumer_officer": n_("使用单位经办人"),
+    "agency_staff": n_("征信机构人员"),
+    "citizen": n_("本人"),
+}
+LIST_KIND = {"red": n_("红名单"), "black": n_("严重失信主体名单")}
+LIST_STEP = {
+    "proposed": n_("拟列入"),
+    "notified": n_("已告知"),
+    "published": n_("已公开"),
+    "exited": n_("已移出"),
+    "withdrawn": n_("已撤回"),
+    "objected": n_("提出异议"),
+    "extended": n_("延期"),
+    "restored": n_("恢复"),
+}
+CATEGORY = {"good": n_("守信信息"), "dishonest": n_("失信信息"), "basic": n_("基本信息")}
+SEVERITY = {"serious": n_("严重"), "general": n_("一般"), "minor": n_("轻微")}
+SHARING = {
+    "public": n_("社会公开"),
+    "authorized": n_("授权查询"),
+    "government": n_("政务共享"),
+    "subject": n_("仅本人"),
+}
+
+# System actors (``system:<task>``) and who else acts without an account. On a page they read as
+# 平台（系统）· <what it did>; the task says what when the action has no name.
+PLATFORM = n_("平台（系统）")
+SYSTEM_TASK = {
+    "demo": n_("演示数据"),
+    "jobs": n_("定时任务"),
+    "cli": n_("命令行操作"),
+    "expiry": n_("到期处理"),
+    "notifications": n_("发送通知"),
+    "bootstrap": n_("初始化"),
+    "catalog-load": n_("加载目录"),
+    "access-permit": n_("查询许可"),
+    "keys-rotate": n_("密钥轮换"),
+    "population-import": n_("人口信息导入"),
+    "test": n_("测试"),
+}
+PUBLIC_ACTOR = "public"  # security.actor.ANONYMOUS: a request before anyone signed in
+CITIZEN_ACTOR = "citizen"
+
+# The scoring ruleset's rules (scoring.engine): ``base``, ``<category>:<kind>[@<percent>%]``,
+# ``cap:<domain>:<good|dishonest>``, ``list:<kind>:<list type>``, ``clean-years:<n>``, ``bounds``.
+SCORE_RULE = {
+    "base": n_("基础分"),
+    "dishonest": n_("失信信息扣分"),
+    "good": n_("守信信息加分"),
+    "cap": n_("领域分值上限调整"),
+    "list": n_("名单"),
+    "clean-years": n_("无失信记录年限奖励"),
+    "bounds": n_("积分范围调整"),
+}
+# What a grade of the scoring ruleset says about a person (the ruleset names the grades and their
+# score bands; a grade not named here shows its letter and band only).
+GRADE_MEANING = {
+    "AAA": n_("诚信优秀"),
+    "AA": n_("诚信良好"),
+    "A": n_("诚信较好"),
+    "B": n_("诚信一般"),
+    "C": n_("诚信较差"),
+    "D": n_("诚信差"),
+}
+
+VOCABULARIES: dict[str, Mapping[str, str]] = {
+    "role": ROLE,
+    "staff_role": STAFF_ROLE,
+    "list_kind": LIST_KIND,
+    "list_step": LIST_STEP,
+    "category": CATEGORY,
+    "severity": SEVERITY,
+    "sharing": SHARING,
+    "system_task": SYSTEM_TASK,
+    "score_rule": SCORE_RULE,
+}
+
+
+# -- the catalogs' vocabularies (their own names) --------------------------------------------------
+
+
+@cache
+def _shipped() -> CatalogDocument:
+    return CatalogDocument.model_validate(catalog_service.shipped_content())
+
+
+def _documents() -> list[CatalogDocument]:
+    return [_shipped(), *catalog_service._DOCUMENTS.values()]  # noqa: SLF001  # read-only
+
+
+def _catalog_names(section: str) -> dict[str, tuple[str, str]]:
+    return _names_in(section, len(catalog_service._DOCUMENTS))  # noqa: SLF001
+
+
+@cache
+def _names_in(section: str, versions: int) -> dict[str, tuple[str, str]]:
+    """Names of one section over the documents read so far (``versions``: how many, the key)."""
+    del versions
+    names: dict[str, tuple[str, str]] = {}
+    for document in _documents():
+        for item in getattr(document, section):
+            names[item.code] = (item.name_zh, item.name_en)
+    return names
+
+
+@cache
+def _measure_names() -> dict[str, tuple[str, str]]:
+    return {m.code: (m.name_zh, m.name_en) for m in measures_catalog.catalog().measures}
+
+
+def _named(code: str, lang: str, names: Mapping[str, tuple[str, str]]) -> str | None:
+    found = names.get(code)
+    if found is None:
+        return None
+    return found[1] if lang == "en" else found[0]
+
+
+def name_of(vocabulary: str, code: Any, lang: str, _: Callable[..., Any] | None = None) -> str:
+    """The word for ``code`` in ``vocabulary``, in ``lang``; the code itself when none is known
+    (the page-scan test then names the page and the code). ``_`` translates the platform's own
+    tables (msgids)."""
+    if code is None or code == "":
+        return "—"
+    text = str(code)
+    found: str | None
+    if vocabulary == "kind":
+        found = _named(text, lang, _catalog_names("kinds"))
+    elif vocabulary == "department":
+        found = _named(text, lang, _catalog_names("departments"))
+    elif vocabulary == "domain":
+        found = _named(text, lang, _catalog_names("domains"))
+    elif vocabulary == "list_type":
+        listed = list_types.get(text)
+        found = None if listed is None else (listed.name_en if lang == "en" else listed.name_zh)
+    elif vocabulary == "measure":
+        found = _named(text, lang, _measure_names())
+    elif vocabulary == "scene":
+        found = next(
+            ((i.en if lang == "en" else i.zh) for s, i in SCENES.items() if s.value == text), None
+        )
+    else:
+        msgid = VOCABULARIES[vocabulary].get(text)
+        found = None if msgid is None else str(_(msgid) if _ is not None else msgid)
+    return found if found is not None else text
+
+
+def score_rule(rule: str, lang: str, _: Callable[..., Any]) -> str:
+    """A scoring rule in words: ``base`` → 基础分, ``dishonest:card-fraud@80%`` → 失信信息扣分 ·
+    <the kind's name>（按 80% 计）, ``list:black:<type>`` → 名单 · <the list's name>."""
+    text = str(rule)
+    head, _sep, rest = text.partition(":")
+    words = SCORE_RULE.get(head)
+    if words is None:
+        return text
+    shown = str(_(words))
+    if head in ("good", "dishonest"):
+        kind, _at, percent = rest.partition("@")
+        shown = f"{shown} · {name_of('kind', kind, lang)}"
+        if percent:
+            shown += str(_("（按 {percent} 计）", percent=percent))
+    elif head == "list":
+        _kind, _sep, list_type = rest.partition(":")
+        shown = f"{shown} · {name_of('list_type', list_type, lang)}"
+    elif head == "cap":
+        domain, _sep, side = rest.partition(":")
+        side_words = name_of("category", side, lang, _)
+        shown = f"{shown} · {name_of('domain', domain, lang)} · {side_words}"
+    elif head == "clean-years" and rest:
+        shown += str(_("（{n} 年）", n=rest))
+    return shown
+
+
+def grade_scale(
+    grades: tuple[tuple[int, str], ...], high: int, _: Callable[..., Any]
+) -> list[tuple[str, str, int, int]]:
+    """The ruleset's grades, highest first, as (grade, meaning, lowest score, highest score)."""
+    scale = []
+    for i, (low, grade) in enumerate(grades):
+        top = high if i == 0 else grades[i - 1][0] - 1
+        meaning = GRADE_MEANING.get(grade)
+        scale.append((grade, str(_(meaning)) if meaning else "", low, top))
+    return scale
+
+
+def actor_words(name: str | None, _: Callable[..., Any], *, did: str | None = None) -> str:
+    """Who acted, in words: a system actor or an anonymous request is 平台（系统）· <what it did>
+    (``did``: the action's words, when known; else the task's); the citizen is 本人; a staff
+    account's display name is shown as it is."""
+    if not name:
+        return "—"
+    if name.startswith("system:") or name == PUBLIC_ACTOR:
+        task = SYSTEM_TASK.get(name.removeprefix("system:"))
+        what = did or (str(_(task)) if task else None)
+        return f"{_(PLATFORM)} · {what}" if what else str(_(PLATFORM))
+    if name == CITIZEN_ACTOR:
+        return str(_("本人"))
+    return name
+
+
+def tag(code: Any) -> Markup:
+    """A code kept for support staff: a small grey tag, skipped by the page-scan test."""
+    if code is None or code == "":
+        return Markup("")
+    return Markup('<code class="tag">{}</code>').format(code)
+
+
+# -- Jinja globals (render.environment) ------------------------------------------------------------
+
+
+@pass_context
+def _name(context: Any, vocabulary: str, code: Any) -> str:
+    return name_of(vocabulary, code, context["lang"], context["_"])
+
+
+@pass_context
+def _who(context: Any, name: str | None, action: str | None = None) -> str:
+    return actor_words(name, context["_"], did=action_words(action, context["_"]))
+
+
+@pass_context
+def _rule(context: Any, rule: str) -> str:
+    return score_rule(rule, context["lang"], context["_"])
+
+
+GLOBALS: dict[str, Any] = {"name": _name, "who": _who, "tag": tag, "score_rule": _rule}
+
+
+# -- problems (docs/problems.md) shown on a page ---------------------------------------------------
+
+# A problem code's message; ``{detail}`` takes the variable part of the service's detail (what
+# follows its last ": ", e.g. the column names of ``header-unknown-column``). A code not here is
+# shown by its status (STATUS_PROBLEM), the service's English detail kept in the tag's tooltip.
+PROBLEM = {
+    "invalid-input": n_("填写的内容不符合要求，请检查这些项：{detail}"),
+    "validation-failed": n_("填写的内容不符合要求，请检查这些项：{detail}"),
+    "not-found": n_("未找到相应的内容。"),
+    "forbidden": n_("您没有进行此操作的权限。"),
+    "conflict": n_("当前状态下不能进行此操作，请刷新后重试。"),
+    "payload-too-large": n_("上传的文件超过平台允许的大小。"),
+    "file-format-unsupported": n_("不支持该文件格式，请上传 CSV、XLSX 或 JSONL 文件。"),
+    "encoding-unsupported": n_("无法识别文件编码，请另存为 UTF-8 后重新上传。"),
+    "file-unreadable": n_("文件无法读取，请检查文件是否完整。"),
+    "header-missing-column": n_("表头缺少必需的列：{detail}"),
+    "header-unknown-column": n_("表头含有无法识别的列：{detail}"),
+    "row-too-long": n_("文件中有一行超过平台允许的长度。"),
+    "file-rejected": n_("文件无法整体读取，未使用其中任何一行。"),
+    "batch-too-large": n_("一次报送的记录过多，请改为上传文件。"),
+    "not-a-provider": n_("只有信息提供单位可以报送信息。"),
+    "id-number-length": n_("身份证号码应为 18 位。"),
+    "id-number-characters": n_("身份证号码含有无效字符。"),
+    "id-number-birth-date": n_("身份证号码中的出生日期无效。"),
+    "id-number-checksum": n_("身份证号码校验位不正确，请核对。"),
+    "name-invalid": n_("姓名格式不正确。"),
+    "phone-invalid": n_("电话号码格式不正确。"),
+    "region-invalid": n_("行政区划代码应为 6 位数字。"),
+    "field-too-long": n_("有一项内容超过平台允许的长度。"),
+    "subject-not-found": n_("平台上没有该身份证号码对应的人员。"),
+    "subject-name-mismatch": n_("姓名与身份证号码不一致。"),
+    "person-not-verified": n_("身份信息未能核验，请核对姓名和身份证号码。"),
+    "code-invalid": n_("验证码不正确或已失效。"),
+    "challenge-expired": n_("验证码已过期或已使用，请重新获取。"),
+    "too-many-codes": n_("获取验证码的次数过多，请稍后再试。"),
+    "login-failed": n_("账号或密码不正确。"),
+    "account-locked": n_("登录失败次数过多，账号已暂时锁定，请稍后再试。"),
+    "too-many-attempts": n_("登录尝试次数过多，请稍后再试。"),
+    "account-frozen": n_("该账号已被冻结。"),
+    "organization-frozen": n_("该单位已被冻结，其账号和接口令牌均不可用。"),
+    "session-invalid": n_("登录已失效，请重新登录。"),
+    "password-too-weak": n_("密码不符合密码策略。"),
+    "login-taken": n_("该登录名已被使用。"),
+    "login-invalid": n_("登录名应为 3 至 64 位小写字母、数字、点、连字符或下划线。"),
+    "role-not-grantable": n_("只能授予本人拥有全部权限的角色。"),
+    "role-not-for-organization-kind": n_("该角色不适用于此类单位的人员。"),
+    "region-not-grantable": n_("市级管理员只能管理本市的账号。"),
+    "platform-locked-down": n_("平台处于紧急只读封锁状态，暂不接受修改。"),
+    "reason-required": n_("请填写理由。"),
+    "credit-code-invalid": n_("统一社会信用代码无效（GB 32100-2015）。"),
+    "organization-exists": n_("该统一社会信用代码的单位已登记。"),
+    "permission-not-grantable": n_("令牌不能带有签发人本人没有的权限。"),
+    "role-exists": n_("此人自该日期起已在本单位担任该职务。"),
+    "report-not-verified": n_("没有与该编号和核验码相符的报告。"),
+    "report-held-for-review": n_("该查询正在等待审核，审核通过后再出具报告。"),
+    "report-not-found": n_("没有该编号的报告。"),
+    "scene-not-permitted": n_("本单位的查询权限清单不包括该业务场景。"),
+    "kinds-not-permitted": n_("查询权限清单或授权不包括所查询的信息类别。"),
+    "grant-required": n_("第三方查询须经本人授权。"),
+    "grant-not-usable": n_("该授权已撤销、过期、用完或不适用于该业务场景。"),
+    "grant-input-invalid": n_("授权内容不完整或有误。"),
+    "query-not-releasable": n_("该查询正在等待审核或已被拒绝。"),
+    "query-already-decided": n_("该查询已处理。"),
+    "check-input-invalid": n_("核查请求不完整。"),
+    "check-batch-too-large": n_("一次核查的人数超过平台允许的数量。"),
+    "check-needs-public-body": n_("只有国家机关可依法履职进行联合奖惩核查。"),
+    "objection-input-invalid": n_("异议申请不完整。"),
+    "objection-record-not-current": n_("只能对信息的现行版本提出异议。"),
+    "objection-already-open": n_("对该信息的异议正在处理中。"),
+    "objection-closed": n_("该异议已办结或已撤回。"),
+    "objection-not-yours": n_("该异议由其他单位处理。"),
+    "objection-correction-missing": n_("决定“已更正”前，请先报送更正后的信息。"),
+    "statement-input-invalid": n_("声明内容不符合要求。"),
+    "repair-input-invalid": n_("修复申请不完整。"),
+    "repair-commitment-missing": n_("修复申请须附信用承诺书。"),
+    "repair-not-eligible": n_("该信息目前不能申请信用修复。"),
+    "repair-closed": n_("该申请当前不在待办理此步骤的状态。"),
+    "repair-not-the-finding-department": n_("信用修复由作出认定的部门决定（谁认定、谁修复）。"),
+    "list-entry-input-invalid": n_("名单条目内容不完整。"),
+    "list-record-not-usable": n_("所列信息不属于本单位、不是现行版本或不是该主体的信息。"),
+    "list-proposer-not-allowed": n_("本单位不能提请列入该名单。"),
+    "list-entry-already-open": n_("该主体在该名单上已有处理中或公布中的条目。"),
+    "list-entry-wrong-state": n_("该条目当前状态不允许此操作。"),
+    "list-objection-window-open": n_("异议期尚未结束，暂不能公布。"),
+    "list-record-in-dispute": n_("所依据的信息有异议正在处理，请先答复异议。"),
+    "list-search-invalid": n_("请按完整的身份证号码、统一社会信用代码或姓名（单位全称）查询。"),
+    "list-subject-minor": n_("未成年人不列入该名单。"),
+    "list-search-rate-limited": n_("查询过于频繁，请稍后再试。"),
+    "tip-not-found": n_("查询编号或查询密码不正确。"),
+    "tip-input-invalid": n_("举报内容不完整。"),
+    "tip-rate-limited": n_("提交过于频繁，请稍后再试。"),
+    "tip-flood": n_("相同的举报内容已多次提交，正在处理中。"),
+    "tip-transition-invalid": n_("该举报当前状态下不能进行此操作。"),
+    "content-input-invalid": n_("内容页面不完整。"),
+    "content-slug-taken": n_("已有其他页面使用该地址。"),
+    "content-version-conflict": n_("页面已被他人修改，请重新打开后再编辑。"),
+    "catalog-invalid": n_("目录文件未通过校验：{detail}"),
+    "catalog-version-exists": n_("已载入内容不同的同号目录版本。"),
+    "scoring-ruleset-invalid": n_("积分规则未通过校验：{detail}"),
+    "scoring-ruleset-exists": n_("该版本号的积分规则已存在。"),
+    "scoring-ruleset-not-draft": n_("只有草稿状态的规则可以生效或在沙盘中比较。"),
+    "scoring-review-already-open": n_("您的积分复核申请正在处理中。"),
+    "scoring-review-input-invalid": n_("复核申请不完整。"),
+    "scoring-review-closed": n_("该复核已答复。"),
+    "access-rule-invalid": n_("权限清单条目有误。"),
+    "value-not-storable": n_("有一项内容无法保存，请检查后重试。"),
+    "database-busy": n_("系统繁忙，本次操作未保存，请稍后重试。"),
+    "internal-error": n_("服务暂时出错，请稍后再试。"),
+    "http-error": n_("请求未能完成。"),
+    "workday-calendar-invalid": n_("工作日安排未通过校验：{detail}"),
+    "workday-year-exists": n_("该年度的安排已录入，替换须说明理由。"),
+}
+STATUS_PROBLEM = {
+    400: n_("提交的内容有误，未能完成。"),
+    401: n_("请先登录。"),
+    403: n_("您没有进行此操作的权限。"),
+    404: n_("未找到相应的内容。"),
+    409: n_("当前状态下不能进行此操作，请刷新后重试。"),
+    413: n_("上传的文件超过平台允许的大小。"),
+    422: n_("提交的内容有误，未能完成。"),
+    429: n_("操作过于频繁，请稍后再试。"),
+    500: n_("服务暂时出错，请稍后再试。"),
+}
+
+
+def problem_code(error: Any) -> str:
+    """The problem's stable code (a refused file names its own fault's code)."""
+    extra = getattr(error, "extra", None) or {}
+    return str(extra.get("failure_code") or getattr(error, "code", "") or "http-error")
+
+
+def problem_text(
+    code: str, detail: str | None, status: int, lang: str, _: Callable[..., Any]
+) -> str:
+    """A problem in the reader's language: its message, with the detail's variable part."""
+    msgid = PROBLEM.get(code)
+    detail = detail or ""
+    if msgid is None:
+        if lang == "en" and detail:
+            return detail
+        msgid = STATUS_PROBLEM.get(status) or STATUS_PROBLEM[500 if status >= 500 else 400]  # noqa: PLR2004
+    if "{detail}" in msgid:
+        variable = detail.rsplit(": ", 1)[1] if ": " in detail else detail
+        return str(_(msgid, detail=variable or "—"))
+    return str(_(msgid))
+
+
+@pass_context
+def _problem(context: Any, error: Any) -> Markup:
+    """``problem(error)``: a DomainError's words, its code as a tag whose tooltip keeps the
+    service's own detail for support staff."""
+    detail = str(getattr(error, "detail", "") or "")
+    text = problem_text(problem_code(error), detail, int(getattr(error, "status", 400)),
+                        context["lang"], context["_"])  # fmt: skip
+    code = getattr(error, "code", "") or problem_code(error)
+    return Markup('{} <code class="tag" title="{}">{}</code>').format(text, detail, code)
+
+
+GLOBALS["problem_words"] = _problem
+
+
+# -- explanations the services give in English or with codes -------------------------------------
+
+# A repair condition (repair.eligibility): (met, not met); ``{date}`` takes the date in the detail.
+ELIGIBILITY = {
+    "dishonest-record": (n_("属于失信信息"), n_("只有失信信息可以申请信用修复")),
+    "current-record": (n_("为现行版本"), n_("该版本已不是现行版本")),
+    "repairable-by-law": (n_("依法可以修复"), n_("法律规定此类信息不可修复")),
+    "minimum-period-reached": (n_("已满最短公示期，可申请修复"), n_("自 {date} 起可申请修复")),
+    "still-displayed": (n_("公示期内（公示至 {date}）"), n_("公示期已结束，无需修复")),
+    "no-open-application": (n_("没有其他正在办理的申请"), n_("该信息已有正在办理的修复申请")),
+    "bar-repaired-within-1-year": (n_("近一年内没有获准的信用修复"), n_("近一年内已获准信用修复")),
+    "bar-two-repairs-within-5-years": (
+        n_("近五年内获准的信用修复不超过一次"),
+        n_("近五年内已获准两次以上信用修复"),
+    ),
+    "bar-same-kind-within-5-years": (
+        n_("近五年内没有同类信息的修复"),
+        n_("近五年内已修复过同类信息"),
+    ),
+}
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def eligibility_words(check: Any, _: Callable[..., Any]) -> Any:
+    """A repair condition, checked, in words (the service explains it in English). Like ``_``,
+    the answer is escaped Markup when it has fields."""
+
+    def get(key: str) -> Any:
+        return check.get(key) if isinstance(check, Mapping) else getattr(check, key, None)
+
+    code, ok, detail = str(get("code") or ""), bool(get("ok")), str(get("detail") or "")
+    words = ELIGIBILITY.get(code)
+    if words is None:
+        return detail
+    msgid = words[0] if ok else words[1]
+    if "{date}" in msgid:
+        found = DATE.search(detail)
+        return _(msgid, date=found.group() if found else "—")
+    return _(msgid)
+
+
+def measure_reason(why: Any, lang: str, _: Callable[..., Any]) -> Any:
+    """Why a measure applies (measures.service explains it in Chinese, with codes): in words."""
+    trigger, text = str(why.trigger), str(why.text)
+    if trigger == "records":
+        kinds = text.rsplit("：", 1)[-1].split("、") if "：" in text else []
+        names = ("、" if lang == "zh" else ", ").join(name_of("kind", k, lang) for k in kinds)
+        years = re.search(r"近(\d+)年", text)
+        if years:
+            return _("{n} 条信用记录（近 {years} 年内认定）：{kinds}", n=len(why.record_ids),
+                     years=years.group(1), kinds=names)  # fmt: skip
+        return _("{n} 条信用记录：{kinds}", n=len(why.record_ids), kinds=names)
+    if trigger == "list" and why.list_type:
+        listed = name_of("list_type", why.list_type, lang)
+        if why.via_organization:
+            role = name_of("role", why.role, lang, _) if why.role else str(_("负责人"))
+            return _("所在单位 {org} 列入{list}（{reference}），本人为{role}",
+                     org=why.via_organization, list=listed, reference=why.entry_reference,
+                     role=role)  # fmt: skip
+        return _("列入{list}（{reference}）", list=listed, reference=why.entry_reference)
+    if trigger == "grade":
+        return _("诚信积分等级 {grade}", grade=text.rsplit(" ", 1)[-1])
+    return text
+
+
+@pass_context
+def _eligibility(context: Any, check: Any) -> Any:
+    return eligibility_words(check, context["_"])
+
+
+@pass_context
+def _reason(context: Any, why: Any) -> Any:
+    return measure_reason(why, context["lang"], context["_"])
+
+
+GLOBALS["eligibility_words"] = _eligibility
+GLOBALS["measure_reason"] = _reason
+
+
+# -- audit actions (``domain:object:verb``): the action's own words, else object · verb -----------
+
+AUDIT_OBJECT = {
+    "access:alert": n_("监测预警"),
+    "access:grant": n_("查询授权"),
+    "access:policy": n_("查询权限清单"),
+    "access:query": n_("信用查询"),
+    "accounts:attempts": n_("登录尝试记录"),
+    "accounts:freeze": n_("冻结"),
+    "accounts:lockdown": n_("紧急封锁"),
+    "accounts:login": n_("账号登录"),
+    "accounts:organization": n_("单位"),
+    "accounts:session": n_("登录会话"),
+    "accounts:token": n_("接口令牌"),
+    "accounts:user": n_("账号"),
+    "agencies:agency": n_("征信机构"),
+    "agencies:blacklist": n_("征信机构黑名单"),
+    "agencies:staff": n_("征信机构人员"),
+    "agencies:violation": n_("征信机构违规"),
+    "audit:log": n_("审计日志"),
+    "catalog:catalog": n_("目录"),
+    "checks:check": n_("联合奖惩核查"),
+    "checks:feedback": n_("核查反馈"),
+    "citizens:sign-in": n_("本人登录"),
+    "content:page": n_("内容页面"),
+    "identity:person": n_("身份"),
+    "identity:population": n_("人口信息"),
+    "identity:subject": n_("信息主体"),
+    "ingestion:batch": n_("报送批次"),
+    "jobs:job": n_("后台任务"),
+    "lists:entry": n_("名单条目"),
+    "notifications:message": n_("短信通知"),
+    "notifications:notice": n_("通知"),
+    "objections:evidence": n_("异议材料"),
+    "objections:objection": n_("异议"),
+    "objections:statement": n_("声明"),
+    "organizations:organization": n_("单位"),
+    "organizations:role": n_("单位职务"),
+    "organizations:token": n_("接口令牌"),
+    "records:archive": n_("归档信息"),
+    "records:display": n_("公示期"),
+    "records:record": n_("信用信息"),
+    "repair:application": n_("信用修复申请"),
+    "repair:evidence": n_("修复材料"),
+    "reports:report": n_("信用报告"),
+    "scoring:export": n_("积分导出"),
+    "scoring:review": n_("积分复核"),
+    "scoring:ruleset": n_("积分规则"),
+    "scoring:score": n_("诚信积分"),
+    "system:lockdown": n_("紧急封锁"),
+    "tips:tip": n_("举报"),
+    "watch:delivery": n_("订阅推送"),
+    "watch:subscription": n_("信息订阅"),
+    "workdays:calendar": n_("工作日安排"),
+}
+AUDIT_VERB = {
+    "acknowledge": n_("确认"), "activate": n_("生效"), "add": n_("添加"), "approve": n_("批准"),
+    "archive": n_("归档"), "challenge": n_("获取验证码"), "complete": n_("完成"),
+    "create": n_("创建"), "created": n_("创建"), "dead": n_("终止"), "decide": n_("决定"),
+    "delist": n_("移出"), "deliver": n_("送达"), "disclose": n_("提供结果"),
+    "download-rejected": n_("下载退回行"), "drop": n_("放弃"), "edited": n_("修改"),
+    "end": n_("结束"), "enter": n_("录入"), "escalate": n_("督办"), "exited": n_("移出"),
+    "expire": n_("到期"), "export": n_("导出"), "extend": n_("延期"), "fail": n_("失败"),
+    "feedback": n_("反馈"), "file": n_("提出"), "forward": n_("转交"), "freeze": n_("冻结"),
+    "handle": n_("处理"), "import": n_("导入"), "import-finish": n_("导入完成"),
+    "import-start": n_("开始导入"), "issue": n_("签发"), "lift": n_("解除"), "link": n_("关联"),
+    "list": n_("列入"), "load": n_("载入"), "manage": n_("管理"), "notified": n_("告知"),
+    "post": n_("发布"), "propose": n_("提请"), "proposed": n_("提请"), "prune": n_("清理"),
+    "published": n_("公开"), "queue": n_("发送"), "raise": n_("触发"), "read": n_("查看"),
+    "recompute": n_("重新计算"), "record": n_("记录"), "refuse": n_("拒绝"),
+    "refuse-locked": n_("锁定期内拒绝"), "register": n_("登记"), "release": n_("放行"),
+    "replace": n_("替换"), "request": n_("申请"), "reproduce": n_("复现"),
+    "reset-password": n_("重置密码"), "resubmit": n_("重新提交"), "retry": n_("重试"),
+    "review": n_("审核"), "revoke": n_("撤销"), "roles": n_("变更角色"), "run": n_("执行"),
+    "sandbox": n_("沙盘比较"), "start": n_("启动"), "status": n_("变更状态"),
+    "submit": n_("提交"), "succeed": n_("成功"), "throttle": n_("限流"),
+    "unfreeze": n_("解冻"), "unlink": n_("解除关联"), "unpublished": n_("撤下"),
+    "upload": n_("上传"), "verify": n_("核验"), "withdraw": n_("撤回"), "withdrawn": n_("撤回"),
+}  # fmt: skip
+
+
+def action_words(action: str | None, _: Callable[..., Any]) -> str | None:
+    """An audit action in words (None when neither the action nor its object is known)."""
+    if not action:
+        return None
+    from chengxin.web.citizen.labels import ACTION  # noqa: PLC0415  # the person's own words
+
+    own = ACTION.get(action)
+    if own is not None:
+        return str(_(own))
+    head, _sep, verb = action.rpartition(":")
+    thing = AUDIT_OBJECT.get(head)
+    if thing is None:
+        return None
+    done = AUDIT_VERB.get(verb)
+    return f"{_(thing)} · {_(done)}" if done else str(_(thing))
+
+
+@pass_context
+def _action(context: Any, action: str | None) -> str:
+    return action_words(action, context["_"]) or (action or "—")
+
+
+GLOBALS["action_words"] = _action
