@@ -41,7 +41,7 @@ from chengxin.lists import types as list_types
 from chengxin.lists.models import EntryStatus, ExitReason, ListEntry, ListKind
 from chengxin.measures import catalog as measures_catalog
 from chengxin.objections.models import ObjectionOutcome, ObjectionStatus
-from chengxin.organizations.models import OrganizationKind, RoleKind
+from chengxin.organizations.models import OrganizationKind, OrganizationRole, RoleKind
 from chengxin.records.models import CreditRecord
 from chengxin.records.visibility import Mark
 from chengxin.repair.models import RepairBasis, RepairStatus
@@ -62,6 +62,7 @@ ROOTS = {
     "citizen": ["/me", "/me/report", "/me/queries", "/me/objections", "/me/objections/new",
                 "/me/repairs", "/me/repairs/new", "/me/grants", "/me/statements", "/me/notices",
                 "/me/lists", "/me/score"],
+    "representative": ["/me", "/me/lists", "/me/report", "/me/objections/new"],
     "admin": ["/console/operator", "/console/operator/lists?status=published",
               "/console/operator/lists?status=exited"],
     "operator": ["/console/operator"],
@@ -75,6 +76,7 @@ ROOTS = {
 PREFIXES = {
     "public": ("/lists", "/pages", "/verify", "/repair-guide", "/tips"),
     "citizen": ("/me",),
+    "representative": ("/me",),
 }
 NEVER = ("signout", "logout", "sign-out", ".pdf", ".csv", ".json", ".xlsx", "/export",
          "/evidence/", "download")  # fmt: skip
@@ -281,6 +283,25 @@ def busiest_person(runtime: Runtime) -> Any:
     return best
 
 
+def representative(runtime: Runtime) -> Any:
+    """The demo person who represents a listed enterprise (linked to its entry, R8.4)."""
+    people = list(generator.people(PEOPLE))
+    with runtime.scope() as session:
+        listed = select(ListEntry.organization_id).where(ListEntry.organization_id.is_not(None))
+        ids = set(
+            session.execute(
+                select(OrganizationRole.subject_id).where(
+                    OrganizationRole.organization_id.in_(listed)
+                )
+            ).scalars()
+        )
+        for person in people:
+            subject = identity_service.get_subject(session, person.id_number)
+            if subject is not None and subject.id in ids:
+                return person
+    return None
+
+
 def _csrf(client: Client, path: str) -> str:
     client.get(path)
     return client.cookies.get("chengxin_csrf") or ""
@@ -395,7 +416,10 @@ def test_no_internal_code_on_any_page(
     person = busiest_person(runtime)
     citizen, _ = citizen_for(person)
     client.post("/api/v1/me/report", json={}, headers={"Authorization": f"Bearer {citizen}"})
+    linked = representative(runtime)
+    assert linked is not None, "the demo lists an enterprise with a legal representative"
     sessions: dict[str, str | None] = {"public": None, "citizen": citizen, **demo}
+    sessions["representative"] = citizen_for(linked)[0]
     forms: dict[str, Callable[[], None]] = {
         "public": lambda: public_forms(client, scanner, person),
         "citizen": lambda: citizen_forms(client, scanner),

@@ -426,7 +426,16 @@ def _problem(context: Any, error: Any) -> Markup:
     return Markup('{} <code class="tag" title="{}">{}</code>').format(text, detail, code)
 
 
+@pass_context
+def _problem_of(context: Any, code: str | None, detail: str | None, status: int = 422) -> Markup:
+    """``problem_of(code, detail)``: a problem stored as its code and detail (a failed batch)."""
+    code = code or "http-error"
+    text = problem_text(code, detail, status, context["lang"], context["_"])
+    return Markup('{} <code class="tag" title="{}">{}</code>').format(text, detail or "", code)
+
+
 GLOBALS["problem_words"] = _problem
+GLOBALS["problem_of"] = _problem_of
 
 
 # -- explanations the services give in English or with codes -------------------------------------
