@@ -47,6 +47,7 @@ def _permission(handler: HTTPRouteHandler) -> Permission | None:
 
 
 def _concrete(path: str) -> str:
+    path = re.sub(r"\{[^}]+:int\}", "2027", path)  # a year (the working-day calendar)
     return re.sub(r"\{[^}]+:uuid\}", str(uuid.uuid4()), path)
 
 

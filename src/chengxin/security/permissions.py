@@ -84,6 +84,9 @@ class Permission(StrEnum):
     TIPS_TIP_READ = "tips:tip:read"
     # watch: change subscriptions of an organization under its subjects' grants
     WATCH_SUBSCRIPTION_MANAGE = "watch:subscription:manage"
+    # workdays: the working-day calendar (each year's holidays and adjusted working days)
+    WORKDAYS_CALENDAR_MANAGE = "workdays:calendar:manage"  # enter or replace a year
+    WORKDAYS_CALENDAR_READ = "workdays:calendar:read"
 
 
 ALL_PERMISSIONS: frozenset[Permission] = frozenset(Permission)

@@ -10,6 +10,7 @@ from chengxin.web.nav import MenuItem
 ITEMS: tuple[tuple[MenuItem, P], ...] = (
     (MenuItem(n_("监管看板"), "/console/operator"), P.INGESTION_QUALITY_READ),
     (MenuItem(n_("目录版本"), "/console/operator/catalog"), P.CATALOG_CATALOG_READ),
+    (MenuItem(n_("工作日历"), "/console/operator/calendar"), P.WORKDAYS_CALENDAR_READ),
     (
         MenuItem(n_("单位与账号"), "/console/operator/organizations"),
         P.ORGANIZATION_ORGANIZATION_READ,
