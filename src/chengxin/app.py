@@ -45,7 +45,7 @@ from chengxin.audit.routes import AuditController
 from chengxin.bounds import check_request, mark_json_routes, takes_json
 from chengxin.catalog.routes import CatalogController
 from chengxin.checks.routes import CheckController, MyChecksController
-from chengxin.citizens.routes import CitizenSignInController
+from chengxin.citizens.routes import CitizenSignInController, MyNoticesController
 from chengxin.context import ROLLBACK_ONLY, request_middleware
 from chengxin.errors import (
     ERROR_DESCRIPTIONS,
@@ -86,6 +86,7 @@ from chengxin.watch.routes import WatchController
 from chengxin.web.errors import unrouted_not_found
 from chengxin.web.routes import static_router, web_router
 from chengxin.web.security import csrf_config, security_headers
+from chengxin.workdays.routes import WorkdayCalendarController
 
 SWAGGER = "/static/vendor/swagger-ui"  # swagger-ui-dist 5.35.0 (Apache-2.0), vendored
 
@@ -94,6 +95,7 @@ CONTROLLERS = [
     AuthController,
     UserController,
     CitizenSignInController,
+    MyNoticesController,
     TokenFreezeController,
     OrganizationFreezeController,
     LockdownController,
@@ -105,6 +107,7 @@ CONTROLLERS = [
     TokenController,
     AuditController,
     CatalogController,
+    WorkdayCalendarController,
     IngestionController,
     RecordController,
     AccessController,

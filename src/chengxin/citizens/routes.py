@@ -1,18 +1,27 @@
-"""HTTP routes of citizens' real-name sign-in (public: the caller is not signed in yet)."""
+"""HTTP routes of citizens' real-name sign-in (public: the caller is not signed in yet), and the
+signed-in person's own notices (``/api/v1/me/notices``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, Request, Response, post
-from litestar.params import JSONBody
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromQuery, JSONBody
 
 from chengxin.accounts import service as accounts_service
 from chengxin.accounts.cookies import session_response
 from chengxin.citizens import service as citizens_service
-from chengxin.citizens.schemas import ChallengeRead, SignInRequest, VerifyRequest
-from chengxin.deps import SettingsDep, client_ip
+from chengxin.citizens.schemas import (
+    ChallengeRead,
+    MyNoticePage,
+    MyNoticeRead,
+    SignInRequest,
+    VerifyRequest,
+)
+from chengxin.deps import ActorDep, Limit, Offset, SessionDep, SettingsDep, client_ip
 from chengxin.runtime import Runtime
+from chengxin.security.guards import requires
+from chengxin.security.permissions import Permission
 
 PUBLIC = {"public": True}
 
@@ -70,3 +79,34 @@ class CitizenSignInController(Controller):
             session_policy=accounts_service.Policy.from_settings(settings),
         )
         return session_response(settings, issued)
+
+
+class MyNoticesController(Controller):
+    path = "/api/v1/me/notices"
+    tags = ["self"]
+
+    @get(
+        "/",
+        sync_to_thread=True,
+        guards=[requires(Permission.SELF_DATA_READ)],
+        summary="My notices",
+    )
+    def mine(
+        self,
+        session: SessionDep,
+        actor: ActorDep,
+        limit: FromQuery[Limit] = 50,
+        offset: FromQuery[Offset] = 0,
+    ) -> MyNoticePage:
+        """The messages the platform sent me (records, lists, objections, repairs), newest first,
+        as on the page /me/notices; sign-in codes left out."""
+        found = citizens_service.my_notices(session, actor=actor, limit=limit + 1, offset=offset)
+        return MyNoticePage(
+            items=[
+                MyNoticeRead(id=n.id, at=n.at, template=n.template, status=n.status, text=n.text)
+                for n in found[:limit]
+            ],
+            limit=limit,
+            offset=offset,
+            next_offset=offset + limit if len(found) > limit else None,
+        )

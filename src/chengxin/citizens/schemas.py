@@ -24,3 +24,23 @@ class ChallengeRead(BaseModel):
 class VerifyRequest(BaseModel):
     challenge_id: uuid.UUID = Field(description="From the sign-in answer")
     code: str = Field(pattern=r"^\d{6}$", description="The 6-digit one-time code received")
+
+
+class MyNoticeRead(BaseModel):
+    """A message the platform sent me (the text as my phone received it)."""
+
+    id: uuid.UUID
+    at: datetime = Field(description="When it was sent (UTC)")
+    template: str = Field(
+        description="What it is about: credit-record-notice, dishonest-record-notice, "
+        "list-entry-notice, objection and repair updates, …"
+    )
+    status: str = Field(description="queued, sent or failed")
+    text: str = Field(description="The message as sent")
+
+
+class MyNoticePage(BaseModel):
+    items: list[MyNoticeRead] = Field(description="Newest first")
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="The offset of the next page; null on the last")

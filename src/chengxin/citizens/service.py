@@ -33,7 +33,7 @@ from chengxin.keys import keyring_of
 from chengxin.keys.keyring import Keyring
 from chengxin.notifications import service as notifications
 from chengxin.notifications.models import NotificationOutbox
-from chengxin.security.actor import ANONYMOUS
+from chengxin.security.actor import ANONYMOUS, Actor
 from chengxin.settings import Settings
 
 CODE_TEMPLATE = "citizen-sign-in-code"
@@ -399,3 +399,34 @@ def latest_code(session: Session) -> str | None:
         return None
     found = _CODE.search(notifications.text_of(session, row))
     return found.group(1) if found else None
+
+
+@dataclass(frozen=True)
+class MyNotice:
+    """A message the platform sent the signed-in person, as the person sees it."""
+
+    id: uuid.UUID
+    at: datetime
+    template: str
+    status: str
+    text: str
+
+
+def my_notices(session: Session, *, actor: Actor, limit: int, offset: int) -> list[MyNotice]:
+    """The signed-in person's own messages, newest first, a page at a time (the session's subject
+    only, as ``/me/notices``; sign-in codes left out: a used code is worthless)."""
+    subject_id = audit.own_subject(actor)
+    rows = session.execute(
+        select(NotificationOutbox)
+        .where(
+            NotificationOutbox.subject_id == subject_id,
+            NotificationOutbox.template.not_in(sorted(notifications.NOT_SHOWN_TO_PERSON)),
+        )
+        .order_by(NotificationOutbox.created_at.desc(), NotificationOutbox.id)
+        .offset(offset)
+        .limit(limit)
+    ).scalars()
+    return [
+        MyNotice(r.id, r.created_at, r.template, r.status, notifications.text_of(session, r))
+        for r in rows
+    ]
