@@ -437,6 +437,7 @@ OPERATOR_PAGES = (
     "/console/operator/lists", "/console/operator/queries", "/console/operator/tips",
     "/console/operator/content", "/console/operator/content/new", "/console/operator/audit",
     "/console/operator/alerts", "/console/operator/emergency", "/console/operator/scoring",
+    "/console/operator/calendar",
 )  # fmt: skip
 PROVIDER_PAGES = (
     "/console/provider", "/console/provider/batches", "/console/provider/objections",
