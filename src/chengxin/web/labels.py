@@ -106,6 +106,26 @@ GRADE_MEANING = {
     "D": n_("诚信差"),
 }
 
+# What an audit entry is about (``audit_entry.object_type``: the table or thing it names).
+OBJECT_TYPE = {
+    "access_alert": n_("监测预警"), "access_grant": n_("查询授权"), "access_query": n_("信用查询"),
+    "access_rule": n_("查询权限清单"), "api_token": n_("接口令牌"), "audit_log": n_("审计日志"),
+    "auth_session": n_("登录会话"), "catalog_version": n_("目录版本"), "check": n_("联合奖惩核查"),
+    "citizen_challenge": n_("本人登录验证码"), "content_page": n_("内容页面"),
+    "credit_agency": n_("征信机构"), "credit_record": n_("信用信息"), "evidence": n_("证明材料"),
+    "ingest_batch": n_("报送批次"), "job": n_("后台任务"), "keyring": n_("密钥"),
+    "list_entry": n_("名单条目"), "login_attempt": n_("登录尝试"),
+    "notification_outbox": n_("短信通知"), "objection": n_("异议"), "organization": n_("单位"),
+    "organization_notice": n_("单位通知"), "organization_role": n_("单位职务"),
+    "platform_lockdown": n_("紧急封锁"), "population_import": n_("人口信息导入"),
+    "repair_application": n_("信用修复申请"), "report_issue": n_("信用报告"),
+    "score_review": n_("积分复核"), "scoring_export": n_("积分导出"),
+    "scoring_ruleset": n_("积分规则"), "subject": n_("信息主体"), "subject_score": n_("诚信积分"),
+    "sweep": n_("定期处理"), "user_account": n_("账号"), "workday_year": n_("工作日安排"),
+    "watch_subscription": n_("信息订阅"), "watch_delivery": n_("订阅推送"),
+    "record_statement": n_("声明"),
+}  # fmt: skip
+
 VOCABULARIES: dict[str, Mapping[str, str]] = {
     "role": ROLE,
     "staff_role": STAFF_ROLE,
@@ -116,6 +136,7 @@ VOCABULARIES: dict[str, Mapping[str, str]] = {
     "sharing": SHARING,
     "system_task": SYSTEM_TASK,
     "score_rule": SCORE_RULE,
+    "object_type": OBJECT_TYPE,
 }
 
 
@@ -286,6 +307,8 @@ PROBLEM = {
     "header-missing-column": n_("表头缺少必需的列：{detail}"),
     "header-unknown-column": n_("表头含有无法识别的列：{detail}"),
     "row-too-long": n_("文件中有一行超过平台允许的长度。"),
+    "row-encoding": n_("该行的文字编码无法识别。"),
+    "row-malformed": n_("该行格式有误（如引号不成对）。"),
     "file-rejected": n_("文件无法整体读取，未使用其中任何一行。"),
     "batch-too-large": n_("一次报送的记录过多，请改为上传文件。"),
     "not-a-provider": n_("只有信息提供单位可以报送信息。"),
@@ -403,8 +426,11 @@ def problem_text(
     code: str, detail: str | None, status: int, lang: str, _: Callable[..., Any]
 ) -> str:
     """A problem in the reader's language: its message, with the detail's variable part."""
-    msgid = PROBLEM.get(code)
     detail = detail or ""
+    inner, sep, rest = detail.partition(": ")
+    if sep and inner in PROBLEM:  # a file's own fault inside a wider problem ("<code>: …")
+        code, detail = inner, rest
+    msgid = PROBLEM.get(code)
     if msgid is None:
         if lang == "en" and detail:
             return detail
@@ -571,9 +597,17 @@ AUDIT_OBJECT = {
     "watch:delivery": n_("订阅推送"),
     "watch:subscription": n_("信息订阅"),
     "workdays:calendar": n_("工作日安排"),
+    "ingestion:quality": n_("数据质量"),
+    "self:data": n_("本人信息"),
+    "self:grant": n_("本人授权"),
+    "self:objection": n_("本人异议"),
+    "self:repair": n_("本人信用修复"),
+    "self:score": n_("本人积分"),
+    "self:statement": n_("本人声明"),
 }
 AUDIT_VERB = {
     "acknowledge": n_("确认"), "activate": n_("生效"), "add": n_("添加"), "approve": n_("批准"),
+    "apply": n_("申请"),
     "archive": n_("归档"), "challenge": n_("获取验证码"), "complete": n_("完成"),
     "create": n_("创建"), "created": n_("创建"), "dead": n_("终止"), "decide": n_("决定"),
     "delist": n_("移出"), "deliver": n_("送达"), "disclose": n_("提供结果"),
