@@ -93,9 +93,23 @@ def _phone_check(page: Any, name: str) -> None:
     shot(page, f"phone/{name}")
 
 
+# A column header on more than one line ("答复/期限"): each header's text is one line box.
+HEADERS_CHECK = """() => {
+  const bad = [];
+  for (const th of document.querySelectorAll('main thead th')) {
+    const range = document.createRange();
+    range.selectNodeContents(th);
+    const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+    if (tops.size > 1) bad.push(th.textContent.trim());
+  }
+  return bad;
+}"""
+
+
 def _desktop_check(page: Any, name: str) -> None:
     page.wait_for_load_state("load")
     assert page.evaluate(LAYOUT_CHECK) == [], name
+    assert page.evaluate(HEADERS_CHECK) == [], name
     for table in page.locator("main table").all():
         assert table.evaluate("t => getComputedStyle(t).display") == "table", name
     PHONE.mkdir(parents=True, exist_ok=True)
