@@ -45,6 +45,15 @@ STAFF_ROLE = {
     "agency_staff": n_("征信机构人员"),
     "citizen": n_("本人"),
 }
+ORGANIZATION_KIND = {
+    "operator": n_("平台运营单位"),
+    "government": n_("政府部门"),
+    "court": n_("法院"),
+    "association": n_("行业协会商会"),
+    "financial": n_("金融机构"),
+    "credit_agency": n_("征信机构"),
+    "enterprise": n_("企业"),
+}
 LIST_KIND = {"red": n_("红名单"), "black": n_("严重失信主体名单")}
 LIST_STEP = {
     "proposed": n_("拟列入"),
@@ -129,6 +138,7 @@ OBJECT_TYPE = {
 VOCABULARIES: dict[str, Mapping[str, str]] = {
     "role": ROLE,
     "staff_role": STAFF_ROLE,
+    "organization_kind": ORGANIZATION_KIND,
     "list_kind": LIST_KIND,
     "list_step": LIST_STEP,
     "category": CATEGORY,
@@ -543,6 +553,39 @@ GLOBALS["eligibility_words"] = _eligibility
 GLOBALS["measure_reason"] = _reason
 
 
+# An audit action's own words (what an entry about a person records); other actions are worded
+# as their object and verb (``action_words``).
+AUDIT_ACTION = {
+    "access:query:submit": n_("提交查询"),
+    "access:query:disclose": n_("查询结果提供"),
+    "access:query:read": n_("查看查询结果"),
+    "access:grant:create": n_("授权单位查询"),
+    "access:grant:revoke": n_("撤销授权"),
+    "checks:check:run": n_("联合奖惩核查"),
+    "reports:report:issue": n_("出具信用报告"),
+    "reports:report:reproduce": n_("复现信用报告"),
+    "identity:subject:register": n_("登记信息主体"),
+    "identity:subject:read": n_("查看身份信息"),
+    "identity:person:verify": n_("核验身份"),
+    "citizens:sign-in:challenge": n_("申请登录验证码"),
+    "citizens:sign-in:succeed": n_("本人登录"),
+    "citizens:sign-in:fail": n_("登录失败"),
+    "notifications:message:queue": n_("发送短信通知"),
+    "records:record:read": n_("查看信用信息"),
+    "objections:objection:file": n_("提出异议"),
+    "objections:objection:forward": n_("异议转提供单位"),
+    "objections:objection:decide": n_("异议办结"),
+    "objections:objection:withdraw": n_("撤回异议"),
+    "objections:statement:add": n_("添加声明"),
+    "objections:statement:withdraw": n_("撤回声明"),
+    "repair:application:file": n_("申请信用修复"),
+    "repair:application:decide": n_("信用修复决定"),
+    "repair:application:withdraw": n_("撤回修复申请"),
+    "scoring:review:request": n_("申请人工复核"),
+    "scoring:score:read": n_("查看诚信积分"),
+}
+
+
 # -- audit actions (``domain:object:verb``): the action's own words, else object · verb -----------
 
 AUDIT_OBJECT = {
@@ -636,9 +679,7 @@ def action_words(action: str | None, _: Callable[..., Any]) -> str | None:
     """An audit action in words (None when neither the action nor its object is known)."""
     if not action:
         return None
-    from chengxin.web.citizen.labels import ACTION  # noqa: PLC0415  # the person's own words
-
-    own = ACTION.get(action)
+    own = AUDIT_ACTION.get(action)
     if own is not None:
         return str(_(own))
     head, _sep, verb = action.rpartition(":")

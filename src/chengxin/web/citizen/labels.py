@@ -1,9 +1,10 @@
 """Names of the domain's states and codes as the citizen's pages show them (msgids, translated in
-the templates with ``_``). A code without a name here is shown as it is."""
+the templates with ``_``); the vocabularies every console shares come from ``web.labels``."""
 
 from __future__ import annotations
 
 from chengxin.web.i18n import n_
+from chengxin.web.labels import AUDIT_ACTION, CATEGORY, LIST_KIND, ROLE, SEVERITY
 
 OBJECTION_STATUS = {
     "filed": n_("已受理"),
@@ -36,7 +37,6 @@ GRANT_STATUS = {
     "exhausted": n_("次数已用完"),
     "revoked": n_("已撤销"),
 }
-LIST_KIND = {"red": n_("红名单"), "black": n_("严重失信主体名单")}
 LIST_STATUS = {
     "proposed": n_("拟列入"),
     "notified": n_("已告知"),
@@ -44,9 +44,6 @@ LIST_STATUS = {
     "exited": n_("已移出"),
     "withdrawn": n_("已撤回"),
 }
-ROLE = {"legal_representative": n_("法定代表人"), "responsible_person": n_("主要负责人")}
-CATEGORY = {"good": n_("守信信息"), "dishonest": n_("失信信息"), "basic": n_("基本信息")}
-SEVERITY = {"serious": n_("严重"), "general": n_("一般"), "minor": n_("轻微")}
 RECORD_STATUS = {
     "active": n_("有效"),
     "superseded": n_("已被更正"),
@@ -80,34 +77,5 @@ LABELS = {
     "review_status": REVIEW_STATUS,
 }
 
-# What an audit entry about the person records (the code is shown beside the name).
-ACTION = {
-    "access:query:submit": n_("提交查询"),
-    "access:query:disclose": n_("查询结果提供"),
-    "access:query:read": n_("查看查询结果"),
-    "access:grant:create": n_("授权单位查询"),
-    "access:grant:revoke": n_("撤销授权"),
-    "checks:check:run": n_("联合奖惩核查"),
-    "reports:report:issue": n_("出具信用报告"),
-    "reports:report:reproduce": n_("复现信用报告"),
-    "identity:subject:register": n_("登记信息主体"),
-    "identity:subject:read": n_("查看身份信息"),
-    "identity:person:verify": n_("核验身份"),
-    "citizens:sign-in:challenge": n_("申请登录验证码"),
-    "citizens:sign-in:succeed": n_("本人登录"),
-    "citizens:sign-in:fail": n_("登录失败"),
-    "notifications:message:queue": n_("发送短信通知"),
-    "records:record:read": n_("查看信用信息"),
-    "objections:objection:file": n_("提出异议"),
-    "objections:objection:forward": n_("异议转提供单位"),
-    "objections:objection:decide": n_("异议办结"),
-    "objections:objection:withdraw": n_("撤回异议"),
-    "objections:statement:add": n_("添加声明"),
-    "objections:statement:withdraw": n_("撤回声明"),
-    "repair:application:file": n_("申请信用修复"),
-    "repair:application:decide": n_("信用修复决定"),
-    "repair:application:withdraw": n_("撤回修复申请"),
-    "scoring:review:request": n_("申请人工复核"),
-    "scoring:score:read": n_("查看诚信积分"),
-}
+ACTION = AUDIT_ACTION  # what an audit entry about the person records
 LABELS["action"] = ACTION

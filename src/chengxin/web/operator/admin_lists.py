@@ -25,6 +25,7 @@ from chengxin.lists.models import EntryStatus, ExitReason, ListEntry
 from chengxin.lists.schemas import ExitIn, WithdrawIn
 from chengxin.security.permissions import Permission
 from chengxin.web import forms
+from chengxin.web import labels as vocabulary
 from chengxin.web.guards import page_requires
 from chengxin.web.i18n import n_
 from chengxin.web.operator import frame
@@ -56,7 +57,7 @@ EXIT_LABELS = {
     "published": n_("异议期满，予以公开"),
     "withdrawn": n_("已撤回"),
 }
-KIND_LABELS = {"red": n_("红名单"), "black": n_("严重失信主体名单")}
+KIND_LABELS = vocabulary.LIST_KIND
 
 
 class ExitForm(BaseModel):

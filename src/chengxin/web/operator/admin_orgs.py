@@ -24,18 +24,18 @@ from chengxin.access.schemas import AccessRuleIn
 from chengxin.accounts import service as accounts_service
 from chengxin.accounts.schemas import UserCreate
 from chengxin.catalog import service as catalog_service
-from chengxin.catalog.schema import Sharing
 from chengxin.db import utcnow
 from chengxin.deps import ActorDep, Offset, SessionDep, SettingsDep
 from chengxin.errors import DomainError
 from chengxin.organizations import service as organization_service
 from chengxin.organizations.errors import CreditCodeInvalid
-from chengxin.organizations.models import ApiToken, OrganizationKind
+from chengxin.organizations.models import ApiToken
 from chengxin.organizations.schemas import OrganizationCreate, TokenCreate
 from chengxin.records.visibility import day_of
 from chengxin.security.actor import Actor
 from chengxin.security.permissions import Permission
 from chengxin.security.roles import STAFF_ROLES
+from chengxin.web import labels as vocabulary
 from chengxin.web.forms import as_list, attempt, parse
 from chengxin.web.guards import page_requires
 from chengxin.web.i18n import n_
@@ -46,31 +46,9 @@ BASE = "/console/operator/organizations"
 NOT_FOUND = 404
 PAGE_SIZE = 100
 
-KIND_LABELS = {
-    OrganizationKind.OPERATOR.value: n_("平台运营单位"),
-    OrganizationKind.GOVERNMENT.value: n_("政府部门"),
-    OrganizationKind.COURT.value: n_("法院"),
-    OrganizationKind.ASSOCIATION.value: n_("行业协会商会"),
-    OrganizationKind.FINANCIAL.value: n_("金融机构"),
-    OrganizationKind.CREDIT_AGENCY.value: n_("征信机构"),
-    OrganizationKind.ENTERPRISE.value: n_("企业"),
-}
-ROLE_LABELS = {
-    "platform_admin": n_("平台管理员"),
-    "operator": n_("平台运营"),
-    "reviewer": n_("查询审核员"),
-    "auditor": n_("审计员"),
-    "security_officer": n_("安全值守"),
-    "provider_clerk": n_("提供单位经办人"),
-    "consumer_officer": n_("使用单位经办人"),
-    "agency_staff": n_("征信机构人员"),
-}
-SHARING_LABELS = {
-    Sharing.PUBLIC.value: n_("社会公开"),
-    Sharing.AUTHORIZED.value: n_("授权查询"),
-    Sharing.GOVERNMENT.value: n_("政务共享"),
-    Sharing.SUBJECT.value: n_("仅本人"),
-}
+KIND_LABELS = vocabulary.ORGANIZATION_KIND
+ROLE_LABELS = {r.value: vocabulary.STAFF_ROLE[r.value] for r in STAFF_ROLES}
+SHARING_LABELS = vocabulary.SHARING
 TOKEN_PERMISSIONS = [p.value for p in Permission if not p.value.startswith("self:")]
 
 
