@@ -67,6 +67,27 @@ def test_the_score_page_shows_the_grade_scale_of_the_active_ruleset(
     assert "Base score" in english
 
 
+# -- the query log -------------------------------------------------------------------------------
+
+
+def test_the_query_log_names_units_and_the_platform_in_words(
+    signed_in: tuple[Client, Any],  # noqa: F811
+) -> None:
+    client, _ = signed_in
+    page = client.get("/me/queries")
+    assert page.status_code == 200
+    text = visible_text(page.text)
+    # The sign-in code was sent for a request made before anyone signed in: the platform's act.
+    assert "平台（系统） · 发送短信通知" in text
+    assert "本人登录" in text
+    for code in ("system:", "public", "citizen", "notifications:message:queue"):
+        assert code not in text, code
+    assert "日志序号" not in text
+    assert '<code class="tag">notifications:message:queue</code>' in page.text  # for support
+    client.cookies.set("chengxin_lang", "en")
+    assert "Platform (system) · " in visible_text(client.get("/me/queries").text)
+
+
 # -- the list search -----------------------------------------------------------------------------
 
 
