@@ -513,6 +513,7 @@ def access_permit(  # noqa: PLR0917  # click passes the options
     from chengxin.catalog.schema import Sharing  # noqa: PLC0415
     from chengxin.db import utcnow  # noqa: PLC0415
     from chengxin.organizations import service as organization_service  # noqa: PLC0415
+    from chengxin.records.visibility import day_of  # noqa: PLC0415
     from chengxin.security.actor import system_actor  # noqa: PLC0415
 
     try:
@@ -536,7 +537,7 @@ def access_permit(  # noqa: PLR0917  # click passes the options
                 kinds=list(kinds),
                 sharing=levels,
                 basis=basis,
-                valid_from_on=utcnow().date(),
+                valid_from_on=day_of(utcnow()),
                 valid_until_on=until_on.date() if until_on else None,
                 actor=system_actor("access-permit"),
             )
@@ -554,13 +555,14 @@ def access_list(credit_code: str) -> None:
     from chengxin.access import policy  # noqa: PLC0415
     from chengxin.db import utcnow  # noqa: PLC0415
     from chengxin.organizations import service as organization_service  # noqa: PLC0415
+    from chengxin.records.visibility import day_of  # noqa: PLC0415
 
     runtime = _runtime()
     with runtime.scope() as session:
         org = organization_service.get_by_credit_code(session, credit_code)
         if org is None:
             _fail("organization-not-found", "no organization with this credit code", EXIT_INVALID)
-        current = {r.id for r in policy.rules_of(session, org.id, on=utcnow().date())}
+        current = {r.id for r in policy.rules_of(session, org.id, on=day_of(utcnow()))}
         for rule in policy.rules_of(session, org.id):
             mark = "*" if rule.id in current else " "
             click.echo(f"{mark} {rule.id} {rule.scene} kinds={rule.kinds} sharing={rule.sharing}")
@@ -1030,6 +1032,7 @@ def report_sample(out: Path, lang: str) -> None:
     from chengxin.reports import pdf as report_pdf  # noqa: PLC0415
     from chengxin.reports import sample  # noqa: PLC0415
     from chengxin.reports import service as report_service  # noqa: PLC0415
+    from chengxin.reports.render import Issuer  # noqa: PLC0415
     from chengxin.runtime import load_keyring  # noqa: PLC0415
 
     settings = _settings()
@@ -1043,8 +1046,9 @@ def report_sample(out: Path, lang: str) -> None:
         url = report_service.verify_url(settings.public_base_url, content.number)
         code = sample.sample_code(random.Random(content.number))
         unsealed, pages = report_pdf.render_unsealed(
-            content, lang=lang, verification_code=code, verify_url=url
-        )
+            content, lang=lang, verification_code=code, verify_url=url,
+            issuer=Issuer.from_settings(settings),
+        )  # fmt: skip
         sealed = report_pdf.seal_pdf(unsealed, content, keyring=keyring)
     except DomainError as exc:
         _fail(exc.code, exc.detail)

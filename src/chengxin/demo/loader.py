@@ -24,6 +24,7 @@ from chengxin.identity import population
 from chengxin.ingestion import service as ingestion_service
 from chengxin.organizations import service as organization_service
 from chengxin.organizations.models import Organization, OrganizationKind, OrganizationRole, RoleKind
+from chengxin.records.visibility import day_of
 from chengxin.runtime import Runtime
 from chengxin.security.actor import Actor, ActorKind, system_actor
 from chengxin.security.permissions import ALL_PERMISSIONS, Permission
@@ -140,7 +141,7 @@ def push_records(
     with runtime.scope() as session:
         _, catalog = catalog_service.active_document(session)
         ids = {o.credit_code: o.id for o in session.execute(select(Organization)).scalars()}
-    by_provider = demo_records.records(list(persons), catalog, orgs, today=utcnow().date())
+    by_provider = demo_records.records(list(persons), catalog, orgs, today=day_of(utcnow()))
     totals: Counter[str] = Counter()
     with tempfile.TemporaryDirectory(prefix="chengxin-demo-") as tmp:
         for code, rows in sorted(by_provider.items()):
