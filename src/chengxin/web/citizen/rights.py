@@ -22,6 +22,7 @@ from chengxin.notifications import service as notifications_service
 from chengxin.objections import statements as statement_service
 from chengxin.objections.schemas import StatementIn
 from chengxin.organizations import service as organization_service
+from chengxin.records.visibility import day_of
 from chengxin.scoring import service as scoring_service
 from chengxin.scoring.schemas import ReviewIn, ReviewRead, ScoreRead
 from chengxin.security.permissions import Permission
@@ -195,7 +196,7 @@ def _score_basis(
         entry_id = uuid_or_none(source)
         entry = session.get(ListEntry, entry_id) if entry_id else None
         if entry is not None:
-            published = entry.published_at.date().isoformat() if entry.published_at else ""
+            published = day_of(entry.published_at).isoformat() if entry.published_at else ""
             found[source] = f"{name_of('list_type', entry.list_type, lang)} · {published}"
     return found
 
