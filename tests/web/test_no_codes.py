@@ -72,6 +72,12 @@ ROOTS = {
     "provider": ["/console/provider"],
     "consumer": ["/console/consumer"],
 }  # fmt: skip
+# The crawl's name for each demo account's role.
+STAFF = {
+    Role.PLATFORM_ADMIN: "admin", Role.OPERATOR: "operator", Role.REVIEWER: "reviewer",
+    Role.AUDITOR: "auditor", Role.SECURITY_OFFICER: "security", Role.PROVIDER_CLERK: "provider",
+    Role.CONSUMER_OFFICER: "consumer",
+}  # fmt: skip
 # Where each role's crawl may go (links elsewhere are another role's pages).
 PREFIXES = {
     "public": ("/lists", "/pages", "/verify", "/repair-guide", "/tips"),
@@ -253,12 +259,15 @@ def demo(runtime: Runtime) -> dict[str, str]:
     with runtime.scope() as session:
         demo_accounts.ensure_accounts(session, policy=policy, actor=system_actor("demo"))
     sessions = {}
-    for login in ("admin", "operator", "reviewer", "auditor", "security", "provider", "consumer"):
+    for login, role, _, region in demo_accounts.DEMO_ACCOUNTS:
+        name = STAFF.get(role)
+        if name is None or name in sessions or region is not None:
+            continue  # one province-wide account per role
         issued = accounts_service.login(
             runtime.scope, login=login, password=demo_accounts.DEMO_PASSWORD, client_ip=None,
             policy=policy,
         )  # fmt: skip
-        sessions[login] = issued.token
+        sessions[name] = issued.token
     return sessions
 
 
