@@ -358,7 +358,7 @@ def citizen_forms(client: Client, scanner: Scanner) -> None:
 
 
 def public_forms(client: Client, scanner: Scanner, person: Any) -> None:
-    """A visitor's searches (found, and nothing found), a verification and a tip look-up."""
+    """A visitor's searches (found, and nothing found), a verification, a tip and its look-up."""
     csrf = _csrf(client, "/lists")
     for where, data in (
         ("POST /lists/search (name, found)", {"by": "name", "query": person.name}),
@@ -367,6 +367,18 @@ def public_forms(client: Client, scanner: Scanner, person: Any) -> None:
     ):
         scanner.both(client, "public", where, lambda d=data: client.post(  # type: ignore[misc]
             "/lists/search", data={**d, "_csrf_token": csrf}))  # fmt: skip
+    tip = {"domain": "black-wage-arrears", "about": "某建筑劳务公司", "region_code": "420100",
+           "what": "拖欠二十余名农民工三个月工资至今未支付", "_csrf_token": csrf}  # fmt: skip
+    sent = client.post("/tips", data=tip)
+    scanner.scan("public", "zh", "POST /tips", sent.text)
+    reference = re.search(r'id="tip-reference"[^>]*>([^<]+)<', sent.text)
+    secret = re.search(r'id="tip-secret"[^>]*>([^<]+)<', sent.text)
+    assert reference is not None, "the tip's receipt"
+    assert secret is not None
+    found = {"reference": reference.group(1), "secret": secret.group(1), "_csrf_token": csrf}
+    scanner.both(
+        client, "public", "POST /tips/lookup", lambda: client.post("/tips/lookup", data=found)
+    )
     scanner.both(
         client,
         "public",
