@@ -1,6 +1,6 @@
 """How the pages answer failures: a page in the reader's language, never problem+json.
 
-The page says what went wrong in the reader's language (labels.PROBLEM); the API's problem code
+The page says what went wrong in the reader's language (web/problems.py); the API's problem code
 stays on the page as a small tag (an operator reading a screenshot at 2 a.m. can look it up in
 docs/problems.md), the service's own detail in its tooltip; details never carry personal data
 (errors.DomainError).
@@ -27,7 +27,7 @@ from chengxin.errors import DomainError, busy_retry_after, http_error_handler
 from chengxin.security.guards import SESSION_COOKIE
 from chengxin.web.guards import SignInRequired
 from chengxin.web.i18n import lang_of, translator
-from chengxin.web.labels import problem_text
+from chengxin.web.problems import problem_text
 from chengxin.web.render import page
 
 log = structlog.get_logger("chengxin.web")
