@@ -28,11 +28,12 @@ import pytest
 from litestar.testing import TestClient
 from sqlalchemy import func, select
 
-from chengxin.access.models import GrantStatus, QueryStatus
+from chengxin.access.models import Alert, GrantStatus, QueryStatus
 from chengxin.access.scenes import Scene
 from chengxin.accounts import service as accounts_service
 from chengxin.accounts.models import UserStatus
 from chengxin.catalog import service as catalog_service
+from chengxin.db import utcnow
 from chengxin.demo import accounts as demo_accounts
 from chengxin.demo import generator, loader
 from chengxin.errors import DomainError
@@ -41,7 +42,12 @@ from chengxin.lists import types as list_types
 from chengxin.lists.models import EntryStatus, ExitReason, ListEntry, ListKind
 from chengxin.measures import catalog as measures_catalog
 from chengxin.objections.models import ObjectionOutcome, ObjectionStatus
-from chengxin.organizations.models import OrganizationKind, OrganizationRole, RoleKind
+from chengxin.organizations.models import (
+    Organization,
+    OrganizationKind,
+    OrganizationRole,
+    RoleKind,
+)
 from chengxin.records.models import CreditRecord
 from chengxin.records.visibility import Mark
 from chengxin.repair.models import RepairBasis, RepairStatus
@@ -258,6 +264,14 @@ def demo(runtime: Runtime) -> dict[str, str]:
     policy = accounts_service.Policy.from_settings(runtime.settings)
     with runtime.scope() as session:
         demo_accounts.ensure_accounts(session, policy=policy, actor=system_actor("demo"))
+    with runtime.scope() as session:  # a monitoring alert, as access.monitoring raises them
+        consumer = session.execute(
+            select(Organization).where(Organization.name == "湖北省财政厅（演示）")
+        ).scalar_one()
+        now = utcnow()
+        detail = {"scene": "administrative_licensing"}
+        session.add(Alert(organization_id=consumer.id, rule="new-scene", window_start=now,
+                          detail=detail, created_at=now))  # fmt: skip
     sessions = {}
     for login, role, _, region in demo_accounts.DEMO_ACCOUNTS:
         name = STAFF.get(role)

@@ -137,6 +137,9 @@ OBJECT_TYPE = {
     "record_statement": n_("声明"),
 }  # fmt: skip
 
+# What a monitoring alert counted (access.monitoring: its ``detail``'s keys).
+ALERT_DETAIL = {"subjects": n_("查询人数"), "queries": n_("查询次数"), "scene": n_("业务场景")}
+
 VOCABULARIES: dict[str, Mapping[str, str]] = {
     "role": ROLE,
     "staff_role": STAFF_ROLE,
@@ -149,6 +152,7 @@ VOCABULARIES: dict[str, Mapping[str, str]] = {
     "system_task": SYSTEM_TASK,
     "score_rule": SCORE_RULE,
     "object_type": OBJECT_TYPE,
+    "alert_detail": ALERT_DETAIL,
 }
 
 
