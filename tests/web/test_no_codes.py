@@ -28,7 +28,7 @@ import pytest
 from litestar.testing import TestClient
 from sqlalchemy import func, select
 
-from chengxin.access.models import Alert, GrantStatus, QueryStatus
+from chengxin.access.models import Alert, GrantStatus, Query, QueryStatus
 from chengxin.access.scenes import Scene
 from chengxin.accounts import service as accounts_service
 from chengxin.accounts.models import UserStatus
@@ -264,11 +264,16 @@ def demo(runtime: Runtime) -> dict[str, str]:
     policy = accounts_service.Policy.from_settings(runtime.settings)
     with runtime.scope() as session:
         demo_accounts.ensure_accounts(session, policy=policy, actor=system_actor("demo"))
-    with runtime.scope() as session:  # a monitoring alert, as access.monitoring raises them
+    with runtime.scope() as session:  # a query waiting for review and a monitoring alert
         consumer = session.execute(
             select(Organization).where(Organization.name == "湖北省财政厅（演示）")
         ).scalar_one()
         now = utcnow()
+        session.add(Query(organization_id=consumer.id, actor_kind="token", actor_id="t",
+                          actor_name="system:demo", scene="awards", purpose="评选道德模范前的核查",
+                          grant_id=None, kinds=["tax-arrears", "court-judgment-defaulter"],
+                          subject_count=60, status=QueryStatus.PENDING_REVIEW.value,
+                          review_reasons=["bulk"], created_at=now))  # fmt: skip
         detail = {"scene": "administrative_licensing"}
         session.add(Alert(organization_id=consumer.id, rule="new-scene", window_start=now,
                           detail=detail, created_at=now))  # fmt: skip
