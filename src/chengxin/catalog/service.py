@@ -97,6 +97,12 @@ def shipped_content() -> dict[str, Any]:
 _DOCUMENTS: dict[str, CatalogDocument] = {}
 
 
+def documents_read() -> tuple[CatalogDocument, ...]:
+    """Every version's document this process has parsed so far (only ever grows): where pages
+    find the names of codes from versions other than the active one."""
+    return tuple(_DOCUMENTS.values())
+
+
 def document_of(row: CatalogVersion) -> CatalogDocument:
     """The parsed document of a stored version (parsed once per process)."""
     document = _DOCUMENTS.get(row.digest)

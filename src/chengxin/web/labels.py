@@ -164,20 +164,16 @@ def _shipped() -> CatalogDocument:
     return CatalogDocument.model_validate(catalog_service.shipped_content())
 
 
-def _documents() -> list[CatalogDocument]:
-    return [_shipped(), *catalog_service._DOCUMENTS.values()]  # noqa: SLF001  # read-only
-
-
 def _catalog_names(section: str) -> dict[str, tuple[str, str]]:
-    return _names_in(section, len(catalog_service._DOCUMENTS))  # noqa: SLF001
+    return _names_in(section, len(catalog_service.documents_read()))
 
 
 @cache
 def _names_in(section: str, versions: int) -> dict[str, tuple[str, str]]:
-    """Names of one section over the documents read so far (``versions``: how many, the key)."""
-    del versions
+    """Names of one section over the shipped catalog and the documents read so far
+    (``versions``, how many, is the key: the documents only grow)."""
     names: dict[str, tuple[str, str]] = {}
-    for document in _documents():
+    for document in (_shipped(), *catalog_service.documents_read()[:versions]):
         for item in getattr(document, section):
             names[item.code] = (item.name_zh, item.name_en)
     return names
