@@ -224,7 +224,7 @@ def test_under_lockdown_pages_refuse_changes_with_a_page_but_staff_can_sign_in_a
     assert "platform-locked-down" in refused.text
     sign_in = client.post("/signin", data={**form, "login": "nobody", "password": "x" * 12})
     assert sign_in.status_code == 401  # reached the form (and failed there), not refused
-    assert "<code>login-failed</code>" in sign_in.text
+    assert "账号或密码不正确" in sign_in.text  # the form's own refusal, worded
     assert "platform-locked-down" not in sign_in.text
     lifted = client.post(
         "/console/operator/emergency/lockdown/lift",
@@ -237,5 +237,5 @@ def test_under_lockdown_pages_refuse_changes_with_a_page_but_staff_can_sign_in_a
         assert emergency_service.current_lockdown(s) is None
     after = client.post("/tips", data=form)  # reaches the form's own checks again
     assert after.status_code == 422
-    assert "<code>invalid-input</code>" in after.text
+    assert "填写的内容不符合要求" in after.text  # the form's own refusal, worded
     assert "platform-locked-down" not in after.text

@@ -97,10 +97,20 @@ def shipped_content() -> dict[str, Any]:
 _DOCUMENTS: dict[str, CatalogDocument] = {}
 
 
-def documents_read() -> tuple[CatalogDocument, ...]:
-    """Every version's document this process has parsed so far (only ever grows): where pages
-    find the names of codes from versions other than the active one."""
-    return tuple(_DOCUMENTS.values())
+# The digest of the document ``active_document`` returned last: the active version's, on a
+# process serving one database.
+_last_active: dict[str, str] = {}
+
+
+def documents_read() -> tuple[tuple[CatalogDocument, ...], str | None]:
+    """Every version's document this process has parsed so far (only ever grows), the one
+    ``active_document`` returned last at the end, and that one's digest: where pages find the
+    names of codes, the active version's names winning over older versions'."""
+    active = _last_active.get("digest")
+    documents = [d for digest, d in _DOCUMENTS.items() if digest != active]
+    if active is not None and active in _DOCUMENTS:
+        documents.append(_DOCUMENTS[active])
+    return tuple(documents), active
 
 
 def document_of(row: CatalogVersion) -> CatalogDocument:
@@ -177,7 +187,9 @@ def active_document(session: Session) -> tuple[CatalogVersion, CatalogDocument]:
     row = get_active(session)
     if row is None:
         raise NoActiveCatalog
-    return row, document_of(row)
+    document = document_of(row)
+    _last_active["digest"] = row.digest
+    return row, document
 
 
 def document_at(session: Session, at: datetime) -> tuple[str, CatalogDocument]:

@@ -165,15 +165,19 @@ def _shipped() -> CatalogDocument:
 
 
 def _catalog_names(section: str) -> dict[str, tuple[str, str]]:
-    return _names_in(section, len(catalog_service.documents_read()))
+    documents, active = catalog_service.documents_read()
+    return _names_in(section, len(documents), active)
 
 
 @cache
-def _names_in(section: str, versions: int) -> dict[str, tuple[str, str]]:
-    """Names of one section over the shipped catalog and the documents read so far
-    (``versions``, how many, is the key: the documents only grow)."""
+def _names_in(section: str, versions: int, active: str | None) -> dict[str, tuple[str, str]]:
+    """Names of one section over the shipped catalog and the documents read so far, the active
+    version's last so that its names win (``versions``, how many, and ``active``, its digest,
+    are the key: the documents only grow)."""
+    del active  # part of the cache's key only
     names: dict[str, tuple[str, str]] = {}
-    for document in (_shipped(), *catalog_service.documents_read()[:versions]):
+    documents, _active = catalog_service.documents_read()
+    for document in (_shipped(), *documents[:versions]):
         for item in getattr(document, section):
             names[item.code] = (item.name_zh, item.name_en)
     return names
