@@ -6,6 +6,7 @@ import csv
 import io
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from litestar import Litestar
 
@@ -60,3 +61,18 @@ def app_for(runtime: Runtime) -> Litestar:
     while len(_APPS) > 4:
         _APPS.popitem(last=False)
     return app
+
+
+def browse_as(client: Any, token: str | None, lang: str = "zh") -> str:
+    """Browse the pages as this session (None: anonymous) in this language; the CSRF token."""
+    client.cookies.clear()
+    if token:
+        client.cookies.set("chengxin_session", token)
+    client.cookies.set("chengxin_lang", lang)
+    client.get("/signin")
+    return str(client.cookies.get("chengxin_csrf") or "")
+
+
+def post_form(client: Any, path: str, csrf: str, **form: Any) -> Any:
+    """A page's form posted with its CSRF token, the redirect not followed."""
+    return client.post(path, data={**form, "_csrf_token": csrf}, follow_redirects=False)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any
 
 from litestar.testing import TestClient
 from sqlalchemy import select
@@ -20,22 +19,10 @@ from chengxin.organizations.models import OrganizationKind
 from chengxin.runtime import Runtime
 from chengxin.security.actor import system_actor
 from chengxin.security.roles import Role
+from tests.helpers import browse_as, post_form
 
 CONSOLE = "/console/operator"
 PASSWORD = "an-old-password-2026"  # a test account's
-
-
-def _as(client: TestClient, token: str | None, lang: str = "zh") -> str:  # type: ignore[type-arg]
-    client.cookies.clear()
-    if token:
-        client.cookies.set("chengxin_session", token)
-    client.cookies.set("chengxin_lang", lang)
-    client.get("/signin")
-    return client.cookies.get("chengxin_csrf") or ""
-
-
-def _post(client: TestClient, path: str, csrf: str, **form: Any) -> Any:  # type: ignore[type-arg]
-    return client.post(path, data={**form, "_csrf_token": csrf}, follow_redirects=False)
 
 
 def _account(runtime: Runtime, login: str) -> uuid.UUID:
@@ -78,13 +65,13 @@ def test_roles_changed_from_the_console_and_audited(
     user_for: Callable[..., str],
 ) -> None:
     user_id = _account(runtime, "li.jb")
-    csrf = _as(client, user_for(Role.PLATFORM_ADMIN))
+    csrf = browse_as(client, user_for(Role.PLATFORM_ADMIN))
     path = f"{CONSOLE}/accounts/{user_id}"
     shown = client.get(path)
     assert shown.status_code == 200
     assert "li.jb" in shown.text
     assert 'value="consumer_officer" checked' in shown.text
-    changed = _post(client, f"{path}/roles", csrf, roles=["consumer_officer", "provider_clerk"])
+    changed = post_form(client, f"{path}/roles", csrf, roles=["consumer_officer", "provider_clerk"])
     assert changed.status_code == 303
     assert changed.headers["location"] == path
     after = client.get(path)
@@ -98,7 +85,7 @@ def test_roles_changed_from_the_console_and_audited(
     assert entry.data["after"] == ["consumer_officer", "provider_clerk"]
 
     # A platform role for a department's clerk: refused beside the form, nothing changed.
-    refused = _post(client, f"{path}/roles", csrf, roles=["reviewer"])
+    refused = post_form(client, f"{path}/roles", csrf, roles=["reviewer"])
     assert refused.status_code == 409
     assert "role-not-for-organization-kind" in refused.text
     assert 'value="reviewer" checked' in refused.text  # what was asked is not lost
@@ -113,9 +100,9 @@ def test_a_password_reset_shows_a_temporary_password_once_and_ends_sessions(
     user_for: Callable[..., str],
 ) -> None:
     user_id = _account(runtime, "zhao.jb")
-    csrf = _as(client, user_for(Role.PLATFORM_ADMIN))
+    csrf = browse_as(client, user_for(Role.PLATFORM_ADMIN))
     path = f"{CONSOLE}/accounts/{user_id}"
-    reset = _post(client, f"{path}/password", csrf)
+    reset = post_form(client, f"{path}/password", csrf)
     assert reset.status_code == 200
     assert reset.headers["cache-control"] == "no-store"
     assert "临时密码只显示这一次" in reset.text
@@ -132,7 +119,7 @@ def test_a_password_reset_shows_a_temporary_password_once_and_ends_sessions(
     )
     assert issued.token.startswith("cxs_")
 
-    _as(client, user_for(Role.PLATFORM_ADMIN), "en")
+    browse_as(client, user_for(Role.PLATFORM_ADMIN), "en")
     english = client.get(path)
     assert "Reset password" in english.text
     assert "Change roles" in english.text
@@ -145,17 +132,17 @@ def test_who_may_see_and_change_an_account(
 ) -> None:
     user_id = _account(runtime, "qian.jb")
     path = f"{CONSOLE}/accounts/{user_id}"
-    csrf = _as(client, user_for(Role.AUDITOR))  # reads accounts, manages none
+    csrf = browse_as(client, user_for(Role.AUDITOR))  # reads accounts, manages none
     seen = client.get(path)
     assert seen.status_code == 200
     assert "重置密码" not in seen.text
-    assert _post(client, f"{path}/password", csrf).status_code == 403
-    assert _post(client, f"{path}/roles", csrf, roles="provider_clerk").status_code == 403
-    _as(client, user_for(Role.REVIEWER))
+    assert post_form(client, f"{path}/password", csrf).status_code == 403
+    assert post_form(client, f"{path}/roles", csrf, roles="provider_clerk").status_code == 403
+    browse_as(client, user_for(Role.REVIEWER))
     assert client.get(path).status_code == 403
-    _as(client, None)
+    browse_as(client, None)
     assert client.get(path, follow_redirects=False).status_code in {302, 303}
-    _as(client, user_for(Role.PLATFORM_ADMIN))
+    browse_as(client, user_for(Role.PLATFORM_ADMIN))
     assert client.get(f"{CONSOLE}/accounts/{uuid.uuid4()}").status_code == 404
     org_page = client.get(f"{CONSOLE}/organizations")
     assert org_page.status_code == 200

@@ -7,7 +7,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from litestar.testing import TestClient
@@ -26,6 +25,7 @@ from chengxin.organizations.models import ApiToken, Organization, OrganizationKi
 from chengxin.runtime import Runtime
 from chengxin.security.actor import system_actor
 from chengxin.security.roles import Role
+from tests.helpers import browse_as, post_form
 from tests.ingestion.fixtures import World, _kind, build_world, catalog_document
 
 SYSTEM = system_actor("test")
@@ -35,20 +35,6 @@ CONSOLE = "/console/operator"
 @pytest.fixture
 def world(runtime: Runtime) -> World:
     return build_world(runtime, n_people=4)
-
-
-def _as(client: TestClient, token: str | None, lang: str = "zh") -> str:  # type: ignore[type-arg]
-    """Browse as this session (None: anonymous) in this language; returns the CSRF token."""
-    client.cookies.clear()
-    if token:
-        client.cookies.set("chengxin_session", token)
-    client.cookies.set("chengxin_lang", lang)
-    client.get("/signin")
-    return client.cookies.get("chengxin_csrf") or ""
-
-
-def _post(client: TestClient, path: str, csrf: str, **form: Any) -> Any:  # type: ignore[type-arg]
-    return client.post(path, data={**form, "_csrf_token": csrf}, follow_redirects=False)
 
 
 def _org(runtime: Runtime, name: str = "测试使用单位", kind: str = "government") -> uuid.UUID:
@@ -88,14 +74,14 @@ def test_catalog_versions_diff_and_activation(
 ) -> None:
     _second_version(world.runtime)
     operator = user_for(Role.OPERATOR)
-    _as(client, operator)
+    browse_as(client, operator)
     listing = client.get(f"{CONSOLE}/catalog")
     assert listing.status_code == 200
     assert "2026.1" in listing.text
     assert "2026.2" in listing.text
     assert "生效中" in listing.text
     assert "已载入未生效" in listing.text
-    csrf = _as(client, operator, "en")
+    csrf = browse_as(client, operator, "en")
     english = client.get(f"{CONSOLE}/catalog")
     assert "Catalog versions" in english.text
     assert "Loaded, not active" in english.text
@@ -108,7 +94,7 @@ def test_catalog_versions_diff_and_activation(
     assert "period" in text
     assert "amount" in text
     assert "Confirm activation" in text
-    activated = _post(client, f"{CONSOLE}/catalog/2026.2/activate", csrf)
+    activated = post_form(client, f"{CONSOLE}/catalog/2026.2/activate", csrf)
     assert activated.status_code == 303
     with world.runtime.scope() as session:
         active = catalog_service.get_active(session)
@@ -123,7 +109,7 @@ def test_a_bad_catalog_file_is_refused_beside_the_form(
     world: World,
     user_for: Callable[..., str],
 ) -> None:
-    csrf = _as(client, user_for(Role.OPERATOR))
+    csrf = browse_as(client, user_for(Role.OPERATOR))
     response = client.post(
         f"{CONSOLE}/catalog/load",
         data={"_csrf_token": csrf},
@@ -161,7 +147,7 @@ def test_unknown_catalog_version_is_a_not_found_page(
     world: World,
     user_for: Callable[..., str],
 ) -> None:
-    _as(client, user_for(Role.OPERATOR))
+    browse_as(client, user_for(Role.OPERATOR))
     response = client.get(f"{CONSOLE}/catalog/1999.9")
     assert response.status_code == 404
     assert "catalog-not-found" in response.text
@@ -175,11 +161,11 @@ def test_who_may_open_which_page(
     world: World,
     user_for: Callable[..., str],
 ) -> None:
-    _as(client, None)
+    browse_as(client, None)
     anonymous = client.get(f"{CONSOLE}/organizations", follow_redirects=False)
     assert anonymous.status_code == 303
     assert anonymous.headers["location"].startswith("/signin?next=")
-    _as(client, user_for(Role.REVIEWER))
+    browse_as(client, user_for(Role.REVIEWER))
     assert client.get(f"{CONSOLE}/queries").status_code == 200
     assert client.get(f"{CONSOLE}/organizations").status_code == 403
     assert client.get(f"{CONSOLE}/lists").status_code == 403
@@ -187,7 +173,7 @@ def test_who_may_open_which_page(
     assert f'href="{CONSOLE}/queries"' in menu
     assert f'href="{CONSOLE}/organizations"' not in menu
     assert "载入新版本" not in menu  # reads the catalog, may not change it
-    _as(client, user_for(Role.OPERATOR))
+    browse_as(client, user_for(Role.OPERATOR))
     assert client.get(f"{CONSOLE}/queries").status_code == 403
     assert client.get(f"{CONSOLE}/lists").status_code == 200
     # An operator reads accounts but neither opens them nor issues tokens (platform admins do).
@@ -196,7 +182,7 @@ def test_who_may_open_which_page(
     assert "签发令牌" not in page
     assert "权限清单" in page
     assert "添加权限清单条目" in page
-    _as(client, user_for(Role.PROVIDER_CLERK, kind=OrganizationKind.GOVERNMENT))
+    browse_as(client, user_for(Role.PROVIDER_CLERK, kind=OrganizationKind.GOVERNMENT))
     assert client.get(f"{CONSOLE}/lists").status_code == 403
     assert client.get(f"{CONSOLE}/organizations").status_code == 403
 
@@ -209,7 +195,7 @@ def test_organizations_list_search_and_register(
     world: World,
     user_for: Callable[..., str],
 ) -> None:
-    csrf = _as(client, user_for(Role.OPERATOR))
+    csrf = browse_as(client, user_for(Role.OPERATOR))
     listing = client.get(f"{CONSOLE}/organizations")
     assert listing.status_code == 200
     assert "测试税务局" in listing.text
@@ -217,28 +203,32 @@ def test_organizations_list_search_and_register(
     found = client.get(f"{CONSOLE}/organizations", params={"q": "税务"})
     assert "测试税务局" in found.text
     assert "测试教育厅" not in found.text
-    refused = _post(client, f"{CONSOLE}/organizations", csrf, credit_code="123", name="某某协会",
-                    kind="association", region_code="420100")  # fmt: skip
+    refused = post_form(
+        client, f"{CONSOLE}/organizations", csrf, credit_code="123", name="某某协会",
+        kind="association", region_code="420100",
+    )  # fmt: skip
     assert refused.status_code == 422
     assert "credit-code-invalid" in refused.text
     assert 'value="某某协会"' in refused.text  # nothing typed is lost
     assert 'value="association" selected' in refused.text
-    bad_kind = _post(client, f"{CONSOLE}/organizations", csrf, credit_code="x", name="n", kind="?")
+    bad_kind = post_form(
+        client, f"{CONSOLE}/organizations", csrf, credit_code="x", name="n", kind="?"
+    )
     assert bad_kind.status_code == 422
     assert "invalid-input" in bad_kind.text
     code = credit_code(__import__("random").Random("new"), registration="51", region_code="420100")
-    created = _post(client, f"{CONSOLE}/organizations", csrf, credit_code=code, name="某某协会",
+    created = post_form(client, f"{CONSOLE}/organizations", csrf, credit_code=code, name="某某协会",
                     kind="association", region_code="420100")  # fmt: skip
     assert created.status_code == 303
     detail = client.get(created.headers["location"])
     assert detail.status_code == 200
     assert "某某协会" in detail.text
     assert code in detail.text
-    again = _post(client, f"{CONSOLE}/organizations", csrf, credit_code=code, name="重复",
+    again = post_form(client, f"{CONSOLE}/organizations", csrf, credit_code=code, name="重复",
                   kind="association")  # fmt: skip
     assert again.status_code == 409
     assert "organization-exists" in again.text
-    _as(client, user_for(Role.OPERATOR), "en")
+    browse_as(client, user_for(Role.OPERATOR), "en")
     english = client.get(created.headers["location"])
     assert "Unified social credit code" in english.text
     assert "Industry association" in english.text
@@ -250,9 +240,9 @@ def test_accounts_with_a_password_shown_once(
     user_for: Callable[..., str],
 ) -> None:
     org_id = _org(world.runtime)
-    csrf = _as(client, user_for(Role.PLATFORM_ADMIN))
+    csrf = browse_as(client, user_for(Role.PLATFORM_ADMIN))
     path = f"{CONSOLE}/organizations/{org_id}"
-    bad = _post(client, f"{path}/accounts", csrf, login="X!", display_name="王经办",
+    bad = post_form(client, f"{path}/accounts", csrf, login="X!", display_name="王经办",
                 roles="consumer_officer")  # fmt: skip
     assert bad.status_code == 422
     assert 'value="王经办"' in bad.text
@@ -271,7 +261,7 @@ def test_accounts_with_a_password_shown_once(
     assert "使用单位经办人" in again.text
     assert "提供单位经办人" in again.text  # (a reviewer is the operator's only: ADR 0027)
     assert secret not in again.text  # shown once
-    taken = _post(client, f"{path}/accounts", csrf, login="wang.jb", display_name="另一人")
+    taken = post_form(client, f"{path}/accounts", csrf, login="wang.jb", display_name="另一人")
     assert taken.status_code == 409
     assert "login-taken" in taken.text
 
@@ -282,13 +272,13 @@ def test_tokens_issued_once_and_revoked(
     user_for: Callable[..., str],
 ) -> None:
     org_id = _org(world.runtime)
-    csrf = _as(client, user_for(Role.PLATFORM_ADMIN), "en")
+    csrf = browse_as(client, user_for(Role.PLATFORM_ADMIN), "en")
     path = f"{CONSOLE}/organizations/{org_id}"
-    empty = _post(client, f"{path}/tokens", csrf, name="审批系统")
+    empty = post_form(client, f"{path}/tokens", csrf, name="审批系统")
     assert empty.status_code == 422
     assert "invalid-input" in empty.text
     assert 'value="审批系统"' in empty.text
-    issued = _post(client, f"{path}/tokens", csrf, name="审批系统",
+    issued = post_form(client, f"{path}/tokens", csrf, name="审批系统",
                    permissions="access:query:submit", valid_days="30")  # fmt: skip
     assert issued.status_code == 200
     assert "The token is shown this once" in issued.text
@@ -299,11 +289,11 @@ def test_tokens_issued_once_and_revoked(
         token_id = session.execute(
             select(ApiToken.id).where(ApiToken.organization_id == org_id)
         ).scalar_one()
-    revoked = _post(client, f"{CONSOLE}/tokens/{token_id}/revoke", csrf)
+    revoked = post_form(client, f"{CONSOLE}/tokens/{token_id}/revoke", csrf)
     assert revoked.status_code == 303
     assert revoked.headers["location"].startswith(path)
     assert "Revoked" in client.get(path).text
-    missing = _post(client, f"{CONSOLE}/tokens/{uuid.uuid4()}/revoke", csrf)
+    missing = post_form(client, f"{CONSOLE}/tokens/{uuid.uuid4()}/revoke", csrf)
     assert missing.status_code == 404
 
 
@@ -316,8 +306,8 @@ def test_a_token_may_carry_only_what_the_issuer_holds(
     # The service refuses; the page shows its code. (Platform admins hold every staff permission,
     # so the self: permissions, never a staff's, are what they cannot grant.)
     org_id = _org(world.runtime)
-    csrf = _as(client, user_for(Role.PLATFORM_ADMIN))
-    refused = _post(client, f"{CONSOLE}/organizations/{org_id}/tokens", csrf, name="x",
+    csrf = browse_as(client, user_for(Role.PLATFORM_ADMIN))
+    refused = post_form(client, f"{CONSOLE}/organizations/{org_id}/tokens", csrf, name="x",
                     permissions="self:data:read")  # fmt: skip
     assert refused.status_code == 422
     assert "permission-not-grantable" in refused.text
@@ -329,11 +319,11 @@ def test_permission_list_add_and_end(
     user_for: Callable[..., str],
 ) -> None:
     org_id = _org(world.runtime)
-    csrf = _as(client, user_for(Role.OPERATOR))
+    csrf = browse_as(client, user_for(Role.OPERATOR))
     path = f"{CONSOLE}/organizations/{org_id}"
     page = client.get(path).text
     assert "tax-arrears" in page  # kinds of the active catalog to choose from
-    nothing = _post(client, f"{path}/permissions", csrf, scene="loan",
+    nothing = post_form(client, f"{path}/permissions", csrf, scene="loan",
                     basis="《湖北省社会信用信息管理条例》")  # fmt: skip
     assert nothing.status_code == 422
     assert "access-rule-invalid" in nothing.text
@@ -354,7 +344,7 @@ def test_permission_list_add_and_end(
     shown = client.get(path).text
     assert "行政许可" in shown
     assert "第二十四条" in shown
-    ended = _post(client, f"{CONSOLE}/permissions/{rule_id}/revoke", csrf)
+    ended = post_form(client, f"{CONSOLE}/permissions/{rule_id}/revoke", csrf)
     assert ended.status_code == 303
     with world.runtime.scope() as session:
         assert session.get_one(AccessRule, rule_id).revoked_at is not None
@@ -399,33 +389,33 @@ def test_list_entry_lifecycle_in_the_console(
 ) -> None:
     entry_id = _proposed(world)
     person = world.people[0]
-    csrf = _as(client, user_for(Role.OPERATOR))
+    csrf = browse_as(client, user_for(Role.OPERATOR))
     proposed = client.get(f"{CONSOLE}/lists", params={"status": "proposed"})
     assert proposed.status_code == 200
     assert str(entry_id) in proposed.text
     assert person.id_number not in proposed.text
     assert person.name not in proposed.text
     page = f"{CONSOLE}/lists/{entry_id}"
-    assert _post(client, f"{page}/notify", csrf).status_code == 303
+    assert post_form(client, f"{page}/notify", csrf).status_code == 303
     assert _status(world.runtime, entry_id) == "notified"
     notified = client.get(f"{CONSOLE}/lists").text  # notified is the default tab
     assert str(entry_id) in notified
     assert "异议期内" in notified
-    early = _post(client, f"{page}/publish", csrf)
+    early = post_form(client, f"{page}/publish", csrf)
     assert early.status_code == 409
     assert "list-objection-window-open" in early.text
     assert _status(world.runtime, entry_id) == "notified"
     _window_passes(world.runtime, entry_id)
-    assert _post(client, f"{page}/publish", csrf).status_code == 303
+    assert post_form(client, f"{page}/publish", csrf).status_code == 303
     assert _status(world.runtime, entry_id) == "published"
-    short = _post(client, f"{page}/exit", csrf, reason="performed", note="短")
+    short = post_form(client, f"{page}/exit", csrf, reason="performed", note="短")
     assert short.status_code == 422
     assert "invalid-input" in short.text
     assert 'value="performed" selected' in short.text
-    exited = _post(client, f"{page}/exit", csrf, reason="performed", note="已全部履行判决义务")
+    exited = post_form(client, f"{page}/exit", csrf, reason="performed", note="已全部履行判决义务")
     assert exited.status_code == 303
     assert _status(world.runtime, entry_id) == "exited"
-    _as(client, user_for(Role.OPERATOR), "en")
+    browse_as(client, user_for(Role.OPERATOR), "en")
     history = client.get(page)
     assert history.status_code == 200
     for step in ("Proposed", "Notified", "Published", "Exited", "Obligation performed"):
@@ -439,14 +429,14 @@ def test_withdrawing_a_proposal_needs_a_note(
     user_for: Callable[..., str],
 ) -> None:
     entry_id = _proposed(world)
-    csrf = _as(client, user_for(Role.OPERATOR))
+    csrf = browse_as(client, user_for(Role.OPERATOR))
     page = f"{CONSOLE}/lists/{entry_id}"
-    refused = _post(client, f"{page}/withdraw", csrf, note="")
+    refused = post_form(client, f"{page}/withdraw", csrf, note="")
     assert refused.status_code == 422
-    done = _post(client, f"{page}/withdraw", csrf, note="认定文书已被撤销")
+    done = post_form(client, f"{page}/withdraw", csrf, note="认定文书已被撤销")
     assert done.status_code == 303
     assert _status(world.runtime, entry_id) == EntryStatus.WITHDRAWN.value
-    again = _post(client, f"{page}/withdraw", csrf, note="认定文书已被撤销")
+    again = post_form(client, f"{page}/withdraw", csrf, note="认定文书已被撤销")
     assert again.status_code == 409
     assert "list-entry-wrong-state" in again.text
     assert client.get(f"{CONSOLE}/lists/{uuid.uuid4()}").status_code == 404
@@ -486,33 +476,35 @@ def test_review_queue_release_and_refuse(
         )  # fmt: skip
     first, second = _pending(world.runtime, org_id), _pending(world.runtime, org_id, "第二次核查")
     reviewer = user_for(Role.REVIEWER)
-    csrf = _as(client, reviewer)
+    csrf = browse_as(client, reviewer)
     queue = client.get(f"{CONSOLE}/queries")
     assert queue.status_code == 200
     assert "评选省级道德模范前的核查" in queue.text
     assert "评优评先核查职责" in queue.text
     assert "批量查询" in queue.text
     assert "测试使用单位" in queue.text
-    no_reason = _post(client, f"{CONSOLE}/queries/{first}/decide", csrf, decision="approve",
+    no_reason = post_form(client, f"{CONSOLE}/queries/{first}/decide", csrf, decision="approve",
                       reason="  ")  # fmt: skip
     assert no_reason.status_code == 422
     assert "query-input-invalid" in no_reason.text
-    no_choice = _post(client, f"{CONSOLE}/queries/{first}/decide", csrf, reason="已报备")
+    no_choice = post_form(client, f"{CONSOLE}/queries/{first}/decide", csrf, reason="已报备")
     assert no_choice.status_code == 422
     assert "已报备" in no_choice.text  # kept
-    approved = _post(client, f"{CONSOLE}/queries/{first}/decide", csrf, decision="approve",
+    approved = post_form(client, f"{CONSOLE}/queries/{first}/decide", csrf, decision="approve",
                      reason="已报备")  # fmt: skip
     assert approved.status_code == 303
-    refused = _post(client, f"{CONSOLE}/queries/{second}/decide", csrf, decision="refuse",
+    refused = post_form(client, f"{CONSOLE}/queries/{second}/decide", csrf, decision="refuse",
                     reason="目的与场景不符")  # fmt: skip
     assert refused.status_code == 303
     with world.runtime.scope() as session:
         assert session.get_one(Query, first).status == QueryStatus.APPROVED.value
         assert session.get_one(Query, second).decision_reason == "目的与场景不符"
-    twice = _post(client, f"{CONSOLE}/queries/{first}/decide", csrf, decision="refuse", reason="x")
+    twice = post_form(
+        client, f"{CONSOLE}/queries/{first}/decide", csrf, decision="refuse", reason="x"
+    )
     assert twice.status_code == 409
     assert "query-already-decided" in twice.text
-    _as(client, reviewer, "en")
+    browse_as(client, reviewer, "en")
     empty = client.get(f"{CONSOLE}/queries")
     assert "No queries wait for review" in empty.text
     assert "Query review" in empty.text
@@ -533,7 +525,7 @@ def test_every_page_renders_in_both_languages(
         f"{CONSOLE}/lists?status=proposed", f"{CONSOLE}/lists/{entry_id}", f"{CONSOLE}/queries",
     ]  # fmt: skip
     for lang in ("zh", "en"):
-        _as(client, admin, lang)
+        browse_as(client, admin, lang)
         for path in pages:
             response = client.get(path)
             assert response.status_code == 200, (path, lang)
@@ -565,29 +557,29 @@ def test_tips_queue_open_and_handle(
         client_ip="203.0.113.9", settings=world.runtime.settings,
     )  # fmt: skip
     tip_id = receipt.tip.id
-    csrf = _as(client, operator)
+    csrf = browse_as(client, operator)
     queue = client.get(f"{CONSOLE}/tips")
     assert queue.status_code == 200
     assert receipt.tip.reference in queue.text
     assert "某某商贸有限公司" not in queue.text  # no content in the list
     page = client.get(f"{CONSOLE}/tips/{tip_id}")
     assert "该公司长期拖欠员工工资" in page.text
-    closing = _post(client, f"{CONSOLE}/tips/{tip_id}/state", csrf, state="closed",
+    closing = post_form(client, f"{CONSOLE}/tips/{tip_id}/state", csrf, state="closed",
                     public_note="已核实")  # fmt: skip
     assert closing.status_code == 422
     assert "tip-input-invalid" in closing.text
     assert "已核实" in closing.text  # kept
-    started = _post(client, f"{CONSOLE}/tips/{tip_id}/state", csrf, state="in_progress")
+    started = post_form(client, f"{CONSOLE}/tips/{tip_id}/state", csrf, state="in_progress")
     assert started.status_code == 303
-    closed = _post(client, f"{CONSOLE}/tips/{tip_id}/state", csrf, state="closed",
+    closed = post_form(client, f"{CONSOLE}/tips/{tip_id}/state", csrf, state="closed",
                    outcome="substantiated", public_note="经核实属实，已依法处理")  # fmt: skip
     assert closed.status_code == 303
     with world.runtime.scope() as session:
         tip = session.get_one(Tip, tip_id)
         assert (tip.status, tip.outcome) == ("closed", "substantiated")
-    _as(client, operator, "en")
+    browse_as(client, operator, "en")
     english = client.get(f"{CONSOLE}/tips/{tip_id}")
     assert "Substantiated" in english.text
     assert "Tips" in client.get(f"{CONSOLE}/tips").text
-    _as(client, user_for(Role.REVIEWER))
+    browse_as(client, user_for(Role.REVIEWER))
     assert client.get(f"{CONSOLE}/tips").status_code == 403

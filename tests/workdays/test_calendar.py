@@ -33,7 +33,7 @@ from chengxin.workdays import (
 )
 from chengxin.workdays import years as calendar_years
 from chengxin.workdays.models import WorkdayDay, WorkdayYear
-from tests.helpers import auth
+from tests.helpers import auth, browse_as, post_form
 
 CALENDAR = "/console/operator/calendar"
 API = "/api/v1/workdays/years"
@@ -55,16 +55,8 @@ TENTH_WITH_2027 = date(2027, 2, 22)
 TENTH_MONDAY_TO_FRIDAY = date(2027, 2, 17)
 
 
-def _as(client: TestClient, token: str, lang: str = "zh") -> str:  # type: ignore[type-arg]
-    client.cookies.clear()
-    client.cookies.set("chengxin_session", token)
-    client.cookies.set("chengxin_lang", lang)
-    client.get("/signin")
-    return client.cookies.get("chengxin_csrf") or ""
-
-
 def _post(client: TestClient, csrf: str, form: dict[str, str]) -> Any:  # type: ignore[type-arg]
-    return client.post(f"{CALENDAR}/", data={**form, "_csrf_token": csrf}, follow_redirects=False)
+    return post_form(client, f"{CALENDAR}/", csrf, **form)
 
 
 def test_a_2027_calendar_entered_through_the_console_moves_a_deadline_across_spring_festival(
@@ -78,7 +70,7 @@ def test_a_2027_calendar_entered_through_the_console_moves_a_deadline_across_spr
         assert not before.covers(2027)
         assert add_working_days(WEDNESDAY, 10, calendar=before) == TENTH_MONDAY_TO_FRIDAY
 
-    csrf = _as(client, user_for(Role.OPERATOR))
+    csrf = browse_as(client, user_for(Role.OPERATOR))
     response = _post(client, csrf, SPRING_2027)
     assert response.status_code == 303, response.text
     assert response.headers["location"] == f"{CALENDAR}/2027"
@@ -151,7 +143,7 @@ def test_a_bad_year_is_refused_beside_the_form_with_a_stable_code(
     runtime: Runtime,
     user_for: Callable[..., str],
 ) -> None:
-    csrf = _as(client, user_for(Role.OPERATOR))
+    csrf = browse_as(client, user_for(Role.OPERATOR))
     bad = {**SPRING_2027, "holidays": "春节 2027-02-06 2028-01-02\n国庆 2027-10-01 2027-10-07",
            "workdays": "2027-10-02\n2027-02-17"}  # fmt: skip
     response = _post(client, csrf, bad)
@@ -164,7 +156,7 @@ def test_a_bad_year_is_refused_beside_the_form_with_a_stable_code(
     unreadable = _post(client, csrf, {**SPRING_2027, "holidays": "春节"})
     assert unreadable.status_code == 422
     assert "应为名称和一个或两个日期" in unreadable.text
-    csrf = _as(client, user_for(Role.OPERATOR), "en")
+    csrf = browse_as(client, user_for(Role.OPERATOR), "en")
     english = _post(client, csrf, bad)
     assert "is both a day off and a working day" in english.text
     with runtime.scope() as session:
@@ -253,7 +245,7 @@ def test_the_dashboard_asks_for_next_year_from_1_october_beijing_time(
     warned: bool,
 ) -> None:
     monkeypatch.setattr(oversight, "utcnow", lambda: now)
-    _as(client, user_for(Role.OPERATOR))
+    browse_as(client, user_for(Role.OPERATOR))
     page = client.get("/console/operator")
     assert page.status_code == 200
     assert ('id="calendar-missing"' in page.text) is warned
