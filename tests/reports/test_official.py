@@ -7,8 +7,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-import uuid
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -26,13 +24,13 @@ from chengxin.organizations.models import OrganizationKind, RoleKind
 from chengxin.reports import service as report_service
 from chengxin.reports.render import render_html
 from chengxin.reports.sample import sample_report
-from chengxin.runtime import Runtime
 from chengxin.settings import Settings
 from tests.access.fixtures import citizen
 from tests.checks.fixtures import SYSTEM, enterprise
 from tests.lists.fixtures import listed
-from tests.objections.fixtures import RightsWorld, build_rights
+from tests.objections.fixtures import RightsWorld
 from tests.reports import reference
+from tests.web.test_citizen import signed_in, world  # noqa: F401  # fixtures
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 needs_poppler = pytest.mark.skipif(
@@ -141,23 +139,6 @@ def settings(settings: Settings) -> Settings:
     )
 
 
-@pytest.fixture
-def world(runtime: Runtime, tmp_path: Any) -> RightsWorld:
-    return build_rights(runtime, tmp_path)
-
-
-@pytest.fixture
-def signed_in(
-    client: TestClient,  # type: ignore[type-arg]
-    world: RightsWorld,
-    citizen_for: Callable[..., tuple[str, uuid.UUID]],
-) -> tuple[TestClient, Any]:  # type: ignore[type-arg]
-    person = world.aw.with_records[0]
-    token, _ = citizen_for(person)
-    client.cookies.set("chengxin_session", token)
-    return client, person
-
-
 def _number(page: str) -> str:
     found = re.search(r"<code>(CX-\d{8}-[A-Z0-9]{8})</code>", page)
     assert found is not None
@@ -165,8 +146,8 @@ def _number(page: str) -> str:
 
 
 def test_the_page_and_its_pdf_carry_one_report_number(
-    signed_in: tuple[TestClient, Any],  # type: ignore[type-arg]
-    world: RightsWorld,
+    signed_in: tuple[TestClient, Any],  # type: ignore[type-arg]  # noqa: F811
+    world: RightsWorld,  # noqa: F811
 ) -> None:
     client, person = signed_in
     page = client.get("/me/report")
@@ -186,7 +167,7 @@ def test_the_page_and_its_pdf_carry_one_report_number(
 
 
 def test_a_new_browser_gets_its_own_report(
-    signed_in: tuple[TestClient, Any],  # type: ignore[type-arg]
+    signed_in: tuple[TestClient, Any],  # type: ignore[type-arg]  # noqa: F811
 ) -> None:
     client, _ = signed_in
     first = _number(client.get("/me/report").text)
@@ -196,7 +177,7 @@ def test_a_new_browser_gets_its_own_report(
 
 @needs_poppler
 def test_the_downloaded_pdf_names_her_in_full_with_issuer_seal_and_address(
-    signed_in: tuple[TestClient, Any],  # type: ignore[type-arg]
+    signed_in: tuple[TestClient, Any],  # type: ignore[type-arg]  # noqa: F811
 ) -> None:
     client, person = signed_in
     for lang in ("zh", "en"):
@@ -219,7 +200,9 @@ def test_the_downloaded_pdf_names_her_in_full_with_issuer_seal_and_address(
         assert codes_in(words, lang=lang) == []
 
 
-def test_a_listing_through_an_organization_names_the_organization(world: RightsWorld) -> None:
+def test_a_listing_through_an_organization_names_the_organization(
+    world: RightsWorld,  # noqa: F811
+) -> None:
     person = world.aw.people[5]
     subject_id = world.subject(person)
     code = enterprise(world.runtime, subject_id)
