@@ -176,7 +176,10 @@ def demo(people: int, host: str, port: int, *, no_serve: bool) -> None:
         # One line per message sent (about a thousand at start) would bury the demo's block:
         # they are logged at DEBUG here, in this process and in the server's workers.
         os.environ["CHENGXIN_LOG_QUIET"] = json.dumps(["chengxin.notifications"])
-        settings = _settings()
+    if "CHENGXIN_PUBLIC_BASE_URL" not in os.environ:
+        # Reports' QR codes and printed addresses name the address this demo serves on.
+        os.environ["CHENGXIN_PUBLIC_BASE_URL"] = banner.base_url(host, port)
+    settings = _settings()
     runtime = _runtime(upgrade=True)
     summary = loader.load(runtime, people=people)
     click.echo(

@@ -147,6 +147,9 @@ def test_a_newcomer_signs_in_as_a_printed_citizen(
         page.wait_for_url(f"{running.url}/me")
         assert page.url == f"{running.url}/me"
         shot(page, "newcomer-me")
+        page.goto("/me/report")  # her report names the address this demo serves on
+        assert f"{running.url}/verify" in page.content()
+        assert "127.0.0.1:8000" not in page.content()
     finally:
         context.close()
 
