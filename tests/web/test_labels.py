@@ -80,6 +80,9 @@ def test_the_query_log_names_units_and_the_platform_in_words(
     # The sign-in code was sent for a request made before anyone signed in: the platform's act.
     assert "平台（系统） · 发送短信通知" in text
     assert "本人登录" in text
+    # Asking for that code was a visitor's act (anyone with her name and number), not ours.
+    assert "未登录的访问者 · 申请登录验证码" in text
+    assert "平台（系统） · 申请登录验证码" not in text
     for code in ("system:", "public", "citizen", "notifications:message:queue"):
         assert code not in text, code
     assert "日志序号" not in text
@@ -175,6 +178,11 @@ def test_platform_actors_read_as_the_platform_and_what_it_did() -> None:
     assert labels.actor_words("system:jobs", zh) == "平台（系统） · 定时任务"
     did = labels.action_words("notifications:message:queue", zh)
     assert labels.actor_words("public", zh, did=did) == "平台（系统） · 发送短信通知"
+    # Asking for a sign-in code is a visitor's act (anyone with her name and number), not ours.
+    asked = labels.action_words("citizens:sign-in:challenge", zh)
+    visitor = labels.actor_words("public", zh, did=asked, action="citizens:sign-in:challenge")
+    assert visitor == "未登录的访问者 · 申请登录验证码"
+    assert labels.actor_words("public", en, action="citizens:sign-in:fail").startswith("Visitor")
     assert labels.actor_words("system:demo", en) == "Platform (system) · demo data"
     assert labels.actor_words("citizen", zh) == "本人"
     assert labels.actor_words("张三", zh) == "张三"  # a staff account's name as it is

@@ -79,6 +79,10 @@ SHARING = {
 # System actors (``system:<task>``) and who else acts without an account. On a page they read as
 # 平台（系统）· <what it did>; the task says what when the action has no name.
 PLATFORM = n_("平台（系统）")
+# Someone on the sign-in page with the person's name and number: not the platform, and not
+# necessarily the person herself.
+VISITOR = n_("未登录的访问者")
+VISITOR_ACTIONS = ("citizens:sign-in",)
 SYSTEM_TASK = {
     "demo": n_("演示数据"),
     "jobs": n_("定时任务"),
@@ -262,12 +266,16 @@ def grade_scale(
     return scale
 
 
-def actor_words(name: str | None, _: Callable[..., Any], *, did: str | None = None) -> str:
+def actor_words(
+    name: str | None, _: Callable[..., Any], *, did: str | None = None, action: str | None = None
+) -> str:
     """Who acted, in words: a system actor or an anonymous request is 平台（系统）· <what it did>
     (``did``: the action's words, when known; else the task's); the citizen is 本人; a staff
     account's display name is shown as it is."""
     if not name:
         return "—"
+    if name == PUBLIC_ACTOR and action is not None and action.startswith(VISITOR_ACTIONS):
+        return f"{_(VISITOR)} · {did}" if did else str(_(VISITOR))
     if name.startswith("system:") or name == PUBLIC_ACTOR:
         task = SYSTEM_TASK.get(name.removeprefix("system:"))
         what = did or (str(_(task)) if task else None)
@@ -294,7 +302,9 @@ def _name(context: Any, vocabulary: str, code: Any) -> str:
 
 @pass_context
 def _who(context: Any, name: str | None, action: str | None = None) -> str:
-    return actor_words(name, context["_"], did=action_words(action, context["_"]))
+    return actor_words(
+        name, context["_"], did=action_words(action, context["_"]), action=action
+    )
 
 
 @pass_context
