@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import anyio
 import structlog
@@ -14,6 +16,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin.db import SQLITE_BEGIN, make_engine, make_session_factory
+from chengxin.errors import DomainError
 from chengxin.keys.keyring import Keyring, KeyringError, load_or_create
 from chengxin.settings import Environment, Settings
 
@@ -22,6 +25,22 @@ log = structlog.get_logger(__name__)
 if TYPE_CHECKING:
     from chengxin.audit.writer import AuditWriter
     from chengxin.jobs.worker import WorkerThread
+
+
+class UnsafeConfiguration(DomainError):
+    status = 500
+    code = "unsafe-configuration"
+    title = "A setting would be unsafe or wrong in production"
+
+
+def is_loopback_url(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass
@@ -112,11 +131,20 @@ class Runtime:
             worker.stop()
 
     def check_production_safety(self) -> None:
-        """Refuse to serve production with keys made for a demo."""
-        if self.settings.env is Environment.PRODUCTION and self.keyring.demo:
+        """Refuse to serve production with keys made for a demo, or with a loopback
+        ``public_base_url`` (every report would point at the server's own machine)."""
+        if self.settings.env is not Environment.PRODUCTION:
+            return
+        if self.keyring.demo:
             raise KeyringError(
                 "demo keys in production: run `chengxin keys init` on a fresh data directory "
                 "or supply CHENGXIN_KEYS from the secret store"
+            )
+        if is_loopback_url(self.settings.public_base_url):
+            # Every report's QR code and printed verification address are built on it.
+            raise UnsafeConfiguration(
+                "public_base_url is a loopback address: set CHENGXIN_PUBLIC_BASE_URL to the "
+                "address citizens reach the platform at (reports print it and encode it)"
             )
 
 

@@ -331,7 +331,7 @@ class Settings(BaseSettings):
         "http://127.0.0.1:8000",
         description="The platform's public address: links, the verification address printed on "
         "every report and its QR code (<public_base_url>/verify); set it to the address people "
-        "reach, e.g. https://xinyong.hubei.gov.cn",
+        "reach, e.g. https://xinyong.hubei.gov.cn (production refuses to start on a loopback one)",
     )
     # Credit reports (issue 20): who issues them and how the seal block reads. The defaults are
     # placeholders; a deployment sets its own issuing body.

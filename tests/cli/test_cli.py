@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 from chengxin.cli import main
 from chengxin.keys.keyring import Keyring, save
+from chengxin.runtime import is_loopback_url
 from chengxin.settings import Settings
 from tests.helpers import csv_bytes, people, person_rows
 
@@ -168,6 +169,33 @@ def test_production_refuses_demo_keys_and_the_demo(cli_env: dict[str, str]) -> N
     demo = CliRunner().invoke(main, ["demo", "--no-serve"], env=env)
     assert demo.exit_code == 1
     assert "demo-in-production" in demo.output
+
+
+def test_production_refuses_a_loopback_public_address(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    """Every report prints and encodes public_base_url: production must name a reachable one."""
+    env = {**cli_env, "CHENGXIN_ENV": "production", "CHENGXIN_DATA_DIR": str(tmp_path / "prod")}
+    made = CliRunner().invoke(main, ["keys", "init"], env=env)  # production keys, not a demo's
+    assert made.exit_code == 0, made.output
+    for loopback in ("http://127.0.0.1:8000", "http://localhost", "https://[::1]:8443"):
+        serve = CliRunner().invoke(
+            main, ["serve", "--port", "1"], env={**env, "CHENGXIN_PUBLIC_BASE_URL": loopback}
+        )
+        assert serve.exit_code == 2, (loopback, serve.output)
+        assert "unsafe-configuration" in serve.output
+        assert "CHENGXIN_PUBLIC_BASE_URL" in serve.output
+
+
+@pytest.mark.parametrize(
+    ("url", "loopback"),
+    [("http://127.0.0.1:8000", True), ("http://127.8.0.1", True), ("http://localhost:80", True),
+     ("http://app.localhost", True), ("http://[::1]", True),
+     ("https://xinyong.example.gov.cn", False), ("http://10.0.0.5:8000", False),
+     ("https://[2001:db8::1]", False)],
+)  # fmt: skip
+def test_which_public_addresses_are_loopback(url: str, *, loopback: bool) -> None:
+    assert is_loopback_url(url) is loopback
 
 
 def test_production_needs_a_database_url(cli_env: dict[str, str]) -> None:
