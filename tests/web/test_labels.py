@@ -198,3 +198,25 @@ def test_scoring_rules_and_codes_in_words() -> None:
     assert labels.name_of("department", "fire-rescue", "zh") != "fire-rescue"
     assert labels.name_of("role", "legal_representative", "en", en) == "Legal representative"
     assert labels.name_of("kind", "no-such-kind", "zh") == "no-such-kind"  # unknown: as it is
+
+
+def test_a_batchs_refused_rows_are_counted_by_reason_in_words(
+    client: Client,
+    rw: RightsWorld,  # noqa: F811
+) -> None:
+    client.cookies.set("chengxin_session", clerk(rw))
+    csrf = _csrf(client, "/console/provider")
+    people = rw.aw.people
+    rows = [tax_row(people[20], "R-1"), tax_row(people[22], "R-2", 姓名="冒名者")]
+    answer = upload(client, csrf, csv_data(rows))
+    assert answer.status_code == 303
+    for path in (answer.headers["location"], "/console/provider/quality"):
+        page = client.get(path)
+        text = visible_text(page.text)
+        assert "姓名与人口基础信息库不一致" in text, path  # the reason, in words
+        assert "name-mismatch" not in text, path  # its code only as a tag for support staff
+        assert '<code class="tag">name-mismatch</code>' in page.text, path
+        client.cookies.set("chengxin_lang", "en")
+        english = visible_text(client.get(path).text)
+        assert "the name does not match the population registry" in english, path
+        client.cookies.set("chengxin_lang", "zh")

@@ -38,6 +38,7 @@ from chengxin.demo import accounts as demo_accounts
 from chengxin.demo import generator, loader
 from chengxin.errors import DomainError
 from chengxin.identity import service as identity_service
+from chengxin.ingestion.messages import MESSAGES as ROW_ERRORS
 from chengxin.lists import types as list_types
 from chengxin.lists.models import EntryStatus, ExitReason, ListEntry, ListKind
 from chengxin.measures import catalog as measures_catalog
@@ -155,6 +156,8 @@ def known_codes(runtime: Runtime) -> dict[str, str]:
     codes["public"] = "system actor"
     for code in _problem_codes():
         codes.setdefault(code, "problem")
+    for code in ROW_ERRORS:  # a refused row's fault, worded on the provider's pages
+        codes.setdefault(code, "row error")
     for login, *_ in demo_accounts.DEMO_ACCOUNTS:  # shown as the signed-in account's login
         codes.pop(login, None)
     return codes

@@ -28,6 +28,7 @@ from markupsafe import Markup
 from chengxin.access.scenes import SCENES
 from chengxin.catalog import service as catalog_service
 from chengxin.catalog.schema import CatalogDocument
+from chengxin.ingestion.messages import MESSAGES as ROW_ERRORS
 from chengxin.lists import types as list_types
 from chengxin.measures import catalog as measures_catalog
 from chengxin.web import problems
@@ -216,6 +217,8 @@ def name_of(vocabulary: str, code: Any, lang: str, _: Callable[..., Any] | None 
     elif vocabulary == "list_type":
         listed = list_types.get(text)
         found = None if listed is None else (listed.name_en if lang == "en" else listed.name_zh)
+    elif vocabulary == "row_error":  # an exchange row's fault (ingestion.messages: zh, en)
+        found = _named(text, lang, ROW_ERRORS)
     elif vocabulary == "measure":
         found = _named(text, lang, _measure_names())
     elif vocabulary == "scene":
