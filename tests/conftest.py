@@ -10,6 +10,7 @@ test that skips for any reason other than the database choice (a missing tool: C
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import uuid
@@ -18,12 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import structlog
 from litestar.testing import TestClient
 from sqlalchemy import Engine, text
 
 from chengxin import migrate
 from chengxin.db import make_engine
 from chengxin.keys.keyring import Keyring
+from chengxin.logs import SERVER_LOGGERS
 from chengxin.models import Base
 from chengxin.organizations import service as organization_service
 from chengxin.organizations.models import OrganizationKind
@@ -314,3 +317,31 @@ def citizen_for(runtime: Runtime) -> Callable[..., tuple[str, uuid.UUID]]:
         return issued.token, subject_id
 
     return sign_in
+
+
+@pytest.fixture
+def restore_logging() -> Iterator[None]:
+    """Leave the process's logging as the test found it: the root's handlers and level, Python's
+    last-resort handler, the named loggers the platform configures, and structlog."""
+    root = logging.getLogger()
+    saved_root = (list(root.handlers), root.level, logging.lastResort)
+    names = (*SERVER_LOGGERS, "chengxin.access", "chengxin.notifications", "alembic")
+    saved = {
+        name: (list(lg.handlers), lg.level, lg.propagate, lg.disabled)
+        for name in names
+        for lg in [logging.getLogger(name)]
+    }
+    saved_structlog = structlog.get_config()
+    yield
+    for handler in root.handlers:
+        if handler not in saved_root[0]:
+            handler.close()
+    root.handlers[:] = saved_root[0]
+    root.setLevel(saved_root[1])
+    logging.lastResort = saved_root[2]
+    for name, (handlers, level, propagate, disabled) in saved.items():
+        lg = logging.getLogger(name)
+        lg.handlers[:] = handlers
+        lg.setLevel(level)
+        lg.propagate, lg.disabled = propagate, disabled
+    structlog.configure(**saved_structlog)

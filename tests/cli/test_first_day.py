@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -29,8 +28,8 @@ NO_LIMIT = citizens_service.CitizenPolicy(resend_interval=timedelta(0), daily_co
 
 @pytest.fixture
 def cli_env(
-    settings: Settings, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[dict[str, str]]:
+    settings: Settings, runtime: Runtime, monkeypatch: pytest.MonkeyPatch, restore_logging: None
+) -> dict[str, str]:
     save(runtime.keyring, settings.key_file)
     monkeypatch.delenv("CHENGXIN_KEYS", raising=False)
     env = {
@@ -39,18 +38,8 @@ def cli_env(
         "CHENGXIN_DATABASE_URL": settings.resolved_database_url,
         "CHENGXIN_LOG_JSON": "true",
     }
-    root = logging.getLogger()
-    saved = list(root.handlers), root.level, logging.lastResort
-    alembic = logging.getLogger("alembic")
-    alembic_level = alembic.level
-    yield env
-    for handler in root.handlers:
-        if handler not in saved[0]:
-            handler.close()
-    root.handlers[:] = saved[0]
-    root.setLevel(saved[1])
-    logging.lastResort = saved[2]
-    alembic.setLevel(alembic_level)
+    del restore_logging  # the commands configure logging; the fixture puts it back
+    return env
 
 
 def _ask_code(runtime: Runtime, seed: int) -> None:

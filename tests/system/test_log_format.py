@@ -8,7 +8,6 @@ from __future__ import annotations
 import io
 import json
 import logging
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -19,24 +18,6 @@ from chengxin.identity import idnumber
 from chengxin.logs import configure_logging, redact
 
 ID_NUMBER = idnumber.make("420102", date(1988, 3, 14), 517)
-
-
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    root = logging.getLogger()
-    saved = list(root.handlers), root.level, logging.lastResort
-    alembic = logging.getLogger("alembic")
-    saved_alembic = alembic.level
-    saved_structlog = structlog.get_config()
-    yield
-    for handler in root.handlers:
-        if handler not in saved[0]:
-            handler.close()
-    root.handlers[:] = saved[0]
-    root.setLevel(saved[1])
-    logging.lastResort = saved[2]
-    alembic.setLevel(saved_alembic)
-    structlog.configure(**saved_structlog)
 
 
 @pytest.mark.usefixtures("restore_logging")

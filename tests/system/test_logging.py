@@ -20,36 +20,11 @@ from litestar.testing import TestClient
 
 from chengxin.app import create_app
 from chengxin.identity import idnumber
-from chengxin.logs import SERVER_LOGGERS, granian_log_config, redact
+from chengxin.logs import granian_log_config, redact
 from chengxin.settings import Settings
 
 ID_NUMBER = idnumber.make("420102", date(1988, 3, 14), 517)
 LOGGERS = ("litestar", "granian", "granian.access", "_granian")
-
-
-@pytest.fixture
-def restore_logging() -> Iterator[None]:
-    """Leave the process's logging as the test found it (handlers, levels, structlog)."""
-    root = logging.getLogger()
-    saved_root = (list(root.handlers), root.level)
-    saved = {
-        name: (list(lg.handlers), lg.level, lg.propagate, lg.disabled)
-        for name in (*SERVER_LOGGERS, "chengxin.access")
-        for lg in [logging.getLogger(name)]
-    }
-    saved_structlog = structlog.get_config()
-    yield
-    for handler in root.handlers:
-        if handler not in saved_root[0]:
-            handler.close()
-    root.handlers[:] = saved_root[0]
-    root.setLevel(saved_root[1])
-    for name, (handlers, level, propagate, disabled) in saved.items():
-        lg = logging.getLogger(name)
-        lg.handlers[:] = handlers
-        lg.setLevel(level)
-        lg.propagate, lg.disabled = propagate, disabled
-    structlog.configure(**saved_structlog)
 
 
 @pytest.fixture
