@@ -65,9 +65,19 @@ LAYOUT_CHECK = """() => {
 }"""
 
 # On a phone each body cell of a table is a card line that names its column (a short table
-# marked class="keep" stays a table).
+# marked class="keep" stays a table). The cards keep their table semantics for screen readers
+# that drop them for display:block tables: explicit ARIA roles on every part.
 CARDS_CHECK = """() => {
   const bad = [];
+  const roles = {TABLE: 'table', THEAD: 'rowgroup', TBODY: 'rowgroup', TR: 'row', TD: 'cell'};
+  for (const table of document.querySelectorAll('main table')) {
+    for (const el of [table, ...table.querySelectorAll('thead, tbody, tr, th, td')]) {
+      const want = el.tagName === 'TH'
+        ? (el.getAttribute('scope') === 'row' ? 'rowheader' : 'columnheader')
+        : roles[el.tagName];
+      if (el.getAttribute('role') !== want) bad.push('no role ' + want + ': ' + el.tagName);
+    }
+  }
   for (const table of document.querySelectorAll('main table:not(.keep)')) {
     if (getComputedStyle(table).display !== 'block') bad.push('table not stacked');
     for (const td of table.querySelectorAll('tbody td:not([colspan])')) {

@@ -181,7 +181,7 @@ def test_objection_queue_marks_overdue_and_the_clerk_decides(
     csrf = signed_in(client, clerk(rw), lang)
     queue = client.get(f"{BASE}/objections")
     assert queue.status_code == 200
-    assert queue.text.count('<tr class="overdue">') == 1
+    assert queue.text.count('<tr role="row" class="overdue">') == 1
     assert str(late) in queue.text
     assert str(fresh) in queue.text
     only = client.get(f"{BASE}/objections", params={"overdue": "1"})
@@ -296,7 +296,7 @@ def test_quality_page_draws_a_chart_with_its_table(client: TestClient, rw: Right
     assert page.status_code == 200
     assert "<svg" in page.text
     assert 'class="bar alt"' in page.text
-    assert "<table>" in page.text
+    assert '<table role="table">' in page.text
     assert "name-mismatch" in page.text
     english = signed_in(client, clerk(rw), "en")
     del english
