@@ -84,6 +84,7 @@ PLATFORM = n_("平台（系统）")
 # necessarily the person herself.
 VISITOR = n_("未登录的访问者")
 VISITOR_ACTIONS = ("citizens:sign-in",)
+SELF = n_("本人")
 SYSTEM_TASK = {
     "demo": n_("演示数据"),
     "jobs": n_("定时任务"),
@@ -269,23 +270,36 @@ def grade_scale(
     return scale
 
 
+def actor_kind(name: str | None, action: str | None = None) -> str | None:
+    """Which kind of actor a log entry names, as a msgid: 未登录的访问者 for a sign-in attempt
+    before anyone signed in (anyone with the name and number can make one), 平台（系统） for a
+    system actor or another anonymous request, 本人 for the citizen; None for a staff account."""
+    if not name:
+        return None
+    if name == PUBLIC_ACTOR and action is not None and action.startswith(VISITOR_ACTIONS):
+        return VISITOR
+    if name.startswith("system:") or name == PUBLIC_ACTOR:
+        return PLATFORM
+    if name == CITIZEN_ACTOR:
+        return SELF
+    return None
+
+
 def actor_words(
     name: str | None, _: Callable[..., Any], *, did: str | None = None, action: str | None = None
 ) -> str:
-    """Who acted, in words: a system actor or an anonymous request is 平台（系统）· <what it did>
-    (``did``: the action's words, when known; else the task's); the citizen is 本人; a staff
-    account's display name is shown as it is."""
+    """Who acted, in words: the actor's kind (``actor_kind``) · <what it did> (``did``: the
+    action's words, when known; else a system task's); a staff account's name as it is."""
     if not name:
         return "—"
-    if name == PUBLIC_ACTOR and action is not None and action.startswith(VISITOR_ACTIONS):
-        return f"{_(VISITOR)} · {did}" if did else str(_(VISITOR))
-    if name.startswith("system:") or name == PUBLIC_ACTOR:
-        task = SYSTEM_TASK.get(name.removeprefix("system:"))
-        what = did or (str(_(task)) if task else None)
-        return f"{_(PLATFORM)} · {what}" if what else str(_(PLATFORM))
-    if name == CITIZEN_ACTOR:
-        return str(_("本人"))
-    return name
+    kind = actor_kind(name, action)
+    if kind is None:
+        return name
+    if kind == SELF:
+        return str(_(SELF))
+    task = SYSTEM_TASK.get(name.removeprefix("system:")) if kind == PLATFORM else None
+    what = did or (str(_(task)) if task else None)
+    return f"{_(kind)} · {what}" if what else str(_(kind))
 
 
 def tag(code: Any) -> Markup:
@@ -305,9 +319,7 @@ def _name(context: Any, vocabulary: str, code: Any) -> str:
 
 @pass_context
 def _who(context: Any, name: str | None, action: str | None = None) -> str:
-    return actor_words(
-        name, context["_"], did=action_words(action, context["_"]), action=action
-    )
+    return actor_words(name, context["_"], did=action_words(action, context["_"]), action=action)
 
 
 @pass_context
@@ -315,7 +327,15 @@ def _rule(context: Any, rule: str) -> str:
     return score_rule(rule, context["lang"], context["_"])
 
 
-GLOBALS: dict[str, Any] = {"name": _name, "who": _who, "tag": tag, "score_rule": _rule}
+@pass_context
+def _actor_kind(context: Any, name: str | None, action: str | None = None) -> str:
+    kind = actor_kind(name, action)
+    return "—" if kind is None else str(context["_"](kind))
+
+
+GLOBALS: dict[str, Any] = {
+    "name": _name, "who": _who, "actor_kind": _actor_kind, "tag": tag, "score_rule": _rule,
+}  # fmt: skip
 
 
 # -- explanations the services give in English or with codes -------------------------------------
