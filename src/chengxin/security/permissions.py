@@ -21,6 +21,10 @@ class Permission(StrEnum):
     # agencies: credit agencies (征信机构) under oversight
     AGENCIES_AGENCY_MANAGE = "agencies:agency:manage"
     AGENCIES_AGENCY_READ = "agencies:agency:read"
+    # assessment: indicators as versioned data, periodic assessments of departments and cities (R11.1)
+    ASSESSMENT_ASSESSMENT_ISSUE = "assessment:assessment:issue"
+    ASSESSMENT_ASSESSMENT_READ = "assessment:assessment:read"  # all in scope, or one's own figures
+    ASSESSMENT_INDICATORS_MANAGE = "assessment:indicators:manage"  # upload and activate versions
     # audit
     AUDIT_LOG_EXPORT = "audit:log:export"
     AUDIT_LOG_READ = "audit:log:read"
@@ -82,6 +86,10 @@ class Permission(StrEnum):
     # tips: 举报 (R9.1) — the competent department's and the operator's queue of tips
     TIPS_TIP_HANDLE = "tips:tip:handle"
     TIPS_TIP_READ = "tips:tip:read"
+    # tracking: tasks with lead and responsible units, milestones and progress (R11.3)
+    TRACKING_PROGRESS_REPORT = "tracking:progress:report"  # a unit reports on its own tasks
+    TRACKING_TASK_MANAGE = "tracking:task:manage"  # record, plan and close tasks
+    TRACKING_TASK_READ = "tracking:task:read"  # all in scope, or the tasks one's unit is on
     # watch: change subscriptions of an organization under its subjects' grants
     WATCH_SUBSCRIPTION_MANAGE = "watch:subscription:manage"
     # workdays: the working-day calendar (each year's holidays and adjusted working days)
