@@ -45,6 +45,10 @@ CONSOLES: tuple[tuple[MenuItem, frozenset[P]], ...] = (
             }
         ),
     ),
+    (
+        MenuItem(n_("考核与任务"), "/console/work/assessments"),
+        frozenset({P.ASSESSMENT_ASSESSMENT_READ, P.TRACKING_TASK_READ}),
+    ),
 )
 
 

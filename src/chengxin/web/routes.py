@@ -28,6 +28,7 @@ from chengxin.web.operator.routes import CONTROLLERS as OPERATOR
 from chengxin.web.portal.routes import CONTROLLERS as PORTAL
 from chengxin.web.provider.routes import CONTROLLERS as PROVIDER
 from chengxin.web.render import ELDER_COOKIE, page, see_other
+from chengxin.web.work.routes import CONTROLLERS as WORK
 
 PUBLIC = {"public": True}
 
@@ -153,7 +154,15 @@ def web_router() -> Router:
     """Every page, under the pages' error handling (HTML, sign-in redirects)."""
     return Router(
         path="/",
-        route_handlers=[WebSessionController, *PORTAL, *CITIZEN, *PROVIDER, *CONSUMER, *OPERATOR],
+        route_handlers=[
+            WebSessionController,
+            *PORTAL,
+            *CITIZEN,
+            *PROVIDER,
+            *CONSUMER,
+            *OPERATOR,
+            *WORK,
+        ],
         exception_handlers=WEB_EXCEPTION_HANDLERS,
         include_in_schema=False,
         opt={"web": True},
