@@ -26,7 +26,7 @@ FORMULAS: dict[str, dict[str, Any]] = {
     "notice_share": {},
     "objections_on_time": {},
     "repairs_on_time": {},
-    "check_feedback": {},
+    "check_feedback": {"within_workdays": 10},
     "list_exits_on_time": {"within_workdays": 3},
     "tips_on_time": {},
     "audit_anomalies": {"per_point": 10},

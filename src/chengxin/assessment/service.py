@@ -1,28 +1,56 @@
 """Work assessments (工作考核, R11.1; seed §7(一) 建立工作考核推进机制).
 
-Skeleton: the public names other packages code against; the computation is filled in below.
+An operator issues an assessment of a period: every indicator of the active set is computed per
+organization from the platform's own facts as they stood at the moment of issue (``as_of``),
+summed into units (line departments, cities), weighted, totalled and ranked. The canonical
+document (sorted-key JSON, numbers as fixed 4-decimal strings) is stored with its SHA-256 digest
+and the platform's Ed25519 signature; the items behind each figure's bad part are stored for the
+drill-down. ``recompute_digest`` computes the document again as of ``as_of``: later activity
+does not change it.
+
+Scope: operator accounts see every unit (a city-bound one its city's); other accounts see the
+department unit of their own organization's department, in the province-wide assessments and
+in those of their own city.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from chengxin.assessment import rules
+from chengxin import workdays
+from chengxin.assessment import formulas, rules
 from chengxin.assessment.errors import (
+    AssessmentNotFound,
     AssessmentPeriodInvalid,
+    AssessmentUnitInvalid,
     IndicatorSetExists,
     IndicatorSetNotDraft,
     IndicatorSetNotFound,
 )
-from chengxin.assessment.models import Assessment, IndicatorSet, IndicatorSetStatus, PeriodKind
+from chengxin.assessment.models import (
+    Assessment,
+    AssessmentItem,
+    IndicatorSet,
+    IndicatorSetStatus,
+    PeriodKind,
+    UnitKind,
+)
 from chengxin.assessment.rules import Compiled, Indicator
 from chengxin.audit import service as audit
 from chengxin.db import utcnow
+from chengxin.errors import Forbidden
+from chengxin.keys import keyring_of
+from chengxin.organizations.models import Organization
+from chengxin.organizations.service import sees_every_organization
+from chengxin.records.visibility import day_of
 from chengxin.security.actor import Actor
 
 __all__ = [
@@ -46,6 +74,9 @@ __all__ = [
     "verify",
     "view",
 ]
+
+FORMAT = "chengxin-assessment-v1"
+SHIPPED_BY = "system:shipped"
 
 
 # -- periods -------------------------------------------------------------------------------------
@@ -227,22 +258,364 @@ class Item:
     reason: str
 
 
+# -- computing -----------------------------------------------------------------------------------
+
+
+def city_of(region_code: str) -> str:
+    """The city a region code lies in: its first four digits and "00" (420111 → 420100)."""
+    return region_code[:4] + "00"
+
+
+def _fixed(value: float) -> str:
+    return f"{value:.4f}"
+
+
+def _indicators_of(session: Session, version: str) -> Compiled:
+    """The indicator set an assessment was computed with (stored; the shipped one by version)."""
+    row = session.execute(
+        select(IndicatorSet).where(IndicatorSet.version == version)
+    ).scalar_one_or_none()
+    if row is not None:
+        return rules.compile_set(rules.from_content(row.content))
+    shipped = rules.shipped()
+    if shipped.version != version:
+        raise IndicatorSetNotFound(f"indicator set {version} is not stored")
+    return rules.compile_set(shipped)
+
+
+def _record_shipped(session: Session, now: datetime) -> None:
+    """Store the shipped set as the active one the first time an assessment is issued with it,
+    so the version an assessment names stays reproducible if the shipped file changes."""
+    active = session.execute(
+        select(IndicatorSet.id).where(IndicatorSet.status == IndicatorSetStatus.ACTIVE.value)
+    ).first()
+    if active is not None:
+        return
+    source = rules.shipped_text()
+    parsed = rules.parse(source)
+    if session.execute(
+        select(IndicatorSet.id).where(IndicatorSet.version == parsed.version)
+    ).first():
+        return
+    session.add(
+        IndicatorSet(
+            id=uuid.uuid4(), version=parsed.version, name=parsed.name,
+            content=parsed.model_dump(mode="json"), source=source, digest=rules.digest(parsed),
+            status=IndicatorSetStatus.ACTIVE.value, created_at=now, created_by=SHIPPED_BY,
+            activated_at=now, activated_by=SHIPPED_BY,
+        )
+    )  # fmt: skip
+    session.flush()
+
+
+@dataclass(frozen=True)
+class _Org:
+    id: uuid.UUID
+    department: str | None
+    city: str | None
+
+
+def _organizations(session: Session, region_code: str | None) -> dict[uuid.UUID, _Org]:
+    query = select(Organization.id, Organization.department, Organization.region_code)
+    if region_code is not None:
+        query = query.where(Organization.region_code.startswith(region_code.rstrip("0")[:4]))
+    return {i: _Org(i, d, city_of(r) if r else None) for i, d, r in session.execute(query).all()}
+
+
+def _units(orgs: dict[uuid.UUID, _Org]) -> list[tuple[str, str]]:
+    """The units assessed: every line department and every city with one (organizations with a
+    department code are the assessed; others' facts still count in their city)."""
+    departments = sorted({o.department for o in orgs.values() if o.department})
+    cities = sorted({o.city for o in orgs.values() if o.department and o.city})
+    return [(UnitKind.DEPARTMENT.value, d) for d in departments] + [
+        (UnitKind.CITY.value, c) for c in cities
+    ]
+
+
+def _units_of(org: _Org, units: set[tuple[str, str]]) -> list[tuple[str, str]]:
+    mine = []
+    if org.department and (UnitKind.DEPARTMENT.value, org.department) in units:
+        mine.append((UnitKind.DEPARTMENT.value, org.department))
+    if org.city and (UnitKind.CITY.value, org.city) in units:
+        mine.append((UnitKind.CITY.value, org.city))
+    return mine
+
+
+def rank(totals: list[float]) -> list[int]:
+    """Competition ranks (1 the best; equal totals share a rank, the next rank skips)."""
+    return [1 + sum(1 for other in totals if other > total) for total in totals]
+
+
+def figure_document(indicator: Indicator, whole: int, part: int) -> dict[str, Any]:
+    """One figure as the document writes it: value and points as fixed 4-decimal strings; a
+    finding when the value is below the target (and something was counted, but for alerts)."""
+    value = round(formulas.value_of(indicator, whole, part), 4)
+    points = round(value * indicator.weight, 4)
+    counted = whole > 0 or indicator.formula == "audit_anomalies"
+    finding = counted and indicator.target is not None and value < indicator.target
+    return {"whole": whole, "part": part, "value": _fixed(value), "points": _fixed(points),
+            "finding": finding}  # fmt: skip
+
+
+def ranked(
+    units: list[tuple[str, str]], totals: dict[tuple[str, str], float]
+) -> list[tuple[tuple[str, str], int]]:
+    """Departments then cities, each ranked among its kind by total (ties share a rank) and
+    listed by rank, then code."""
+    out: list[tuple[tuple[str, str], int]] = []
+    for kind in (UnitKind.DEPARTMENT.value, UnitKind.CITY.value):
+        mine = [u for u in units if u[0] == kind]
+        ranks = rank([totals[u] for u in mine])
+        out.extend(sorted(zip(mine, ranks, strict=True), key=lambda pair: (pair[1], pair[0][1])))
+    return out
+
+
+@dataclass(frozen=True)
+class _Computed:
+    document: dict[str, Any]
+    items: list[tuple[str, str, str, formulas.ItemRow]]  # indicator, unit kind, unit code, row
+
+
+def _compute(
+    session: Session,
+    *,
+    number: str,
+    period: Period,
+    region_code: str | None,
+    as_of: datetime,
+    compiled: Compiled,
+) -> _Computed:
+    calendar = workdays.calendar_of(session)
+    window = formulas.Window(period.since, period.until, as_of)
+    orgs = _organizations(session, region_code)
+    units = _units(orgs)
+    unit_set = set(units)
+    counts: dict[tuple[str, str], dict[str, list[int]]] = {u: {} for u in units}
+    found: list[tuple[str, str, str, formulas.ItemRow]] = []
+    for indicator in compiled.indicators:
+        counted = formulas.FORMULAS[indicator.formula](session, indicator, window, calendar)
+        for unit in units:
+            counts[unit][indicator.code] = [0, 0]
+        for org_id, (whole, part) in counted.counts.items():
+            org = orgs.get(org_id)
+            for unit in _units_of(org, unit_set) if org else []:
+                pair = counts[unit][indicator.code]
+                pair[0] += whole
+                pair[1] += part
+        for row in counted.items:
+            org = orgs.get(row.organization_id)
+            for kind, code in _units_of(org, unit_set) if org else []:
+                found.append((indicator.code, kind, code, row))
+    figures: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
+    totals: dict[tuple[str, str], float] = {}
+    for unit in units:
+        figures[unit] = {
+            i.code: figure_document(i, *counts[unit][i.code]) for i in compiled.indicators
+        }
+        totals[unit] = round(sum(float(f["points"]) for f in figures[unit].values()), 4)
+    unit_docs = [
+        {"kind": u[0], "code": u[1], "total": _fixed(totals[u]), "rank": r, "figures": figures[u]}
+        for u, r in ranked(units, totals)
+    ]
+    found.sort(key=lambda f: (f[0], f[1], f[2], f[3].object_type, f[3].object_id))
+    items_text = "\n".join(
+        "|".join((i, k, c, str(r.organization_id), r.object_type, r.object_id, r.reason,
+                  str(r.due_on), str(r.done_on)))
+        for i, k, c, r in found
+    )  # fmt: skip
+    document = {
+        "format": FORMAT,
+        "number": number,
+        "period": {"kind": period.kind, "label": period.label,
+                   "since": period.since.isoformat(), "until": period.until.isoformat()},
+        "region_code": region_code,
+        "as_of": as_of.isoformat(),
+        "indicator_version": compiled.version,
+        "indicators": [
+            {"code": i.code, "formula": i.formula, "params": i.params, "weight": _fixed(i.weight),
+             "target": None if i.target is None else _fixed(i.target), "better": i.better}
+            for i in compiled.indicators
+        ],
+        "units": unit_docs,
+        "items": {"count": len(found),
+                  "sha256": hashlib.sha256(items_text.encode("utf-8")).hexdigest()},
+    }  # fmt: skip
+    return _Computed(document, found)
+
+
+def canonical(document: dict[str, Any]) -> bytes:
+    """The canonical bytes of a document: sorted keys, no spaces, UTF-8."""
+    return json.dumps(document, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode(
+        "utf-8"
+    )
+
+
+def signed_message(number: str, digest: str) -> bytes:
+    """What the platform signs: ``chengxin-assessment-v1\\n<number>\\n<digest>\\n``."""
+    return f"{FORMAT}\n{number}\n{digest}\n".encode()
+
+
+def _number(session: Session, period: Period) -> str:
+    compact = period.label.replace("-", "")
+    prefix = f"KH{compact}-"
+    count = session.execute(
+        select(func.count(Assessment.id)).where(Assessment.number.startswith(prefix))
+    ).scalar_one()
+    return f"{prefix}{count + 1:04d}"
+
+
+def _issuer_region(session: Session, actor: Actor) -> str | None:
+    if not sees_every_organization(session, actor):
+        raise Forbidden("only the platform operator issues assessments")
+    return None if actor.region_code is None else city_of(actor.region_code)
+
+
 def issue(
     session: Session, *, actor: Actor, period: Period, now: datetime | None = None
 ) -> Assessment:
-    raise NotImplementedError
+    """Compute, sign and store the assessment of a period as of now, in the issuer's scope."""
+    now = now or utcnow()
+    if period.since > day_of(now):
+        raise AssessmentPeriodInvalid("the period has not begun", field="period_label")
+    region_code = _issuer_region(session, actor)
+    _record_shipped(session, now)
+    compiled = active_indicators(session)
+    number = _number(session, period)
+    computed = _compute(
+        session, number=number, period=period, region_code=region_code, as_of=now,
+        compiled=compiled,
+    )  # fmt: skip
+    digest = hashlib.sha256(canonical(computed.document)).hexdigest()
+    ring = keyring_of(session)
+    row = Assessment(
+        id=uuid.uuid4(), number=number, period_kind=period.kind, period_label=period.label,
+        since_on=period.since, until_on=period.until, indicator_version=compiled.version,
+        region_code=region_code, as_of=now, issued_at=now, issued_by=actor.name,
+        document=computed.document, digest=digest,
+        signature=ring.sign(signed_message(number, digest)), key_id=ring.signing_key_id,
+    )  # fmt: skip
+    session.add(row)
+    session.flush()
+    session.add_all(
+        AssessmentItem(
+            id=uuid.uuid4(), assessment_id=row.id, indicator=indicator, unit_kind=kind,
+            unit_code=code, organization_id=r.organization_id, object_type=r.object_type,
+            object_id=r.object_id, reference=r.reference[:200], due_on=r.due_on,
+            done_on=r.done_on, reason=r.reason,
+        )
+        for indicator, kind, code, r in computed.items
+    )  # fmt: skip
+    session.flush()
+    audit.record(
+        session, "assessment:assessment:issue", actor=actor, object_type="assessment",
+        object_id=row.id,
+        data={"number": number, "period": period.label, "indicators": compiled.version,
+              "region": region_code, "digest": digest},
+    )  # fmt: skip
+    return row
+
+
+def recompute_digest(session: Session, assessment: Assessment) -> str:
+    """The digest of the document computed again from the facts as of ``as_of``."""
+    computed = _compute(
+        session, number=assessment.number,
+        period=period_of(assessment.period_kind, assessment.period_label),
+        region_code=assessment.region_code, as_of=assessment.as_of,
+        compiled=_indicators_of(session, assessment.indicator_version),
+    )  # fmt: skip
+    return hashlib.sha256(canonical(computed.document)).hexdigest()
+
+
+def verify(session: Session, assessment: Assessment) -> bool:
+    """Whether the stored document still has its digest and the digest the platform's signature."""
+    digest = hashlib.sha256(canonical(assessment.document)).hexdigest()
+    if digest != assessment.digest:
+        return False
+    ring = keyring_of(session)
+    if assessment.key_id != ring.signing_key_id:
+        return False
+    return ring.check_signature(signed_message(assessment.number, digest), assessment.signature)
+
+
+# -- reading -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Scope:
+    every: bool  # every unit of the assessments it sees
+    city: str | None  # a city-bound operator's city; or the city of the reader's organization
+    department: str | None  # a non-operator's own department
+
+
+def _scope(session: Session, actor: Actor) -> _Scope:
+    if sees_every_organization(session, actor):
+        city = None if actor.region_code is None else city_of(actor.region_code)
+        return _Scope(every=True, city=city, department=None)
+    org = session.get(Organization, actor.organization_id) if actor.organization_id else None
+    if org is None:
+        return _Scope(every=False, city=None, department=None)
+    city = city_of(org.region_code) if org.region_code else None
+    return _Scope(every=False, city=city, department=org.department)
+
+
+def _sees_assessment(scope: _Scope, assessment: Assessment) -> bool:
+    if scope.every and scope.city is None:
+        return True
+    if not scope.every and scope.department is None:
+        return False
+    return assessment.region_code is None or assessment.region_code == scope.city
+
+
+def _sees_unit(scope: _Scope, assessment: Assessment, kind: str, code: str) -> bool:
+    if scope.every:
+        if scope.city is None or assessment.region_code == scope.city:
+            return True
+        return kind == UnitKind.CITY.value and code == scope.city
+    return kind == UnitKind.DEPARTMENT.value and code == scope.department
 
 
 def list_assessments(session: Session, *, actor: Actor) -> list[Assessment]:
-    raise NotImplementedError
+    """The assessments the actor sees (some of their units), newest first."""
+    scope = _scope(session, actor)
+    rows = session.execute(
+        select(Assessment).order_by(Assessment.issued_at.desc(), Assessment.number.desc())
+    ).scalars()
+    return [a for a in rows if _sees_assessment(scope, a)]
 
 
 def get_or_raise(session: Session, assessment_id: uuid.UUID, *, actor: Actor) -> Assessment:
-    raise NotImplementedError
+    """An assessment the actor sees; ``assessment-not-found`` otherwise."""
+    row = session.get(Assessment, assessment_id)
+    if row is None or not _sees_assessment(_scope(session, actor), row):
+        raise AssessmentNotFound
+    return row
+
+
+def _figures(indicators: tuple[Indicator, ...], unit: dict[str, Any]) -> UnitResult:
+    by_code = {i.code: i for i in indicators}
+    figures = {
+        code: Figure(
+            indicator=code, whole=int(f["whole"]), part=int(f["part"]),
+            value=float(f["value"]), points=float(f["points"]),
+            target=by_code[code].target if code in by_code else None,
+            finding=bool(f["finding"]),
+        )
+        for code, f in unit["figures"].items()
+    }  # fmt: skip
+    return UnitResult(unit["kind"], unit["code"], float(unit["total"]), int(unit["rank"]), figures)
 
 
 def view(session: Session, assessment: Assessment, *, actor: Actor) -> AssessmentView:
-    raise NotImplementedError
+    """The assessment's indicators and the units the actor sees (departments, then cities, each
+    by rank), read from the signed document."""
+    scope = _scope(session, actor)
+    compiled = _indicators_of(session, assessment.indicator_version)
+    units = [
+        _figures(compiled.indicators, u)
+        for u in assessment.document.get("units", [])
+        if _sees_unit(scope, assessment, u["kind"], u["code"])
+    ]
+    return AssessmentView(assessment, compiled.indicators, units)
 
 
 def items(
@@ -254,18 +627,49 @@ def items(
     unit_kind: str,
     unit_code: str,
 ) -> list[Item]:
-    raise NotImplementedError
-
-
-def verify(session: Session, assessment: Assessment) -> bool:
-    raise NotImplementedError
-
-
-def recompute_digest(session: Session, assessment: Assessment) -> str:
-    raise NotImplementedError
+    """The facts behind the bad part of one unit's figure (``assessment-unit-invalid`` for an
+    indicator or a unit the assessment has not, or the actor does not see)."""
+    scope = _scope(session, actor)
+    known = {(u["kind"], u["code"]) for u in assessment.document.get("units", [])}
+    codes = {i["code"] for i in assessment.document.get("indicators", [])}
+    if (
+        indicator not in codes
+        or (unit_kind, unit_code) not in known
+        or not _sees_unit(scope, assessment, unit_kind, unit_code)
+    ):
+        raise AssessmentUnitInvalid
+    rows = session.execute(
+        select(AssessmentItem, Organization.name)
+        .join(Organization, Organization.id == AssessmentItem.organization_id)
+        .where(AssessmentItem.assessment_id == assessment.id,
+               AssessmentItem.indicator == indicator, AssessmentItem.unit_kind == unit_kind,
+               AssessmentItem.unit_code == unit_code)
+        .order_by(AssessmentItem.due_on, AssessmentItem.done_on, AssessmentItem.reference,
+                  AssessmentItem.object_id)
+    ).all()  # fmt: skip
+    return [
+        Item(
+            indicator=r.indicator, unit_kind=r.unit_kind, unit_code=r.unit_code,
+            organization_id=r.organization_id, organization=name, object_type=r.object_type,
+            object_id=r.object_id, reference=r.reference, due_on=r.due_on, done_on=r.done_on,
+            reason=r.reason,
+        )
+        for r, name in rows
+    ]  # fmt: skip
 
 
 def trend(
     session: Session, *, actor: Actor, kind: str = "month", limit: int = 12
 ) -> list[tuple[str, list[UnitResult]]]:
-    raise NotImplementedError
+    """The units the actor sees in the latest assessment of each period of this kind (the
+    last ``limit`` periods, oldest first)."""
+    latest: dict[str, Assessment] = {}
+    scope = _scope(session, actor)
+    for row in list_assessments(session, actor=actor):  # newest first
+        if row.period_kind != kind or row.period_label in latest:
+            continue
+        if scope.every and scope.city is None and row.region_code is not None:
+            continue  # a province-wide reader follows the province-wide assessments
+        latest[row.period_label] = row
+    labels = sorted(latest)[-limit:] if limit > 0 else []
+    return [(label, view(session, latest[label], actor=actor).units) for label in labels]
