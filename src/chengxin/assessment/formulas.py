@@ -25,7 +25,7 @@ from chengxin import workdays
 from chengxin.access.models import Alert, Query
 from chengxin.assessment.rules import Indicator
 from chengxin.checks.models import Check, CheckSubject
-from chengxin.ingestion.models import IngestBatch
+from chengxin.ingestion.models import IngestBatch, IngestRejection
 from chengxin.lists.models import ListEntry
 from chengxin.objections.models import Objection
 from chengxin.records.models import CreditRecord
@@ -35,6 +35,7 @@ from chengxin.tips.models import Tip
 
 # How far before a period a deadline-bound case may start (checks, list terms) to fall due in it.
 LOOKBACK = timedelta(days=120)
+NOTICE_MISSING = "notice-missing"  # the exchange's code for a dishonest row without its notice
 
 
 @dataclass(frozen=True)
@@ -148,8 +149,11 @@ def notice_share(
     window: Window,
     calendar: workdays.Calendar,  # noqa: ARG001
 ) -> Counted:
-    """Dishonest records first pushed in the period; notified when a version of the record
-    received by ``as_of`` names the day the person was told (``notified_on``)."""
+    """Dishonest findings pushed in the period: with the day the person was told (notified)
+    or without. The exchange rejects a dishonest row without it (``notice-missing``, 湖北省社会
+    信用信息管理条例 Art. 23), so the part without counts those rejected rows, and any version-1
+    dishonest record stored without a notice date that no version received by ``as_of`` has
+    added (records that came in before the rule)."""
     later = aliased(CreditRecord)
     notified = exists().where(
         later.provider_id == CreditRecord.provider_id, later.source_id == CreditRecord.source_id,
@@ -159,8 +163,7 @@ def notice_share(
         select(CreditRecord.id, CreditRecord.provider_id, CreditRecord.source_id,
                CreditRecord.received_at, notified)
         .where(CreditRecord.version == 1, CreditRecord.category == "dishonest",
-               CreditRecord.received_at >= window.start, CreditRecord.received_at < window.cut,
-               CreditRecord.received_at <= window.as_of)
+               CreditRecord.received_at >= window.start, CreditRecord.received_at < window.cut)
     ).all()  # fmt: skip
     out = Counted()
     for record_id, provider, source_id, received_at, told in rows:
@@ -170,6 +173,21 @@ def notice_share(
                 ItemRow(provider, "credit_record", str(record_id), source_id, None,
                         day_of(received_at), "not_notified")
             )  # fmt: skip
+    rejected = session.execute(
+        select(IngestRejection.batch_id, IngestRejection.row_no, IngestRejection.source_id,
+               IngestRejection.errors, IngestBatch.provider_id, IngestBatch.received_at)
+        .join(IngestBatch, IngestBatch.id == IngestRejection.batch_id)
+        .where(IngestBatch.received_at >= window.start, IngestBatch.received_at < window.cut,
+               IngestBatch.finished_at.is_not(None), IngestBatch.finished_at <= window.as_of)
+    ).all()  # fmt: skip
+    for batch_id, row_no, source_id, errors, provider, received_at in rejected:
+        if not any(e.get("code") == NOTICE_MISSING for e in errors or []):
+            continue
+        out.add(provider, 1, 1)
+        out.items.append(
+            ItemRow(provider, "ingest_rejection", f"{batch_id}:{row_no}", source_id or f"#{row_no}",
+                    None, day_of(received_at), "not_notified")
+        )  # fmt: skip
     return out
 
 
