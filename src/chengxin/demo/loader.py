@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from chengxin.catalog import service as catalog_service
 from chengxin.db import utcnow
+from chengxin.demo import assessments as demo_assessments
 from chengxin.demo import content as demo_content
 from chengxin.demo import generator
 from chengxin.demo import lists as demo_lists
@@ -111,6 +112,7 @@ def load(runtime: Runtime, *, people: int, enterprises: int = 20) -> DemoSummary
     pushed = push_records(runtime, generator.people(people), orgs)
     listed = demo_lists.seed(runtime, list(generator.people(min(people, 50))), orgs, actor=actor)
     demo_content.seed(runtime, actor=actor)
+    demo_assessments.seed(runtime, actor=actor)  # after the data it assesses
     token_file = data_dir / "demo-token.txt"
     fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -24,6 +24,7 @@ from chengxin.web.operator.frame import BASE, console_page
 from chengxin.web.operator.oversight_audit import AuditPages
 from chengxin.web.operator.oversight_scoring import ScoringPages
 from chengxin.web.operator.oversight_security import AlertPages, EmergencyPages
+from chengxin.web.work import assessment_views
 from chengxin.workdays import years as calendar_years
 
 
@@ -119,6 +120,11 @@ class DashboardPage(Controller):
                 "calendar_missing": calendar_years.missing_next_year(session, now),
                 "may_enter_calendar": actor.can(Permission.WORKDAYS_CALENDAR_MANAGE),
                 "department": lambda name: _department(name, _, lang),
+                "trend": (  # the assessments' totals, month by month (R11.1)
+                    assessment_views.trend(session, actor=actor, lang=lang, _=_)
+                    if actor.can(Permission.ASSESSMENT_ASSESSMENT_READ)
+                    else None
+                ),
             },
         )
 

@@ -1,0 +1,341 @@
+"""The assessment pages (/console/work/assessments) over HTTP: the list and the issue form, one
+assessment with its findings, the drill-down, the downloads, the indicator sets, and the
+dashboard's trend — for operators, auditors and a department's clerk, in Chinese and English,
+with the permissions of each. The assessments are issued through the real service over the
+supervision fixtures' month of activity (November 2026)."""
+
+from __future__ import annotations
+
+import html
+import io
+import random
+import re
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import pytest
+import yaml
+from litestar.testing import TestClient
+from openpyxl import load_workbook
+
+from chengxin.accounts import service as accounts_service
+from chengxin.assessment import rules as assessment_rules
+from chengxin.assessment import service as assessment_service
+from chengxin.demo import assessments as demo_assessments
+from chengxin.organizations.models import Organization
+from chengxin.runtime import Runtime
+from chengxin.security.actor import system_actor
+from chengxin.security.roles import Role
+from chengxin.web.i18n import translator
+from chengxin.web.work import assessment_views
+from tests.helpers import browse_as, post_form
+from tests.supervision.fixtures import Seeded, seed
+
+Client = TestClient  # type: ignore[type-arg]
+BASE = "/console/work/assessments"
+PERIOD = "2026-11"
+AFTER = datetime(2026, 12, 3, 2, tzinfo=UTC)  # the month's facts all in
+PASSWORD = "test-password-of-a-clerk-account"  # synthetic test credential
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _issue(runtime: Runtime) -> tuple[Seeded, uuid.UUID]:
+    with runtime.scope() as session:
+        seeded = seed(session)
+        issued = assessment_service.issue(
+            session,
+            actor=system_actor("test"),
+            period=assessment_service.period_of("month", PERIOD),
+            now=AFTER,
+        )
+        return seeded, issued.id
+
+
+def _clerk(runtime: Runtime, org: Organization) -> str:
+    """A provider clerk's account in one of the seeded departments' organizations, signed in."""
+    policy = accounts_service.Policy.from_settings(runtime.settings)
+    login = f"clerk-{random.Random(uuid.uuid4().int).randrange(10**9)}"
+    with runtime.scope() as session:
+        accounts_service.create_user(
+            session, organization_id=org.id, login=login, display_name="测试经办人",
+            roles=[Role.PROVIDER_CLERK.value], region_code=None, password=PASSWORD,
+            policy=policy, actor=system_actor("test"),
+        )  # fmt: skip
+    issued = accounts_service.login(
+        runtime.scope, login=login, password=PASSWORD, client_ip=None, policy=policy
+    )
+    return issued.token
+
+
+def _view(runtime: Runtime, assessment_id: uuid.UUID) -> assessment_service.AssessmentView:
+    with runtime.scope() as session:
+        found = assessment_service.get_or_raise(session, assessment_id, actor=system_actor("t"))
+        return assessment_service.view(session, found, actor=system_actor("t"))
+
+
+def _findings(view: assessment_service.AssessmentView) -> list[tuple[str, str, str]]:
+    return [
+        (u.kind, u.code, code) for u in view.units for code, f in u.figures.items() if f.finding
+    ]
+
+
+def _ids(page: str) -> set[str]:
+    return set(re.findall(r'id="((?:department|city)-[^"]+)"', page))
+
+
+# -- every page, every reader ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_every_page_renders_for_operator_auditor_and_clerk(
+    client: Client, runtime: Runtime, user_for: Callable[..., str], lang: str
+) -> None:
+    seeded, assessment_id = _issue(runtime)
+    view = _view(runtime, assessment_id)
+    tax = next(u for u in view.units if u.kind == "department" and u.code == "tax")
+    indicator = next(iter(tax.figures))
+    readers = {
+        "operator": user_for(Role.OPERATOR),
+        "auditor": user_for(Role.AUDITOR),
+        "clerk": _clerk(runtime, seeded.tax),
+    }
+    pages = {}
+    for who, token in readers.items():
+        browse_as(client, token, lang)
+        for path in (
+            BASE,
+            f"{BASE}/indicators",
+            f"{BASE}/{assessment_id}",
+            f"{BASE}/{assessment_id}/items?indicator={indicator}&unit_kind=department&unit=tax",
+        ):
+            page = client.get(path)
+            assert page.status_code == 200, (who, path, page.text[:500])
+            assert 'style="' not in page.text
+            pages[who, path] = page.text
+    detail = f"{BASE}/{assessment_id}"
+    every = {f"{k}-{c}-{i}" for k, c, i in ((u.kind, u.code, i) for u in view.units
+                                           for i in u.figures)}  # fmt: skip
+    assert _ids(pages["operator", detail]) == every
+    assert _ids(pages["auditor", detail]) == every
+    # The clerk sees the tax department's unit only: not the court's, not a city's.
+    clerk_ids = _ids(pages["clerk", detail])
+    assert clerk_ids == {f"department-tax-{i}" for i in tax.figures}
+    assert not any(i.startswith(("department-court-", "city-")) for i in clerk_ids)
+    court = "法院" if lang == "zh" else "Court"
+    assert court not in pages["clerk", detail]
+    # Units are named in words; the totals' chart sits beside the table.
+    tax_name = "税务" if lang == "zh" else "Tax"
+    assert tax_name in pages["operator", detail]
+    wuhan = "武汉市" if lang == "zh" else "Wuhan"
+    assert wuhan in pages["operator", detail]
+    assert pages["operator", detail].count('<svg class="chart"') == 2  # departments, cities
+    assert view.assessment.digest in pages["operator", detail]
+    if lang == "en":
+        assert "Verified" in pages["operator", detail]
+        assert "Assessments issued" in pages["operator", BASE]
+    else:
+        assert "验证通过" in pages["operator", detail]
+        assert view.assessment.number in pages["clerk", BASE]
+
+
+def test_without_the_permission_the_pages_answer_403(
+    client: Client, runtime: Runtime, user_for: Callable[..., str]
+) -> None:
+    _seeded, assessment_id = _issue(runtime)
+    browse_as(client, user_for(Role.REVIEWER))
+    one = f"{BASE}/{assessment_id}"
+    for path in (BASE, f"{BASE}/indicators", one, f"{one}/export.xlsx", f"{one}/export.pdf",
+                 f"{one}/items?indicator=x&unit_kind=department&unit=tax"):  # fmt: skip
+        assert client.get(path).status_code == 403, path
+    csrf = browse_as(client, user_for(Role.AUDITOR))  # reads, but neither issues nor manages
+    assert post_form(client, BASE, csrf, kind="month", label="2026-10").status_code == 403
+    assert post_form(client, f"{BASE}/indicators/activate", csrf, version="x").status_code == 403
+    page = client.get(BASE)
+    assert page.status_code == 200
+    assert 'action="/console/work/assessments"' not in page.text  # no issue form
+    assert "/console/work/tasks/new" not in client.get(f"{BASE}/{assessment_id}").text
+    client.cookies.clear()
+    signed_out = client.get(BASE, follow_redirects=False)
+    assert signed_out.status_code == 303
+
+
+# -- issuing -------------------------------------------------------------------------------------
+
+
+def test_the_issue_form_issues_and_refuses_a_bad_period_in_words(
+    client: Client, runtime: Runtime, user_for: Callable[..., str]
+) -> None:
+    with runtime.scope() as session:
+        seed(session)
+    csrf = browse_as(client, user_for(Role.OPERATOR))
+    form = client.get(BASE).text
+    last = assessment_service.previous_period("month", datetime.now(UTC).date())
+    assert f'value="{last.label}"' in form  # last month by default
+    done = post_form(client, BASE, csrf, kind="month", label=PERIOD)
+    assert done.status_code == 303
+    path = done.headers["location"]
+    assert re.fullmatch(rf"{BASE}/[0-9a-f-]{{36}}", path)
+    page = client.get(path)
+    assert page.status_code == 200
+    assert "考核结果已签发" in page.text
+    with runtime.scope() as session:
+        found = assessment_service.list_assessments(session, actor=system_actor("t"))
+    assert [(a.period_kind, a.period_label) for a in found] == [("month", PERIOD)]
+    assert found[0].number in page.text
+
+    refused = post_form(client, BASE, csrf, kind="month", label="2026-13")
+    assert refused.status_code == 422
+    assert 'role="alert"' in refused.text
+    assert "考核期间无法识别" in refused.text  # in words, the code kept as a grey tag
+    assert "assessment-period-invalid" not in _visible(refused.text)
+    assert 'value="2026-13"' in refused.text  # what was typed stays
+    browse_as(client, None)
+    csrf = browse_as(client, user_for(Role.OPERATOR), "en")
+    english = post_form(client, BASE, csrf, kind="quarter", label="2026-Q5")
+    assert english.status_code == 422
+    assert "The period is not recognised" in english.text
+    with runtime.scope() as session:
+        assert len(assessment_service.list_assessments(session, actor=system_actor("t"))) == 1
+
+
+def _visible(page: str) -> str:
+    """The text a reader sees (grey support tags aside)."""
+    page = re.sub(r'<code class="tag"[^>]*>.*?</code>', " ", page, flags=re.DOTALL)
+    return re.sub(r"<[^>]+>", " ", page)
+
+
+# -- findings, drill-down, downloads ---------------------------------------------------------------
+
+
+def test_the_drill_down_lists_exactly_the_service_items(
+    client: Client, runtime: Runtime, user_for: Callable[..., str]
+) -> None:
+    _seeded, assessment_id = _issue(runtime)
+    view = _view(runtime, assessment_id)
+    browse_as(client, user_for(Role.OPERATOR))
+    zh = translator("zh")
+    checked = 0
+    for unit in view.units:
+        for code, figure in unit.figures.items():
+            with runtime.scope() as session:
+                found = assessment_service.get_or_raise(
+                    session, assessment_id, actor=system_actor("t")
+                )
+                expected = assessment_service.items(
+                    session, found, actor=system_actor("t"), indicator=code,
+                    unit_kind=unit.kind, unit_code=unit.code,
+                )  # fmt: skip
+            query = f"indicator={code}&unit_kind={unit.kind}&unit={unit.code}"
+            page = client.get(f"{BASE}/{assessment_id}/items?{query}")
+            assert page.status_code == 200
+            rows = re.findall(r'<th role="rowheader" scope="row">([^<]*)</th>', page.text)
+            words = [assessment_views.reference_words(i, "zh", zh) for i in expected]
+            assert sorted(html.unescape(r) for r in rows) == sorted(str(w) for w in words)
+            for item in expected:  # why, in words
+                assert str(zh(assessment_views.REASON[item.reason])) in page.text
+            assert len(expected) == figure.part  # every bad case behind the number
+            checked += len(expected)
+    assert checked > 0  # the month had late, refused and open items
+
+
+def test_each_finding_links_to_a_new_task_with_its_query(
+    client: Client, runtime: Runtime, user_for: Callable[..., str]
+) -> None:
+    _seeded, assessment_id = _issue(runtime)
+    findings = _findings(_view(runtime, assessment_id))
+    assert findings
+    browse_as(client, user_for(Role.OPERATOR))
+    page = client.get(f"{BASE}/{assessment_id}").text
+    links = set(re.findall(r'href="(/console/work/tasks/new\?[^"]+)"', page))
+    expected = {
+        f"/console/work/tasks/new?assessment={assessment_id}&amp;indicator={i}"
+        f"&amp;unit_kind={k}&amp;unit={c}"
+        for k, c, i in findings
+    }
+    assert links == expected
+    for kind, code, indicator in findings:
+        assert re.search(rf'id="{kind}-{code}-{indicator}" class="finding"', page)
+
+
+def test_downloads_are_a_real_workbook_and_a_real_pdf(
+    client: Client, runtime: Runtime, user_for: Callable[..., str]
+) -> None:
+    _seeded, assessment_id = _issue(runtime)
+    number = _view(runtime, assessment_id).assessment.number
+    browse_as(client, user_for(Role.AUDITOR))
+    workbook = client.get(f"{BASE}/{assessment_id}/export.xlsx")
+    assert workbook.status_code == 200
+    assert number in workbook.headers["content-disposition"]
+    assert load_workbook(io.BytesIO(workbook.content)).sheetnames
+    pdf = client.get(f"{BASE}/{assessment_id}/export.pdf")
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"].startswith("application/pdf")
+    assert pdf.content.startswith(b"%PDF")
+    assert client.get(f"{BASE}/{uuid.uuid4()}/export.pdf").status_code == 404
+
+
+# -- indicator sets --------------------------------------------------------------------------------
+
+
+def _draft(version: str) -> str:
+    content = yaml.safe_load(assessment_rules.shipped_text())
+    content["version"] = version
+    return yaml.safe_dump(content, allow_unicode=True)
+
+
+def test_indicator_sets_upload_and_activate(
+    client: Client, runtime: Runtime, user_for: Callable[..., str]
+) -> None:
+    csrf = browse_as(client, user_for(Role.OPERATOR))
+    saved = post_form(client, f"{BASE}/indicators/upload", csrf, source=_draft("2027.9"))
+    assert saved.status_code == 303
+    page = client.get(f"{BASE}/indicators").text
+    assert "2027.9" in page
+    assert "草稿" in page
+    refused = post_form(client, f"{BASE}/indicators/upload", csrf, source="version: x\nname: y\n")
+    assert refused.status_code == 422
+    assert 'role="alert"' in refused.text
+    assert "version: x" in refused.text  # the text typed stays
+    done = post_form(client, f"{BASE}/indicators/activate", csrf, version="2027.9")
+    assert done.status_code == 303
+    assert "现行指标版本：2027.9" in client.get(f"{BASE}/indicators").text
+    with runtime.scope() as session:
+        assert assessment_service.active_indicators(session).version == "2027.9"
+
+
+# -- the dashboard's trend, the demo ---------------------------------------------------------------
+
+
+def test_the_dashboard_shows_the_monthly_totals_per_unit(
+    client: Client, runtime: Runtime, user_for: Callable[..., str]
+) -> None:
+    _seeded, assessment_id = _issue(runtime)
+    view = _view(runtime, assessment_id)
+    browse_as(client, user_for(Role.OPERATOR))
+    page = client.get("/console/operator").text
+    assert 'id="assessment-trend"' in page
+    assert PERIOD in page
+    tax = next(u for u in view.units if u.kind == "department" and u.code == "tax")
+    assert f"{tax.total:.2f}" in page
+    browse_as(client, user_for(Role.OPERATOR), "en")
+    assert "Monthly assessment totals" in client.get("/console/operator").text
+
+
+def test_the_demo_issues_last_month_once(runtime: Runtime) -> None:
+    with runtime.scope() as session:
+        seed(session)
+    assert demo_assessments.seed(runtime, actor=system_actor("demo")) is True
+    assert demo_assessments.seed(runtime, actor=system_actor("demo")) is False
+    with runtime.scope() as session:
+        issued = assessment_service.list_assessments(session, actor=system_actor("t"))
+    last = assessment_service.previous_period("month", datetime.now(UTC).date())
+    assert [a.period_label for a in issued] == [last.label]
+
+
+def test_units_are_named_in_words() -> None:
+    _ = str
+    assert assessment_views.unit_name("city", "420500", "zh", _) == "宜昌市"
+    assert assessment_views.unit_name("city", "420500", "en", _) == "Yichang"
+    assert assessment_views.unit_name("city", "429000", "zh", _) == "省直辖县级行政区划"
+    assert not CJK.search(assessment_views.unit_name("department", "tax", "en", _))
