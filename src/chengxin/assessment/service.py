@@ -64,6 +64,7 @@ __all__ = [
     "get_or_raise",
     "issue",
     "items",
+    "items_of_units",
     "list_assessments",
     "list_indicator_sets",
     "period_of",
@@ -638,15 +639,34 @@ def items(
         or not _sees_unit(scope, assessment, unit_kind, unit_code)
     ):
         raise AssessmentUnitInvalid
-    rows = session.execute(
+    return items_of_units(session, assessment, [(unit_kind, unit_code)], indicator=indicator)
+
+
+def items_of_units(
+    session: Session,
+    assessment: Assessment,
+    units: list[tuple[str, str]],
+    *,
+    indicator: str | None = None,
+) -> list[Item]:
+    """The items of these units (of one indicator, or all), by indicator, unit, due day. The
+    caller has checked that the reader sees the units (``view``'s units, ``items``)."""
+    if not units:
+        return []
+    query = (
         select(AssessmentItem, Organization.name)
         .join(Organization, Organization.id == AssessmentItem.organization_id)
-        .where(AssessmentItem.assessment_id == assessment.id,
-               AssessmentItem.indicator == indicator, AssessmentItem.unit_kind == unit_kind,
-               AssessmentItem.unit_code == unit_code)
-        .order_by(AssessmentItem.due_on, AssessmentItem.done_on, AssessmentItem.reference,
+        .where(AssessmentItem.assessment_id == assessment.id)
+        .order_by(AssessmentItem.indicator, AssessmentItem.unit_kind, AssessmentItem.unit_code,
+                  AssessmentItem.due_on, AssessmentItem.done_on, AssessmentItem.reference,
                   AssessmentItem.object_id)
-    ).all()  # fmt: skip
+    )  # fmt: skip
+    if indicator is not None:
+        query = query.where(AssessmentItem.indicator == indicator)
+    if len(units) == 1:
+        [(kind, code)] = units
+        query = query.where(AssessmentItem.unit_kind == kind, AssessmentItem.unit_code == code)
+    wanted = set(units)
     return [
         Item(
             indicator=r.indicator, unit_kind=r.unit_kind, unit_code=r.unit_code,
@@ -654,7 +674,8 @@ def items(
             object_id=r.object_id, reference=r.reference, due_on=r.due_on, done_on=r.done_on,
             reason=r.reason,
         )
-        for r, name in rows
+        for r, name in session.execute(query).all()
+        if (r.unit_kind, r.unit_code) in wanted
     ]  # fmt: skip
 
 
