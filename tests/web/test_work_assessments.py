@@ -31,6 +31,7 @@ from chengxin.web.i18n import translator
 from chengxin.web.work import assessment_views
 from tests.helpers import browse_as, post_form
 from tests.supervision.fixtures import Seeded, seed
+from tests.web.conftest import Pages, shot
 
 Client = TestClient  # type: ignore[type-arg]
 BASE = "/console/work/assessments"
@@ -339,3 +340,56 @@ def test_units_are_named_in_words() -> None:
     assert assessment_views.unit_name("city", "420500", "en", _) == "Yichang"
     assert assessment_views.unit_name("city", "429000", "zh", _) == "省直辖县级行政区划"
     assert not CJK.search(assessment_views.unit_name("department", "tax", "en", _))
+
+
+def test_a_city_bound_operator_sees_its_city_only(
+    client: Client, runtime: Runtime, user_for: Callable[..., str]
+) -> None:
+    _seeded, assessment_id = _issue(runtime)
+    view = _view(runtime, assessment_id)
+    yichang = next(u for u in view.units if u.kind == "city" and u.code == "420500")
+    browse_as(client, user_for(Role.OPERATOR, region_code="420500"))
+    page = client.get(f"{BASE}/{assessment_id}")
+    assert page.status_code == 200
+    assert _ids(page.text) == {f"city-420500-{i}" for i in yichang.figures}
+    assert "宜昌市" in page.text
+    assert "武汉市" not in page.text
+
+
+# -- in a browser ----------------------------------------------------------------------------------
+
+
+def test_an_operator_issues_an_assessment_and_follows_a_finding_in_the_browser(
+    pages: Pages, runtime: Runtime, user_for: Callable[..., str]
+) -> None:
+    with runtime.scope() as session:
+        seed(session)
+    page = pages.new(session=user_for(Role.OPERATOR))
+    page.goto(BASE)
+    assert page.locator("h1").inner_text() == "考核评估"
+    page.locator("#f-kind").select_option("month")
+    page.locator("#f-label").fill(PERIOD)
+    with page.expect_navigation():
+        page.get_by_role("button", name="签发", exact=True).click()
+    assert "考核结果已签发" in page.locator("[role=status]").inner_text()
+    assert "验证通过" in page.locator("#signature").inner_text()
+    shot(page, "work-assessment")
+    finding = page.locator("td.finding").first
+    cell = finding.get_attribute("id")
+    assert cell
+    with page.expect_navigation():
+        finding.locator("a").first.click()  # the figure → the items behind it
+    assert page.locator("h1").inner_text() == "考核明细"
+    assert page.locator("tbody tr").count() >= 1
+    shot(page, "work-assessment-items")
+    page.go_back()
+    link = page.locator(f"#{cell} a.finding-task")
+    kind, rest = cell.split("-", 1)
+    code, indicator = rest.rsplit("-", 1)  # codes may hold hyphens, indicators never
+    href = link.get_attribute("href") or ""
+    assert f"indicator={indicator}" in href
+    assert f"unit_kind={kind}&unit={code}" in href
+    phone = pages.new(mobile=True, lang="en", session=user_for(Role.OPERATOR))
+    phone.goto(page.url)
+    assert "Verified" in phone.locator("#signature").inner_text()
+    shot(phone, "work-assessment-phone-en")
