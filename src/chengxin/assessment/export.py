@@ -263,10 +263,10 @@ def pdf(
     page = html(view, lang=lang, issuer=issuer, unit_name=unit_name)
     fetcher = URLFetcher(allowed_protocols=["data"], fail_on_errors=True)
     document = HTML(string=page, url_fetcher=fetcher).render()
-    used = {font.family for font in document.fonts.values()}
-    if not used.intersection(CJK_FAMILIES):
-        raise FontsMissing("none of the fonts " + ", ".join(CJK_FAMILIES) + " is installed")
     body: bytes | None = document.write_pdf()
     if body is None:  # pragma: no cover  # write_pdf without a target always returns bytes
         raise FontsMissing("WeasyPrint returned no PDF")
+    used = {font.family for font in document.fonts.values()}  # known once written
+    if not used.intersection(CJK_FAMILIES):
+        raise FontsMissing("none of the fonts " + ", ".join(CJK_FAMILIES) + " is installed")
     return body
