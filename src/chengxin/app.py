@@ -82,6 +82,7 @@ from chengxin.settings import Settings, load_settings
 from chengxin.system.routes import SystemController
 from chengxin.tabular import FileFault
 from chengxin.tips.routes import TipController, TipPublicController
+from chengxin.tracking.routes import TaskController
 from chengxin.watch.routes import WatchController
 from chengxin.web.errors import unrouted_not_found
 from chengxin.web.routes import static_router, web_router
@@ -127,6 +128,7 @@ CONTROLLERS = [
     MyListsController,
     TipPublicController,
     TipController,
+    TaskController,
     WatchController,
     MeasureController,
     CheckController,

@@ -25,6 +25,7 @@ from chengxin.scoring.models import ScoreReview, ScoringMark, ScoringRuleset, Su
 from chengxin.state import service as _state_service  # noqa: F401 — its listeners keep the state
 from chengxin.state.models import CreditStateRow
 from chengxin.tips.models import Tip, TipEvent, TipRateWindow
+from chengxin.tracking.models import Attachment, Milestone, ProgressReport, Task, TaskUnit
 from chengxin.watch.models import WatchDelivery, WatchSubscription
 from chengxin.workdays.models import WorkdayDay, WorkdayYear
 
@@ -35,6 +36,7 @@ __all__ = [
     "AgencyViolation",
     "Alert",
     "ApiToken",
+    "Attachment",
     "AuditEntry",
     "AuditHead",
     "AuditTile",
@@ -60,6 +62,7 @@ __all__ = [
     "ListEntry",
     "ListEntryEvent",
     "LoginAttempt",
+    "Milestone",
     "NotificationOutbox",
     "Objection",
     "Organization",
@@ -68,6 +71,7 @@ __all__ = [
     "PlatformLockdown",
     "PopulationImport",
     "PopulationImportError",
+    "ProgressReport",
     "Query",
     "QuerySubject",
     "RecordArchive",
@@ -83,6 +87,8 @@ __all__ = [
     "Subject",
     "SubjectScore",
     "SweepMark",
+    "Task",
+    "TaskUnit",
     "Tip",
     "TipEvent",
     "TipRateWindow",

@@ -561,6 +561,20 @@ class Settings(BaseSettings):
     tips_sweep_seconds: int = Field(
         3600, ge=1, description="How often tips not acted on in time are looked for"
     )
+    # Task tracking (issue 22, R11.3): reminders before a milestone is due, alerts after.
+    task_reminder_workdays: int = Field(
+        1,
+        ge=0,
+        le=10,
+        description="How many working days before a task's milestone is due its units are "
+        "reminded (0: on the due day itself)",
+    )
+    tracking_sweep_seconds: int = Field(
+        3600,
+        ge=1,
+        description="How often milestones are swept for reminders and overdue alerts (each is "
+        "sent once, on its Beijing day)",
+    )
     # Watch (issue 7 item 9): change subscriptions under a subject's grant.
     watch_deliver_seconds: int = Field(
         60, ge=1, description="How often watch subscriptions are scanned for new changes"

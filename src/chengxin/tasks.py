@@ -34,6 +34,7 @@ from chengxin.scoring import service as scoring_service
 from chengxin.settings import Settings
 from chengxin.state import service as state_service
 from chengxin.tips import service as tip_service
+from chengxin.tracking import service as tracking_service
 from chengxin.watch import service as watch_service
 
 ACCESS_FEEDBACK_SCAN = "access.scan-feedback"
@@ -44,6 +45,7 @@ NOTIFICATION_DELIVERY = "notifications.deliver-queued"
 JOBS_PRUNE = "jobs.prune"
 LISTS_SWEEP = "lists.sweep"
 TIPS_SWEEP = "tips.sweep"
+TRACKING_SWEEP = "tracking.sweep"
 WATCH_DELIVER = "watch.deliver"
 WATCH_SEND = watch_service.WATCH_SEND
 STATE_SWEEP = "state.sweep"
@@ -268,6 +270,17 @@ def sweep_tips(session: Session, payload: dict[str, Any], ctx: JobContext) -> di
     return {"escalated": tip_service.sweep(session, actor=jobs_service.JOBS_ACTOR, now=ctx.now)}
 
 
+@task(TRACKING_SWEEP)
+def sweep_tracking(session: Session, payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
+    """Remind the units of tasks' milestones due soon; alert them and the operator once overdue."""
+    del payload
+    done = tracking_service.sweep(
+        session, actor=jobs_service.JOBS_ACTOR,
+        remind_workdays=ctx.runtime.settings.task_reminder_workdays, now=ctx.now,
+    )  # fmt: skip
+    return {"reminded": done.reminded, "alerted": done.alerted}
+
+
 @task(WATCH_DELIVER)
 def deliver_watch(session: Session, payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
     """Scan watch subscriptions from their watermarks: inbox deliveries at once, webhook
@@ -344,6 +357,7 @@ schedule("repair-sweep", REPAIR_SWEEP, every=_seconds("case_sweep_seconds"))
 schedule("records-expiry", RECORDS_EXPIRY, every=_seconds("expiry_sweep_seconds"))
 schedule("lists-sweep", LISTS_SWEEP, every=_seconds("lists_sweep_seconds"))
 schedule("tips-sweep", TIPS_SWEEP, every=_seconds("tips_sweep_seconds"))
+schedule("tracking-sweep", TRACKING_SWEEP, every=_seconds("tracking_sweep_seconds"))
 schedule("state-sweep", STATE_SWEEP, every=_seconds("state_sweep_seconds"))
 schedule("ingestion-sweep", INGESTION_SWEEP, every=_seconds("ingest_sweep_seconds"))
 schedule(

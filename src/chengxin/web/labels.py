@@ -141,6 +141,7 @@ OBJECT_TYPE = {
     "sweep": n_("定期处理"), "user_account": n_("账号"), "workday_year": n_("工作日安排"),
     "watch_subscription": n_("信息订阅"), "watch_delivery": n_("订阅推送"),
     "record_statement": n_("声明"),
+    "tracking_task": n_("督办任务"), "tracking_attachment": n_("任务附件"),
 }  # fmt: skip
 
 # What a monitoring alert counted (access.monitoring: its ``detail``'s keys).
@@ -501,6 +502,10 @@ AUDIT_OBJECT = {
     "scoring:score": n_("诚信积分"),
     "system:lockdown": n_("紧急封锁"),
     "tips:tip": n_("举报"),
+    "tracking:task": n_("督办任务"),
+    "tracking:milestone": n_("任务节点"),
+    "tracking:progress": n_("任务进展"),
+    "tracking:attachment": n_("任务附件"),
     "watch:delivery": n_("订阅推送"),
     "watch:subscription": n_("信息订阅"),
     "workdays:calendar": n_("工作日安排"),
@@ -514,7 +519,7 @@ AUDIT_OBJECT = {
 }
 AUDIT_VERB = {
     "acknowledge": n_("确认"), "activate": n_("生效"), "add": n_("添加"), "approve": n_("批准"),
-    "apply": n_("申请"),
+    "apply": n_("申请"), "close": n_("办结"), "remind": n_("提醒"),
     "archive": n_("归档"), "challenge": n_("获取验证码"), "complete": n_("完成"),
     "create": n_("创建"), "created": n_("创建"), "dead": n_("终止"), "decide": n_("决定"),
     "delist": n_("移出"), "deliver": n_("送达"), "disclose": n_("提供结果"),
