@@ -27,6 +27,7 @@ from chengxin.organizations.models import Organization
 from chengxin.runtime import Runtime
 from chengxin.security.actor import system_actor
 from chengxin.security.roles import Role
+from chengxin.tracking import service as tracking_service
 from chengxin.web.i18n import translator
 from chengxin.web.work import assessment_views
 from tests.helpers import browse_as, post_form
@@ -393,3 +394,33 @@ def test_an_operator_issues_an_assessment_and_follows_a_finding_in_the_browser(
     phone.goto(page.url)
     assert "Verified" in phone.locator("#signature").inner_text()
     shot(phone, "work-assessment-phone-en")
+
+
+def test_a_task_opened_from_a_finding_shows_in_its_cell_and_links_back(
+    client: Client, runtime: Runtime, user_for: Callable[..., str]
+) -> None:
+    seeded, assessment_id = _issue(runtime)
+    kind, code, indicator = _findings(_view(runtime, assessment_id))[0]
+    with runtime.scope() as session:
+        task = tracking_service.create(
+            session,
+            tracking_service.TaskInput(
+                title="整改异议办理<超时>", description="", basis="测试",
+                lead_organization_id=seeded.operator.id,
+                responsible_organization_ids=[seeded.tax.id], source="finding",
+                assessment_id=assessment_id, indicator=indicator, unit_kind=kind,
+                unit_code=code,
+            ),
+            actor=system_actor("test"),
+        )  # fmt: skip
+        task_id = task.id
+    browse_as(client, user_for(Role.OPERATOR))
+    page = client.get(f"{BASE}/{assessment_id}").text
+    cell = page[page.index(f'id="{kind}-{code}-{indicator}"') :]
+    cell = cell[: cell.index("</td>")]
+    assert f'href="/console/work/tasks/{task_id}"' in cell
+    assert "整改异议办理&lt;超时&gt;" in cell  # escaped
+    assert "/console/work/tasks/new" not in cell  # one task per finding is enough
+    tasks = page[page.index('id="h-tasks"') :]
+    assert f'href="#{kind}-{code}-{indicator}"' in tasks  # the task's row points at its cell
+    assert "办理中" in tasks

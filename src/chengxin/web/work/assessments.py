@@ -349,7 +349,7 @@ class AssessmentPages(Controller):
         """The assessment as a workbook, in the page's language."""
         found = assessment_service.get_or_raise(session, assessment_id, actor=actor)
         view = assessment_service.view(session, found, actor=actor)
-        body = assessment_export.xlsx(view, lang=lang_of(request.cookies))
+        body = assessment_export.xlsx(view, lang=lang_of(request.cookies), unit_name=_unit_name)
         return _download(body, "xlsx", found.number)
 
     @get("/{assessment_id:uuid}/export.pdf", guards=READ, sync_to_thread=True)
@@ -364,8 +364,15 @@ class AssessmentPages(Controller):
         """The assessment as a PDF, in the page's language."""
         found = assessment_service.get_or_raise(session, assessment_id, actor=actor)
         view = assessment_service.view(session, found, actor=actor)
-        body = assessment_export.pdf(view, lang=lang_of(request.cookies), settings=settings)
+        body = assessment_export.pdf(
+            view, lang=lang_of(request.cookies), settings=settings, unit_name=_unit_name
+        )
         return _download(body, "pdf", found.number)
+
+
+def _unit_name(kind: str, code: str, lang: str) -> str:
+    """A unit as the pages name it (the exports' own naming lacks the cities' English names)."""
+    return views.unit_name(kind, code, lang, translator("en" if lang == "en" else "zh"))
 
 
 def _download(body: bytes, extension: str, number: str) -> Response[bytes]:
