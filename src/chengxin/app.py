@@ -41,6 +41,7 @@ from chengxin.accounts.emergency.routes import (
 )
 from chengxin.accounts.routes import AuthController, UserController
 from chengxin.agencies.routes import AgencyController
+from chengxin.assessment.routes import AssessmentController, IndicatorSetController
 from chengxin.audit.routes import AuditController
 from chengxin.bounds import check_request, mark_json_routes, takes_json
 from chengxin.catalog.routes import CatalogController
@@ -136,6 +137,8 @@ CONTROLLERS = [
     RulesetController,
     ScoreController,
     MyScoreController,
+    IndicatorSetController,
+    AssessmentController,
 ]
 
 
@@ -231,6 +234,10 @@ SUCCESS_MEDIA_TYPES: dict[str, tuple[str, ...]] = {
         "application/x-ndjson",
     ),
     "GET /api/v1/scoring/exports/{region}": ("application/x-ndjson",),
+    "GET /api/v1/assessments/{assessment_id}/export": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/pdf",
+    ),
     "POST /api/v1/reports": _REPORT,
     "POST /api/v1/me/report": _REPORT,
 }

@@ -4,6 +4,7 @@ from chengxin.access.models import AccessRule, Alert, Grant, GrantUse, Query, Qu
 from chengxin.accounts.emergency.models import PlatformLockdown
 from chengxin.accounts.models import AuthSession, LoginAttempt, UserAccount
 from chengxin.agencies.models import AgencyBlacklisting, AgencyStaff, AgencyViolation, CreditAgency
+from chengxin.assessment.models import Assessment, AssessmentItem, IndicatorSet
 from chengxin.audit.models import AuditEntry, AuditHead, AuditTile, AuditTreeHead
 from chengxin.catalog.models import CatalogVersion
 from chengxin.checks.models import Check, CheckFeedback, CheckSubject
@@ -36,6 +37,8 @@ __all__ = [
     "AgencyViolation",
     "Alert",
     "ApiToken",
+    "Assessment",
+    "AssessmentItem",
     "Attachment",
     "AuditEntry",
     "AuditHead",
@@ -55,6 +58,7 @@ __all__ = [
     "Evidence",
     "Grant",
     "GrantUse",
+    "IndicatorSet",
     "IngestBatch",
     "IngestRejection",
     "Job",
