@@ -20,6 +20,7 @@ from chengxin.demo import content as demo_content
 from chengxin.demo import generator
 from chengxin.demo import lists as demo_lists
 from chengxin.demo import records as demo_records
+from chengxin.demo import tasks as demo_tasks
 from chengxin.demo.access import seed_permission_lists
 from chengxin.identity import population
 from chengxin.ingestion import service as ingestion_service
@@ -113,6 +114,7 @@ def load(runtime: Runtime, *, people: int, enterprises: int = 20) -> DemoSummary
     listed = demo_lists.seed(runtime, list(generator.people(min(people, 50))), orgs, actor=actor)
     demo_content.seed(runtime, actor=actor)
     demo_assessments.seed(runtime, actor=actor)  # after the data it assesses
+    demo_tasks.seed(runtime, actor=actor)  # the policy's tasks, one from a finding
     token_file = data_dir / "demo-token.txt"
     fd = os.open(token_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
