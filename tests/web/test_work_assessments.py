@@ -189,14 +189,17 @@ def test_the_issue_form_issues_and_refuses_a_bad_period_in_words(
     refused = post_form(client, BASE, csrf, kind="month", label="2026-13")
     assert refused.status_code == 422
     assert 'role="alert"' in refused.text
-    assert "考核期间无法识别" in refused.text  # in words, the code kept as a grey tag
+    assert "考核期间无效" in refused.text  # in words, the code kept as a grey tag
     assert "assessment-period-invalid" not in _visible(refused.text)
     assert 'value="2026-13"' in refused.text  # what was typed stays
+    future = post_form(client, BASE, csrf, kind="year", label="2099")
+    assert future.status_code == 422
+    assert "考核期间无效" in future.text
     browse_as(client, None)
     csrf = browse_as(client, user_for(Role.OPERATOR), "en")
     english = post_form(client, BASE, csrf, kind="quarter", label="2026-Q5")
     assert english.status_code == 422
-    assert "The period is not recognised" in english.text
+    assert "The period is not valid" in english.text
     with runtime.scope() as session:
         assert len(assessment_service.list_assessments(session, actor=system_actor("t"))) == 1
 

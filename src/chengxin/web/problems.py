@@ -113,7 +113,7 @@ PROBLEM = {
     "task-closed": n_("该督办任务已办结。"),
     "not-a-task-unit": n_("只有该任务的牵头单位和责任单位可以报送进展。"),
     "task-attachment-not-found": n_("该任务没有这个附件。"),
-    "assessment-period-invalid": n_("考核期间无法识别，应如 2026-11、2026-Q4 或 2026。"),
+    "assessment-period-invalid": n_("考核期间无效：应如 2026-11、2026-Q4 或 2026，且已经开始。"),
     "assessment-not-found": n_("未找到该考核结果，或不在您可查看的范围内。"),
     "assessment-unit-invalid": n_("该考核结果中没有这项指标或这个考核对象。"),
     "indicators-invalid": n_("指标体系不符合要求：{detail}"),
