@@ -142,6 +142,7 @@ OBJECT_TYPE = {
     "watch_subscription": n_("信息订阅"), "watch_delivery": n_("订阅推送"),
     "record_statement": n_("声明"),
     "tracking_task": n_("督办任务"), "tracking_attachment": n_("任务附件"),
+    "assessment": n_("考核结果"), "assessment_indicator_set": n_("考核指标"),
 }  # fmt: skip
 
 # What a monitoring alert counted (access.monitoring: its ``detail``'s keys).
@@ -467,6 +468,8 @@ AUDIT_OBJECT = {
     "accounts:token": n_("接口令牌"),
     "accounts:user": n_("账号"),
     "agencies:agency": n_("征信机构"),
+    "assessment:assessment": n_("考核结果"),
+    "assessment:indicators": n_("考核指标"),
     "agencies:blacklist": n_("征信机构黑名单"),
     "agencies:staff": n_("征信机构人员"),
     "agencies:violation": n_("征信机构违规"),
