@@ -23,6 +23,7 @@ from chengxin.accounts import service as accounts_service
 from chengxin.assessment import rules as assessment_rules
 from chengxin.assessment import service as assessment_service
 from chengxin.demo import assessments as demo_assessments
+from chengxin.identity import divisions
 from chengxin.organizations.models import Organization
 from chengxin.runtime import Runtime
 from chengxin.security.actor import system_actor
@@ -427,3 +428,34 @@ def test_a_task_opened_from_a_finding_shows_in_its_cell_and_links_back(
     tasks = page[page.index('id="h-tasks"') :]
     assert f'href="#{kind}-{code}-{indicator}"' in tasks  # the task's row points at its cell
     assert "办理中" in tasks
+
+
+def test_a_clerk_cannot_drill_into_another_department_nor_an_unknown_figure(
+    client: Client, runtime: Runtime, user_for: Callable[..., str]
+) -> None:
+    seeded, assessment_id = _issue(runtime)
+    browse_as(client, _clerk(runtime, seeded.tax))
+    items = f"{BASE}/{assessment_id}/items"
+    own = client.get(f"{items}?indicator=objections_on_time&unit_kind=department&unit=tax")
+    assert own.status_code == 200
+    other = client.get(f"{items}?indicator=objections_on_time&unit_kind=department&unit=court")
+    assert other.status_code == 422
+    assert "该考核结果中没有这项指标或这个考核对象" in other.text  # in words
+    assert "<tbody" not in other.text
+    browse_as(client, user_for(Role.OPERATOR), "en")
+    unknown = client.get(f"{items}?indicator=nothing&unit_kind=department&unit=tax")
+    assert unknown.status_code == 422
+    assert "This assessment has no such indicator or assessed unit" in unknown.text
+
+
+def test_every_city_of_the_division_table_has_a_name_in_both_languages() -> None:
+    zh, en = translator("zh"), translator("en")
+    cities = {d.code[:4] + "00" for d in divisions.current_divisions() if d.level == "prefecture"}
+    assert len(cities) >= 14  # 13 prefectures and the direct units' 429000
+    for code in cities:
+        chinese = assessment_views.city_name(code, "zh", zh)
+        english = assessment_views.city_name(code, "en", en)
+        assert chinese != code
+        assert CJK.search(chinese)
+        assert english != code
+        assert not CJK.search(english), (code, english)
