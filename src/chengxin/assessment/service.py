@@ -319,7 +319,7 @@ class _Org:
 def _organizations(session: Session, region_code: str | None) -> dict[uuid.UUID, _Org]:
     query = select(Organization.id, Organization.department, Organization.region_code)
     if region_code is not None:
-        query = query.where(Organization.region_code.startswith(region_code.rstrip("0")[:4]))
+        query = query.where(Organization.region_code.startswith(region_code[:4]))
     return {i: _Org(i, d, city_of(r) if r else None) for i, d, r in session.execute(query).all()}
 
 
