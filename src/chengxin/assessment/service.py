@@ -480,6 +480,12 @@ def issue(
         raise AssessmentPeriodInvalid("the period has not begun", field="period_label")
     region_code = _issuer_region(session, actor)
     _record_shipped(session, now)
+    # Issues queue on the active set's row, so two at once do not draw the same number.
+    session.execute(
+        select(IndicatorSet.id)
+        .where(IndicatorSet.status == IndicatorSetStatus.ACTIVE.value)
+        .with_for_update()
+    ).all()
     compiled = active_indicators(session)
     number = _number(session, period)
     computed = _compute(
