@@ -171,3 +171,25 @@ def test_new_task_from_a_finding_is_prefilled(
         assert session.get(Task, task.id) is not None
     page = client.get(created.headers["location"])
     assert anchor.replace("&", "&amp;") in page.text
+
+
+def test_forms_need_their_permission(
+    client: TestClient,  # type: ignore[type-arg]
+    tw: TrackingWorld,
+    user_for: Callable[..., str],
+) -> None:
+    task = tw.create()
+    path = f"{TASKS}/{task.id}"
+    csrf = browse_as(client, user_for(Role.AUDITOR))  # reads tasks, changes none
+    page = client.get(path)
+    assert page.status_code == 200
+    assert f'action="{path}/close"' not in page.text
+    assert f'action="{path}/progress"' not in page.text
+    for action, form in (("/close", {"note": "x"}), ("/milestones", {"title": "x"}),
+                         ("/progress", {"text": "x"})):  # fmt: skip
+        assert post_form(client, path + action, csrf, **form).status_code == 403, action
+    assert post_form(client, f"{TASKS}/new", csrf, title="x").status_code == 403
+    clerk, _org = _clerk(user_for, tw.runtime)
+    csrf = browse_as(client, clerk)
+    assert post_form(client, f"{path}/close", csrf, note="x").status_code == 403
+    assert post_form(client, f"{TASKS}/new", csrf, title="x").status_code == 403
