@@ -12,7 +12,7 @@ import random
 import re
 import uuid
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import yaml
@@ -32,7 +32,7 @@ from chengxin.tracking import service as tracking_service
 from chengxin.web.i18n import translator
 from chengxin.web.work import assessment_views
 from tests.helpers import browse_as, post_form
-from tests.supervision.fixtures import Seeded, seed
+from tests.supervision.fixtures import DAY1, Seeded, objection, organization, seed
 from tests.web.conftest import Pages, shot
 
 Client = TestClient  # type: ignore[type-arg]
@@ -459,3 +459,26 @@ def test_every_city_of_the_division_table_has_a_name_in_both_languages() -> None
         assert CJK.search(chinese)
         assert english != code
         assert not CJK.search(english), (code, english)
+
+
+def test_the_trend_draws_lines_while_colours_last_and_bars_beyond(runtime: Runtime) -> None:
+    departments = ["tax", "court", "market", "health", "housing", "justice", "commerce"]
+    with runtime.scope() as session:
+        for code in departments:  # seven departments, all in Wuhan
+            org = organization(session, f"测试{code}", department=code)
+            objection(session, org, DAY1, DAY1 + timedelta(days=1))
+        assessment_service.issue(
+            session, actor=system_actor("test"),
+            period=assessment_service.period_of("month", PERIOD), now=AFTER,
+        )  # fmt: skip
+    with runtime.scope() as session:
+        found = assessment_views.trend(
+            session, actor=system_actor("t"), lang="zh", _=translator("zh")
+        )
+    assert found.labels == [PERIOD]
+    by_kind = {g.kind: g for g in found.groups}
+    assert len(by_kind["department"].rows) == len(departments)
+    assert '<rect class="bar"' in by_kind["department"].chart  # 7 units > 6 colours
+    assert "<polyline" not in by_kind["department"].chart
+    assert [name for name, _ in by_kind["city"].rows] == ["武汉市"]
+    assert "<polyline" in by_kind["city"].chart

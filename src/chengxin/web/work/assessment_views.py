@@ -164,12 +164,20 @@ def trend(
             ((unit_name(kind, code, lang, _), by) for code, by in totals.items()),
             key=lambda pair: pair[0],
         )
-        chart = charts.line_chart(
-            {name: [(label, by[label]) for label in labels if label in by] for name, by in named},
-            title=str(_("月度考核总分趋势（{kind}）", kind=_(heading))),
-            y_label=str(_("总分")),
-            empty=str(_("暂无数据")),
-        )
+        if len(named) <= len(charts.PALETTE):  # one colour a unit: lines can be told apart
+            chart = charts.line_chart(
+                {name: [(x, by[x]) for x in labels if x in by] for name, by in named},
+                title=str(_("月度考核总分趋势（{kind}）", kind=_(heading))),
+                y_label=str(_("总分")),
+                empty=str(_("暂无数据")),
+                height=200 + 18 * ((len(named) + 3) // 4),  # a legend line per 4 units
+            )
+        else:  # more units than colours: the latest month's totals as bars, the table for all
+            chart = charts.bar_chart(
+                [(name, by[labels[-1]]) for name, by in named if labels[-1] in by],
+                title=str(_("{period} 考核总分（{kind}）", period=labels[-1], kind=_(heading))),
+                empty=str(_("暂无数据")),
+            )
         rows = [(name, [by.get(label) for label in labels]) for name, by in named]
         groups.append(TrendGroup(kind, heading, chart, rows))
     return Trend(labels, groups)
