@@ -131,7 +131,16 @@ def test_close_links_back_to_the_finding_and_ends_the_task(tw: TrackingWorld) ->
             tracking_service.tasks_for_assessment(session, assessment_id, actor=tw.yichang_clerk)
             == []
         )
+        now = at_nine(date(2027, 1, 4))  # after the default milestone's 31 December
+
+        def late() -> list[bool]:
+            found = tracking_service.get_or_raise(session, task.id, actor=tw.operator)
+            shown = tracking_service.view(session, found, actor=tw.operator, now=now)
+            return [shown.is_late(m) for m in shown.milestones]
+
+        assert late() == [True]
         tracking_service.close(session, task.id, note="已整改到位", actor=tw.operator)
+        assert late() == [False]  # a closed task has nothing late
     url = f"/console/work/assessments/{assessment_id}#department-market-on-time-feedback"
     close = tw.audit(task.id)[-1]
     assert (close.action, close.data["finding"]) == ("tracking:task:close", url)

@@ -141,7 +141,7 @@ class TaskRead(BaseModel):
                 MilestoneRead(
                     id=m.id, position=m.position, title=m.title, start_on=m.start_on,
                     workdays=m.workdays, due_on=m.due_on, done_on=m.done_on,
-                    overdue=m.done_on is None and m.due_on < shown.today,
+                    overdue=shown.is_late(m),
                 )
                 for m in shown.milestones
             ],

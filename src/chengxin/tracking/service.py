@@ -523,6 +523,14 @@ class TaskView:
     is_unit: bool
     today: date
 
+    def is_late(self, milestone: Milestone) -> bool:
+        """Not done by its due day while the task is open (a closed task has nothing late)."""
+        return (
+            self.task.status == TaskStatus.OPEN.value
+            and milestone.done_on is None
+            and milestone.due_on < self.today
+        )
+
 
 def view(session: Session, task: Task, *, actor: Actor, now: datetime | None = None) -> TaskView:
     """A task with its units (lead first), milestones, and reports newest first."""
