@@ -370,8 +370,12 @@ def test_an_operator_issues_an_assessment_and_follows_a_finding_in_the_browser(
     with runtime.scope() as session:
         seed(session)
     page = pages.new(session=user_for(Role.OPERATOR))
+    page.goto(f"{BASE}/indicators")
+    assert page.locator("h1").inner_text() == "考核指标体系"
+    shot(page, "work-assessment-indicators")
     page.goto(BASE)
     assert page.locator("h1").inner_text() == "考核评估"
+    shot(page, "work-assessments")
     page.locator("#f-kind").select_option("month")
     page.locator("#f-label").fill(PERIOD)
     with page.expect_navigation():
