@@ -115,7 +115,7 @@ class AssessmentPages(Controller):
         form: IssueForm | None = None,
         error: DomainError | None = None,
     ) -> Response[str]:
-        _lang, _ = _words(request)
+        lang, _ = _words(request)
         if form is None:
             last = assessment_service.previous_period("month", day_of(utcnow()))
             form = IssueForm(kind="month", label=last.label)
@@ -133,7 +133,7 @@ class AssessmentPages(Controller):
                 "kinds": [(k, str(_(w))) for k, w in views.PERIOD_KIND.items()],
                 "period": lambda a: views.period_words(a.period_kind, a.period_label, _),
                 "region": lambda code: _("全省") if code is None else views.city_name(
-                    code, _lang, _),
+                    code, lang, _),
             },
             status_code=error.status if error else 200,
         )  # fmt: skip
