@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from chengxin.assessment import document as assessment_document
 from chengxin.assessment import rules
 from chengxin.assessment import service as assessment_service
 from chengxin.assessment.errors import IndicatorSetNotDraft, IndicatorsInvalid
@@ -122,7 +123,7 @@ def test_totals_are_the_sum_of_points_and_ranks_follow_totals(
     totals: dict[tuple[str, str], float] = {}
     for unit, (_, figures) in zip(units, drawn, strict=True):
         documents = [
-            assessment_service.figure_document(indicator, whole, part)
+            assessment_document.figure_document(indicator, whole, part)
             for indicator, (whole, part) in zip(SHIPPED.indicators, figures, strict=True)
         ]
         for indicator, document in zip(SHIPPED.indicators, documents, strict=True):
@@ -135,7 +136,7 @@ def test_totals_are_the_sum_of_points_and_ranks_follow_totals(
             )
         totals[unit] = round(sum(float(d["points"]) for d in documents), 4)
         assert 0 <= totals[unit] <= 100
-    ranked = assessment_service.ranked(units, totals)
+    ranked = assessment_document.ranked(units, totals)
     assert sorted(u for u, _ in ranked) == sorted(units)
     assert [u[0] for u, _ in ranked] == sorted((u[0] for u, _ in ranked),
                                                key=["department", "city"].index)  # fmt: skip
