@@ -312,3 +312,36 @@ def test_utc_is_never_the_day(tw: TrackingWorld) -> None:
             session, actor=tw.operator, now=datetime(2026, 10, 8, 16, 30, tzinfo=UTC)
         )
     assert (early.reminded, late.reminded) == (0, 1)
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    start=st.dates(min_value=date(2025, 1, 1), max_value=date(2026, 12, 10)),
+    n=st.integers(min_value=1, max_value=8),
+)
+def test_the_sweep_reminds_and_alerts_once_on_the_rule_days(
+    tw: TrackingWorld, start: date, n: int
+) -> None:
+    """For any start day and working-day count: run the sweep every morning from the start to
+    three days after the due day; the reminder lands on the working day before the due day (or
+    the start day, when that is later), the alert on the day after the due day."""
+    task = tw.create(milestones=[MilestoneInput("m", start_on=start, workdays=n)],
+                     now=at_nine(start))  # fmt: skip
+    calendar = package_calendar()
+    due = workdays.add_working_days(start, n, calendar=calendar)
+    day = start
+    while day <= due + timedelta(days=3):
+        with tw.scope() as session:
+            tracking_service.sweep(session, actor=tw.operator, now=at_nine(day))
+        day += timedelta(days=1)
+    with tw.scope() as session:
+        [m] = tracking_service.milestones_of(session, task.id)
+        assert m.due_on == due
+        expected = max(tracking_service.reminder_day(due, 1, calendar=calendar), start)
+        assert m.reminded_at == at_nine(expected)
+        assert m.overdue_alerted_at == at_nine(due + timedelta(days=1))
+    assert [e.action for e in tw.audit(task.id)].count("tracking:milestone:remind") == 1
