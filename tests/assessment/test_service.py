@@ -268,7 +268,8 @@ def test_periods(kind: str, label: str, since: str, until: str) -> None:
 @pytest.mark.parametrize(
     ("kind", "label"),
     [("month", "2026-13"), ("month", "2026-1"), ("quarter", "2026-Q5"), ("year", "26"),
-     ("week", "2026-01"), ("month", "")],
+     ("week", "2026-01"), ("month", ""), ("year", "0000"), ("quarter", "9999-Q4"),
+     ("month", "２０２６-11")],
 )  # fmt: skip
 def test_bad_periods(kind: str, label: str) -> None:
     with pytest.raises(AssessmentPeriodInvalid) as caught:

@@ -18,21 +18,26 @@ class Period:
     until: date  # inclusive
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 2099  # the years an assessment may cover
+
+
 def _month_end(year: int, month: int) -> date:
     return date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
 
 
 def _parse(kind: str, label: str) -> Period | None:
     parts = label.split("-")
-    if not parts[0].isdigit() or len(parts[0]) != 4:  # noqa: PLR2004
+    digits = parts[0].isascii() and parts[0].isdigit() and len(parts[0]) == 4  # noqa: PLR2004
+    year = int(parts[0]) if digits else 0
+    if not FIRST_YEAR <= year <= LAST_YEAR:
         return None
-    year = int(parts[0])
     if kind == PeriodKind.YEAR and len(parts) == 1:
         return Period(kind, label, date(year, 1, 1), date(year, 12, 31))
     if len(parts) != 2:  # noqa: PLR2004
         return None
     rest = parts[1]
-    if kind == PeriodKind.MONTH and len(rest) == 2 and rest.isdigit() and 1 <= int(rest) <= 12:  # noqa: PLR2004
+    month_text = len(rest) == 2 and rest.isascii() and rest.isdigit()  # noqa: PLR2004
+    if kind == PeriodKind.MONTH and month_text and 1 <= int(rest) <= 12:  # noqa: PLR2004
         month = int(rest)
         return Period(kind, label, date(year, month, 1), _month_end(year, month))
     if kind == PeriodKind.QUARTER and rest in {"Q1", "Q2", "Q3", "Q4"}:
