@@ -105,8 +105,14 @@ def push_timeliness(
                CreditRecord.received_at < window.cut, CreditRecord.received_at <= window.as_of)
     ).all()  # fmt: skip
     out = Counted()
+    dues: dict[tuple[date, int], date] = {}  # a month's records share few finding days
     for record_id, provider, source_id, kind, finding_on, received_at in rows:
-        due_on = workdays.add_working_days(finding_on, by_kind.get(kind, within), calendar=calendar)
+        days = by_kind.get(kind, within)
+        due_on = dues.get((finding_on, days))
+        if due_on is None:
+            due_on = dues[finding_on, days] = workdays.add_working_days(
+                finding_on, days, calendar=calendar
+            )
         done_on = day_of(received_at)
         late = done_on > due_on
         out.add(provider, 1, int(late))
