@@ -13,6 +13,7 @@ import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import yaml
@@ -31,6 +32,7 @@ from chengxin.security.roles import Role
 from chengxin.tracking import service as tracking_service
 from chengxin.web.i18n import translator
 from chengxin.web.work import assessment_views
+from chengxin.web.work import assessments as assessment_pages
 from tests.helpers import browse_as, post_form
 from tests.supervision.fixtures import DAY1, Seeded, objection, organization, seed
 from tests.web.conftest import Pages, shot
@@ -486,3 +488,19 @@ def test_the_trend_draws_lines_while_colours_last_and_bars_beyond(runtime: Runti
     assert "<polyline" not in by_kind["department"].chart
     assert [name for name, _ in by_kind["city"].rows] == ["武汉市"]
     assert "<polyline" in by_kind["city"].chart
+
+
+def test_a_long_drill_down_lists_the_first_items_and_points_to_the_workbook(
+    client: Client, runtime: Runtime, user_for: Callable[..., str], monkeypatch: Any
+) -> None:
+    _seeded, assessment_id = _issue(runtime)
+    wuhan = next(u for u in _view(runtime, assessment_id).units if u.code == "420100")
+    indicator, figure = max(wuhan.figures.items(), key=lambda pair: pair[1].part)
+    assert figure.part >= 2
+    monkeypatch.setattr(assessment_pages, "SHOWN_ITEMS", 1)
+    browse_as(client, user_for(Role.OPERATOR))
+    query = f"indicator={indicator}&unit_kind=city&unit=420100"
+    page = client.get(f"{BASE}/{assessment_id}/items?{query}").text
+    assert page.count('<th role="rowheader" scope="row">') == 1
+    assert f"此处列出前 1 项；全部 {figure.part} 项见考核结果的 Excel 表格。" in page
+    assert f'href="{BASE}/{assessment_id}/export.xlsx"' in page

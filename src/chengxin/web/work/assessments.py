@@ -42,6 +42,7 @@ ISSUE = [page_requires(P.ASSESSMENT_ASSESSMENT_ISSUE)]
 MANAGE = [page_requires(P.ASSESSMENT_INDICATORS_MANAGE)]
 INDICATORS = f"{ASSESSMENTS}/indicators"
 MAX_SOURCE = 200_000  # as the scoring sandbox's drafts
+SHOWN_ITEMS = 500  # a figure's items on its page; the workbook lists every one
 
 SET_STATUS = {"draft": (n_("草稿"), "amber"), "active": (n_("生效中"), "green"),
               "retired": (n_("已停用"), "")}  # fmt: skip
@@ -322,7 +323,8 @@ class AssessmentPages(Controller):
             "assessments/items.html",
             {
                 "a": found,
-                "rows": rows,
+                "rows": rows[:SHOWN_ITEMS],
+                "total": len(rows),
                 "figure": figure,
                 "indicator": by_code.get(indicator),
                 "indicator_name": lambda i: _indicator_name(i, lang),
