@@ -10,7 +10,6 @@ unit in the query string (codes, never personal data).
 
 from __future__ import annotations
 
-import importlib
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -30,6 +29,7 @@ from chengxin.errors import DomainError
 from chengxin.records.visibility import day_of
 from chengxin.security.actor import Actor
 from chengxin.security.permissions import Permission as P  # noqa: N817  # as in security/roles.py
+from chengxin.tracking import service as tracking_service
 from chengxin.web import charts
 from chengxin.web.guards import page_requires
 from chengxin.web.i18n import lang_of, n_, translator
@@ -69,20 +69,11 @@ class VersionForm(BaseModel):
     version: str = ""
 
 
-def _tracking() -> Any | None:
-    """The task service (``tracking``), when it is installed: the pages show the tasks opened
-    from an assessment's findings through it."""
-    try:
-        return importlib.import_module("chengxin.tracking.service")
-    except ImportError:
-        return None
-
-
 def _tasks(session: SessionDep, assessment_id: uuid.UUID, actor: Actor) -> list[Any]:
-    tracking = _tracking()
-    if tracking is None or not actor.can(P.TRACKING_TASK_READ):
+    """The tasks opened from the assessment's findings, for readers of tasks."""
+    if not actor.can(P.TRACKING_TASK_READ):
         return []
-    return list(tracking.tasks_for_assessment(session, assessment_id, actor=actor))
+    return list(tracking_service.tasks_for_assessment(session, assessment_id, actor=actor))
 
 
 def _words(request: Request[Any, Any, Any]) -> tuple[str, Callable[..., Any]]:
@@ -275,7 +266,7 @@ class AssessmentPages(Controller):
                 "tasks": tasks,
                 "by_cell": by_cell,
                 "task_status": TASK_STATUS,
-                "may_open_task": actor.can(P.TRACKING_TASK_MANAGE) and _tracking() is not None,
+                "may_open_task": actor.can(P.TRACKING_TASK_MANAGE),
                 "tasks_path": TASKS,
                 "unit_name": name,
                 "unit_of": lambda kind, code: views.unit_name(kind, code, lang, _),
