@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from chengxin.audit.models import AuditEntry
 from chengxin.notifications.models import OrganizationNotice
 from chengxin.organizations.models import OrganizationKind
+from chengxin.records.visibility import midnight
 from chengxin.runtime import Runtime
 from chengxin.security.actor import Actor, ActorKind
 from chengxin.security.roles import ROLE_PERMISSIONS, Role
@@ -27,6 +28,11 @@ from tests.tips.fixtures import organization
 
 PDF = b"%PDF-1.4\n% a synthetic progress report\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def at_nine(day: date) -> datetime:
+    """09:00 in Beijing on ``day`` (01:00 UTC)."""
+    return midnight(day) + timedelta(hours=9)
 
 
 def b64(content: bytes) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ from chengxin.security.roles import Role
 from chengxin.tracking import service as tracking_service
 from chengxin.tracking.models import Task
 from tests.helpers import browse_as, post_form
-from tests.tracking.fixtures import PDF, TrackingWorld, build
+from tests.tracking.fixtures import PDF, TrackingWorld, at_nine, build
 
 TASKS = "/console/work/tasks"
 
@@ -193,3 +194,19 @@ def test_forms_need_their_permission(
     csrf = browse_as(client, clerk)
     assert post_form(client, f"{path}/close", csrf, note="x").status_code == 403
     assert post_form(client, f"{TASKS}/new", csrf, title="x").status_code == 403
+
+
+def test_a_milestone_says_when_its_units_were_reminded(
+    client: TestClient,  # type: ignore[type-arg]
+    tw: TrackingWorld,
+    user_for: Callable[..., str],
+) -> None:
+    task = tw.create(milestones=[tracking_service.MilestoneInput("m", due_on=date(2026, 10, 10))])
+    browse_as(client, user_for(Role.OPERATOR))
+    assert "已提醒" not in client.get(f"{TASKS}/{task.id}").text
+    with tw.scope() as session:
+        tracking_service.sweep(session, actor=tw.operator, now=at_nine(date(2026, 10, 9)))
+    assert "已提醒" in client.get(f"{TASKS}/{task.id}").text
+    with tw.scope() as session:
+        tracking_service.sweep(session, actor=tw.operator, now=at_nine(date(2026, 10, 11)))
+    assert "已发逾期提醒" in client.get(f"{TASKS}/{task.id}").text

@@ -22,7 +22,7 @@ from chengxin.tracking import service as tracking_service
 from chengxin.tracking.errors import NotATaskUnit, TaskClosed, TaskInvalid, TaskNotFound
 from chengxin.tracking.models import Milestone, Task, TaskUnit
 from chengxin.workdays.calendar import package_calendar
-from tests.tracking.fixtures import PDF, PNG, TrackingWorld, b64, build
+from tests.tracking.fixtures import PDF, PNG, TrackingWorld, at_nine, b64, build
 
 MilestoneInput = tracking_service.MilestoneInput
 
@@ -30,11 +30,6 @@ MilestoneInput = tracking_service.MilestoneInput
 @pytest.fixture
 def tw(runtime: Any) -> TrackingWorld:
     return build(runtime)
-
-
-def at_nine(day: date) -> datetime:
-    """09:00 in Beijing on ``day`` (01:00 UTC)."""
-    return midnight(day) + timedelta(hours=9)
 
 
 def test_create_counts_working_days_and_audits(tw: TrackingWorld) -> None:
