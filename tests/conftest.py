@@ -24,6 +24,7 @@ from litestar.testing import TestClient
 from sqlalchemy import Engine, text
 
 from chengxin import migrate
+from chengxin.catalog import service as catalog_service
 from chengxin.db import make_engine
 from chengxin.keys.keyring import Keyring
 from chengxin.logs import SERVER_LOGGERS
@@ -35,6 +36,7 @@ from chengxin.security.actor import system_actor
 from chengxin.security.permissions import Permission
 from chengxin.security.roles import Role
 from chengxin.settings import Settings
+from chengxin.web import labels
 from tests.helpers import app_for
 
 REQUIRE_TOOLS = (
@@ -162,8 +164,20 @@ def settings(db_kind: str, _template: str, tmp_path: Path) -> Settings:
     )
 
 
+def _as_a_fresh_process() -> None:
+    """Forget the catalog documents an earlier test's database made this process read: a server
+    process serves one database, so the pages name codes by the documents it has read and the
+    version it last found active (``catalog.service.documents_read``); tests share a process
+    across databases, and a test catalog that names departments by their codes must not leak
+    into the next test's pages."""
+    catalog_service._DOCUMENTS.clear()
+    catalog_service._last_active.clear()
+    labels._names_in.cache_clear()
+
+
 @pytest.fixture
 def runtime(settings: Settings, keyring: Keyring, _pg_engine: Engine | None) -> Iterator[Runtime]:
+    _as_a_fresh_process()
     if _pg_engine is not None:
         _reset_postgresql(_pg_engine)
         rt = build_runtime(settings, keyring=keyring, engine=_pg_engine)

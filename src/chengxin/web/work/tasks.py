@@ -20,11 +20,11 @@ from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery, MultipartBody, URLEncodedBody
 from pydantic import BaseModel, ConfigDict
 
+from chengxin.assessment import service as assessment_service
 from chengxin.db import utcnow
 from chengxin.deps import ActorDep, Offset, SessionDep
 from chengxin.errors import DomainError
 from chengxin.evidence import service as evidence_service
-from chengxin.identity import divisions
 from chengxin.organizations import service as organization_service
 from chengxin.organizations.models import Organization, OrganizationKind
 from chengxin.security.actor import Actor
@@ -37,8 +37,8 @@ from chengxin.tracking.schemas import CloseIn, MilestoneIn, TaskCreate
 from chengxin.web.forms import parse
 from chengxin.web.guards import page_requires
 from chengxin.web.i18n import lang_of, n_, translator
-from chengxin.web.labels import name_of
 from chengxin.web.render import see_other
+from chengxin.web.work import assessment_views
 from chengxin.web.work.frame import TASKS, work_page
 
 READ = [page_requires(P.TRACKING_TASK_READ)]
@@ -108,11 +108,8 @@ class CloseForm(BaseModel):
 
 
 def unit_name(kind: str, code: str, lang: str) -> str:
-    """An assessed unit in words: a department by the catalog's name, a city by GB/T 2260's."""
-    if kind == "city":
-        found = divisions.lookup(code)
-        return found.name if found is not None else code
-    return name_of("department", code, lang)
+    """An assessed unit in words, as the assessment pages name it."""
+    return assessment_views.unit_name(kind, code, lang, translator(lang))
 
 
 def _milestone_body(title: str, due_on: str, start_on: str, workdays: str) -> MilestoneIn:
@@ -140,8 +137,6 @@ def _create_body(form: TaskForm) -> TaskCreate:
 
 def _indicator_name(session: SessionDep, code: str, lang: str) -> str:
     """An indicator's name in the active set (its code when the set no longer has it)."""
-    from chengxin.assessment import service as assessment_service  # noqa: PLC0415
-
     try:
         compiled = assessment_service.active_indicators(session)
     except DomainError:
@@ -164,8 +159,6 @@ def _prefill(
 ) -> TaskForm:
     """The form for a task from a finding: titled by the indicator and the unit, the unit's
     organizations responsible, the assessment named as the basis."""
-    from chengxin.assessment import service as assessment_service  # noqa: PLC0415
-
     try:
         assessment_id = uuid.UUID(assessment)
     except ValueError:
