@@ -32,6 +32,7 @@ from chengxin.access.models import Alert, GrantStatus, Query, QueryStatus
 from chengxin.access.scenes import Scene
 from chengxin.accounts import service as accounts_service
 from chengxin.accounts.models import UserStatus
+from chengxin.assessment.models import IndicatorSetStatus, PeriodKind, UnitKind
 from chengxin.catalog import service as catalog_service
 from chengxin.db import utcnow
 from chengxin.demo import accounts as demo_accounts
@@ -57,6 +58,8 @@ from chengxin.scoring.models import ReviewStatus, RulesetStatus
 from chengxin.security.actor import system_actor
 from chengxin.security.roles import Role
 from chengxin.tips.models import TipOutcome, TipStatus
+from chengxin.tracking.models import TaskSource, TaskStatus, UnitRole
+from chengxin.web.labels import NOTICE_TOPIC
 from tests.ingestion.fixtures import HEADER, csv_data, tax_row
 
 Client = TestClient  # type: ignore[type-arg]
@@ -119,6 +122,8 @@ ENUMS: tuple[tuple[Any, str], ...] = (
     (GrantStatus, "status"), (QueryStatus, "status"), (TipStatus, "status"),
     (TipOutcome, "outcome"), (UserStatus, "status"), (RulesetStatus, "status"),
     (ReviewStatus, "status"), (Mark, "status"), (Scene, "scene"),
+    (IndicatorSetStatus, "status"), (PeriodKind, "period kind"), (UnitKind, "unit kind"),
+    (TaskStatus, "status"), (TaskSource, "task source"), (UnitRole, "task unit role"),
 )  # fmt: skip
 SYSTEM_TASKS = ("demo", "jobs", "cli", "test", "expiry", "notifications", "bootstrap",
                 "catalog-load", "access-permit", "keys-rotate", "population-import")  # fmt: skip
@@ -156,6 +161,7 @@ def known_codes(runtime: Runtime) -> dict[str, str]:
     codes["public"] = "system actor"
     for code in _problem_codes():
         codes.setdefault(code, "problem")
+    codes |= dict.fromkeys(NOTICE_TOPIC, "notice topic")
     for code in ROW_ERRORS:  # a refused row's fault, worded on the provider's pages
         codes.setdefault(code, "row error")
     for login, *_ in demo_accounts.DEMO_ACCOUNTS:  # shown as the signed-in account's login

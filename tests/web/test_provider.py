@@ -316,9 +316,13 @@ def test_notices_page(client: TestClient, rw: RightsWorld) -> None:  # type: ign
     page = client.get(f"{BASE}/notices")
     assert page.status_code == 200
     assert "未读 1 条" in page.text
-    assert "<code>objection-received</code>" in page.text
+    # In words: the topic, the kind by its name, the due time in Beijing time; codes only as tags.
+    assert "收到异议申请" in page.text
+    assert '<code class="tag">objection-received</code>' in page.text
     assert reference in page.text
-    assert "tax-arrears" in page.text
+    assert "测试事项 tax-arrears" in page.text
+    assert "<time datetime=" in page.text.split("收到异议申请", 1)[1]
+    assert "decide_due_at" not in page.text
     assert person.id_number not in page.text
     assert person.name not in page.text
     notice_id = page.text.split(f'action="{BASE}/notices/', 1)[1].split("/read", 1)[0]

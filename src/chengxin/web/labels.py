@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from functools import cache
 from typing import Any
 
@@ -148,6 +149,29 @@ OBJECT_TYPE = {
 # What a monitoring alert counted (access.monitoring: its ``detail``'s keys).
 ALERT_DETAIL = {"subjects": n_("查询人数"), "queries": n_("查询次数"), "scene": n_("业务场景")}
 
+# What an organization's inbox notice is about (``notifications.inbox``: each poster's topic).
+NOTICE_TOPIC = {
+    "objection-received": n_("收到异议申请"), "objection-due-soon": n_("异议即将到期"),
+    "objection-overdue": n_("异议逾期未办结"), "record-corrected": n_("信息已更正"),
+    "record-deleted": n_("信息已删除"), "record-repaired": n_("信息已修复"),
+    "repair-received": n_("收到信用修复申请"), "repair-evidence-added": n_("修复申请补充了材料"),
+    "repair-due-soon": n_("修复申请即将到期"), "repair-overdue": n_("修复申请逾期未办结"),
+    "list-entry-notice": n_("列入名单告知"), "list-entry-exited": n_("名单已移出"),
+    "tip-routed": n_("收到举报"), "tip-overdue": n_("举报逾期未处理"),
+    "watch-changes": n_("关注对象有变更"), "task-due-soon": n_("任务节点即将到期"),
+    "task-overdue": n_("任务节点已逾期"),
+}  # fmt: skip
+# The keys of a notice's data, as the notices page names them (others stay support codes).
+NOTICE_FIELD = {
+    "reference": n_("编号"), "number": n_("编号"), "kind_code": n_("信息事项"),
+    "decide_due_at": n_("办理期限"), "act_due_at": n_("办理期限"), "due_on": n_("到期日"),
+    "due": n_("到期日"), "objection": n_("异议编号"), "repair": n_("修复申请编号"),
+    "list_type": n_("名单"), "list_name": n_("名单"), "exit_reason": n_("移出原因"),
+    "masked_name": n_("姓名"), "basis": n_("依据"), "remedies": n_("救济途径"),
+    "domain": n_("领域"), "title": n_("任务"), "milestone": n_("节点"), "reason": n_("原因"),
+    "changes": n_("变更数"),
+}  # fmt: skip
+
 VOCABULARIES: dict[str, Mapping[str, str]] = {
     "role": ROLE,
     "staff_role": STAFF_ROLE,
@@ -161,6 +185,8 @@ VOCABULARIES: dict[str, Mapping[str, str]] = {
     "score_rule": SCORE_RULE,
     "object_type": OBJECT_TYPE,
     "alert_detail": ALERT_DETAIL,
+    "notice_topic": NOTICE_TOPIC,
+    "notice_field": NOTICE_FIELD,
 }
 
 
@@ -335,8 +361,42 @@ def _actor_kind(context: Any, name: str | None, action: str | None = None) -> st
     return "—" if kind is None else str(context["_"](kind))
 
 
+def notice_lines(
+    data: Mapping[str, Any], lang: str, _: Callable[..., Any]
+) -> list[tuple[str, Any]]:
+    """A notice's data as (words, value) lines: codes named, moments as datetimes (the page shows
+    them in Beijing time); machine fields (ids, a signed payload) are left to the API."""
+    lines: list[tuple[str, Any]] = []
+    for key in sorted(data):
+        label, value = NOTICE_FIELD.get(key), data[key]
+        if label is None or value is None:
+            continue
+        shown: Any
+        if key in {"kind_code", "list_type", "domain"}:
+            shown = name_of({"kind_code": "kind"}.get(key, key), value, lang, _)
+        elif key == "exit_reason":
+            shown = tag(value)
+        elif key.endswith("_at") and isinstance(value, str):
+            try:
+                shown = datetime.fromisoformat(value)
+            except ValueError:
+                shown = value
+        elif isinstance(value, list):
+            shown = "、".join(str(v) for v in value)
+        else:
+            shown = str(value)
+        lines.append((str(_(label)), shown))
+    return lines
+
+
+@pass_context
+def _notice_lines(context: Any, data: Mapping[str, Any]) -> list[tuple[str, Any]]:
+    return notice_lines(data, context["lang"], context["_"])
+
+
 GLOBALS: dict[str, Any] = {
     "name": _name, "who": _who, "actor_kind": _actor_kind, "tag": tag, "score_rule": _rule,
+    "notice_lines": _notice_lines,
 }  # fmt: skip
 
 
