@@ -23,9 +23,11 @@ from openpyxl import load_workbook
 from chengxin.accounts import service as accounts_service
 from chengxin.assessment import rules as assessment_rules
 from chengxin.assessment import service as assessment_service
+from chengxin.db import utcnow
 from chengxin.demo import assessments as demo_assessments
 from chengxin.identity import divisions
 from chengxin.organizations.models import Organization
+from chengxin.records.visibility import day_of
 from chengxin.runtime import Runtime
 from chengxin.security.actor import system_actor
 from chengxin.security.roles import Role
@@ -175,7 +177,7 @@ def test_the_issue_form_issues_and_refuses_a_bad_period_in_words(
         seed(session)
     csrf = browse_as(client, user_for(Role.OPERATOR))
     form = client.get(BASE).text
-    last = assessment_service.previous_period("month", datetime.now(UTC).date())
+    last = assessment_service.previous_period("month", day_of(utcnow()))
     assert f'value="{last.label}"' in form  # last month by default
     done = post_form(client, BASE, csrf, kind="month", label=PERIOD)
     assert done.status_code == 303
@@ -330,15 +332,16 @@ def test_the_dashboard_shows_the_monthly_totals_per_unit(
     assert "Monthly assessment totals" in client.get("/console/operator").text
 
 
-def test_the_demo_issues_last_month_once(runtime: Runtime) -> None:
+def test_the_demo_issues_last_month_and_this_month_once(runtime: Runtime) -> None:
     with runtime.scope() as session:
         seed(session)
     assert demo_assessments.seed(runtime, actor=system_actor("demo")) is True
     assert demo_assessments.seed(runtime, actor=system_actor("demo")) is False
     with runtime.scope() as session:
         issued = assessment_service.list_assessments(session, actor=system_actor("t"))
-    last = assessment_service.previous_period("month", datetime.now(UTC).date())
-    assert [a.period_label for a in issued] == [last.label]
+    today = day_of(utcnow())
+    last = assessment_service.previous_period("month", today)
+    assert [a.period_label for a in issued] == [f"{today:%Y-%m}", last.label]
 
 
 def test_units_are_named_in_words() -> None:
