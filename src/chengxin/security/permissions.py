@@ -21,7 +21,7 @@ class Permission(StrEnum):
     # agencies: credit agencies (征信机构) under oversight
     AGENCIES_AGENCY_MANAGE = "agencies:agency:manage"
     AGENCIES_AGENCY_READ = "agencies:agency:read"
-    # assessment: indicators as versioned data, periodic assessments of departments and cities (R11.1)
+    # assessment: versioned indicators, periodic assessments of departments and cities (R11.1)
     ASSESSMENT_ASSESSMENT_ISSUE = "assessment:assessment:issue"
     ASSESSMENT_ASSESSMENT_READ = "assessment:assessment:read"  # all in scope, or one's own figures
     ASSESSMENT_INDICATORS_MANAGE = "assessment:indicators:manage"  # upload and activate versions

@@ -36,7 +36,7 @@ from chengxin.tracking.routes import attachment_response
 from chengxin.tracking.schemas import CloseIn, MilestoneIn, TaskCreate
 from chengxin.web.forms import parse
 from chengxin.web.guards import page_requires
-from chengxin.web.i18n import lang_of, n_, translator
+from chengxin.web.i18n import Lang, lang_of, n_, translator
 from chengxin.web.render import see_other
 from chengxin.web.work import assessment_views
 from chengxin.web.work.frame import TASKS, work_page
@@ -107,7 +107,7 @@ class CloseForm(BaseModel):
     note: str = ""
 
 
-def unit_name(kind: str, code: str, lang: str) -> str:
+def unit_name(kind: str, code: str, lang: Lang) -> str:
     """An assessed unit in words, as the assessment pages name it."""
     return assessment_views.unit_name(kind, code, lang, translator(lang))
 
