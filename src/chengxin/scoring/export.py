@@ -1,5 +1,12 @@
-"""Signed export of a city's scores and grades (R6.3) for the city systems that load them. A
-city operator exports only its own city (``scoring-export-out-of-scope``); a province-wide one any.
+"""Signed export of a city's scores and grades (R6.3) for the city systems that load them.
+
+Only the platform operator's accounts and tokens export (``sees_every_organization``): one bound
+to a city (``actor.region_code``) exports only that city, a province-wide one any city; anyone
+else, and a city account asking for another city or the province, is refused with
+``scoring-export-out-of-scope``. The query itself is bound to the account's region too, so whatever
+is asked for, no one outside it is written. The region asked for is a city (a prefecture-level
+code such as 420100, or a directly administered unit such as 429004); anything else is
+``scoring-region-invalid``.
 
 JSON lines: a header line (region, active ruleset version, moment, count), then one line per
 subject of the city (prefecture code) with their current score, grade, ruleset version and the
@@ -20,13 +27,15 @@ from sqlalchemy.orm import Session
 
 from chengxin.audit import service as audit
 from chengxin.db import utcnow
+from chengxin.identity import divisions
 from chengxin.identity.models import Subject
 from chengxin.keys import keyring_of
+from chengxin.organizations import service as organization_service
 from chengxin.scoring import service as scoring_service
 from chengxin.scoring.errors import ExportOutOfScope, RegionInvalid
 from chengxin.scoring.models import SubjectScore
 from chengxin.security.actor import Actor
-from chengxin.security.scope import within
+from chengxin.security.scope import in_region, within
 from chengxin.watch import delivery
 
 _REGION = re.compile(r"^\d{6}$")
@@ -44,20 +53,30 @@ def _line(value: dict[str, object]) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def check_scope(session: Session, region: str, *, actor: Actor) -> None:
+    """Refuse an export outside the actor's scope: only the operator's accounts export, a city-bound
+    one only its own city (``scoring-export-out-of-scope``)."""
+    if not organization_service.sees_every_organization(session, actor):
+        raise ExportOutOfScope("only the platform operator's accounts export city scores")
+    if not within(actor, region):
+        raise ExportOutOfScope(f"this account's scope is the region {actor.region_code}")
+
+
 def export_region(
     session: Session, region: str, *, actor: Actor, now: datetime | None = None
 ) -> Export:
     """The city's current scores as signed JSON lines; the provision is logged."""
     if not _REGION.match(region):
         raise RegionInvalid
-    if not within(actor, region):
-        raise ExportOutOfScope(f"this account's scope is the region {actor.region_code}")
+    check_scope(session, region, actor=actor)
+    if divisions.prefecture_of(region) != region:
+        raise RegionInvalid(f"{region} is not a city: give a prefecture-level code such as 420100")
     now = now or utcnow()
     version = scoring_service.active_rules(session).version
     newest = (
         select(SubjectScore.subject_id, func.max(SubjectScore.computed_at).label("at"))
         .join(Subject, Subject.id == SubjectScore.subject_id)
-        .where(Subject.prefecture_code == region)
+        .where(Subject.prefecture_code == region, in_region(actor, Subject.prefecture_code))
         .group_by(SubjectScore.subject_id)
         .subquery()
     )
