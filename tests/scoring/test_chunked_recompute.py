@@ -24,7 +24,7 @@ from chengxin.jobs.models import Job
 from chengxin.jobs.registry import Chunked, ChunkHandler, JobContext, Registry, Step
 from chengxin.jobs.worker import Worker, default_registry
 from chengxin.records.models import RecordEvent
-from chengxin.scoring import engine
+from chengxin.scoring import columnar
 from chengxin.scoring import service as scoring_service
 from chengxin.scoring.models import ScoringMark, SubjectScore
 from tests.scoring.fixtures import NOW, SYSTEM, Population, build_population, latest_scores
@@ -154,16 +154,18 @@ def test_a_failed_chunk_keeps_the_chunks_before_and_the_retry_scores_each_person
     pop: Population, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _some_records(pop)
-    real = engine.score
-    calls = {"n": 0}
+    real = columnar.write
+    written = {"n": 0}
 
-    def flaky(*args: Any) -> engine.Score:
-        calls["n"] += 1
-        if calls["n"] == 2 * ROWS + 10:  # the tenth person of the third chunk, once
-            raise RuntimeError("engine failed")
-        return real(*args)
+    def crashing(session: Session, rows: Any, *args: Any, **kwargs: Any) -> None:
+        real(session, rows, *args, **kwargs)  # the rows are written in the chunk's transaction
+        written["n"] += rows.height
+        if 2 * ROWS < written["n"] <= 2 * ROWS + 10:  # the tenth person of the third chunk, once
+            raise RuntimeError("crashed mid-chunk")
 
-    monkeypatch.setattr(engine, "score", flaky)
+    # Batches of 10 persons: the third chunk has written its first batch when it crashes.
+    monkeypatch.setattr(scoring_service, "CHUNK_GROUP", 10)
+    monkeypatch.setattr(columnar, "write", crashing)
     job_id = _enqueue(pop)
     worker = _worker(pop, _registry())
     worker.run_once(NOW)
@@ -171,7 +173,7 @@ def test_a_failed_chunk_keeps_the_chunks_before_and_the_retry_scores_each_person
     assert failed.status == "failed"
     assert failed.progress is not None
     assert (failed.progress["computed"], failed.progress["chunks"]) == (2 * ROWS, 2)
-    # Chunks 1 and 2 stay; chunk 3 rolled back (its first nine scores with it).
+    # Chunks 1 and 2 stay; chunk 3 rolled back (its first ten scores with it).
     assert _rows_per_person(pop) == dict.fromkeys(pop.subjects[: 2 * ROWS], 1)
     with pop.runtime.scope() as session:
         assert session.get(ScoringMark, scoring_service.MARK) is None
@@ -261,15 +263,15 @@ def test_an_incremental_run_takes_the_changed_persons_in_chunks(pop: Population)
 def test_a_writer_waits_behind_a_full_recompute_for_one_chunk_at_most(
     pop: Population, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Each person costs 20 ms here (a slowed engine), so the run takes about 2.4 s in chunks of
-    10 persons (0.2 s): a writer waits for the chunk in flight, never the whole run."""
-    real = engine.score
+    """Each person costs 20 ms here (a slowed columnar engine), so the run takes about 2.4 s in
+    chunks of 10 persons (0.2 s): a writer waits for the chunk in flight, never the whole run."""
+    real = columnar.score_frame
 
-    def slow(*args: Any) -> engine.Score:
-        time.sleep(0.02)
-        return real(*args)
+    def slow(compiled: Any, subjects: Any, *args: Any) -> Any:
+        time.sleep(0.02 * len(subjects))
+        return real(compiled, subjects, *args)
 
-    monkeypatch.setattr(engine, "score", slow)
+    monkeypatch.setattr(columnar, "score_frame", slow)
     job_id = _enqueue(pop)
     worker = _worker(pop, _registry(), rows=10)
     started = time.perf_counter()

@@ -43,7 +43,7 @@ from chengxin.objections.models import Objection
 from chengxin.records.models import CreditRecord, RecordEvent
 from chengxin.records.visibility import AudienceKind, day_of, shareable_kinds
 from chengxin.reports import service as report_service
-from chengxin.scoring import engine, rules
+from chengxin.scoring import columnar, engine, rules
 from chengxin.scoring.errors import (
     ReviewAlreadyOpen,
     ReviewClosed,
@@ -557,7 +557,7 @@ def _score_chunk(
         size = group if limit is None else min(group, limit - taken)
         ids, scored = _next_persons(session, since, compiled, at, after=after, limit=size)
         if scored:
-            changed += _compute_batch(
+            changed += columnar.score_batch(
                 session, document, compiled, scored, now=at, written_at=utcnow(),
                 settings=settings, whole_span=since is None,
             )  # fmt: skip
