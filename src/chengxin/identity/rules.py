@@ -12,7 +12,7 @@ NAME_MAX = 50
 _NAME = re.compile(r"^[\u3400-\u9fff\U00020000-\U0002fa1fA-Za-z·•\. ]+$")
 _MOBILE = re.compile(r"^1\d{10}$")
 _LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
-_REGION = re.compile(r"^\d{6}$")
+_REGION = re.compile(r"^[0-9]{6}$")
 
 
 def normalize_name(raw: str) -> str:
@@ -39,10 +39,11 @@ def normalize_phone(raw: str | None) -> str | None:
 
 
 def normalize_region(raw: str | None) -> str | None:
-    """A 6-digit GB/T 2260 code or None. Unknown codes are accepted: divisions change."""
+    """A 6-digit GB/T 2260 code or None. Unknown codes are accepted: divisions change.
+    Full-width digits are folded (NFKC); other scripts' digits are not a code."""
     if raw is None or not raw.strip():
         return None
-    code = raw.strip()
+    code = unicodedata.normalize("NFKC", raw).strip()
     if not _REGION.match(code):
         raise RegionInvalid
     return code
