@@ -3,6 +3,10 @@
 Every version loaded is kept (``catalog_version``); activation is audited and retires the
 previous version. Parsed documents are cached by digest, so the hot ingestion path reads one
 small row per batch, not the whole document.
+
+Scores read the active catalog (a kind's sharing level decides whether its records count, its
+domain which cap they fall under): an activation that changes either for a kind, or adds or
+removes kinds, queues a full score recompute in its own transaction (``rescored``).
 """
 
 from __future__ import annotations
@@ -31,10 +35,14 @@ from chengxin.catalog.errors import (
 from chengxin.catalog.models import CatalogVersion
 from chengxin.catalog.schema import CatalogDocument, RecordKind
 from chengxin.db import utcnow
+from chengxin.jobs import service as jobs_service
 from chengxin.lists import types as list_types
 from chengxin.security.actor import Actor
 
 SHIPPED = "catalog.json"
+# What scoring reads of a kind (scoring.service.load_inputs): whether its sharing level reaches
+# government (its records count at all) and its domain (the cap they fall under).
+SCORED_ATTRIBUTES = frozenset({"sharing", "domain"})
 
 
 def canonical(content: dict[str, Any]) -> str:
@@ -139,6 +147,13 @@ class CatalogDiff:
     other: list[str] = field(default_factory=list)  # domains, groups, departments, defaults
 
     @property
+    def rescored(self) -> list[str]:
+        """Kinds whose records may count differently in scores: added or removed, or with a
+        changed sharing level or domain (activating such a version queues a full recompute)."""
+        changed = [c.code for c in self.changed if SCORED_ATTRIBUTES & set(c.fields)]
+        return sorted({*self.added, *self.removed, *changed})
+
+    @property
     def empty(self) -> bool:
         """Nothing would change."""
         return not (self.added or self.removed or self.changed or self.other)
@@ -151,6 +166,8 @@ class CatalogDiff:
         out += [f"  - {code}" for code in self.removed]
         out += [f"  ~ {c.code}: {', '.join(c.fields)}" for c in self.changed]
         out += [f"  ~ {item}" for item in self.other]
+        if self.from_version is not None and self.rescored:
+            out.append(f"  scores are recomputed on activation ({', '.join(self.rescored)})")
         if self.empty:
             out.append("  (no changes)")
         return out
@@ -247,9 +264,15 @@ def preview(session: Session, content: dict[str, Any]) -> tuple[CatalogDocument,
 
 
 def load(
-    session: Session, content: dict[str, Any], *, actor: Actor, activate: bool
+    session: Session,
+    content: dict[str, Any],
+    *,
+    actor: Actor,
+    activate: bool,
+    now: datetime | None = None,
 ) -> CatalogVersion:
-    """Store a version (idempotent for identical content) and, if asked, make it the active one."""
+    """Store a version (idempotent for identical content) and, if asked, make it the active one
+    (queuing the score recompute a change of what scores read needs)."""
     document = parse(content)
     digest = digest_of(content)
     row = session.execute(
@@ -259,7 +282,7 @@ def load(
         raise CatalogVersionExists(
             f"version {document.version} was loaded with other content; give the file a new version"
         )
-    now = utcnow()
+    now = now or utcnow()
     if row is None:
         row = CatalogVersion(
             version=document.version,
@@ -282,6 +305,7 @@ def load(
         )
     if activate and row.status != "active":
         previous = get_active(session)
+        rescored = diff(document_of(previous), document).rescored if previous else []
         if previous is not None:
             previous.status = "retired"
             previous.retired_at = now
@@ -294,9 +318,26 @@ def load(
             actor=actor,
             object_type="catalog_version",
             object_id=document.version,
-            data={"digest": digest, "previous": previous.version if previous else None},
-        )
+            data={"digest": digest, "previous": previous.version if previous else None,
+                  "rescored": rescored},
+        )  # fmt: skip
+        if rescored:
+            _queue_recompute(session, document.version, rescored, now=now)
     return row
+
+
+def _queue_recompute(session: Session, version: str, kinds: list[str], *, now: datetime) -> None:
+    """Queue the full score recompute an activation needs, in its transaction (one per
+    activation: a version activated again later queues again). Full, not incremental: the
+    change feeds the incremental run reads say nothing of the catalog, and whoever holds a
+    record of these kinds may be anyone."""
+    from chengxin.scoring import service as scoring_service  # noqa: PLC0415  # scoring reads us
+
+    jobs_service.enqueue(
+        session, scoring_service.FULL_JOB,
+        {"reason": f"catalog {version} activated", "kinds": kinds[:20], "kinds_count": len(kinds)},
+        idempotency_key=f"scoring-full:catalog:{version}:{now.isoformat()}", now=now,
+    )  # fmt: skip
 
 
 def ensure_active(session: Session, *, actor: Actor) -> CatalogVersion:
