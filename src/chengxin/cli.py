@@ -1107,7 +1107,9 @@ def _job_line(job) -> str:  # type: ignore[no-untyped-def]  # noqa: ANN001
         {"id": str(job.id), "kind": job.kind, "status": job.status, "attempts": job.attempts,
          "max_attempts": job.max_attempts, "run_at": job.run_at.isoformat(),
          "finished_at": job.finished_at.isoformat() if job.finished_at else None,
-         "locked_by": job.locked_by, "last_error": job.last_error},
+         "locked_by": job.locked_by, "last_error": job.last_error,
+         # A chunked job's progress as its last chunk saved it (ADR 0026): cursor and counts.
+         "progress": job.progress},
         ensure_ascii=False,
     )  # fmt: skip
 

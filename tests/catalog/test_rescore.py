@@ -5,10 +5,12 @@ engine gives them (issue 17)."""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
@@ -16,6 +18,7 @@ from sqlalchemy import select
 from chengxin import tasks
 from chengxin.catalog import service as catalog_service
 from chengxin.catalog.schema import CatalogDocument, Sharing
+from chengxin.cli import main
 from chengxin.jobs.models import Job, JobStatus
 from chengxin.jobs.registry import Registry
 from chengxin.jobs.worker import Worker
@@ -145,3 +148,37 @@ def test_rescored_kinds_are_exactly_those_whose_sharing_changed(
     change = catalog_service.diff(_SHIPPED, CatalogDocument.model_validate(content))
     was = {k.code: k.sharing for k in _SHIPPED.kinds}
     assert change.rescored == sorted(c for c, level in changes.items() if was[c] != level)
+
+
+def _listed(env: dict[str, str]) -> list[dict[str, Any]]:
+    shown = CliRunner().invoke(main, ["jobs", "list"], env=env)
+    assert shown.exit_code == 0, shown.output
+    lines = [json.loads(line) for line in shown.stdout.splitlines() if line.startswith("{")]
+    return [j for j in lines if j["kind"] == scoring_service.FULL_JOB]
+
+
+def test_the_jobs_list_shows_how_far_the_recompute_got(
+    pop: Population, cli_env: dict[str, str]
+) -> None:
+    """``chengxin jobs list`` shows a recompute's progress as its last chunk saved it: stopped
+    after a first chunk of 4 persons it is queued again with 4 computed; done, with everyone."""
+    pop.add_record(pop.subjects[0], "tax-arrears", TODAY - timedelta(days=30))
+    private = _version(_shipped(), "2099.2", "tax-arrears", sharing=Sharing.SUBJECT.value)
+    _activate(pop, private, NOW)
+    worker = Worker(pop.runtime, registry=Registry())
+    worker.chunk_rows = 4
+
+    def first_chunk_then_stop(session: Any, payload: Any, progress: Any, ctx: Any) -> Any:
+        step = tasks.recompute_scores(session, payload, progress, ctx)
+        worker.stopping.set()  # as a shutdown between chunks: the job goes back, progress kept
+        return step
+
+    worker.registry.chunked(tasks.SCORING_FULL)(first_chunk_then_stop)
+    assert worker.run_once(now=LATER) == 1
+    (stopped,) = _listed(cli_env)
+    assert stopped["status"] == JobStatus.QUEUED.value
+    assert (stopped["progress"]["computed"], stopped["progress"]["chunks"]) == (4, 1)
+    assert _run_jobs(pop, LATER) == 1
+    (done,) = _listed(cli_env)
+    assert done["status"] == JobStatus.DONE.value
+    assert done["progress"]["computed"] == len(pop.subjects)
