@@ -18,6 +18,7 @@ from chengxin.records.models import CreditRecord, RecordEvent
 from chengxin.runtime import Runtime
 from chengxin.scoring import service as scoring_service
 from chengxin.security.actor import system_actor
+from chengxin.state import service as state_service
 
 SYSTEM = system_actor("test")
 NOW = datetime(2026, 11, 29, 4, tzinfo=UTC)  # noon in China
@@ -78,6 +79,7 @@ class Population:
                 .where(CreditRecord.id == record_id)
                 .values(status=status, ended_at=NOW)
             )
+            state_service.touch(session, [subject_id])  # as the records store does
             session.add(RecordEvent(
                 at=NOW, action=status, record_id=record_id, previous_id=None,
                 subject_id=subject_id, provider_id=PROVIDER, kind_code="tax-arrears",
