@@ -10,7 +10,10 @@
 4. The government report through the HTTP app (TestClient, bearer token), beside a trivial public
    endpoint (``GET /api/v1/access/scenes``) as the HTTP baseline.
 5. If ``chengxin.reports.pdf`` exists: render time of a sealed PDF of about three pages (the
-   subject's report cut to the records that fill three pages), and of the full report once.
+   subject's report cut to the records that fill three pages), wall and CPU, beside the baseline
+   measured in turn with it: the same page through WeasyPrint as reports were rendered before
+   issue 17 (stylesheet inline and parsed on every render, a fresh font configuration); and the
+   full report once. On a shared machine the CPU figures and the ratios are the ones to quote.
 All of it runs in a child process; the last line printed is one JSON object of figures.
 
     python bench/report.py --db sqlite
@@ -199,10 +202,37 @@ def _world(runtime: Any) -> tuple[Any, uuid.UUID, Actor, Actor, str, uuid.UUID]:
     return person, provider_id, citizen, government, token, subject_id
 
 
+def _pdf_pair(fn: Any, baseline: Any, samples: int) -> dict[str, Any]:
+    """``fn`` and ``baseline`` called in turn (so the noise of a shared machine falls on both),
+    two warm-up calls each: wall and CPU milliseconds of each, and the ratio of the medians."""
+    for _ in range(2):
+        fn()
+        baseline()
+    wall: dict[str, list[float]] = {"new": [], "base": []}
+    cpu: dict[str, list[float]] = {"new": [], "base": []}
+    for _ in range(samples):
+        for name, call in (("new", fn), ("base", baseline)):
+            started, started_cpu = time.perf_counter(), time.process_time()
+            call()
+            wall[name].append((time.perf_counter() - started) * 1000)
+            cpu[name].append((time.process_time() - started_cpu) * 1000)
+    return {
+        "pdf_ms": _figures(wall["new"]),
+        "pdf_cpu_ms": round(statistics.median(cpu["new"]), 1),
+        "pdf_uncached_ms": _figures(wall["base"]),
+        "pdf_uncached_cpu_ms": round(statistics.median(cpu["base"]), 1),
+        "pdf_ratio": round(statistics.median(wall["new"]) / statistics.median(wall["base"]), 3),
+        "pdf_cpu_ratio": round(statistics.median(cpu["new"]) / statistics.median(cpu["base"]), 3),
+    }
+
+
 def _pdf_figures(report: Any, ring: Keyring, samples: int) -> dict[str, Any]:
     if importlib.util.find_spec("chengxin.reports.pdf") is None:
         return {"pdf": "skipped: chengxin.reports.pdf does not exist"}
+    from weasyprint import HTML
+
     from chengxin.reports import pdf
+    from chengxin.reports.render import render_html
 
     url = "https://credit.example.gov.cn/reports/verify?number=" + report.number
     kept = report.dishonest + report.good
@@ -216,15 +246,23 @@ def _pdf_figures(report: Any, ring: Keyring, samples: int) -> dict[str, Any]:
             break
         count += 4
     cut = report.model_copy(update={"dishonest": kept[:count], "good": [], "basic": []})
-    ms = _timed(
+
+    def uncached() -> None:
+        """The baseline: the web page (stylesheet inline, parsed again) laid out by WeasyPrint
+        with a fresh font configuration each time — how reports were rendered before issue 17."""
+        page = render_html(cut, verification_code="ABCD2345", verify_url=url)
+        pdf.seal_pdf(HTML(string=page).write_pdf(), cut, keyring=ring)
+
+    out = _pdf_pair(
         lambda: pdf.render_pdf(cut, keyring=ring, verification_code="ABCD2345", verify_url=url),
-        samples, warmup=2,
+        uncached, samples,
     )  # fmt: skip
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.process_time()
     _, full_pages = pdf.render_unsealed(report, verification_code="ABCD2345", verify_url=url)
-    full = time.perf_counter() - started
-    return {"pdf_pages": pages, "pdf_records": count, "pdf_ms": _figures(ms),
-            "pdf_full_pages": full_pages, "pdf_full_ms": round(full * 1000, 1)}  # fmt: skip
+    full, full_cpu = time.perf_counter() - started, time.process_time() - started_cpu
+    return {"pdf_pages": pages, "pdf_records": count, **out, "pdf_full_pages": full_pages,
+            "pdf_full_ms": round(full * 1000, 1),
+            "pdf_full_cpu_ms": round(full_cpu * 1000, 1)}  # fmt: skip
 
 
 def _child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:

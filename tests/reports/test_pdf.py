@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import zlib
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -219,6 +220,63 @@ def test_missing_cjk_fonts_are_an_error_not_tofu(
         report_pdf.render_unsealed(report, verification_code=CODE, verify_url=verify_url(report))
     assert raised.value.code == "fonts-missing"
     assert "fonts-noto-cjk" in raised.value.detail
+
+
+# -- the stylesheet and fonts, prepared once (issue 17) -------------------------------------------
+
+
+def _styled(document: object) -> dict[str, object]:
+    """What the stylesheet decides on page 1: the table layout, the heading rule, the body size."""
+    from weasyprint.formatting_structure import boxes
+
+    found: dict[str, object] = {}
+
+    def walk(box: object) -> None:
+        if isinstance(box, boxes.TableBox):
+            found.setdefault("table_layout", box.style["table_layout"])
+        if getattr(box, "element_tag", None) == "h2":
+            found.setdefault("h2_border", box.style["border_bottom_width"])
+        for child in getattr(box, "children", None) or []:
+            walk(child)
+
+    walk(document.pages[0]._page_box)  # type: ignore[attr-defined]
+    return found
+
+
+def test_the_pdf_applies_the_stylesheet_parsed_once_and_the_web_page_inlines_it(
+    report: Report,
+) -> None:
+    web = render_html(report, verification_code=CODE, verify_url=verify_url(report))
+    printed = render_html(report, verification_code=CODE, verify_url=verify_url(report),
+                          for_pdf=True)  # fmt: skip
+    assert "table-layout: fixed" in web
+    assert "table-layout: fixed" not in printed  # the renderer brings it, parsed once
+    assert "@page" in printed  # the report's number and page footer stay on the page
+    first = render_document(report, verification_code=CODE, verify_url=verify_url(report))
+    second = render_document(report, verification_code=CODE, verify_url=verify_url(report))
+    assert _styled(first) == _styled(second) == {"table_layout": "fixed", "h2_border": 2}
+    assert report_pdf._stylesheet.cache_info().currsize == 1
+
+
+def test_reports_render_alike_in_parallel_threads(report: Report) -> None:
+    """The parsed stylesheet is shared by every thread, the font configuration is each
+    thread's own: PDFs laid out at the same time match one laid out alone."""
+
+    def layout(lang: str) -> tuple[int, list[list[str]], int]:
+        document = render_document(
+            report, lang=lang, verification_code=CODE, verify_url=verify_url(report)
+        )
+        texts = [list(_texts(page._page_box)) for page in document.pages]
+        return len(document.pages), texts, id(report_pdf._font_config())
+
+    alone = {lang: layout(lang)[:2] for lang in ("zh", "en")}
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(layout, ["zh", "en"] * 4))
+    for lang, (pages, texts, _) in zip(["zh", "en"] * 4, results, strict=True):
+        assert (pages, texts) == alone[lang]
+    configs = {config for _, _, config in results}
+    assert 1 < len(configs) <= 4  # one font configuration per worker thread, reused
+    assert id(report_pdf._font_config()) not in configs  # and this thread's own
 
 
 # -- the command line --------------------------------------------------------------------------

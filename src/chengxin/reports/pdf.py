@@ -22,7 +22,9 @@ import base64
 import hashlib
 import json
 import re
+import threading
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -32,7 +34,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from chengxin.errors import DomainError, InvalidInput
 from chengxin.keys.keyring import Keyring
 from chengxin.reports.content import Report, report_digest
-from chengxin.reports.render import Issuer, render_html
+from chengxin.reports.render import Issuer, render_html, stylesheet
 
 SEAL_PREFIX = b"%CHENGXIN-SEAL "
 SEAL_VERSION = 1
@@ -46,6 +48,7 @@ SIGNATURE_BYTES = 64
 CJK_FAMILIES = ("Noto Sans CJK SC", "Noto Serif CJK SC")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _B64URL = re.compile(rb"[A-Za-z0-9_-]*")
+_fonts = threading.local()  # each thread's FontConfiguration (_font_config)
 
 
 class FontsMissing(DomainError):
@@ -81,6 +84,33 @@ class PdfVerification:
 # -- rendering ------------------------------------------------------------------------------------
 
 
+@cache
+def _stylesheet() -> Any:
+    """The report's stylesheet parsed once per process (tinycss2 and the selector matcher).
+
+    Shared by every thread: once built, WeasyPrint only reads a ``CSS`` object (its matcher and
+    page rules), as it shares its own user-agent stylesheet. Applied with the user origin, which
+    changes nothing: the page itself carries only the ``@page`` rules (number and footer), and
+    presentational hints are off, so no author rule competes with it.
+    """
+    from weasyprint import CSS  # noqa: PLC0415  # loads Pango and HarfBuzz: first use only
+
+    return CSS(string=stylesheet(), media_type="print")
+
+
+def _font_config() -> Any:
+    """This thread's WeasyPrint font configuration (a Fontconfig configuration and a Pango font
+    map), made on the thread's first PDF and kept: Pango caches the fonts it opened in the map,
+    so later reports skip loading Noto CJK again. One per thread because a Pango font map is not
+    safe to use from two threads at once (reports render in worker threads)."""
+    config = getattr(_fonts, "config", None)
+    if config is None:
+        from weasyprint.text.fonts import FontConfiguration  # noqa: PLC0415
+
+        config = _fonts.config = FontConfiguration()
+    return config
+
+
 def render_document(
     report: Report,
     *,
@@ -97,11 +127,13 @@ def render_document(
 
     html = render_html(
         report, lang=lang, verification_code=verification_code, verify_url=verify_url,
-        issuer=issuer,
+        issuer=issuer, for_pdf=True,
     )  # fmt: skip
     # Only data: URIs (the QR code) may be fetched: a report never makes the renderer reach out.
     fetcher = URLFetcher(allowed_protocols=["data"], fail_on_errors=True)
-    return HTML(string=html, url_fetcher=fetcher).render()
+    return HTML(string=html, url_fetcher=fetcher).render(
+        font_config=_font_config(), stylesheets=[_stylesheet()]
+    )
 
 
 def render_unsealed(
