@@ -106,6 +106,25 @@ def subject_copy_line(row: tuple[Any, ...], stamp: str) -> bytes:
     ).encode("ascii")
 
 
+class Blinder:
+    """``Keyring.blind`` for many values: the HMAC keyed once and copied per value (the one-shot
+    call sets the key up again every time)."""
+
+    def __init__(self, ring: Keyring) -> None:
+        self.base = hmac.new(ring.blind_index_key, digestmod=hashlib.sha256)
+
+    def blind(self, purpose: bytes, value: str) -> bytes:
+        """HMAC-SHA256 of ``purpose``, a NUL and the value: what ``Keyring.blind`` gives."""
+        h = self.base.copy()
+        h.update(purpose + b"\x00" + value.encode("utf-8"))
+        return h.digest()
+
+    def subject_id_text(self, id_number: str) -> str:
+        """``str(Keyring.subject_id(id_number))`` without the UUID object."""
+        h = self.blind(b"id-number", id_number)[:16].hex()
+        return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
 class _Sealer:
     """The crypto of one chunk, batched: one AES-GCM object for the active key, the blind-index
     HMAC keyed once and copied per value, one ``os.urandom`` call for every nonce of the chunk.
@@ -118,16 +137,10 @@ class _Sealer:
         self.ring, self.now, self.copy_format, self.chunk = ring, now, copy_format, chunk
         self.kid = ring.active
         self.aes = AESGCM(ring.data_keys[self.kid])
-        self.hmac = hmac.new(ring.blind_index_key, digestmod=hashlib.sha256)
+        self.blind = Blinder(ring).blind
         self.nonces = os.urandom(3 * NONCE_BYTES * max(rows, 1))
         self.used = 0
         self.stamp = now.isoformat()
-
-    def blind(self, purpose: bytes, value: str) -> bytes:
-        """``Keyring.blind`` from the keyed HMAC's copy."""
-        h = self.hmac.copy()
-        h.update(purpose + b"\x00" + value.encode("utf-8"))
-        return h.digest()
 
     def add(  # noqa: PLR0917  # one row's clear fields
         self,

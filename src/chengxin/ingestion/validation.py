@@ -20,6 +20,7 @@ from chengxin.catalog.schema import CatalogDocument, Category, FieldSpec, FieldT
 from chengxin.identity import idnumber, rules
 from chengxin.identity.errors import NameInvalid
 from chengxin.identity.idnumber import IdNumberError
+from chengxin.identity.sealing import Blinder
 from chengxin.ingestion.messages import RowError
 from chengxin.keys.keyring import Keyring
 from chengxin.records import window as record_window
@@ -98,6 +99,8 @@ class Context:
     received_at: datetime | None = None
     copy_format: bool = False
     stamp: str = ""  # provider id, batch id, receipt time as COPY text (built once)
+    # The blind-index HMAC keyed once for the batch (subject ids, content digests).
+    blinder: Blinder | None = None
 
     @classmethod
     def build(
@@ -124,7 +127,7 @@ class Context:
         stamp = f"{provider_id}\t{batch_id}\t{received_at.isoformat()}" if received_at else ""
         return cls(
             catalog, kinds, allowed, today, ring, organization_kind, department,
-            provider_id, batch_id, received_at, copy_format, stamp,
+            provider_id, batch_id, received_at, copy_format, stamp, Blinder(ring),
         )  # fmt: skip
 
 
@@ -390,7 +393,8 @@ def validate(  # noqa: C901, PLR0912, PLR0915
     assert parsed is not None  # noqa: S101
     assert finding_on is not None  # noqa: S101
     assert window is not None  # noqa: S101
-    subject_id = str(ctx.ring.subject_id(parsed.number))
+    blinder = ctx.blinder or Blinder(ctx.ring)
+    subject_id = blinder.subject_id_text(parsed.number)
     # Fields come out in the kind's order, so the JSON is canonical without sorting.
     public_json = json.dumps(public, ensure_ascii=False)
     personal_json = json.dumps(personal, ensure_ascii=False) if personal else None
@@ -404,7 +408,7 @@ def validate(  # noqa: C901, PLR0912, PLR0915
     if personal_json is not None:
         key_id = ctx.ring.active
         sealed = ctx.ring.encrypt(personal_json, fields_aad(record_id), key_id)
-    digest = ctx.ring.blind(b"record-content", content)
+    digest = blinder.blind(b"record-content", content)
     columns = (
         str(record_id) if ctx.copy_format else record_id, subject_id, source_id, kind.code,
         kind.domain, kind.category.value, kind.severity.value if kind.severity else None,
