@@ -217,6 +217,13 @@ def seal_svg(issuer: str, text: str) -> Markup:
     return Markup("".join(parts))  # noqa: S704  # every text in it was escaped above
 
 
+@cache
+def seal_data_uri(issuer: str, text: str) -> str:
+    """The seal (:func:`seal_svg`) as an SVG data URI, made once per issuer and text."""
+    svg = str(seal_svg(issuer, text))
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")
+
+
 class UnknownLanguage(InvalidInput):
     code = "report-language-unknown"
     title = "Reports are rendered in Chinese (zh) or English (en)"
@@ -581,7 +588,7 @@ def render_html(
         ),
         qr=qr_data_uri(verify_url) if verify_url else None,
         issuer=issuer.name(lang),
-        seal=seal_svg(issuer.name_zh, issuer.seal_text),
+        seal=seal_data_uri(issuer.name_zh, issuer.seal_text),
         platform=" · ".join(gettext(part) for part in PLATFORM_NAME),
         digest=report_digest(report),
         css=None if for_pdf else Markup(stylesheet()),  # noqa: S704  # our own file
