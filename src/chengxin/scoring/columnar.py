@@ -34,6 +34,7 @@ from chengxin.catalog.schema import CatalogDocument
 from chengxin.records.visibility import AudienceKind, day_of, shareable_kinds
 from chengxin.scoring import rules
 from chengxin.settings import Settings
+from chengxin.state import rule as state_rule
 from chengxin.state import service as state_service
 
 RECORDS_SCHEMA = {
@@ -324,23 +325,33 @@ def _read(
 _STATES = (
     (
         "SELECT subject_id, state, CASE WHEN as_of <= %s AND (next_change_at IS NULL OR "
-        "next_change_at > %s) THEN 1 ELSE 0 END FROM credit_state WHERE {where}"
+        "next_change_at > %s) THEN 1 ELSE 0 END, CASE WHEN as_of <= %s AND (next_change_at IS "
+        "NULL OR next_change_at > %s) THEN 1 ELSE 0 END FROM credit_state WHERE {where}"
     ),
     (
         "SELECT subject_id, state, CASE WHEN as_of <= ? AND (next_change_at IS NULL OR "
-        "next_change_at > ?) THEN 1 ELSE 0 END FROM credit_state WHERE {where}"
+        "next_change_at > ?) THEN 1 ELSE 0 END, CASE WHEN as_of <= ? AND (next_change_at IS "
+        "NULL OR next_change_at > ?) THEN 1 ELSE 0 END FROM credit_state WHERE {where}"
     ),
 )
-_STATES_SCHEMA = {"subject": pl.String, "state": pl.String, "in_span": pl.Int8}
+_STATES_SCHEMA = {
+    "subject": pl.String, "state": pl.String, "in_span": pl.Int8, "holds_then": pl.Int8
+}  # fmt: skip
+
+
+def _moment(session: Session, at: datetime) -> Any:
+    return at if _dialect(session) == "postgresql" else _sqlite_time(at)
 
 
 def read_states(
-    session: Session, ids: Sequence[uuid.UUID], *, at: datetime, whole_span: bool
-) -> pl.DataFrame:
-    """The persons' stored credit states, with whether each holds at ``at``."""
-    moment: Any = at if _dialect(session) == "postgresql" else _sqlite_time(at)
-    return _read(session, _STATES, ids, whole_span=whole_span, extra=[moment, moment],
-                 schema=_STATES_SCHEMA)  # fmt: skip
+    session: Session, ids: Sequence[uuid.UUID], *, at: datetime, whole_span: bool,
+    then: datetime | None = None,
+) -> pl.DataFrame:  # fmt: skip
+    """The persons' stored credit states, whether each holds at ``at`` (``in_span``) and at
+    ``then`` (``holds_then``; the moment the run writes, when it patches the grade)."""
+    moment, later = _moment(session, at), _moment(session, then or at)
+    return _read(session, _STATES, ids, whole_span=whole_span,
+                 extra=[moment, moment, later, later], schema=_STATES_SCHEMA)  # fmt: skip
 
 
 def inputs(
@@ -351,11 +362,12 @@ def inputs(
     at: datetime,
     settings: Settings,
     whole_span: bool,
-) -> tuple[list[str], pl.DataFrame, pl.DataFrame]:
-    """The batch's persons (keys), counted records and own memberships at ``at``: what
-    ``service.load_inputs`` gives, read in bulk."""
+    then: datetime | None = None,
+) -> tuple[list[str], pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The batch's persons (keys), counted records and own memberships at ``at`` (what
+    ``service.load_inputs`` gives, read in bulk), and their stored states (``read_states``)."""
     keys = [key_of(session, i) for i in ids]
-    states = read_states(session, ids, at=at, whole_span=whole_span)
+    states = read_states(session, ids, at=at, whole_span=whole_span, then=then)
     stale = states.filter(pl.col("in_span") == 0).get_column("subject").to_list()
     fresh = states.filter(pl.col("in_span") == 1)
     decoded = fresh.select("subject", pl.col("state").str.json_decode(_STATE_DTYPE)).unnest("state")
@@ -386,7 +398,7 @@ def inputs(
     ).with_columns(domain=pl.col("kind").replace_strict(domains, return_dtype=pl.String))
     if settings.scoring_exclude_disputed and disputed.height:
         records = records.join(disputed, on=["subject", "id"], how="anti")
-    return keys, records.select(list(RECORDS_SCHEMA)), held
+    return keys, records.select(list(RECORDS_SCHEMA)), held, states
 
 
 def _stale_inputs(
@@ -415,18 +427,21 @@ def _stale_inputs(
 
 _LATEST = (
     (
-        "SELECT DISTINCT ON (subject_id) subject_id, ruleset_version, score, grade, lines::text "
+        "SELECT DISTINCT ON (subject_id) subject_id, ruleset_version, score, grade, lines::text, "
+        "max(CASE WHEN valid_from > %s THEN 1 ELSE 0 END) OVER (PARTITION BY subject_id) "
         "FROM subject_score WHERE {where} ORDER BY subject_id, computed_at DESC"
     ),
     (
-        "SELECT s.subject_id, s.ruleset_version, s.score, s.grade, s.lines FROM subject_score s "
-        "JOIN (SELECT subject_id, max(computed_at) AS at FROM subject_score WHERE {where} "
-        "GROUP BY subject_id) n ON s.subject_id = n.subject_id AND s.computed_at = n.at"
+        "SELECT s.subject_id, s.ruleset_version, s.score, s.grade, s.lines, n.later "
+        "FROM subject_score s JOIN (SELECT subject_id, max(computed_at) AS at, "
+        "max(CASE WHEN valid_from > ? THEN 1 ELSE 0 END) AS later FROM subject_score "
+        "WHERE {where} GROUP BY subject_id) n "
+        "ON s.subject_id = n.subject_id AND s.computed_at = n.at"
     ),
 )
 _LATEST_SCHEMA = {
     "subject": pl.String, "old_version": pl.String, "old_score": pl.Int64,
-    "old_grade": pl.String, "old_lines": pl.String,
+    "old_grade": pl.String, "old_lines": pl.String, "later": pl.Int8,
 }  # fmt: skip
 
 
@@ -498,6 +513,65 @@ def write(
     )  # fmt: skip
 
 
+# The stored state's grade (``state.rule.encode``: the top-level key before ``next_change_at``).
+_GRADE = r'^(.*,"grade":)(?:null|"(?:[^"\\]|\\.)*")(,"next_change_at":[^,\]]*\})$'
+_STATE_STAGE = (
+    "CREATE TEMPORARY TABLE IF NOT EXISTS state_stage (subject_id uuid, state text) "
+    "ON COMMIT DELETE ROWS"
+)
+_STATE_MOVE = (
+    "WITH moved AS (DELETE FROM state_stage RETURNING *) "
+    "INSERT INTO credit_state (subject_id, state, as_of, next_change_at) "
+    "SELECT subject_id, state, %s, NULL FROM moved ON CONFLICT (subject_id) "
+    "DO UPDATE SET state = excluded.state, as_of = excluded.as_of"
+)
+_STATE_UPSERT = (
+    "INSERT INTO credit_state (subject_id, state, as_of, next_change_at) VALUES (?, ?, ?, NULL) "
+    "ON CONFLICT (subject_id) DO UPDATE SET state = excluded.state, as_of = excluded.as_of"
+)
+
+
+def _patch_states(
+    session: Session, changed: pl.DataFrame, states: pl.DataFrame, written_at: datetime
+) -> list[str]:
+    """Bring the changed persons' credit states up to date with their new grade in bulk: what
+    ``state.rule.state_of`` gives at ``written_at`` when only a grade row valid from the run's
+    moment was added and the stored state holds then (the grade replaced, ``as_of`` moved; a
+    person without a row gets the empty state with the grade). Returns the persons this cannot
+    be said of (a later grade row, a state not holding then): their states are recomputed from
+    their facts at commit (``state.service.touch``)."""
+    rows = changed.select("subject", "grade", "later").join(
+        states.select("subject", "state", "holds_then"), on="subject", how="left"
+    )
+    parts = pl.col("state").str.extract_groups(_GRADE)
+    rows = rows.with_columns(head=parts.struct.field("1"), tail=parts.struct.field("2"))
+    grade = _quoted(rows, "grade")
+    no_row = pl.col("state").is_null()
+    patchable = (pl.col("later").fill_null(0) == 0) & (
+        no_row | ((pl.col("holds_then") == 1) & pl.col("head").is_not_null())
+    )
+    empty = {g: state_rule.encode(state_rule.CreditState(grade=g))
+             for g in rows.get_column("grade").unique().to_list()}  # fmt: skip
+    patched = rows.filter(patchable).select(
+        "subject",
+        state=pl.when(no_row)
+        .then(pl.col("grade").replace_strict(empty, return_dtype=pl.String))
+        .otherwise(pl.col("head") + grade + pl.col("tail")),
+    )
+    if patched.height:
+        raw = _raw(session)
+        if _dialect(session) == "postgresql":
+            with raw.cursor() as cursor:
+                cursor.execute(_STATE_STAGE)
+                with cursor.copy("COPY state_stage FROM STDIN (FORMAT csv)") as copy:
+                    copy.write(patched.write_csv(include_header=False))
+                cursor.execute(_STATE_MOVE, [written_at])
+        else:
+            at = _sqlite_time(written_at)
+            raw.executemany(_STATE_UPSERT, [(s, text, at) for s, text in patched.iter_rows()])
+    return rows.filter(~patchable).get_column("subject").to_list()
+
+
 def score_batch(
     session: Session,
     document: CatalogDocument,
@@ -510,17 +584,21 @@ def score_batch(
     whole_span: bool = False,
 ) -> int:
     """Score these persons (in subject-id order) as of ``now``, add a row for each whose score,
-    grade, lines or ruleset version changed, and mark their credit states touched; returns how
-    many rows were written."""
+    grade, lines or ruleset version changed, and bring their credit states up to date (the new
+    grade); returns how many rows were written."""
     if not ids:
         return 0
-    keys, records, held = inputs(
-        session, document, ids, at=now, settings=settings, whole_span=whole_span
-    )
+    keys, records, held, states = inputs(
+        session, document, ids, at=now, settings=settings, whole_span=whole_span,
+        then=written_at,
+    )  # fmt: skip
     scored = score_frame(compiled, keys, records, held, day_of(now))
-    latest = _read(session, _LATEST, ids, whole_span=whole_span, extra=[], schema=_LATEST_SCHEMA)
+    latest = _read(session, _LATEST, ids, whole_span=whole_span, extra=[_moment(session, now)],
+                   schema=_LATEST_SCHEMA)  # fmt: skip
     changed = _changed(scored, latest, compiled.version)
     write(session, changed, compiled.version, written_at=written_at, valid_from=now)
     if changed.height:
-        state_service.touch(session, changed.get_column("subject").to_list())
+        left = _patch_states(session, changed, states, written_at)
+        if left:
+            state_service.touch(session, left)
     return changed.height
