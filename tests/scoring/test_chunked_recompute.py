@@ -128,6 +128,11 @@ def test_a_full_recompute_runs_in_chunks_with_progress_saved_between(pop: Popula
         str(pop.subjects[n - 1]) for n in (25, 50, 75, 100)
     ]
     assert {s["saved"]["at"] for s in seen[1:]} == {NOW.isoformat()}
+    # Progress done of total, as the jobs list shows it.
+    assert [(s["saved"]["done"], s["saved"]["total"]) for s in seen[1:]] == [
+        (n, PERSONS) for n in (25, 50, 75, 100)
+    ]
+    assert (job.progress["done"], job.progress["total"]) == (PERSONS, PERSONS)
     assert not any(s["mark"] for s in seen)
     head = _head(pop)
     with pop.runtime.scope() as session:
@@ -173,6 +178,7 @@ def test_a_failed_chunk_keeps_the_chunks_before_and_the_retry_scores_each_person
     assert failed.status == "failed"
     assert failed.progress is not None
     assert (failed.progress["computed"], failed.progress["chunks"]) == (2 * ROWS, 2)
+    assert (failed.progress["done"], failed.progress["total"]) == (2 * ROWS, PERSONS)
     # Chunks 1 and 2 stay; chunk 3 rolled back (its first ten scores with it).
     assert _rows_per_person(pop) == dict.fromkeys(pop.subjects[: 2 * ROWS], 1)
     with pop.runtime.scope() as session:

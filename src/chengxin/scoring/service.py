@@ -19,6 +19,7 @@ start only when its last chunk is done.
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -99,7 +100,13 @@ def active_rules(session: Session) -> rules.Compiled:
     row = session.execute(
         select(ScoringRuleset).where(ScoringRuleset.status == RulesetStatus.ACTIVE.value)
     ).scalar_one_or_none()
-    return compiled_of(row) if row is not None else _compile(rules.shipped())
+    return compiled_of(row) if row is not None else _shipped()
+
+
+@functools.cache
+def _shipped() -> rules.Compiled:
+    """The shipped ruleset compiled, parsed once per process (each chunk of a run asks)."""
+    return _compile(rules.shipped())
 
 
 def get_ruleset_or_raise(session: Session, version: str) -> ScoringRuleset:
@@ -484,8 +491,9 @@ def _next_persons(
 
 FULL = "full"
 INCREMENTAL = "incremental"
-# Persons scored per query batch inside a chunk; the clock is read between batches.
-CHUNK_GROUP = 100
+# Persons scored per batch inside a chunk (one columnar pass each: a batch costs a fixed
+# ~10-20 ms plus ~20-60 µs a person); the clock is read between batches.
+CHUNK_GROUP = 1000
 
 
 @dataclass(frozen=True)
@@ -524,11 +532,18 @@ def _begin_run(
         "catalog_version": catalog,
         "record_seq": record_seq, "list_seq": list_seq, "after": None,
         "computed": 0, "changed": 0, "chunks": 0,
+        # Persons taken so far of how many (``chengxin jobs list`` shows it); an incremental
+        # run learns who changed chunk by chunk, so it has no total.
+        "done": 0, "total": _population_count(session) if mode == FULL else None,
     }  # fmt: skip
     if mode == INCREMENTAL:
         assert mark is not None  # noqa: S101  # an incremental run has a watermark
         progress["since"] = Since.of(mark).saved()
     return progress
+
+
+def _population_count(session: Session) -> int:
+    return int(session.execute(select(func.count()).select_from(Subject)).scalar_one())
 
 
 def _score_chunk(
@@ -568,7 +583,8 @@ def _score_chunk(
         if len(ids) < size:
             finished = True
             break
-    progress.update(after=str(after) if after else None, computed=computed, changed=changed)
+    progress.update(after=str(after) if after else None, computed=computed, changed=changed,
+                    done=int(progress.get("done", 0)) + taken)  # fmt: skip
     return finished
 
 
