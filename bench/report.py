@@ -27,6 +27,7 @@ import importlib.util
 import json
 import os
 import random
+import re
 import statistics
 import tempfile
 import time
@@ -232,7 +233,7 @@ def _pdf_figures(report: Any, ring: Keyring, samples: int) -> dict[str, Any]:
     from weasyprint import HTML
 
     from chengxin.reports import pdf
-    from chengxin.reports.render import render_html
+    from chengxin.reports.render import Issuer, render_html, seal_svg
 
     url = "https://credit.example.gov.cn/reports/verify?number=" + report.number
     kept = report.dishonest + report.good
@@ -247,10 +248,16 @@ def _pdf_figures(report: Any, ring: Keyring, samples: int) -> dict[str, Any]:
         count += 4
     cut = report.model_copy(update={"dishonest": kept[:count], "good": [], "basic": []})
 
+    issuer = Issuer.default()
+    inline_seal = str(seal_svg(issuer.name_zh, issuer.seal_text))
+
     def uncached() -> None:
-        """The baseline: the web page (stylesheet inline, parsed again) laid out by WeasyPrint
-        with a fresh font configuration each time — how reports were rendered before issue 17."""
+        """The baseline: the page as reports were rendered before issue 17 — the web page with
+        its stylesheet inline (parsed again), the seal as inline SVG, laid out by WeasyPrint with
+        a fresh font configuration each time."""
         page = render_html(cut, verification_code="ABCD2345", verify_url=url)
+        page = re.sub(r'<img class="seal-mark"[^>]*>', inline_seal, page, count=1)
+        page = page.replace(".seal img {", ".seal svg {", 1)
         pdf.seal_pdf(HTML(string=page).write_pdf(), cut, keyring=ring)
 
     out = _pdf_pair(
