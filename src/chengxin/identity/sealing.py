@@ -24,7 +24,7 @@ from typing import Any
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from chengxin.errors import DomainError
-from chengxin.identity import columnar, divisions, idnumber, rules
+from chengxin.identity import divisions, idnumber, rules
 from chengxin.identity import service as identity_service
 from chengxin.keys.keyring import NONCE_BYTES, Keyring
 from chengxin.tabular import Row, RowFault, RowParser, TableReader
@@ -224,6 +224,8 @@ def seal_chunk(
     lines = _decoded(parser, items)
     plain = None
     if lines is not None and items:
+        # Imported here: the intake's workers use this module's Blinder and need no Polars.
+        from chengxin.identity import columnar  # noqa: PLC0415
         plain = columnar.plain_rows(
             lines, dict(parser.positions), today=today, max_field_chars=parser.max_field_chars
         )
