@@ -27,7 +27,6 @@ an unchanged one. The last line printed is one JSON object.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import os
 import random
@@ -164,20 +163,21 @@ def bare(engine: Engine) -> tuple[float, int]:
 
 
 def bare_states(engine: Engine) -> tuple[float, int]:
-    """Seconds to read every stored credit state in bulk, undecoded, and the bytes read."""
+    """Seconds to read every stored credit state in bulk, undecoded (each block counted and
+    dropped), and the bytes read."""
     started = time.perf_counter()
+    size = 0
     with engine.connect() as conn:
         raw: Any = conn.connection.driver_connection
         if engine.dialect.name == "postgresql":
-            buffer = io.BytesIO()
             sql = "COPY (SELECT subject_id, state FROM credit_state) TO STDOUT (FORMAT csv)"
             with raw.cursor() as cursor, cursor.copy(sql) as copy:
                 for block in copy:
-                    buffer.write(block)
-            size = buffer.tell()
+                    size += len(block)
         else:
-            rows = raw.execute("SELECT subject_id, state FROM credit_state").fetchall()
-            size = sum(len(r[0]) + len(r[1]) for r in rows)
+            cursor = raw.execute("SELECT subject_id, state FROM credit_state")
+            while rows := cursor.fetchmany(10_000):
+                size += sum(len(r[0]) + len(r[1]) for r in rows)
     return time.perf_counter() - started, size
 
 
