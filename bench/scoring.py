@@ -156,10 +156,17 @@ BARE = (
 
 
 def bare(engine: Engine) -> tuple[float, int]:
+    """The counted records selected and fetched through the driver, 10,000 rows at a time
+    (counted and dropped: the figure before issue 17 held them all)."""
     started = time.perf_counter()
+    count = 0
     with engine.connect() as conn:
-        rows = conn.execute(text(BARE), {"today": TODAY}).all()
-    return time.perf_counter() - started, len(rows)
+        result = conn.execution_options(stream_results=True, yield_per=10_000).execute(
+            text(BARE), {"today": TODAY}
+        )
+        for rows in result.partitions():
+            count += len(rows)
+    return time.perf_counter() - started, count
 
 
 def bare_states(engine: Engine) -> tuple[float, int]:
