@@ -221,6 +221,15 @@ def _load_child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> Non
     queue.put(out)
 
 
+def _memory(field: str) -> float:
+    """This process's resident memory in MB (``VmHWM``: its peak; ``VmRSS``: now), from
+    /proc (``getrusage``'s peak also counts what the process was before its exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return float(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) / 1024
+
+
 def _rate(n: int, seconds: float) -> int:
     return round(n / seconds)
 
@@ -229,11 +238,16 @@ def _child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:
     runtime = _runtime(url, workdir)
     n, engine = args["subjects"], runtime.engine
     out: dict[str, Any] = {}
+    rss: dict[str, float] = {"start": _memory("VmRSS")}
     bare_runs = [bare_states(engine) for _ in range(3)]
+    rss["bare_read"] = _memory("VmRSS")
     first_s, first = full(runtime)
+    rss["first_full"] = _memory("VmRSS")
     second_s, second = full(runtime, datetime.now(UTC))
+    rss["unchanged_full"] = _memory("VmRSS")
     bare_runs.append(bare_states(engine))
     records_s, record_rows = bare(engine)
+    rss["bare_select_records"] = _memory("VmRSS")
     if first.computed != n or first.changed != n or second.changed != 0:
         raise SystemExit(f"recompute: first {first}, second {second}")
     baseline = statistics.median(s for s, _ in bare_runs)
@@ -258,6 +272,7 @@ def _child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:
         runtime, scoring_service.FULL, actor=ACTOR, now=datetime.now(UTC)
     )
     chunked_s = time.perf_counter() - started
+    rss["first_full_chunked"] = _memory("VmRSS")
     if chunked.changed != n:
         raise SystemExit(f"chunked recompute: {chunked}")
     ordered = sorted(held)
@@ -269,7 +284,8 @@ def _child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:
         "chunk_max_ms": round(1000 * ordered[-1], 1),
         "one_transaction_ms": round(1000 * first_s, 1),
     }  # fmt: skip
-    out["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    out["peak_rss_mb"] = _memory("VmHWM")
+    out["rss_mb_after"] = rss
     rate = n / first_s
     out["province"] = {
         "subjects": PROVINCE,
