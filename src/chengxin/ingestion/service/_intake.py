@@ -338,13 +338,14 @@ class _Statistics:
         if not self.enabled:
             return
         self.since += rows
-        if self.since < self.FIRST:
+        if self.since < max(self.FIRST, self.base):  # nothing to do: no transaction either
             return
-        with self.scope() as session:
-            if self.base < 0:  # what the planner believes now
+        if self.base < 0:  # what the planner believes now, read once
+            with self.scope() as session:
                 self.base = float(session.execute(_RELTUPLES).scalar_one())
             if self.since < self.base:
                 return
+        with self.scope() as session:
             try:
                 with session.begin_nested():
                     session.execute(text("ANALYZE credit_record"))
