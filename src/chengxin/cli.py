@@ -4,6 +4,7 @@ access, accounts, emergencies, reports, the job worker and queue, audit."""
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import sys
 import threading
@@ -121,6 +122,10 @@ def _serve(
     from chengxin.demo.banner import base_url  # noqa: PLC0415
     from chengxin.logs import granian_log_config  # noqa: PLC0415
 
+    # granian's workers are spawned, not forked: a forked child inherits the parent's thread
+    # pools without their threads (Polars' pool, started when the demo scored its data here,
+    # hung the worker's first score recompute while it held SQLite's write turn).
+    multiprocessing.set_start_method("spawn", force=True)
     url = base_url(host, port)
     click.echo(
         f"Chengxin listening on {url}  (citizens sign in at /me/signin, staff at /signin; "
