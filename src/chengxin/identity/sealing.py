@@ -226,6 +226,7 @@ def seal_chunk(
     if lines is not None and items:
         # Imported here: the intake's workers use this module's Blinder and need no Polars.
         from chengxin.identity import columnar  # noqa: PLC0415
+
         plain = columnar.plain_rows(
             lines, dict(parser.positions), today=today, max_field_chars=parser.max_field_chars
         )
