@@ -411,12 +411,18 @@ def milestones_of(session: Session, task_id: uuid.UUID) -> list[Milestone]:
     )
 
 
+def finding_path(assessment_id: object, unit_kind: str, unit_code: str, indicator: str) -> str:
+    """A finding's cell on the assessment page (its id there: ``<kind>-<code>-<indicator>``)."""
+    return f"{ASSESSMENTS_PAGE}/{assessment_id}#{unit_kind}-{unit_code}-{indicator}"
+
+
 def finding_url(task: Task) -> str | None:
     """Where the finding a task was opened from is shown (its cell on the assessment page)."""
     if task.assessment_id is None:
         return None
-    anchor = f"{task.unit_kind}-{task.unit_code}-{task.indicator}"
-    return f"{ASSESSMENTS_PAGE}/{task.assessment_id}#{anchor}"
+    return finding_path(
+        task.assessment_id, task.unit_kind or "", task.unit_code or "", task.indicator or ""
+    )
 
 
 def _next_due() -> Any:

@@ -249,8 +249,9 @@ class TaskPages(Controller):
     ) -> Response[str]:
         finding_url = None
         if form.source == "finding" and form.assessment_id:
-            anchor = f"{form.unit_kind}-{form.unit_code}-{form.indicator}"
-            finding_url = f"/console/work/assessments/{form.assessment_id}#{anchor}"
+            finding_url = tracking_service.finding_path(
+                form.assessment_id, form.unit_kind, form.unit_code, form.indicator
+            )
         return work_page(
             request,
             actor,
