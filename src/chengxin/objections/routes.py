@@ -13,6 +13,7 @@ from chengxin.audit import service as audit
 from chengxin.db import utcnow
 from chengxin.deps import ActorDep, Limit, Offset, SessionDep, SettingsDep
 from chengxin.evidence import service as evidence_service
+from chengxin.evidence.download import download
 from chengxin.evidence.schemas import files
 from chengxin.objections import service as objection_service
 from chengxin.objections import statements as statement_service
@@ -43,14 +44,8 @@ def _statement(session: Any, statement: Statement) -> StatementRead:
 
 
 def evidence_response(opened: evidence_service.OpenedEvidence) -> Response[bytes]:
-    """A file as an attachment; its name is not put in the header (it may name the person)."""
-    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
-    name = f"evidence-{opened.row.id}.{extension[opened.row.content_type]}"
-    return Response(
-        opened.content,
-        media_type=opened.row.content_type,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    """A case's file as an attachment (never under its own name)."""
+    return download(opened.content, opened.row.content_type, f"evidence-{opened.row.id}")
 
 
 def _file(

@@ -9,6 +9,7 @@ from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from chengxin.deps import ActorDep, Limit, Offset, SessionDep
+from chengxin.evidence.download import download
 from chengxin.evidence.schemas import files
 from chengxin.security.guards import requires
 from chengxin.security.permissions import Permission
@@ -23,17 +24,10 @@ from chengxin.tracking.schemas import (
     TaskRead,
 )
 
-EXTENSIONS = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}
-
 
 def attachment_response(opened: tracking_service.OpenedAttachment) -> Response[bytes]:
-    """A file as an attachment; its own name is not put in the header (it may name a person)."""
-    name = f"attachment-{opened.row.id}.{EXTENSIONS[opened.row.content_type]}"
-    return Response(
-        opened.content,
-        media_type=opened.row.content_type,
-        headers={"Content-Disposition": f'attachment; filename="{name}"'},
-    )
+    """A report's file as an attachment (never under its own name: it may name a person)."""
+    return download(opened.content, opened.row.content_type, f"attachment-{opened.row.id}")
 
 
 def _read(session: SessionDep, actor: ActorDep, task_id: uuid.UUID) -> TaskRead:
