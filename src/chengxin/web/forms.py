@@ -17,7 +17,8 @@ from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 from litestar import Response
-from pydantic import BaseModel, ValidationError
+from litestar.datastructures import UploadFile
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from chengxin.errors import DomainError, InvalidInput
 
@@ -70,3 +71,31 @@ def as_list(value: Any) -> list[str]:
 def local_path(path: str) -> str:
     """Only a local path is followed after a form (no open redirect)."""
     return path if path.startswith("/") and not path.startswith("//") else "/"
+
+
+MAX_SOURCE = 200_000  # an uploaded YAML document (ruleset, indicator set), as the API's
+
+
+class SourceForm(BaseModel):
+    """A YAML document pasted into ``source`` or uploaded as ``file``."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    source: str = ""
+    file: UploadFile | None = None
+
+
+def source_text(data: SourceForm, invalid: Callable[[str], DomainError], what: str) -> str:
+    """The text of an uploaded file (UTF-8), else the text pasted; ``invalid(detail)`` is raised
+    for a file that is not UTF-8 or a text outside 10 to ``MAX_SOURCE`` characters."""
+    if data.file is not None and data.file.filename:
+        raw = data.file.file.read(MAX_SOURCE + 1)
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise invalid("the file is not UTF-8 text") from None
+    else:
+        text = data.source
+    if len(text.strip()) < 10 or len(text) > MAX_SOURCE:  # noqa: PLR2004
+        raise invalid(f"{what} is YAML of 10 to 200,000 characters")
+    return text

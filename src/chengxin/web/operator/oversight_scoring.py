@@ -7,9 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.params import MultipartBody, URLEncodedBody
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from chengxin.deps import ActorDep, SessionDep, SettingsDep
 from chengxin.errors import DomainError
@@ -19,6 +18,7 @@ from chengxin.scoring.errors import RulesetInvalid
 from chengxin.security.actor import Actor
 from chengxin.security.permissions import Permission
 from chengxin.web import charts
+from chengxin.web.forms import SourceForm, source_text
 from chengxin.web.guards import page_requires
 from chengxin.web.i18n import lang_of, n_, translator
 from chengxin.web.operator.frame import BASE, console_page
@@ -26,35 +26,17 @@ from chengxin.web.render import see_other
 
 SCORING = f"{BASE}/scoring"
 MANAGE = [page_requires(Permission.SCORING_RULESET_MANAGE)]
-MAX_SOURCE = 200_000  # as the API's RulesetIn
 
 STATUS = {"draft": (n_("草稿"), "amber"), "active": (n_("生效中"), "green"),
           "retired": (n_("已停用"), "")}  # fmt: skip
-
-
-class DraftForm(BaseModel):
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    source: str = ""
-    file: UploadFile | None = None
 
 
 class VersionForm(BaseModel):
     version: str = ""
 
 
-def _source(data: DraftForm) -> str:
-    if data.file is not None and data.file.filename:
-        raw = data.file.file.read(MAX_SOURCE + 1)
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise RulesetInvalid("the file is not UTF-8 text") from None
-    else:
-        text = data.source
-    if len(text.strip()) < 10 or len(text) > MAX_SOURCE:  # noqa: PLR2004  # RulesetIn's bounds
-        raise RulesetInvalid("a ruleset is YAML of 10 to 200,000 characters")
-    return text
+def _source(data: SourceForm) -> str:
+    return source_text(data, RulesetInvalid, "a ruleset")
 
 
 def _movement_rows(groups: dict[str, dict[str, Any]]) -> list[tuple[str, list[float]]]:
@@ -100,7 +82,7 @@ class ScoringPages(Controller):
         request: Request[Any, Any, Any],
         session: SessionDep,
         actor: ActorDep,
-        data: MultipartBody[DraftForm],
+        data: MultipartBody[SourceForm],
     ) -> Response[Any]:
         """Validate and store a draft (unused until activated)."""
         try:

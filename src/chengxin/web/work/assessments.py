@@ -15,9 +15,8 @@ from collections.abc import Callable
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery, MultipartBody, URLEncodedBody
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from chengxin.assessment import export as assessment_export
 from chengxin.assessment import rules as assessment_rules
@@ -31,6 +30,7 @@ from chengxin.security.actor import Actor
 from chengxin.security.permissions import Permission as P  # noqa: N817  # as in security/roles.py
 from chengxin.tracking import service as tracking_service
 from chengxin.web import charts
+from chengxin.web.forms import SourceForm, source_text
 from chengxin.web.guards import page_requires
 from chengxin.web.i18n import lang_of, n_, translator
 from chengxin.web.render import see_other
@@ -41,7 +41,6 @@ READ = [page_requires(P.ASSESSMENT_ASSESSMENT_READ)]
 ISSUE = [page_requires(P.ASSESSMENT_ASSESSMENT_ISSUE)]
 MANAGE = [page_requires(P.ASSESSMENT_INDICATORS_MANAGE)]
 INDICATORS = f"{ASSESSMENTS}/indicators"
-MAX_SOURCE = 200_000  # as the scoring sandbox's drafts
 SHOWN_ITEMS = 500  # a figure's items on its page; the workbook lists every one
 
 SET_STATUS = {"draft": (n_("草稿"), "amber"), "active": (n_("生效中"), "green"),
@@ -56,13 +55,6 @@ MEDIA = {
 class IssueForm(BaseModel):
     kind: str = "month"
     label: str = ""
-
-
-class SetForm(BaseModel):
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    source: str = ""
-    file: UploadFile | None = None
 
 
 class VersionForm(BaseModel):
@@ -194,7 +186,7 @@ class AssessmentPages(Controller):
         request: Request[Any, Any, Any],
         session: SessionDep,
         actor: ActorDep,
-        data: MultipartBody[SetForm],
+        data: MultipartBody[SourceForm],
     ) -> Response[Any]:
         """Validate and store a draft indicator set (unused until activated)."""
         try:
@@ -379,19 +371,9 @@ def _download(body: bytes, extension: str, number: str) -> Response[bytes]:
     )
 
 
-def _source(data: SetForm) -> str:
+def _source(data: SourceForm) -> str:
     """The YAML of an uploaded file, or the text pasted."""
-    if data.file is not None and data.file.filename:
-        raw = data.file.file.read(MAX_SOURCE + 1)
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise IndicatorsInvalid("the file is not UTF-8 text") from None
-    else:
-        text = data.source
-    if len(text.strip()) < 10 or len(text) > MAX_SOURCE:  # noqa: PLR2004
-        raise IndicatorsInvalid("an indicator set is YAML of 10 to 200,000 characters")
-    return text
+    return source_text(data, IndicatorsInvalid, "an indicator set")
 
 
 CONTROLLERS: list[type[Controller]] = [AssessmentPages]
