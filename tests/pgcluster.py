@@ -61,7 +61,7 @@ def _own(path: Path) -> None:
 
 
 def _run(argv: list[str], **kwargs: object) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: PLW1510  # check is passed explicitly below
+    return subprocess.run(
         _as_server_user(argv), capture_output=True, text=True, check=True, **kwargs
     )
 
@@ -191,10 +191,26 @@ class PgServer:
     def psql(self, sql: str, database: str = "postgres") -> str:
         """Run ``sql`` with psql and return its unaligned output (for set-up and checks)."""
         done = subprocess.run(
-            ["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", PG_USER, "-d", database,
-             "-AtX", "-v", "ON_ERROR_STOP=1", "-c", sql],  # fmt: skip
-            capture_output=True, text=True, check=True,
-        )  # fmt: skip
+            [
+                "psql",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "-U",
+                PG_USER,
+                "-d",
+                database,
+                "-AtX",
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-c",
+                sql,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         return done.stdout.strip()
 
     def wait_replayed(self, lsn: str, *, timeout: float = 30.0) -> None:
