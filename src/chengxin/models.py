@@ -7,6 +7,7 @@ from chengxin.agencies.models import AgencyBlacklisting, AgencyStaff, AgencyViol
 from chengxin.assessment.models import Assessment, AssessmentItem, IndicatorSet
 from chengxin.audit.models import AuditEntry, AuditHead, AuditTile, AuditTreeHead
 from chengxin.catalog.models import CatalogVersion
+from chengxin.changes.models import PlatformChange
 from chengxin.checks.models import Check, CheckFeedback, CheckSubject
 from chengxin.citizens.models import SignInAttempt, SignInChallenge
 from chengxin.content.models import ContentPage, ContentRevision
@@ -72,6 +73,7 @@ __all__ = [
     "Organization",
     "OrganizationNotice",
     "OrganizationRole",
+    "PlatformChange",
     "PlatformLockdown",
     "PopulationImport",
     "PopulationImportError",
