@@ -1253,5 +1253,143 @@ def audit_export(  # noqa: PLR0917  # click passes the options
             handle.write(chunk)
 
 
+# -- backups and restore (ADR 0036, docs/operations.md) ------------------------------------------
+
+KEYS_APART = (
+    "the keyring is not in the backup (it never is): keep a `chengxin keys export` of it "
+    "elsewhere (docs/operations.md, Keys)"
+)
+
+
+def _existing_keyring(settings: Settings):  # type: ignore[no-untyped-def]  # noqa: ANN202
+    """The keyring in place (environment or key file); never a new one."""
+    from chengxin.keys.keyring import load_or_create  # noqa: PLC0415
+
+    if not settings.keys and not settings.key_file.exists():
+        _fail(
+            "keys-missing",
+            f"no keyring: CHENGXIN_KEYS is unset and {settings.key_file} does not exist "
+            "(`chengxin keys import FILE` puts an exported one back)",
+            EXIT_INVALID,
+        )
+    try:
+        return load_or_create(settings.key_file, settings.keys, create_demo=False)
+    except DomainError as exc:
+        _fail(exc.code, exc.detail)
+
+
+def _key_ids(ring) -> dict[str, object]:  # type: ignore[no-untyped-def]  # noqa: ANN001
+    """Which keys a keyring holds, by id only."""
+    return {"data_key_ids": sorted(ring.data_keys),
+            "signing_key_id": ring.signing_key_id if ring.signing_key else None}  # fmt: skip
+
+
+@main.command()
+@click.argument("dest", type=click.Path(path_type=Path))
+def backup(dest: Path) -> None:
+    """Copy the embedded database to DEST (a new file, or a directory) while servers keep
+    writing, with a manifest beside it. Never the keys. PostgreSQL: exit 2 (pg_basebackup)."""
+    from chengxin.backup import service as backup_service  # noqa: PLC0415
+    from chengxin.backup.errors import BackupNotEmbedded  # noqa: PLC0415
+
+    settings = _settings()
+    try:
+        target, manifest = backup_service.back_up(
+            settings.resolved_database_url, dest, lock_wait_seconds=settings.db_lock_wait_seconds
+        )
+    except BackupNotEmbedded as exc:
+        _fail(exc.code, exc.detail, EXIT_FAILURE)
+    except DomainError as exc:
+        _fail(exc.code, exc.detail, EXIT_INVALID)
+    click.echo(KEYS_APART, err=True)
+    shown = {"backup": str(target), "manifest": str(backup_service.manifest_path(target))}
+    click.echo(json.dumps(shown | json.loads(manifest.to_json())))
+
+
+@main.command()
+@click.argument("src", type=click.Path(path_type=Path))
+@click.option(
+    "--force", is_flag=True, help="Restore while a process has the database open (restart it after)"
+)
+def restore(src: Path, *, force: bool) -> None:
+    """Put the backup SRC in place of the embedded database (digest, schema and keyring checked
+    first), then verify the audit log; exit 1 if anything does not hold."""
+    from chengxin import migrate  # noqa: PLC0415
+    from chengxin.audit import service as audit_service  # noqa: PLC0415
+    from chengxin.backup import service as backup_service  # noqa: PLC0415
+    from chengxin.backup.errors import BackupNotEmbedded  # noqa: PLC0415
+
+    settings = _settings()
+    ring = _existing_keyring(settings)
+    try:
+        manifest = backup_service.restore(
+            src, settings.resolved_database_url, force=force,
+            signing_key_id=ring.signing_key_id if ring.signing_key else None,
+            lock_wait_seconds=settings.db_lock_wait_seconds,
+        )  # fmt: skip
+    except BackupNotEmbedded as exc:
+        _fail(exc.code, exc.detail, EXIT_FAILURE)
+    except DomainError as exc:
+        _fail(exc.code, exc.detail, EXIT_INVALID)
+    shown: dict[str, object] = {"restored": str(src), "started_at": manifest.started_at.isoformat(),
+                                "schema_revision": manifest.schema_revision}  # fmt: skip
+    if manifest.schema_revision != migrate.head_revision():
+        click.echo(json.dumps(shown | {"audit": None, "next": "chengxin db upgrade, then "
+                                       "chengxin audit verify"}))  # fmt: skip
+        return
+    runtime = _runtime()
+    with runtime.scope() as session:
+        report = audit_service.verify(session)
+    click.echo(json.dumps(shown | {"audit": report.__dict__}))
+    if not report.ok:
+        sys.exit(EXIT_INVALID)
+
+
+@keys.command("export")
+@click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--passphrase", envvar="CHENGXIN_KEYS_PASSPHRASE", prompt=True, hide_input=True,
+    confirmation_prompt=True, help="At least 12 characters (or CHENGXIN_KEYS_PASSPHRASE)",
+)  # fmt: skip
+def keys_export(out: Path, passphrase: str) -> None:
+    """Write the keyring to OUT encrypted under a passphrase (scrypt, AES-256-GCM), to keep
+    apart from the database's backups."""
+    from chengxin.db import utcnow  # noqa: PLC0415
+    from chengxin.keys import export as key_export  # noqa: PLC0415
+
+    ring = _existing_keyring(_settings())
+    try:
+        text = key_export.seal(ring, passphrase, at=utcnow())
+        fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except DomainError as exc:
+        _fail(exc.code, exc.detail, EXIT_INVALID)
+    except FileExistsError:
+        _fail("export-exists", f"{out} exists", EXIT_INVALID)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    click.echo(json.dumps({"out": str(out)} | _key_ids(ring)))
+
+
+@keys.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--passphrase", envvar="CHENGXIN_KEYS_PASSPHRASE", prompt=True, hide_input=True)
+def keys_import(file: Path, passphrase: str) -> None:
+    """Put an exported keyring back as the key file (refuses to replace one)."""
+    from chengxin.keys import export as key_export  # noqa: PLC0415
+    from chengxin.keys.keyring import save  # noqa: PLC0415
+
+    settings = _settings()
+    if settings.keys:
+        _fail("keys-from-environment", "CHENGXIN_KEYS is set; put the keyring in the secret store")
+    if settings.key_file.exists():
+        _fail("keys-exist", f"{settings.key_file} exists; move it away first", EXIT_INVALID)
+    try:
+        ring = key_export.open_sealed(file.read_text(encoding="utf-8"), passphrase)
+    except DomainError as exc:
+        _fail(exc.code, exc.detail, EXIT_INVALID)
+    save(ring, settings.key_file)
+    click.echo(json.dumps({"key_file": str(settings.key_file)} | _key_ids(ring)))
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
