@@ -10,16 +10,25 @@
    (no middleware) started by the same granian line (``health_vs_bare``); single checks (one random
    person per request): req/s, p50, p99; then batch checks of ``--batch`` persons per request
    at ``--batch-concurrency`` connections: subjects/s. Ratio single / trivial.
+4. ``--workers N`` (N > 1) or ``--replica``: before the measured server, the single checks
+   against one worker without a replica, same load, same run (``single_process``); the measured
+   rate over it is ``check_rate_vs_single_process`` (issue 18). ``--replica`` (PostgreSQL): the
+   bench database is on a throw-away primary with a hot standby of the bench's own
+   (tests/pgcluster.py) instead of the shared server, and the measured server reads from the
+   standby (CHENGXIN_REPLICA_URLS) once it has replayed the load.
 The last line printed is one JSON object of figures.
 
     python bench/check.py --db sqlite
     python bench/check.py --db postgresql --subjects 1000000        # the issue's large size
+    python bench/check.py --db postgresql --workers 2               # against one process
+    python bench/check.py --db postgresql --replica                 # reads from a standby
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -31,6 +40,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -43,6 +53,7 @@ from chengxin.access import policy
 from chengxin.access.scenes import Scene
 from chengxin.catalog import service as catalog_service
 from chengxin.catalog.schema import Category, Sharing
+from chengxin.db import make_engine
 from chengxin.demo import generator
 from chengxin.identity import idnumber
 from chengxin.identity import service as identity_service
@@ -241,15 +252,15 @@ def create_app() -> Litestar:
 
 
 def start_server(
-    url: str, workdir: str, *, bare: bool = False, workers: int = 1
+    url: str, workdir: str, *, bare: bool = False, workers: int = 1, replicas: str = ""
 ) -> tuple[subprocess.Popen[bytes], str]:
     """granian with ``workers`` processes over the bench database and key file (or, ``bare``,
-    the bare Litestar app); waits until it answers."""
+    the bare Litestar app), reading from ``replicas`` when given; waits until it answers."""
 
     port = _free_port()
     env = {**os.environ, "CHENGXIN_DATABASE_URL": url, "CHENGXIN_DATA_DIR": workdir,
            "CHENGXIN_ENV": "development", "CHENGXIN_LOG_LEVEL": "WARNING",
-           "CHENGXIN_JOBS_IN_PROCESS": "false"}  # fmt: skip
+           "CHENGXIN_JOBS_IN_PROCESS": "false", "CHENGXIN_REPLICA_URLS": replicas}  # fmt: skip
     target = "chengxin.app:create_app"
     if bare:
         (Path(workdir) / "bare_health.py").write_text(BARE_APP, encoding="utf-8")
@@ -388,14 +399,34 @@ def bare_health(url: str, workdir: str, args: dict[str, Any]) -> dict[str, Any]:
         process.wait(timeout=30)
 
 
-def _child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:
+def _wait_replayed(primary_url: str, replica_url: str, timeout: float = 300.0) -> float:
+    """Seconds until the standby replayed everything the primary wrote so far (the load)."""
+    started = time.perf_counter()
+    primary = make_engine(primary_url)
+    with primary.connect() as conn:
+        lsn = conn.execute(text("SELECT pg_current_wal_lsn()::text")).scalar_one()
+    primary.dispose()
+    replica = make_engine(replica_url)
+    try:
+        while time.perf_counter() - started < timeout:
+            with replica.connect() as conn:
+                if conn.execute(text("SELECT pg_last_wal_replay_lsn() >= CAST(:lsn AS pg_lsn)"),
+                                {"lsn": lsn}).scalar_one():  # fmt: skip
+                    return round(time.perf_counter() - started, 1)
+            time.sleep(0.2)
+    finally:
+        replica.dispose()
+    raise SystemExit(f"the standby did not replay past {lsn} in {timeout:.0f} s")
+
+
+def _prepare(url: str, workdir: str, args: dict[str, Any], out: dict[str, Any]) -> str:
+    """The schema, the world and the data (load times into ``out``); the consumer's token."""
     settings = Settings(env="development", data_dir=Path(workdir), database_url=url,  # type: ignore[arg-type]
                         log_json=True, log_level="WARNING", jobs_in_process=False)  # fmt: skip
     runtime = build_runtime(settings)  # writes the key file the server reads
     migrate.upgrade(runtime.engine)
     provider_id, token = _world(runtime)
     n = args["subjects"]
-    out: dict[str, Any] = {}
     subjects_s, subjects = load_subjects(runtime, n)
     records_s = load_records(runtime, subjects, args["records_per_subject"], provider_id)
     out["listed"] = load_lists(runtime, subjects, provider_id)
@@ -409,7 +440,33 @@ def _child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:
     out["load_seconds"] = {"subjects": round(subjects_s, 1), "records": round(records_s, 1),
                            "states": round(state_s, 1)}  # fmt: skip
     runtime.engine.dispose()
-    process, base = start_server(url, workdir, workers=args["workers"])
+    return token
+
+
+def _measure(
+    base: str, make: Any, concurrency: int, count: int, *, args: dict[str, Any], workdir: str
+) -> dict[str, Any]:
+    """One load phase with the chosen loader: ``make(i)`` gives the i-th request."""
+    if args["loader"] == "wrk":
+        requests = [make(i) for i in range(count)]
+        return _wrk_load(base, requests, concurrency, args["seconds"], workdir)
+    return asyncio.run(_load(base, make, concurrency, args["seconds"]))
+
+
+def _single_process(url: str, workdir: str, args: dict[str, Any], single: Any) -> dict[str, Any]:
+    """The single-process figure of the same run: one worker, no replica, the same checks."""
+    process, base = start_server(url, workdir, workers=1)
+    try:
+        return _measure(base, single, args["concurrency"], 5000, args=args, workdir=workdir)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:
+    n = args["subjects"]
+    out: dict[str, Any] = {}
+    token = _prepare(url, workdir, args, out)
     headers = {"Authorization": f"Bearer {token}"}
     rng = random.Random(11)
     pick = [rng.randrange(n) for _ in range(200_000)]
@@ -432,11 +489,15 @@ def _child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:
         return {"method": "POST", "url": "/api/v1/checks", "headers": headers,
                 "json": body([person(j) for j in range(start, start + size)])}  # fmt: skip
 
+    replicas = args["replica_url"] or ""
+    if args["workers"] > 1 or replicas:
+        out["single_process"] = _single_process(url, workdir, args, single)
+    if replicas:
+        out["replica_caught_up_s"] = _wait_replayed(url, replicas)
+    process, base = start_server(url, workdir, workers=args["workers"], replicas=replicas)
+
     def load(make: Any, concurrency: int, count: int) -> dict[str, Any]:
-        if args["loader"] == "wrk":
-            requests = [make(i) for i in range(count)]
-            return _wrk_load(base, requests, concurrency, args["seconds"], workdir)
-        return asyncio.run(_load(base, make, concurrency, args["seconds"]))
+        return _measure(base, make, concurrency, count, args=args, workdir=workdir)
 
     try:
         c = args["concurrency"]
@@ -453,10 +514,35 @@ def _child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:
         out["bare_health_rps"] = out["bare_trivial"]["req_per_s"]
         out["health_rps"] = out["trivial"]["req_per_s"]
         out["health_vs_bare"] = round(out["health_rps"] / max(out["bare_health_rps"], 1e-9), 3)
+        if "single_process" in out:
+            out["check_rate_vs_single_process"] = round(
+                out["single"]["req_per_s"] / max(out["single_process"]["req_per_s"], 1e-9), 3
+            )
     finally:
         process.terminate()
         process.wait(timeout=30)
     queue.put(out)
+
+
+@contextlib.contextmanager
+def replica_pair() -> Iterator[tuple[str, str]]:
+    """The bench database on a throw-away primary with a hot standby (tests/pgcluster.py, the
+    project root put on the path): their URLs; both removed afterwards."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from tests import pgcluster
+
+    root = pgcluster.scratch_dir("chengxin-bench-")
+    primary = pgcluster.PgServer.primary(root).start()
+    standby = None
+    try:
+        primary.psql(f"CREATE DATABASE {DB_NAME}")
+        standby = pgcluster.PgServer.standby_of(primary.port, root).start()
+        yield primary.url(DB_NAME), standby.url(DB_NAME)
+    finally:
+        for server in (standby, primary):
+            if server is not None:
+                server.remove()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def main() -> None:
@@ -476,13 +562,26 @@ def main() -> None:
         default="wrk" if shutil.which("wrk") else "httpx",
         help="load generator: Debian's wrk (default when installed) or the asyncio httpx script",
     )
+    parser.add_argument(
+        "--replica",
+        action="store_true",
+        help="PostgreSQL: a throw-away primary and hot standby of the bench's own; the measured "
+        "server reads from the standby (CHENGXIN_REPLICA_URLS)",
+    )
     args = vars(parser.parse_args())
+    if args["replica"] and args["db"] != "postgresql":
+        parser.error("--replica needs --db postgresql")
+    args["replica_url"] = None
     with tempfile.TemporaryDirectory(prefix="chengxin-bench-") as tmp:
-        url = make_database(args["db"], Path(tmp), DB_NAME)
-        try:
-            out = run_child(_child, url, tmp, args)
-        finally:
-            drop_database(args["db"], DB_NAME)
+        if args["replica"]:
+            with replica_pair() as (url, args["replica_url"]):
+                out = run_child(_child, url, tmp, args)
+        else:
+            url = make_database(args["db"], Path(tmp), DB_NAME)
+            try:
+                out = run_child(_child, url, tmp, args)
+            finally:
+                drop_database(args["db"], DB_NAME)
     single, batch = out["single"], out["batch"]
     print(
         f"{args['subjects']:,} subjects, {args['subjects'] * args['records_per_subject']:,} "
@@ -491,8 +590,14 @@ def main() -> None:
         f"{out['trivial']['req_per_s']} req/s); batch {batch['subjects_per_s']} subjects/s; "
         f"/health {out['health_vs_bare']} × bare Litestar {out['bare_health_rps']} req/s"
     )
+    if "single_process" in out:
+        print(
+            f"{args['workers']} worker(s){' reading from a standby' if args['replica'] else ''}: "
+            f"{out['check_rate_vs_single_process']} × the single process's "
+            f"{out['single_process']['req_per_s']} checks/s in this run"
+        )
     print(json.dumps({"bench": "check", "db": args["db"], "subjects": args["subjects"],
-                      "workers": args["workers"],
+                      "workers": args["workers"], "replica": args["replica"],
                       "records": args["subjects"] * args["records_per_subject"], **out,
                       "targets": {"single_p99_ms": 15, "single_to_trivial": 0.4,
                                   "batch_subjects_per_s": 100_000, "health_vs_bare": 0.5},
