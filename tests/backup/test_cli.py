@@ -254,3 +254,20 @@ def test_keys_import_refuses_a_wrong_passphrase_and_export_a_short_one(
     assert wrong.exit_code == 1
     assert "key-export-invalid" in wrong.stderr
     assert not (tmp_path / "new-machine" / "keys.json").exists()
+
+
+def test_keys_import_refuses_an_export_whose_clear_part_was_altered(
+    cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    out = tmp_path / "keyring.export"
+    env = cli_env | {"CHENGXIN_KEYS_PASSPHRASE": PASSPHRASE}
+    assert run(env, "keys", "export", "--out", str(out)).exit_code == 0
+    body = json.loads(out.read_text(encoding="utf-8"))
+    body["data_key_ids"] = [*body["data_key_ids"], "k99"]
+    out.write_text(json.dumps(body), encoding="utf-8")
+
+    elsewhere = env | {"CHENGXIN_DATA_DIR": str(tmp_path / "new-machine")}
+    altered = run(elsewhere, "keys", "import", str(out))
+
+    assert altered.exit_code == 1
+    assert "key-export-invalid" in altered.stderr
