@@ -37,6 +37,7 @@ import contextlib
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -68,6 +69,7 @@ from chengxin.db import make_engine, utcnow
 from chengxin.demo import generator
 from chengxin.demo.records import sample_value
 from chengxin.identity import service as identity_service
+from chengxin.jobs.models import Job
 from chengxin.organizations import service as organization_service
 from chengxin.organizations.models import OrganizationKind
 from chengxin.records.models import CreditRecord
@@ -757,6 +759,8 @@ def reconcile(url: str, world: dict[str, Any], load: Load) -> dict[str, Any]:
                 .where(check.id.in_(check_ids[start : start + 500]))
             ).all()
             found.update({str(r[0]): r for r in rows})
+        jobs = dict(conn.execute(select(Job.status, func.count()).group_by(Job.status)).all())
+        attempted = conn.execute(select(func.count()).where(Job.attempts > 1)).scalar_one()
     engine.dispose()
     expected = [s for p in acked for s in p.source_ids]
     lost = [s for s in expected if counts.get(s, 0) == 0]
@@ -779,6 +783,9 @@ def reconcile(url: str, world: dict[str, Any], load: Load) -> dict[str, Any]:
                    "missing": len(check_ids) - len(found),
                    "without_audit_entry": len(check_ids) - len(audited)},
         "reports": {"acknowledged": len(load.reports)},
+        # Jobs by status at the end, and how many were claimed more than once (a retry after a
+        # failure, or a job whose worker was killed, claimed again when its lease ran out).
+        "jobs": {**jobs, "claimed_more_than_once": attempted},
     }  # fmt: skip
 
 
@@ -824,6 +831,7 @@ def verdict(run: Run, checked: dict[str, Any], verified: dict[str, Any]) -> dict
     }
     return {
         "server_errors": {"total": len(outside) + len(inside), "around_faults": len(inside),
+                          "around_by_kind": dict(Counter(f"{s.kind} {s.outcome}" for s in inside)),
                           "outside_faults": len(outside),
                           "outside_by_kind": dict(Counter(f"{s.kind} {s.outcome}"
                                                           for s in outside)),
@@ -855,6 +863,8 @@ def main() -> None:  # noqa: PLR0915  # the run, in order
                         help="seconds of the first interval left out of its p99")  # fmt: skip
     parser.add_argument("--fault-grace", type=float, default=10.0,
                         help="seconds after a fault is over in which server errors are expected")  # fmt: skip
+    parser.add_argument("--logs", type=Path, default=None,
+                        help="copy the processes' logs here at the end (a new directory)")  # fmt: skip
     parser.add_argument("--drain", type=float, default=60.0,
                         help="seconds after the end in which unanswered pushes are sent again")  # fmt: skip
     args = vars(parser.parse_args())
@@ -903,6 +913,8 @@ def main() -> None:  # noqa: PLR0915  # the run, in order
             proc.stop()
         if cluster is not None:
             cluster.remove()
+        if args["logs"] is not None:
+            shutil.copytree(tmp, args["logs"], ignore=shutil.ignore_patterns("*.db*", "keys*"))
         for path in sorted(tmp.rglob("*"), reverse=True):
             with contextlib.suppress(OSError):
                 path.unlink() if path.is_file() or path.is_symlink() else path.rmdir()
