@@ -166,15 +166,19 @@ def load(engine: Engine, synth: Synth, total: int) -> float:
         ).all()
         for name, _ in indexes:
             conn.execute(text(f'DROP INDEX "{name}"'))
+        # (id) on a plain table, (id, subject_id) on the partitioned one (ADR 0035).
+        primary = conn.execute(
+            text(
+                "SELECT pg_get_constraintdef(oid) FROM pg_constraint WHERE conname = 'pk_credit_record'"
+            )
+        ).scalar_one()
         conn.execute(text("ALTER TABLE credit_record DROP CONSTRAINT pk_credit_record"))
     for done in range(0, total, chunk):
         lines, _ = synth.lines(min(chunk, total - done), _uniform)
         _copy(engine, "credit_record", RECORD_COLUMNS, lines)
     with engine.begin() as conn:
         conn.execute(text("SET LOCAL maintenance_work_mem = '1GB'"))
-        conn.execute(
-            text("ALTER TABLE credit_record ADD CONSTRAINT pk_credit_record PRIMARY KEY (id)")
-        )
+        conn.execute(text(f"ALTER TABLE credit_record ADD CONSTRAINT pk_credit_record {primary}"))
         for _, definition in indexes:
             conn.execute(text(definition))
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

@@ -27,6 +27,7 @@ from chengxin.lists import service as list_service
 from chengxin.notifications import channels as notification_channels
 from chengxin.notifications import service as notifications_service
 from chengxin.objections import service as objection_service
+from chengxin.partitions import service as partitions_service
 from chengxin.records import expiry
 from chengxin.repair import notices as repair_notices
 from chengxin.repair import service as repair_service
@@ -50,6 +51,7 @@ WATCH_DELIVER = "watch.deliver"
 WATCH_SEND = watch_service.WATCH_SEND
 STATE_SWEEP = "state.sweep"
 INGESTION_SWEEP = "ingestion.sweep-interrupted"
+PARTITIONS_MAINTAIN = "partitions.maintain"
 STATE_SWEEP_CHUNKS = 1000
 STATE_SWEEP_GROUP = 50
 SCORING_FULL = scoring_service.FULL_JOB
@@ -228,6 +230,17 @@ def sweep_ingestion(session: Session, payload: dict[str, Any], ctx: JobContext) 
     return {"closed": len(closed)}
 
 
+@task(PARTITIONS_MAINTAIN)
+def maintain_partitions(
+    session: Session, payload: dict[str, Any], ctx: JobContext
+) -> dict[str, Any]:
+    """Keep the big tables' seq ranges ahead of their counters and empty their DEFAULT
+    partitions (PostgreSQL, ADR 0035); nothing on SQLite."""
+    del payload, ctx
+    done = partitions_service.maintain(session)
+    return {"created": done.created, "moved": done.moved}
+
+
 @chunked(accounts_service.PRUNE_ATTEMPTS_JOB)
 def prune_sign_in_attempts(
     session: Session, payload: dict[str, Any], progress: dict[str, Any], ctx: JobContext
@@ -360,6 +373,7 @@ schedule("tips-sweep", TIPS_SWEEP, every=_seconds("tips_sweep_seconds"))
 schedule("tracking-sweep", TRACKING_SWEEP, every=_seconds("tracking_sweep_seconds"))
 schedule("state-sweep", STATE_SWEEP, every=_seconds("state_sweep_seconds"))
 schedule("ingestion-sweep", INGESTION_SWEEP, every=_seconds("ingest_sweep_seconds"))
+schedule("partitions-maintain", PARTITIONS_MAINTAIN, every=timedelta(hours=1))
 schedule(
     "sign-in-attempts-prune",
     accounts_service.PRUNE_ATTEMPTS_JOB,

@@ -31,8 +31,15 @@ class CreditRecord(Base):
 
     __tablename__ = "credit_record"
     __table_args__ = (
+        # Holds the partition key (PostgreSQL partitions by subject, ADR 0035); one version
+        # number per source id is the intake's rule, kept under the provider's row lock.
         Index(
-            "uq_credit_record_source_version", "provider_id", "source_id", "version", unique=True
+            "uq_credit_record_source_version",
+            "provider_id",
+            "source_id",
+            "version",
+            "subject_id",
+            unique=True,
         ),
         # The expiry sweep's range scan (records.expiry): current versions by the day their
         # display ends. Partial: superseded and revoked versions never expire.

@@ -1,0 +1,1 @@
+"""Partitions of the big tables on PostgreSQL (ADR 0035); nothing on SQLite."""
