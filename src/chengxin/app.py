@@ -208,6 +208,15 @@ def stop_audit_writer(app: Litestar) -> None:
     app.state.runtime.stop_audit_writer()
 
 
+def start_change_watcher(app: Litestar) -> None:
+    """Forget what other processes changed: the platform_change poll (ADR 0034)."""
+    app.state.runtime.start_change_watcher()
+
+
+def stop_change_watcher(app: Litestar) -> None:
+    app.state.runtime.stop_change_watcher()
+
+
 def start_job_worker(app: Litestar) -> None:
     """On startup: the in-process job worker, when ``jobs_in_process`` (the demo's server)."""
     if app.state.runtime.settings.jobs_in_process:
@@ -369,8 +378,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         csrf_config=csrf_config(runtime.settings, runtime.keyring),
         # The platform's logging (logs.py) is the one in force: Litestar installs none of its own.
         logging_config=None,
-        on_startup=[start_handler_threads, start_audit_writer, start_job_worker],
-        on_shutdown=[stop_job_worker, stop_audit_writer],
+        on_startup=[
+            start_handler_threads,
+            start_change_watcher,
+            start_audit_writer,
+            start_job_worker,
+        ],
+        on_shutdown=[stop_job_worker, stop_audit_writer, stop_change_watcher],
         state=State({"runtime": runtime, "authenticate": authn.authenticate}),
         openapi_config=OpenAPIConfig(
             title="Chengxin 诚信 — personal public credit information platform",

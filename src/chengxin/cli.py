@@ -1104,7 +1104,11 @@ def worker(*, once: bool, poll_seconds: float | None) -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    job_worker.run_forever(stop, poll_seconds=poll_seconds)
+    runtime.start_change_watcher()  # jobs read cached state too (ADR 0034)
+    try:
+        job_worker.run_forever(stop, poll_seconds=poll_seconds)
+    finally:
+        runtime.stop_change_watcher()
 
 
 def _job_line(job) -> str:  # type: ignore[no-untyped-def]  # noqa: ANN001

@@ -15,6 +15,8 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+# Its session events bump the topics' versions in every process that writes (ADR 0034).
+from chengxin.changes import service as _changes_service  # noqa: F401
 from chengxin.db import SQLITE_BEGIN, make_engine, make_session_factory
 from chengxin.errors import DomainError
 from chengxin.keys.keyring import Keyring, KeyringError, load_or_create
@@ -24,6 +26,7 @@ log = structlog.get_logger(__name__)
 
 if TYPE_CHECKING:
     from chengxin.audit.writer import AuditWriter
+    from chengxin.changes.watcher import ChangeWatcher
     from chengxin.jobs.worker import WorkerThread
 
 
@@ -41,6 +44,12 @@ def is_loopback_url(url: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def is_memory_url(url: str) -> bool:
+    """An in-memory SQLite database (one process only)."""
+    return url.startswith("sqlite") and (url.rstrip("/") in ("sqlite:", "sqlite+pysqlite:")
+                                         or ":memory:" in url or "mode=memory" in url)  # fmt: skip
 
 
 @dataclass
@@ -64,6 +73,9 @@ class Runtime:
     # This process's short-lived copies of what the runtime's database holds (the lockdown gate's
     # flag): kept with the runtime, not the app, as they belong to its database.
     caches: dict[str, Any] = field(default_factory=dict)
+    # Reads the platform_change versions and makes this process forget what other processes
+    # changed (ADR 0034); started by the server and `chengxin worker`.
+    change_watcher: ChangeWatcher | None = None
 
     @contextmanager
     def scope(self) -> Iterator[Session]:
@@ -129,6 +141,24 @@ class Runtime:
         worker, self.job_worker = self.job_worker, None
         if worker is not None:
             worker.stop()
+
+    def start_change_watcher(self) -> ChangeWatcher | None:
+        """Poll the topics' versions every ``change_poll_seconds`` in a daemon thread (none when
+        it is 0, or for an in-memory database no other process can open)."""
+        from chengxin.changes.watcher import ChangeWatcher, watcher_engine  # noqa: PLC0415
+
+        url = self.settings.resolved_database_url
+        seconds = self.settings.change_poll_seconds
+        if self.change_watcher is None and seconds > 0 and not is_memory_url(url):
+            self.change_watcher = ChangeWatcher(watcher_engine(url), interval=seconds)
+            self.change_watcher.start()
+        return self.change_watcher
+
+    def stop_change_watcher(self) -> None:
+        """Stop polling and close the watcher's connection."""
+        watcher, self.change_watcher = self.change_watcher, None
+        if watcher is not None:
+            watcher.stop()
 
     def check_production_safety(self) -> None:
         """Refuse to serve production with keys made for a demo, or with a loopback

@@ -320,6 +320,14 @@ class Settings(BaseSettings):
         "with `chengxin outbox show`), a registered channel name, an entry point of the "
         "`chengxin.notification_channels` group, or `package.module:factory`",
     )
+    change_poll_seconds: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="How often each process reads the platform_change versions and forgets what "
+        "it cached about a topic another process changed (0: never; a single process needs no "
+        "poll, ADR 0034)",
+    )
     lockdown_cache_seconds: float = Field(
         1.0,
         ge=0,

@@ -4,25 +4,24 @@
 of staff accounts (their roles' permissions, organization and region) and of citizens (own data
 only). Checked on every request, so a freeze takes effect on the next one — a server process
 trusts a credential it found good for ``auth_cache_seconds`` (security.guards.CredentialCache),
-and forgets every such credential as soon as a transaction of its own changes tokens, sessions,
-accounts, organizations or agency blacklistings (below).
+and forgets every such credential as soon as a transaction changes tokens, sessions, accounts,
+organizations or agency blacklistings: its own at once, another process's within
+``change_poll_seconds`` (below; ADR 0034).
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from chengxin.accounts import service as accounts_service
 from chengxin.accounts.errors import OrganizationFrozen, TokenFrozen
-from chengxin.accounts.models import AuthSession, UserAccount
 from chengxin.agencies import service as agencies_service
 from chengxin.agencies.errors import AgencyBlacklisted
-from chengxin.agencies.models import AgencyBlacklisting
+from chengxin.changes import service as changes_service
+from chengxin.changes.service import Topic
 from chengxin.db import utcnow
 from chengxin.organizations import service as organization_service
 from chengxin.organizations.errors import TokenInvalid
@@ -63,24 +62,6 @@ def authenticate(session: Session, presented: str, *, now: datetime | None = Non
     return actor
 
 
-# What a credential's actor depends on: a change to any of these forgets the cached actors.
-_CREDENTIAL_STATE = (ApiToken, AuthSession, UserAccount, Organization, AgencyBlacklisting)
-_TOUCHED = "credential_state_touched"
-
-
-@event.listens_for(Session, "after_flush")
-def _note_credential_changes(session: Session, _context: Any) -> None:
-    changed = session.new | session.dirty | session.deleted
-    if any(isinstance(o, _CREDENTIAL_STATE) for o in changed):
-        session.info[_TOUCHED] = True
-
-
-@event.listens_for(Session, "after_commit")
-def _forget_credentials(session: Session) -> None:
-    if session.info.pop(_TOUCHED, False):
-        CREDENTIALS.forget_all()
-
-
-@event.listens_for(Session, "after_soft_rollback")
-def _drop_note(session: Session, _previous: Any) -> None:
-    session.info.pop(_TOUCHED, None)
+# A change to a token, session, account, organization or agency blacklisting — in this process
+# or another (changes.watcher) — forgets the cached actors (ADR 0034).
+changes_service.on_change(CREDENTIALS.forget_all, Topic.CREDENTIALS, Topic.ORGANIZATIONS)

@@ -34,6 +34,8 @@ from chengxin.catalog.errors import (
 )
 from chengxin.catalog.models import CatalogVersion
 from chengxin.catalog.schema import CatalogDocument, RecordKind
+from chengxin.changes import service as changes_service
+from chengxin.changes.service import Topic
 from chengxin.db import utcnow
 from chengxin.jobs import service as jobs_service
 from chengxin.lists import types as list_types
@@ -106,8 +108,16 @@ _DOCUMENTS: dict[str, CatalogDocument] = {}
 
 
 # The digest of the document ``active_document`` returned last: the active version's, on a
-# process serving one database.
+# process serving one database. Forgotten when a version is activated anywhere (ADR 0034): the
+# next ``active_document`` call names the new one.
 _last_active: dict[str, str] = {}
+
+
+def _forget_active() -> None:
+    _last_active.pop("digest", None)
+
+
+changes_service.on_change(_forget_active, Topic.CATALOG)
 
 
 def documents_read() -> tuple[tuple[CatalogDocument, ...], str | None]:

@@ -21,19 +21,19 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 import anyio
-from sqlalchemy import Table, Uuid, bindparam, event, func, insert, select
+from sqlalchemy import Table, Uuid, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from chengxin.access import policy, queries
 from chengxin.access.errors import QueryNeedsOrganization
-from chengxin.access.models import AccessRule
 from chengxin.access.scenes import Scene
 from chengxin.audit import merkle
 from chengxin.audit import service as audit
 from chengxin.audit.errors import AuditWriterUnavailable
 from chengxin.catalog import service as catalog_service
-from chengxin.catalog.models import CatalogVersion
 from chengxin.catalog.schema import CatalogDocument
+from chengxin.changes import service as changes_service
+from chengxin.changes.service import Topic
 from chengxin.checks.errors import (
     CheckBatchTooLarge,
     CheckInputInvalid,
@@ -135,28 +135,19 @@ class _Org:
 # (organization, scene, day) → (read at, organization, document, audience). A window's checks
 # reuse what four statements read; a change to the permission list, the catalog or the
 # organization takes effect at once in the process that made it, elsewhere within
-# CONTEXT_SECONDS (ADR 0019).
+# ``change_poll_seconds`` (ADR 0034), and CONTEXT_SECONDS at most (ADR 0019).
 CONTEXT_SECONDS = 2.0
 _CONTEXTS: dict[tuple[uuid.UUID, str, date], tuple[float, _Org, CatalogDocument, Audience]] = {}
 _CONTEXT_LOCK = threading.Lock()
 
 
-@event.listens_for(Session, "after_flush")
-def _note_context_changes(session: Session, _flush_context: Any) -> None:
-    changed = session.new | session.dirty | session.deleted
-    if any(isinstance(o, (AccessRule, CatalogVersion, Organization)) for o in changed):
-        session.info[_CONTEXT_TOUCHED] = True
+def _forget_contexts() -> None:
+    """A permission list, catalog or organization changed (here or in another process)."""
+    with _CONTEXT_LOCK:
+        _CONTEXTS.clear()
 
 
-@event.listens_for(Session, "after_commit")
-def _forget_contexts(session: Session) -> None:
-    """A permission list, catalog or organization changed in this process: forget at once."""
-    if session.info.pop(_CONTEXT_TOUCHED, False):
-        with _CONTEXT_LOCK:
-            _CONTEXTS.clear()
-
-
-_CONTEXT_TOUCHED = "check_context_touched"
+changes_service.on_change(_forget_contexts, Topic.ACCESS, Topic.CATALOG, Topic.ORGANIZATIONS)
 
 
 def _context(

@@ -5,7 +5,8 @@ While locked, every request other than GET, HEAD and OPTIONS is refused with 503
 API and through the pages (staff sign-in, the language switch, the operator console's lift
 button), so the security officer can still reach the switch. The state is read from the database
 at most once per ``lockdown_cache_seconds`` (≤ 1 s) per process; a lock or lift made through this
-process is seen at once. A page (any path outside ``/api/``) is refused with a short HTML page.
+process is seen at once, one made through another within ``change_poll_seconds`` (ADR 0034).
+A page (any path outside ``/api/``) is refused with a short HTML page.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import time
+import weakref
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -21,6 +23,8 @@ from litestar.enums import ScopeType
 
 from chengxin.accounts.emergency import service as emergency_service
 from chengxin.accounts.emergency.errors import PlatformLockedDown
+from chengxin.changes import service as changes_service
+from chengxin.changes.service import Topic
 from chengxin.context import current_request_id, new_request_id
 from chengxin.errors import PROBLEM_BASE, PROBLEM_MEDIA_TYPE
 
@@ -61,7 +65,7 @@ _PAGE = (
 ).encode()
 
 
-@dataclass
+@dataclass(eq=False)  # kept in a WeakSet: hashed by identity
 class LockdownCache:
     """One process's last reading of the lockdown state (shared by every route)."""
 
@@ -71,6 +75,18 @@ class LockdownCache:
     def invalidate(self) -> None:
         """Read the database again on the next change request."""
         self.read_at = -math.inf
+
+
+# Every runtime's cache in this process: a lock or lift anywhere makes each read again.
+_CACHES: weakref.WeakSet[LockdownCache] = weakref.WeakSet()
+
+
+def _forget_lockdown() -> None:
+    for cache in list(_CACHES):
+        cache.invalidate()
+
+
+changes_service.on_change(_forget_lockdown, Topic.LOCKDOWN)
 
 
 def _read_locked(runtime: Runtime) -> bool:
@@ -83,6 +99,7 @@ def _cache(runtime: Runtime) -> LockdownCache:
     cache = runtime.caches.get("lockdown")
     if cache is None:
         cache = runtime.caches["lockdown"] = LockdownCache()
+        _CACHES.add(cache)
     return cache
 
 
