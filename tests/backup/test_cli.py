@@ -6,7 +6,9 @@ from __future__ import annotations
 import base64
 import json
 import random
+import sqlite3
 import stat
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -95,6 +97,22 @@ def test_backup_into_a_directory_names_the_file_and_never_overwrites(
     again = run(cli_env, "backup", str(made))
     assert again.exit_code == 1
     assert "backup-exists" in again.stderr
+
+
+@pytest.mark.sqlite
+def test_backup_of_a_database_locked_past_the_wait_exits_1(
+    runtime: Runtime, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    runtime.engine.dispose()
+    path = backup_service.sqlite_path(cli_env["CHENGXIN_DATABASE_URL"])
+    with closing(sqlite3.connect(path, isolation_level=None)) as holder:
+        holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+        holder.execute("BEGIN EXCLUSIVE")  # as a restore in progress holds it
+        env = cli_env | {"CHENGXIN_DB_LOCK_WAIT_SECONDS": "0.1"}
+        result = run(env, "backup", str(tmp_path / "b.db"))
+    assert result.exit_code == 1
+    assert "database-in-use" in result.stderr
+    assert not (tmp_path / "b.db").exists()
 
 
 @pytest.mark.sqlite

@@ -157,10 +157,18 @@ def back_up(
     partial.unlink(missing_ok=True)
     partial.touch(mode=0o600)  # sealed fields, but clear dates, codes and counts: owner only
     with (
-        closing(sqlite3.connect(source, timeout=lock_wait_seconds)) as src,
+        closing(sqlite3.connect(source, timeout=lock_wait_seconds, isolation_level=None)) as src,
         closing(sqlite3.connect(partial, isolation_level=None)) as dst,
     ):
-        src.backup(dst)  # pages=-1: the whole database in one step, one snapshot
+        # The snapshot is taken here, under the busy timeout (the backup step itself would retry
+        # a locked source for ever); the copy is made inside it.
+        try:
+            src.execute("BEGIN")
+            src.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError as exc:
+            raise DatabaseInUse(f"the database stayed locked ({exc})") from exc
+        _copy(src, dst)  # pages=-1: the whole database in one step
+        src.execute("COMMIT")
         # One self-contained file: no -wal or -shm beside it, so its digest is its content.
         dst.execute("PRAGMA journal_mode=DELETE")
         revision, audit = _marks(dst)
@@ -219,9 +227,16 @@ def restore(
                 raise DatabaseInUse(
                     f"a process has {target} open: stop the servers and workers first (or --force)"
                 ) from exc
-        src.backup(dst)
+        _copy(src, dst)
         dst.execute("PRAGMA journal_mode=WAL")
     return manifest
+
+
+def _copy(src: sqlite3.Connection, dst: sqlite3.Connection) -> None:
+    try:
+        src.backup(dst)
+    except sqlite3.OperationalError as exc:  # a lock held past the busy timeout
+        raise DatabaseInUse(f"the database stayed locked ({exc})") from exc
 
 
 def _marks(conn: sqlite3.Connection) -> tuple[str | None, AuditMark]:
