@@ -75,6 +75,7 @@ from chengxin.objections.routes import (
 from chengxin.organizations.routes import OrganizationController, TokenController
 from chengxin.records.routes import RecordController
 from chengxin.repair.routes import ArchiveController, MyRepairsController, RepairController
+from chengxin.replicas import READ_ONLY_OPT, lsn_middleware, mark_read_only_routes
 from chengxin.reports.routes import MyReportController, ReportController
 from chengxin.runtime import Runtime, build_runtime
 from chengxin.scoring.routes import MyScoreController, RulesetController, ScoreController
@@ -165,7 +166,10 @@ async def provide_session(state: State, request: Request[Any, Any, Any]) -> Asyn
     queued behind them, the server stalled (issue 7's check benchmark at 64 connections).
     """
     runtime = state.runtime
-    session = runtime.session_factory()
+    # A route marked read-only reads in a read-only transaction, on a replica when one is fresh
+    # enough for this caller (ADR 0033).
+    read_only = request.route_handler.opt.get(READ_ONLY_OPT, False)
+    session = runtime.read_only_session() if read_only else runtime.session_factory()
     session.begin()
     try:
         yield session
@@ -409,12 +413,13 @@ def create_app(settings: Settings | None = None, *, runtime: Runtime | None = No
         debug=False,
     )
     mark_json_routes(app)
+    mark_read_only_routes(app)
     document_contract(app)
     # One middleware around the whole application rather than in each route's stack: every
     # request, routed or not (404, 405), gets its id, the security headers and its access line,
     # all precomputed here (ADR 0024).
     app.asgi_handler = request_middleware(
-        app.asgi_handler,
+        lsn_middleware(app.asgi_handler),  # read-your-writes with replicas (ADR 0033)
         headers_for=security_headers,
         access_log=runtime.settings.access_log,
     )

@@ -72,11 +72,24 @@ def utcnow() -> datetime:
 
 
 def normalize_url(url: str) -> str:
-    """Use psycopg 3 for PostgreSQL whatever spelling the operator gave."""
-    for prefix in ("postgres://", "postgresql://"):
+    """Use psycopg 3 for PostgreSQL whatever spelling the operator gave; a libpq multi-host URL
+    (``postgresql://u@h1:p1,h2:p2/db?target_session_attrs=read-write``) becomes SQLAlchemy's
+    spelling of the same (``postgresql+psycopg://u@/db?host=h1:p1&host=h2:p2&…``): the driver
+    then tries the hosts in order, as libpq does (failover, ADR 0033)."""
+    for prefix in ("postgres://", "postgresql://", "postgresql+psycopg://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
+            return "postgresql+psycopg://" + _one_host_part(url[len(prefix) :])
     return url
+
+
+def _one_host_part(rest: str) -> str:
+    authority, _, tail = rest.partition("/")
+    user, at, hosts = authority.rpartition("@")
+    if "," not in hosts:
+        return rest
+    path, question, query = tail.partition("?")
+    named = "&".join(f"host={host}" for host in hosts.split(",") if host)
+    return f"{user}{at}/{path}?{named}" + (f"&{query}" if question and query else "")
 
 
 _BUSY_SECONDS = 30.0  # the default wait for a lock (settings.db_lock_wait_seconds)
@@ -94,12 +107,49 @@ def make_engine(url: str, *, lock_wait_seconds: float = _BUSY_SECONDS, **kwargs:
         _configure_sqlite(engine, lock_wait_seconds)
         return engine
     lock_timeout = f"-c lock_timeout={max(1, round(lock_wait_seconds * 1000))}"
-    return create_engine(url, pool_pre_ping=True, connect_args={"options": lock_timeout}, **kwargs)
+    connect_args = {"options": lock_timeout, "connect_timeout": _CONNECT_SECONDS}
+    engine = create_engine(url, pool_pre_ping=True, connect_args=connect_args, **kwargs)
+    event.listen(engine, "handle_error", _demoted_is_lost)
+    return engine
+
+
+# libpq's connect_timeout, per host: an unreachable host must not hang a failover.
+_CONNECT_SECONDS = 5
+_READ_ONLY_SQL_TRANSACTION = "25006"
+
+
+def _demoted_is_lost(context: Any) -> None:
+    """A write refused as "read-only" in a transaction that was not asked to be read-only: the
+    server this pooled connection reached is a standby now (the old primary back after a
+    failover). Count it as a lost connection, so the pool drops every connection it holds and
+    the next checkout finds the read-write host of a multi-host URL again (ADR 0033). A route
+    marked read-only that writes keeps its loud error."""
+    orig = getattr(context.original_exception, "sqlstate", None)
+    conn = context.connection
+    if orig != _READ_ONLY_SQL_TRANSACTION or conn is None:
+        return
+    if not conn.get_execution_options().get("postgresql_readonly"):
+        context.is_disconnect = True
+
+
+# Execution option: the unit of work must not write (read-only routes, replicas; ADR 0033).
+READ_ONLY = "chengxin_read_only"
+
+
+def read_only(engine: Engine) -> Engine:
+    """``engine`` whose transactions cannot write: ``SET TRANSACTION READ ONLY`` on PostgreSQL
+    (as a replica's always are, so a read-only route that writes fails on the primary too, in
+    tests), ``BEGIN DEFERRED`` with ``PRAGMA query_only`` on SQLite (a WAL reader that never
+    queues for the write turn and refuses writes)."""
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(**{SQLITE_BEGIN: "DEFERRED", READ_ONLY: True})
+    return engine.execution_options(postgresql_readonly=True, **{READ_ONLY: True})
 
 
 # Execution option naming how a SQLite transaction begins: IMMEDIATE (default) or DEFERRED.
 SQLITE_BEGIN = "chengxin_sqlite_begin"
 _HOLDS = "chengxin_write_turn"  # connection info: this connection holds the turn
+_QUERY_ONLY = "chengxin_query_only"  # connection info: PRAGMA query_only is on (read_only)
 
 
 class WriteTurns:
@@ -165,16 +215,22 @@ def _configure_sqlite(engine: Engine, lock_wait_seconds: float) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # Read scopes (Runtime.read_scope) begin DEFERRED: WAL readers never wait for the writer.
-        mode = conn.get_execution_options().get(SQLITE_BEGIN, "IMMEDIATE")
+        options = conn.get_execution_options()
+        mode = options.get(SQLITE_BEGIN, "IMMEDIATE")
         if mode == "IMMEDIATE" and not conn.info.get(_HOLDS):
             turns.acquire()
             conn.info[_HOLDS] = True
+        if options.get(READ_ONLY) and not conn.info.get(_QUERY_ONLY):
+            conn.exec_driver_sql("PRAGMA query_only = 1")
+            conn.info[_QUERY_ONLY] = True
         conn.exec_driver_sql(f"BEGIN {mode}")
 
     @event.listens_for(engine, "checkin")
-    def _on_checkin(_dbapi: Any, record: Any) -> None:
+    def _on_checkin(dbapi_connection: Any, record: Any) -> None:
         if record.info.pop(_HOLDS, False):
             turns.release()
+        if record.info.pop(_QUERY_ONLY, False) and dbapi_connection is not None:
+            dbapi_connection.execute("PRAGMA query_only = 0")
 
 
 @contextmanager

@@ -175,6 +175,38 @@ def is_transient(exc: BaseException) -> bool:
     return type(orig).__module__.startswith("psycopg")
 
 
+# SQLSTATEs of a server going away: shut down by an operator, crashed, not accepting connections
+# yet (a standby being promoted). With class 08 and a driver error without SQLSTATE (refused,
+# reset), they mean "the database is unavailable" rather than "busy".
+_GONE_SQLSTATES = frozenset({"57P01", "57P02", "57P03"})
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether a transient database error is a lost or refused connection (a failover, a
+    restart: 503 ``database-unavailable``) rather than contention (``database-busy``). The
+    transaction is gone with its connection: all of it or, if the connection died during its
+    COMMIT, possibly all of it committed, never a part (ADR 0033)."""
+    if not is_transient(exc):
+        return False
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None)
+    if isinstance(sqlstate, str):
+        return sqlstate in _GONE_SQLSTATES or sqlstate.startswith("08")
+    orig = getattr(exc, "orig", None)
+    return orig is not None and type(orig).__module__.startswith("psycopg")
+
+
+def transient_problem(exc: BaseException) -> tuple[str, str]:
+    """The code and title of a transient database error's 503 (API and pages alike)."""
+    if is_unavailable(exc):
+        return (
+            "database-unavailable",
+            "The database is unavailable (a failover or restart); send the request again",
+        )
+    return "database-busy", "The database is busy; nothing was stored, send the request again"
+
+
 def busy_retry_after(request: Request[Any, Any, Any], exc: Exception) -> int | None:
     """For a transient database error (``is_transient``), the Retry-After seconds of its 503
     ``database-busy`` answer, logged; None for any other error. One rule for the API's problems
@@ -206,12 +238,8 @@ def database_error_handler(
     retry_after = busy_retry_after(request, exc)
     if retry_after is None:
         return internal_error_handler(request, exc)
-    response = problem(
-        503,
-        "database-busy",
-        "The database is busy; nothing was stored, send the request again",
-        retry_after=retry_after,
-    )
+    code, title = transient_problem(exc)
+    response = problem(503, code, title, retry_after=retry_after)
     response.headers["Retry-After"] = str(retry_after)
     return response
 
@@ -254,6 +282,7 @@ ERROR_DESCRIPTIONS = {
     423: "Locked: too many failed attempts (domain codes)",
     429: "Too many requests: Retry-After says when to try again (domain codes)",
     503: "Try again later: database-busy (Retry-After; nothing was stored), "
+    "database-unavailable (Retry-After; a failover or restart), "
     "platform-locked-down (changes), audit-writer-unavailable",
 }
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

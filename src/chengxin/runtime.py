@@ -17,9 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 # Its session events bump the topics' versions in every process that writes (ADR 0034).
 from chengxin.changes import service as _changes_service  # noqa: F401
-from chengxin.db import SQLITE_BEGIN, make_engine, make_session_factory
+from chengxin.db import SQLITE_BEGIN, make_engine, make_session_factory, read_only
 from chengxin.errors import DomainError
 from chengxin.keys.keyring import Keyring, KeyringError, load_or_create
+from chengxin.replicas import ReplicaSet, read_floor
 from chengxin.settings import Environment, Settings
 
 log = structlog.get_logger(__name__)
@@ -73,6 +74,8 @@ class Runtime:
     # This process's short-lived copies of what the runtime's database holds (the lockdown gate's
     # flag): kept with the runtime, not the app, as they belong to its database.
     caches: dict[str, Any] = field(default_factory=dict)
+    # PostgreSQL hot standbys serving read-only work (settings.replica_urls; ADR 0033).
+    replicas: ReplicaSet | None = None
     # Reads the platform_change versions and makes this process forget what other processes
     # changed (ADR 0034); started by the server and `chengxin worker`.
     change_watcher: ChangeWatcher | None = None
@@ -83,12 +86,24 @@ class Runtime:
         with self.session_factory() as session, session.begin():
             yield session
 
+    def read_only_session(self) -> Session:
+        """A session whose transaction cannot write, on a replica that replayed past this
+        request's floor (``replicas.read_floor``: its caller's last write) or else the primary
+        (ADR 0033)."""
+        replica = self.replicas.pick(read_floor()) if self.replicas is not None else None
+        return self.session_factory(bind=read_only(replica.engine if replica else self.engine))
+
     @contextmanager
-    def read_scope(self) -> Iterator[Session]:
+    def read_scope(self, *, replica: bool = False) -> Iterator[Session]:
         """A unit of work that only reads (authentication): on SQLite it begins DEFERRED, so it
         never queues for the single write lock; a write it makes in passing (a session's
         last-seen touch) is best effort there and dropped if the lock is busy. On PostgreSQL the
-        same as ``scope()``."""
+        same as ``scope()``. With ``replica`` (the check's reads), a read-only transaction that
+        a replica may serve (``read_only_session``): nothing in it may write, not in passing."""
+        if replica:
+            with self.read_only_session() as session, session.begin():
+                yield session
+            return
         if self.engine.dialect.name != "sqlite":
             with self.scope() as session:
                 yield session
@@ -198,4 +213,25 @@ def build_runtime(
     )
     ring = keyring or load_keyring(settings)
     factory = make_session_factory(engine, keyring=ring)
-    return Runtime(settings=settings, engine=engine, keyring=ring, session_factory=factory)
+    runtime = Runtime(settings=settings, engine=engine, keyring=ring, session_factory=factory)
+    if settings.replica_urls:
+        runtime.replicas = _replicas(settings, engine)
+    return runtime
+
+
+def _replicas(settings: Settings, primary: Engine) -> ReplicaSet:
+    if primary.dialect.name == "sqlite":
+        raise UnsafeConfiguration(
+            "CHENGXIN_REPLICA_URLS is set but the database is SQLite, which has no replicas: "
+            "unset it, or use PostgreSQL with hot standbys (docs/operations.md)"
+        )
+    return ReplicaSet(
+        settings.replica_urls,
+        primary=primary,
+        max_lag_seconds=settings.replica_max_lag_seconds,
+        engine_options={
+            "pool_size": settings.db_pool_size,
+            "max_overflow": settings.db_max_overflow,
+            "lock_wait_seconds": settings.db_lock_wait_seconds,
+        },
+    )

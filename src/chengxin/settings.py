@@ -52,6 +52,18 @@ class Settings(BaseSettings):
     db_busy_retry_after_seconds: int = Field(
         2, ge=1, description="Retry-After of a 503 database-busy answer (transient database errors)"
     )
+    replica_urls: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="PostgreSQL hot standbys that serve read-only work (checks, public lists, "
+        "pages that only read), comma-separated URLs; empty: every read on the primary "
+        "(ADR 0033). Refused on SQLite",
+    )
+    replica_max_lag_seconds: float = Field(
+        5.0,
+        ge=0,
+        description="A replica further behind the primary than this (or unreachable) serves "
+        "nothing until it catches up (ADR 0033)",
+    )
     request_json_max_depth: int = Field(
         32,
         ge=2,
@@ -328,6 +340,13 @@ class Settings(BaseSettings):
         "it cached about a topic another process changed (0: never; a single process needs no "
         "poll, ADR 0034)",
     )
+    check_context_seconds: float = Field(
+        2.0,
+        ge=0,
+        description="How long a server process reuses a checking organization's context (its "
+        "kind, permission list and the catalog document) for the next checks; a change made "
+        "anywhere empties it within change_poll_seconds (ADR 0034)",
+    )
     lockdown_cache_seconds: float = Field(
         1.0,
         ge=0,
@@ -601,6 +620,14 @@ class Settings(BaseSettings):
         description="Accept webhook URLs on loopback or private networks (tests, development "
         "only; refused in production)",
     )
+
+    @field_validator("replica_urls", mode="before")
+    @classmethod
+    def _split_replica_urls(cls, value: object) -> object:
+        # Comma-separated (a libpq multi-host URL has commas only before its path: not here).
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

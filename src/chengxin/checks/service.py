@@ -135,8 +135,7 @@ class _Org:
 # (organization, scene, day) → (read at, organization, document, audience). A window's checks
 # reuse what four statements read; a change to the permission list, the catalog or the
 # organization takes effect at once in the process that made it, elsewhere within
-# ``change_poll_seconds`` (ADR 0034), and CONTEXT_SECONDS at most (ADR 0019).
-CONTEXT_SECONDS = 2.0
+# ``change_poll_seconds`` (ADR 0034), and ``check_context_seconds`` at most (ADR 0019).
 _CONTEXTS: dict[tuple[uuid.UUID, str, date], tuple[float, _Org, CatalogDocument, Audience]] = {}
 _CONTEXT_LOCK = threading.Lock()
 
@@ -151,7 +150,7 @@ changes_service.on_change(_forget_contexts, Topic.ACCESS, Topic.CATALOG, Topic.O
 
 
 def _context(
-    session: Session, actor: Actor, scene: Scene, now: datetime
+    session: Session, actor: Actor, scene: Scene, now: datetime, *, seconds: float
 ) -> tuple[_Org, CatalogDocument, Audience]:
     """The checking organization, the catalog document and the audience its permission list
     gives in this scene; ``check-needs-public-body`` / ``scene-not-permitted`` otherwise."""
@@ -160,7 +159,7 @@ def _context(
     key = (actor.organization_id, scene.value, day_of(now))
     with _CONTEXT_LOCK:
         known = _CONTEXTS.get(key)
-    if known is not None and time.monotonic() - known[0] <= CONTEXT_SECONDS:
+    if known is not None and time.monotonic() - known[0] <= seconds:
         return known[1], known[2], known[3]
     row = queries.organization_of(session, actor)
     if row.kind not in queries.GOVERNMENT_KINDS:
@@ -212,10 +211,12 @@ def _lookup(
 
 def _read(  # every read of a check, in one unit of work (db.reading_beside)
     session: Session, scene: Scene, persons: Sequence[queries.PersonAsked], actor: Actor,
-    now: datetime,
+    now: datetime, *, settings: Settings,
 ) -> tuple[Any, ...]:  # fmt: skip
     scene = Scene(scene)
-    org, _document, audience = _context(session, actor, scene, now)
+    org, _document, audience = _context(
+        session, actor, scene, now, seconds=settings.check_context_seconds
+    )
     # One stored credit state per person: memberships, displayed records, disputes, grade.
     resolved, states = _lookup(session, persons, now)
     found = [sid for _, sid in resolved if sid is not None]
@@ -246,7 +247,9 @@ def prepare(  # one pass over the batch: each local is one set-based read
     """Read what a check needs (``reader`` only reads) and work out its answer: memberships,
     applicable measures with reasons and bases, dispute marks."""
     _validate(persons, purpose, settings)
-    org, scene, resolved, found, states, audience = _read(reader, scene, persons, actor, now)
+    org, scene, resolved, found, states, audience = _read(
+        reader, scene, persons, actor, now, settings=settings
+    )
     catalog = measure_catalog.catalog()
     measures = catalog.in_scene(scene)
     today = day_of(now)
@@ -361,7 +364,7 @@ async def run_async(
     now = now or utcnow()
 
     def read() -> Prepared:
-        with runtime.read_scope() as reader:
+        with runtime.read_scope(replica=True) as reader:  # a replica may serve it (ADR 0033)
             return prepare(reader, scene=scene, purpose=purpose, persons=persons,
                            settings=runtime.settings, actor=actor, now=now)  # fmt: skip
 

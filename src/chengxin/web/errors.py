@@ -23,7 +23,7 @@ from litestar.exceptions import (
 from litestar.response import Redirect
 from sqlalchemy import exc as sa_exc
 
-from chengxin.errors import DomainError, busy_retry_after, http_error_handler
+from chengxin.errors import DomainError, busy_retry_after, http_error_handler, transient_problem
 from chengxin.security.guards import SESSION_COOKIE
 from chengxin.web.guards import SignInRequired
 from chengxin.web.i18n import lang_of, translator
@@ -102,7 +102,7 @@ def database_busy(request: Request[Any, Any, Any], exc: Exception) -> Response[s
     retry_after = busy_retry_after(request, exc)
     if retry_after is None:
         return server_error(request, exc)
-    response = _error_page(request, 503, "database-busy", None)
+    response = _error_page(request, 503, transient_problem(exc)[0], None)
     response.headers["Retry-After"] = str(retry_after)
     return response
 

@@ -134,6 +134,7 @@ PROBLEM = {
     "access-rule-invalid": n_("权限清单条目有误。"),
     "value-not-storable": n_("有一项内容无法保存，请检查后重试。"),
     "database-busy": n_("系统繁忙，本次操作未保存，请稍后重试。"),
+    "database-unavailable": n_("数据库暂时不可用（正在切换），请稍后重试。"),
     "internal-error": n_("服务暂时出错，请稍后再试。"),
     "http-error": n_("请求未能完成。"),
     "workday-calendar-invalid": n_("工作日安排未通过校验：{detail}"),
