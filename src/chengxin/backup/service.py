@@ -156,22 +156,11 @@ def back_up(
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
     partial.touch(mode=0o600)  # sealed fields, but clear dates, codes and counts: owner only
-    with (
-        closing(sqlite3.connect(source, timeout=lock_wait_seconds, isolation_level=None)) as src,
-        closing(sqlite3.connect(partial, isolation_level=None)) as dst,
-    ):
-        # The snapshot is taken here, under the busy timeout (the backup step itself would retry
-        # a locked source for ever); the copy is made inside it.
-        try:
-            src.execute("BEGIN")
-            src.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        except sqlite3.OperationalError as exc:
-            raise DatabaseInUse(f"the database stayed locked ({exc})") from exc
-        _copy(src, dst)  # pages=-1: the whole database in one step
-        src.execute("COMMIT")
-        # One self-contained file: no -wal or -shm beside it, so its digest is its content.
-        dst.execute("PRAGMA journal_mode=DELETE")
-        revision, audit = _marks(dst)
+    try:
+        revision, audit = _copy_live(source, partial, lock_wait_seconds)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
     finished = clock()
     _fsync(partial)
     digest, size = file_digest(partial), partial.stat().st_size
@@ -212,7 +201,9 @@ def restore(
         )
     target.parent.mkdir(parents=True, exist_ok=True)
     with (
-        closing(sqlite3.connect(f"file:{backup}?mode=ro&immutable=1", uri=True)) as src,
+        closing(
+            sqlite3.connect(f"{backup.resolve().as_uri()}?mode=ro&immutable=1", uri=True)
+        ) as src,
         closing(
             sqlite3.connect(target, timeout=lock_wait_seconds if force else 0, isolation_level=None)
         ) as dst,
@@ -230,6 +221,28 @@ def restore(
         _copy(src, dst)
         dst.execute("PRAGMA journal_mode=WAL")
     return manifest
+
+
+def _copy_live(
+    source: Path, partial: Path, lock_wait_seconds: float
+) -> tuple[str | None, AuditMark]:
+    """Copy the live database into ``partial`` under one read snapshot; the copy's marks."""
+    with (
+        closing(sqlite3.connect(source, timeout=lock_wait_seconds, isolation_level=None)) as src,
+        closing(sqlite3.connect(partial, isolation_level=None)) as dst,
+    ):
+        # The snapshot is taken here, under the busy timeout (the backup step itself would retry
+        # a locked source for ever); the copy is made inside it.
+        try:
+            src.execute("BEGIN")
+            src.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError as exc:
+            raise DatabaseInUse(f"the database stayed locked ({exc})") from exc
+        _copy(src, dst)  # pages=-1: the whole database in one step
+        src.execute("COMMIT")
+        # One self-contained file: no -wal or -shm beside it, so its digest is its content.
+        dst.execute("PRAGMA journal_mode=DELETE")
+        return _marks(dst)
 
 
 def _copy(src: sqlite3.Connection, dst: sqlite3.Connection) -> None:
