@@ -153,3 +153,41 @@ def test_a_job_cut_by_a_promotion_completes_exactly_once(
     assert (jobs[steady.id].status, jobs[steady.id].attempts) == ("done", 1)
     assert (jobs[cut.id].status, jobs[cut.id].attempts) == ("done", 2)
     assert sorted(e["of"] for e in effects) == ["cut", "steady"]  # each effect once
+
+
+def test_a_fenced_old_primary_is_left_for_the_promoted_one(
+    servers: tuple[pgcluster.PgServer, pgcluster.PgServer], runtime: Runtime
+) -> None:
+    """The old primary fenced by making it read-only (``default_transaction_read_only``), not
+    killed: pooled connections to it still answer a ping, and their first write is refused as
+    read-only. That write is a 503 ``database-unavailable``; the pool is dropped, and the next
+    unit of work finds the promoted server."""
+    old, new = servers
+    with runtime.scope() as session:  # a pooled connection to the old primary
+        _create_org(session, "围栏前")
+    old.psql("ALTER SYSTEM SET default_transaction_read_only = on")
+    old.psql("SELECT pg_reload_conf()")
+    new.promote()
+    with pytest.raises(sa_exc.DBAPIError) as refused, runtime.scope() as session:
+        _create_org(session, "围栏中")
+    assert is_unavailable(refused.value)
+    with runtime.scope() as session:
+        _create_org(session, "切换后")
+        names = set(session.scalars(select(Organization.name)))
+        assert session.connection().exec_driver_sql("SELECT pg_is_in_recovery()").scalar() is False
+    assert names == {"围栏前", "切换后"}  # on the promoted server: the write before, and after
+
+
+def _create_org(session: Any, name: str) -> None:
+    organization_service.create(
+        session, credit_code=_CODES[name], name=name, kind=OrganizationKind.OPERATOR,
+        region_code="420100", actor=system_actor("test"),
+    )  # fmt: skip
+    session.flush()
+
+
+_CODES = {
+    "围栏前": "91350200776049653A",
+    "围栏中": "9142010029141777XQ",
+    "切换后": "91420100011524491G",
+}
