@@ -5,8 +5,11 @@ lost connections are read the way PostgreSQL means them."""
 
 from __future__ import annotations
 
+import logging
+
 import psycopg
 import pytest
+from click.testing import CliRunner
 from hypothesis import given
 from hypothesis import strategies as st
 from litestar.handlers import HTTPRouteHandler
@@ -14,9 +17,10 @@ from litestar.testing import TestClient
 from sqlalchemy import exc as sa_exc
 from sqlalchemy import insert
 
+from chengxin.cli import main
 from chengxin.db import normalize_url
 from chengxin.errors import is_transient, is_unavailable
-from chengxin.keys.keyring import Keyring
+from chengxin.keys.keyring import Keyring, save
 from chengxin.lists import types as list_types
 from chengxin.organizations.models import Organization
 from chengxin.replicas import READ_ONLY_OPT, READ_ONLY_ROUTES, format_lsn, parse_lsn
@@ -68,6 +72,31 @@ def test_replicas_are_refused_on_sqlite(settings: Settings, keyring: Keyring) ->
     wanting = settings.model_copy(update={"replica_urls": ["postgresql://h/db"]})
     with pytest.raises(UnsafeConfiguration, match="SQLite, which has no replicas"):
         build_runtime(wanting, keyring=keyring)
+
+
+@pytest.mark.sqlite
+def test_a_worker_started_with_replicas_on_sqlite_stops_with_the_reason(
+    settings: Settings, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    save(runtime.keyring, settings.key_file)
+    monkeypatch.delenv("CHENGXIN_KEYS", raising=False)
+    env = {
+        "CHENGXIN_ENV": "test",
+        "CHENGXIN_DATA_DIR": str(settings.data_dir),
+        "CHENGXIN_DATABASE_URL": settings.resolved_database_url,
+        "CHENGXIN_REPLICA_URLS": "postgresql://postgres@127.0.0.1:5432/chengxin",
+    }
+    root = logging.getLogger()
+    saved = list(root.handlers), root.level
+    try:
+        result = CliRunner().invoke(main, ["worker", "--once"], env=env)
+    finally:
+        for handler in root.handlers:
+            if handler not in saved[0]:
+                handler.close()
+        root.handlers[:], root.level = saved[0], saved[1]
+    assert result.exit_code != 0
+    assert "SQLite, which has no replicas" in result.output
 
 
 def test_replica_urls_are_read_comma_separated(monkeypatch: pytest.MonkeyPatch) -> None:
