@@ -19,6 +19,8 @@ in the store, and none sent after it.
 6. ``chengxin audit verify`` on the restored database; every receipt acknowledged before the
    moment is there (its batch completed, its records stored), none sent after it.
 
+The PostgreSQL steps are tests/backup/pitr.py's (also run by tests/backup/test_pitr.py).
+
 ``--db sqlite``: the same with ``chengxin backup`` taken while the pushes go on (the moment is
 the backup's start) and ``chengxin restore``.
 
@@ -42,7 +44,7 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +69,7 @@ from chengxin.settings import Settings
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project root: tests.*
 from tests import pgcluster
+from tests.backup import pitr
 
 CHENGXIN = str(Path(sys.executable).parent / "chengxin")
 DB_NAME = "chengxin"
@@ -133,14 +136,6 @@ class Pusher(threading.Thread):
             if not self.is_alive():
                 raise SystemExit("the pushes stopped")
             time.sleep(0.05)
-
-
-def _as_server_user(argv: list[str]) -> list[str]:
-    return ["runuser", "-u", pgcluster.PG_USER, "--", *argv] if os.geteuid() == 0 else argv
-
-
-def _pg(argv: list[str]) -> None:
-    subprocess.run(_as_server_user(argv), check=True, capture_output=True, text=True)  # noqa: S603
 
 
 def _chengxin(env: dict[str, str], *args: str) -> dict[str, Any]:
@@ -278,16 +273,12 @@ def drill_postgresql(
         pusher = Pusher(base, token, templates, args.push_size)
         base_dir = root / "base"
 
-        def base_backup() -> None:
-            _pg([str(pgcluster.bindir() / "pg_basebackup"), "-h", "127.0.0.1", "-p",
-                 str(primary.port), "-U", pgcluster.PG_USER, "-D", str(base_dir), "-X", "stream",
-                 "-c", "fast", "--no-sync"])  # fmt: skip
-
-        _, moment, backup_seconds = push_around(pusher, base_backup, args.seconds)
+        _, moment, backup_seconds = push_around(
+            pusher, lambda: pitr.base_backup(primary, base_dir), args.seconds
+        )
         stop(server)
         # Every segment written so far reaches the archive (archive_command), then the loss.
-        segment = primary.psql("SELECT pg_walfile_name(pg_switch_wal())")
-        _wait_archived(primary, segment)
+        pitr.archive_all(primary)
         keys = _export_keys(env, workdir)
         primary.kill()
         shutil.rmtree(primary.data)
@@ -296,7 +287,7 @@ def drill_postgresql(
         imported = _chengxin(env | {"CHENGXIN_KEYS_PASSPHRASE": PASSPHRASE}, "keys", "import",
                              str(keys))  # fmt: skip
         started = time.perf_counter()
-        restored = _recover(root, base_dir, archive, moment)
+        restored = pitr.recover(base_dir, archive, moment, root / "restored")
         restore_seconds = time.perf_counter() - started
         env["CHENGXIN_DATABASE_URL"] = restored.url(DB_NAME)
         audit = _chengxin(env, "audit", "verify")
@@ -377,38 +368,6 @@ def _export_keys(env: dict[str, str], workdir: Path) -> Path:
     if done["exit"] != 0:
         raise SystemExit(f"chengxin keys export failed: {done}")
     return out
-
-
-def _wait_archived(server: pgcluster.PgServer, segment: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        last = server.psql("SELECT coalesce(last_archived_wal, '') FROM pg_stat_archiver")
-        if last >= segment:
-            return
-        time.sleep(0.2)
-    raise SystemExit(f"WAL segment {segment} was not archived in {timeout} s")
-
-
-def _recover(root: Path, base: Path, archive: Path, moment: datetime) -> pgcluster.PgServer:
-    """A new data directory from the base backup, replayed from the archive up to ``moment``,
-    then promoted (docs/operations.md, the same steps by hand)."""
-    data = root / "restored"
-    _pg(["cp", "-a", str(base), str(data)])
-    _pg(["touch", str(data / "recovery.signal")])
-    server = pgcluster.PgServer(data, pgcluster.free_port())
-    server.configure([
-        f"restore_command = 'cp {archive}/%f %p'",
-        f"recovery_target_time = '{moment.astimezone(UTC).isoformat()}'",
-        "recovery_target_action = 'promote'",
-        "archive_mode = off",  # the restored server is a new timeline; its WAL goes nowhere here
-    ])  # fmt: skip
-    server.start(timeout=300)
-    deadline = time.monotonic() + 300
-    while server.psql("SELECT pg_is_in_recovery()") != "f":
-        if time.monotonic() > deadline:
-            raise SystemExit("the restored server did not finish recovery")
-        time.sleep(0.2)
-    return server
 
 
 def _size(path: Path) -> int:

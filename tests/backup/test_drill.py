@@ -40,6 +40,23 @@ class Ack:
     acked_at: datetime
 
 
+def push(world: World, i: int) -> Ack:
+    """Push ``i`` of a department's system: a few new records, through the exchange's service."""
+    records = [
+        as_object(tax_row(world.people[(i + j) % len(world.people)], f"DRILL-{i}-{j}"))
+        for j in range(RECORDS_PER_PUSH)
+    ]
+    body = json.dumps({"records": records}, ensure_ascii=False).encode()
+    sent = utcnow()
+    batch = ingestion_service.ingest_records(
+        world.runtime.scope, records, provider_id=world.tax_org_id, actor=world.tax,
+        digest=hashlib.sha256(body).hexdigest(), size=len(body),
+        options=ingestion_service.Options.from_settings(world.runtime.settings), today=TODAY,
+    )  # fmt: skip
+    assert batch.created == RECORDS_PER_PUSH, batch
+    return Ack(batch.id, tuple(r["source_id"] for r in records), sent, utcnow())
+
+
 class Provider(threading.Thread):
     """A department's system pushing small batches back to back until stopped."""
 
@@ -52,24 +69,10 @@ class Provider(threading.Thread):
         self.failure: BaseException | None = None
 
     def run(self) -> None:
-        options = ingestion_service.Options.from_settings(self.world.runtime.settings)
         i = 0
         try:
             while not self.stop.is_set():
-                people = self.world.people
-                records = [
-                    as_object(tax_row(people[(i + j) % len(people)], f"DRILL-{i}-{j}"))
-                    for j in range(RECORDS_PER_PUSH)
-                ]
-                body = json.dumps({"records": records}, ensure_ascii=False).encode()
-                sent = utcnow()
-                batch = ingestion_service.ingest_records(
-                    self.world.runtime.scope, records, provider_id=self.world.tax_org_id,
-                    actor=self.world.tax, digest=hashlib.sha256(body).hexdigest(),
-                    size=len(body), options=options, today=TODAY,
-                )  # fmt: skip
-                assert batch.created == RECORDS_PER_PUSH, batch
-                ack = Ack(batch.id, tuple(r["source_id"] for r in records), sent, utcnow())
+                ack = push(self.world, i)
                 with self.pushed:
                     self.acks.append(ack)
                     self.pushed.notify_all()
