@@ -1324,6 +1324,10 @@ def restore(src: Path, *, force: bool) -> None:
     from chengxin.backup.errors import BackupNotEmbedded  # noqa: PLC0415
 
     settings = _settings()
+    try:
+        backup_service.sqlite_path(settings.resolved_database_url)  # PostgreSQL: exit 2 first
+    except BackupNotEmbedded as exc:
+        _fail(exc.code, exc.detail, EXIT_FAILURE)
     ring = _existing_keyring(settings)
     try:
         manifest = backup_service.restore(

@@ -222,6 +222,7 @@ def test_backup_and_restore_on_postgresql_are_refused_with_exit_2(
     assert not (tmp_path / "b.db").exists()
 
     (tmp_path / "b.db").write_bytes(b"not a backup")
+    (tmp_path / "keys.json").unlink()  # refused for the database, whatever else is missing
     restore = run(cli_env, "restore", str(tmp_path / "b.db"))
     assert restore.exit_code == 2
     assert "backup-not-embedded" in restore.stderr
