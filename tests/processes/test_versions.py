@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
+import yaml
 from sqlalchemy import delete, update
 
 from chengxin.accounts.emergency import service as emergency_service
@@ -19,9 +20,12 @@ from chengxin.changes.watcher import ChangeWatcher, watcher_engine
 from chengxin.checks import service as checks_service
 from chengxin.db import utcnow
 from chengxin.runtime import Runtime
+from chengxin.scoring import rules as scoring_rules
+from chengxin.scoring import service as scoring_service
 from chengxin.security.actor import system_actor
 from chengxin.security.permissions import Permission
 from chengxin.security.roles import Role
+from chengxin.workdays import years as calendar_years
 
 ACTOR = system_actor("test")
 
@@ -145,3 +149,26 @@ def test_a_watched_change_empties_the_check_contexts(
         )
     assert w.poll() == {"access"}
     assert checks_service._CONTEXTS == {}
+
+
+def test_a_ruleset_activation_moves_the_scoring_version_and_its_upload_does_not(
+    runtime: Runtime,
+) -> None:
+    content = yaml.safe_load(scoring_rules.shipped_text())
+    content["version"] = "2099.1"
+    with runtime.scope() as session:
+        scoring_service.upload_draft(session, yaml.safe_dump(content), actor=ACTOR)
+    assert Topic.SCORING not in versions(runtime)  # a draft is read by nobody's cache
+    with runtime.scope() as session:
+        scoring_service.activate(session, "2099.1", actor=ACTOR)
+    assert versions(runtime)[Topic.SCORING] == 1
+
+
+def test_a_calendar_year_entered_moves_the_calendar_version(runtime: Runtime) -> None:
+    from chengxin.web.operator.admin_calendar import YearForm, entry_of
+    from tests.workdays.test_calendar import SPRING_2027
+
+    before = versions(runtime).get(Topic.CALENDAR, 0)
+    with runtime.scope() as session:
+        calendar_years.enter(session, entry_of(YearForm(**SPRING_2027)), actor=ACTOR)
+    assert versions(runtime)[Topic.CALENDAR] == before + 1
