@@ -6,23 +6,29 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from litestar.testing import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from chengxin.accounts.emergency import service as emergency_service
 from chengxin.app import create_app
+from chengxin.checks.models import Check
 from chengxin.keys.keyring import Keyring
 from chengxin.organizations import service as organization_service
 from chengxin.organizations.models import Organization, OrganizationKind
 from chengxin.replicas import LSN_COOKIE, parse_lsn, reading_after
 from chengxin.runtime import Runtime, build_runtime
 from chengxin.security.actor import system_actor
+from chengxin.security.permissions import Permission
 from chengxin.security.roles import Role
 from chengxin.settings import Settings
+from tests.checks.fixtures import NOW, build_checks
 from tests.conftest import _as_a_fresh_process
 from tests.helpers import auth
+from tests.lists.fixtures import listed
 from tests.pgcluster import free_port
 from tests.replicas.conftest import Pair
 
@@ -170,3 +176,43 @@ def test_the_checks_reads_run_on_the_replica_unless_the_caller_wrote_after_it(
         assert reader.get(Organization, org.id) is None
     with reading_after(lsn), runtime.read_scope(replica=True) as reader:
         assert reader.get(Organization, org.id) is not None
+
+
+def test_a_service_window_check_is_read_on_the_replica(
+    pair: Pair,
+    runtime: Runtime,
+    client: TestClient,
+    tmp_path: Path,  # type: ignore[type-arg]
+) -> None:
+    """The hot path over HTTP: a person listed on the primary after the standby stopped
+    replaying is not yet on the list the check reads; once replayed, the same check finds it.
+    The check's audit entry and registration are the primary's (the writer's)."""
+    cw = build_checks(runtime, tmp_path, runtime.settings)
+    with runtime.scope() as session:
+        token = organization_service.issue_token(
+            session, cw.licensing.organization_id, name="window", valid_days=1,
+            permissions=[Permission.CHECKS_CHECK_RUN], actor=system_actor("test"),
+        ).secret  # fmt: skip
+    person = cw.people[5]
+    body = {"scene": "administrative_licensing", "purpose": "食品经营许可审查",
+            "persons": [{"id_number": person.id_number, "name": person.name}]}  # fmt: skip
+    pair.catch_up()
+    assert runtime.replicas is not None
+    runtime.replicas.refresh()
+    pair.pause()
+    listed(runtime, cw.sid(person), "black-judgment-defaulter", now=NOW - timedelta(days=1))
+    runtime.replicas.refresh()
+
+    stale = client.post("/api/v1/checks", json=body, headers=auth(token))
+    assert stale.status_code == 200, stale.text
+    assert stale.json()["subjects"][0]["memberships"] == []  # the replica's view
+
+    pair.resume()
+    pair.catch_up()
+    runtime.replicas.refresh()
+    fresh = client.post("/api/v1/checks", json=body, headers=auth(token))
+    assert fresh.status_code == 200, fresh.text
+    [membership] = fresh.json()["subjects"][0]["memberships"]
+    assert membership["list_type"] == "black-judgment-defaulter"
+    with runtime.scope() as session:  # both checks registered, on the primary
+        assert session.scalar(select(func.count()).select_from(Check)) == 2
