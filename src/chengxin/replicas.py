@@ -59,6 +59,9 @@ _UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 READ_ONLY_ROUTES = frozenset(
     {
         "GET /api/v1/system/lockdown",
+        "GET /api/v1/checks/{check_id}",
+        "GET /api/v1/checks/feedback-rates",
+        "GET /api/v1/me/checks",
         "GET /api/v1/public/lists/entries",
         "POST /api/v1/public/lists/search",
         "POST /api/v1/reports/verify",
