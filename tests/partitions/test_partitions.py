@@ -216,6 +216,30 @@ def test_maintenance_creates_ranges_ahead_of_the_counter_and_is_idempotent(
 
 
 @pytest.mark.postgresql
+def test_maintenance_puts_back_a_missing_hash_partition(session: Session) -> None:
+    lost = f"{partitions.SCHEMA}.credit_record_h07"
+    session.execute(text(f"ALTER TABLE credit_record DETACH PARTITION {lost}"))
+    session.execute(text(f"DROP TABLE {lost}"))
+    subject = next(
+        s
+        for s in iter(uuid.uuid4, None)
+        if session.execute(
+            text("SELECT satisfies_hash_partition('credit_record'::regclass, 16, 7, :s)"),
+            {"s": s},
+        ).scalar_one()
+    )
+    nested = session.begin_nested()
+    session.add(_record(subject))
+    with pytest.raises(DBAPIError, match="no partition"):  # its rows have nowhere to go
+        session.flush()
+    nested.rollback()
+    assert partitions.maintain(session).created == [lost]
+    session.add(_record(subject))
+    session.flush()
+    assert _partition_of(session, "credit_record", "subject_id = :s", s=subject) == lost
+
+
+@pytest.mark.postgresql
 def test_rows_far_beyond_the_last_range_land_in_default_and_the_job_moves_them(
     runtime: Runtime,
 ) -> None:

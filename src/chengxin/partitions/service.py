@@ -130,7 +130,11 @@ def _maintain_hash(session: Session, table: HashTable, done: Maintained) -> None
     parts = partitions_of(session, table.name)
     if not parts:  # not partitioned (a database before migration 0024)
         return
-    held = {p.remainder for p in parts if p.modulus == table.modulus}
+    if any(p.modulus != table.modulus for p in parts):
+        # Re-partitioned by hand (another modulus): not ours to complete.
+        log.warning("partitions_modulus_differs", table=table.name, expected=table.modulus)
+        return
+    held = {p.remainder for p in parts}
     for remainder in range(table.modulus):
         if remainder not in held:
             name = f"{SCHEMA}.{table.name}_h{remainder:02d}"
