@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
@@ -28,6 +29,7 @@ from litestar.openapi.spec import (
     Schema,
 )
 from litestar.status_codes import HTTP_204_NO_CONTENT
+from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
 from chengxin import __version__
@@ -174,9 +176,14 @@ async def provide_session(state: State, request: Request[Any, Any, Any]) -> Asyn
     try:
         yield session
     except BaseException:
-        await anyio.to_thread.run_sync(
-            functools.partial(_finish, session, commit=False), limiter=runtime.finish_limiter
-        )
+        # The handler's error is the answer. A rollback that fails because the connection died
+        # under the request (a restart, a failover) changes nothing, the server dropped the
+        # transaction with it, and must not replace that answer: Litestar would wrap it in an
+        # ExceptionGroup no handler matches, a 500 (bench/soak.py found it).
+        with contextlib.suppress(sa_exc.DBAPIError):
+            await anyio.to_thread.run_sync(
+                functools.partial(_finish, session, commit=False), limiter=runtime.finish_limiter
+            )
         raise
     commit = not request.scope.get(ROLLBACK_ONLY, False)
     await anyio.to_thread.run_sync(
