@@ -364,6 +364,13 @@ def outcome_of(response: httpx.Response) -> str:
     return f"{response.status_code} {code}".strip()
 
 
+def _request_id(response: httpx.Response) -> str | None:
+    """The request id a problem answer carries (the servers' log lines have it)."""
+    with contextlib.suppress(ValueError, AttributeError):
+        return str(response.json().get("request_id"))
+    return response.headers.get("x-request-id")
+
+
 class Balancer:
     """Round-robin over the servers; a refused connection takes a server out for 2 s and the
     request goes to the next (what a load balancer in front of them does)."""
@@ -419,6 +426,7 @@ class Load:
     pushes: list[Push] = field(default_factory=list)
     checks: list[str] = field(default_factory=list)
     reports: list[str] = field(default_factory=list)
+    unclean: list[dict[str, Any]] = field(default_factory=list)  # 5xx other than 503
     stopped_at: float = float("inf")  # when the load ended (pushes are still sent after it)
 
     def now(self) -> float:
@@ -430,6 +438,9 @@ class Load:
         try:
             response = await self.balancer.request(method, url, **kwargs)
             outcome = outcome_of(response)
+            if response.status_code >= 500 and response.status_code != 503:
+                self.unclean.append({"at_s": round(at, 1), "kind": kind, "outcome": outcome,
+                                     "request_id": _request_id(response)})  # fmt: skip
         except httpx.HTTPError as exc:
             outcome = f"transport {type(exc).__name__}"
         self.samples.append(Sample(at, kind, (self.now() - at) * 1000, outcome))
@@ -954,6 +965,7 @@ def main() -> None:  # noqa: PLR0915  # the run, in order
         "p50_ms": {k: v["p50_ms"] for k, v in totals["kinds"].items()},
         "p99_ms": {k: v["p99_ms"] for k, v in totals["kinds"].items()},
         "balancer_redirects": load.balancer.redirected,
+        "unclean_5xx": load.unclean[:20],
         "intervals": [{"from_s": i["from_s"], "requests": i["requests"],
                        "steady_p99_ms": i["steady_p99_ms"],
                        "steady_p99_ms_by_kind": {k: v["steady_p99_ms"]
