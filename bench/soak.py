@@ -334,10 +334,7 @@ class Cluster:
         for server in (self.standby, self.primary):
             if server is not None:
                 server.remove()
-        with contextlib.suppress(OSError):
-            for path in sorted(self.root.rglob("*"), reverse=True):
-                path.unlink() if path.is_file() else path.rmdir()
-            self.root.rmdir()
+        shutil.rmtree(self.root, ignore_errors=True)  # the killed primary's socket too
 
 
 # -- load ------------------------------------------------------------------------------------------
@@ -938,11 +935,7 @@ def main() -> None:  # noqa: PLR0915  # the run, in order
             cluster.remove()
         if args["logs"] is not None:
             shutil.copytree(tmp, args["logs"], ignore=shutil.ignore_patterns("*.db*", "keys*"))
-        for path in sorted(tmp.rglob("*"), reverse=True):
-            with contextlib.suppress(OSError):
-                path.unlink() if path.is_file() or path.is_symlink() else path.rmdir()
-        with contextlib.suppress(OSError):
-            tmp.rmdir()
+        shutil.rmtree(tmp, ignore_errors=True)
     totals = interval_figures(
         load.samples, 0, float("inf"), faults=faults, grace=args["fault_grace"], warmup=0
     )
