@@ -45,22 +45,18 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from common import drop_database, make_database, run_child, wait_for_server
+from common import drop_database, make_database, run_child, wait_for_server, window_world
 from sqlalchemy import insert, text
 
 from chengxin import migrate
-from chengxin.access import policy
-from chengxin.access.scenes import Scene
 from chengxin.catalog import service as catalog_service
-from chengxin.catalog.schema import Category, Sharing
+from chengxin.catalog.schema import Category
 from chengxin.db import make_engine
-from chengxin.demo import generator
 from chengxin.identity import idnumber
 from chengxin.identity import service as identity_service
 from chengxin.lists import types as list_types
 from chengxin.lists.models import ListEntry
 from chengxin.organizations import service as organization_service
-from chengxin.organizations.models import OrganizationKind
 from chengxin.records.models import CreditRecord
 from chengxin.records.window import display_window
 from chengxin.runtime import build_runtime
@@ -194,27 +190,7 @@ def load_lists(runtime: Any, subjects: list[uuid.UUID], provider_id: uuid.UUID) 
 
 def _world(runtime: Any) -> tuple[uuid.UUID, str]:
     with runtime.scope() as session:
-        catalog_service.load(
-            session, catalog_service.shipped_content(), actor=SYSTEM, activate=True
-        )
-        codes = [generator.credit_code(random.Random(i), registration="11", region_code="420100")
-                 for i in (1, 2)]  # fmt: skip
-        provider = organization_service.create(
-            session, credit_code=codes[0], name="演示税务局", kind=OrganizationKind.GOVERNMENT,
-            region_code="420100", department="tax", actor=SYSTEM,
-        )  # fmt: skip
-        consumer = organization_service.create(
-            session, credit_code=codes[1], name="演示市场监督管理局",
-            kind=OrganizationKind.GOVERNMENT, region_code="420100", department="market",
-            actor=SYSTEM,
-        )  # fmt: skip
-        _, document = catalog_service.active_document(session)
-        policy.add_rule(
-            session, document, organization_id=consumer.id, scene=Scene.ADMINISTRATIVE_LICENSING,
-            kinds=[], sharing=[Sharing.PUBLIC, Sharing.AUTHORIZED, Sharing.GOVERNMENT],
-            basis="《湖北省社会信用信息管理条例》第二十四条", valid_from_on=date(2026, 1, 1),
-            valid_until_on=None, actor=SYSTEM,
-        )  # fmt: skip
+        provider, consumer, _ = window_world(session, SYSTEM)
         token = organization_service.issue_token(
             session, consumer.id, name="bench",
             permissions=[Permission.CHECKS_CHECK_RUN, Permission.CHECKS_CHECK_READ],

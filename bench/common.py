@@ -73,3 +73,65 @@ def wait_for_server(process: subprocess.Popen[bytes], port: int, log: Path) -> s
             time.sleep(0.2)
     process.kill()
     raise SystemExit("the server did not start:\n" + log.read_text(errors="replace")[-3000:])
+
+
+def window_world(session: Any, actor: Any) -> tuple[Any, Any, Any]:
+    """What a service-window bench stands on: the shipped catalog active, a tax department (the
+    provider) and a market regulator (the consumer) in Wuhan, and the consumer's permission line
+    for licensing over every sharing level. Returns (provider, consumer, catalog document)."""
+    import random
+    from datetime import date
+
+    from chengxin.access import policy
+    from chengxin.access.scenes import Scene
+    from chengxin.catalog import service as catalog_service
+    from chengxin.catalog.schema import Sharing
+    from chengxin.demo import generator
+    from chengxin.organizations import service as organization_service
+    from chengxin.organizations.models import OrganizationKind
+
+    catalog_service.load(session, catalog_service.shipped_content(), actor=actor, activate=True)
+    codes = [generator.credit_code(random.Random(i), registration="11", region_code="420100")
+             for i in (1, 2)]  # fmt: skip
+    provider = organization_service.create(
+        session, credit_code=codes[0], name="演示税务局", kind=OrganizationKind.GOVERNMENT,
+        region_code="420100", department="tax", actor=actor,
+    )  # fmt: skip
+    consumer = organization_service.create(
+        session, credit_code=codes[1], name="演示市场监督管理局",
+        kind=OrganizationKind.GOVERNMENT, region_code="420100", department="market", actor=actor,
+    )  # fmt: skip
+    _, document = catalog_service.active_document(session)
+    policy.add_rule(
+        session, document, organization_id=consumer.id, scene=Scene.ADMINISTRATIVE_LICENSING,
+        kinds=[], sharing=[Sharing.PUBLIC, Sharing.AUTHORIZED, Sharing.GOVERNMENT],
+        basis="《湖北省社会信用信息管理条例》第二十四条", valid_from_on=date(2026, 1, 1),
+        valid_until_on=None, actor=actor,
+    )  # fmt: skip
+    return provider, consumer, document
+
+
+def rss_kib(pid: int) -> int:
+    """A process's resident set in KiB (0 once it is gone)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def children(pid: int) -> list[int]:
+    """The pids of a process's direct children, in order."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                out.append(int(entry.name))
+    return sorted(out)

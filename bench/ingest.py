@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from common import drop_database, make_database, wait_for_server
+from common import children, drop_database, make_database, rss_kib, wait_for_server
 from sqlalchemy import Engine, MetaData, insert, text
 
 from chengxin import migrate
@@ -199,30 +199,6 @@ def _child(  # noqa: PLR0917  # a Process target
     runtime.engine.dispose()
 
 
-def _rss_kib(pid: int) -> int:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return 0
-    for line in status.splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
-def _children(pid: int) -> list[int]:
-    out = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                out.append(int(entry.name))
-    return out
-
-
 class RssSampler(threading.Thread):
     """Samples the resident memory of a process and of its worker processes every 0.2 s.
 
@@ -238,8 +214,8 @@ class RssSampler(threading.Thread):
 
     def run(self) -> None:
         while not self.done.wait(0.2):
-            main = _rss_kib(self.pid)
-            total = main + sum(_rss_kib(child) for child in _children(self.pid))
+            main = rss_kib(self.pid)
+            total = main + sum(rss_kib(child) for child in children(self.pid))
             self.peak_main = max(self.peak_main, main)
             self.peak_total = max(self.peak_total, total)
 

@@ -36,19 +36,17 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from common import drop_database, make_database, run_child
+from common import drop_database, make_database, run_child, window_world
 from sqlalchemy import insert, select, text
 
 from chengxin import migrate
-from chengxin.access import policy
 from chengxin.access.scenes import Scene
 from chengxin.catalog import service as catalog_service
-from chengxin.catalog.schema import Category, Sharing
+from chengxin.catalog.schema import Category
 from chengxin.demo import generator
 from chengxin.identity import service as identity_service
 from chengxin.keys.keyring import Keyring
 from chengxin.organizations import service as organization_service
-from chengxin.organizations.models import OrganizationKind
 from chengxin.records.models import CreditRecord, fields_aad
 from chengxin.records.window import display_window
 from chengxin.reports import service as report_service
@@ -166,31 +164,12 @@ def load(runtime: Any, loader: Loader, subject: uuid.UUID, total: int, own: int)
 def _world(runtime: Any) -> tuple[Any, uuid.UUID, Actor, Actor, str, uuid.UUID]:
     person = next(iter(generator.people(1, seed=20261128)))
     with runtime.scope() as session:
-        catalog_service.load(
-            session, catalog_service.shipped_content(), actor=SYSTEM, activate=True
-        )
+        provider, consumer, _ = window_world(session, SYSTEM)
         identity_service.bulk_register(
             session, [identity_service.prepare_person(person.id_number, person.name)],
             actor=SYSTEM, source="bench",
         )  # fmt: skip
         subject_id = identity_service.subject_id_for(session, person.id_number)
-        codes = [generator.credit_code(random.Random(i), registration="11", region_code="420100")
-                 for i in (1, 2)]  # fmt: skip
-        provider = organization_service.create(
-            session, credit_code=codes[0], name="演示税务局", kind=OrganizationKind.GOVERNMENT,
-            region_code="420100", department="tax", actor=SYSTEM,
-        )  # fmt: skip
-        consumer = organization_service.create(
-            session, credit_code=codes[1], name="演示市场监督管理局",
-            kind=OrganizationKind.GOVERNMENT, region_code="420100", actor=SYSTEM,
-        )  # fmt: skip
-        _, document = catalog_service.active_document(session)
-        policy.add_rule(
-            session, document, organization_id=consumer.id, scene=Scene.ADMINISTRATIVE_LICENSING,
-            kinds=[], sharing=[Sharing.PUBLIC, Sharing.AUTHORIZED, Sharing.GOVERNMENT],
-            basis="《湖北省社会信用信息管理条例》第二十四条", valid_from_on=date(2026, 1, 1),
-            valid_until_on=None, actor=SYSTEM,
-        )  # fmt: skip
         token = organization_service.issue_token(
             session, consumer.id, name="bench", permissions=[Permission.ACCESS_QUERY_SUBMIT],
             valid_days=1, actor=SYSTEM,

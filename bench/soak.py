@@ -47,31 +47,26 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 from check import load_lists, load_subjects, person
-from common import run_child, wait_for_server
+from common import children, rss_kib, run_child, wait_for_server, window_world
 from sqlalchemy import func, select, text
 
 from chengxin import migrate
-from chengxin.access import policy
 from chengxin.access.scenes import Scene
 from chengxin.accounts import service as accounts_service
 from chengxin.audit.models import AuditEntry
-from chengxin.catalog import service as catalog_service
-from chengxin.catalog.schema import Sharing
 from chengxin.checks.models import Check
 from chengxin.citizens import service as citizens_service
 from chengxin.db import make_engine, utcnow
-from chengxin.demo import generator
 from chengxin.demo.records import sample_value
 from chengxin.identity import service as identity_service
 from chengxin.jobs.models import Job
 from chengxin.organizations import service as organization_service
-from chengxin.organizations.models import OrganizationKind
 from chengxin.records.models import CreditRecord
 from chengxin.records.visibility import day_of
 from chengxin.runtime import build_runtime
@@ -100,27 +95,7 @@ def _world(runtime: Any) -> dict[str, Any]:
     """Catalog, a tax department (pushes), a consumer (checks, reports) with its permission
     line, their tokens, and record field values of the kind the department pushes."""
     with runtime.scope() as session:
-        catalog_service.load(
-            session, catalog_service.shipped_content(), actor=SYSTEM, activate=True
-        )
-        codes = [generator.credit_code(random.Random(i), registration="11", region_code="420100")
-                 for i in (1, 2)]  # fmt: skip
-        provider = organization_service.create(
-            session, credit_code=codes[0], name="演示税务局", kind=OrganizationKind.GOVERNMENT,
-            region_code="420100", department="tax", actor=SYSTEM,
-        )  # fmt: skip
-        consumer = organization_service.create(
-            session, credit_code=codes[1], name="演示市场监督管理局",
-            kind=OrganizationKind.GOVERNMENT, region_code="420100", department="market",
-            actor=SYSTEM,
-        )  # fmt: skip
-        _, document = catalog_service.active_document(session)
-        policy.add_rule(
-            session, document, organization_id=consumer.id, scene=Scene.ADMINISTRATIVE_LICENSING,
-            kinds=[], sharing=[Sharing.PUBLIC, Sharing.AUTHORIZED, Sharing.GOVERNMENT],
-            basis="《湖北省社会信用信息管理条例》第二十四条", valid_from_on=date(2026, 1, 1),
-            valid_until_on=None, actor=SYSTEM,
-        )  # fmt: skip
+        provider, consumer, document = window_world(session, SYSTEM)
         push_token = organization_service.issue_token(
             session, provider.id, name="soak push",
             permissions=[Permission.INGESTION_BATCH_SUBMIT, Permission.INGESTION_BATCH_READ],
@@ -191,30 +166,6 @@ def _prepare(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:
 # -- processes -------------------------------------------------------------------------------------
 
 
-def _rss_kib(pid: int) -> int:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return 0
-    for line in status.splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
-def _children(pid: int) -> list[int]:
-    out = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid:
-                out.append(int(entry.name))
-    return sorted(out)
-
-
 def _cmdline(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
@@ -225,7 +176,7 @@ def _cmdline(pid: int) -> str:
 def _workers_of(pid: int) -> list[int]:
     """A server's worker processes (granian spawns them; multiprocessing's resource tracker,
     also a child, is left out)."""
-    return [c for c in _children(pid) if "spawn_main" in _cmdline(c)]
+    return [c for c in children(pid) if "spawn_main" in _cmdline(c)]
 
 
 @dataclass
@@ -606,7 +557,7 @@ class RssLog:
     def sample(self, at: float, procs: list[Proc]) -> None:
         for proc in procs:
             for name, pid in proc.pids().items():
-                kib = _rss_kib(pid)
+                kib = rss_kib(pid)
                 if kib:
                     self.series[name].append((at, kib))
 
