@@ -26,7 +26,7 @@ from sqlalchemy import Engine, text
 from chengxin import migrate
 from chengxin.catalog import service as catalog_service
 from chengxin.db import make_engine
-from chengxin.keys.keyring import Keyring
+from chengxin.keys.keyring import Keyring, save
 from chengxin.logs import SERVER_LOGGERS
 from chengxin.models import Base
 from chengxin.organizations import service as organization_service
@@ -331,6 +331,25 @@ def citizen_for(runtime: Runtime) -> Callable[..., tuple[str, uuid.UUID]]:
         return issued.token, subject_id
 
     return sign_in
+
+
+@pytest.fixture
+def cli_env(
+    settings: Settings, runtime: Runtime, monkeypatch: pytest.MonkeyPatch, restore_logging: None
+) -> dict[str, str]:
+    """The environment of a `chengxin` command on this test's database and keyring (the key
+    file written, no keys or passphrase from the caller's environment); the process's logging,
+    which the commands configure, is put back afterwards."""
+    save(runtime.keyring, settings.key_file)
+    for key in ("CHENGXIN_KEYS", "CHENGXIN_KEYS_PASSPHRASE"):
+        monkeypatch.delenv(key, raising=False)
+    del restore_logging
+    return {
+        "CHENGXIN_ENV": "test",
+        "CHENGXIN_DATA_DIR": str(settings.data_dir),
+        "CHENGXIN_DATABASE_URL": settings.resolved_database_url,
+        "CHENGXIN_LOG_JSON": "true",
+    }
 
 
 @pytest.fixture

@@ -9,11 +9,10 @@ from click.testing import CliRunner
 from chengxin.accounts import service as accounts_service
 from chengxin.cli import main
 from chengxin.runtime import Runtime
-from tests.cli.test_cli import cli_env  # noqa: F401  # the fixture
 
 
 def test_user_create_prints_the_initial_password_once(
-    cli_env: dict[str, str],  # noqa: F811
+    cli_env: dict[str, str],
     runtime: Runtime,
 ) -> None:
     env = {**cli_env, "CHENGXIN_PASSWORD_HASH_MEMORY_KIB": "1024"}

@@ -21,7 +21,6 @@ from chengxin.organizations.models import Organization, OrganizationKind
 from chengxin.runtime import Runtime
 from chengxin.security.actor import system_actor
 from chengxin.security.roles import STAFF_ROLES, Role
-from tests.cli.test_cli import cli_env  # noqa: F401  # the fixture
 from tests.helpers import auth
 
 ADMIN = system_actor("test")
@@ -121,7 +120,7 @@ def test_platform_admin_for_a_credit_agency_account_is_refused_over_http(
 
 
 def test_the_cli_refuses_a_role_not_for_the_organization_kind(
-    cli_env: dict[str, str],  # noqa: F811
+    cli_env: dict[str, str],
 ) -> None:
     env = {**cli_env, "CHENGXIN_PASSWORD_HASH_MEMORY_KIB": "1024"}
     runner = CliRunner()

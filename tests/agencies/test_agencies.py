@@ -25,7 +25,6 @@ from chengxin.runtime import Runtime
 from chengxin.security.actor import system_actor
 from chengxin.security.permissions import Permission
 from chengxin.security.roles import Role
-from tests.cli.test_cli import cli_env  # noqa: F401  # the fixture
 from tests.conftest import USER_PASSWORD
 from tests.helpers import auth
 
@@ -207,7 +206,7 @@ def test_staff_status_and_violations_over_http(
 
 
 def test_cli_blacklists_by_credit_code(
-    cli_env: dict[str, str],  # noqa: F811
+    cli_env: dict[str, str],
     runtime: Runtime,
 ) -> None:
     with runtime.scope() as s:

@@ -3,41 +3,15 @@
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from chengxin.cli import main
-from chengxin.keys.keyring import Keyring, save
+from chengxin.keys.keyring import Keyring
 from chengxin.runtime import is_loopback_url
-from chengxin.settings import Settings
 from tests.helpers import csv_bytes, people, person_rows
-
-
-@pytest.fixture
-def cli_env(
-    settings: Settings, runtime, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[dict[str, str]]:  # type: ignore[no-untyped-def]
-    save(runtime.keyring, settings.key_file)
-    env = {
-        "CHENGXIN_ENV": "test",
-        "CHENGXIN_DATA_DIR": str(settings.data_dir),
-        "CHENGXIN_DATABASE_URL": settings.resolved_database_url,
-        "CHENGXIN_LOG_JSON": "true",
-    }
-    for key in ("CHENGXIN_KEYS",):
-        monkeypatch.delenv(key, raising=False)
-    root = logging.getLogger()
-    saved = list(root.handlers), root.level
-    yield env
-    for handler in root.handlers:
-        if handler not in saved[0]:
-            handler.close()
-    root.handlers[:] = saved[0]
-    root.setLevel(saved[1])
 
 
 def test_id_check_valid_exits_0_with_parsed_fields() -> None:

@@ -8,7 +8,6 @@ import logging
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from chengxin.citizens import service as citizens_service
@@ -16,30 +15,12 @@ from chengxin.cli import main
 from chengxin.demo import banner, generator
 from chengxin.identity import idnumber
 from chengxin.identity import service as identity_service
-from chengxin.keys.keyring import save
 from chengxin.logs import configure_logging
 from chengxin.runtime import Runtime
 from chengxin.security.actor import system_actor
-from chengxin.settings import Settings
 from tests.helpers import people
 
 NO_LIMIT = citizens_service.CitizenPolicy(resend_interval=timedelta(0), daily_codes=1000)
-
-
-@pytest.fixture
-def cli_env(
-    settings: Settings, runtime: Runtime, monkeypatch: pytest.MonkeyPatch, restore_logging: None
-) -> dict[str, str]:
-    save(runtime.keyring, settings.key_file)
-    monkeypatch.delenv("CHENGXIN_KEYS", raising=False)
-    env = {
-        "CHENGXIN_ENV": "test",
-        "CHENGXIN_DATA_DIR": str(settings.data_dir),
-        "CHENGXIN_DATABASE_URL": settings.resolved_database_url,
-        "CHENGXIN_LOG_JSON": "true",
-    }
-    del restore_logging  # the commands configure logging; the fixture puts it back
-    return env
 
 
 def _ask_code(runtime: Runtime, seed: int) -> None:

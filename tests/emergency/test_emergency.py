@@ -20,7 +20,6 @@ from chengxin.runtime import Runtime
 from chengxin.security.actor import system_actor
 from chengxin.security.permissions import Permission
 from chengxin.security.roles import Role
-from tests.cli.test_cli import cli_env  # noqa: F401  # the fixture
 from tests.helpers import auth
 
 REASON = {"reason": "疑似凭证泄露"}
@@ -170,7 +169,7 @@ def test_a_lockdown_made_by_another_process_is_seen(
 
 
 def test_cli_freezes_an_organization_by_credit_code_and_locks_down(
-    cli_env: dict[str, str],  # noqa: F811
+    cli_env: dict[str, str],
     runtime: Runtime,
 ) -> None:
     code = "91350200776049653A"

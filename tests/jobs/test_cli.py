@@ -16,7 +16,6 @@ from chengxin.jobs import service as jobs_service
 from chengxin.jobs.worker import Worker, default_registry
 from chengxin.runtime import Runtime
 from chengxin.tasks import ACCESS_FEEDBACK_SCAN, JOBS_PRUNE, NOTIFICATION_DELIVERY
-from tests.cli.test_cli import cli_env  # noqa: F401  # the fixture
 
 
 @pytest.fixture
@@ -32,7 +31,7 @@ def _lines(output: str) -> list[dict[str, Any]]:
 
 
 def test_worker_once_runs_the_platform_schedules_and_jobs_lists_them(
-    cli_env: dict[str, str],  # noqa: F811
+    cli_env: dict[str, str],
 ) -> None:
     runner = CliRunner()
     result = runner.invoke(main, ["worker", "--once"], env=cli_env)
@@ -55,7 +54,7 @@ def test_worker_once_runs_the_platform_schedules_and_jobs_lists_them(
 
 
 def test_jobs_retry_requeues_a_dead_job(
-    cli_env: dict[str, str],  # noqa: F811
+    cli_env: dict[str, str],
     runtime: Runtime,
 ) -> None:
     with runtime.scope() as s:
@@ -69,7 +68,7 @@ def test_jobs_retry_requeues_a_dead_job(
 
 
 def test_jobs_retry_of_an_unknown_or_malformed_id_exits_1(
-    cli_env: dict[str, str],  # noqa: F811
+    cli_env: dict[str, str],
 ) -> None:
     for ident in (str(uuid.uuid4()), "not-a-uuid"):
         result = CliRunner().invoke(main, ["jobs", "retry", ident], env=cli_env)
@@ -79,7 +78,7 @@ def test_jobs_retry_of_an_unknown_or_malformed_id_exits_1(
 
 @pytest.mark.usefixtures("_signals")
 def test_worker_runs_until_stopped(
-    cli_env: dict[str, str],  # noqa: F811
+    cli_env: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls: list[tuple[Any, float | None]] = []

@@ -20,7 +20,6 @@ from chengxin.notifications.errors import ChannelUnknown, RecipientUnreachable, 
 from chengxin.notifications.models import NotificationOutbox
 from chengxin.runtime import Runtime, build_runtime
 from chengxin.security.actor import system_actor
-from tests.cli.test_cli import cli_env  # noqa: F401  # the fixture
 from tests.helpers import people
 
 
@@ -137,7 +136,7 @@ def test_key_rotation_reencrypts_outbox_texts(runtime: Runtime) -> None:
 
 
 def test_cli_outbox_show_prints_the_latest_code(
-    cli_env: dict[str, str],  # noqa: F811
+    cli_env: dict[str, str],
     runtime: Runtime,
     tmp_path: Path,
 ) -> None:

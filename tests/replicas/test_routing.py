@@ -5,8 +5,6 @@ lost connections are read the way PostgreSQL means them."""
 
 from __future__ import annotations
 
-import logging
-
 import psycopg
 import pytest
 from click.testing import CliRunner
@@ -20,7 +18,7 @@ from sqlalchemy import insert
 from chengxin.cli import main
 from chengxin.db import normalize_url
 from chengxin.errors import is_transient, is_unavailable
-from chengxin.keys.keyring import Keyring, save
+from chengxin.keys.keyring import Keyring
 from chengxin.lists import types as list_types
 from chengxin.organizations import service as organization_service
 from chengxin.organizations.models import Organization, OrganizationKind
@@ -82,25 +80,10 @@ def test_replicas_are_refused_on_sqlite(settings: Settings, keyring: Keyring) ->
 
 @pytest.mark.sqlite
 def test_a_worker_started_with_replicas_on_sqlite_stops_with_the_reason(
-    settings: Settings, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+    cli_env: dict[str, str],
 ) -> None:
-    save(runtime.keyring, settings.key_file)
-    monkeypatch.delenv("CHENGXIN_KEYS", raising=False)
-    env = {
-        "CHENGXIN_ENV": "test",
-        "CHENGXIN_DATA_DIR": str(settings.data_dir),
-        "CHENGXIN_DATABASE_URL": settings.resolved_database_url,
-        "CHENGXIN_REPLICA_URLS": "postgresql://postgres@127.0.0.1:5432/chengxin",
-    }
-    root = logging.getLogger()
-    saved = list(root.handlers), root.level
-    try:
-        result = CliRunner().invoke(main, ["worker", "--once"], env=env)
-    finally:
-        for handler in root.handlers:
-            if handler not in saved[0]:
-                handler.close()
-        root.handlers[:], root.level = saved[0], saved[1]
+    env = {**cli_env, "CHENGXIN_REPLICA_URLS": "postgresql://postgres@127.0.0.1:5432/chengxin"}
+    result = CliRunner().invoke(main, ["worker", "--once"], env=env)
     assert result.exit_code != 0
     assert "SQLite, which has no replicas" in result.output
 

@@ -1,3 +1,0 @@
-from tests.cli.test_cli import cli_env
-
-__all__ = ["cli_env"]
