@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from chengxin.errors import DomainError
-from chengxin.keys.keyring import Keyring
+from chengxin.keys.keyring import NONCE_BYTES, Keyring, b64
 
 FORMAT = "chengxin-keyring-export/1"
 MIN_PASSPHRASE_CHARS = 12
@@ -26,7 +26,6 @@ SCRYPT_N = 2**17
 SCRYPT_R = 8
 SCRYPT_P = 1
 _SALT_BYTES = 16
-_NONCE_BYTES = 12
 
 
 class KeyExportInvalid(DomainError):
@@ -39,10 +38,6 @@ class PassphraseTooShort(DomainError):
     status = 422
     code = "passphrase-too-short"
     title = f"A keyring export's passphrase has at least {MIN_PASSPHRASE_CHARS} characters"
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
 
 
 def _key(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
@@ -58,10 +53,10 @@ def seal(ring: Keyring, passphrase: str, *, at: datetime, n: int = SCRYPT_N) -> 
     """The keyring encrypted under the passphrase, as the export file's JSON text."""
     if len(passphrase) < MIN_PASSPHRASE_CHARS:
         raise PassphraseTooShort
-    salt, nonce = os.urandom(_SALT_BYTES), os.urandom(_NONCE_BYTES)
+    salt, nonce = os.urandom(_SALT_BYTES), os.urandom(NONCE_BYTES)
     body: dict[str, Any] = {
         "format": FORMAT,
-        "kdf": {"name": "scrypt", "n": n, "r": SCRYPT_R, "p": SCRYPT_P, "salt": _b64(salt)},
+        "kdf": {"name": "scrypt", "n": n, "r": SCRYPT_R, "p": SCRYPT_P, "salt": b64(salt)},
         "exported_at": at.isoformat(),
         "active": ring.active,
         "data_key_ids": sorted(ring.data_keys),
@@ -70,7 +65,7 @@ def seal(ring: Keyring, passphrase: str, *, at: datetime, n: int = SCRYPT_N) -> 
     }
     key = _key(passphrase, salt, n, SCRYPT_R, SCRYPT_P)
     sealed = AESGCM(key).encrypt(nonce, ring.to_json().encode("utf-8"), _clear_part(body))
-    body |= {"nonce": _b64(nonce), "ciphertext": _b64(sealed)}
+    body |= {"nonce": b64(nonce), "ciphertext": b64(sealed)}
     return json.dumps(body, indent=2, sort_keys=True) + "\n"
 
 

@@ -38,7 +38,8 @@ class UnknownKey(DomainError):
     title = "A ciphertext names a key the keyring does not hold"
 
 
-def _b64(data: bytes) -> str:
+def b64(data: bytes) -> str:
+    """Bytes as base64 text (the key file's and the export's spelling of keys and nonces)."""
     return base64.b64encode(data).decode("ascii")
 
 
@@ -81,10 +82,10 @@ class Keyring:
             {
                 "format": 1,
                 "demo": self.demo,
-                "blind_index_key": _b64(self.blind_index_key),
+                "blind_index_key": b64(self.blind_index_key),
                 "active": self.active,
-                "data_keys": {kid: _b64(key) for kid, key in self.data_keys.items()},
-                **({"signing_key": _b64(self.signing_key)} if self.signing_key else {}),
+                "data_keys": {kid: b64(key) for kid, key in self.data_keys.items()},
+                **({"signing_key": b64(self.signing_key)} if self.signing_key else {}),
             },
             indent=2,
         )
