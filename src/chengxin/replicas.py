@@ -37,6 +37,8 @@ from litestar.enums import ScopeType
 from sqlalchemy import Engine, event, text
 
 from chengxin.db import make_engine
+from chengxin.errors import UNSAFE_METHODS
+from chengxin.security.guards import SESSION_COOKIE
 
 if TYPE_CHECKING:
     from litestar import Litestar
@@ -50,8 +52,6 @@ READ_ONLY_OPT = "read_only"  # handler opt: the route only reads (a replica may 
 REFRESH_SECONDS = 0.5  # how often the monitor reads the replicas' positions
 _COOKIE_SECONDS = 3600
 _CALLERS_MAX = 100_000  # callers remembered per process before the oldest floors are merged
-_UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
 # The routes that only read, as "METHOD path" the way the router writes them. Each runs in a
 # read-only transaction (on a replica when one is fresh enough); tests/replicas run every one
 # of them on PostgreSQL. A route that writes in passing (a rate-limit count) does that in a
@@ -292,7 +292,7 @@ def _caller_key(headers: dict[bytes, bytes], cookies: SimpleCookie) -> bytes | N
     authorization = headers.get(b"authorization", b"")
     if authorization[:7].lower() == b"bearer ":
         return hashlib.sha256(authorization[7:].strip()).digest()
-    session = cookies.get("chengxin_session")
+    session = cookies.get(SESSION_COOKIE)
     return hashlib.sha256(session.value.encode()).digest() if session else None
 
 
@@ -354,7 +354,7 @@ def lsn_middleware(app: ASGIApp) -> ASGIApp:
 
 
 def _may_have_written(scope: Scope, message: Message) -> bool:
-    if scope.get("method") not in _UNSAFE or message.get("status", 500) >= 400:  # type: ignore[operator]  # noqa: PLR2004
+    if scope.get("method") not in UNSAFE_METHODS or message.get("status", 500) >= 400:  # type: ignore[operator]  # noqa: PLR2004
         return False
     handler = scope.get("route_handler")
     return not (handler is not None and handler.opt.get(READ_ONLY_OPT))
