@@ -39,11 +39,21 @@ def _install(extra: str) -> None:
     print("installing pinned dependencies into .venv …", flush=True)
     target = f".[{extra}]" if extra else "."
     subprocess.run(
-        [str(PYTHON), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "-c", "constraints.txt", "-e", target],
+        [
+            str(PYTHON),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-c",
+            "constraints.txt",
+            "-e",
+            target,
+        ],
         cwd=ROOT,
         check=True,
-    )  # fmt: skip
+    )
     stamp.write_text(digest)
 
 

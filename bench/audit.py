@@ -50,8 +50,13 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def _row(i: int) -> dict[str, Any]:
-    return {"action": "bench:record:query", "actor": ACTOR, "object_type": "credit_record",
-            "object_id": f"r-{i}", "data": {"purpose": "贷款审批", "scene": "loan"}}  # fmt: skip
+    return {
+        "action": "bench:record:query",
+        "actor": ACTOR,
+        "object_type": "credit_record",
+        "object_id": f"r-{i}",
+        "data": {"purpose": "贷款审批", "scene": "loan"},
+    }
 
 
 def _in_threads(worker: Any, threads: int) -> float:
@@ -85,13 +90,18 @@ def bulk_throughput(runtime: Any, n: int, threads: int, per_call: int) -> float:
     def worker(t: int) -> None:
         for c in range(calls):
             base = (t * calls + c) * per_call
-            items = [(f"r-{base + i}", None, {"purpose": "贷款审批", "scene": "loan"})
-                     for i in range(per_call)]  # fmt: skip
+            items = [
+                (f"r-{base + i}", None, {"purpose": "贷款审批", "scene": "loan"})
+                for i in range(per_call)
+            ]
             with runtime.session_factory() as session:
                 audit_service.record_accesses(
-                    session, "bench:record:check", actor=ACTOR, object_type="credit_record",
+                    session,
+                    "bench:record:check",
+                    actor=ACTOR,
+                    object_type="credit_record",
                     items=items,
-                )  # fmt: skip
+                )
 
     return _in_threads(worker, threads)
 
@@ -109,12 +119,24 @@ def baseline(engine: Engine, n: int) -> float:
         twin.create(engine)
     now = datetime.now(UTC)
     rows = [
-        {"seq": i + 1, "at": now, "request_id": None, "actor_kind": "system", "actor_id": "bench",
-         "actor_name": "system:bench", "organization_id": None, "action": "bench:record:query",
-         "object_type": "credit_record", "object_id": f"r-{i}", "subject_id": None,
-         "data": {"purpose": "贷款审批", "scene": "loan"}, "message": None, "hash": "0" * 64}
+        {
+            "seq": i + 1,
+            "at": now,
+            "request_id": None,
+            "actor_kind": "system",
+            "actor_id": "bench",
+            "actor_name": "system:bench",
+            "organization_id": None,
+            "action": "bench:record:query",
+            "object_type": "credit_record",
+            "object_id": f"r-{i}",
+            "subject_id": None,
+            "data": {"purpose": "贷款审批", "scene": "loan"},
+            "message": None,
+            "hash": "0" * 64,
+        }
         for i in range(n)
-    ]  # fmt: skip
+    ]
     started = time.perf_counter()
     with engine.begin() as conn:
         conn.execute(insert(twin), rows)
@@ -147,8 +169,18 @@ def build_log(engine: Engine, size: int) -> float:
     columns = ("seq", "at", "actor_kind", "actor_name", "action", "object_type", "hash")
     chunk = 100_000
     for start in range(0, size, chunk):
-        rows = [(i + 1, now, "system", "system:bench", "bench:record:query", "credit_record",
-                 level[i].hex()) for i in range(start, min(size, start + chunk))]  # fmt: skip
+        rows = [
+            (
+                i + 1,
+                now,
+                "system",
+                "system:bench",
+                "bench:record:query",
+                "credit_record",
+                level[i].hex(),
+            )
+            for i in range(start, min(size, start + chunk))
+        ]
         with engine.begin() as conn:
             if engine.dialect.name == "postgresql":
                 raw = conn.connection.driver_connection
@@ -162,10 +194,18 @@ def build_log(engine: Engine, size: int) -> float:
                 )
     tile_level = 1
     while len(level) >= TILE_WIDTH:
-        level = [merkle.reduce_perfect(level[i : i + TILE_WIDTH])
-                 for i in range(0, len(level) - TILE_WIDTH + 1, TILE_WIDTH)]  # fmt: skip
-        tiles = [{"level": tile_level, "idx": t, "hashes": b"".join(level[t * TILE_WIDTH : (t + 1) * TILE_WIDTH])}
-                 for t in range((len(level) + TILE_WIDTH - 1) >> TILE_HEIGHT)]  # fmt: skip
+        level = [
+            merkle.reduce_perfect(level[i : i + TILE_WIDTH])
+            for i in range(0, len(level) - TILE_WIDTH + 1, TILE_WIDTH)
+        ]
+        tiles = [
+            {
+                "level": tile_level,
+                "idx": t,
+                "hashes": b"".join(level[t * TILE_WIDTH : (t + 1) * TILE_WIDTH]),
+            }
+            for t in range((len(level) + TILE_WIDTH - 1) >> TILE_HEIGHT)
+        ]
         with engine.begin() as conn:
             for start in range(0, len(tiles), chunk):
                 conn.execute(insert(AuditTile.__table__), tiles[start : start + chunk])
@@ -226,8 +266,9 @@ def _child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:
 
 
 def _proof_child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:
-    settings = Settings(env="test", data_dir=Path(workdir), database_url=url, log_json=True,
-                        log_level="WARNING")  # type: ignore[arg-type]  # fmt: skip
+    settings = Settings(
+        env="test", data_dir=Path(workdir), database_url=url, log_json=True, log_level="WARNING"
+    )  # type: ignore[arg-type]
     runtime = build_runtime(settings, keyring=Keyring.generate(demo=True))
     migrate.upgrade(runtime.engine)
     build = build_log(runtime.engine, args["proof_entries"])
@@ -267,28 +308,40 @@ def main() -> None:  # one linear script
         f"threads (baseline executemany {args['entries'] / log['baseline_seconds']:,.0f} rows/s); "
         f"record_access p99 {_pct(audit_ms, 0.99):.2f} ms; proof p99 {_pct(proof_ms, 0.99):.3f} ms"
     )
-    print(json.dumps({
-        "bench": "audit", "db": args["db"], "entries": args["entries"], "threads": args["threads"],
-        "batch": args["batch"],
-        "writer_entries_per_s": round(args["entries"] / log["writer_seconds"]),
-        "per_call": args["per_call"],
-        "writer_bulk_entries_per_s": round(
-            (args["entries"] // (args["threads"] * args["per_call"]))
-            * args["threads"] * args["per_call"] / log["bulk_seconds"]
-        ),
-        "baseline_rows_per_s": round(args["entries"] / log["baseline_seconds"]),
-        "ratio_writer_to_baseline": round(log["baseline_seconds"] / log["writer_seconds"], 3),
-        "verify_ok": log["verify_ok"], "verify_entries": log["verify_entries"],
-        "select1_ms_p50": round(statistics.median(select_ms), 3),
-        "select1_ms_p99": round(_pct(select_ms, 0.99), 3),
-        "record_access_ms_p50": round(statistics.median(audit_ms), 3),
-        "record_access_ms_p99": round(_pct(audit_ms, 0.99), 3),
-        "proof_entries": args["proof_entries"],
-        "proof_log_build_seconds": round(proof["build_seconds"], 1),
-        "proof_ms_median": round(statistics.median(proof_ms), 4),
-        "proof_ms_p99": round(_pct(proof_ms, 0.99), 4),
-        "cpu_count": os.cpu_count(),
-    }))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "bench": "audit",
+                "db": args["db"],
+                "entries": args["entries"],
+                "threads": args["threads"],
+                "batch": args["batch"],
+                "writer_entries_per_s": round(args["entries"] / log["writer_seconds"]),
+                "per_call": args["per_call"],
+                "writer_bulk_entries_per_s": round(
+                    (args["entries"] // (args["threads"] * args["per_call"]))
+                    * args["threads"]
+                    * args["per_call"]
+                    / log["bulk_seconds"]
+                ),
+                "baseline_rows_per_s": round(args["entries"] / log["baseline_seconds"]),
+                "ratio_writer_to_baseline": round(
+                    log["baseline_seconds"] / log["writer_seconds"], 3
+                ),
+                "verify_ok": log["verify_ok"],
+                "verify_entries": log["verify_entries"],
+                "select1_ms_p50": round(statistics.median(select_ms), 3),
+                "select1_ms_p99": round(_pct(select_ms, 0.99), 3),
+                "record_access_ms_p50": round(statistics.median(audit_ms), 3),
+                "record_access_ms_p99": round(_pct(audit_ms, 0.99), 3),
+                "proof_entries": args["proof_entries"],
+                "proof_log_build_seconds": round(proof["build_seconds"], 1),
+                "proof_ms_median": round(statistics.median(proof_ms), 4),
+                "proof_ms_p99": round(_pct(proof_ms, 0.99), 4),
+                "cpu_count": os.cpu_count(),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

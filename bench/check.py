@@ -69,8 +69,24 @@ DB_NAME = "chengxin_bench_check"
 SYSTEM = system_actor("bench")
 RECORD_COLUMNS = [c.name for c in CreditRecord.__table__.columns]
 TODAY = date(2026, 11, 28)
-ADDRESS_CODES = ["420102", "420103", "420106", "420111", "420202", "420302", "420502", "420602",
-                 "420702", "420802", "420902", "421002", "421102", "421202", "421302", "422801"]  # fmt: skip
+ADDRESS_CODES = [
+    "420102",
+    "420103",
+    "420106",
+    "420111",
+    "420202",
+    "420302",
+    "420502",
+    "420602",
+    "420702",
+    "420802",
+    "420902",
+    "421002",
+    "421102",
+    "421202",
+    "421302",
+    "422801",
+]
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
 )
@@ -109,16 +125,18 @@ def load_subjects(runtime: Any, n: int) -> tuple[float, list[uuid.UUID]]:
     started = time.perf_counter()
     ids: list[uuid.UUID] = []
     for start in range(0, n, CHUNK):
-        persons = [identity_service.prepare_person(*person(i))
-                   for i in range(start, min(n, start + CHUNK))]  # fmt: skip
+        persons = [
+            identity_service.prepare_person(*person(i)) for i in range(start, min(n, start + CHUNK))
+        ]
         with runtime.scope() as session:
             identity_service.bulk_register(session, persons, actor=SYSTEM, source="bench")
         ids += [runtime.keyring.subject_id(p.parsed.number) for p in persons]
     return time.perf_counter() - started, ids
 
 
-def load_records(runtime: Any, subjects: list[uuid.UUID], per_subject: int,
-                 provider_id: uuid.UUID) -> float:  # fmt: skip
+def load_records(
+    runtime: Any, subjects: list[uuid.UUID], per_subject: int, provider_id: uuid.UUID
+) -> float:
     """per_subject × len(subjects) records of the shipped catalog's kinds, mostly current."""
     with runtime.scope() as session:
         _, document = catalog_service.active_document(session)
@@ -134,24 +152,43 @@ def load_records(runtime: Any, subjects: list[uuid.UUID], per_subject: int,
         for _ in range(min(CHUNK, total - n)):
             kind = rng.choice(kinds)
             finding = TODAY - timedelta(days=rng.randint(0, 4 * 365))
-            window = display_window(document.period_of(kind), kind.category, finding_on=finding,
-                                    act_on=None)  # fmt: skip
+            window = display_window(
+                document.period_of(kind), kind.category, finding_on=finding, act_on=None
+            )
             status = rng.choices(["active", "superseded", "revoked", "repaired"], [90, 5, 3, 2])[0]
             n += 1
-            rows.append({
-                "id": uuid.uuid4(), "subject_id": subjects[n % len(subjects)],
-                "provider_id": provider_id, "source_id": f"B{n}", "version": 1,
-                "kind_code": kind.code, "domain": kind.domain, "category": kind.category.value,
-                "severity": kind.severity.value if kind.severity else None,
-                "catalog_version": document.version, "document_no": f"鄂演示〔2026〕{n}号",
-                "finding_on": finding, "act_on": None, "notified_on": None,
-                "display_months": window.months, "display_from_on": window.from_on,
-                "display_until_on": window.until_on, "repair_from_on": window.repair_from_on,
-                "status": status, "fields": {"amount": "1000"}, "sealed_fields": None,
-                "key_id": None, "content_digest": os.urandom(32), "batch_id": batch_id,
-                "row_no": n, "received_at": received,
-                "ended_at": received if status != "active" else None, "revoke_reason": None,
-            })  # fmt: skip
+            rows.append(
+                {
+                    "id": uuid.uuid4(),
+                    "subject_id": subjects[n % len(subjects)],
+                    "provider_id": provider_id,
+                    "source_id": f"B{n}",
+                    "version": 1,
+                    "kind_code": kind.code,
+                    "domain": kind.domain,
+                    "category": kind.category.value,
+                    "severity": kind.severity.value if kind.severity else None,
+                    "catalog_version": document.version,
+                    "document_no": f"鄂演示〔2026〕{n}号",
+                    "finding_on": finding,
+                    "act_on": None,
+                    "notified_on": None,
+                    "display_months": window.months,
+                    "display_from_on": window.from_on,
+                    "display_until_on": window.until_on,
+                    "repair_from_on": window.repair_from_on,
+                    "status": status,
+                    "fields": {"amount": "1000"},
+                    "sealed_fields": None,
+                    "key_id": None,
+                    "content_digest": os.urandom(32),
+                    "batch_id": batch_id,
+                    "row_no": n,
+                    "received_at": received,
+                    "ended_at": received if status != "active" else None,
+                    "revoke_reason": None,
+                }
+            )
         with runtime.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
                 _copy_rows(conn, "credit_record", RECORD_COLUMNS, rows)
@@ -163,25 +200,44 @@ def load_records(runtime: Any, subjects: list[uuid.UUID], per_subject: int,
 def load_lists(runtime: Any, subjects: list[uuid.UUID], provider_id: uuid.UUID) -> int:
     """About 1 % of the persons on a published black list, 1 % on a red list (bench data:
     published rows written directly, as if the lifecycle had run)."""
-    black, red = list_types.get_or_raise("black-judgment-defaulter"), list_types.get_or_raise(
-        "red-moral-exemplar")  # fmt: skip
+    black, red = (
+        list_types.get_or_raise("black-judgment-defaulter"),
+        list_types.get_or_raise("red-moral-exemplar"),
+    )
     published = datetime(2026, 10, 1, tzinfo=UTC)
     rows = []
     for i, sid in enumerate(subjects[::50]):
         chosen = black if i % 2 == 0 else red
-        rows.append({
-            "id": uuid.uuid4(), "reference": f"BM-{i:08d}", "list_type": chosen.code,
-            "kind": chosen.kind.value, "domain": chosen.domain, "subject_id": sid,
-            "organization_id": None, "provider_id": provider_id, "record_ids": [],
-            "document_no": f"鄂演示〔2026〕{i}号", "status": "published",
-            "basis": chosen.basis_text, "sealed": b"", "key_id": runtime.keyring.active,
-            "automatic": False, "proposed_at": published - timedelta(days=30),
-            "proposed_by": "bench", "notified_at": published - timedelta(days=30),
-            "objection_due_at": published - timedelta(days=20), "published_at": published,
-            "term_ends_at": published + timedelta(days=730), "exited_at": None,
-            "exit_reason": None, "shown_name": "张*", "shown_id": "4201**********0000",
-            "name_index": os.urandom(32),
-        })  # fmt: skip
+        rows.append(
+            {
+                "id": uuid.uuid4(),
+                "reference": f"BM-{i:08d}",
+                "list_type": chosen.code,
+                "kind": chosen.kind.value,
+                "domain": chosen.domain,
+                "subject_id": sid,
+                "organization_id": None,
+                "provider_id": provider_id,
+                "record_ids": [],
+                "document_no": f"鄂演示〔2026〕{i}号",
+                "status": "published",
+                "basis": chosen.basis_text,
+                "sealed": b"",
+                "key_id": runtime.keyring.active,
+                "automatic": False,
+                "proposed_at": published - timedelta(days=30),
+                "proposed_by": "bench",
+                "notified_at": published - timedelta(days=30),
+                "objection_due_at": published - timedelta(days=20),
+                "published_at": published,
+                "term_ends_at": published + timedelta(days=730),
+                "exited_at": None,
+                "exit_reason": None,
+                "shown_name": "张*",
+                "shown_id": "4201**********0000",
+                "name_index": os.urandom(32),
+            }
+        )
     with runtime.engine.begin() as conn:
         conn.execute(insert(ListEntry.__table__), rows)
         conn.execute(text("ANALYZE"))
@@ -192,10 +248,13 @@ def _world(runtime: Any) -> tuple[uuid.UUID, str]:
     with runtime.scope() as session:
         provider, consumer, _ = window_world(session, SYSTEM)
         token = organization_service.issue_token(
-            session, consumer.id, name="bench",
+            session,
+            consumer.id,
+            name="bench",
             permissions=[Permission.CHECKS_CHECK_RUN, Permission.CHECKS_CHECK_READ],
-            valid_days=1, actor=SYSTEM,
-        ).secret  # fmt: skip
+            valid_days=1,
+            actor=SYSTEM,
+        ).secret
         return provider.id, token
 
 
@@ -234,9 +293,15 @@ def start_server(
     the bare Litestar app), reading from ``replicas`` when given; waits until it answers."""
 
     port = _free_port()
-    env = {**os.environ, "CHENGXIN_DATABASE_URL": url, "CHENGXIN_DATA_DIR": workdir,
-           "CHENGXIN_ENV": "development", "CHENGXIN_LOG_LEVEL": "WARNING",
-           "CHENGXIN_JOBS_IN_PROCESS": "false", "CHENGXIN_REPLICA_URLS": replicas}  # fmt: skip
+    env = {
+        **os.environ,
+        "CHENGXIN_DATABASE_URL": url,
+        "CHENGXIN_DATA_DIR": workdir,
+        "CHENGXIN_ENV": "development",
+        "CHENGXIN_LOG_LEVEL": "WARNING",
+        "CHENGXIN_JOBS_IN_PROCESS": "false",
+        "CHENGXIN_REPLICA_URLS": replicas,
+    }
     target = "chengxin.app:create_app"
     if bare:
         (Path(workdir) / "bare_health.py").write_text(BARE_APP, encoding="utf-8")
@@ -244,9 +309,11 @@ def start_server(
         target = "bare_health:create_app"
     log = Path(workdir) / ("bare.log" if bare else "server.log")
     process = subprocess.Popen(  # noqa: S603  # our own interpreter, fixed arguments
-        [sys.executable, "-c", SERVER.format(target=target, port=port, workers=workers)], env=env,
-        stdout=log.open("wb"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
+        [sys.executable, "-c", SERVER.format(target=target, port=port, workers=workers)],
+        env=env,
+        stdout=log.open("wb"),
+        stderr=subprocess.STDOUT,
+    )
     return process, wait_for_server(process, port, log)
 
 
@@ -276,11 +343,13 @@ async def _load(base: str, make: Any, concurrency: int, seconds: float) -> dict[
         await asyncio.gather(*(worker(w) for w in range(concurrency)))
         elapsed = time.perf_counter() - started
     return {
-        "requests": len(latencies), "req_per_s": round(len(latencies) / elapsed, 1),
+        "requests": len(latencies),
+        "req_per_s": round(len(latencies) / elapsed, 1),
         "p50_ms": round(statistics.median(latencies), 2) if latencies else None,
         "p99_ms": round(_pct(latencies, 0.99), 2) if latencies else None,
-        "max_ms": round(max(latencies), 1) if latencies else None, "errors": errors,
-    }  # fmt: skip
+        "max_ms": round(max(latencies), 1) if latencies else None,
+        "errors": errors,
+    }
 
 
 def _lua_string(text: str) -> str:
@@ -307,19 +376,37 @@ def _wrk_load(
             f"  wrk.format({_lua_string(r['method'])}, {_lua_string(r['url'])}, {{{lua_headers}}}, "
             f"{_lua_string(body) if body else 'nil'}),"
         )
-    lines += ["}", "local i = 0", "request = function()", "  i = i % #reqs + 1",
-              "  return reqs[i]", "end",
-              # wrk counts non-2xx answers but says nothing of bodies: name the first of each.
-              "local seen = {}", "response = function(status, headers, body)",
-              "  if not seen[status] then seen[status] = true",
-              "    io.write('status ', status, ' bytes ', #body, '\\n') end", "end"]  # fmt: skip
+    lines += [
+        "}",
+        "local i = 0",
+        "request = function()",
+        "  i = i % #reqs + 1",
+        "  return reqs[i]",
+        "end",
+        # wrk counts non-2xx answers but says nothing of bodies: name the first of each.
+        "local seen = {}",
+        "response = function(status, headers, body)",
+        "  if not seen[status] then seen[status] = true",
+        "    io.write('status ', status, ' bytes ', #body, '\\n') end",
+        "end",
+    ]
     script = Path(workdir) / "load.lua"
     script.write_text("\n".join(lines), encoding="utf-8")
     # Warm-up (connections, caches), then the measured run.
     warm = ["wrk", "-t1", f"-c{concurrency}", "-d2s", "-s", str(script), base]
     subprocess.run(warm, capture_output=True, check=True)  # noqa: S603
-    run = ["wrk", "-t1", f"-c{concurrency}", f"-d{int(seconds)}s", "--latency", "--timeout", "60s",
-           "-s", str(script), base]  # fmt: skip
+    run = [
+        "wrk",
+        "-t1",
+        f"-c{concurrency}",
+        f"-d{int(seconds)}s",
+        "--latency",
+        "--timeout",
+        "60s",
+        "-s",
+        str(script),
+        base,
+    ]
     done = subprocess.run(run, capture_output=True, text=True, check=True)  # noqa: S603
     if done.stderr.strip():  # a script error makes wrk fall back to GET / and carry on
         raise SystemExit(f"wrk: {done.stderr.strip()}")
@@ -329,8 +416,13 @@ def _wrk_load(
     import httpx
 
     first = requests[0]
-    probe = httpx.request(first["method"], base + first["url"], headers=first.get("headers"),
-                          json=first.get("json"), timeout=120)  # fmt: skip
+    probe = httpx.request(
+        first["method"],
+        base + first["url"],
+        headers=first.get("headers"),
+        json=first.get("json"),
+        timeout=120,
+    )
     figures["probe"] = {"status": probe.status_code, "bytes": len(probe.content)}
     return figures
 
@@ -386,8 +478,9 @@ def _wait_replayed(primary_url: str, replica_url: str, timeout: float = 300.0) -
     try:
         while time.perf_counter() - started < timeout:
             with replica.connect() as conn:
-                if conn.execute(text("SELECT pg_last_wal_replay_lsn() >= CAST(:lsn AS pg_lsn)"),
-                                {"lsn": lsn}).scalar_one():  # fmt: skip
+                if conn.execute(
+                    text("SELECT pg_last_wal_replay_lsn() >= CAST(:lsn AS pg_lsn)"), {"lsn": lsn}
+                ).scalar_one():
                     return round(time.perf_counter() - started, 1)
             time.sleep(0.2)
     finally:
@@ -397,8 +490,14 @@ def _wait_replayed(primary_url: str, replica_url: str, timeout: float = 300.0) -
 
 def _prepare(url: str, workdir: str, args: dict[str, Any], out: dict[str, Any]) -> str:
     """The schema, the world and the data (load times into ``out``); the consumer's token."""
-    settings = Settings(env="development", data_dir=Path(workdir), database_url=url,  # type: ignore[arg-type]
-                        log_json=True, log_level="WARNING", jobs_in_process=False)  # fmt: skip
+    settings = Settings(
+        env="development",
+        data_dir=Path(workdir),
+        database_url=url,  # type: ignore[arg-type]
+        log_json=True,
+        log_level="WARNING",
+        jobs_in_process=False,
+    )
     runtime = build_runtime(settings)  # writes the key file the server reads
     migrate.upgrade(runtime.engine)
     provider_id, token = _world(runtime)
@@ -413,8 +512,11 @@ def _prepare(url: str, workdir: str, args: dict[str, Any], out: dict[str, Any]) 
     with runtime.engine.begin() as conn:  # statistics of the new rows, as autovacuum would
         conn.execute(text("ANALYZE"))
     state_s = time.perf_counter() - started
-    out["load_seconds"] = {"subjects": round(subjects_s, 1), "records": round(records_s, 1),
-                           "states": round(state_s, 1)}  # fmt: skip
+    out["load_seconds"] = {
+        "subjects": round(subjects_s, 1),
+        "records": round(records_s, 1),
+        "states": round(state_s, 1),
+    }
     runtime.engine.dispose()
     return token
 
@@ -448,22 +550,33 @@ def _child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:
     pick = [rng.randrange(n) for _ in range(200_000)]
 
     def body(people: list[tuple[str, str]]) -> dict[str, Any]:
-        return {"scene": "administrative_licensing", "purpose": "行政许可前的联合奖惩核查",
-                "persons": [{"id_number": i, "name": nm} for i, nm in people]}  # fmt: skip
+        return {
+            "scene": "administrative_licensing",
+            "purpose": "行政许可前的联合奖惩核查",
+            "persons": [{"id_number": i, "name": nm} for i, nm in people],
+        }
 
     def trivial(_: int) -> dict[str, Any]:
         return {"method": "GET", "url": "/health"}
 
     def single(i: int) -> dict[str, Any]:
-        return {"method": "POST", "url": "/api/v1/checks", "headers": headers,
-                "json": body([person(pick[i % len(pick)])])}  # fmt: skip
+        return {
+            "method": "POST",
+            "url": "/api/v1/checks",
+            "headers": headers,
+            "json": body([person(pick[i % len(pick)])]),
+        }
 
     size = min(args["batch"], n)
 
     def batch(i: int) -> dict[str, Any]:
         start = (i * size) % max(1, n - size)
-        return {"method": "POST", "url": "/api/v1/checks", "headers": headers,
-                "json": body([person(j) for j in range(start, start + size)])}  # fmt: skip
+        return {
+            "method": "POST",
+            "url": "/api/v1/checks",
+            "headers": headers,
+            "json": body([person(j) for j in range(start, start + size)]),
+        }
 
     replicas = args["replica_url"] or ""
     if args["workers"] > 1 or replicas:
@@ -485,8 +598,9 @@ def _child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:
         batches["subjects_per_s"] = round(batches["req_per_s"] * size, 1)
         batches["batch_size"] = size
         out["batch"] = batches
-        out["single_to_trivial"] = round(out["single"]["req_per_s"]
-                                         / max(out["trivial"]["req_per_s"], 1e-9), 3)  # fmt: skip
+        out["single_to_trivial"] = round(
+            out["single"]["req_per_s"] / max(out["trivial"]["req_per_s"], 1e-9), 3
+        )
         out["bare_health_rps"] = out["bare_trivial"]["req_per_s"]
         out["health_rps"] = out["trivial"]["req_per_s"]
         out["health_vs_bare"] = round(out["health_rps"] / max(out["bare_health_rps"], 1e-9), 3)
@@ -527,8 +641,12 @@ def main() -> None:
     parser.add_argument("--subjects", type=int, default=20_000, help="registered persons")
     parser.add_argument("--records-per-subject", type=int, default=5)
     parser.add_argument("--concurrency", type=int, default=64)
-    parser.add_argument("--workers", type=int, default=1,
-                        help="granian worker processes (ours and the bare baseline alike)")  # fmt: skip
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="granian worker processes (ours and the bare baseline alike)",
+    )
     parser.add_argument("--batch", type=int, default=1000, help="persons per batch check")
     parser.add_argument("--batch-concurrency", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=8.0, help="duration of each load phase")
@@ -572,12 +690,27 @@ def main() -> None:
             f"{out['check_rate_vs_single_process']} × the single process's "
             f"{out['single_process']['req_per_s']} checks/s in this run"
         )
-    print(json.dumps({"bench": "check", "db": args["db"], "subjects": args["subjects"],
-                      "workers": args["workers"], "replica": args["replica"],
-                      "records": args["subjects"] * args["records_per_subject"], **out,
-                      "targets": {"single_p99_ms": 15, "single_to_trivial": 0.4,
-                                  "batch_subjects_per_s": 100_000, "health_vs_bare": 0.5},
-                      "cpu_count": os.cpu_count()}, ensure_ascii=False))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "bench": "check",
+                "db": args["db"],
+                "subjects": args["subjects"],
+                "workers": args["workers"],
+                "replica": args["replica"],
+                "records": args["subjects"] * args["records_per_subject"],
+                **out,
+                "targets": {
+                    "single_p99_ms": 15,
+                    "single_to_trivial": 0.4,
+                    "batch_subjects_per_s": 100_000,
+                    "health_vs_bare": 0.5,
+                },
+                "cpu_count": os.cpu_count(),
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 if __name__ == "__main__":

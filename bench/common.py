@@ -91,23 +91,41 @@ def window_world(session: Any, actor: Any) -> tuple[Any, Any, Any]:
     from chengxin.organizations.models import OrganizationKind
 
     catalog_service.load(session, catalog_service.shipped_content(), actor=actor, activate=True)
-    codes = [generator.credit_code(random.Random(i), registration="11", region_code="420100")
-             for i in (1, 2)]  # fmt: skip
+    codes = [
+        generator.credit_code(random.Random(i), registration="11", region_code="420100")
+        for i in (1, 2)
+    ]
     provider = organization_service.create(
-        session, credit_code=codes[0], name="演示税务局", kind=OrganizationKind.GOVERNMENT,
-        region_code="420100", department="tax", actor=actor,
-    )  # fmt: skip
+        session,
+        credit_code=codes[0],
+        name="演示税务局",
+        kind=OrganizationKind.GOVERNMENT,
+        region_code="420100",
+        department="tax",
+        actor=actor,
+    )
     consumer = organization_service.create(
-        session, credit_code=codes[1], name="演示市场监督管理局",
-        kind=OrganizationKind.GOVERNMENT, region_code="420100", department="market", actor=actor,
-    )  # fmt: skip
+        session,
+        credit_code=codes[1],
+        name="演示市场监督管理局",
+        kind=OrganizationKind.GOVERNMENT,
+        region_code="420100",
+        department="market",
+        actor=actor,
+    )
     _, document = catalog_service.active_document(session)
     policy.add_rule(
-        session, document, organization_id=consumer.id, scene=Scene.ADMINISTRATIVE_LICENSING,
-        kinds=[], sharing=[Sharing.PUBLIC, Sharing.AUTHORIZED, Sharing.GOVERNMENT],
-        basis="《湖北省社会信用信息管理条例》第二十四条", valid_from_on=date(2026, 1, 1),
-        valid_until_on=None, actor=actor,
-    )  # fmt: skip
+        session,
+        document,
+        organization_id=consumer.id,
+        scene=Scene.ADMINISTRATIVE_LICENSING,
+        kinds=[],
+        sharing=[Sharing.PUBLIC, Sharing.AUTHORIZED, Sharing.GOVERNMENT],
+        basis="《湖北省社会信用信息管理条例》第二十四条",
+        valid_from_on=date(2026, 1, 1),
+        valid_until_on=None,
+        actor=actor,
+    )
     return provider, consumer, document
 
 

@@ -199,11 +199,17 @@ def arrive(engine: Engine, synth: Synth, count: int, day: date) -> None:
     if engine.dialect.name == "sqlite":
         rows = synth.rows(count, until)
         events = [
-            {"at": RECEIVED, "action": "created", "record_id": r["id"],
-             "subject_id": r["subject_id"], "provider_id": r["provider_id"],
-             "kind_code": r["kind_code"], "batch_id": r["batch_id"]}
+            {
+                "at": RECEIVED,
+                "action": "created",
+                "record_id": r["id"],
+                "subject_id": r["subject_id"],
+                "provider_id": r["provider_id"],
+                "kind_code": r["kind_code"],
+                "batch_id": r["batch_id"],
+            }
             for r in rows
-        ]  # fmt: skip
+        ]
         with engine.begin() as conn:
             conn.execute(insert(CreditRecord.__table__), rows)
             conn.execute(insert(RecordEvent.__table__), events)
@@ -258,8 +264,9 @@ def plan_uses_index(engine: Engine, day: date) -> bool:
 
 
 def _child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:  # noqa: PLR0915
-    settings = Settings(env="test", data_dir=Path(workdir), database_url=url, log_json=True,
-                        log_level="WARNING")  # type: ignore[arg-type]  # fmt: skip
+    settings = Settings(
+        env="test", data_dir=Path(workdir), database_url=url, log_json=True, log_level="WARNING"
+    )  # type: ignore[arg-type]
     runtime = build_runtime(settings, keyring=Keyring.generate(demo=True))
     migrate.upgrade(runtime.engine)
     engine, n = runtime.engine, args["records"]
@@ -267,15 +274,25 @@ def _child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:  #
     out: dict[str, Any] = {"load_seconds": round(load(engine, synth, n), 1)}
 
     seconds, first = swept(runtime, TODAY)
-    out["first_sweep"] = {"seconds": round(seconds, 3), "expired": first.expired,
-                          "from_on": str(first.from_on), "expired_rows_per_s": round(first.expired / seconds)}  # fmt: skip
+    out["first_sweep"] = {
+        "seconds": round(seconds, 3),
+        "expired": first.expired,
+        "from_on": str(first.from_on),
+        "expired_rows_per_s": round(first.expired / seconds),
+    }
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.execute(text("VACUUM ANALYZE"))
 
     arrivals = max(1, n // SPREAD)
-    daily: dict[str, list[float]] = {"sweep": [], "insert": [], "count": [], "expired": [],
-                                     "late": [], "ratio": []}  # fmt: skip
+    daily: dict[str, list[float]] = {
+        "sweep": [],
+        "insert": [],
+        "count": [],
+        "expired": [],
+        "late": [],
+        "ratio": [],
+    }
     for i in range(1, args["days"] + 1):
         day = TODAY + timedelta(days=i)
         arrive(engine, synth, arrivals, day)
@@ -295,8 +312,10 @@ def _child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:  #
         daily["expired"].append(result.expired)
         daily["late"].append(result.late)
         daily["ratio"].append(sweep_s / insert_s)
-        print(f"day {day}: sweep {sweep_s * 1000:.1f} ms ({result.expired} expired, "
-              f"{result.late} late), bare insert {insert_s * 1000:.1f} ms, count {count_s * 1000:.1f} ms")  # fmt: skip
+        print(
+            f"day {day}: sweep {sweep_s * 1000:.1f} ms ({result.expired} expired, "
+            f"{result.late} late), bare insert {insert_s * 1000:.1f} ms, count {count_s * 1000:.1f} ms"
+        )
     med = {key: statistics.median(values) for key, values in daily.items()}
     out["daily"] = {
         "days": args["days"],
@@ -324,8 +343,10 @@ def _child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:  #
         if result.expired != inserted:
             raise SystemExit(f"catch-up to {upto}: sweep {result}, bare insert {inserted}")
         catch_up.append((sweep_s, insert_s, result.expired))
-        print(f"catch-up to {upto}: sweep {sweep_s:.3f} s ({result.expired} expired), "
-              f"bare insert {insert_s:.3f} s")  # fmt: skip
+        print(
+            f"catch-up to {upto}: sweep {sweep_s:.3f} s ({result.expired} expired), "
+            f"bare insert {insert_s:.3f} s"
+        )
         last = upto
     sweep_s = statistics.mean(c[0] for c in catch_up)
     insert_s = statistics.mean(c[1] for c in catch_up)
@@ -356,9 +377,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument(
-        "--records", type=int, default=None,
+        "--records",
+        type=int,
+        default=None,
         help="credit records in the store (default 500,000 on PostgreSQL, 200,000 on SQLite)",
-    )  # fmt: skip
+    )
     parser.add_argument("--days", type=int, default=7, help="daily sweeps timed")
     args = vars(parser.parse_args())
     if args["records"] is None:
@@ -377,8 +400,17 @@ def main() -> None:
         f"{daily['store_records_per_s']:,} store records/s; 50,000,000 records: "
         f"{out['province']['daily_sweep_seconds_extrapolated']} s (target {TARGET_SECONDS} s)"
     )
-    print(json.dumps({"bench": "expiry", "db": args["db"], "records": args["records"], **out,
-                      "cpu_count": os.cpu_count()}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "bench": "expiry",
+                "db": args["db"],
+                "records": args["records"],
+                **out,
+                "cpu_count": os.cpu_count(),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

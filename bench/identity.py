@@ -44,9 +44,32 @@ from chengxin.settings import Settings
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂英华玉萍红娥玲芬燕彬鹏辉宇浩凯健俊帆欣怡佳琪雪梅婷晶晨"
-COUNTIES = ["420102", "420103", "420104", "420105", "420106", "420111", "420112", "420113", "420202",
-            "420302", "420502", "420602", "420703", "420802", "420902", "421002", "421102", "421202",
-            "421303", "422801", "429004", "429005", "429006", "429021"]  # fmt: skip
+COUNTIES = [
+    "420102",
+    "420103",
+    "420104",
+    "420105",
+    "420106",
+    "420111",
+    "420112",
+    "420113",
+    "420202",
+    "420302",
+    "420502",
+    "420602",
+    "420703",
+    "420802",
+    "420902",
+    "421002",
+    "421102",
+    "421202",
+    "421303",
+    "422801",
+    "429004",
+    "429005",
+    "429006",
+    "429021",
+]
 
 
 def synthetic_rows(n: int, seed: int) -> list[tuple[str, str, str, str]]:
@@ -105,9 +128,14 @@ def write_csv(path: Path, rows: list[tuple[str, str, str, str]]) -> None:
 def run_full(runtime: Any, path: Path, n: int, batch: int, workers: int) -> float:
     started = time.perf_counter()
     report = population.import_file(
-        runtime.scope, path, "csv", actor=system_actor("bench"), filename=path.name,
-        batch_rows=batch, workers=workers,
-    )  # fmt: skip
+        runtime.scope,
+        path,
+        "csv",
+        actor=system_actor("bench"),
+        filename=path.name,
+        batch_rows=batch,
+        workers=workers,
+    )
     elapsed = time.perf_counter() - started
     assert report.balanced and report.inserted == n, report  # noqa: S101, PT018
     return elapsed
@@ -134,13 +162,25 @@ def raw_rows(rows: list[tuple[str, str, str, str]], ring: Keyring) -> list[tuple
     now = utcnow()
     out = []
     for i, (number, name, _phone, region) in enumerate(rows):
-        out.append({
-            "id": ring.subject_id(number), "id_number_ct": os.urandom(12 + 18 + 16),
-            "name_ct": os.urandom(12 + len(name.encode()) + 16), "phone_ct": os.urandom(12 + 11 + 16),
-            "key_id": "k1", "birth_on": date(1980, 1, 1 + i % 28), "sex": "M", "address_code": region,
-            "region_code": region, "prefecture_code": region[:4] + "00", "in_registry": True,
-            "registry_digest": os.urandom(32), "version": 1, "created_at": now, "updated_at": now,
-        })  # fmt: skip
+        out.append(
+            {
+                "id": ring.subject_id(number),
+                "id_number_ct": os.urandom(12 + 18 + 16),
+                "name_ct": os.urandom(12 + len(name.encode()) + 16),
+                "phone_ct": os.urandom(12 + 11 + 16),
+                "key_id": "k1",
+                "birth_on": date(1980, 1, 1 + i % 28),
+                "sex": "M",
+                "address_code": region,
+                "region_code": region,
+                "prefecture_code": region[:4] + "00",
+                "in_registry": True,
+                "registry_digest": os.urandom(32),
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+            }
+        )
     return [tuple(row[c] for c in identity_service.COLUMNS) for row in out]
 
 
@@ -215,18 +255,28 @@ def main() -> None:
         drop_database(args.db, "chengxin_bench")
 
     full_median, raw_median = statistics.median(full_times), statistics.median(raw_times)
-    print(json.dumps({
-        "bench": "identity", "db": args.db, "n": args.n, "runs": args.runs, "batch": args.batch,
-        "full_path_seconds_median": round(full_median, 3),
-        "raw_insert_seconds_median": round(raw_median, 3),
-        "full_path_rows_per_s": round(args.n / full_median),
-        "raw_insert_rows_per_s": round(args.n / raw_median),
-        "ratio_full_to_raw": round(raw_median / full_median, 3),
-        "baseline": "COPY write_row" if args.db == "postgresql" else "executemany",
-        "workers": workers,
-        "server_floor_copy_text_rows_per_s": round(args.n / statistics.median(floor_times)) if floor_times else None,
-        "cpu_count": os.cpu_count(),
-    }))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "bench": "identity",
+                "db": args.db,
+                "n": args.n,
+                "runs": args.runs,
+                "batch": args.batch,
+                "full_path_seconds_median": round(full_median, 3),
+                "raw_insert_seconds_median": round(raw_median, 3),
+                "full_path_rows_per_s": round(args.n / full_median),
+                "raw_insert_rows_per_s": round(args.n / raw_median),
+                "ratio_full_to_raw": round(raw_median / full_median, 3),
+                "baseline": "COPY write_row" if args.db == "postgresql" else "executemany",
+                "workers": workers,
+                "server_floor_copy_text_rows_per_s": round(args.n / statistics.median(floor_times))
+                if floor_times
+                else None,
+                "cpu_count": os.cpu_count(),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -71,11 +71,35 @@ from chengxin.settings import Settings
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚"
 GIVEN = "伟芳娜秀敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂英华玉萍红娥玲芬燕彬鹏辉宇浩凯健俊帆欣怡佳琪雪梅婷晶晨"
-COUNTIES = ["420102", "420103", "420106", "420111", "420202", "420302", "420502", "420602",
-            "420802", "420902", "421002", "421102", "421202", "421303", "422801", "429004"]  # fmt: skip
+COUNTIES = [
+    "420102",
+    "420103",
+    "420106",
+    "420111",
+    "420202",
+    "420302",
+    "420502",
+    "420602",
+    "420802",
+    "420902",
+    "421002",
+    "421102",
+    "421202",
+    "421303",
+    "422801",
+    "429004",
+]
 TODAY = date(2026, 11, 28)
-HEADER = ["源记录编号", "信息事项代码", "身份证号码", "姓名", "决定文书号", "认定日期", "行为日期",
-          "告知日期"]  # fmt: skip
+HEADER = [
+    "源记录编号",
+    "信息事项代码",
+    "身份证号码",
+    "姓名",
+    "决定文书号",
+    "认定日期",
+    "行为日期",
+    "告知日期",
+]
 
 
 def people(n: int, seed: int) -> list[tuple[str, str]]:
@@ -105,17 +129,27 @@ def seed_world(
         catalog_service.ensure_active(session, actor=actor)
         _, document = catalog_service.active_document(session)
         provider = organization_service.create(
-            session, credit_code=generator.credit_code(random.Random(1), registration="11", region_code="420100"),
-            name="基准测试税务局", kind=OrganizationKind.GOVERNMENT, region_code="420100",
-            department="tax", actor=actor,
-        ).id  # fmt: skip
+            session,
+            credit_code=generator.credit_code(
+                random.Random(1), registration="11", region_code="420100"
+            ),
+            name="基准测试税务局",
+            kind=OrganizationKind.GOVERNMENT,
+            region_code="420100",
+            department="tax",
+            actor=actor,
+        ).id
     for start in range(0, len(persons), 20_000):
         with runtime.scope() as session:
             identity_service.bulk_register(
-                session, [identity_service.prepare_person(num, name, f"139{i:08d}" if phones else None)
-                          for i, (num, name) in enumerate(persons[start : start + 20_000], start)],
-                actor=actor, source="bench",
-            )  # fmt: skip
+                session,
+                [
+                    identity_service.prepare_person(num, name, f"139{i:08d}" if phones else None)
+                    for i, (num, name) in enumerate(persons[start : start + 20_000], start)
+                ],
+                actor=actor,
+                source="bench",
+            )
     return provider, pick_kind(document), persons
 
 
@@ -137,11 +171,19 @@ def write_csv(path: Path, n: int, persons: list[tuple[str, str]], kind: RecordKi
         for i in range(n):
             number, name = persons[i % len(persons)]
             finding = TODAY - timedelta(days=30 + i % 300)
-            writer.writerow([
-                f"B-{i:09d}", kind.code, number, name, f"鄂税稽罚〔2026〕{i}号", finding.isoformat(),
-                (finding - timedelta(days=20)).isoformat(), (finding + timedelta(days=3)).isoformat(),
-                *[str(sample_value(f, rng, finding)) for f in fields],
-            ])  # fmt: skip
+            writer.writerow(
+                [
+                    f"B-{i:09d}",
+                    kind.code,
+                    number,
+                    name,
+                    f"鄂税稽罚〔2026〕{i}号",
+                    finding.isoformat(),
+                    (finding - timedelta(days=20)).isoformat(),
+                    (finding + timedelta(days=3)).isoformat(),
+                    *[str(sample_value(f, rng, finding)) for f in fields],
+                ]
+            )
 
 
 def create_twin(engine: Engine) -> None:
@@ -186,14 +228,22 @@ def _child(  # noqa: PLR0917  # a Process target
     actor = Actor(ActorKind.SYSTEM, "bench", "system:bench", uuid.UUID(provider), frozenset())
     options = ingestion_service.Options.from_settings(settings)  # commit parts and pause too
     options = dataclasses.replace(
-        options, chunk_rows=chunk,
+        options,
+        chunk_rows=chunk,
         workers_for=options.workers_for if workers is None else (lambda _size: workers),
-    )  # fmt: skip
+    )
     started = time.perf_counter()
     batch = ingestion_service.ingest_file(
-        runtime.scope, Path(path), "csv", provider_id=uuid.UUID(provider), actor=actor,
-        channel="cli", filename="bench.csv", options=options, today=TODAY,
-    )  # fmt: skip
+        runtime.scope,
+        Path(path),
+        "csv",
+        provider_id=uuid.UUID(provider),
+        actor=actor,
+        channel="cli",
+        filename="bench.csv",
+        options=options,
+        today=TODAY,
+    )
     elapsed = time.perf_counter() - started
     queue.put((elapsed, batch.submitted, batch.created, batch.rejected, batch.balanced))
     runtime.engine.dispose()
@@ -267,14 +317,36 @@ def baseline_chunks(  # noqa: PLR0917
         for i in range(start, min(start + chunk, n)):
             number, _ = persons[i % len(persons)]
             finding = TODAY - timedelta(days=30 + i % 300)
-            rows.append((  # validation.COPY_COLUMNS order: version last
-                uuid.uuid4(), ring.subject_id(number), f"B-{i:09d}", kind.code, kind.domain,
-                kind.category.value, kind.severity.value if kind.severity else None, "2026.1",
-                f"鄂税稽罚〔2026〕{i}号", finding, finding - timedelta(days=20), finding + timedelta(days=3),
-                36, finding, finding + timedelta(days=1095), finding + timedelta(days=365), "active",
-                json.dumps(fields), os.urandom(80) if any(f.personal for f in kind.fields) else None,
-                "k1", os.urandom(32), i + 2, provider, batch, now, 1,
-            ))  # fmt: skip
+            rows.append(
+                (  # validation.COPY_COLUMNS order: version last
+                    uuid.uuid4(),
+                    ring.subject_id(number),
+                    f"B-{i:09d}",
+                    kind.code,
+                    kind.domain,
+                    kind.category.value,
+                    kind.severity.value if kind.severity else None,
+                    "2026.1",
+                    f"鄂税稽罚〔2026〕{i}号",
+                    finding,
+                    finding - timedelta(days=20),
+                    finding + timedelta(days=3),
+                    36,
+                    finding,
+                    finding + timedelta(days=1095),
+                    finding + timedelta(days=365),
+                    "active",
+                    json.dumps(fields),
+                    os.urandom(80) if any(f.personal for f in kind.fields) else None,
+                    "k1",
+                    os.urandom(32),
+                    i + 2,
+                    provider,
+                    batch,
+                    now,
+                    1,
+                )
+            )
         yield rows
 
 
@@ -316,14 +388,22 @@ def start_server(url: str, workdir: Path) -> tuple[subprocess.Popen[bytes], str]
     """granian (one worker) over the bench database and key file, its job worker in process;
     waits until it answers."""
     port = _free_port()
-    env = {**os.environ, "CHENGXIN_DATABASE_URL": url, "CHENGXIN_DATA_DIR": str(workdir),
-           "CHENGXIN_ENV": "development", "CHENGXIN_LOG_LEVEL": "WARNING",
-           "CHENGXIN_JOBS_IN_PROCESS": "true", "CHENGXIN_JOBS_POLL_SECONDS": "0.5"}  # fmt: skip
+    env = {
+        **os.environ,
+        "CHENGXIN_DATABASE_URL": url,
+        "CHENGXIN_DATA_DIR": str(workdir),
+        "CHENGXIN_ENV": "development",
+        "CHENGXIN_LOG_LEVEL": "WARNING",
+        "CHENGXIN_JOBS_IN_PROCESS": "true",
+        "CHENGXIN_JOBS_POLL_SECONDS": "0.5",
+    }
     log = workdir / "server.log"
     process = subprocess.Popen(  # noqa: S603  # our own interpreter, fixed arguments
-        [sys.executable, "-c", SERVER.format(port=port)], env=env, stdout=log.open("wb"),
+        [sys.executable, "-c", SERVER.format(port=port)],
+        env=env,
+        stdout=log.open("wb"),
         stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    )
     return process, wait_for_server(process, port, log)
 
 
@@ -366,17 +446,23 @@ class Readers:
         def pct(q: float) -> float:
             return round(latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000, 1)
 
-        return {"requests": len(window), "p50_ms": pct(0.50), "p99_ms": pct(0.99),
-                "max_ms": round(latencies[-1] * 1000, 1),
-                "not_200": sum(1 for _, st in window if st != 200)}  # fmt: skip
+        return {
+            "requests": len(window),
+            "p50_ms": pct(0.50),
+            "p99_ms": pct(0.99),
+            "max_ms": round(latencies[-1] * 1000, 1),
+            "not_200": sum(1 for _, st in window if st != 200),
+        }
 
 
 def _batch_jobs(engine: Engine) -> list[tuple[str, str, Any, Any]]:
     with engine.connect() as conn:
         rows = conn.execute(
-            text("SELECT kind, status, result, progress FROM job WHERE kind IN "
-                 "('repair.creation-notices', 'lists.propose-from-batch')")
-        ).all()  # fmt: skip
+            text(
+                "SELECT kind, status, result, progress FROM job WHERE kind IN "
+                "('repair.creation-notices', 'lists.propose-from-batch')"
+            )
+        ).all()
     return [tuple(row) for row in rows]
 
 
@@ -405,9 +491,13 @@ def with_readers(args: argparse.Namespace) -> None:  # one linear script
         workdir = Path(tmp)
         url = make_database(args.db, workdir, "chengxin_bench_ingest")
         settings = Settings(
-            env="development", data_dir=workdir, database_url=url, log_json=True,
-            log_level="WARNING", jobs_in_process=False,
-        )  # type: ignore[arg-type]  # fmt: skip
+            env="development",
+            data_dir=workdir,
+            database_url=url,
+            log_json=True,
+            log_level="WARNING",
+            jobs_in_process=False,
+        )  # type: ignore[arg-type]
         runtime = build_runtime(settings)  # writes the key file the server reads
         migrate.upgrade(runtime.engine)
         provider, kind, persons = seed_world(runtime, n_people, phones=True)
@@ -422,8 +512,9 @@ def with_readers(args: argparse.Namespace) -> None:  # one linear script
             readers.start()
             time.sleep(2)  # the load alone, for the baseline
             began = time.perf_counter()
-            ingest_s, _, _ = run_full(url, ring, csv_path, provider, args.chunk, args.rows,
-                                      args.workers)  # fmt: skip
+            ingest_s, _, _ = run_full(
+                url, ring, csv_path, provider, args.chunk, args.rows, args.workers
+            )
             ingested = time.perf_counter()
             engine = make_engine(url)
             jobs: list[tuple[str, str, Any, Any]] = []
@@ -440,28 +531,43 @@ def with_readers(args: argparse.Namespace) -> None:  # one linear script
             server.wait(timeout=60)
         drop_database(args.db, "chengxin_bench_ingest")
     during = readers.figures(began, finished)
-    print(json.dumps({
-        "bench": "ingest-with-readers", "db": args.db, "rows": args.rows, "people": n_people,
-        "chunk": args.chunk, "kind": kind.code, "readers": args.readers,
-        "ingest_seconds": round(ingest_s, 1),
-        "jobs_seconds": round(finished - ingested, 1),
-        "jobs": {k: {"status": st, "result": res} for k, st, res, _ in jobs},
-        "baseline": readers.figures(began - 2, began),
-        "during_ingest": readers.figures(began, ingested),
-        "during_jobs": readers.figures(ingested, finished),
-        "p50_ms": during.get("p50_ms"), "p99_ms": during.get("p99_ms"),
-        "max_ms": during.get("max_ms"), "not_200": during.get("not_200"),
-        "target_p99_ms": 1000, "cpu_count": os.cpu_count(),
-    }, ensure_ascii=False))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "bench": "ingest-with-readers",
+                "db": args.db,
+                "rows": args.rows,
+                "people": n_people,
+                "chunk": args.chunk,
+                "kind": kind.code,
+                "readers": args.readers,
+                "ingest_seconds": round(ingest_s, 1),
+                "jobs_seconds": round(finished - ingested, 1),
+                "jobs": {k: {"status": st, "result": res} for k, st, res, _ in jobs},
+                "baseline": readers.figures(began - 2, began),
+                "during_ingest": readers.figures(began, ingested),
+                "during_jobs": readers.figures(ingested, finished),
+                "p50_ms": during.get("p50_ms"),
+                "p99_ms": during.get("p99_ms"),
+                "max_ms": during.get("max_ms"),
+                "not_200": during.get("not_200"),
+                "target_p99_ms": 1000,
+                "cpu_count": os.cpu_count(),
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 def main() -> None:  # one linear script
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument(
-        "--rows", type=int, default=None,
+        "--rows",
+        type=int,
+        default=None,
         help="records per run (default 30,000; 10,000 with --with-readers)",
-    )  # fmt: skip
+    )
     parser.add_argument(
         "--with-readers",
         action="store_true",
@@ -532,20 +638,29 @@ def main() -> None:  # one linear script
         drop_database(args.db, "chengxin_bench_ingest")
 
     full_median, raw_median = statistics.median(full_times), statistics.median(raw_times)
-    print(json.dumps({
-        "bench": "ingest", "db": args.db, "rows": args.rows, "people": n_people, "runs": args.runs,
-        "chunk": args.chunk, "kind": kind.code,
-        "full_path_seconds_median": round(full_median, 3),
-        "raw_load_seconds_median": round(raw_median, 3),
-        "full_path_records_per_s": round(args.rows / full_median),
-        "raw_load_rows_per_s": round(args.rows / raw_median),
-        "ratio_full_to_raw": round(raw_median / full_median, 3),
-        "baseline": "COPY write_row" if args.db == "postgresql" else "executemany",
-        "peak_rss_mib_max": round(max(peaks) / 1024, 1),
-        "peak_rss_with_workers_mib_max": round(max(totals) / 1024, 1),
-        "workers": "as configured" if args.workers is None else args.workers,
-        "cpu_count": os.cpu_count(),
-    }))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "bench": "ingest",
+                "db": args.db,
+                "rows": args.rows,
+                "people": n_people,
+                "runs": args.runs,
+                "chunk": args.chunk,
+                "kind": kind.code,
+                "full_path_seconds_median": round(full_median, 3),
+                "raw_load_seconds_median": round(raw_median, 3),
+                "full_path_records_per_s": round(args.rows / full_median),
+                "raw_load_rows_per_s": round(args.rows / raw_median),
+                "ratio_full_to_raw": round(raw_median / full_median, 3),
+                "baseline": "COPY write_row" if args.db == "postgresql" else "executemany",
+                "peak_rss_mib_max": round(max(peaks) / 1024, 1),
+                "peak_rss_with_workers_mib_max": round(max(totals) / 1024, 1),
+                "workers": "as configured" if args.workers is None else args.workers,
+                "cpu_count": os.cpu_count(),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -109,26 +109,39 @@ class Loader:
         status = self.rng.choices(["active", "superseded", "revoked"], [90, 6, 4])[0]
         personal = {"note": "本人已说明情况"} if sealed else None
         return {
-            "id": record_id, "subject_id": subject_id, "provider_id": self.provider_id,
-            "source_id": f"B{self.n}", "version": 1, "kind_code": kind.code,
-            "domain": kind.domain, "category": kind.category.value,
+            "id": record_id,
+            "subject_id": subject_id,
+            "provider_id": self.provider_id,
+            "source_id": f"B{self.n}",
+            "version": 1,
+            "kind_code": kind.code,
+            "domain": kind.domain,
+            "category": kind.category.value,
             "severity": kind.severity.value if kind.severity else None,
             "catalog_version": self.document.version,
-            "document_no": f"鄂演示〔{finding.year}〕{self.n % 1000}号", "finding_on": finding,
-            "act_on": None, "notified_on": None, "display_months": window.months,
-            "display_from_on": window.from_on, "display_until_on": window.until_on,
-            "repair_from_on": window.repair_from_on, "status": status,
+            "document_no": f"鄂演示〔{finding.year}〕{self.n % 1000}号",
+            "finding_on": finding,
+            "act_on": None,
+            "notified_on": None,
+            "display_months": window.months,
+            "display_from_on": window.from_on,
+            "display_until_on": window.until_on,
+            "repair_from_on": window.repair_from_on,
+            "status": status,
             "fields": {"amount": str(self.rng.randint(100, 99999)), "tax_type": "vat"},
             "sealed_fields": (
                 self.ring.encrypt(json.dumps(personal, ensure_ascii=False), fields_aad(record_id))
-                if personal else None
+                if personal
+                else None
             ),
             "key_id": self.ring.active if personal else None,
-            "content_digest": os.urandom(32), "batch_id": self.batch_id, "row_no": self.n,
+            "content_digest": os.urandom(32),
+            "batch_id": self.batch_id,
+            "row_no": self.n,
             "received_at": self.received,
             "ended_at": self.received + timedelta(days=1) if status != "active" else None,
             "revoke_reason": "复议撤销" if status == "revoked" else None,
-        }  # fmt: skip
+        }
 
 
 def load(runtime: Any, loader: Loader, subject: uuid.UUID, total: int, own: int) -> float:
@@ -166,19 +179,36 @@ def _world(runtime: Any) -> tuple[Any, uuid.UUID, Actor, Actor, str, uuid.UUID]:
     with runtime.scope() as session:
         provider, consumer, _ = window_world(session, SYSTEM)
         identity_service.bulk_register(
-            session, [identity_service.prepare_person(person.id_number, person.name)],
-            actor=SYSTEM, source="bench",
-        )  # fmt: skip
+            session,
+            [identity_service.prepare_person(person.id_number, person.name)],
+            actor=SYSTEM,
+            source="bench",
+        )
         subject_id = identity_service.subject_id_for(session, person.id_number)
         token = organization_service.issue_token(
-            session, consumer.id, name="bench", permissions=[Permission.ACCESS_QUERY_SUBMIT],
-            valid_days=1, actor=SYSTEM,
-        ).secret  # fmt: skip
+            session,
+            consumer.id,
+            name="bench",
+            permissions=[Permission.ACCESS_QUERY_SUBMIT],
+            valid_days=1,
+            actor=SYSTEM,
+        ).secret
         provider_id, consumer_id = provider.id, consumer.id
-    citizen = Actor(ActorKind.CITIZEN, str(subject_id), "本人", None,
-                    ROLE_PERMISSIONS[Role.CITIZEN], subject_id=subject_id)  # fmt: skip
-    government = Actor(ActorKind.TOKEN, "bench", "演示市场监督管理局/system", consumer_id,
-                       frozenset({Permission.ACCESS_QUERY_SUBMIT}))  # fmt: skip
+    citizen = Actor(
+        ActorKind.CITIZEN,
+        str(subject_id),
+        "本人",
+        None,
+        ROLE_PERMISSIONS[Role.CITIZEN],
+        subject_id=subject_id,
+    )
+    government = Actor(
+        ActorKind.TOKEN,
+        "bench",
+        "演示市场监督管理局/system",
+        consumer_id,
+        frozenset({Permission.ACCESS_QUERY_SUBMIT}),
+    )
     return person, provider_id, citizen, government, token, subject_id
 
 
@@ -247,14 +277,20 @@ def _pdf_figures(report: Any, ring: Keyring, samples: int) -> dict[str, Any]:
 
     out = _pdf_pair(
         lambda: pdf.render_pdf(cut, keyring=ring, verification_code="ABCD2345", verify_url=url),
-        uncached, samples,
-    )  # fmt: skip
+        uncached,
+        samples,
+    )
     started, started_cpu = time.perf_counter(), time.thread_time()
     _, full_pages = pdf.render_unsealed(report, verification_code="ABCD2345", verify_url=url)
     full, full_cpu = time.perf_counter() - started, time.thread_time() - started_cpu
-    return {"pdf_pages": pages, "pdf_records": count, **out, "pdf_full_pages": full_pages,
-            "pdf_full_ms": round(full * 1000, 1),
-            "pdf_full_cpu_ms": round(full_cpu * 1000, 1)}  # fmt: skip
+    return {
+        "pdf_pages": pages,
+        "pdf_records": count,
+        **out,
+        "pdf_full_pages": full_pages,
+        "pdf_full_ms": round(full * 1000, 1),
+        "pdf_full_cpu_ms": round(full_cpu * 1000, 1),
+    }
 
 
 def _child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:
@@ -263,8 +299,14 @@ def _child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:
     from chengxin.app import create_app
     from chengxin.records.visibility import Audience, AudienceKind, visible_records
 
-    settings = Settings(env="test", data_dir=Path(workdir), database_url=url, log_json=True,
-                        log_level="WARNING", access_review_new_scene=False)  # type: ignore[arg-type]  # fmt: skip
+    settings = Settings(
+        env="test",
+        data_dir=Path(workdir),
+        database_url=url,
+        log_json=True,
+        log_level="WARNING",
+        access_review_new_scene=False,
+    )  # type: ignore[arg-type]
     runtime = build_runtime(settings, keyring=Keyring.generate(demo=True))
     migrate.upgrade(runtime.engine)
     person, provider_id, citizen, government, token, subject_id = _world(runtime)
@@ -296,14 +338,20 @@ def _child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:
     out["government_report_ms"] = _figures(_timed(gov, samples))
     with runtime.scope() as session:
         _, document = catalog_service.active_document(session)
-        out["subject_rows"] = len(visible_records(
-            session, document, [subject_id], Audience(AudienceKind.SUBJECT), TODAY
-        ))  # fmt: skip
-        out["government_rows"] = len(visible_records(
-            session, document, [subject_id], Audience(AudienceKind.GOVERNMENT), TODAY
-        ))  # fmt: skip
-    body = {"id_number": person.id_number, "name": person.name,
-            "scene": "administrative_licensing", "purpose": "行政许可前的信用核查"}  # fmt: skip
+        out["subject_rows"] = len(
+            visible_records(session, document, [subject_id], Audience(AudienceKind.SUBJECT), TODAY)
+        )
+        out["government_rows"] = len(
+            visible_records(
+                session, document, [subject_id], Audience(AudienceKind.GOVERNMENT), TODAY
+            )
+        )
+    body = {
+        "id_number": person.id_number,
+        "name": person.name,
+        "scene": "administrative_licensing",
+        "purpose": "行政许可前的信用核查",
+    }
     headers = {"Authorization": f"Bearer {token}"}
     with TestClient(app=create_app(runtime=runtime)) as client:
 
@@ -346,10 +394,19 @@ def main() -> None:
         f"{out['government_report_ms']['p99']} ms (SELECT baseline {out['select_ms']['p99']} ms);"
         f" PDF {out.get('pdf_ms', {}).get('p50', '—')} ms"
     )
-    print(json.dumps({"bench": "report", "db": args["db"], "records": args["records"],
-                      "subject_records": args["subject_records"], **out,
-                      "targets": {"json_p99_ms": 20, "pdf_ms": 300},
-                      "cpu_count": os.cpu_count()}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "bench": "report",
+                "db": args["db"],
+                "records": args["records"],
+                "subject_records": args["subject_records"],
+                **out,
+                "targets": {"json_p99_ms": 20, "pdf_ms": 300},
+                "cpu_count": os.cpu_count(),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -174,9 +174,13 @@ def load(settings: Settings, people: int) -> tuple[str, list[dict[str, Any]]]:
             select(Organization.id).where(Organization.credit_code == code)
         ).scalar_one()
         token = organization_service.issue_token(
-            session, org_id, name="restore drill", valid_days=1, actor=SYSTEM,
+            session,
+            org_id,
+            name="restore drill",
+            valid_days=1,
+            actor=SYSTEM,
             permissions=[Permission.INGESTION_BATCH_SUBMIT, Permission.INGESTION_BATCH_READ],
-        ).secret  # fmt: skip
+        ).secret
     runtime.engine.dispose()
     return token, templates
 
@@ -224,9 +228,12 @@ def serve(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]
     port = pgcluster.free_port()
     with log.open("ab") as out:
         process = subprocess.Popen(  # noqa: S603  # our own program, fixed arguments
-            [CHENGXIN, "serve", "--port", str(port)], env=env, stdout=out,
-            stderr=subprocess.STDOUT, start_new_session=True,
-        )  # fmt: skip
+            [CHENGXIN, "serve", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     return process, wait_for_server(process, port, log)
 
 
@@ -284,8 +291,9 @@ def drill_postgresql(
         shutil.rmtree(primary.data)
         (workdir / "keys.json").unlink()
 
-        imported = _chengxin(env | {"CHENGXIN_KEYS_PASSPHRASE": PASSPHRASE}, "keys", "import",
-                             str(keys))  # fmt: skip
+        imported = _chengxin(
+            env | {"CHENGXIN_KEYS_PASSPHRASE": PASSPHRASE}, "keys", "import", str(keys)
+        )
         started = time.perf_counter()
         restored = pitr.recover(base_dir, archive, moment, root / "restored")
         restore_seconds = time.perf_counter() - started
@@ -332,8 +340,9 @@ def drill_sqlite(args: argparse.Namespace, workdir: Path, env: dict[str, str]) -
         lost.unlink(missing_ok=True)
     (workdir / "keys.json").unlink()
 
-    imported = _chengxin(env | {"CHENGXIN_KEYS_PASSPHRASE": PASSPHRASE}, "keys", "import",
-                         str(keys))  # fmt: skip
+    imported = _chengxin(
+        env | {"CHENGXIN_KEYS_PASSPHRASE": PASSPHRASE}, "keys", "import", str(keys)
+    )
     started = time.perf_counter()
     restored = _chengxin(env, "restore", backup["backup"])
     restore_seconds = time.perf_counter() - started
@@ -356,15 +365,20 @@ def drill_sqlite(args: argparse.Namespace, workdir: Path, env: dict[str, str]) -
 
 
 def _settings_of(env: dict[str, str]) -> dict[str, Any]:
-    return {"env": env["CHENGXIN_ENV"], "data_dir": Path(env["CHENGXIN_DATA_DIR"]),
-            "database_url": env["CHENGXIN_DATABASE_URL"], "jobs_in_process": False}  # fmt: skip
+    return {
+        "env": env["CHENGXIN_ENV"],
+        "data_dir": Path(env["CHENGXIN_DATA_DIR"]),
+        "database_url": env["CHENGXIN_DATABASE_URL"],
+        "jobs_in_process": False,
+    }
 
 
 def _export_keys(env: dict[str, str], workdir: Path) -> Path:
     """The keyring, sealed under a passphrase, kept apart (here: outside the data directory)."""
     out = workdir.parent / f"{workdir.name}-keyring.export"
-    done = _chengxin(env | {"CHENGXIN_KEYS_PASSPHRASE": PASSPHRASE}, "keys", "export", "--out",
-                     str(out))  # fmt: skip
+    done = _chengxin(
+        env | {"CHENGXIN_KEYS_PASSPHRASE": PASSPHRASE}, "keys", "export", "--out", str(out)
+    )
     if done["exit"] != 0:
         raise SystemExit(f"chengxin keys export failed: {done}")
     return out
@@ -381,16 +395,25 @@ def main() -> None:
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--people", type=int, default=500, help="demo persons loaded first")
     parser.add_argument("--push-size", type=int, default=5, help="records per push")
-    parser.add_argument("--seconds", type=float, default=3.0,
-                        help="pushing after the backup before the moment, and after the moment")  # fmt: skip
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=3.0,
+        help="pushing after the backup before the moment, and after the moment",
+    )
     args = parser.parse_args()
     if args.db == "postgresql" and not pgcluster.available():
         raise SystemExit("initdb and pg_ctl are needed (pg_config --bindir)")
     with tempfile.TemporaryDirectory(prefix="chengxin-drill-") as tmp:
         workdir = Path(tmp) / "var"
         workdir.mkdir()
-        env = {**os.environ, "CHENGXIN_ENV": "development", "CHENGXIN_DATA_DIR": str(workdir),
-               "CHENGXIN_LOG_LEVEL": "WARNING", "CHENGXIN_JOBS_IN_PROCESS": "false"}  # fmt: skip
+        env = {
+            **os.environ,
+            "CHENGXIN_ENV": "development",
+            "CHENGXIN_DATA_DIR": str(workdir),
+            "CHENGXIN_LOG_LEVEL": "WARNING",
+            "CHENGXIN_JOBS_IN_PROCESS": "false",
+        }
         env.pop("CHENGXIN_KEYS", None)
         started = time.perf_counter()
         drill = drill_postgresql if args.db == "postgresql" else drill_sqlite
@@ -403,9 +426,18 @@ def main() -> None:
         and figures["sent_after_moment"] > 0
         and figures["sent_after_in_store"] == 0
     )
-    print(json.dumps({"bench": "restore_drill", "db": args.db, "people": args.people,
-                      "seconds_total": round(time.perf_counter() - started, 1), **figures,
-                      "ok": ok}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "bench": "restore_drill",
+                "db": args.db,
+                "people": args.people,
+                "seconds_total": round(time.perf_counter() - started, 1),
+                **figures,
+                "ok": ok,
+            }
+        )
+    )
     sys.exit(0 if ok else 1)
 
 

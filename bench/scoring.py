@@ -64,8 +64,21 @@ PROVINCE = 58_000_000
 TARGET_PER_S = 50_000
 TARGET_UNCHANGED_PER_S = 100_000
 TARGET_RATIO = 0.5
-PREFECTURES = ["420100", "420200", "420300", "420500", "420600", "420700", "420800", "420900",
-               "421000", "421100", "421200", "421300", "422800"]  # fmt: skip
+PREFECTURES = [
+    "420100",
+    "420200",
+    "420300",
+    "420500",
+    "420600",
+    "420700",
+    "420800",
+    "420900",
+    "421000",
+    "421100",
+    "421200",
+    "421300",
+    "422800",
+]
 SUBJECT_COLUMNS = [c.name for c in Subject.__table__.columns]
 RECORD_COLUMNS = [c.name for c in CreditRecord.__table__.columns]
 ACTOR = system_actor("bench")
@@ -75,39 +88,73 @@ def subjects(n: int, rng: random.Random) -> list[dict[str, Any]]:
     rows = []
     for _ in range(n):
         prefecture = rng.choice(PREFECTURES)
-        rows.append({
-            "id": uuid.uuid4(), "id_number_ct": b"\0" * 40, "name_ct": b"\0" * 30,
-            "phone_ct": None, "key_id": "bench", "birth_on": date(1980, 1, 1), "sex": "F",
-            "address_code": prefecture[:4] + "02", "region_code": prefecture[:4] + "02",
-            "prefecture_code": prefecture, "in_registry": True, "registry_digest": None,
-            "version": 1, "created_at": NOW, "updated_at": NOW,
-        })  # fmt: skip
+        rows.append(
+            {
+                "id": uuid.uuid4(),
+                "id_number_ct": b"\0" * 40,
+                "name_ct": b"\0" * 30,
+                "phone_ct": None,
+                "key_id": "bench",
+                "birth_on": date(1980, 1, 1),
+                "sex": "F",
+                "address_code": prefecture[:4] + "02",
+                "region_code": prefecture[:4] + "02",
+                "prefecture_code": prefecture,
+                "in_registry": True,
+                "registry_digest": None,
+                "version": 1,
+                "created_at": NOW,
+                "updated_at": NOW,
+            }
+        )
     return rows
 
 
 def records(ids: list[uuid.UUID], count: int, rng: random.Random) -> list[dict[str, Any]]:
     document = CatalogDocument.model_validate(catalog_service.shipped_content())
-    kinds = [(k.code, k.domain, k.category.value, k.severity.value if k.severity else None)
-             for k in document.kinds if k.category is not Category.BASIC]  # fmt: skip
+    kinds = [
+        (k.code, k.domain, k.category.value, k.severity.value if k.severity else None)
+        for k in document.kinds
+        if k.category is not Category.BASIC
+    ]
     batch, provider = uuid.uuid4(), uuid.uuid4()
     rows = []
     for i in range(count):
         code, domain, category, severity = rng.choice(kinds)
         finding = TODAY - timedelta(days=rng.randint(0, 5 * 365))
         status = rng.choices(("active", "superseded", "revoked", "repaired"), (90, 5, 3, 2))[0]
-        rows.append({
-            "id": uuid.uuid4(), "subject_id": rng.choice(ids), "provider_id": provider,
-            "source_id": f"B{i}", "version": 1, "kind_code": code, "domain": domain,
-            "category": category, "severity": severity, "catalog_version": document.version,
-            "document_no": f"鄂演示〔2026〕{i}号", "finding_on": finding, "act_on": None,
-            "notified_on": None, "display_months": 60, "display_from_on": finding,
-            "display_until_on": finding + timedelta(days=5 * 365), "repair_from_on": None,
-            "status": status, "fields": {}, "sealed_fields": None, "key_id": None,
-            "content_digest": b"\0" * 32, "batch_id": batch, "row_no": i,
-            "received_at": NOW - timedelta(days=1),
-            "ended_at": NOW - timedelta(days=1) if status != "active" else None,
-            "revoke_reason": None,
-        })  # fmt: skip
+        rows.append(
+            {
+                "id": uuid.uuid4(),
+                "subject_id": rng.choice(ids),
+                "provider_id": provider,
+                "source_id": f"B{i}",
+                "version": 1,
+                "kind_code": code,
+                "domain": domain,
+                "category": category,
+                "severity": severity,
+                "catalog_version": document.version,
+                "document_no": f"鄂演示〔2026〕{i}号",
+                "finding_on": finding,
+                "act_on": None,
+                "notified_on": None,
+                "display_months": 60,
+                "display_from_on": finding,
+                "display_until_on": finding + timedelta(days=5 * 365),
+                "repair_from_on": None,
+                "status": status,
+                "fields": {},
+                "sealed_fields": None,
+                "key_id": None,
+                "content_digest": b"\0" * 32,
+                "batch_id": batch,
+                "row_no": i,
+                "received_at": NOW - timedelta(days=1),
+                "ended_at": NOW - timedelta(days=1) if status != "active" else None,
+                "revoke_reason": None,
+            }
+        )
     return rows
 
 
@@ -201,8 +248,9 @@ def full(runtime: Any, at: datetime | None = None) -> tuple[float, scoring_servi
 
 
 def _runtime(url: str, workdir: str) -> Any:
-    settings = Settings(env="test", data_dir=Path(workdir), database_url=url, log_json=True,
-                        log_level="WARNING")  # type: ignore[arg-type]  # fmt: skip
+    settings = Settings(
+        env="test", data_dir=Path(workdir), database_url=url, log_json=True, log_level="WARNING"
+    )  # type: ignore[arg-type]
     return build_runtime(settings, keyring=Keyring.generate(demo=True))
 
 
@@ -250,16 +298,24 @@ def _child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:
         raise SystemExit(f"recompute: first {first}, second {second}")
     baseline = statistics.median(s for s, _ in bare_runs)
     out["baseline_bare_read"] = {
-        "what": "every credit state read in bulk, undecoded", "seconds": round(baseline, 3),
-        "runs": [round(s, 3) for s, _ in bare_runs], "bytes": bare_runs[0][1],
+        "what": "every credit state read in bulk, undecoded",
+        "seconds": round(baseline, 3),
+        "runs": [round(s, 3) for s, _ in bare_runs],
+        "bytes": bare_runs[0][1],
         "subjects_per_s": _rate(n, baseline),
-    }  # fmt: skip
-    out["first_full"] = {"seconds": round(first_s, 3), "subjects_per_s": _rate(n, first_s),
-                         "written": first.changed,
-                         "ratio_to_bare_read": round(baseline / first_s, 3)}  # fmt: skip
-    out["unchanged_full"] = {"seconds": round(second_s, 3), "subjects_per_s": _rate(n, second_s),
-                             "written": second.changed,
-                             "ratio_to_bare_read": round(baseline / second_s, 3)}  # fmt: skip
+    }
+    out["first_full"] = {
+        "seconds": round(first_s, 3),
+        "subjects_per_s": _rate(n, first_s),
+        "written": first.changed,
+        "ratio_to_bare_read": round(baseline / first_s, 3),
+    }
+    out["unchanged_full"] = {
+        "seconds": round(second_s, 3),
+        "subjects_per_s": _rate(n, second_s),
+        "written": second.changed,
+        "ratio_to_bare_read": round(baseline / second_s, 3),
+    }
     with runtime.scope() as session:  # the first run again, in chunks
         session.execute(text("DELETE FROM subject_score"))
         session.execute(text("DELETE FROM scoring_mark"))
@@ -273,30 +329,38 @@ def _child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:
         raise SystemExit(f"chunked recompute: {chunked}")
     ordered = sorted(held)
     out["first_full_chunked"] = {
-        "seconds": round(chunked_s, 3), "subjects_per_s": _rate(n, chunked_s),
+        "seconds": round(chunked_s, 3),
+        "subjects_per_s": _rate(n, chunked_s),
         "chunks": len(held),
         "chunk_p50_ms": round(1000 * ordered[len(ordered) // 2], 1),
         "chunk_p99_ms": round(1000 * ordered[min(len(ordered) - 1, len(ordered) * 99 // 100)], 1),
         "chunk_max_ms": round(1000 * ordered[-1], 1),
         "one_transaction_ms": round(1000 * first_s, 1),
-    }  # fmt: skip
+    }
     out["peak_rss_mb"] = _memory("VmHWM")
     out["rss_mb_after"] = rss
     # Last, after the peak is read: the driver holds the whole result of a plain SELECT.
     records_s, record_rows = bare(engine)
-    out["bare_select_records"] = {"seconds": round(records_s, 3), "rows": record_rows,
-                                  "rows_per_s": _rate(record_rows, records_s)}  # fmt: skip
+    out["bare_select_records"] = {
+        "seconds": round(records_s, 3),
+        "rows": record_rows,
+        "rows_per_s": _rate(record_rows, records_s),
+    }
     rate = n / first_s
     out["province"] = {
         "subjects": PROVINCE,
         "full_recompute_minutes_extrapolated": round(PROVINCE / rate / 60, 1),
         "chunked_minutes_extrapolated": round(PROVINCE / (n / chunked_s) / 60, 1),
         "unchanged_minutes_extrapolated": round(PROVINCE / (n / second_s) / 60, 1),
-        "targets": {"first_full_per_s": TARGET_PER_S, "first_full_ratio": TARGET_RATIO,
-                    "unchanged_per_s": TARGET_UNCHANGED_PER_S},
-        "meets_targets": rate >= TARGET_PER_S and baseline / first_s >= TARGET_RATIO
+        "targets": {
+            "first_full_per_s": TARGET_PER_S,
+            "first_full_ratio": TARGET_RATIO,
+            "unchanged_per_s": TARGET_UNCHANGED_PER_S,
+        },
+        "meets_targets": rate >= TARGET_PER_S
+        and baseline / first_s >= TARGET_RATIO
         and n / second_s >= TARGET_UNCHANGED_PER_S,
-    }  # fmt: skip
+    }
     runtime.stop_audit_writer()
     engine.dispose()
     queue.put(out)
@@ -305,8 +369,12 @@ def _child(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--subjects", type=int, default=20_000,
-                        help="subjects (records: 5 x as many); the issue's size is 1,000,000")  # fmt: skip
+    parser.add_argument(
+        "--subjects",
+        type=int,
+        default=20_000,
+        help="subjects (records: 5 x as many); the issue's size is 1,000,000",
+    )
     args = vars(parser.parse_args())
     with tempfile.TemporaryDirectory(prefix="chengxin-bench-") as tmp:
         url = make_database(args["db"], Path(tmp), DB_NAME)
@@ -332,8 +400,18 @@ def main() -> None:
         f"{chunked['chunk_max_ms']} ms; province: "
         f"{out['province']['full_recompute_minutes_extrapolated']} min"
     )
-    print(json.dumps({"bench": "scoring", "db": args["db"], "subjects": args["subjects"],
-                      "records": 5 * args["subjects"], **out, "cpu_count": os.cpu_count()}))  # fmt: skip
+    print(
+        json.dumps(
+            {
+                "bench": "scoring",
+                "db": args["db"],
+                "subjects": args["subjects"],
+                "records": 5 * args["subjects"],
+                **out,
+                "cpu_count": os.cpu_count(),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

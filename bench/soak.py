@@ -97,24 +97,38 @@ def _world(runtime: Any) -> dict[str, Any]:
     with runtime.scope() as session:
         provider, consumer, document = window_world(session, SYSTEM)
         push_token = organization_service.issue_token(
-            session, provider.id, name="soak push",
+            session,
+            provider.id,
+            name="soak push",
             permissions=[Permission.INGESTION_BATCH_SUBMIT, Permission.INGESTION_BATCH_READ],
-            valid_days=1, actor=SYSTEM,
-        ).secret  # fmt: skip
+            valid_days=1,
+            actor=SYSTEM,
+        ).secret
         query_token = organization_service.issue_token(
-            session, consumer.id, name="soak window",
-            permissions=[Permission.CHECKS_CHECK_RUN, Permission.CHECKS_CHECK_READ,
-                         Permission.ACCESS_QUERY_SUBMIT],
-            valid_days=1, actor=SYSTEM,
-        ).secret  # fmt: skip
-        kind = next(k for k in document.kinds
-                    if k.severity is not None and "tax" in k.providers.departments)  # fmt: skip
+            session,
+            consumer.id,
+            name="soak window",
+            permissions=[
+                Permission.CHECKS_CHECK_RUN,
+                Permission.CHECKS_CHECK_READ,
+                Permission.ACCESS_QUERY_SUBMIT,
+            ],
+            valid_days=1,
+            actor=SYSTEM,
+        ).secret
+        kind = next(
+            k for k in document.kinds if k.severity is not None and "tax" in k.providers.departments
+        )
         rng = random.Random(7)
         act = day_of(utcnow()) - timedelta(days=60)
         fields = [{f.name: sample_value(f, rng, act) for f in kind.fields} for _ in range(500)]
-    return {"provider_id": str(provider.id), "push_token": push_token,
-            "query_token": query_token, "kind": kind.code,
-            "fields": json.loads(json.dumps(fields, default=str))}  # fmt: skip
+    return {
+        "provider_id": str(provider.id),
+        "push_token": push_token,
+        "query_token": query_token,
+        "kind": kind.code,
+        "fields": json.loads(json.dumps(fields, default=str)),
+    }
 
 
 def _citizens(runtime: Any, n: int) -> list[str]:
@@ -122,10 +136,14 @@ def _citizens(runtime: Any, n: int) -> list[str]:
     people = [person(10_000_000 + i) for i in range(n)]
     with runtime.scope() as session:
         identity_service.bulk_register(
-            session, [identity_service.prepare_person(num, name, f"139{i:08d}")
-                      for i, (num, name) in enumerate(people)],
-            actor=SYSTEM, source="bench",
-        )  # fmt: skip
+            session,
+            [
+                identity_service.prepare_person(num, name, f"139{i:08d}")
+                for i, (num, name) in enumerate(people)
+            ],
+            actor=SYSTEM,
+            source="bench",
+        )
     settings = runtime.settings
     code_policy = citizens_service.CitizenPolicy.from_settings(settings)
     session_policy = accounts_service.Policy.from_settings(settings)
@@ -137,16 +155,25 @@ def _citizens(runtime: Any, n: int) -> list[str]:
         with runtime.scope() as session:
             code = citizens_service.latest_code(session)
         issued = citizens_service.verify_code(
-            runtime.scope, challenge_id=challenge.challenge_id, code=code or "", client_ip=None,
+            runtime.scope,
+            challenge_id=challenge.challenge_id,
+            code=code or "",
+            client_ip=None,
             session_policy=session_policy,
-        )  # fmt: skip
+        )
         tokens.append(issued.token)
     return tokens
 
 
 def _prepare(url: str, workdir: str, args: dict[str, Any], queue: Any) -> None:
-    settings = Settings(env="development", data_dir=Path(workdir), database_url=url,  # type: ignore[arg-type]
-                        log_json=True, log_level="WARNING", jobs_in_process=False)  # fmt: skip
+    settings = Settings(
+        env="development",
+        data_dir=Path(workdir),
+        database_url=url,  # type: ignore[arg-type]
+        log_json=True,
+        log_level="WARNING",
+        jobs_in_process=False,
+    )
     runtime = build_runtime(settings)  # writes the key file the processes read
     migrate.upgrade(runtime.engine)
     started = time.perf_counter()
@@ -197,9 +224,12 @@ class Proc:
         self.generation += 1
         with self.log.open("ab") as log:
             self.popen = subprocess.Popen(  # noqa: S603  # our own program, fixed arguments
-                self.argv, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+                self.argv,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
                 start_new_session=True,
-            )  # fmt: skip
+            )
         self.started_at = time.monotonic()
         if self.port is not None:
             wait_for_server(self.popen, self.port, self.log)
@@ -387,8 +417,14 @@ class Load:
             response = await self.balancer.request(method, url, **kwargs)
             outcome = outcome_of(response)
             if response.status_code >= 500 and response.status_code != 503:
-                self.unclean.append({"at_s": round(at, 1), "kind": kind, "outcome": outcome,
-                                     "request_id": _request_id(response)})  # fmt: skip
+                self.unclean.append(
+                    {
+                        "at_s": round(at, 1),
+                        "kind": kind,
+                        "outcome": outcome,
+                        "request_id": _request_id(response),
+                    }
+                )
         except httpx.HTTPError as exc:
             outcome = f"transport {type(exc).__name__}"
         self.samples.append(Sample(at, kind, (self.now() - at) * 1000, outcome))
@@ -401,22 +437,29 @@ class Load:
         for j in range(self.push_size):
             num, name = person(rng.randrange(self.subjects))
             finding = today - timedelta(days=rng.randint(10, 300))
-            out.append({
-                "source_id": f"SOAK-{number:06d}-{j:03d}", "kind": self.world["kind"],
-                "id_number": num, "name": name, "document_no": f"鄂税稽罚〔2026〕{number}-{j}号",
-                "finding_date": finding.isoformat(),
-                "act_date": (finding - timedelta(days=20)).isoformat(),
-                "notified_date": (finding + timedelta(days=3)).isoformat(),
-                "fields": rng.choice(self.world["fields"]),
-            })  # fmt: skip
+            out.append(
+                {
+                    "source_id": f"SOAK-{number:06d}-{j:03d}",
+                    "kind": self.world["kind"],
+                    "id_number": num,
+                    "name": name,
+                    "document_no": f"鄂税稽罚〔2026〕{number}-{j}号",
+                    "finding_date": finding.isoformat(),
+                    "act_date": (finding - timedelta(days=20)).isoformat(),
+                    "notified_date": (finding + timedelta(days=3)).isoformat(),
+                    "fields": rng.choice(self.world["fields"]),
+                }
+            )
         return out
 
 
 async def pusher(load: Load, think: float, drain: float) -> None:
     """A department's system: a push, sent again (same body) until a receipt comes back; a
     4xx other than 408/409/429 is a refusal (not sent again)."""
-    headers = {"Authorization": f"Bearer {load.world['push_token']}",
-               "Content-Type": "application/json"}  # fmt: skip
+    headers = {
+        "Authorization": f"Bearer {load.world['push_token']}",
+        "Content-Type": "application/json",
+    }
     while not load.stop.is_set():
         number = len(load.pushes)
         records = load.records(number)
@@ -427,8 +470,9 @@ async def pusher(load: Load, think: float, drain: float) -> None:
             if load.stop.is_set() and load.now() > load.stopped_at + drain:
                 break
             push.attempts += 1
-            response = await load.send("push", "POST", "/api/v1/ingestion/batches",
-                                       content=body, headers=headers)  # fmt: skip
+            response = await load.send(
+                "push", "POST", "/api/v1/ingestion/batches", content=body, headers=headers
+            )
             status = response.status_code if response is not None else 0
             if status == 201:
                 push.receipt = response.json()  # type: ignore[union-attr]
@@ -452,8 +496,11 @@ async def checker(load: Load, think: float, seed: int) -> None:
     headers = {"Authorization": f"Bearer {load.world['query_token']}"}
     while not load.stop.is_set():
         num, name = _person_body(load, rng)
-        body = {"scene": SCENE, "purpose": "行政许可前的联合奖惩核查",
-                "persons": [{"id_number": num, "name": name}]}  # fmt: skip
+        body = {
+            "scene": SCENE,
+            "purpose": "行政许可前的联合奖惩核查",
+            "persons": [{"id_number": num, "name": name}],
+        }
         response = await load.send("check", "POST", "/api/v1/checks", json=body, headers=headers)
         if response is not None and response.status_code == 200:
             load.checks.append(response.json()["check_id"])
@@ -510,30 +557,46 @@ class Fault:
 
 
 def interval_figures(
-    samples: list[Sample], start: float, end: float, *, faults: list[Fault], grace: float,
+    samples: list[Sample],
+    start: float,
+    end: float,
+    *,
+    faults: list[Fault],
+    grace: float,
     warmup: float,
-) -> dict[str, Any]:  # fmt: skip
+) -> dict[str, Any]:
     """Requests, errors by kind and p50/p99 per kind of the requests sent in [start, end); the
     steady p99 leaves out requests sent around a fault or in the warm-up."""
     window = [s for s in samples if start <= s.at < end]
-    steady_all = [s.ms for s in window if s.at >= warmup and not any(f.covers(s.at, grace)
-                                                                    for f in faults)]  # fmt: skip
+    steady_all = [
+        s.ms for s in window if s.at >= warmup and not any(f.covers(s.at, grace) for f in faults)
+    ]
     by_kind: dict[str, list[Sample]] = defaultdict(list)
     for s in window:
         by_kind[s.kind].append(s)
     kinds = {}
     for kind, got in sorted(by_kind.items()):
         ms = [s.ms for s in got]
-        steady = [s.ms for s in got if s.at >= warmup and not any(f.covers(s.at, grace)
-                                                                  for f in faults)]  # fmt: skip
+        steady = [
+            s.ms for s in got if s.at >= warmup and not any(f.covers(s.at, grace) for f in faults)
+        ]
         errors = Counter(s.outcome for s in got if s.outcome != "ok")
-        kinds[kind] = {"requests": len(got), "errors": dict(errors), "p50_ms": _pct(ms, 0.5),
-                       "p99_ms": _pct(ms, 0.99), "steady_requests": len(steady),
-                       "steady_p99_ms": _pct(steady, 0.99) if steady else None}  # fmt: skip
-    return {"from_s": round(start, 1), "to_s": round(end, 1), "requests": len(window),
-            "steady_requests": len(steady_all),
-            "steady_p99_ms": _pct(steady_all, 0.99) if steady_all else None,
-            "kinds": kinds}  # fmt: skip
+        kinds[kind] = {
+            "requests": len(got),
+            "errors": dict(errors),
+            "p50_ms": _pct(ms, 0.5),
+            "p99_ms": _pct(ms, 0.99),
+            "steady_requests": len(steady),
+            "steady_p99_ms": _pct(steady, 0.99) if steady else None,
+        }
+    return {
+        "from_s": round(start, 1),
+        "to_s": round(end, 1),
+        "requests": len(window),
+        "steady_requests": len(steady_all),
+        "steady_p99_ms": _pct(steady_all, 0.99) if steady_all else None,
+        "kinds": kinds,
+    }
 
 
 def print_interval(index: int, figures: dict[str, Any], rss: dict[str, int]) -> None:
@@ -542,9 +605,13 @@ def print_interval(index: int, figures: dict[str, Any], rss: dict[str, int]) -> 
         errors = ", ".join(f"{n} × {o}" for o, n in k["errors"].items()) or "no errors"
         parts.append(f"{kind} {k['requests']} ({errors}) p50 {k['p50_ms']} p99 {k['p99_ms']} ms")
     memory = ", ".join(f"{label} {kib // 1024}" for label, kib in sorted(rss.items()))
-    print(f"[{index}] {figures['from_s']}–{figures['to_s']} s: {figures['requests']} requests "
-          f"(p99 away from faults {figures['steady_p99_ms']} ms); "
-          + "; ".join(parts) + f"; RSS MB: {memory}", flush=True)  # fmt: skip
+    print(
+        f"[{index}] {figures['from_s']}–{figures['to_s']} s: {figures['requests']} requests "
+        f"(p99 away from faults {figures['steady_p99_ms']} ms); "
+        + "; ".join(parts)
+        + f"; RSS MB: {memory}",
+        flush=True,
+    )
 
 
 class RssLog:
@@ -605,20 +672,30 @@ def start_database(args: dict[str, Any], tmp: Path) -> tuple[str, Cluster | None
 
 
 def _env(tmp: Path, url: str, replicas: str) -> dict[str, str]:
-    return {**os.environ, "CHENGXIN_DATABASE_URL": url, "CHENGXIN_REPLICA_URLS": replicas,
-            "CHENGXIN_DATA_DIR": str(tmp), "CHENGXIN_ENV": "development",
-            "CHENGXIN_LOG_LEVEL": "WARNING", "CHENGXIN_JOBS_IN_PROCESS": "false",
-            "CHENGXIN_ACCESS_REVIEW_NEW_SCENE": "false", "CHENGXIN_JOBS_LEASE_SECONDS": "30",
-            "CHENGXIN_LOG_QUIET": json.dumps(["chengxin.notifications"])}  # fmt: skip
+    return {
+        **os.environ,
+        "CHENGXIN_DATABASE_URL": url,
+        "CHENGXIN_REPLICA_URLS": replicas,
+        "CHENGXIN_DATA_DIR": str(tmp),
+        "CHENGXIN_ENV": "development",
+        "CHENGXIN_LOG_LEVEL": "WARNING",
+        "CHENGXIN_JOBS_IN_PROCESS": "false",
+        "CHENGXIN_ACCESS_REVIEW_NEW_SCENE": "false",
+        "CHENGXIN_JOBS_LEASE_SECONDS": "30",
+        "CHENGXIN_LOG_QUIET": json.dumps(["chengxin.notifications"]),
+    }
 
 
 class Run:
     """The load, the faults on their schedule, the supervisor and the interval lines."""
 
     def __init__(
-        self, args: dict[str, Any], world: dict[str, Any], procs: list[Proc],
+        self,
+        args: dict[str, Any],
+        world: dict[str, Any],
+        procs: list[Proc],
         cluster: Cluster | None,
-    ) -> None:  # fmt: skip
+    ) -> None:
         self.args = args
         self.duration = args["minutes"] * 60
         self.interval = 60.0 if self.duration >= 180 else self.duration / 6
@@ -626,8 +703,12 @@ class Run:
         self.procs = procs
         self.servers = [p for p in procs if p.port is not None]
         self.workers = [p for p in procs if p.port is None]
-        self.load = Load(Balancer([f"http://127.0.0.1:{s.port}" for s in self.servers]), world,
-                         args["subjects"], args["push_size"])  # fmt: skip
+        self.load = Load(
+            Balancer([f"http://127.0.0.1:{s.port}" for s in self.servers]),
+            world,
+            args["subjects"],
+            args["push_size"],
+        )
         self.faults: list[Fault] = []
         self.rss = RssLog()
         self.intervals: list[dict[str, Any]] = []
@@ -639,8 +720,12 @@ class Run:
         if cluster is not None and cluster.standby is not None:
             self.actions["restart-primary"] = cluster.restart_primary
             self.actions["promote-standby"] = cluster.promote
-            self.schedule = [(0.2, "kill-server"), (0.35, "kill-worker"),
-                             (0.5, "restart-primary"), (0.7, "promote-standby")]  # fmt: skip
+            self.schedule = [
+                (0.2, "kill-server"),
+                (0.35, "kill-worker"),
+                (0.5, "restart-primary"),
+                (0.7, "promote-standby"),
+            ]
 
     async def inject(self) -> None:
         load = self.load
@@ -675,8 +760,14 @@ class Run:
         while (index + 1) * self.interval <= self.duration + 0.5:
             start, end = index * self.interval, (index + 1) * self.interval
             await _pause_until(self.load, end)
-            figures = interval_figures(self.load.samples, start, end, faults=self.faults,
-                                       grace=self.args["fault_grace"], warmup=self.warmup)  # fmt: skip
+            figures = interval_figures(
+                self.load.samples,
+                start,
+                end,
+                faults=self.faults,
+                grace=self.args["fault_grace"],
+                warmup=self.warmup,
+            )
             figures["rss_kib"] = self.rss.latest(end)
             self.intervals.append(figures)
             print_interval(index + 1, figures, figures["rss_kib"])
@@ -709,11 +800,16 @@ def reconcile(url: str, world: dict[str, Any], load: Load) -> dict[str, Any]:
     acked = [p for p in load.pushes if p.receipt is not None]
     record, check, entry = CreditRecord, Check, AuditEntry
     with engine.connect() as conn:
-        counts = dict(conn.execute(
-            select(record.source_id, func.count())
-            .where(record.provider_id == uuid.UUID(world["provider_id"]),
-                   record.source_id.like("SOAK-%"))
-            .group_by(record.source_id)).all())  # fmt: skip
+        counts = dict(
+            conn.execute(
+                select(record.source_id, func.count())
+                .where(
+                    record.provider_id == uuid.UUID(world["provider_id"]),
+                    record.source_id.like("SOAK-%"),
+                )
+                .group_by(record.source_id)
+            ).all()
+        )
         check_ids = [uuid.UUID(c) for c in load.checks]
         found: dict[str, Any] = {}
         for start in range(0, len(check_ids), 500):
@@ -729,28 +825,37 @@ def reconcile(url: str, world: dict[str, Any], load: Load) -> dict[str, Any]:
     expected = [s for p in acked for s in p.source_ids]
     lost = [s for s in expected if counts.get(s, 0) == 0]
     duplicated = [s for s, n in counts.items() if n > 1]
-    audited = [c for c, r in found.items()
-               if r[1] is not None and r[2] == "checks:check:run" and r[3] == c]  # fmt: skip
+    audited = [
+        c for c, r in found.items() if r[1] is not None and r[2] == "checks:check:run" and r[3] == c
+    ]
     return {
-        "pushes": {"sent": len(load.pushes), "acknowledged": len(acked),
-                   "records_acknowledged": len(expected),
-                   "receipts_rejected_rows": sum(p.receipt["rejected"] for p in acked if p.receipt),
-                   "receipts_duplicate_rows": sum(p.receipt["duplicates"] for p in acked
-                                                  if p.receipt),
-                   "sent_more_than_once": sum(1 for p in load.pushes if p.attempts > 1),
-                   "refused": dict(Counter(p.refused for p in load.pushes if p.refused)),
-                   "unacknowledged": sum(1 for p in load.pushes
-                                         if p.receipt is None and p.refused is None),
-                   "records_stored": sum(counts.values()), "lost": len(lost),
-                   "duplicated": len(duplicated), "lost_examples": lost[:5]},
-        "checks": {"acknowledged": len(check_ids), "stored": len(found),
-                   "missing": len(check_ids) - len(found),
-                   "without_audit_entry": len(check_ids) - len(audited)},
+        "pushes": {
+            "sent": len(load.pushes),
+            "acknowledged": len(acked),
+            "records_acknowledged": len(expected),
+            "receipts_rejected_rows": sum(p.receipt["rejected"] for p in acked if p.receipt),
+            "receipts_duplicate_rows": sum(p.receipt["duplicates"] for p in acked if p.receipt),
+            "sent_more_than_once": sum(1 for p in load.pushes if p.attempts > 1),
+            "refused": dict(Counter(p.refused for p in load.pushes if p.refused)),
+            "unacknowledged": sum(
+                1 for p in load.pushes if p.receipt is None and p.refused is None
+            ),
+            "records_stored": sum(counts.values()),
+            "lost": len(lost),
+            "duplicated": len(duplicated),
+            "lost_examples": lost[:5],
+        },
+        "checks": {
+            "acknowledged": len(check_ids),
+            "stored": len(found),
+            "missing": len(check_ids) - len(found),
+            "without_audit_entry": len(check_ids) - len(audited),
+        },
         "reports": {"acknowledged": len(load.reports)},
         # Jobs by status at the end, and how many were claimed more than once (a retry after a
         # failure, or a job whose worker was killed, claimed again when its lease ran out).
         "jobs": {**jobs, "claimed_more_than_once": attempted},
-    }  # fmt: skip
+    }
 
 
 def audit_verify(env: dict[str, str]) -> dict[str, Any]:
@@ -768,10 +873,12 @@ def verdict(run: Run, checked: dict[str, Any], verified: dict[str, Any]) -> dict
     """The done-when checks of issue 18 and the figures they rest on."""
     load, faults, intervals = run.load, run.faults, run.intervals
     grace = run.args["fault_grace"]
-    around = [s for s in load.samples
-              if s.server_error and any(f.covers(s.at, grace) for f in faults)]  # fmt: skip
-    outside = [s for s in load.samples
-               if s.server_error and not any(f.covers(s.at, grace) for f in faults)]  # fmt: skip
+    around = [
+        s for s in load.samples if s.server_error and any(f.covers(s.at, grace) for f in faults)
+    ]
+    outside = [
+        s for s in load.samples if s.server_error and not any(f.covers(s.at, grace) for f in faults)
+    ]
     # p99 of every request per interval against the first interval's, leaving out the warm-up
     # and the seconds around faults (the mix of kinds is the same in every interval); per kind
     # too, as figures (a kind has a few hundred requests a minute: its p99 is a few of them).
@@ -779,15 +886,18 @@ def verdict(run: Run, checked: dict[str, Any], verified: dict[str, Any]) -> dict
     by_kind: dict[str, list[float | None]] = {}
     if intervals:
         base = intervals[0]["steady_p99_ms"]
-        ratios = [round(i["steady_p99_ms"] / base, 2) if base and i["steady_p99_ms"] else None
-                  for i in intervals[1:]]  # fmt: skip
+        ratios = [
+            round(i["steady_p99_ms"] / base, 2) if base and i["steady_p99_ms"] else None
+            for i in intervals[1:]
+        ]
         for kind, k in intervals[0]["kinds"].items():
             first = k["steady_p99_ms"]
             by_kind[kind] = [
                 round(i["kinds"][kind]["steady_p99_ms"] / first, 2)
-                if first and kind in i["kinds"] and i["kinds"][kind]["steady_p99_ms"] else None
+                if first and kind in i["kinds"] and i["kinds"][kind]["steady_p99_ms"]
+                else None
                 for i in intervals[1:]
-            ]  # fmt: skip
+            ]
     worst = max((r for r in ratios if r is not None), default=0.0)
     growth = run.rss.growth(run.interval)
     done_when = {
@@ -800,17 +910,22 @@ def verdict(run: Run, checked: dict[str, Any], verified: dict[str, Any]) -> dict
         "rss_growth_within_10pct": max(growth.values(), default=0.0) <= 0.10,
     }
     return {
-        "server_errors": {"total": len(outside) + len(around), "around_faults": len(around),
-                          "around_by_kind": dict(Counter(f"{s.kind} {s.outcome}" for s in around)),
-                          "outside_faults": len(outside),
-                          "outside_by_kind": dict(Counter(f"{s.kind} {s.outcome}"
-                                                          for s in outside)),
-                          "outside_at_s": [round(s.at, 1) for s in outside[:20]]},
-        "p99_ratio_to_first": ratios, "p99_ratio_max": worst,
+        "server_errors": {
+            "total": len(outside) + len(around),
+            "around_faults": len(around),
+            "around_by_kind": dict(Counter(f"{s.kind} {s.outcome}" for s in around)),
+            "outside_faults": len(outside),
+            "outside_by_kind": dict(Counter(f"{s.kind} {s.outcome}" for s in outside)),
+            "outside_at_s": [round(s.at, 1) for s in outside[:20]],
+        },
+        "p99_ratio_to_first": ratios,
+        "p99_ratio_max": worst,
         "p99_ratio_to_first_by_kind": by_kind,
-        "rss_growth": growth, "rss_growth_max": max(growth.values(), default=0.0),
-        "done_when": done_when, "ok": all(done_when.values()),
-    }  # fmt: skip
+        "rss_growth": growth,
+        "rss_growth_max": max(growth.values(), default=0.0),
+        "done_when": done_when,
+        "ok": all(done_when.values()),
+    }
 
 
 def main() -> None:  # noqa: PLR0915  # the run, in order
@@ -830,14 +945,30 @@ def main() -> None:  # noqa: PLR0915  # the run, in order
     parser.add_argument("--reporters", type=int, default=1)
     parser.add_argument("--report-think", type=float, default=0.5)
     parser.add_argument("--citizen-think", type=float, default=0.3)
-    parser.add_argument("--warmup", type=float, default=20.0,
-                        help="seconds of the first interval left out of its p99")  # fmt: skip
-    parser.add_argument("--fault-grace", type=float, default=10.0,
-                        help="seconds after a fault is over in which server errors are expected")  # fmt: skip
-    parser.add_argument("--logs", type=Path, default=None,
-                        help="copy the processes' logs here at the end (a new directory)")  # fmt: skip
-    parser.add_argument("--drain", type=float, default=60.0,
-                        help="seconds after the end in which unanswered pushes are sent again")  # fmt: skip
+    parser.add_argument(
+        "--warmup",
+        type=float,
+        default=20.0,
+        help="seconds of the first interval left out of its p99",
+    )
+    parser.add_argument(
+        "--fault-grace",
+        type=float,
+        default=10.0,
+        help="seconds after a fault is over in which server errors are expected",
+    )
+    parser.add_argument(
+        "--logs",
+        type=Path,
+        default=None,
+        help="copy the processes' logs here at the end (a new directory)",
+    )
+    parser.add_argument(
+        "--drain",
+        type=float,
+        default=60.0,
+        help="seconds after the end in which unanswered pushes are sent again",
+    )
     args = vars(parser.parse_args())
     if args["db"] == "postgresql" and not pgcluster.available():
         raise SystemExit("PostgreSQL's server programs (initdb, pg_ctl) are not installed")
@@ -859,25 +990,49 @@ def main() -> None:  # noqa: PLR0915  # the run, in order
         env = _env(tmp, url, replicas)
         for i in range(args["servers"]):
             port = pgcluster.free_port()
-            procs.append(Proc(f"serve-{chr(97 + i)}", [CHENGXIN, "serve", "--port", str(port),
-                              "--workers", str(args["server_workers"])], env,
-                              tmp / f"serve-{i}.log", port))  # fmt: skip
-        procs += [Proc(f"worker-{i + 1}", [CHENGXIN, "worker", "--poll", "0.5"], env,
-                       tmp / f"worker-{i}.log") for i in range(args["job_workers"])]  # fmt: skip
+            procs.append(
+                Proc(
+                    f"serve-{chr(97 + i)}",
+                    [
+                        CHENGXIN,
+                        "serve",
+                        "--port",
+                        str(port),
+                        "--workers",
+                        str(args["server_workers"]),
+                    ],
+                    env,
+                    tmp / f"serve-{i}.log",
+                    port,
+                )
+            )
+        procs += [
+            Proc(
+                f"worker-{i + 1}",
+                [CHENGXIN, "worker", "--poll", "0.5"],
+                env,
+                tmp / f"worker-{i}.log",
+            )
+            for i in range(args["job_workers"])
+        ]
         for proc in procs:
             proc.start()
         servers = [p for p in procs if p.port is not None]
         workers = [p for p in procs if p.port is None]
-        print(f"{len(servers)} servers × {args['server_workers']} workers, {len(workers)} job "
-              f"workers; data loaded in {world['load_seconds']} s; load for {args['minutes']} "
-              f"min (multi-host URL: {multi_host}, replica: {bool(replicas)})", flush=True)  # fmt: skip
+        print(
+            f"{len(servers)} servers × {args['server_workers']} workers, {len(workers)} job "
+            f"workers; data loaded in {world['load_seconds']} s; load for {args['minutes']} "
+            f"min (multi-host URL: {multi_host}, replica: {bool(replicas)})",
+            flush=True,
+        )
         run = Run(args, world, procs, cluster)
         asyncio.run(run.run())
         load, faults = run.load, run.faults
         final_url = cluster.current.url(DB_NAME) if cluster else url
         checked = reconcile(final_url, world, load)
-        verified = audit_verify({**env, "CHENGXIN_DATABASE_URL": final_url,
-                                 "CHENGXIN_REPLICA_URLS": ""})  # fmt: skip
+        verified = audit_verify(
+            {**env, "CHENGXIN_DATABASE_URL": final_url, "CHENGXIN_REPLICA_URLS": ""}
+        )
         figures = verdict(run, checked, verified)
     finally:
         for proc in procs:
@@ -890,34 +1045,65 @@ def main() -> None:  # noqa: PLR0915  # the run, in order
     totals = interval_figures(
         load.samples, 0, float("inf"), faults=faults, grace=args["fault_grace"], warmup=0
     )
-    print(f"pushes: {checked['pushes']['acknowledged']} acknowledged "
-          f"({checked['pushes']['records_acknowledged']} records), lost "
-          f"{checked['pushes']['lost']}, duplicated {checked['pushes']['duplicated']}; checks "
-          f"{checked['checks']['acknowledged']}, without audit entry "
-          f"{checked['checks']['without_audit_entry']}; audit verify exit {verified['exit']}; "
-          f"server errors outside faults {figures['server_errors']['outside_faults']}; "
-          f"ok {figures['ok']}", flush=True)  # fmt: skip
-    print(json.dumps({
-        "bench": "soak", "db": args["db"], "minutes": args["minutes"], "interval_s": run.interval,
-        "processes": {"servers": args["servers"], "server_workers": args["server_workers"],
-                      "job_workers": args["job_workers"]},
-        "multi_host_url": multi_host, "replica": bool(replicas),
-        "faults": [{"fault": f.name, "at_s": round(f.at, 1), "over_s": round(f.done, 1),
-                    "detail": f.detail} for f in faults],
-        "requests": {k: v["requests"] for k, v in totals["kinds"].items()},
-        "errors": {k: v["errors"] for k, v in totals["kinds"].items()},
-        "p50_ms": {k: v["p50_ms"] for k, v in totals["kinds"].items()},
-        "p99_ms": {k: v["p99_ms"] for k, v in totals["kinds"].items()},
-        "balancer_redirects": load.balancer.redirected,
-        "unclean_5xx": load.unclean[:20],
-        "intervals": [{"from_s": i["from_s"], "requests": i["requests"],
-                       "steady_p99_ms": i["steady_p99_ms"],
-                       "steady_p99_ms_by_kind": {k: v["steady_p99_ms"]
-                                                 for k, v in i["kinds"].items()},
-                       "rss_mb": {n: round(v / 1024) for n, v in i["rss_kib"].items()}}
-                      for i in run.intervals],
-        **checked, "audit_verify": verified, **figures, "cpu_count": os.cpu_count(),
-    }, ensure_ascii=False))  # fmt: skip
+    print(
+        f"pushes: {checked['pushes']['acknowledged']} acknowledged "
+        f"({checked['pushes']['records_acknowledged']} records), lost "
+        f"{checked['pushes']['lost']}, duplicated {checked['pushes']['duplicated']}; checks "
+        f"{checked['checks']['acknowledged']}, without audit entry "
+        f"{checked['checks']['without_audit_entry']}; audit verify exit {verified['exit']}; "
+        f"server errors outside faults {figures['server_errors']['outside_faults']}; "
+        f"ok {figures['ok']}",
+        flush=True,
+    )
+    print(
+        json.dumps(
+            {
+                "bench": "soak",
+                "db": args["db"],
+                "minutes": args["minutes"],
+                "interval_s": run.interval,
+                "processes": {
+                    "servers": args["servers"],
+                    "server_workers": args["server_workers"],
+                    "job_workers": args["job_workers"],
+                },
+                "multi_host_url": multi_host,
+                "replica": bool(replicas),
+                "faults": [
+                    {
+                        "fault": f.name,
+                        "at_s": round(f.at, 1),
+                        "over_s": round(f.done, 1),
+                        "detail": f.detail,
+                    }
+                    for f in faults
+                ],
+                "requests": {k: v["requests"] for k, v in totals["kinds"].items()},
+                "errors": {k: v["errors"] for k, v in totals["kinds"].items()},
+                "p50_ms": {k: v["p50_ms"] for k, v in totals["kinds"].items()},
+                "p99_ms": {k: v["p99_ms"] for k, v in totals["kinds"].items()},
+                "balancer_redirects": load.balancer.redirected,
+                "unclean_5xx": load.unclean[:20],
+                "intervals": [
+                    {
+                        "from_s": i["from_s"],
+                        "requests": i["requests"],
+                        "steady_p99_ms": i["steady_p99_ms"],
+                        "steady_p99_ms_by_kind": {
+                            k: v["steady_p99_ms"] for k, v in i["kinds"].items()
+                        },
+                        "rss_mb": {n: round(v / 1024) for n, v in i["rss_kib"].items()},
+                    }
+                    for i in run.intervals
+                ],
+                **checked,
+                "audit_verify": verified,
+                **figures,
+                "cpu_count": os.cpu_count(),
+            },
+            ensure_ascii=False,
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -93,8 +93,21 @@ class PgServer:
         data = root / name
         data.mkdir()
         _own(data)
-        _run([str(bindir() / "initdb"), "-D", str(data), "-U", PG_USER, "-A", "trust",
-              "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"])  # fmt: skip
+        _run(
+            [
+                str(bindir() / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                PG_USER,
+                "-A",
+                "trust",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C.UTF-8",
+            ]
+        )
         server = cls(data, free_port())
         lines = [
             "wal_level = replica",
@@ -124,8 +137,25 @@ class PgServer:
     ) -> PgServer:
         """A hot standby streaming from the server on ``source_port`` (``pg_basebackup -R``)."""
         data = root / name
-        _run([str(bindir() / "pg_basebackup"), "-h", host, "-p", str(source_port), "-U", PG_USER,
-              "-D", str(data), "-R", "-X", "stream", "--no-sync", "-c", "fast"])  # fmt: skip
+        _run(
+            [
+                str(bindir() / "pg_basebackup"),
+                "-h",
+                host,
+                "-p",
+                str(source_port),
+                "-U",
+                PG_USER,
+                "-D",
+                str(data),
+                "-R",
+                "-X",
+                "stream",
+                "--no-sync",
+                "-c",
+                "fast",
+            ]
+        )
         _own(data)
         server = cls(data, free_port())
         server.configure(["hot_standby = on", "hot_standby_feedback = on"])
@@ -133,16 +163,30 @@ class PgServer:
 
     def configure(self, lines: list[str]) -> None:
         """Settings appended to ``postgresql.auto.conf``; the port and sockets are this server's."""
-        base = [f"port = {self.port}", "listen_addresses = '127.0.0.1'",
-                f"unix_socket_directories = '{self.data.parent}'"]  # fmt: skip
+        base = [
+            f"port = {self.port}",
+            "listen_addresses = '127.0.0.1'",
+            f"unix_socket_directories = '{self.data.parent}'",
+        ]
         with (self.data / "postgresql.auto.conf").open("a") as conf:
             conf.write("\n".join([*base, *lines]) + "\n")
 
     # -- lifecycle -------------------------------------------------------------------------
 
     def start(self, *, timeout: float = 60.0) -> PgServer:
-        _run([str(bindir() / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-w",
-              "-t", str(int(timeout)), "start"])  # fmt: skip
+        _run(
+            [
+                str(bindir() / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.log),
+                "-w",
+                "-t",
+                str(int(timeout)),
+                "start",
+            ]
+        )
         return self
 
     def stop(self, mode: str = "fast") -> None:
@@ -150,8 +194,19 @@ class PgServer:
             _run([str(bindir() / "pg_ctl"), "-D", str(self.data), "-m", mode, "-w", "stop"])
 
     def restart(self) -> None:
-        _run([str(bindir() / "pg_ctl"), "-D", str(self.data), "-l", str(self.log), "-m", "fast",
-              "-w", "restart"])  # fmt: skip
+        _run(
+            [
+                str(bindir() / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-l",
+                str(self.log),
+                "-m",
+                "fast",
+                "-w",
+                "restart",
+            ]
+        )
 
     def kill(self) -> None:
         """``kill -9`` of the postmaster (its children exit on their own): a crashed server."""
@@ -165,8 +220,17 @@ class PgServer:
 
     def promote(self, *, timeout: float = 60.0) -> None:
         """Make this standby a primary (``pg_ctl promote``, waiting until it accepts writes)."""
-        _run([str(bindir() / "pg_ctl"), "-D", str(self.data), "-w", "-t", str(int(timeout)),
-              "promote"])  # fmt: skip
+        _run(
+            [
+                str(bindir() / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-w",
+                "-t",
+                str(int(timeout)),
+                "promote",
+            ]
+        )
 
     def pid(self) -> int | None:
         pidfile = self.data / "postmaster.pid"

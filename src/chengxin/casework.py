@@ -127,9 +127,16 @@ def tell_recipients(
     body = {**masked_identity(session, record.subject_id), "kind_code": record.kind_code, **data}
     for organization_id in sorted(recipients):
         inbox.post(
-            session, organization_id=organization_id, topic=topic, object_type="credit_record",
-            object_id=record.id, data=body, actor=actor, now=now, subject_id=record.subject_id,
-        )  # fmt: skip
+            session,
+            organization_id=organization_id,
+            topic=topic,
+            object_type="credit_record",
+            object_id=record.id,
+            data=body,
+            actor=actor,
+            now=now,
+            subject_id=record.subject_id,
+        )
     return len(recipients)
 
 
@@ -149,9 +156,16 @@ def tell_organizations(
     must stop using what they learnt about a person (``subject_id``: logged as about them)."""
     for organization_id in organization_ids:
         inbox.post(
-            session, organization_id=organization_id, topic=topic, object_type=object_type,
-            object_id=object_id, data=data, actor=actor, now=now, subject_id=subject_id,
-        )  # fmt: skip
+            session,
+            organization_id=organization_id,
+            topic=topic,
+            object_type=object_type,
+            object_id=object_id,
+            data=data,
+            actor=actor,
+            now=now,
+            subject_id=subject_id,
+        )
 
 
 def checked_by(session: Session, subject_id: uuid.UUID, *, since: datetime) -> set[uuid.UUID]:

@@ -721,8 +721,13 @@ def ingest(file: Path, as_org: str, rejected_out: Path | None) -> None:
     if org is None:
         _fail("organization-not-found", f"no organization with credit code {as_org}", EXIT_INVALID)
     # The command acts for the organization and is named as a system command in the audit log.
-    actor = Actor(ActorKind.SYSTEM, "ingest", "system:ingest", org.id,
-                  frozenset({Permission.INGESTION_BATCH_SUBMIT}))  # fmt: skip
+    actor = Actor(
+        ActorKind.SYSTEM,
+        "ingest",
+        "system:ingest",
+        org.id,
+        frozenset({Permission.INGESTION_BATCH_SUBMIT}),
+    )
     total = reading.count_rows(file, file_format)
     with click.progressbar(length=total, label=f"{file.name} → {org.name}") as bar:
         seen = 0
@@ -734,11 +739,16 @@ def ingest(file: Path, as_org: str, rejected_out: Path | None) -> None:
 
         try:
             batch = ingestion_service.ingest_file(
-                runtime.scope, file, file_format, provider_id=org.id, actor=actor,
-                channel="cli", filename=file.name,
+                runtime.scope,
+                file,
+                file_format,
+                provider_id=org.id,
+                actor=actor,
+                channel="cli",
+                filename=file.name,
                 options=ingestion_service.Options.from_settings(runtime.settings),
                 on_progress=progress,
-            )  # fmt: skip
+            )
         except DomainError as exc:
             _fail(exc.code, exc.detail, EXIT_INVALID)
     click.echo(
@@ -1054,9 +1064,12 @@ def report_sample(out: Path, lang: str) -> None:
         url = report_service.verify_url(settings.public_base_url, content.number)
         code = sample.sample_code(random.Random(content.number))
         unsealed, pages = report_pdf.render_unsealed(
-            content, lang=lang, verification_code=code, verify_url=url,
+            content,
+            lang=lang,
+            verification_code=code,
+            verify_url=url,
             issuer=Issuer.from_settings(settings),
-        )  # fmt: skip
+        )
         sealed = report_pdf.seal_pdf(unsealed, content, keyring=keyring)
     except DomainError as exc:
         _fail(exc.code, exc.detail)
@@ -1064,11 +1077,17 @@ def report_sample(out: Path, lang: str) -> None:
     out.write_bytes(sealed)
     click.echo(
         json.dumps(
-            {"out": str(out), "number": content.number, "verification_code": code,
-             "pages": pages, "bytes": len(sealed), "seconds": round(seconds, 3)},
+            {
+                "out": str(out),
+                "number": content.number,
+                "verification_code": code,
+                "pages": pages,
+                "bytes": len(sealed),
+                "seconds": round(seconds, 3),
+            },
             ensure_ascii=False,
         )
-    )  # fmt: skip
+    )
 
 
 # -- jobs ------------------------------------------------------------------------------------------
@@ -1113,14 +1132,21 @@ def worker(*, once: bool, poll_seconds: float | None) -> None:
 
 def _job_line(job) -> str:  # type: ignore[no-untyped-def]  # noqa: ANN001
     return json.dumps(
-        {"id": str(job.id), "kind": job.kind, "status": job.status, "attempts": job.attempts,
-         "max_attempts": job.max_attempts, "run_at": job.run_at.isoformat(),
-         "finished_at": job.finished_at.isoformat() if job.finished_at else None,
-         "locked_by": job.locked_by, "last_error": job.last_error,
-         # A chunked job's progress as its last chunk saved it (ADR 0026): cursor and counts.
-         "progress": job.progress},
+        {
+            "id": str(job.id),
+            "kind": job.kind,
+            "status": job.status,
+            "attempts": job.attempts,
+            "max_attempts": job.max_attempts,
+            "run_at": job.run_at.isoformat(),
+            "finished_at": job.finished_at.isoformat() if job.finished_at else None,
+            "locked_by": job.locked_by,
+            "last_error": job.last_error,
+            # A chunked job's progress as its last chunk saved it (ADR 0026): cursor and counts.
+            "progress": job.progress,
+        },
         ensure_ascii=False,
-    )  # fmt: skip
+    )
 
 
 @main.group()
@@ -1209,11 +1235,16 @@ def audit_sign_head() -> None:
     with runtime.scope() as session:
         head = audit_service.sign_tree_head(session)
         shown = (
-            {"tree_size": head.tree_size, "root_hash": head.root_hash,
-             "timestamp_ms": head.timestamp_ms, "key_id": head.key_id,
-             "signature": audit_service.signature_b64(head)}
-            if head else {"tree_size": 0}
-        )  # fmt: skip
+            {
+                "tree_size": head.tree_size,
+                "root_hash": head.root_hash,
+                "timestamp_ms": head.timestamp_ms,
+                "key_id": head.key_id,
+                "signature": audit_service.signature_b64(head),
+            }
+            if head
+            else {"tree_size": 0}
+        )
     click.echo(json.dumps(shown))
 
 
@@ -1284,8 +1315,10 @@ def _existing_keyring(settings: Settings):  # type: ignore[no-untyped-def]  # no
 
 def _key_ids(ring) -> dict[str, object]:  # type: ignore[no-untyped-def]  # noqa: ANN001
     """Which keys a keyring holds, by id only."""
-    return {"data_key_ids": sorted(ring.data_keys),
-            "signing_key_id": ring.signing_key_id if ring.signing_key else None}  # fmt: skip
+    return {
+        "data_key_ids": sorted(ring.data_keys),
+        "signing_key_id": ring.signing_key_id if ring.signing_key else None,
+    }
 
 
 @main.command()
@@ -1331,19 +1364,27 @@ def restore(src: Path, *, force: bool) -> None:
     ring = _existing_keyring(settings)
     try:
         manifest = backup_service.restore(
-            src, settings.resolved_database_url, force=force,
+            src,
+            settings.resolved_database_url,
+            force=force,
             signing_key_id=ring.signing_key_id if ring.signing_key else None,
             lock_wait_seconds=settings.db_lock_wait_seconds,
-        )  # fmt: skip
+        )
     except BackupNotEmbedded as exc:
         _fail(exc.code, exc.detail, EXIT_FAILURE)
     except DomainError as exc:
         _fail(exc.code, exc.detail, EXIT_INVALID)
-    shown: dict[str, object] = {"restored": str(src), "started_at": manifest.started_at.isoformat(),
-                                "schema_revision": manifest.schema_revision}  # fmt: skip
+    shown: dict[str, object] = {
+        "restored": str(src),
+        "started_at": manifest.started_at.isoformat(),
+        "schema_revision": manifest.schema_revision,
+    }
     if manifest.schema_revision != migrate.head_revision():
-        click.echo(json.dumps(shown | {"audit": None, "next": "chengxin db upgrade, then "
-                                       "chengxin audit verify"}))  # fmt: skip
+        click.echo(
+            json.dumps(
+                shown | {"audit": None, "next": "chengxin db upgrade, then chengxin audit verify"}
+            )
+        )
         return
     runtime = _runtime()
     with runtime.scope() as session:
@@ -1356,9 +1397,13 @@ def restore(src: Path, *, force: bool) -> None:
 @keys.command("export")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
-    "--passphrase", envvar="CHENGXIN_KEYS_PASSPHRASE", prompt=True, hide_input=True,
-    confirmation_prompt=True, help="At least 12 characters (or CHENGXIN_KEYS_PASSPHRASE)",
-)  # fmt: skip
+    "--passphrase",
+    envvar="CHENGXIN_KEYS_PASSPHRASE",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="At least 12 characters (or CHENGXIN_KEYS_PASSPHRASE)",
+)
 def keys_export(out: Path, passphrase: str) -> None:
     """Write the keyring to OUT encrypted under a passphrase (scrypt, AES-256-GCM), to keep
     apart from the database's backups."""

@@ -206,8 +206,9 @@ class ReplicaSet:
                 if status.healthy != replica.status.healthy:
                     (log.info if status.healthy else log.warning)(
                         "replicas.in" if status.healthy else "replicas.out",
-                        reason=status.reason, lag_seconds=status.lag_seconds,
-                    )  # fmt: skip
+                        reason=status.reason,
+                        lag_seconds=status.lag_seconds,
+                    )
                 replica.status = status
             self.refreshed_at = time.monotonic()
 
@@ -335,13 +336,20 @@ def lsn_middleware(app: ASGIApp) -> ASGIApp:
                 else:
                     replicas.note_write(caller, lsn)
                     secure = "; Secure" if scope.get("scheme") == "https" else ""
-                    message = {**message, "headers": [
-                        *message.get("headers", []),
-                        (LSN_HEADER.encode(), format_lsn(lsn).encode()),
-                        (b"set-cookie", (
-                            f"{LSN_COOKIE}={format_lsn(lsn)}; Path=/; Max-Age={_COOKIE_SECONDS}; "
-                            f"HttpOnly; SameSite=Lax{secure}").encode()),
-                    ]}  # fmt: skip
+                    message = {
+                        **message,
+                        "headers": [
+                            *message.get("headers", []),
+                            (LSN_HEADER.encode(), format_lsn(lsn).encode()),
+                            (
+                                b"set-cookie",
+                                (
+                                    f"{LSN_COOKIE}={format_lsn(lsn)}; Path=/; "
+                                    f"Max-Age={_COOKIE_SECONDS}; HttpOnly; SameSite=Lax{secure}"
+                                ).encode(),
+                            ),
+                        ],
+                    }
             await send(message)
 
         token = _floor.set(floor)

@@ -49,8 +49,11 @@ def is_loopback_url(url: str) -> bool:
 
 def is_memory_url(url: str) -> bool:
     """An in-memory SQLite database (one process only)."""
-    return url.startswith("sqlite") and (url.rstrip("/") in ("sqlite:", "sqlite+pysqlite:")
-                                         or ":memory:" in url or "mode=memory" in url)  # fmt: skip
+    return url.startswith("sqlite") and (
+        url.rstrip("/") in ("sqlite:", "sqlite+pysqlite:")
+        or ":memory:" in url
+        or "mode=memory" in url
+    )
 
 
 @dataclass

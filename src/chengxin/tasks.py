@@ -121,13 +121,17 @@ def send_creation_notices(
     """两书同达: tell the subjects of a batch's new dishonest records how and when to repair, a
     chunk of records at a time (ADR 0026)."""
     chunk = repair_notices.send_chunk(
-        session, uuid.UUID(payload["batch_id"]), after_row=int(progress.get("after_row", 0)),
-        limit=ctx.chunk_rows, seconds=ctx.chunk_seconds, actor=jobs_service.JOBS_ACTOR,
-        now=ctx.now, job_id=ctx.job_id,
-    )  # fmt: skip
+        session,
+        uuid.UUID(payload["batch_id"]),
+        after_row=int(progress.get("after_row", 0)),
+        limit=ctx.chunk_rows,
+        seconds=ctx.chunk_seconds,
+        actor=jobs_service.JOBS_ACTOR,
+        now=ctx.now,
+        job_id=ctx.job_id,
+    )
     sent = int(progress.get("sent", 0)) + chunk.sent
-    return Step({"after_row": chunk.last_row, "sent": sent},
-                {"sent": sent} if chunk.done else None)  # fmt: skip
+    return Step({"after_row": chunk.last_row, "sent": sent}, {"sent": sent} if chunk.done else None)
 
 
 @task(OBJECTIONS_SWEEP)
@@ -154,11 +158,17 @@ def sweep_expiry(session: Session, payload: dict[str, Any], ctx: JobContext) -> 
     done = expiry.sweep(session, now=ctx.now, actor=jobs_service.JOBS_ACTOR, limit=limit)
     if not done.complete:
         jobs_service.enqueue(
-            session, RECORDS_EXPIRY, {"limit": limit},
+            session,
+            RECORDS_EXPIRY,
+            {"limit": limit},
             idempotency_key=f"expiry-continue:{done.through_on}:{ctx.job_id}",
-        )  # fmt: skip
-    return {"expired": done.expired, "late": done.late, "through_on": str(done.through_on),
-            "complete": done.complete}  # fmt: skip
+        )
+    return {
+        "expired": done.expired,
+        "late": done.late,
+        "through_on": str(done.through_on),
+        "complete": done.complete,
+    }
 
 
 @chunked(list_proposals.JOB_KIND)
@@ -172,17 +182,26 @@ def propose_list_entries(
     if versions is None:  # read once, in the first chunk
         versions = list_proposals.proposing_versions(session, batch_id)
     chunk = list_proposals.propose_chunk(
-        session, batch_id, versions=versions, after_row=int(progress.get("after_row", 0)),
-        limit=ctx.chunk_rows, seconds=ctx.chunk_seconds, actor=jobs_service.JOBS_ACTOR,
-        settings=ctx.runtime.settings, now=ctx.now, job_id=ctx.job_id,
-    )  # fmt: skip
+        session,
+        batch_id,
+        versions=versions,
+        after_row=int(progress.get("after_row", 0)),
+        limit=ctx.chunk_rows,
+        seconds=ctx.chunk_seconds,
+        actor=jobs_service.JOBS_ACTOR,
+        settings=ctx.runtime.settings,
+        now=ctx.now,
+        job_id=ctx.job_id,
+    )
     counts = {
         "proposed": int(progress.get("proposed", 0)) + chunk.counts.proposed,
         "already_listed": int(progress.get("already_listed", 0)) + chunk.counts.already_listed,
         "not_displayed": int(progress.get("not_displayed", 0)) + chunk.counts.not_displayed,
     }
-    return Step({"after_row": chunk.last_row, "versions": versions, **counts},
-                counts if chunk.done else None)  # fmt: skip
+    return Step(
+        {"after_row": chunk.last_row, "versions": versions, **counts},
+        counts if chunk.done else None,
+    )
 
 
 @task(LISTS_SWEEP)
@@ -214,8 +233,10 @@ def sweep_states(
     chunks = int(progress.get("chunks", 0)) + 1
     # At most STATE_SWEEP_CHUNKS a run: the next run takes what is left.
     finished = finished or chunks >= STATE_SWEEP_CHUNKS
-    return Step({"recomputed": recomputed, "chunks": chunks},
-                {"recomputed": recomputed} if finished else None)  # fmt: skip
+    return Step(
+        {"recomputed": recomputed, "chunks": chunks},
+        {"recomputed": recomputed} if finished else None,
+    )
 
 
 @task(INGESTION_SWEEP)
@@ -224,9 +245,11 @@ def sweep_ingestion(session: Session, payload: dict[str, Any], ctx: JobContext) 
     their stored rows then get their notices and list proposals."""
     del payload
     closed = ingestion_service.close_interrupted(
-        session, stale_after=timedelta(seconds=ctx.runtime.settings.ingest_stale_seconds),
-        actor=jobs_service.JOBS_ACTOR, now=ctx.now,
-    )  # fmt: skip
+        session,
+        stale_after=timedelta(seconds=ctx.runtime.settings.ingest_stale_seconds),
+        actor=jobs_service.JOBS_ACTOR,
+        now=ctx.now,
+    )
     return {"closed": len(closed)}
 
 
@@ -253,26 +276,37 @@ def prune_sign_in_attempts(
     after = datetime.fromisoformat(progress["after"]) if progress.get("after") else None
     if phase == "staff":
         pruned = accounts_service.prune_attempts(
-            session, policy=accounts_service.Policy.from_settings(settings), now=ctx.now,
-            after=after, limit=ctx.chunk_rows,
-        )  # fmt: skip
+            session,
+            policy=accounts_service.Policy.from_settings(settings),
+            now=ctx.now,
+            after=after,
+            limit=ctx.chunk_rows,
+        )
     else:
         pruned = citizen_service.prune_attempts(
-            session, policy=citizen_service.CitizenPolicy.from_settings(settings), now=ctx.now,
-            after=after, limit=ctx.chunk_rows,
-        )  # fmt: skip
+            session,
+            policy=citizen_service.CitizenPolicy.from_settings(settings),
+            now=ctx.now,
+            after=after,
+            limit=ctx.chunk_rows,
+        )
     counts = {"staff": int(progress.get("staff", 0)), "citizens": int(progress.get("citizens", 0))}
     counts[phase] += pruned.deleted
     if not pruned.done:
-        return Step({"phase": phase, "after": pruned.after.isoformat() if pruned.after else None,
-                     **counts})  # fmt: skip
+        return Step(
+            {"phase": phase, "after": pruned.after.isoformat() if pruned.after else None, **counts}
+        )
     if phase == "staff":
         return Step({"phase": "citizens", "after": None, **counts})
     if counts["staff"] or counts["citizens"]:
         audit.record(
-            session, "accounts:attempts:prune", actor=jobs_service.JOBS_ACTOR,
-            object_type="login_attempt", data=counts, at=ctx.now,
-        )  # fmt: skip
+            session,
+            "accounts:attempts:prune",
+            actor=jobs_service.JOBS_ACTOR,
+            object_type="login_attempt",
+            data=counts,
+            at=ctx.now,
+        )
     return Step({"phase": phase, "after": None, **counts}, counts)
 
 
@@ -288,9 +322,11 @@ def sweep_tracking(session: Session, payload: dict[str, Any], ctx: JobContext) -
     """Remind the units of tasks' milestones due soon; alert them and the operator once overdue."""
     del payload
     done = tracking_service.sweep(
-        session, actor=jobs_service.JOBS_ACTOR,
-        remind_workdays=ctx.runtime.settings.task_reminder_workdays, now=ctx.now,
-    )  # fmt: skip
+        session,
+        actor=jobs_service.JOBS_ACTOR,
+        remind_workdays=ctx.runtime.settings.task_reminder_workdays,
+        now=ctx.now,
+    )
     return {"reminded": done.reminded, "alerted": done.alerted}
 
 
@@ -302,8 +338,12 @@ def deliver_watch(session: Session, payload: dict[str, Any], ctx: JobContext) ->
     done = watch_service.deliver(
         session, settings=ctx.runtime.settings, actor=jobs_service.JOBS_ACTOR, now=ctx.now
     )
-    return {"scanned": done.scanned, "ended": done.ended, "delivered": done.delivered,
-            "queued": done.queued}  # fmt: skip
+    return {
+        "scanned": done.scanned,
+        "ended": done.ended,
+        "delivered": done.delivered,
+        "queued": done.queued,
+    }
 
 
 @task(WATCH_SEND)
@@ -313,9 +353,11 @@ def send_watch(session: Session, payload: dict[str, Any], ctx: JobContext) -> di
     # receiver): the service uses its own short units of work.
     del session
     outcome = watch_service.send(
-        ctx.runtime.scope, uuid.UUID(payload["delivery_id"]), settings=ctx.runtime.settings,
+        ctx.runtime.scope,
+        uuid.UUID(payload["delivery_id"]),
+        settings=ctx.runtime.settings,
         now=ctx.now,
-    )  # fmt: skip
+    )
     return {"outcome": outcome}
 
 
@@ -327,10 +369,15 @@ def recompute_scores(
     a chunk of persons at a time in subject-id order (ADR 0026)."""
     del payload
     chunk = scoring_service.recompute_chunk(
-        session, progress, mode=scoring_service.FULL, settings=ctx.runtime.settings,
-        actor=jobs_service.JOBS_ACTOR, now=ctx.now, limit=ctx.chunk_rows,
+        session,
+        progress,
+        mode=scoring_service.FULL,
+        settings=ctx.runtime.settings,
+        actor=jobs_service.JOBS_ACTOR,
+        now=ctx.now,
+        limit=ctx.chunk_rows,
         seconds=ctx.chunk_seconds,
-    )  # fmt: skip
+    )
     return Step(chunk.progress, chunk.result)
 
 
@@ -342,10 +389,15 @@ def recompute_changed_scores(
     persons at a time in subject-id order; the watermark moves when the last chunk is done."""
     del payload
     chunk = scoring_service.recompute_chunk(
-        session, progress, mode=scoring_service.INCREMENTAL, settings=ctx.runtime.settings,
-        actor=jobs_service.JOBS_ACTOR, now=ctx.now, limit=ctx.chunk_rows,
+        session,
+        progress,
+        mode=scoring_service.INCREMENTAL,
+        settings=ctx.runtime.settings,
+        actor=jobs_service.JOBS_ACTOR,
+        now=ctx.now,
+        limit=ctx.chunk_rows,
         seconds=ctx.chunk_seconds,
-    )  # fmt: skip
+    )
     return Step(chunk.progress, chunk.result)
 
 

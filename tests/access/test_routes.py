@@ -41,10 +41,14 @@ def _org_of(runtime: Runtime, token: str) -> uuid.UUID:
 def _list_line(client: TestClient, admin: str, org: uuid.UUID, scene: str) -> None:  # type: ignore[type-arg]
     response = client.post(
         "/api/v1/access/permissions",
-        json={"organization_id": str(org), "scene": scene, "sharing": ["authorized"],
-              "basis": "《湖北省社会信用信息管理条例》第二十四条"},
+        json={
+            "organization_id": str(org),
+            "scene": scene,
+            "sharing": ["authorized"],
+            "basis": "《湖北省社会信用信息管理条例》第二十四条",
+        },
         headers=auth(admin),
-    )  # fmt: skip
+    )
     assert response.status_code == 201, response.text
 
 
@@ -149,8 +153,11 @@ def test_the_person_sees_the_query_with_a_proof_that_verifies(
     admin, officer = token_for(P.ACCESS_POLICY_MANAGE), token_for(P.ACCESS_QUERY_SUBMIT)
     _list_line(client, admin, _org_of(aw.runtime, officer), "staff_recruitment")
     person = aw.with_records[0]
-    body = {"persons": [{"id_number": person.id_number, "name": person.name}],
-            "scene": "staff_recruitment", "purpose": "公务员录用政审"}  # fmt: skip
+    body = {
+        "persons": [{"id_number": person.id_number, "name": person.name}],
+        "scene": "staff_recruitment",
+        "purpose": "公务员录用政审",
+    }
     assert client.post("/api/v1/queries", json=body, headers=auth(officer)).status_code == 200
     token, _ = citizen_for(person)
     mine = client.get("/api/v1/audit/me/entries", headers=auth(token))

@@ -17,17 +17,25 @@ def test_demo_accounts_cover_every_staff_role_and_sign_in(runtime: Runtime) -> N
     with runtime.scope() as session:
         for org in generator.organizations(0):
             organization_service.create(
-                session, credit_code=org.credit_code, name=org.name, kind=org.kind,
-                region_code=org.region_code, department=org.department, actor=actor,
-            )  # fmt: skip
+                session,
+                credit_code=org.credit_code,
+                name=org.name,
+                kind=org.kind,
+                region_code=org.region_code,
+                department=org.department,
+                actor=actor,
+            )
         listed = demo_accounts.ensure_accounts(session, policy=policy, actor=actor)
         assert demo_accounts.ensure_accounts(session, policy=policy, actor=actor) == listed
     assert {role for _, role in listed} == {r.value for r in STAFF_ROLES}
     for login, role in listed:
         issued = accounts_service.login(
-            runtime.scope, login=login, password=demo_accounts.DEMO_PASSWORD,
-            client_ip=None, policy=policy,
-        )  # fmt: skip
+            runtime.scope,
+            login=login,
+            password=demo_accounts.DEMO_PASSWORD,
+            client_ip=None,
+            policy=policy,
+        )
         assert issued.actor.permissions, role
 
 

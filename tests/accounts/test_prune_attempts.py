@@ -97,25 +97,39 @@ def _answer(call: Callable[[], object]) -> tuple[str, object]:
 def _user(runtime: Runtime) -> str:
     with runtime.scope() as s:
         org = organization_service.create(
-            s, credit_code=credit_code(random.Random(uuid.uuid4().int), registration="11",
-                                       region_code="420100"),
-            name=f"测试单位 {uuid.uuid4().hex[:6]}", kind=OrganizationKind.OPERATOR,
-            region_code="420100", actor=ADMIN,
-        )  # fmt: skip
+            s,
+            credit_code=credit_code(
+                random.Random(uuid.uuid4().int), registration="11", region_code="420100"
+            ),
+            name=f"测试单位 {uuid.uuid4().hex[:6]}",
+            kind=OrganizationKind.OPERATOR,
+            region_code="420100",
+            actor=ADMIN,
+        )
         return accounts_service.create_user(
-            s, organization_id=org.id, login=f"u{uuid.uuid4().hex[:10]}", display_name="张测试",
-            roles=[Role.REVIEWER.value], region_code=None, password=PASSWORD,
-            policy=accounts_service.Policy.from_settings(runtime.settings), actor=ADMIN,
-        ).user.login  # fmt: skip
+            s,
+            organization_id=org.id,
+            login=f"u{uuid.uuid4().hex[:10]}",
+            display_name="张测试",
+            roles=[Role.REVIEWER.value],
+            region_code=None,
+            password=PASSWORD,
+            policy=accounts_service.Policy.from_settings(runtime.settings),
+            actor=ADMIN,
+        ).user.login
 
 
 def _login(
     runtime: Runtime, name: str, password: str = PASSWORD, *, at: datetime, ip: str = HOME
 ) -> object:
     return accounts_service.login(
-        runtime.scope, login=name, password=password, client_ip=ip,
-        policy=accounts_service.Policy.from_settings(runtime.settings), now=at,
-    )  # fmt: skip
+        runtime.scope,
+        login=name,
+        password=password,
+        client_ip=ip,
+        policy=accounts_service.Policy.from_settings(runtime.settings),
+        now=at,
+    )
 
 
 def _backoff_failures(runtime: Runtime, name: str, n: int, *, start: datetime, ip: str) -> None:
@@ -308,9 +322,13 @@ def _ask(
     runtime: Runtime, person: Any, *, at: datetime, name: str | None = None, ip: str = HOME
 ) -> citizens_service.Challenge:
     return citizens_service.request_code(
-        runtime.scope, id_number=person.id_number, name=name or person.name, client_ip=ip,
-        policy=citizens_service.CitizenPolicy.from_settings(runtime.settings), now=at,
-    )  # fmt: skip
+        runtime.scope,
+        id_number=person.id_number,
+        name=name or person.name,
+        client_ip=ip,
+        policy=citizens_service.CitizenPolicy.from_settings(runtime.settings),
+        now=at,
+    )
 
 
 def test_the_address_hourly_limit_still_counts_after_a_prune(runtime: Runtime) -> None:
@@ -379,8 +397,9 @@ def test_attempts_kept_follows_the_settings() -> None:
     policy = accounts_service.Policy()
     margin = accounts_service.PRUNE_MARGIN
     assert accounts_service.attempts_kept(policy) == (
-        timedelta(hours=24) + margin, timedelta(days=30) + margin,
-    )  # fmt: skip
+        timedelta(hours=24) + margin,
+        timedelta(days=30) + margin,
+    )
     longer = dataclasses.replace(policy, brake_window=timedelta(days=3))
     assert accounts_service.attempts_kept(longer)[0] == timedelta(days=3) + margin
     citizens = citizens_service.CitizenPolicy()

@@ -62,10 +62,16 @@ def _org(runtime: Runtime, kind: OrganizationKind) -> Organization:
 def _create(runtime: Runtime, org: Organization, roles: list[str]) -> uuid.UUID:
     with runtime.scope() as session:
         return accounts_service.create_user(
-            session, organization_id=org.id, login=f"u{uuid.uuid4().hex[:10]}",
-            display_name="测试", roles=roles, region_code=None, password=None,
-            policy=accounts_service.Policy.from_settings(runtime.settings), actor=ADMIN,
-        ).user.id  # fmt: skip
+            session,
+            organization_id=org.id,
+            login=f"u{uuid.uuid4().hex[:10]}",
+            display_name="测试",
+            roles=roles,
+            region_code=None,
+            password=None,
+            policy=accounts_service.Policy.from_settings(runtime.settings),
+            actor=ADMIN,
+        ).user.id
 
 
 @pytest.mark.parametrize(("role", "kind"), CASES, ids=[f"{r.value}-{k.value}" for r, k in CASES])
@@ -102,19 +108,24 @@ def test_platform_admin_for_a_credit_agency_account_is_refused_over_http(
     agency = _org(runtime, K.CREDIT_AGENCY)
     user_id = _create(runtime, agency, [Role.AGENCY_STAFF.value])
     answer = client.put(
-        f"/api/v1/accounts/users/{user_id}/roles", json={"roles": ["platform_admin"]},
+        f"/api/v1/accounts/users/{user_id}/roles",
+        json={"roles": ["platform_admin"]},
         headers=admin,
-    )  # fmt: skip
+    )
     assert answer.status_code == 409, answer.text
     assert answer.json()["type"].endswith("/role-not-for-organization-kind")
     listed = client.get(f"/api/v1/accounts/users/{user_id}", headers=admin).json()
     assert listed["roles"] == [Role.AGENCY_STAFF.value]
     created = client.post(
         "/api/v1/accounts/users",
-        json={"organization_id": str(agency.id), "login": "agent.two", "display_name": "代理",
-              "roles": ["auditor"]},
+        json={
+            "organization_id": str(agency.id),
+            "login": "agent.two",
+            "display_name": "代理",
+            "roles": ["auditor"],
+        },
         headers=admin,
-    )  # fmt: skip
+    )
     assert created.status_code == 409
     assert created.json()["type"].endswith("/role-not-for-organization-kind")
 
@@ -149,10 +160,14 @@ def test_the_web_console_refuses_a_role_not_for_the_organization_kind(
     csrf = client.cookies.get("chengxin_csrf") or ""
     answer = client.post(
         f"/console/operator/organizations/{court.id}/accounts",
-        data={"login": "court.clerk", "display_name": "法院经办", "roles": ["security_officer"],
-              "_csrf_token": csrf},
+        data={
+            "login": "court.clerk",
+            "display_name": "法院经办",
+            "roles": ["security_officer"],
+            "_csrf_token": csrf,
+        },
         follow_redirects=False,
-    )  # fmt: skip
+    )
     assert answer.status_code == 409, answer.text[:500]
     assert "role-not-for-organization-kind" in answer.text
     with runtime.scope() as session:
@@ -166,5 +181,7 @@ def test_demo_accounts_hold_only_roles_for_their_organizations_kind() -> None:
 
 
 def _fixed() -> list[tuple[str, str, OrganizationKind, str | None, str | None]]:
-    return [(o.credit_code, o.name, o.kind, o.region_code, o.department)
-            for o in generator.organizations(0)]  # fmt: skip
+    return [
+        (o.credit_code, o.name, o.kind, o.region_code, o.department)
+        for o in generator.organizations(0)
+    ]

@@ -88,9 +88,13 @@ def _login(
     runtime: Runtime, login: str, password: str = PASSWORD, *, now=T0, ip="10.0.0.1", policy=None
 ):  # type: ignore[no-untyped-def]
     return accounts_service.login(
-        runtime.scope, login=login, password=password, client_ip=ip,
-        policy=policy or _policy(runtime), now=now,
-    )  # fmt: skip
+        runtime.scope,
+        login=login,
+        password=password,
+        client_ip=ip,
+        policy=policy or _policy(runtime),
+        now=now,
+    )
 
 
 def _actions(runtime: Runtime) -> list[str]:
@@ -173,8 +177,12 @@ def test_failures_back_off_exponentially_per_login_and_address(runtime: Runtime)
         assert locked.value.extra["retry_after"] == 1
         at += timedelta(seconds=wait)
     assert [accounts_service.backoff_delay(k, policy).total_seconds() for k in (1, 2, 3, 7, 8)] == [
-        1, 2, 4, 60, 60,
-    ]  # fmt: skip
+        1,
+        2,
+        4,
+        60,
+        60,
+    ]
     assert _login(runtime, user.login, now=at, policy=policy).token.startswith("cxs_")
     with pytest.raises(LoginFailed):  # afresh: one failure, one second
         _login(runtime, user.login, wrong, now=at + timedelta(seconds=1), policy=policy)
@@ -214,16 +222,27 @@ def test_an_unknown_login_backs_off_like_an_account(runtime: Runtime) -> None:
         seen = []
         for offset in (0, 1, 2, 3, 5, 6, 9, 13):
             try:
-                _login(runtime, name, "wrong-password-123", now=T0 + timedelta(seconds=offset),
-                       policy=policy)  # fmt: skip
+                _login(
+                    runtime,
+                    name,
+                    "wrong-password-123",
+                    now=T0 + timedelta(seconds=offset),
+                    policy=policy,
+                )
             except (LoginFailed, AccountLocked) as exc:
                 seen.append((type(exc).__name__, exc.extra.get("retry_after")))
         answers[name] = seen
     assert answers[user.login] == answers["ghost"]
     assert [kind for kind, _ in answers["ghost"]] == [
-        "LoginFailed", "AccountLocked", "LoginFailed", "AccountLocked", "AccountLocked",
-        "LoginFailed", "AccountLocked", "AccountLocked",
-    ]  # fmt: skip
+        "LoginFailed",
+        "AccountLocked",
+        "LoginFailed",
+        "AccountLocked",
+        "AccountLocked",
+        "LoginFailed",
+        "AccountLocked",
+        "AccountLocked",
+    ]
 
 
 def test_a_distributed_guesser_is_slowed_not_locked(runtime: Runtime) -> None:
@@ -231,32 +250,57 @@ def test_a_distributed_guesser_is_slowed_not_locked(runtime: Runtime) -> None:
     address that signed in to the name recently is not slowed at all."""
     user = _user(runtime, Role.REVIEWER)
     policy = _policy(
-        runtime, brake_failures=5, brake_window=timedelta(minutes=15),
+        runtime,
+        brake_failures=5,
+        brake_window=timedelta(minutes=15),
         brake_interval=timedelta(seconds=10),
-    )  # fmt: skip
+    )
     _login(runtime, user.login, now=T0 - timedelta(days=1), ip="10.0.0.1", policy=policy)
     start = T0
     for i in range(5):
         with pytest.raises(LoginFailed):
-            _login(runtime, user.login, "wrong-password-123", now=start + timedelta(seconds=i),
-                   ip=f"198.51.100.{i}", policy=policy)  # fmt: skip
+            _login(
+                runtime,
+                user.login,
+                "wrong-password-123",
+                now=start + timedelta(seconds=i),
+                ip=f"198.51.100.{i}",
+                policy=policy,
+            )
     with pytest.raises(TooManyAttempts) as slowed:
-        _login(runtime, user.login, "wrong-password-123", now=start + timedelta(seconds=5),
-               ip="198.51.100.99", policy=policy)  # fmt: skip
+        _login(
+            runtime,
+            user.login,
+            "wrong-password-123",
+            now=start + timedelta(seconds=5),
+            ip="198.51.100.99",
+            policy=policy,
+        )
     assert slowed.value.extra["retry_after"] == 9
     with pytest.raises(LoginFailed):  # one check per interval still gets through
-        _login(runtime, user.login, "wrong-password-123", now=start + timedelta(seconds=14),
-               ip="198.51.100.99", policy=policy)  # fmt: skip
+        _login(
+            runtime,
+            user.login,
+            "wrong-password-123",
+            now=start + timedelta(seconds=14),
+            ip="198.51.100.99",
+            policy=policy,
+        )
     # The owner from a new address is slowed like anyone else, never locked ...
     with pytest.raises(TooManyAttempts) as owner_slowed:
-        _login(runtime, user.login, now=start + timedelta(seconds=15), ip="10.9.9.9",
-               policy=policy)  # fmt: skip
+        _login(runtime, user.login, now=start + timedelta(seconds=15), ip="10.9.9.9", policy=policy)
     assert owner_slowed.value.extra["retry_after"] <= 10
-    assert _login(runtime, user.login, now=start + timedelta(seconds=24), ip="10.9.9.9",
-                  policy=policy).token  # fmt: skip
+    assert _login(
+        runtime, user.login, now=start + timedelta(seconds=24), ip="10.9.9.9", policy=policy
+    ).token
     # ... and from the address she signed in from yesterday she is not slowed at all.
-    assert _login(runtime, user.login, now=start + timedelta(seconds=24, milliseconds=1),
-                  ip="10.0.0.1", policy=policy).token  # fmt: skip
+    assert _login(
+        runtime,
+        user.login,
+        now=start + timedelta(seconds=24, milliseconds=1),
+        ip="10.0.0.1",
+        policy=policy,
+    ).token
     assert "accounts:login:throttle" in _actions(runtime)
 
 
@@ -395,13 +439,27 @@ def test_region_bound_administrators_see_and_manage_their_region_only(runtime: R
         org = session.get_one(Organization, wuhan.organization_id)
         with pytest.raises(RegionNotGrantable):  # a province-wide account from a city admin
             accounts_service.create_user(
-                session, organization_id=org.id, login="wide", display_name="x", roles=[],
-                region_code=None, password=None, policy=_policy(runtime), actor=city,
-            )  # fmt: skip
+                session,
+                organization_id=org.id,
+                login="wide",
+                display_name="x",
+                roles=[],
+                region_code=None,
+                password=None,
+                policy=_policy(runtime),
+                actor=city,
+            )
         created = accounts_service.create_user(
-            session, organization_id=org.id, login="narrow", display_name="x", roles=[],
-            region_code="420100", password=None, policy=_policy(runtime), actor=city,
-        )  # fmt: skip
+            session,
+            organization_id=org.id,
+            login="narrow",
+            display_name="x",
+            roles=[],
+            region_code="420100",
+            password=None,
+            policy=_policy(runtime),
+            actor=city,
+        )
         assert created.password is not None
 
 
@@ -409,18 +467,31 @@ def test_create_user_checks_login_and_shows_a_generated_password_once(runtime: R
     with runtime.scope() as session:
         org = _org(session, kind=OrganizationKind.OPERATOR)
         created = accounts_service.create_user(
-            session, organization_id=org.id, login="Zhang.San", display_name="张三",
-            roles=["auditor"], region_code=None, password=None, policy=_policy(runtime),
+            session,
+            organization_id=org.id,
+            login="Zhang.San",
+            display_name="张三",
+            roles=["auditor"],
+            region_code=None,
+            password=None,
+            policy=_policy(runtime),
             actor=ADMIN,
-        )  # fmt: skip
+        )
         assert created.user.login == "zhang.san"
         assert created.password
         assert created.password not in created.user.password_hash
         with pytest.raises(LoginTaken):
             accounts_service.create_user(
-                session, organization_id=org.id, login="ZHANG.SAN", display_name="x", roles=[],
-                region_code=None, password=None, policy=_policy(runtime), actor=ADMIN,
-            )  # fmt: skip
+                session,
+                organization_id=org.id,
+                login="ZHANG.SAN",
+                display_name="x",
+                roles=[],
+                region_code=None,
+                password=None,
+                policy=_policy(runtime),
+                actor=ADMIN,
+            )
     _login(runtime, "zhang.san", created.password)
     entry = [a for a in _actions(runtime) if a.startswith("accounts:user")]
     assert entry == ["accounts:user:create"]
@@ -460,9 +531,13 @@ def test_frozen_user_token_and_organization_are_refused(runtime: Runtime) -> Non
     token = _login(runtime, user.login, now=datetime.now(UTC)).token
     with runtime.scope() as session:
         issued = organization_service.issue_token(
-            session, user.organization_id, name="s", permissions=[Permission.CATALOG_CATALOG_READ],
-            valid_days=1, actor=ADMIN,
-        )  # fmt: skip
+            session,
+            user.organization_id,
+            name="s",
+            permissions=[Permission.CATALOG_CATALOG_READ],
+            valid_days=1,
+            actor=ADMIN,
+        )
         session.get_one(ApiToken, issued.token.id).frozen_at = T0
     with runtime.scope() as session, pytest.raises(TokenFrozen):
         authn.authenticate(session, issued.secret)

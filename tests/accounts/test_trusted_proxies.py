@@ -99,11 +99,16 @@ def test_clients_behind_a_trusted_proxy_have_their_own_brakes(
         )
         assert org is not None
         accounts_service.create_user(
-            session, organization_id=org.id, login="zhou.owner", display_name="周",
-            roles=["reviewer"], region_code=None, password=password,
+            session,
+            organization_id=org.id,
+            login="zhou.owner",
+            display_name="周",
+            roles=["reviewer"],
+            region_code=None,
+            password=password,
             policy=accounts_service.Policy.from_settings(runtime.settings),
             actor=system_actor("test"),
-        )  # fmt: skip
+        )
 
     def login(peer: str, forwarded: str | None, pw: str) -> Any:
         headers = {"x-test-peer": peer}

@@ -100,14 +100,24 @@ def test_blacklisted_agency_staff_cannot_sign_in(runtime: Runtime) -> None:
     policy = accounts_service.Policy.from_settings(runtime.settings)
     with runtime.scope() as s:
         org = organization_service.create(
-            s, credit_code=AGENCY_CODE, name="某征信公司", kind=OrganizationKind.CREDIT_AGENCY,
-            region_code="420100", actor=ACTOR,
-        )  # fmt: skip
-        accounts_service.create_user(
-            s, organization_id=org.id, login="agent.one", display_name="代理人",
-            roles=["agency_staff"], region_code=None, password=USER_PASSWORD, policy=policy,
+            s,
+            credit_code=AGENCY_CODE,
+            name="某征信公司",
+            kind=OrganizationKind.CREDIT_AGENCY,
+            region_code="420100",
             actor=ACTOR,
-        )  # fmt: skip
+        )
+        accounts_service.create_user(
+            s,
+            organization_id=org.id,
+            login="agent.one",
+            display_name="代理人",
+            roles=["agency_staff"],
+            region_code=None,
+            password=USER_PASSWORD,
+            policy=policy,
+            actor=ACTOR,
+        )
         agency = agency_service.register(
             s, organization_id=org.id, licence_number="L-9", regulator="监管", actor=ACTOR
         )
@@ -124,17 +134,26 @@ def test_blacklisted_agency_staff_cannot_sign_in(runtime: Runtime) -> None:
 
 def test_listing_window_and_double_listing(session) -> None:  # type: ignore[no-untyped-def]
     org = organization_service.create(
-        session, credit_code=AGENCY_CODE, name="某征信公司", kind=OrganizationKind.CREDIT_AGENCY,
-        region_code=None, actor=ACTOR,
-    )  # fmt: skip
+        session,
+        credit_code=AGENCY_CODE,
+        name="某征信公司",
+        kind=OrganizationKind.CREDIT_AGENCY,
+        region_code=None,
+        actor=ACTOR,
+    )
     agency = agency_service.register(
         session, organization_id=org.id, licence_number="L-1", regulator="监管", actor=ACTOR
     )
     now = utcnow()
     agency_service.blacklist(
-        session, agency.id, reason="r", basis="b", actor=ACTOR,
-        since_at=now + timedelta(days=1), until_at=now + timedelta(days=30),
-    )  # fmt: skip
+        session,
+        agency.id,
+        reason="r",
+        basis="b",
+        actor=ACTOR,
+        since_at=now + timedelta(days=1),
+        until_at=now + timedelta(days=30),
+    )
     assert not agency_service.is_blacklisted(session, org.id)  # not yet in force
     assert agency_service.is_blacklisted(session, org.id, now=now + timedelta(days=2))
     assert not agency_service.is_blacklisted(session, org.id, now=now + timedelta(days=31))
@@ -145,9 +164,13 @@ def test_listing_window_and_double_listing(session) -> None:  # type: ignore[no-
 
 def test_only_credit_agency_organizations_are_registered(session) -> None:  # type: ignore[no-untyped-def]
     org = organization_service.create(
-        session, credit_code=AGENCY_CODE, name="某银行", kind=OrganizationKind.FINANCIAL,
-        region_code=None, actor=ACTOR,
-    )  # fmt: skip
+        session,
+        credit_code=AGENCY_CODE,
+        name="某银行",
+        kind=OrganizationKind.FINANCIAL,
+        region_code=None,
+        actor=ACTOR,
+    )
     with pytest.raises(NotACreditAgency):
         agency_service.register(
             session, organization_id=org.id, licence_number="L-1", regulator="监管", actor=ACTOR
@@ -199,9 +222,11 @@ def test_staff_status_and_violations_over_http(
     assert suspended.json()["status"] == "suspended"
     actions = _actions(runtime)
     for action in (
-        "agencies:staff:link", "agencies:staff:unlink", "agencies:violation:record",
+        "agencies:staff:link",
+        "agencies:staff:unlink",
+        "agencies:violation:record",
         "agencies:agency:status",
-    ):  # fmt: skip
+    ):
         assert action in actions
 
 
@@ -211,9 +236,13 @@ def test_cli_blacklists_by_credit_code(
 ) -> None:
     with runtime.scope() as s:
         org = organization_service.create(
-            s, credit_code=AGENCY_CODE, name="某征信公司", kind=OrganizationKind.CREDIT_AGENCY,
-            region_code=None, actor=ACTOR,
-        )  # fmt: skip
+            s,
+            credit_code=AGENCY_CODE,
+            name="某征信公司",
+            kind=OrganizationKind.CREDIT_AGENCY,
+            region_code=None,
+            actor=ACTOR,
+        )
         agency_service.register(
             s, organization_id=org.id, licence_number="L-1", regulator="监管", actor=ACTOR
         )

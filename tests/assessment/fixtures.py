@@ -46,10 +46,16 @@ DEC02 = beijing(date(2026, 12, 2))
 
 def exam_row(person: Any, source_id: str, finding: str, notified: str) -> dict[str, str]:
     return {
-        "源记录编号": source_id, "信息事项代码": "exam-cheating", "身份证号码": person.id_number,
-        "姓名": person.name, "决定文书号": f"鄂教〔2026〕{source_id}号", "认定日期": finding,
-        "行为日期": finding, "告知日期": notified, "exam": "测试考试",
-    }  # fmt: skip
+        "源记录编号": source_id,
+        "信息事项代码": "exam-cheating",
+        "身份证号码": person.id_number,
+        "姓名": person.name,
+        "决定文书号": f"鄂教〔2026〕{source_id}号",
+        "认定日期": finding,
+        "行为日期": finding,
+        "告知日期": notified,
+        "exam": "测试考试",
+    }
 
 
 def clerk(name: str, organization_id: uuid.UUID) -> Actor:
@@ -69,8 +75,15 @@ class Month:
     def runtime(self) -> Runtime:
         return self.world.runtime
 
-    def push(self, tmp_path: Any, at: datetime, rows: list[dict[str, str]], *,
-             actor: Actor | None = None, name: str) -> Any:  # fmt: skip
+    def push(
+        self,
+        tmp_path: Any,
+        at: datetime,
+        rows: list[dict[str, str]],
+        *,
+        actor: Actor | None = None,
+        name: str,
+    ) -> Any:
         self.clock[0] = at
         batch = ingest_bytes(self.world, csv_data(rows), tmp_path, actor=actor, name=name)
         with self.runtime.scope() as session:
@@ -87,20 +100,28 @@ class Month:
             record = session.get(CreditRecord, self.sources[source_id])
             assert record is not None
             objection = objection_service.file(
-                session, record_id=record.id, reason="记录有误", evidence=[],
-                actor=citizen(record.subject_id), settings=self.runtime.settings, now=at,
-            )  # fmt: skip
+                session,
+                record_id=record.id,
+                reason="记录有误",
+                evidence=[],
+                actor=citizen(record.subject_id),
+                settings=self.runtime.settings,
+                now=at,
+            )
             self.objections[key] = objection.id
             return objection.id
 
     def decide(self, key: str, at: datetime) -> None:
         with self.runtime.scope() as session:
             objection_service.decide(
-                session, self.objections[key], outcome=ObjectionOutcome.UPHELD,
+                session,
+                self.objections[key],
+                outcome=ObjectionOutcome.UPHELD,
                 note="已与原始文书核对",
-                actor=clerk("tax-clerk", self.world.tax_org_id), settings=self.runtime.settings,
+                actor=clerk("tax-clerk", self.world.tax_org_id),
+                settings=self.runtime.settings,
                 now=at,
-            )  # fmt: skip
+            )
 
 
 def build_month(runtime: Runtime, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Month:
@@ -111,8 +132,12 @@ def build_month(runtime: Runtime, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
     month = Month(world, clock)
     p = world.people
     # Before the period (30 Oct): the records the objections are about.
-    month.push(tmp_path, OCT30, [tax_row(p[i], f"O{i}", 认定日期="2026-10-28")
-                                 for i in range(4)], name="october")  # fmt: skip
+    month.push(
+        tmp_path,
+        OCT30,
+        [tax_row(p[i], f"O{i}", 认定日期="2026-10-28") for i in range(4)],
+        name="october",
+    )
     # 10 Nov, tax: T1–T3 found 2 Nov (due the 7th working day after: 11 Nov) on time; T4, T5
     # found 20 Oct (due 29 Oct) late; T6 without the notice date and T7 with a bad ID number
     # are rejected (T6 counts as a dishonest finding pushed without its notice).
@@ -126,11 +151,16 @@ def build_month(runtime: Runtime, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
     # 12 Nov, education: E1 found 11 Nov without a notice date (rejected), E2 found 1 Sep (late),
     # E3 found 11 Nov (on time).
     month.push(
-        tmp_path, NOV12,
-        [exam_row(p[11], "E1", "2026-11-11", ""), exam_row(p[12], "E2", "2026-09-01", "2026-09-05"),
-         exam_row(p[13], "E3", "2026-11-11", "2026-11-11")],
-        actor=world.education, name="education-november",
-    )  # fmt: skip
+        tmp_path,
+        NOV12,
+        [
+            exam_row(p[11], "E1", "2026-11-11", ""),
+            exam_row(p[12], "E2", "2026-09-01", "2026-09-05"),
+            exam_row(p[13], "E3", "2026-11-11", "2026-11-11"),
+        ],
+        actor=world.education,
+        name="education-november",
+    )
     # Objections to the tax office (7 working days: filed 2 Nov, due at the end of 11 Nov).
     month.file("on_time", "O0", NOV02)
     month.decide("on_time", NOV04)

@@ -41,30 +41,61 @@ def _tip(session: Session, org: Organization, acted: datetime | None, due: datet
     tip_id = uuid.uuid4()
     session.add(
         Tip(
-            id=tip_id, reference=f"JB-{uuid.uuid4().hex[:12]}", secret_hash=b"0" * 32,
-            domain="other", text_digest=uuid.uuid4().bytes * 2, sealed=b"x", key_id="k1",
-            has_contact=False, organization_id=org.id, route_rule="department",
-            status="closed" if acted else "received", received_at=due - timedelta(days=3),
-            act_due_at=due, acted_at=acted,
+            id=tip_id,
+            reference=f"JB-{uuid.uuid4().hex[:12]}",
+            secret_hash=b"0" * 32,
+            domain="other",
+            text_digest=uuid.uuid4().bytes * 2,
+            sealed=b"x",
+            key_id="k1",
+            has_contact=False,
+            organization_id=org.id,
+            route_rule="department",
+            status="closed" if acted else "received",
+            received_at=due - timedelta(days=3),
+            act_due_at=due,
+            acted_at=acted,
         )
-    )  # fmt: skip
+    )
     return tip_id
 
 
-def _check(session: Session, org: Organization, created: datetime, feedback: datetime | None,
-           measures: list[str]) -> uuid.UUID:  # fmt: skip
+def _check(
+    session: Session,
+    org: Organization,
+    created: datetime,
+    feedback: datetime | None,
+    measures: list[str],
+) -> uuid.UUID:
     check_id = uuid.uuid4()
     session.add(
         Check(
-            id=check_id, organization_id=org.id, actor_kind="user", actor_id="u", actor_name="测试",
-            scene="administrative-licensing", purpose="测试", subject_count=1, found_count=1,
-            measure_version="1", subjects_root="0" * 64, audit_seq=None, created_at=created,
+            id=check_id,
+            organization_id=org.id,
+            actor_kind="user",
+            actor_id="u",
+            actor_name="测试",
+            scene="administrative-licensing",
+            purpose="测试",
+            subject_count=1,
+            found_count=1,
+            measure_version="1",
+            subjects_root="0" * 64,
+            audit_seq=None,
+            created_at=created,
             feedback_at=feedback,
         )
-    )  # fmt: skip
+    )
     session.flush()
-    session.add(CheckSubject(check_id=check_id, position=0, subject_id=uuid.uuid4(),
-                             outcome="found", measures=measures))  # fmt: skip
+    session.add(
+        CheckSubject(
+            check_id=check_id,
+            position=0,
+            subject_id=uuid.uuid4(),
+            outcome="found",
+            measures=measures,
+        )
+    )
     return check_id
 
 
@@ -74,37 +105,65 @@ def _entry(
     reference = f"HM-{uuid.uuid4().hex[:12]}"
     session.add(
         ListEntry(
-            id=uuid.uuid4(), reference=reference, list_type="black-judgment-defaulter",
-            kind="black", domain="taxation", provider_id=org.id, record_ids=[],
-            status="exited" if exited else "published", basis="测试", sealed=b"x", key_id="k1",
-            automatic=False, proposed_at=term_ends - timedelta(days=400), proposed_by="测试",
-            published_at=term_ends - timedelta(days=365), term_ends_at=term_ends,
-            exited_at=exited, shown_name="张*", shown_id="4201**********1234",
+            id=uuid.uuid4(),
+            reference=reference,
+            list_type="black-judgment-defaulter",
+            kind="black",
+            domain="taxation",
+            provider_id=org.id,
+            record_ids=[],
+            status="exited" if exited else "published",
+            basis="测试",
+            sealed=b"x",
+            key_id="k1",
+            automatic=False,
+            proposed_at=term_ends - timedelta(days=400),
+            proposed_by="测试",
+            published_at=term_ends - timedelta(days=365),
+            term_ends_at=term_ends,
+            exited_at=exited,
+            shown_name="张*",
+            shown_id="4201**********1234",
             name_index=uuid.uuid4().bytes * 2,
         )
-    )  # fmt: skip
+    )
     return reference
 
 
 def _query(session: Session, org: Organization, at: datetime) -> None:
     session.add(
         Query(
-            organization_id=org.id, actor_kind="user", actor_id="u", actor_name="测试",
-            scene="administrative-licensing", purpose="测试", grant_id=None, kinds=[],
-            subject_count=1, status="released", review_reasons=[], created_at=at,
+            organization_id=org.id,
+            actor_kind="user",
+            actor_id="u",
+            actor_name="测试",
+            scene="administrative-licensing",
+            purpose="测试",
+            grant_id=None,
+            kinds=[],
+            subject_count=1,
+            status="released",
+            review_reasons=[],
+            created_at=at,
         )
-    )  # fmt: skip
+    )
 
 
 def _alert(session: Session, org: Organization, at: datetime) -> None:
-    session.add(Alert(organization_id=org.id, rule="volume", window_start=at, detail={},
-                      created_at=at))  # fmt: skip
+    session.add(
+        Alert(organization_id=org.id, rule="volume", window_start=at, detail={}, created_at=at)
+    )
 
 
 def _build(session: Session) -> dict[str, Any]:
     tax = organization(session, "武汉市税务局", department="tax")
-    court = organization(session, "宜昌市中级人民法院", department="court", region="420500",
-                         kind=OrganizationKind.COURT)  # fmt: skip
+    court = organization(
+        session,
+        "宜昌市中级人民法院",
+        department="court",
+        region="420500",
+        kind=OrganizationKind.COURT,
+    )
     built: dict[str, Any] = {"tax": tax, "court": court}
     # Repairs by the tax office: on time; late; open past its deadline; decided after the
     # moment of issue (still open then, overdue); due in December (not counted).
@@ -166,20 +225,27 @@ def test_repairs_tips_checks_list_exits_and_alerts(runtime: Runtime) -> None:
 
         def items(indicator: str, code: str) -> list[Any]:
             return assessment_service.items(
-                session, row, actor=SYSTEM, indicator=indicator, unit_kind="department",
+                session,
+                row,
+                actor=SYSTEM,
+                indicator=indicator,
+                unit_kind="department",
                 unit_code=code,
-            )  # fmt: skip
+            )
 
         assert sorted(i.reason for i in items("repairs_on_time", "tax")) == [
-            "late", "open_overdue", "open_overdue"
-        ]  # fmt: skip
+            "late",
+            "open_overdue",
+            "open_overdue",
+        ]
         assert {(i.object_id, i.reason, str(i.due_on)) for i in items("check_feedback", "tax")} == {
             (str(built["check_missing"]), "missing", "2026-11-24"),
             (str(built["check_late"]), "late", "2026-11-03"),
         }
         assert {(i.reference, i.reason) for i in items("list_exits_on_time", "tax")} == {
-            (built["entry_open"], "open_overdue"), (built["entry_after"], "open_overdue")
-        }  # fmt: skip
+            (built["entry_open"], "open_overdue"),
+            (built["entry_after"], "open_overdue"),
+        }
         assert [(i.object_id, i.reason) for i in items("tips_on_time", "court")] == [
             (str(built["tip_late"]), "open_overdue")
         ]
@@ -201,7 +267,8 @@ def test_a_quarter_and_a_year_cover_their_months(runtime: Runtime, label: str) -
             session, actor=SYSTEM, period=assessment_service.period_of(kind, label), now=DEC01
         )
         assert row.number == f"KH{label.replace('-', '')}-0001"
-        tax = next(u for u in assessment_service.view(session, row, actor=SYSTEM).units
-                   if u.code == "tax")  # fmt: skip
+        tax = next(
+            u for u in assessment_service.view(session, row, actor=SYSTEM).units if u.code == "tax"
+        )
         # The repair due in December is open at the moment of issue but not yet due.
         assert tax.figures["repairs_on_time"].whole == 4

@@ -39,18 +39,25 @@ def _member(runtime: Runtime, organization_id: uuid.UUID, role: Role) -> str:
 
     with runtime.scope() as session:
         accounts_service.create_user(
-            session, organization_id=organization_id, login=login, display_name="测试用户",
-            roles=[role.value], region_code=None, password=USER_PASSWORD, policy=policy,
+            session,
+            organization_id=organization_id,
+            login=login,
+            display_name="测试用户",
+            roles=[role.value],
+            region_code=None,
+            password=USER_PASSWORD,
+            policy=policy,
             actor=system_actor("test"),
-        )  # fmt: skip
+        )
     return accounts_service.login(
         runtime.scope, login=login, password=USER_PASSWORD, client_ip=None, policy=policy
     ).token
 
 
 def _issue(client: TestClient, headers: dict[str, str]) -> dict[str, Any]:  # type: ignore[type-arg]
-    issued = client.post(BASE, json={"period_kind": "month", "period_label": "2026-11"},
-                         headers=headers)  # fmt: skip
+    issued = client.post(
+        BASE, json={"period_kind": "month", "period_label": "2026-11"}, headers=headers
+    )
     assert issued.status_code == 201, issued.text
     return issued.json()  # type: ignore[no-any-return]
 
@@ -64,20 +71,25 @@ def test_an_operator_issues_reads_verifies_and_exports(
     issued = _issue(client, operator)
     assert issued["number"] == "KH202611-0001"
     assert (issued["since_on"], issued["until_on"], issued["region_code"]) == (
-        "2026-11-01", "2026-11-30", None
-    )  # fmt: skip
+        "2026-11-01",
+        "2026-11-30",
+        None,
+    )
     listed = client.get(BASE, headers=operator).json()
     assert [a["id"] for a in listed] == [issued["id"]]
     one = client.get(f"{BASE}/{issued['id']}", headers=operator).json()
     tax = next(u for u in one["units"] if u["code"] == "tax")
-    assert (tax["figures"]["push_timeliness"]["whole"],
-            tax["figures"]["push_timeliness"]["part"]) == (5, 2)  # fmt: skip
+    assert (
+        tax["figures"]["push_timeliness"]["whole"],
+        tax["figures"]["push_timeliness"]["part"],
+    ) == (5, 2)
     assert sum(i["weight"] for i in one["indicators"]) == 100
-    items = client.get(f"{BASE}/{issued['id']}/items", headers=operator,
-                       params={"indicator": "push_timeliness", "unit_kind": "department",
-                               "unit": "tax"}).json()  # fmt: skip
-    assert {i["object_id"] for i in items} == {str(month.sources["T4"]),
-                                               str(month.sources["T5"])}  # fmt: skip
+    items = client.get(
+        f"{BASE}/{issued['id']}/items",
+        headers=operator,
+        params={"indicator": "push_timeliness", "unit_kind": "department", "unit": "tax"},
+    ).json()
+    assert {i["object_id"] for i in items} == {str(month.sources["T4"]), str(month.sources["T5"])}
     bad = client.get(
         f"{BASE}/{issued['id']}/items",
         headers=operator,
@@ -91,18 +103,23 @@ def test_an_operator_issues_reads_verifies_and_exports(
     trend = client.get(f"{BASE}/trend", headers=operator).json()
     assert [t["period_label"] for t in trend] == ["2026-11"]
 
-    xlsx = client.get(f"{BASE}/{issued['id']}/export", headers=operator,
-                      params={"format": "xlsx", "lang": "en"})  # fmt: skip
+    xlsx = client.get(
+        f"{BASE}/{issued['id']}/export", headers=operator, params={"format": "xlsx", "lang": "en"}
+    )
     assert xlsx.status_code == 200, xlsx.text
     assert xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
     book = load_workbook(io.BytesIO(xlsx.content))
     assert book.sheetnames == ["Units", "Indicators", "Items"]
     rows = list(book["Items"].iter_rows(values_only=True))
     every = [
-        client.get(f"{BASE}/{issued['id']}/items", headers=operator,
-                   params={"indicator": code, "unit_kind": u["kind"], "unit": u["code"]}).json()
-        for u in one["units"] for code in u["figures"]
-    ]  # fmt: skip
+        client.get(
+            f"{BASE}/{issued['id']}/items",
+            headers=operator,
+            params={"indicator": code, "unit_kind": u["kind"], "unit": u["code"]},
+        ).json()
+        for u in one["units"]
+        for code in u["figures"]
+    ]
     assert len(rows) - 1 == sum(len(found) for found in every) > 0
     assert any(r[5] == "T4" for r in rows)
     pdf = client.get(f"{BASE}/{issued['id']}/export", headers=operator, params={"format": "pdf"})
@@ -111,8 +128,9 @@ def test_an_operator_issues_reads_verifies_and_exports(
     missing = client.get(f"{BASE}/{uuid.uuid4()}", headers=operator)
     assert missing.status_code == 404
     assert missing.json()["type"].endswith("assessment-not-found")
-    wrong = client.post(BASE, json={"period_kind": "month", "period_label": "2026-13"},
-                        headers=operator)  # fmt: skip
+    wrong = client.post(
+        BASE, json={"period_kind": "month", "period_label": "2026-13"}, headers=operator
+    )
     assert wrong.status_code == 422
     assert wrong.json()["type"].endswith("assessment-period-invalid")
 
@@ -163,17 +181,24 @@ def test_permissions_and_a_clerks_own_department(
     assert client.get(f"{BASE}/{issued['id']}", headers=without).status_code == 403
     auditor = auth(user_for(Role.AUDITOR))
     assert client.get(f"{BASE}/{issued['id']}", headers=auditor).status_code == 200
-    refused = client.post(BASE, json={"period_kind": "month", "period_label": "2026-11"},
-                          headers=auditor)  # fmt: skip
+    refused = client.post(
+        BASE, json={"period_kind": "month", "period_label": "2026-11"}, headers=auditor
+    )
     assert refused.status_code == 403
     tax_clerk = auth(_member(runtime, month.world.tax_org_id, Role.PROVIDER_CLERK))
     mine = client.get(f"{BASE}/{issued['id']}", headers=tax_clerk).json()
     assert [(u["kind"], u["code"]) for u in mine["units"]] == [("department", "tax")]
-    other = client.get(f"{BASE}/{issued['id']}/items", headers=tax_clerk,
-                       params={"indicator": "push_timeliness", "unit_kind": "department",
-                               "unit": "education"})  # fmt: skip
+    other = client.get(
+        f"{BASE}/{issued['id']}/items",
+        headers=tax_clerk,
+        params={"indicator": "push_timeliness", "unit_kind": "department", "unit": "education"},
+    )
     assert other.status_code == 422
-    assert client.post(BASE, json={"period_kind": "month", "period_label": "2026-11"},
-                       headers=tax_clerk).status_code == 403  # fmt: skip
+    assert (
+        client.post(
+            BASE, json={"period_kind": "month", "period_label": "2026-11"}, headers=tax_clerk
+        ).status_code
+        == 403
+    )
     trend = client.get(f"{BASE}/trend", headers=tax_clerk).json()
     assert [[u["code"] for u in t["units"]] for t in trend] == [["tax"]]

@@ -138,8 +138,9 @@ def test_totals_are_the_sum_of_points_and_ranks_follow_totals(
         assert 0 <= totals[unit] <= 100
     ranked = assessment_document.ranked(units, totals)
     assert sorted(u for u, _ in ranked) == sorted(units)
-    assert [u[0] for u, _ in ranked] == sorted((u[0] for u, _ in ranked),
-                                               key=["department", "city"].index)  # fmt: skip
+    assert [u[0] for u, _ in ranked] == sorted(
+        (u[0] for u, _ in ranked), key=["department", "city"].index
+    )
     for a, rank_a in ranked:
         peers = [(b, rank_b) for b, rank_b in ranked if b[0] == a[0]]
         assert rank_a == 1 + sum(1 for b, _ in peers if totals[b] > totals[a])

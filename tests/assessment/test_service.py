@@ -61,8 +61,15 @@ def _view(runtime: Runtime, assessment_id: uuid.UUID, actor: Actor = SYSTEM) -> 
         return assessment_service.view(session, row, actor=actor)
 
 
-def _items(runtime: Runtime, assessment_id: uuid.UUID, indicator: str, kind: str, code: str,
-           *, actor: Actor = SYSTEM) -> list[Any]:  # fmt: skip
+def _items(
+    runtime: Runtime,
+    assessment_id: uuid.UUID,
+    indicator: str,
+    kind: str,
+    code: str,
+    *,
+    actor: Actor = SYSTEM,
+) -> list[Any]:
     with runtime.scope() as session:
         row = assessment_service.get_or_raise(session, assessment_id, actor=actor)
         return assessment_service.items(
@@ -74,20 +81,38 @@ def _operator(runtime: Runtime, region: str | None = None) -> Actor:
     with runtime.scope() as session:
         org = organization_service.create(
             session,
-            credit_code=generator.credit_code(random.Random(uuid.uuid4().int), registration="11",
-                                              region_code=region or "420100"),
-            name=f"信用中心 {uuid.uuid4().hex[:6]}", kind=OrganizationKind.OPERATOR,
-            region_code=region or "420100", actor=SYSTEM,
-        )  # fmt: skip
-        return Actor(ActorKind.USER, "op", "operator", org.id,
-                     ROLE_PERMISSIONS[Role.OPERATOR], region_code=region)  # fmt: skip
+            credit_code=generator.credit_code(
+                random.Random(uuid.uuid4().int), registration="11", region_code=region or "420100"
+            ),
+            name=f"信用中心 {uuid.uuid4().hex[:6]}",
+            kind=OrganizationKind.OPERATOR,
+            region_code=region or "420100",
+            actor=SYSTEM,
+        )
+        return Actor(
+            ActorKind.USER,
+            "op",
+            "operator",
+            org.id,
+            ROLE_PERMISSIONS[Role.OPERATOR],
+            region_code=region,
+        )
 
 
 # Worked out by hand from the fixture's docstring and comments: (whole, part) per indicator.
-TAX = {"push_timeliness": (5, 2), "rejection_rate": (7, 2), "notice_share": (6, 1),
-       "objections_on_time": (3, 2), "repairs_on_time": (0, 0)}  # fmt: skip
-EDUCATION = {"push_timeliness": (2, 1), "rejection_rate": (3, 1), "notice_share": (3, 1),
-             "objections_on_time": (0, 0)}  # fmt: skip
+TAX = {
+    "push_timeliness": (5, 2),
+    "rejection_rate": (7, 2),
+    "notice_share": (6, 1),
+    "objections_on_time": (3, 2),
+    "repairs_on_time": (0, 0),
+}
+EDUCATION = {
+    "push_timeliness": (2, 1),
+    "rejection_rate": (3, 1),
+    "notice_share": (3, 1),
+    "objections_on_time": (0, 0),
+}
 
 
 def _expected_total(counts: dict[str, tuple[int, int]]) -> float:
@@ -124,17 +149,22 @@ def test_each_figure_is_the_count_of_the_month_and_the_drill_down_its_late_facts
     )
 
     late_pushes = _items(month.runtime, assessment_id, "push_timeliness", "department", "tax")
-    assert {i.object_id for i in late_pushes} == {str(month.sources["T4"]),
-                                                  str(month.sources["T5"])}  # fmt: skip
+    assert {i.object_id for i in late_pushes} == {
+        str(month.sources["T4"]),
+        str(month.sources["T5"]),
+    }
     assert {(i.reference, i.reason, str(i.due_on), str(i.done_on)) for i in late_pushes} == {
-        ("T4", "late", "2026-10-29", "2026-11-10"), ("T5", "late", "2026-10-29", "2026-11-10")
-    }  # fmt: skip
+        ("T4", "late", "2026-10-29", "2026-11-10"),
+        ("T5", "late", "2026-10-29", "2026-11-10"),
+    }
     assert {i.organization for i in late_pushes} == {"测试税务局"}
-    late_objections = _items(month.runtime, assessment_id, "objections_on_time", "department",
-                             "tax")  # fmt: skip
+    late_objections = _items(
+        month.runtime, assessment_id, "objections_on_time", "department", "tax"
+    )
     assert {(i.object_id, i.reason) for i in late_objections} == {
-        (str(month.objections["late"]), "late"), (str(month.objections["open"]), "open_overdue")
-    }  # fmt: skip
+        (str(month.objections["late"]), "late"),
+        (str(month.objections["open"]), "open_overdue"),
+    }
     [notice] = _items(month.runtime, assessment_id, "notice_share", "department", "tax")
     assert (notice.object_type, notice.reference) == ("ingest_rejection", "T6")
     with month.runtime.scope() as session:
@@ -166,11 +196,16 @@ def test_the_document_is_reproduced_as_of_its_moment_after_more_activity(
     # December: the open objection is decided, the tax office corrects T2 and pushes more.
     month.decide("open", DEC02)
     p = month.world.people
-    month.push(tmp_path, DEC02, [
-        tax_row(p[5], "T2", amount="2000", 认定日期="2026-11-02", 告知日期="2026-11-03"),
-        tax_row(p[14], "T8", 认定日期="2026-11-20", 告知日期="2026-11-21"),
-        tax_row(p[15], "T9", 认定日期="2026-11-20", 告知日期=""),
-    ], name="tax-december")  # fmt: skip
+    month.push(
+        tmp_path,
+        DEC02,
+        [
+            tax_row(p[5], "T2", amount="2000", 认定日期="2026-11-02", 告知日期="2026-11-03"),
+            tax_row(p[14], "T8", 认定日期="2026-11-20", 告知日期="2026-11-21"),
+            tax_row(p[15], "T9", 认定日期="2026-11-20", 告知日期=""),
+        ],
+        name="tax-december",
+    )
     with month.runtime.scope() as session:
         row = session.get(Assessment, assessment_id)
         assert row is not None
@@ -180,8 +215,9 @@ def test_the_document_is_reproduced_as_of_its_moment_after_more_activity(
     again = _view(month.runtime, _issue(month.runtime, now=beijing(DEC02.date(), 18)))
     tax_again = next(u for u in again.units if u.code == "tax")
     assert (tax_again.figures["objections_on_time"].whole, again.assessment.number) == (
-        2, "KH202611-0002"
-    )  # fmt: skip
+        2,
+        "KH202611-0002",
+    )
     # Tampering with the stored document or its signature is seen.
     with month.runtime.scope() as session:
         row = session.get(Assessment, assessment_id)
@@ -203,18 +239,27 @@ def test_readers_see_the_units_of_their_scope(month: Month) -> None:
     tax_clerk = clerk("tax-clerk", month.world.tax_org_id)
     mine = _view(month.runtime, assessment_id, tax_clerk)
     assert [(u.kind, u.code) for u in mine.units] == [("department", "tax")]
-    own = _items(month.runtime, assessment_id, "push_timeliness", "department", "tax",
-                 actor=tax_clerk)  # fmt: skip
+    own = _items(
+        month.runtime, assessment_id, "push_timeliness", "department", "tax", actor=tax_clerk
+    )
     assert len(own) == 2
     with pytest.raises(AssessmentUnitInvalid):
-        _items(month.runtime, assessment_id, "push_timeliness", "department", "education",
-               actor=tax_clerk)  # fmt: skip
+        _items(
+            month.runtime,
+            assessment_id,
+            "push_timeliness",
+            "department",
+            "education",
+            actor=tax_clerk,
+        )
     with pytest.raises(AssessmentUnitInvalid):
         _items(month.runtime, assessment_id, "push_timeliness", "city", "420100", actor=tax_clerk)
     province = _operator(month.runtime)
     assert {u.code for u in _view(month.runtime, assessment_id, province).units} >= {
-        "tax", "education", "420100"
-    }  # fmt: skip
+        "tax",
+        "education",
+        "420100",
+    }
     yichang = _operator(month.runtime, "420500")
     assert _view(month.runtime, assessment_id, yichang).units == []  # no Yichang unit assessed
     wuhan = _operator(month.runtime, "420100")
@@ -225,8 +270,10 @@ def test_readers_see_the_units_of_their_scope(month: Month) -> None:
     city_id = _issue(month.runtime, now=NOV27, actor=wuhan)
     city_view = _view(month.runtime, city_id, wuhan)
     assert city_view.assessment.region_code == "420100"
-    assert {(u.kind, u.code) for u in city_view.units} >= {("department", "tax"),
-                                                           ("city", "420100")}  # fmt: skip
+    assert {(u.kind, u.code) for u in city_view.units} >= {
+        ("department", "tax"),
+        ("city", "420100"),
+    }
     with month.runtime.scope() as session:
         listed = assessment_service.list_assessments(session, actor=yichang)
         assert [a.id for a in listed] == [assessment_id]  # not Wuhan's own
@@ -256,10 +303,13 @@ def test_trend_follows_the_latest_issue_of_each_period(month: Month) -> None:
 
 @pytest.mark.parametrize(
     ("kind", "label", "since", "until"),
-    [("month", "2026-02", "2026-02-01", "2026-02-28"), ("month", "2024-02", "2024-02-01",
-      "2024-02-29"), ("quarter", "2026-Q4", "2026-10-01", "2026-12-31"),
-     ("year", "2026", "2026-01-01", "2026-12-31")],
-)  # fmt: skip
+    [
+        ("month", "2026-02", "2026-02-01", "2026-02-28"),
+        ("month", "2024-02", "2024-02-01", "2024-02-29"),
+        ("quarter", "2026-Q4", "2026-10-01", "2026-12-31"),
+        ("year", "2026", "2026-01-01", "2026-12-31"),
+    ],
+)
 def test_periods(kind: str, label: str, since: str, until: str) -> None:
     period = assessment_service.period_of(kind, label)
     assert (str(period.since), str(period.until)) == (since, until)
@@ -267,10 +317,18 @@ def test_periods(kind: str, label: str, since: str, until: str) -> None:
 
 @pytest.mark.parametrize(
     ("kind", "label"),
-    [("month", "2026-13"), ("month", "2026-1"), ("quarter", "2026-Q5"), ("year", "26"),
-     ("week", "2026-01"), ("month", ""), ("year", "0000"), ("quarter", "9999-Q4"),
-     ("month", "２０２６-11")],
-)  # fmt: skip
+    [
+        ("month", "2026-13"),
+        ("month", "2026-1"),
+        ("quarter", "2026-Q5"),
+        ("year", "26"),
+        ("week", "2026-01"),
+        ("month", ""),
+        ("year", "0000"),
+        ("quarter", "9999-Q4"),
+        ("month", "２０２６-11"),
+    ],
+)
 def test_bad_periods(kind: str, label: str) -> None:
     with pytest.raises(AssessmentPeriodInvalid) as caught:
         assessment_service.period_of(kind, label)

@@ -26,9 +26,13 @@ def _append(runtime: Runtime, n: int, *, start: int = 0) -> None:
     with runtime.scope() as session:
         for i in range(start, start + n):
             audit_service.record(
-                session, "test:thing:do", actor=ACTOR, object_type="thing", object_id=str(i),
+                session,
+                "test:thing:do",
+                actor=ACTOR,
+                object_type="thing",
+                object_id=str(i),
                 data={"i": i},
-            )  # fmt: skip
+            )
 
 
 def _sign(runtime: Runtime) -> None:
@@ -157,20 +161,29 @@ def test_database_refuses_to_rewrite_history(runtime: Runtime, statement: str) -
 def test_clear_id_number_in_audit_data_is_refused(runtime: Runtime) -> None:
     with pytest.raises(audit_service.PersonalDataInAudit), runtime.scope() as session:
         audit_service.record(
-            session, "test:thing:do", actor=ACTOR, object_type="thing",
+            session,
+            "test:thing:do",
+            actor=ACTOR,
+            object_type="thing",
             data={"note": "for 11010519491231002X"},
-        )  # fmt: skip
+        )
     with pytest.raises(audit_service.PersonalDataInAudit), runtime.scope() as session:
         audit_service.record_access(
-            session, "test:thing:read", actor=ACTOR, object_type="thing",
+            session,
+            "test:thing:read",
+            actor=ACTOR,
+            object_type="thing",
             message="11010519491231002X",
-        )  # fmt: skip
+        )
     with runtime.scope() as session:
         # Credit codes of organizations are public and may be all digits.
         audit_service.record(
-            session, "test:thing:do", actor=ACTOR, object_type="thing",
+            session,
+            "test:thing:do",
+            actor=ACTOR,
+            object_type="thing",
             data={"credit_code": idnumber.make("420102", date(1980, 1, 1), 11)},
-        )  # fmt: skip
+        )
 
 
 # -- tree, proofs, heads -------------------------------------------------------------------------
@@ -221,9 +234,12 @@ def test_every_db_proof_matches_the_rfc_definitions(
     assert consistency.proof == [p.hex() for p in expected]
     assert consistency.first_root == _mth(d[:first]).hex()
     assert merkle.verify_inclusion(
-        seq - 1, tree_size, d[seq - 1], [bytes.fromhex(p) for p in inclusion.audit_path],
+        seq - 1,
+        tree_size,
+        d[seq - 1],
+        [bytes.fromhex(p) for p in inclusion.audit_path],
         bytes.fromhex(inclusion.root_hash),
-    )  # fmt: skip
+    )
 
 
 def test_proof_beyond_the_integrated_tree_is_refused(runtime: Runtime) -> None:
@@ -250,9 +266,19 @@ def test_edit_with_recomputed_leaf_hash_is_caught_by_the_tile(runtime: Runtime) 
     _sign(runtime)
     with runtime.scope() as session:
         entry = audit_service.list_entries(session, after_seq=22, limit=1)[0]
-        entry_data = {**audit_service._row("test:thing:do", actor=ACTOR, object_type="thing",
-                      object_id="22", subject_id=None, data={"i": 99}, message=None, at=entry.at),
-                      "seq": 23}  # fmt: skip
+        entry_data = {
+            **audit_service._row(
+                "test:thing:do",
+                actor=ACTOR,
+                object_type="thing",
+                object_id="22",
+                subject_id=None,
+                data={"i": 99},
+                message=None,
+                at=entry.at,
+            ),
+            "seq": 23,
+        }
         entry_data["request_id"] = entry.request_id
         forged = audit_service.leaf_hash(entry_data)
     _tamper(
@@ -337,9 +363,12 @@ def test_concurrent_record_access_through_the_writer_is_gapless(runtime: Runtime
             with runtime.session_factory() as session:
                 assert session.info["audit_writer"] is writer
                 seq = audit_service.record_access(
-                    session, "test:thing:read", actor=ACTOR, object_type="thing",
+                    session,
+                    "test:thing:read",
+                    actor=ACTOR,
+                    object_type="thing",
                     object_id=f"{n}-{i}",
-                )  # fmt: skip
+                )
             with lock:
                 seqs.append(seq)
 

@@ -27,10 +27,14 @@ def _append(runtime: Runtime, n: int) -> None:
     with runtime.scope() as session:
         for i in range(n):
             audit_service.record(
-                session, "test:thing:read", actor=ACTOR, object_type="thing", object_id=str(i),
+                session,
+                "test:thing:read",
+                actor=ACTOR,
+                object_type="thing",
+                object_id=str(i),
                 subject_id=PERSON if i % 3 == 0 else None,
                 data={"purpose": "贷款审批", "scene": "loan"} if i % 3 == 0 else None,
-            )  # fmt: skip
+            )
 
 
 def test_signed_tree_head_checks_out_with_the_public_key(
@@ -61,16 +65,22 @@ def test_proof_routes(client: TestClient, runtime: Runtime, token_for: Callable[
         "/api/v1/audit/proofs/inclusion", params={"seq": 7, "tree_size": 20}, headers=headers
     ).json()
     assert merkle.verify_inclusion(
-        6, 20, bytes.fromhex(proof["leaf_hash"]), [bytes.fromhex(p) for p in proof["audit_path"]],
+        6,
+        20,
+        bytes.fromhex(proof["leaf_hash"]),
+        [bytes.fromhex(p) for p in proof["audit_path"]],
         bytes.fromhex(proof["root_hash"]),
-    )  # fmt: skip
+    )
     consistency = client.get(
         "/api/v1/audit/proofs/consistency", params={"first": 5, "second": 20}, headers=headers
     ).json()
     assert merkle.verify_consistency(
-        5, 20, bytes.fromhex(consistency["first_root"]), bytes.fromhex(consistency["second_root"]),
+        5,
+        20,
+        bytes.fromhex(consistency["first_root"]),
+        bytes.fromhex(consistency["second_root"]),
         [bytes.fromhex(p) for p in consistency["proof"]],
-    )  # fmt: skip
+    )
     too_far = client.get(
         "/api/v1/audit/proofs/inclusion", params={"seq": 1, "tree_size": 99}, headers=headers
     )
@@ -119,9 +129,12 @@ def test_my_entries_come_with_proofs_that_verify_offline(runtime: Runtime) -> No
         leaf = merkle.leaf_hash(proven.leaf_data.encode())
         assert leaf.hex() == proven.entry.hash
         assert merkle.verify_inclusion(
-            proven.entry.seq - 1, head.tree_size, leaf,
-            [bytes.fromhex(p) for p in proven.audit_path], bytes.fromhex(head.root_hash),
-        )  # fmt: skip
+            proven.entry.seq - 1,
+            head.tree_size,
+            leaf,
+            [bytes.fromhex(p) for p in proven.audit_path],
+            bytes.fromhex(head.root_hash),
+        )
 
 
 def test_my_entries_route_refuses_an_account_that_is_not_a_person(

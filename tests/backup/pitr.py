@@ -22,9 +22,24 @@ def as_server_user(argv: list[str]) -> None:
 
 def base_backup(server: pgcluster.PgServer, into: Path) -> None:
     """``pg_basebackup`` of the running server (WAL streamed alongside: the copy is whole)."""
-    as_server_user([str(pgcluster.bindir() / "pg_basebackup"), "-h", "127.0.0.1", "-p",
-                    str(server.port), "-U", pgcluster.PG_USER, "-D", str(into), "-X", "stream",
-                    "-c", "fast", "--no-sync"])  # fmt: skip
+    as_server_user(
+        [
+            str(pgcluster.bindir() / "pg_basebackup"),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(server.port),
+            "-U",
+            pgcluster.PG_USER,
+            "-D",
+            str(into),
+            "-X",
+            "stream",
+            "-c",
+            "fast",
+            "--no-sync",
+        ]
+    )
 
 
 def archive_all(server: pgcluster.PgServer, *, timeout: float = 60) -> str:
@@ -46,12 +61,14 @@ def recover(
     as_server_user(["cp", "-a", str(base), str(data)])
     as_server_user(["touch", str(data / "recovery.signal")])
     server = pgcluster.PgServer(data, pgcluster.free_port())
-    server.configure([
-        f"restore_command = 'cp {archive}/%f %p'",
-        f"recovery_target_time = '{moment.astimezone(UTC).isoformat()}'",
-        "recovery_target_action = 'promote'",
-        "archive_mode = off",  # a new timeline; a deployment archives it too (operations.md)
-    ])  # fmt: skip
+    server.configure(
+        [
+            f"restore_command = 'cp {archive}/%f %p'",
+            f"recovery_target_time = '{moment.astimezone(UTC).isoformat()}'",
+            "recovery_target_action = 'promote'",
+            "archive_mode = off",  # a new timeline; a deployment archives it too (operations.md)
+        ]
+    )
     server.start(timeout=timeout)
     deadline = time.monotonic() + timeout
     while server.psql("SELECT pg_is_in_recovery()") != "f":

@@ -37,9 +37,12 @@ def add_organization(runtime: Runtime, name: str) -> None:
             credit_code=generator.credit_code(
                 random.Random(name), registration="11", region_code="420100"
             ),
-            name=name, kind=OrganizationKind.GOVERNMENT, region_code="420100",
-            department="tax", actor=system_actor("test"),
-        )  # fmt: skip
+            name=name,
+            kind=OrganizationKind.GOVERNMENT,
+            region_code="420100",
+            department="tax",
+            actor=system_actor("test"),
+        )
     with runtime.scope() as session:
         audit_service.sign_tree_head(session)
 
@@ -234,8 +237,9 @@ def test_keys_export_and_import_round_trip_under_a_passphrase(
     out = tmp_path / "offline" / "keyring.export"
     out.parent.mkdir()
 
-    exported = run(cli_env, "keys", "export", "--out", str(out),
-                   stdin=f"{PASSPHRASE}\n{PASSPHRASE}\n")  # fmt: skip
+    exported = run(
+        cli_env, "keys", "export", "--out", str(out), stdin=f"{PASSPHRASE}\n{PASSPHRASE}\n"
+    )
 
     assert exported.exit_code == 0, exported.output
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
@@ -267,8 +271,10 @@ def test_keys_import_refuses_a_wrong_passphrase_and_export_a_short_one(
     assert run(env, "keys", "export", "--out", str(out)).exit_code == 0
     assert "export-exists" in run(env, "keys", "export", "--out", str(out)).stderr
 
-    elsewhere = cli_env | {"CHENGXIN_DATA_DIR": str(tmp_path / "new-machine"),
-                           "CHENGXIN_KEYS_PASSPHRASE": PASSPHRASE + "?"}  # fmt: skip
+    elsewhere = cli_env | {
+        "CHENGXIN_DATA_DIR": str(tmp_path / "new-machine"),
+        "CHENGXIN_KEYS_PASSPHRASE": PASSPHRASE + "?",
+    }
     wrong = run(elsewhere, "keys", "import", str(out))
     assert wrong.exit_code == 1
     assert "key-export-invalid" in wrong.stderr

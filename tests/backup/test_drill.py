@@ -49,10 +49,15 @@ def push(world: World, i: int) -> Ack:
     body = json.dumps({"records": records}, ensure_ascii=False).encode()
     sent = utcnow()
     batch = ingestion_service.ingest_records(
-        world.runtime.scope, records, provider_id=world.tax_org_id, actor=world.tax,
-        digest=hashlib.sha256(body).hexdigest(), size=len(body),
-        options=ingestion_service.Options.from_settings(world.runtime.settings), today=TODAY,
-    )  # fmt: skip
+        world.runtime.scope,
+        records,
+        provider_id=world.tax_org_id,
+        actor=world.tax,
+        digest=hashlib.sha256(body).hexdigest(),
+        size=len(body),
+        options=ingestion_service.Options.from_settings(world.runtime.settings),
+        today=TODAY,
+    )
     assert batch.created == RECORDS_PER_PUSH, batch
     return Ack(batch.id, tuple(r["source_id"] for r in records), sent, utcnow())
 

@@ -21,15 +21,41 @@ from tests.ingestion.fixtures import catalog_document
 
 ACTOR = system_actor("test")
 R21_DOMAINS = {
-    "food-drug", "work-safety", "fire-safety", "traffic-safety", "environment", "biosafety",
-    "product-quality", "taxation", "health-care", "labour", "construction", "financial",
-    "intellectual-property", "judicial", "e-commerce", "volunteer", "statistics", "education",
-}  # fmt: skip
+    "food-drug",
+    "work-safety",
+    "fire-safety",
+    "traffic-safety",
+    "environment",
+    "biosafety",
+    "product-quality",
+    "taxation",
+    "health-care",
+    "labour",
+    "construction",
+    "financial",
+    "intellectual-property",
+    "judicial",
+    "e-commerce",
+    "volunteer",
+    "statistics",
+    "education",
+}
 R22_GROUPS = {
-    "civil-servant", "enterprise-manager", "lawyer", "teacher", "physician", "pharmacist",
-    "appraiser", "tax-agent", "fire-engineer", "accountant", "real-estate-agent",
-    "certification-staff", "financial-practitioner", "tour-guide",
-}  # fmt: skip
+    "civil-servant",
+    "enterprise-manager",
+    "lawyer",
+    "teacher",
+    "physician",
+    "pharmacist",
+    "appraiser",
+    "tax-agent",
+    "fire-engineer",
+    "accountant",
+    "real-estate-agent",
+    "certification-staff",
+    "financial-practitioner",
+    "tour-guide",
+}
 
 
 def shipped() -> CatalogDocument:
@@ -69,13 +95,20 @@ def _with(document: dict[str, Any], code: str, **changes: Any) -> dict[str, Any]
         (lambda d: _with(d, "tax-arrears", domain="nowhere"), "unknown domain nowhere"),
         (lambda d: _with(d, "tax-arrears", legal_basis=[]), "legal_basis"),
         (lambda d: {**d, "kinds": d["kinds"] + d["kinds"][:1]}, "kind tax-arrears appears twice"),
-        (lambda d: _with(d, "tax-arrears", fields=[{"name": "name", "label_zh": "x",
-                                                   "label_en": "x", "type": "string"}]),
-         "standard record columns"),
-        (lambda d: _with(d, "tax-arrears", display={"min_months": 12, "max_months": 6}),
-         "min_months <= default_months <= max_months"),
+        (
+            lambda d: _with(
+                d,
+                "tax-arrears",
+                fields=[{"name": "name", "label_zh": "x", "label_en": "x", "type": "string"}],
+            ),
+            "standard record columns",
+        ),
+        (
+            lambda d: _with(d, "tax-arrears", display={"min_months": 12, "max_months": 6}),
+            "min_months <= default_months <= max_months",
+        ),
     ],
-)  # fmt: skip
+)
 def test_invalid_catalogs_are_refused_with_every_reason(change: Any, message: str) -> None:
     with pytest.raises(CatalogInvalid) as caught:
         catalog_service.parse(change(catalog_document()))

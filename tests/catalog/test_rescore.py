@@ -69,14 +69,21 @@ def test_a_sharing_change_queues_one_full_recompute_and_scores_follow_the_engine
     found = TODAY - timedelta(days=30)
     records = {sid: pop.add_record(sid, "tax-arrears", found) for sid in taxed}
     with pop.runtime.scope() as session:
-        scoring_service.recompute_full(session, settings=pop.runtime.settings, actor=SYSTEM,
-                                       now=NOW)  # fmt: skip
+        scoring_service.recompute_full(
+            session, settings=pop.runtime.settings, actor=SYSTEM, now=NOW
+        )
         compiled = scoring_service.active_rules(session)
     before = latest_scores(pop)
     domain, category, severity = KINDS["tax-arrears"]
-    with_record = {sid: engine.score(compiled, [(str(records[sid]), "tax-arrears", domain,
-                                                 category, severity, found)], [], day_of(LATER))
-                   for sid in taxed}  # fmt: skip
+    with_record = {
+        sid: engine.score(
+            compiled,
+            [(str(records[sid]), "tax-arrears", domain, category, severity, found)],
+            [],
+            day_of(LATER),
+        )
+        for sid in taxed
+    }
     bare = engine.score(compiled, [], [], day_of(LATER))
     assert all(before[sid][0] == with_record[sid].total < bare.total for sid in taxed)
 

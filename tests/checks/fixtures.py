@@ -54,16 +54,26 @@ class CheckWorld:
             return identity_service.subject_id_for(session, person.id_number)
 
     def check(
-        self, persons: list[Any], *, actor: Actor | None = None,
-        scene: Scene = Scene.ADMINISTRATIVE_LICENSING, now: datetime = NOW,
-    ) -> check_service.CheckOutcome:  # fmt: skip
-        asked = [p if isinstance(p, PersonAsked) else PersonAsked(p.id_number, p.name)
-                 for p in persons]  # fmt: skip
+        self,
+        persons: list[Any],
+        *,
+        actor: Actor | None = None,
+        scene: Scene = Scene.ADMINISTRATIVE_LICENSING,
+        now: datetime = NOW,
+    ) -> check_service.CheckOutcome:
+        asked = [
+            p if isinstance(p, PersonAsked) else PersonAsked(p.id_number, p.name) for p in persons
+        ]
         with self.runtime.scope() as session:
             outcome = check_service.run(
-                session, scene=scene, purpose=PURPOSE, persons=asked, settings=self.settings,
-                actor=actor or self.licensing, now=now,
-            )  # fmt: skip
+                session,
+                scene=scene,
+                purpose=PURPOSE,
+                persons=asked,
+                settings=self.settings,
+                actor=actor or self.licensing,
+                now=now,
+            )
             session.flush()
             session.expunge(outcome.check)
             return outcome
@@ -71,8 +81,13 @@ class CheckWorld:
 
 def officer(actor: Actor) -> Actor:
     """The same organization's system, with the consumer officer's permissions."""
-    return Actor(ActorKind.TOKEN, actor.id, actor.name, actor.organization_id,
-                 ROLE_PERMISSIONS[Role.CONSUMER_OFFICER])  # fmt: skip
+    return Actor(
+        ActorKind.TOKEN,
+        actor.id,
+        actor.name,
+        actor.organization_id,
+        ROLE_PERMISSIONS[Role.CONSUMER_OFFICER],
+    )
 
 
 def add_scene(runtime: Runtime, actor: Actor, scene: Scene) -> None:
@@ -80,10 +95,17 @@ def add_scene(runtime: Runtime, actor: Actor, scene: Scene) -> None:
         _, document = catalog_service.active_document(session)
         assert actor.organization_id is not None
         policy.add_rule(
-            session, document, organization_id=actor.organization_id, scene=scene, kinds=[],
-            sharing=GOV_SHARING, basis="《湖北省社会信用信息管理条例》第二十四条",
-            valid_from_on=date(2026, 1, 1), valid_until_on=None, actor=SYSTEM,
-        )  # fmt: skip
+            session,
+            document,
+            organization_id=actor.organization_id,
+            scene=scene,
+            kinds=[],
+            sharing=GOV_SHARING,
+            basis="《湖北省社会信用信息管理条例》第二十四条",
+            valid_from_on=date(2026, 1, 1),
+            valid_until_on=None,
+            actor=SYSTEM,
+        )
 
 
 def enterprise(runtime: Runtime, holder: uuid.UUID, role: str = "legal_representative") -> str:
@@ -91,13 +113,23 @@ def enterprise(runtime: Runtime, holder: uuid.UUID, role: str = "legal_represent
     code = generator.credit_code(random.Random(7), registration="91", region_code="420100")
     with runtime.scope() as session:
         org = organization_service.create(
-            session, credit_code=code, name="武汉测试贸易有限公司",
-            kind=OrganizationKind.ENTERPRISE, region_code="420100", actor=SYSTEM,
-        )  # fmt: skip
-        session.add(OrganizationRole(
-            organization_id=org.id, subject_id=holder, role=role, since_on=date(2020, 1, 1),
-            until_on=None, created_at=NOW,
-        ))  # fmt: skip
+            session,
+            credit_code=code,
+            name="武汉测试贸易有限公司",
+            kind=OrganizationKind.ENTERPRISE,
+            region_code="420100",
+            actor=SYSTEM,
+        )
+        session.add(
+            OrganizationRole(
+                organization_id=org.id,
+                subject_id=holder,
+                role=role,
+                since_on=date(2020, 1, 1),
+                until_on=None,
+                created_at=NOW,
+            )
+        )
     return code
 
 
@@ -125,9 +157,16 @@ def build_checks(runtime: Runtime, tmp_path: Any, settings: Settings) -> CheckWo
     add_scene(runtime, procurement, Scene.STAFF_RECRUITMENT)
     youth = provider(runtime, "测试团省委", "youth-league")
     volunteer = aw.people[10]
-    row = {"源记录编号": "V1", "信息事项代码": "volunteer-hours", "身份证号码": volunteer.id_number,
-           "姓名": volunteer.name, "决定文书号": "鄂团〔2026〕1号", "认定日期": "2026-06-01",
-           "行为日期": "2026-05-01", "hours": "120"}  # fmt: skip
+    row = {
+        "源记录编号": "V1",
+        "信息事项代码": "volunteer-hours",
+        "身份证号码": volunteer.id_number,
+        "姓名": volunteer.name,
+        "决定文书号": "鄂团〔2026〕1号",
+        "认定日期": "2026-06-01",
+        "行为日期": "2026-05-01",
+        "hours": "120",
+    }
     batch = ingest_bytes(aw.world, csv_data([row]), tmp_path, actor=youth, name="good")
     assert batch.created == 1, [r.errors for r in _rejections(runtime, batch)]
     return CheckWorld(aw, licensing, procurement, volunteer, settings)

@@ -39,9 +39,21 @@ def _score(cw: CheckWorld, sid: Any) -> int:
 
 @pytest.mark.parametrize(
     ("score", "grade"),
-    [(0, "D"), (749, "D"), (750, "C"), (899, "C"), (900, "B"), (999, "B"), (1000, "A"),
-     (1079, "A"), (1080, "AA"), (1149, "AA"), (1150, "AAA"), (2000, "AAA")],
-)  # fmt: skip
+    [
+        (0, "D"),
+        (749, "D"),
+        (750, "C"),
+        (899, "C"),
+        (900, "B"),
+        (999, "B"),
+        (1000, "A"),
+        (1079, "A"),
+        (1080, "AA"),
+        (1149, "AA"),
+        (1150, "AAA"),
+        (2000, "AAA"),
+    ],
+)
 def test_the_shipped_ruleset_grades_each_boundary_as_written(score: int, grade: str) -> None:
     assert scoring_rules.compile_ruleset(scoring_rules.shipped()).grade_of(score) == grade
 
@@ -57,8 +69,9 @@ def _licensing() -> list[measure_catalog.Measure]:
 
 @given(grade=st.sampled_from([*GRADES, None]))
 def test_the_grade_trigger_applies_priority_handling_to_aaa_and_aa_only(grade: str | None) -> None:
-    found = measure_service.applicable(_licensing(), memberships=[], records=[], grade=grade,
-                                       today=NOW.date())  # fmt: skip
+    found = measure_service.applicable(
+        _licensing(), memberships=[], records=[], grade=grade, today=NOW.date()
+    )
     codes = [a.measure.code for a in found]
     assert ("I01" in codes) == (grade in {"AAA", "AA"})
     if grade in {"AAA", "AA"}:

@@ -22,10 +22,13 @@ PDF = EvidenceFile("完税证明.pdf", "application/pdf", base64.b64encode(b"%PD
 def _check(rw: RightsWorld, person: Any) -> check_service.CheckOutcome:
     with rw.runtime.scope() as session:
         return check_service.run(
-            session, scene=Scene.GOVERNMENT_PROCUREMENT, purpose="政府采购供应商资格审查",
-            persons=[PersonAsked(person.id_number, person.name)], settings=rw.settings,
+            session,
+            scene=Scene.GOVERNMENT_PROCUREMENT,
+            purpose="政府采购供应商资格审查",
+            persons=[PersonAsked(person.id_number, person.name)],
+            settings=rw.settings,
             actor=rw.aw.government,
-        )  # fmt: skip
+        )
 
 
 def test_after_repair_the_check_returns_no_punishment(runtime: Any, tmp_path: Any) -> None:
@@ -38,14 +41,20 @@ def test_after_repair_the_check_returns_no_punishment(runtime: Any, tmp_path: An
     record = rw.record(person)
     with rw.runtime.scope() as session:
         application = repair_service.apply(
-            session, record_id=record.id, basis=RepairBasis.OBLIGATION_PERFORMED,
-            explanation="欠税及滞纳金已全部缴清", commitment_accepted=True,
-            evidence=[PDF], actor=rw.citizen(person), settings=rw.settings,
-        )  # fmt: skip
+            session,
+            record_id=record.id,
+            basis=RepairBasis.OBLIGATION_PERFORMED,
+            explanation="欠税及滞纳金已全部缴清",
+            commitment_accepted=True,
+            evidence=[PDF],
+            actor=rw.citizen(person),
+            settings=rw.settings,
+        )
         application_id = application.id
     with rw.runtime.scope() as session:
-        repair_service.decide(session, application_id, outcome=RepairStatus.APPROVED,
-                              reasons=None, actor=rw.tax_clerk)  # fmt: skip
+        repair_service.decide(
+            session, application_id, outcome=RepairStatus.APPROVED, reasons=None, actor=rw.tax_clerk
+        )
     [after] = _check(rw, person).results
     assert after.measures == []
     # The single check is in the person's own report: "who queried me".
@@ -67,10 +76,13 @@ def test_a_batch_costs_the_same_statements_as_a_single_check(runtime: Any, tmp_p
         try:
             with rw.runtime.scope() as session:
                 check_service.run(
-                    session, scene=Scene.GOVERNMENT_PROCUREMENT, purpose="政府采购供应商资格审查",
+                    session,
+                    scene=Scene.GOVERNMENT_PROCUREMENT,
+                    purpose="政府采购供应商资格审查",
                     persons=[PersonAsked(p.id_number, p.name) for p in persons],
-                    settings=rw.settings, actor=rw.aw.government,
-                )  # fmt: skip
+                    settings=rw.settings,
+                    actor=rw.aw.government,
+                )
         finally:
             event.remove(runtime.engine, "before_cursor_execute", count)
         return len(statements)

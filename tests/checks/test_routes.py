@@ -20,8 +20,11 @@ from tests.helpers import auth
 from tests.lists.fixtures import listed
 
 PURPOSE = "食品经营许可审查"
-OFFICER = (Permission.CHECKS_CHECK_RUN, Permission.CHECKS_CHECK_READ,
-           Permission.CHECKS_FEEDBACK_SUBMIT)  # fmt: skip
+OFFICER = (
+    Permission.CHECKS_CHECK_RUN,
+    Permission.CHECKS_CHECK_READ,
+    Permission.CHECKS_FEEDBACK_SUBMIT,
+)
 
 
 @pytest.fixture
@@ -32,14 +35,21 @@ def cw(runtime: Any, tmp_path: Any, settings: Settings) -> CheckWorld:
 def _token(cw: CheckWorld, actor: Any, *permissions: Permission) -> str:
     with cw.runtime.scope() as session:
         return organization_service.issue_token(
-            session, actor.organization_id, name="test", permissions=list(permissions or OFFICER),
-            valid_days=1, actor=system_actor("test"),
-        ).secret  # fmt: skip
+            session,
+            actor.organization_id,
+            name="test",
+            permissions=list(permissions or OFFICER),
+            valid_days=1,
+            actor=system_actor("test"),
+        ).secret
 
 
 def _body(*persons: Any, scene: str = "administrative_licensing") -> dict[str, Any]:
-    return {"scene": scene, "purpose": PURPOSE,
-            "persons": [{"id_number": p.id_number, "name": p.name} for p in persons]}  # fmt: skip
+    return {
+        "scene": scene,
+        "purpose": PURPOSE,
+        "persons": [{"id_number": p.id_number, "name": p.name} for p in persons],
+    }
 
 
 def test_single_check_feedback_and_detail(client: TestClient, cw: CheckWorld) -> None:  # type: ignore[type-arg]
@@ -101,8 +111,9 @@ def test_batch_with_per_person_errors(client: TestClient, cw: CheckWorld) -> Non
 
 def test_problems(client: TestClient, cw: CheckWorld) -> None:  # type: ignore[type-arg]
     token = _token(cw, cw.licensing)
-    response = client.post("/api/v1/checks", json=_body(cw.volunteer, scene="bidding"),
-                           headers=auth(token))  # fmt: skip
+    response = client.post(
+        "/api/v1/checks", json=_body(cw.volunteer, scene="bidding"), headers=auth(token)
+    )
     assert response.status_code == 403
     assert response.json()["type"].endswith("/scene-not-permitted")
     cw.settings.check_batch_limit = 2
@@ -111,12 +122,14 @@ def test_problems(client: TestClient, cw: CheckWorld) -> None:  # type: ignore[t
     assert response.json()["type"].endswith("/check-batch-too-large")
     response = client.post("/api/v1/checks", json=_body(), headers=auth(token))
     assert response.status_code == 422
-    response = client.post("/api/v1/checks", json=_body(cw.volunteer) | {"scene": "nowhere"},
-                           headers=auth(token))  # fmt: skip
+    response = client.post(
+        "/api/v1/checks", json=_body(cw.volunteer) | {"scene": "nowhere"}, headers=auth(token)
+    )
     assert response.status_code == 422
     bank = _token(cw, cw.aw.bank)
-    response = client.post("/api/v1/checks", json=_body(cw.volunteer, scene="loan"),
-                           headers=auth(bank))  # fmt: skip
+    response = client.post(
+        "/api/v1/checks", json=_body(cw.volunteer, scene="loan"), headers=auth(bank)
+    )
     assert response.status_code == 403
     assert response.json()["type"].endswith("/check-needs-public-body")
 
@@ -127,8 +140,9 @@ def test_the_person_sees_who_checked_them(
     citizen_for: Callable[..., Any],
 ) -> None:
     token = _token(cw, cw.licensing)
-    response = client.post("/api/v1/checks", json=_body(cw.volunteer, cw.people[6]),
-                           headers=auth(token))  # fmt: skip
+    response = client.post(
+        "/api/v1/checks", json=_body(cw.volunteer, cw.people[6]), headers=auth(token)
+    )
     check_id = response.json()["check_id"]
     citizen_token, _ = citizen_for(cw.volunteer)
     [line] = client.get("/api/v1/me/checks", headers=auth(citizen_token)).json()
@@ -148,7 +162,14 @@ def test_feedback_rates_for_operators(
     operator = user_for(Role.OPERATOR)
     response = client.get("/api/v1/checks/feedback-rates", headers=auth(operator))
     assert response.status_code == 200, response.text
-    assert response.json() == [{"department": None, "scene": "administrative_licensing",
-                                "checks": 1, "with_feedback": 0, "rate": 0.0}]  # fmt: skip
+    assert response.json() == [
+        {
+            "department": None,
+            "scene": "administrative_licensing",
+            "checks": 1,
+            "with_feedback": 0,
+            "rate": 0.0,
+        }
+    ]
     response = client.get("/api/v1/checks/feedback-rates", headers=auth(token))
     assert response.status_code == 403

@@ -79,8 +79,9 @@ def test_measures_follow_the_scene(cw: CheckWorld) -> None:
     listed(cw.runtime, cw.sid(person), "black-judgment-defaulter", now=NOW - timedelta(days=1))
     [hiring] = cw.check([person], actor=cw.procurement, scene=Scene.STAFF_RECRUITMENT).results
     assert _codes(hiring) == ["P06"]  # 公务员法 Art. 26(4)
-    [procurement] = cw.check([person], actor=cw.procurement,
-                             scene=Scene.GOVERNMENT_PROCUREMENT).results  # fmt: skip
+    [procurement] = cw.check(
+        [person], actor=cw.procurement, scene=Scene.GOVERNMENT_PROCUREMENT
+    ).results
     assert _codes(procurement) == ["P12"]
 
 
@@ -115,9 +116,14 @@ def test_a_serious_record_bars_procurement_and_a_dispute_marks_it(cw: CheckWorld
             select(CreditRecord.id).where(CreditRecord.subject_id == sid)
         ).scalar_one()
         objection_service.file(
-            session, record_id=record_id, reason="欠税已于认定前缴清", evidence=[],
-            actor=citizen(sid), settings=cw.settings, now=NOW - timedelta(hours=1),
-        )  # fmt: skip
+            session,
+            record_id=record_id,
+            reason="欠税已于认定前缴清",
+            evidence=[],
+            actor=citizen(sid),
+            settings=cw.settings,
+            now=NOW - timedelta(hours=1),
+        )
     [result] = cw.check([person], actor=cw.procurement, scene=Scene.GOVERNMENT_PROCUREMENT).results
     assert _codes(result) == ["P05"]  # shown, but marked
     assert result.measures[0].disputed
@@ -127,8 +133,9 @@ def test_a_serious_record_bars_procurement_and_a_dispute_marks_it(cw: CheckWorld
 def test_a_record_past_its_display_window_never_counts(cw: CheckWorld) -> None:
     person = cw.aw.with_records[0]
     later = NOW.replace(year=2030)  # the test catalog's serious window is at most 36 months
-    [result] = cw.check([person], actor=cw.procurement, scene=Scene.GOVERNMENT_PROCUREMENT,
-                        now=later).results  # fmt: skip
+    [result] = cw.check(
+        [person], actor=cw.procurement, scene=Scene.GOVERNMENT_PROCUREMENT, now=later
+    ).results
     assert result.measures == []
 
 
@@ -137,8 +144,9 @@ def test_a_listed_enterprise_reaches_its_legal_representative_only_for_their_mea
 ) -> None:
     rep = cw.people[7]
     code = enterprise(cw.runtime, cw.sid(rep))
-    listed(cw.runtime, None, "black-judgment-defaulter", now=NOW - timedelta(days=1),
-           credit_code=code)  # fmt: skip
+    listed(
+        cw.runtime, None, "black-judgment-defaulter", now=NOW - timedelta(days=1), credit_code=code
+    )
     [licensing] = cw.check([rep]).results
     assert licensing.measures == []  # P07 and P12 target the listed person only
     [land] = cw.check([rep], scene=Scene.LAND_TRANSFER).results
@@ -151,8 +159,9 @@ def test_a_listed_enterprise_reaches_its_legal_representative_only_for_their_mea
 
 def test_a_batch_reports_per_person_errors_and_answers_the_rest(cw: CheckWorld) -> None:
     good, other = cw.volunteer, cw.people[6]
-    bad_id = PersonAsked(good.id_number[:-1] + ("0" if good.id_number[-1] != "0" else "1"),
-                         good.name)  # fmt: skip
+    bad_id = PersonAsked(
+        good.id_number[:-1] + ("0" if good.id_number[-1] != "0" else "1"), good.name
+    )
     wrong_name = PersonAsked(other.id_number, other.name + "某")
     stranger = PersonAsked("11010519491231002X", "张三")
     outcome = cw.check([good, bad_id, wrong_name, stranger, other])
@@ -182,36 +191,53 @@ def test_refusals_scene_public_body_purpose(cw: CheckWorld) -> None:
     with pytest.raises(CheckNeedsPublicBody):
         cw.check([cw.volunteer], actor=cw.aw.bank, scene=Scene.LOAN)
     with cw.runtime.scope() as session, pytest.raises(CheckInputInvalid):
-        check_service.run(session, scene=Scene.ADMINISTRATIVE_LICENSING, purpose="  ",
-                          persons=[PersonAsked("x", "y")], settings=cw.settings,
-                          actor=cw.licensing)  # fmt: skip
+        check_service.run(
+            session,
+            scene=Scene.ADMINISTRATIVE_LICENSING,
+            purpose="  ",
+            persons=[PersonAsked("x", "y")],
+            settings=cw.settings,
+            actor=cw.licensing,
+        )
 
 
 def test_one_audit_entry_per_check_and_the_persons_see_it(cw: CheckWorld) -> None:
     batch = cw.check(cw.people[5:9])
     single = cw.check([cw.volunteer])
     with cw.runtime.scope() as session:
-        entries = session.execute(
-            select(AuditEntry).where(AuditEntry.action == check_service.RUN_ACTION)
-            .order_by(AuditEntry.seq)
-        ).scalars().all()  # fmt: skip
+        entries = (
+            session.execute(
+                select(AuditEntry)
+                .where(AuditEntry.action == check_service.RUN_ACTION)
+                .order_by(AuditEntry.seq)
+            )
+            .scalars()
+            .all()
+        )
         assert [e.object_id for e in entries] == [str(batch.check.id), str(single.check.id)]
         assert entries[0].subject_id is None
         assert entries[0].data["subjects"] == 4
         assert entries[1].subject_id == cw.sid(cw.volunteer)  # in the person's own log
         assert entries[1].data["measures"] == ["I01", "I02", "I03", "I04"]
-        assert session.execute(
-            select(func.count()).select_from(CheckSubject)
-            .where(CheckSubject.check_id == batch.check.id)
-        ).scalar_one() == 4  # fmt: skip
+        assert (
+            session.execute(
+                select(func.count())
+                .select_from(CheckSubject)
+                .where(CheckSubject.check_id == batch.check.id)
+            ).scalar_one()
+            == 4
+        )
         sid = cw.sid(cw.people[6])
         [line] = check_service.checks_about(session, sid)
     assert line.check_id == batch.check.id
     assert line.subjects_root == entries[0].data["subjects_root"]
     assert merkle.verify_inclusion(
-        line.leaf_index, line.tree_size, merkle.leaf_hash(sid.bytes),
-        [bytes.fromhex(p) for p in line.proof], bytes.fromhex(line.subjects_root),
-    )  # fmt: skip
+        line.leaf_index,
+        line.tree_size,
+        merkle.leaf_hash(sid.bytes),
+        [bytes.fromhex(p) for p in line.proof],
+        bytes.fromhex(line.subjects_root),
+    )
 
 
 def test_feedback_is_recorded_and_counted_in_the_rates(cw: CheckWorld) -> None:
@@ -225,14 +251,17 @@ def test_feedback_is_recorded_and_counted_in_the_rates(cw: CheckWorld) -> None:
         rows = check_service.feedback(session, check_id, items, actor=cw.licensing)
         assert [r.decision for r in rows] == ["applied", "not_applied"]
         assert session.get_one(Check, check_id).feedback_at is not None
-        assert session.execute(
-            select(func.count()).select_from(AuditEntry)
-            .where(AuditEntry.action == check_service.FEEDBACK_ACTION)
-        ).scalar_one() == 1  # fmt: skip
+        assert (
+            session.execute(
+                select(func.count())
+                .select_from(AuditEntry)
+                .where(AuditEntry.action == check_service.FEEDBACK_ACTION)
+            ).scalar_one()
+            == 1
+        )
     cw.check([cw.people[6]])  # a second check, without feedback
     with cw.runtime.scope() as session:
-        rates = check_service.feedback_rates(session, since=None, until=None,
-                                             actor=cw.licensing)  # fmt: skip
+        rates = check_service.feedback_rates(session, since=None, until=None, actor=cw.licensing)
     [line] = [r for r in rates if r.scene == "administrative_licensing"]
     assert (line.checks, line.with_feedback, line.rate) == (2, 1, 0.5)
 
@@ -240,10 +269,18 @@ def test_feedback_is_recorded_and_counted_in_the_rates(cw: CheckWorld) -> None:
 def test_feedback_on_a_measure_not_returned_or_a_foreign_check_is_refused(cw: CheckWorld) -> None:
     check_id = cw.check([cw.volunteer]).check.id
     with cw.runtime.scope() as session, pytest.raises(FeedbackMeasureUnknown):
-        check_service.feedback(session, check_id, [check_service.FeedbackItem(
-            "P12", applied=True, reason="已限制")], actor=cw.licensing)  # fmt: skip
+        check_service.feedback(
+            session,
+            check_id,
+            [check_service.FeedbackItem("P12", applied=True, reason="已限制")],
+            actor=cw.licensing,
+        )
     with cw.runtime.scope() as session, pytest.raises(CheckNotFound):
-        check_service.feedback(session, check_id, [check_service.FeedbackItem(
-            "I01", applied=True, reason="已优先办理")], actor=cw.procurement)  # fmt: skip
+        check_service.feedback(
+            session,
+            check_id,
+            [check_service.FeedbackItem("I01", applied=True, reason="已优先办理")],
+            actor=cw.procurement,
+        )
     with cw.runtime.scope() as session, pytest.raises(CheckNotFound):
         check_service.get_or_raise(session, check_id, actor=cw.procurement)

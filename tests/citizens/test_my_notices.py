@@ -19,9 +19,12 @@ from tests.helpers import auth, people
 def _notify(runtime: Runtime, subject_id: uuid.UUID, reference: str, minutes: int) -> None:
     with runtime.scope() as s:
         notifications_service.notify(
-            s, subject_id=subject_id, template="objection-decided",
-            params={"reference": reference}, now=utcnow() + timedelta(minutes=minutes),
-        )  # fmt: skip
+            s,
+            subject_id=subject_id,
+            template="objection-decided",
+            params={"reference": reference},
+            now=utcnow() + timedelta(minutes=minutes),
+        )
 
 
 def test_my_notices_are_mine_only_newest_first_and_paged(

@@ -114,16 +114,22 @@ def test_wrong_codes_count_and_an_exhausted_challenge_refuses_the_right_code(
     for _ in range(5):
         with pytest.raises(CodeInvalid) as caught:
             citizens_service.verify_code(
-                runtime.scope, challenge_id=challenge.challenge_id, code=wrong, client_ip=None,
+                runtime.scope,
+                challenge_id=challenge.challenge_id,
+                code=wrong,
+                client_ip=None,
                 session_policy=policy,
-            )  # fmt: skip
+            )
         lefts.append(caught.value.extra["attempts_left"])
     assert lefts == [4, 3, 2, 1, 0]
     with pytest.raises(CodeInvalid):
         citizens_service.verify_code(
-            runtime.scope, challenge_id=challenge.challenge_id, code=code, client_ip=None,
+            runtime.scope,
+            challenge_id=challenge.challenge_id,
+            code=code,
+            client_ip=None,
             session_policy=policy,
-        )  # fmt: skip
+        )
     with runtime.scope() as s:
         assert s.get_one(SignInChallenge, challenge.challenge_id).attempts == 5
 
@@ -138,17 +144,24 @@ def test_expired_challenge_and_a_newer_code_replaces_the_older(runtime: Runtime)
     code = _code(runtime, subject_id)
     with pytest.raises(ChallengeExpired):
         citizens_service.verify_code(
-            runtime.scope, challenge_id=first.challenge_id, code=code, client_ip=None,
-            session_policy=policy, now=utcnow() + timedelta(minutes=6),
-        )  # fmt: skip
+            runtime.scope,
+            challenge_id=first.challenge_id,
+            code=code,
+            client_ip=None,
+            session_policy=policy,
+            now=utcnow() + timedelta(minutes=6),
+        )
     citizens_service.request_code(
         runtime.scope, id_number=person.id_number, name=person.name, client_ip=None, policy=NO_LIMIT
     )
     with pytest.raises(ChallengeExpired):  # the first code no longer works
         citizens_service.verify_code(
-            runtime.scope, challenge_id=first.challenge_id, code=code, client_ip=None,
+            runtime.scope,
+            challenge_id=first.challenge_id,
+            code=code,
+            client_ip=None,
             session_policy=policy,
-        )  # fmt: skip
+        )
 
 
 def test_rate_limit_is_per_requester_and_the_same_for_unknown_persons(
@@ -169,14 +182,22 @@ def test_rate_limit_is_per_requester_and_the_same_for_unknown_persons(
     now = utcnow() + timedelta(minutes=5)
     for minutes in (0, 5):
         citizens_service.request_code(
-            runtime.scope, id_number=known.id_number, name=known.name, client_ip="10.0.0.1",
-            policy=policy, now=now + timedelta(minutes=minutes),
-        )  # fmt: skip
+            runtime.scope,
+            id_number=known.id_number,
+            name=known.name,
+            client_ip="10.0.0.1",
+            policy=policy,
+            now=now + timedelta(minutes=minutes),
+        )
     with pytest.raises(TooManyCodes) as caught:
         citizens_service.request_code(
-            runtime.scope, id_number=known.id_number, name=known.name, client_ip="10.0.0.1",
-            policy=policy, now=now + timedelta(minutes=10),
-        )  # fmt: skip
+            runtime.scope,
+            id_number=known.id_number,
+            name=known.name,
+            client_ip="10.0.0.1",
+            policy=policy,
+            now=now + timedelta(minutes=10),
+        )
     assert 23 * 3600 < caught.value.extra["retry_after"] <= 24 * 3600
 
 
@@ -203,9 +224,11 @@ def test_audit_and_outbox_never_hold_the_code_id_number_or_phone(
         outbox = s.execute(select(NotificationOutbox)).scalar_one()
     actions = [e.action for e in entries]
     for action in (
-        "citizens:sign-in:challenge", "citizens:sign-in:fail", "citizens:sign-in:succeed",
+        "citizens:sign-in:challenge",
+        "citizens:sign-in:fail",
+        "citizens:sign-in:succeed",
         "notifications:message:queue",
-    ):  # fmt: skip
+    ):
         assert action in actions
     dumped = repr([(e.data, e.message, e.actor_name) for e in entries])
     for secret in (code, person.id_number, person.phone):

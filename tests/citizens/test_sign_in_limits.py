@@ -41,9 +41,13 @@ def _ask(
     policy: citizens_service.CitizenPolicy | None = None,
 ) -> citizens_service.Challenge:
     return citizens_service.request_code(
-        runtime.scope, id_number=person.id_number, name=name or person.name, client_ip=ip,
-        policy=policy or citizens_service.CitizenPolicy(), now=at,
-    )  # fmt: skip
+        runtime.scope,
+        id_number=person.id_number,
+        name=name or person.name,
+        client_ip=ip,
+        policy=policy or citizens_service.CitizenPolicy(),
+        now=at,
+    )
 
 
 def test_a_stranger_with_only_the_id_number_cannot_lock_the_person_out(runtime: Runtime) -> None:
@@ -113,8 +117,9 @@ def test_codes_sent_to_one_phone_are_capped_but_only_the_right_name_sends_one(
         _ask(runtime, person, ip="10.1.0.9", at=T0 + timedelta(minutes=5), policy=policy)
     assert caught.value.extra["retry_after"] == 24 * 3600 - 5 * 60
     with pytest.raises(PersonNotVerified):  # a wrong name never reaches the phone's cap
-        _ask(runtime, person, name="错名字", ip=STRANGER, at=T0 + timedelta(minutes=6),
-             policy=policy)  # fmt: skip
+        _ask(
+            runtime, person, name="错名字", ip=STRANGER, at=T0 + timedelta(minutes=6), policy=policy
+        )
 
 
 def test_attempts_keep_only_keyed_digests(runtime: Runtime) -> None:

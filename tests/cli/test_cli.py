@@ -163,11 +163,17 @@ def test_production_refuses_a_loopback_public_address(
 
 @pytest.mark.parametrize(
     ("url", "loopback"),
-    [("http://127.0.0.1:8000", True), ("http://127.8.0.1", True), ("http://localhost:80", True),
-     ("http://app.localhost", True), ("http://[::1]", True),
-     ("https://xinyong.example.gov.cn", False), ("http://10.0.0.5:8000", False),
-     ("https://[2001:db8::1]", False)],
-)  # fmt: skip
+    [
+        ("http://127.0.0.1:8000", True),
+        ("http://127.8.0.1", True),
+        ("http://localhost:80", True),
+        ("http://app.localhost", True),
+        ("http://[::1]", True),
+        ("https://xinyong.example.gov.cn", False),
+        ("http://10.0.0.5:8000", False),
+        ("https://[2001:db8::1]", False),
+    ],
+)
 def test_which_public_addresses_are_loopback(url: str, *, loopback: bool) -> None:
     assert is_loopback_url(url) is loopback
 
@@ -209,8 +215,10 @@ def test_ingest_shows_the_receipt_and_writes_rejected_rows(
     )
     assert "name-mismatch: 1" in result.output
     assert "name-mismatch" in out.read_text(encoding="utf-8-sig")
-    for credit_code, problem in (("X", "credit-code-invalid"),
-                                 ("91350200776049653A", "organization-not-found")):  # fmt: skip
+    for credit_code, problem in (
+        ("X", "credit-code-invalid"),
+        ("91350200776049653A", "organization-not-found"),
+    ):
         unknown = CliRunner().invoke(main, ["ingest", str(path), "--as", credit_code], env=cli_env)
         assert unknown.exit_code == 1
         assert problem in unknown.output

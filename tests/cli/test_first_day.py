@@ -29,9 +29,12 @@ def _ask_code(runtime: Runtime, seed: int) -> None:
         prepared = identity_service.prepare_person(person.id_number, person.name, person.phone)
         identity_service.register(s, prepared, actor=system_actor("test"))
     citizens_service.request_code(
-        runtime.scope, id_number=person.id_number, name=person.name, client_ip="127.0.0.1",
+        runtime.scope,
+        id_number=person.id_number,
+        name=person.name,
+        client_ip="127.0.0.1",
         policy=NO_LIMIT,
-    )  # fmt: skip
+    )
 
 
 def test_a_command_prints_only_its_own_output_unless_verbose(cli_env: dict[str, str]) -> None:
@@ -72,9 +75,13 @@ def test_the_demo_block_names_citizens_pages_and_accounts() -> None:
     for person in persons:
         assert idnumber.parse(person.id_number).number == person.id_number
     block = banner.render(
-        "http://127.0.0.1:8123", people=persons, accounts=[("admin", "platform_admin")],
-        password="pw", token="cxt_x", token_file=Path("var/demo-token.txt"),
-    )  # fmt: skip
+        "http://127.0.0.1:8123",
+        people=persons,
+        accounts=[("admin", "platform_admin")],
+        password="pw",
+        token="cxt_x",
+        token_file=Path("var/demo-token.txt"),
+    )
     for person in persons:
         assert f"{person.id_number}" in block
         assert person.name in block

@@ -23,8 +23,12 @@ EDITOR = system_actor("content-test")
 
 
 def _input(**over: str) -> content_service.PageInput:
-    values = {"slug": "good-neighbour", "kind": "exemplar", "title": "诚实守信的好邻居",
-              "body_markdown": "## 事迹\n\n张* 拾金不昧。"} | over  # fmt: skip
+    values = {
+        "slug": "good-neighbour",
+        "kind": "exemplar",
+        "title": "诚实守信的好邻居",
+        "body_markdown": "## 事迹\n\n张* 拾金不昧。",
+    } | over
     return content_service.PageInput(**values)
 
 
@@ -45,8 +49,9 @@ def test_every_change_is_a_revision_and_an_audit_entry(session: Any) -> None:
         content_service.published_or_raise(session, "good-neighbour")
     content_service.publish(session, page.id, actor=EDITOR)
     assert content_service.published_or_raise(session, "good-neighbour").id == page.id
-    content_service.edit(session, page.id, _input(title="好邻居张*"), actor=EDITOR,
-                         expected_version=2)  # fmt: skip
+    content_service.edit(
+        session, page.id, _input(title="好邻居张*"), actor=EDITOR, expected_version=2
+    )
     content_service.unpublish(session, page.id, actor=EDITOR)
     # Publishing twice or an edit changing nothing adds nothing.
     content_service.unpublish(session, page.id, actor=EDITOR)
@@ -57,9 +62,11 @@ def test_every_change_is_a_revision_and_an_audit_entry(session: Any) -> None:
     assert revisions[1].title == "好邻居张*"
     assert revisions[2].published_at is not None
     assert _actions(session, page.id) == [
-        "content:page:created", "content:page:published", "content:page:edited",
+        "content:page:created",
+        "content:page:published",
+        "content:page:edited",
         "content:page:unpublished",
-    ]  # fmt: skip
+    ]
     assert page.updated_by == EDITOR.name
     feed = content_service.changes(session)
     assert [r.seq for r in feed] == sorted(r.seq for r in feed)
@@ -67,19 +74,26 @@ def test_every_change_is_a_revision_and_an_audit_entry(session: Any) -> None:
 
 def test_a_stale_edit_is_refused(session: Any) -> None:
     page = content_service.create(session, _input(), actor=EDITOR)
-    content_service.edit(session, page.id, _input(title="第二版标题"), actor=EDITOR,
-                         expected_version=1)  # fmt: skip
+    content_service.edit(
+        session, page.id, _input(title="第二版标题"), actor=EDITOR, expected_version=1
+    )
     with pytest.raises(ContentVersionConflict):
-        content_service.edit(session, page.id, _input(title="第三版标题"), actor=EDITOR,
-                             expected_version=1)  # fmt: skip
+        content_service.edit(
+            session, page.id, _input(title="第三版标题"), actor=EDITOR, expected_version=1
+        )
 
 
 def test_bad_input_and_taken_addresses_are_refused(session: Any) -> None:
     content_service.create(session, _input(), actor=EDITOR)
     with pytest.raises(ContentSlugTaken):
         content_service.create(session, _input(title="另一页"), actor=EDITOR)
-    for bad in [{"slug": "Has Space"}, {"slug": "-x"}, {"kind": "gossip"}, {"title": "x"},
-                {"body_markdown": "   "}]:  # fmt: skip
+    for bad in [
+        {"slug": "Has Space"},
+        {"slug": "-x"},
+        {"kind": "gossip"},
+        {"title": "x"},
+        {"body_markdown": "   "},
+    ]:
         with pytest.raises(ContentInputInvalid):
             content_service.create(session, _input(**({"slug": "other"} | bad)), actor=EDITOR)
 

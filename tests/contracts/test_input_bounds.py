@@ -32,8 +32,12 @@ def test_every_list_route_bounds_its_offset_and_limit(client: TestClient, token_
     assert len(paged) >= 11
     for path in paged:
         url = re.sub(r"\{[^}]+\}", str(uuid.uuid4()), path)  # bounds come before lookups
-        for query, field in ((f"offset={HUGE}", "offset"), ("offset=-1", "offset"),
-                             (f"limit={HUGE}", "limit"), ("limit=0", "limit")):  # fmt: skip
+        for query, field in (
+            (f"offset={HUGE}", "offset"),
+            ("offset=-1", "offset"),
+            (f"limit={HUGE}", "limit"),
+            ("limit=0", "limit"),
+        ):
             response = client.get(f"{url}?{query}", headers=headers)
             assert response.status_code == 422, (path, query, response.text)
             body = response.json()

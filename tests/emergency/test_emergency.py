@@ -175,9 +175,13 @@ def test_cli_freezes_an_organization_by_credit_code_and_locks_down(
     code = "91350200776049653A"
     with runtime.scope() as s:
         org = organization_service.create(
-            s, credit_code=code, name="某单位", kind=OrganizationKind.GOVERNMENT,
-            region_code=None, actor=system_actor("t"),
-        )  # fmt: skip
+            s,
+            credit_code=code,
+            name="某单位",
+            kind=OrganizationKind.GOVERNMENT,
+            region_code=None,
+            actor=system_actor("t"),
+        )
         issued = organization_service.issue_token(
             s, org.id, name="t", permissions=[], valid_days=1, actor=system_actor("t")
         )

@@ -72,8 +72,18 @@ NAMES = st.one_of(
     ),
     st.text(alphabet="王李张abcXYZ ·•1\u3000\uf900", max_size=8),
 )
-PHONES = st.sampled_from(["", "13912345678", "+8613912345678", "139 1234 5678", "027-87654321",
-                          "12345", "１３９１２３４５６７８", "2391234567"])  # fmt: skip
+PHONES = st.sampled_from(
+    [
+        "",
+        "13912345678",
+        "+8613912345678",
+        "139 1234 5678",
+        "027-87654321",
+        "12345",
+        "１３９１２３４５６７８",
+        "2391234567",
+    ]
+)
 REGIONS = st.sampled_from(["", "420102", "420100", "4201", "４２０１０２", " 420102", "abcdef"])
 
 
@@ -81,9 +91,13 @@ def _parser(tmp_path: Path, rows: list[list[str]], max_field_chars: int) -> tupl
     path = tmp_path / "pop.csv"
     path.write_bytes(csv_bytes(rows))
     reader = TableReader(
-        path, "csv", columns=COLUMNS, required=REQUIRED, max_field_chars=max_field_chars,
+        path,
+        "csv",
+        columns=COLUMNS,
+        required=REQUIRED,
+        max_field_chars=max_field_chars,
         text_only=("id_number",),
-    )  # fmt: skip
+    )
     items = list(reader.raw_rows())
     assert reader.parser is not None
     return reader.parser, items
@@ -108,16 +122,20 @@ def test_a_plain_row_is_one_the_rules_accept_unchanged(
     for i, (row_no, raw) in enumerate(items):
         row = parser.parse(row_no, raw)
         reference = (
-            row if row is None or isinstance(row, RowFault)
+            row
+            if row is None or isinstance(row, RowFault)
             else sealing.validate_row(row, today=TODAY)
-        )  # fmt: skip
+        )
         if not plain.plain[i]:
             continue
         assert isinstance(reference, identity_service.PersonIn), (rows[i], reference)
         parsed = reference.parsed
         assert (plain.number[i], plain.name[i], plain.phone[i], plain.region[i]) == (
-            parsed.number, reference.name, reference.phone, reference.region_code,
-        )  # fmt: skip
+            parsed.number,
+            reference.name,
+            reference.phone,
+            reference.region_code,
+        )
         assert (plain.birth_on[i], plain.sex[i]) == (parsed.birth_on, parsed.sex)
         code = reference.region_code or parsed.address_code
         assert plain.prefecture[i] == divisions.prefecture_of(code)
@@ -130,9 +148,11 @@ def test_clean_rows_take_the_columnar_path(tmp_path: Path) -> None:
     rows[5][2] = "+86" + rows[5][2]
     parser, items = _parser(tmp_path, rows, 200)
     plain = columnar.plain_rows(
-        [raw.decode("utf-8") for _, raw in items], dict(parser.positions),
-        today=TODAY, max_field_chars=200,
-    )  # fmt: skip
+        [raw.decode("utf-8") for _, raw in items],
+        dict(parser.positions),
+        today=TODAY,
+        max_field_chars=200,
+    )
     assert [i for i, p in enumerate(plain.plain) if not p] == [3, 5]
 
 

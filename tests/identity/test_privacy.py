@@ -66,9 +66,16 @@ def test_database_files_and_logs_hold_no_clear_identity(
         client.post("/api/v1/subjects/lookup", json={"id_number": p.id_number}, headers=auth(token))
         # A rejected credit record keeps the row for the provider's download: sealed, not clear.
         pusher = token_for(Permission.INGESTION_BATCH_SUBMIT)
-        record = {"source_id": "P-1", "kind": "tax-arrears", "id_number": imported[1].id_number,
-                  "name": imported[1].name, "document_no": "D-1", "finding_date": "2026-01-02",
-                  "act_date": "2026-01-01", "notified_date": "2026-01-03"}  # fmt: skip
+        record = {
+            "source_id": "P-1",
+            "kind": "tax-arrears",
+            "id_number": imported[1].id_number,
+            "name": imported[1].name,
+            "document_no": "D-1",
+            "finding_date": "2026-01-02",
+            "act_date": "2026-01-01",
+            "notified_date": "2026-01-03",
+        }
         receipt = client.post(
             "/api/v1/ingestion/batches", json={"records": [record]}, headers=auth(pusher)
         ).json()

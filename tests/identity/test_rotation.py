@@ -69,7 +69,8 @@ def test_rotation_covers_sealed_record_fields_and_rejected_rows(
     with rt.scope() as session:
         (record,) = records_service.versions_of(session, world.tax_org_id, "T-1")
         assert (record.key_id, records_service.personal_fields(session, record)) == (
-            new, {"note": "当事人陈述"},
-        )  # fmt: skip
+            new,
+            {"note": "当事人陈述"},
+        )
         _, rejected = ingestion_service.rejected_rows(session, batch.id, actor=world.tax)
         assert [raw["name"] for _, raw in rejected] == ["错名字"]

@@ -24,8 +24,21 @@ from chengxin.security.actor import Actor, ActorKind, system_actor
 from chengxin.security.permissions import Permission
 
 TODAY = date(2026, 11, 28)
-HEADER = ("源记录编号", "信息事项代码", "身份证号码", "姓名", "决定文书号", "认定日期", "行为日期",
-          "告知日期", "amount", "tax_type", "note", "exam", "hours")  # fmt: skip
+HEADER = (
+    "源记录编号",
+    "信息事项代码",
+    "身份证号码",
+    "姓名",
+    "决定文书号",
+    "认定日期",
+    "行为日期",
+    "告知日期",
+    "amount",
+    "tax_type",
+    "note",
+    "exam",
+    "hours",
+)
 
 
 def _kind(code: str, category: str, **extra: Any) -> dict[str, Any]:
@@ -49,8 +62,7 @@ def catalog_document(version: str = "2026.1", **changes: Any) -> dict[str, Any]:
         "title": "测试目录",
         "published_on": "2026-11-01",
         "domains": [
-            {"code": c, "name_zh": c, "name_en": c}
-            for c in ("taxation", "education", "volunteer")
+            {"code": c, "name_zh": c, "name_en": c} for c in ("taxation", "education", "volunteer")
         ],
         "key_groups": [{"code": "lawyer", "name_zh": "律师", "name_en": "lawyers"}],
         "departments": [
@@ -64,25 +76,72 @@ def catalog_document(version: str = "2026.1", **changes: Any) -> dict[str, Any]:
             "serious": {"min_months": 12, "max_months": 36},
         },
         "kinds": [
-            _kind("tax-arrears", "dishonest", severity="serious", fields=[
-                {"name": "amount", "label_zh": "欠税金额", "label_en": "amount", "type": "decimal",
-                 "required": True, "minimum": 0},
-                {"name": "tax_type", "label_zh": "税种", "label_en": "tax", "type": "enum",
-                 "values": ["vat", "income", "other"]},
-                {"name": "note", "label_zh": "说明", "label_en": "note", "type": "text",
-                 "max_length": 200, "personal": True},
-            ]),
-            _kind("exam-cheating", "dishonest", severity="general", domain="education",
-                  adult_only=True, providers={"organization_kinds": ["government"],
-                                              "departments": ["education"]},
-                  fields=[{"name": "exam", "label_zh": "考试名称", "label_en": "exam",
-                           "type": "string", "required": True, "max_length": 50}]),
-            _kind("volunteer-hours", "good", domain="volunteer",
-                  providers={"organization_kinds": ["government"], "departments": ["youth-league"]},
-                  fields=[{"name": "hours", "label_zh": "服务时长", "label_en": "hours",
-                           "type": "integer", "required": True, "minimum": 1}]),
+            _kind(
+                "tax-arrears",
+                "dishonest",
+                severity="serious",
+                fields=[
+                    {
+                        "name": "amount",
+                        "label_zh": "欠税金额",
+                        "label_en": "amount",
+                        "type": "decimal",
+                        "required": True,
+                        "minimum": 0,
+                    },
+                    {
+                        "name": "tax_type",
+                        "label_zh": "税种",
+                        "label_en": "tax",
+                        "type": "enum",
+                        "values": ["vat", "income", "other"],
+                    },
+                    {
+                        "name": "note",
+                        "label_zh": "说明",
+                        "label_en": "note",
+                        "type": "text",
+                        "max_length": 200,
+                        "personal": True,
+                    },
+                ],
+            ),
+            _kind(
+                "exam-cheating",
+                "dishonest",
+                severity="general",
+                domain="education",
+                adult_only=True,
+                providers={"organization_kinds": ["government"], "departments": ["education"]},
+                fields=[
+                    {
+                        "name": "exam",
+                        "label_zh": "考试名称",
+                        "label_en": "exam",
+                        "type": "string",
+                        "required": True,
+                        "max_length": 50,
+                    }
+                ],
+            ),
+            _kind(
+                "volunteer-hours",
+                "good",
+                domain="volunteer",
+                providers={"organization_kinds": ["government"], "departments": ["youth-league"]},
+                fields=[
+                    {
+                        "name": "hours",
+                        "label_zh": "服务时长",
+                        "label_en": "hours",
+                        "type": "integer",
+                        "required": True,
+                        "minimum": 1,
+                    }
+                ],
+            ),
         ],
-    }  # fmt: skip
+    }
     document.update(changes)
     return document
 
@@ -136,11 +195,20 @@ def tax_row(
     person: generator.SyntheticPerson, source_id: str, amount: str = "1000", **over: str
 ) -> dict[str, str]:
     row = {
-        "源记录编号": source_id, "信息事项代码": "tax-arrears", "身份证号码": person.id_number,
-        "姓名": person.name, "决定文书号": f"鄂税罚〔2026〕{source_id}号",
-        "认定日期": "2026-03-01", "行为日期": "2026-01-15", "告知日期": "2026-03-05",
-        "amount": amount, "tax_type": "vat", "note": "", "exam": "", "hours": "",
-    }  # fmt: skip
+        "源记录编号": source_id,
+        "信息事项代码": "tax-arrears",
+        "身份证号码": person.id_number,
+        "姓名": person.name,
+        "决定文书号": f"鄂税罚〔2026〕{source_id}号",
+        "认定日期": "2026-03-01",
+        "行为日期": "2026-01-15",
+        "告知日期": "2026-03-05",
+        "amount": amount,
+        "tax_type": "vat",
+        "note": "",
+        "exam": "",
+        "hours": "",
+    }
     row.update(over)
     return row
 
@@ -172,6 +240,14 @@ def ingest_bytes(
     assert actor.organization_id is not None
     options = kwargs.pop("options", ingestion_service.Options(chunk_rows=7))
     return ingestion_service.ingest_file(
-        world.runtime.scope, path, fmt, provider_id=actor.organization_id, actor=actor,
-        channel="upload", filename=path.name, options=options, today=TODAY, **kwargs,
-    )  # fmt: skip
+        world.runtime.scope,
+        path,
+        fmt,
+        provider_id=actor.organization_id,
+        actor=actor,
+        channel="upload",
+        filename=path.name,
+        options=options,
+        today=TODAY,
+        **kwargs,
+    )

@@ -36,10 +36,15 @@ def main(argv: list[str]) -> None:
     command, url = argv[0], argv[1]
     chunk_rows = int(argv[-1])
     settings = Settings(
-        env="test", data_dir=Path(tempfile.gettempdir()), database_url=url, log_json=True,
-        log_level="WARNING", jobs_in_process=False, jobs_chunk_rows=chunk_rows,
+        env="test",
+        data_dir=Path(tempfile.gettempdir()),
+        database_url=url,
+        log_json=True,
+        log_level="WARNING",
+        jobs_in_process=False,
+        jobs_chunk_rows=chunk_rows,
         jobs_chunk_pause_seconds=0,
-    )  # type: ignore[arg-type]  # fmt: skip
+    )  # type: ignore[arg-type]
     runtime = build_runtime(settings, keyring=ring)
     if command == "ingest":
         path, provider_id = Path(argv[2]), uuid.UUID(argv[3])
@@ -51,10 +56,17 @@ def main(argv: list[str]) -> None:
             time.sleep(0.1)  # as a large file would take: the parent kills it on the way
 
         batch = ingestion_service.ingest_file(
-            runtime.scope, path, "csv", provider_id=provider_id, actor=actor, channel="upload",
-            filename=path.name, options=ingestion_service.Options(chunk_rows=chunk_rows),
-            today=TODAY, on_progress=progress,
-        )  # fmt: skip
+            runtime.scope,
+            path,
+            "csv",
+            provider_id=provider_id,
+            actor=actor,
+            channel="upload",
+            filename=path.name,
+            options=ingestion_service.Options(chunk_rows=chunk_rows),
+            today=TODAY,
+            on_progress=progress,
+        )
         _say(f"finished {batch.id} {batch.status}")
     else:
         worker = Worker(runtime, name="interrupted-child")

@@ -86,15 +86,22 @@ def test_an_ingest_of_long_rows_cut_by_bytes_stores_every_row_once(
         data = csv_data(rows)
     else:
         data = "\n".join(
-            json.dumps({
-                "source_id": r["源记录编号"], "kind": r["信息事项代码"],
-                "id_number": r["身份证号码"], "name": r["姓名"], "document_no": r["决定文书号"],
-                "finding_date": r["认定日期"], "act_date": r["行为日期"],
-                "notified_date": r["告知日期"],
-                "fields": {"amount": r["amount"], "tax_type": "vat", "note": NOTE},
-            }, ensure_ascii=False)
+            json.dumps(
+                {
+                    "source_id": r["源记录编号"],
+                    "kind": r["信息事项代码"],
+                    "id_number": r["身份证号码"],
+                    "name": r["姓名"],
+                    "document_no": r["决定文书号"],
+                    "finding_date": r["认定日期"],
+                    "act_date": r["行为日期"],
+                    "notified_date": r["告知日期"],
+                    "fields": {"amount": r["amount"], "tax_type": "vat", "note": NOTE},
+                },
+                ensure_ascii=False,
+            )
             for r in rows
-        ).encode()  # fmt: skip
+        ).encode()
     seen: list[list[int]] = []
     real = pipeline.raw_chunks
 

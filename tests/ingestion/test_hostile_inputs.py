@@ -189,10 +189,13 @@ class HostileServer:
 def _token(world: World) -> str:
     with world.runtime.scope() as session:
         return organization_service.issue_token(
-            session, world.tax_org_id, name="tax system", valid_days=1,
+            session,
+            world.tax_org_id,
+            name="tax system",
+            valid_days=1,
             permissions=[Permission.INGESTION_BATCH_SUBMIT, Permission.INGESTION_BATCH_READ],
             actor=system_actor("test"),
-        ).secret  # fmt: skip
+        ).secret
 
 
 def _blocks(path: Path) -> Iterator[bytes]:
@@ -255,8 +258,9 @@ class _Entry:
         for _ in range(times):
             crc = zlib.crc32(block, crc)
         crc = zlib.crc32(tail, crc)
-        return cls(name, [first, *([middle] * times), last], len(head + tail) + len(block) * times,
-                   crc)  # fmt: skip
+        return cls(
+            name, [first, *([middle] * times), last], len(head + tail) + len(block) * times, crc
+        )
 
 
 def _write_zip(path: Path, entries: list[_Entry]) -> None:

@@ -76,8 +76,12 @@ def run_jobs(runtime: Runtime, *, now: Any = None) -> None:
 
 def dead_owner() -> str:
     """The owner token of a process that has exited (and been reaped)."""
-    child = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                           capture_output=True, text=True, check=True)  # fmt: skip
+    child = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return f"{os.uname().nodename[:60]}:{int(child.stdout)}:1"
 
 
@@ -92,8 +96,11 @@ def test_a_resend_right_after_a_crash_resumes_the_batch(world: World, tmp_path: 
     (only,) = batches(world.runtime)
     assert batch.id == only.id
     assert (batch.status, batch.submitted, batch.created, batch.duplicates) == (
-        "completed", 20, 20, 0,
-    )  # fmt: skip
+        "completed",
+        20,
+        20,
+        0,
+    )
 
 
 def test_a_batch_whose_process_died_is_resumed_at_once(world: World, tmp_path: Path) -> None:
@@ -129,9 +136,11 @@ def test_a_batch_of_a_live_process_is_left_to_it(world: World, tmp_path: Path) -
         # Nor does the sweep close it while its process lives, however long untouched.
         with world.runtime.scope() as session:
             closed = ingestion_service.close_interrupted(
-                session, stale_after=timedelta(0), actor=system_actor("test"),
+                session,
+                stale_after=timedelta(0),
+                actor=system_actor("test"),
                 now=utcnow() + timedelta(hours=1),
-            )  # fmt: skip
+            )
         assert closed == []
     finally:
         alive.kill()
@@ -144,8 +153,12 @@ def _rights_world(runtime: Runtime, n_people: int) -> tuple[World, list[Any]]:
     serious = {**base["kinds"][0], "code": SERIOUS, "name_zh": "重大税收违法"}
     persons = list(generator.people(n_people, seed=23))
     with runtime.scope() as session:
-        catalog_service.load(session, catalog_document("2026.2", kinds=[*base["kinds"], serious]),
-                             actor=system_actor("test"), activate=True)  # fmt: skip
+        catalog_service.load(
+            session,
+            catalog_document("2026.2", kinds=[*base["kinds"], serious]),
+            actor=system_actor("test"),
+            activate=True,
+        )
         identity_service.bulk_register(
             session,
             [identity_service.prepare_person(p.id_number, p.name, "13900001234") for p in persons],
@@ -201,8 +214,10 @@ def test_the_sweep_closes_an_interrupted_batch_and_its_rows_are_told_once(
     run_jobs(runtime, now=later)
     (closed,) = batches(runtime)
     assert (closed.status, closed.failure_code, closed.created) == (
-        "failed", "batch-interrupted", 7,
-    )  # fmt: skip
+        "failed",
+        "batch-interrupted",
+        7,
+    )
     # The provider resends later: the rest is a new batch, the stored rows its duplicates.
     again = ingest_bytes(world, data, tmp_path)
     assert (again.created, again.duplicates) == (5, 7)
@@ -225,10 +240,19 @@ def test_a_notice_job_run_twice_tells_nobody_twice(runtime: Runtime, tmp_path: P
 
 def _child(runtime: Runtime, keyring: Keyring, *args: str) -> subprocess.Popen[str]:
     process = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "tests.ingestion.interrupted_child",
-         args[0], runtime.settings.database_url, *args[1:]],
-        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "tests.ingestion.interrupted_child",
+            args[0],
+            runtime.settings.database_url,
+            *args[1:],
+        ],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert process.stdin is not None
     process.stdin.write(keyring.to_json())
     process.stdin.close()
@@ -276,11 +300,19 @@ def test_killed_at_random_points_every_record_is_told_and_proposed_once(
     (batch,) = batches(runtime)
     assert (batch.status, batch.rows_done < n) == ("processing", True)  # killed mid-way
     # Killed while sending the notices and proposals (a chunk of 3 records at a time).
-    final = ingest_bytes(world, path.read_bytes(), tmp_path, name="resent",
-                         options=ingestion_service.Options(chunk_rows=chunk))  # fmt: skip
+    final = ingest_bytes(
+        world,
+        path.read_bytes(),
+        tmp_path,
+        name="resent",
+        options=ingestion_service.Options(chunk_rows=chunk),
+    )
     assert (final.id, final.status, final.created, final.duplicates) == (
-        batch.id, "completed", n, 0,
-    )  # fmt: skip
+        batch.id,
+        "completed",
+        n,
+        0,
+    )
     worker = _child(runtime, keyring, "worker", "3")
     time.sleep(rng.uniform(2.5, 4.0))  # the child starts (about 2 s), then works
     _kill_after(worker, 0, 0)
@@ -317,6 +349,10 @@ def test_a_checked_chunk_commits_in_parts_and_resumes_from_a_part(
     assert done == [4, 7, 10]
     batch = ingest_bytes(world, data, tmp_path, options=options)
     assert (batch.status, batch.submitted, batch.created, batch.rejected, batch.duplicates) == (
-        "completed", 20, 19, 1, 0,
-    )  # fmt: skip
+        "completed",
+        20,
+        19,
+        1,
+        0,
+    )
     assert batch.balanced

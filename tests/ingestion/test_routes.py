@@ -28,18 +28,27 @@ PROVIDER_PERMISSIONS = [
 def tax_token(world: World) -> str:
     with world.runtime.scope() as session:
         return organization_service.issue_token(
-            session, world.tax_org_id, name="tax system", permissions=PROVIDER_PERMISSIONS,
-            valid_days=1, actor=system_actor("test"),
-        ).secret  # fmt: skip
+            session,
+            world.tax_org_id,
+            name="tax system",
+            permissions=PROVIDER_PERMISSIONS,
+            valid_days=1,
+            actor=system_actor("test"),
+        ).secret
 
 
 def as_object(row: dict[str, str]) -> dict[str, object]:
     return {
-        "source_id": row["源记录编号"], "kind": row["信息事项代码"], "id_number": row["身份证号码"],
-        "name": row["姓名"], "document_no": row["决定文书号"], "finding_date": row["认定日期"],
-        "act_date": row["行为日期"], "notified_date": row["告知日期"],
+        "source_id": row["源记录编号"],
+        "kind": row["信息事项代码"],
+        "id_number": row["身份证号码"],
+        "name": row["姓名"],
+        "document_no": row["决定文书号"],
+        "finding_date": row["认定日期"],
+        "act_date": row["行为日期"],
+        "notified_date": row["告知日期"],
         "fields": {"amount": row["amount"], "tax_type": row["tax_type"]},
-    }  # fmt: skip
+    }
 
 
 def test_push_gives_a_receipt_and_a_resend_is_all_duplicates(
@@ -92,9 +101,11 @@ def test_upload_csv_then_download_rejected_rows(
     token = tax_token(world)
     rows = [tax_row(world.people[0], "U-1"), tax_row(world.people[1], "U-2", amount="abc")]
     response = client.post(
-        "/api/v1/ingestion/uploads", params={"filename": "march.csv"},
-        content=csv_data(rows), headers={**auth(token), "Content-Type": "text/csv"},
-    )  # fmt: skip
+        "/api/v1/ingestion/uploads",
+        params={"filename": "march.csv"},
+        content=csv_data(rows),
+        headers={**auth(token), "Content-Type": "text/csv"},
+    )
     assert response.status_code == 201, response.text
     receipt = response.json()
     assert (receipt["created"], receipt["rejected"], receipt["filename"]) == (1, 1, "march.csv")
@@ -103,9 +114,11 @@ def test_upload_csv_then_download_rejected_rows(
     page = client.get(receipt["errors_url"], headers=auth(token)).json()
     assert page["total"] == 1
     assert page["items"][0]["errors"][0] == {
-        "field": "amount", "code": "field-invalid",
-        "zh": "内容格式不正确：number", "en": "value does not have the required form: number",
-    }  # fmt: skip
+        "field": "amount",
+        "code": "field-invalid",
+        "zh": "内容格式不正确：number",
+        "en": "value does not have the required form: number",
+    }
     download = client.get(receipt["rejected_rows_url"], headers=auth(token))
     assert download.status_code == 200
     assert download.headers["content-type"].startswith("text/csv")
@@ -129,9 +142,11 @@ def test_upload_xlsx_and_rejected_rows_come_back_as_xlsx(
     buffer = io.BytesIO()
     book.save(buffer)
     response = client.post(
-        "/api/v1/ingestion/uploads", params={"filename": "march.xlsx"},
-        content=buffer.getvalue(), headers=auth(token),
-    )  # fmt: skip
+        "/api/v1/ingestion/uploads",
+        params={"filename": "march.xlsx"},
+        content=buffer.getvalue(),
+        headers=auth(token),
+    )
     assert response.status_code == 201, response.text
     receipt = response.json()
     assert (receipt["created"], receipt["rejected"]) == (1, 1)
@@ -148,18 +163,22 @@ def test_an_unreadable_upload_is_a_problem_with_the_batch_id(
 ) -> None:
     token = tax_token(world)
     response = client.post(
-        "/api/v1/ingestion/uploads", params={"filename": "bad.csv"},
-        content="源记录编号,x".encode("utf-16"), headers=auth(token),
-    )  # fmt: skip
+        "/api/v1/ingestion/uploads",
+        params={"filename": "bad.csv"},
+        content="源记录编号,x".encode("utf-16"),
+        headers=auth(token),
+    )
     assert response.status_code == 422
     problem = response.json()
     assert problem["type"].endswith("/file-rejected")
     assert problem["failure_code"] == "encoding-unsupported"
     assert problem["batch_id"]
     response = client.post(
-        "/api/v1/ingestion/uploads", params={"filename": "notes.docx"},
-        content=b"PK", headers=auth(token),
-    )  # fmt: skip
+        "/api/v1/ingestion/uploads",
+        params={"filename": "notes.docx"},
+        content=b"PK",
+        headers=auth(token),
+    )
     assert response.status_code == 422
     assert response.json()["type"].endswith("/file-format-unsupported")
 
@@ -188,9 +207,11 @@ def test_providers_see_only_their_own_batches_and_quality(
     token = tax_token(world)
     rows = [tax_row(world.people[0], "Q-1"), tax_row(world.people[1], "Q-2", 姓名="错名字")]
     receipt = client.post(
-        "/api/v1/ingestion/uploads", params={"filename": "q.csv"},
-        content=csv_data(rows), headers=auth(token),
-    ).json()  # fmt: skip
+        "/api/v1/ingestion/uploads",
+        params={"filename": "q.csv"},
+        content=csv_data(rows),
+        headers=auth(token),
+    ).json()
     from chengxin.organizations.models import OrganizationKind
 
     other = token_for(*PROVIDER_PERMISSIONS, kind=OrganizationKind.GOVERNMENT)
@@ -221,8 +242,11 @@ def test_catalog_is_readable_over_the_api(
     assert {k["code"] for k in active["content"]["kinds"]} >= {"tax-arrears"}
     kind = client.get("/api/v1/catalog/kinds/tax-arrears", headers=auth(token)).json()
     assert kind["display_period"] == {
-        "min_months": 12, "max_months": 36, "default_months": None, "anchor": "finding_date"
-    }  # fmt: skip
+        "min_months": 12,
+        "max_months": 36,
+        "default_months": None,
+        "anchor": "finding_date",
+    }
     assert client.get("/api/v1/catalog/kinds/nope", headers=auth(token)).status_code == 404
     versions = client.get("/api/v1/catalog/versions", headers=auth(token)).json()
     assert [v["version"] for v in versions] == ["2026.1"]

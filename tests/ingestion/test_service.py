@@ -149,18 +149,30 @@ def test_student_records_only_for_acts_at_18_or_older(world: World, tmp_path: Pa
     young = (birth + timedelta(days=17 * 365)).isoformat()
     adult = (birth + timedelta(days=19 * 366)).isoformat()
     rows = [
-        tax_row(person, f"E-{i}", 信息事项代码="exam-cheating", exam="期末考试", 行为日期=act,
-                认定日期=act, 告知日期=act, amount="", tax_type="")
+        tax_row(
+            person,
+            f"E-{i}",
+            信息事项代码="exam-cheating",
+            exam="期末考试",
+            行为日期=act,
+            认定日期=act,
+            告知日期=act,
+            amount="",
+            tax_type="",
+        )
         for i, act in enumerate((young, adult))
-    ]  # fmt: skip
+    ]
     batch = ingest_bytes(world, csv_data(rows), tmp_path, actor=world.education)
     assert (batch.created, batch.rejected) == (1, 1)
     assert codes(world, batch) == {2: ["subject-under-18"]}
 
 
 def test_person_missing_from_the_registry_has_its_own_code(world: World, tmp_path: Path) -> None:
-    stranger = idnumber.make("420102", world.people[0].id_number and idnumber.parse(
-        world.people[0].id_number).birth_on, 901)  # fmt: skip
+    stranger = idnumber.make(
+        "420102",
+        world.people[0].id_number and idnumber.parse(world.people[0].id_number).birth_on,
+        901,
+    )
     row = tax_row(world.people[0], "T-1", 身份证号码=stranger)
     batch = ingest_bytes(world, csv_data([row]), tmp_path)
     assert codes(world, batch) == {2: ["subject-not-registered"]}
@@ -174,8 +186,10 @@ def test_every_missing_required_value_is_reported_at_once(world: World, tmp_path
 
 def test_display_months_must_fall_within_the_kind(world: World, tmp_path: Path) -> None:
     header = (*HEADER, "公示期限（月）")
-    rows = [tax_row(world.people[0], "T-1", **{"公示期限（月）": "6"}),
-            tax_row(world.people[1], "T-2", **{"公示期限（月）": "24"})]  # fmt: skip
+    rows = [
+        tax_row(world.people[0], "T-1", **{"公示期限（月）": "6"}),
+        tax_row(world.people[1], "T-2", **{"公示期限（月）": "24"}),
+    ]
     batch = ingest_bytes(world, csv_data(rows, header=header), tmp_path)
     assert codes(world, batch) == {2: ["display-months-invalid"]}
     with world.runtime.scope() as session:
@@ -225,8 +239,10 @@ def test_a_crash_loses_nothing_acknowledged_and_a_resend_completes(
     with world.runtime.scope() as session:
         (interrupted,) = session.execute(select(IngestBatch)).scalars()
         assert (interrupted.status, interrupted.rows_done, interrupted.submitted) == (
-            "processing", 15, 14,
-        )  # fmt: skip
+            "processing",
+            15,
+            14,
+        )
     options = ingestion_service.Options(chunk_rows=7, stale_after=timedelta(0))
     batch = ingest_bytes(world, data, tmp_path, options=options)
     assert batch.id == interrupted.id
@@ -241,10 +257,17 @@ def test_a_crash_loses_nothing_acknowledged_and_a_resend_completes(
 
 
 def test_jsonl_and_rejected_rows_round_trip(world: World, tmp_path: Path) -> None:
-    good = {"source_id": "J-1", "kind": "tax-arrears", "id_number": world.people[0].id_number,
-            "name": world.people[0].name, "document_no": "D-1", "finding_date": "2026-03-01",
-            "act_date": "2026-01-01", "notified_date": "2026-03-02",
-            "fields": {"amount": 12.5, "tax_type": "income"}}  # fmt: skip
+    good = {
+        "source_id": "J-1",
+        "kind": "tax-arrears",
+        "id_number": world.people[0].id_number,
+        "name": world.people[0].name,
+        "document_no": "D-1",
+        "finding_date": "2026-03-01",
+        "act_date": "2026-01-01",
+        "notified_date": "2026-03-02",
+        "fields": {"amount": 12.5, "tax_type": "income"},
+    }
     bad = {**good, "source_id": "J-2", "fields": {"amount": "lots"}, "colour": "red"}
     lines = [json.dumps(good), json.dumps(bad), "not json", "[1, 2]"]
     batch = ingest_bytes(world, "\n".join(lines).encode(), tmp_path, fmt="jsonl")
@@ -308,8 +331,15 @@ def test_worker_processes_give_the_same_receipt_as_in_process(world: World, tmp_
     def receipt(workers: int, name: str) -> tuple[object, ...]:
         options = ingestion_service.Options(chunk_rows=4, workers_for=lambda _size: workers)
         batch = ingest_bytes(world, data, tmp_path, name=name, options=options)
-        return (batch.submitted, batch.created, batch.corrected, batch.rejected,
-                batch.duplicates, batch.rows_done, codes(world, batch))  # fmt: skip
+        return (
+            batch.submitted,
+            batch.created,
+            batch.corrected,
+            batch.rejected,
+            batch.duplicates,
+            batch.rows_done,
+            codes(world, batch),
+        )
 
     parallel = receipt(2, "parallel")
     assert parallel == (26, 23, 1, 2, 0, 27, {6: ["name-mismatch"], 11: ["field-invalid"]})
@@ -318,8 +348,11 @@ def test_worker_processes_give_the_same_receipt_as_in_process(world: World, tmp_
     assert receipt(0, "serial") == (26, 0, 0, 2, 24, 27, parallel[-1])
     with world.runtime.scope() as session:
         _, rejected = ingestion_service.rejected_rows(
-            session, session.execute(select(IngestBatch.id).order_by(IngestBatch.received_at))
-            .scalars().first(), actor=world.tax,
-        )  # fmt: skip
+            session,
+            session.execute(select(IngestBatch.id).order_by(IngestBatch.received_at))
+            .scalars()
+            .first(),
+            actor=world.tax,
+        )
         raws = [raw for _, raw in rejected]
     assert [r["source_id"] for r in raws] == ["T-4", "T-9"]

@@ -186,8 +186,12 @@ def test_a_job_is_dead_after_its_last_attempt_and_audited(
     (entry,) = _audits(runtime, "jobs:job:dead")
     assert entry.object_id == str(job.id)
     assert entry.actor_name == "system:jobs"
-    assert entry.data == {"kind": "test.broken", "attempts": 2, "max_attempts": 2,
-                          "error": "ValueError"}  # fmt: skip
+    assert entry.data == {
+        "kind": "test.broken",
+        "attempts": 2,
+        "max_attempts": 2,
+        "error": "ValueError",
+    }
 
 
 def test_a_job_of_an_unknown_kind_fails_and_is_retried(
@@ -259,9 +263,14 @@ def test_a_worker_that_lost_its_lease_cannot_complete_the_job(runtime: Runtime) 
         jobs_service.complete(s, job.id, worker="slow", attempt=1, now=later, result=None)
     with runtime.scope() as s:
         failed = jobs_service.fail(
-            s, job.id, worker="slow", attempt=1, error=RuntimeError("x"), now=later,
+            s,
+            job.id,
+            worker="slow",
+            attempt=1,
+            error=RuntimeError("x"),
+            now=later,
             delay=timedelta(0),
-        )  # fmt: skip
+        )
     assert failed is None
     assert (_job(runtime, job.id).status, _job(runtime, job.id).locked_by) == ("running", "fast")
 

@@ -56,10 +56,13 @@ def listed(
     start = now - WINDOW
     with _session(runtime_or_session) as (session, own):
         data = list_service.Proposal(
-            list_type=list_type, reason=reason, record_ids=list(record_ids),
-            subject_id=subject_id, credit_code=credit_code,
+            list_type=list_type,
+            reason=reason,
+            record_ids=list(record_ids),
+            subject_id=subject_id,
+            credit_code=credit_code,
             document_no=None if record_ids else document_no,
-        )  # fmt: skip
+        )
         entry = list_service.propose(session, data, actor=actor, now=start)
         list_service.notify(session, entry.id, actor=actor, settings=settings, now=start)
         entry = list_service.publish(session, entry.id, actor=actor, now=now)

@@ -46,13 +46,23 @@ def _enterprise(world: World, holder: Any, role: str = "legal_representative") -
     code = generator.credit_code(random.Random(7), registration="91", region_code="420100")
     with world.runtime.scope() as session:
         org = organization_service.create(
-            session, credit_code=code, name="武汉测试贸易有限公司",
-            kind=OrganizationKind.ENTERPRISE, region_code="420100", actor=SYSTEM,
-        )  # fmt: skip
-        session.add(OrganizationRole(
-            organization_id=org.id, subject_id=holder, role=role, since_on=date(2020, 1, 1),
-            until_on=None, created_at=NOW,
-        ))  # fmt: skip
+            session,
+            credit_code=code,
+            name="武汉测试贸易有限公司",
+            kind=OrganizationKind.ENTERPRISE,
+            region_code="420100",
+            actor=SYSTEM,
+        )
+        session.add(
+            OrganizationRole(
+                organization_id=org.id,
+                subject_id=holder,
+                role=role,
+                since_on=date(2020, 1, 1),
+                until_on=None,
+                created_at=NOW,
+            )
+        )
     return code
 
 

@@ -34,9 +34,14 @@ def operator(user_for: Callable[..., str]) -> dict[str, str]:
 
 
 def _propose(client: TestClient, headers: dict[str, str], person: Any, **over: Any) -> Any:  # type: ignore[type-arg]
-    body = {"list_type": "black-judgment-defaulter", "reason": "有履行能力而拒不履行生效判决",
-            "id_number": person.id_number, "name": person.name,
-            "document_no": "（2026）鄂0102执123号", **over}  # fmt: skip
+    body = {
+        "list_type": "black-judgment-defaulter",
+        "reason": "有履行能力而拒不履行生效判决",
+        "id_number": person.id_number,
+        "name": person.name,
+        "document_no": "（2026）鄂0102执123号",
+        **over,
+    }
     return client.post(f"{BASE}/", json=body, headers=headers)
 
 
@@ -96,12 +101,14 @@ def test_full_lifecycle_over_http_with_history(
     assert client.post(f"{BASE}/{entry_id}/publish", headers=operator).json()["status"] == (
         "published"
     )
-    out = client.post(f"{BASE}/{entry_id}/exit", headers=operator,
-                      json={"reason": "performed", "note": "已履行全部义务，法院删除"})  # fmt: skip
+    out = client.post(
+        f"{BASE}/{entry_id}/exit",
+        headers=operator,
+        json={"reason": "performed", "note": "已履行全部义务，法院删除"},
+    )
     assert out.status_code == 200, out.text
     detail = client.get(f"{BASE}/{entry_id}", headers=operator).json()
-    assert [h["step"] for h in detail["history"]] == ["proposed", "notified", "published",
-                                                     "exited"]  # fmt: skip
+    assert [h["step"] for h in detail["history"]] == ["proposed", "notified", "published", "exited"]
     assert detail["exit_reason"] == "performed"
     assert detail["exit_note"] == "已履行全部义务，法院删除"
     page = client.get(f"{BASE}/", params={"status": "exited"}, headers=operator).json()
@@ -116,8 +123,11 @@ def test_public_list_shows_masked_current_entries_only(
     shown, gone, pending = world.people[:3]
     kept = _published(client, world, operator, shown)
     exited = _published(client, world, operator, gone)
-    client.post(f"{BASE}/{exited['id']}/exit", headers=operator,
-                json={"reason": "court_deletion", "note": "法院裁定终结执行"})  # fmt: skip
+    client.post(
+        f"{BASE}/{exited['id']}/exit",
+        headers=operator,
+        json={"reason": "court_deletion", "note": "法院裁定终结执行"},
+    )
     _propose(client, operator, pending)  # proposed only: never public
     response = client.get(f"{PUBLIC}/entries", params={"list_type": "black-judgment-defaulter"})
     assert response.status_code == 200
@@ -145,8 +155,11 @@ def test_search_by_id_number_and_by_name_returns_masked_results(
     listed, gone = world.people[:2]
     _published(client, world, operator, listed)
     exited = _published(client, world, operator, gone)
-    client.post(f"{BASE}/{exited['id']}/exit", headers=operator,
-                json={"reason": "error", "note": "认定错误，予以删除"})  # fmt: skip
+    client.post(
+        f"{BASE}/{exited['id']}/exit",
+        headers=operator,
+        json={"reason": "error", "note": "认定错误，予以删除"},
+    )
     by_number = client.post(f"{PUBLIC}/search", json={"id_number": listed.id_number})
     assert by_number.status_code == 200
     assert len(by_number.json()) == 1

@@ -59,9 +59,11 @@ def _propose(rw: RightsWorld, person: Any, *, now: datetime = NOW, **kw: Any) ->
     if record_ids is None:
         record_ids = [rw.record(person).id]
     data = list_service.Proposal(
-        list_type=kw.pop("list_type", TAX_LIST), reason=kw.pop("reason", "逃避追缴欠税数额较大"),
-        record_ids=record_ids, **kw.pop("data", {}),
-    )  # fmt: skip
+        list_type=kw.pop("list_type", TAX_LIST),
+        reason=kw.pop("reason", "逃避追缴欠税数额较大"),
+        record_ids=record_ids,
+        **kw.pop("data", {}),
+    )
     with rw.runtime.scope() as session:
         entry = list_service.propose(session, data, actor=kw.pop("actor", rw.tax_clerk), now=now)
         session.flush()
@@ -78,8 +80,9 @@ def _do(rw: RightsWorld, fn: Any, entry_id: Any, **kw: Any) -> ListEntry:
 
 
 def _notify(rw: RightsWorld, entry_id: Any, now: datetime = NOW, actor: Any = None) -> ListEntry:
-    return _do(rw, list_service.notify, entry_id, actor=actor or rw.operator,
-               settings=rw.settings, now=now)  # fmt: skip
+    return _do(
+        rw, list_service.notify, entry_id, actor=actor or rw.operator, settings=rw.settings, now=now
+    )
 
 
 def _publish(rw: RightsWorld, entry_id: Any, now: datetime, actor: Any = None) -> ListEntry:
@@ -133,8 +136,16 @@ def test_every_shipped_type_has_basis_standard_exits_and_remedies() -> None:
 
 
 def test_a_type_without_a_basis_is_refused_at_load() -> None:
-    raw = {"code": "x", "kind": "black", "name_zh": "x", "name_en": "x", "domain": "general",
-           "standard": "x", "exit_conditions": ["x"], "remedies": "x"}  # fmt: skip
+    raw = {
+        "code": "x",
+        "kind": "black",
+        "name_zh": "x",
+        "name_en": "x",
+        "domain": "general",
+        "standard": "x",
+        "exit_conditions": ["x"],
+        "remedies": "x",
+    }
     with pytest.raises(ListTypeInvalid):
         list_types.load({"types": [{**raw, "basis": []}]})
     with pytest.raises(ListTypeInvalid):
@@ -248,8 +259,11 @@ def test_publish_is_refused_before_notice_and_inside_the_window(rw: RightsWorld)
     assert published.status == EntryStatus.PUBLISHED.value
     assert published.published_at == notified.objection_due_at
     assert published.term_ends_at == notified.objection_due_at.replace(year=2029)
-    assert _audit(rw, entry.id) == ["lists:entry:proposed", "lists:entry:notified",
-                                    "lists:entry:published"]  # fmt: skip
+    assert _audit(rw, entry.id) == [
+        "lists:entry:proposed",
+        "lists:entry:notified",
+        "lists:entry:published",
+    ]
 
 
 def test_publish_waits_for_an_open_objection_on_a_record(rw: RightsWorld) -> None:
@@ -258,9 +272,14 @@ def test_publish_waits_for_an_open_objection_on_a_record(rw: RightsWorld) -> Non
     notified = _notify(rw, entry.id)
     with rw.runtime.scope() as session:
         objection = objection_service.file(
-            session, record_id=rw.record(person).id, reason="欠税已缴清，不应列入",
-            evidence=[], actor=rw.citizen(person), settings=rw.settings, now=NOW,
-        )  # fmt: skip
+            session,
+            record_id=rw.record(person).id,
+            reason="欠税已缴清，不应列入",
+            evidence=[],
+            actor=rw.citizen(person),
+            settings=rw.settings,
+            now=NOW,
+        )
         objection_id = objection.id
     assert notified.objection_due_at is not None
     with pytest.raises(ListRecordInDispute):
@@ -277,18 +296,34 @@ def test_exit_takes_the_entry_off_with_reason_and_actor(rw: RightsWorld) -> None
     person = rw.aw.with_records[0]
     entry = _listed(rw, person)
     later = NOW + timedelta(days=40)
-    out = _do(rw, list_service.exit_entry, entry.id, reason=ExitReason.PERFORMED,
-              note="已全部缴清税款及滞纳金", actor=rw.operator, now=later)  # fmt: skip
+    out = _do(
+        rw,
+        list_service.exit_entry,
+        entry.id,
+        reason=ExitReason.PERFORMED,
+        note="已全部缴清税款及滞纳金",
+        actor=rw.operator,
+        now=later,
+    )
     assert (out.status, out.exit_reason, out.exited_at) == ("exited", "performed", later)
     steps = _events(rw, entry.id)
     assert [(e.step, e.actor) for e in steps] == [
-        ("proposed", "tax-clerk"), ("notified", "operator"), ("published", "operator"),
-        ("exited", "operator")]  # fmt: skip
+        ("proposed", "tax-clerk"),
+        ("notified", "operator"),
+        ("published", "operator"),
+        ("exited", "operator"),
+    ]
     assert steps[-1].reason == "performed"
     assert "list-entry-exited" in rw.messages(person)
     with pytest.raises(ListEntryWrongState):
-        _do(rw, list_service.exit_entry, entry.id, reason=ExitReason.ERROR, actor=rw.operator,
-            now=later)  # fmt: skip
+        _do(
+            rw,
+            list_service.exit_entry,
+            entry.id,
+            reason=ExitReason.ERROR,
+            actor=rw.operator,
+            now=later,
+        )
     with rw.runtime.scope() as session:
         assert entry.subject_id is not None
         assert state_service.state(session, entry.subject_id, at=later).memberships == ()
@@ -342,11 +377,17 @@ def test_a_batch_of_a_proposing_kind_proposes_and_notifies(rw: RightsWorld, tmp_
     base = catalog_document()
     serious = {**base["kinds"][0], "code": "tax-serious-dishonesty", "name_zh": "重大税收违法"}
     with rw.runtime.scope() as session:
-        catalog_service.load(session, catalog_document("2026.2", kinds=[*base["kinds"], serious]),
-                             actor=system_actor("test"), activate=True)  # fmt: skip
+        catalog_service.load(
+            session,
+            catalog_document("2026.2", kinds=[*base["kinds"], serious]),
+            actor=system_actor("test"),
+            activate=True,
+        )
     person, unknown_later = rw.aw.people[4], rw.aw.people[5]
-    rows = [tax_row(p, f"SD{i}", 信息事项代码="tax-serious-dishonesty")
-            for i, p in enumerate([person, unknown_later])]  # fmt: skip
+    rows = [
+        tax_row(p, f"SD{i}", 信息事项代码="tax-serious-dishonesty")
+        for i, p in enumerate([person, unknown_later])
+    ]
     batch = ingest_bytes(rw.aw.world, _csv(rows), tmp_path, name="serious")
     assert batch.created == 2
     with rw.runtime.scope() as session:
@@ -363,8 +404,9 @@ def test_a_batch_of_a_proposing_kind_proposes_and_notifies(rw: RightsWorld, tmp_
         assert ran.status == "done", ran.last_error
     subject_id = rw.subject(person)
     with rw.runtime.scope() as session:
-        again = proposals.propose_from_batch(session, batch.id, actor=SWEEPER,
-                                             settings=rw.settings, now=NOW)  # fmt: skip
+        again = proposals.propose_from_batch(
+            session, batch.id, actor=SWEEPER, settings=rw.settings, now=NOW
+        )
         entry = session.execute(
             select(ListEntry).where(ListEntry.subject_id == subject_id)
         ).scalar_one()
@@ -382,9 +424,14 @@ def test_an_unregistered_subject_is_not_found(rw: RightsWorld) -> None:
     import uuid
 
     with rw.runtime.scope() as session, pytest.raises(SubjectNotFound):
-        list_service.propose(session, list_service.Proposal(
-            list_type=TAX_LIST, reason="测试理由四字", subject_id=uuid.uuid4(), document_no="X"),
-            actor=rw.operator, now=NOW)  # fmt: skip
+        list_service.propose(
+            session,
+            list_service.Proposal(
+                list_type=TAX_LIST, reason="测试理由四字", subject_id=uuid.uuid4(), document_no="X"
+            ),
+            actor=rw.operator,
+            now=NOW,
+        )
 
 
 def test_a_minor_is_never_put_on_the_court_list(rw: RightsWorld) -> None:
@@ -402,9 +449,11 @@ def test_a_minor_is_never_put_on_the_court_list(rw: RightsWorld) -> None:
 
     def court(list_type: str) -> ListEntry:
         data = list_service.Proposal(
-            list_type=list_type, reason="拒不履行生效判决", subject_id=subject_id,
+            list_type=list_type,
+            reason="拒不履行生效判决",
+            subject_id=subject_id,
             document_no="（2026）鄂执1号",
-        )  # fmt: skip
+        )
         with rw.runtime.scope() as session:
             return list_service.propose(session, data, actor=rw.operator, now=NOW)
 
@@ -450,20 +499,33 @@ def test_a_record_outside_its_display_window_is_not_usable(rw: RightsWorld) -> N
 
 def test_a_batch_record_expired_on_arrival_proposes_nothing(rw: RightsWorld, tmp_path: Any) -> None:
     base = catalog_document()
-    serious = {**base["kinds"][0], "code": "tax-serious-dishonesty", "name_zh": "重大税收违法",
-               "proposes_list": TAX_LIST}  # fmt: skip
+    serious = {
+        **base["kinds"][0],
+        "code": "tax-serious-dishonesty",
+        "name_zh": "重大税收违法",
+        "proposes_list": TAX_LIST,
+    }
     with rw.runtime.scope() as session:
-        catalog_service.load(session, catalog_document("2026.2", kinds=[*base["kinds"], serious]),
-                             actor=system_actor("test"), activate=True)  # fmt: skip
+        catalog_service.load(
+            session,
+            catalog_document("2026.2", kinds=[*base["kinds"], serious]),
+            actor=system_actor("test"),
+            activate=True,
+        )
     person = rw.aw.people[4]
-    old = {"信息事项代码": "tax-serious-dishonesty", "认定日期": "2023-11-01",
-           "行为日期": "2023-10-01", "告知日期": "2023-11-05"}  # fmt: skip
+    old = {
+        "信息事项代码": "tax-serious-dishonesty",
+        "认定日期": "2023-11-01",
+        "行为日期": "2023-10-01",
+        "告知日期": "2023-11-05",
+    }
     batch = ingest_bytes(rw.aw.world, _csv([tax_row(person, "EX1", **old)]), tmp_path, name="ex")
     assert batch.created == 1  # accepted: its subject sees it, marked expired
     subject_id = rw.subject(person)
     with rw.runtime.scope() as session:
-        done = proposals.propose_from_batch(session, batch.id, actor=SWEEPER,
-                                            settings=rw.settings, now=NOW)  # fmt: skip
+        done = proposals.propose_from_batch(
+            session, batch.id, actor=SWEEPER, settings=rw.settings, now=NOW
+        )
         assert (
             session.execute(select(ListEntry).where(ListEntry.subject_id == subject_id)).all() == []
         )
@@ -487,15 +549,17 @@ def test_exit_for_records_ends_an_entry_once_all_its_records_no_longer_count(
     corrected = rw.record(person, "S0")
     later = NOW + timedelta(days=30)
     with rw.runtime.scope() as session:
-        records_service.revoke(session, session.get_one(CreditRecord, corrected.id),
-                               reason="复议撤销", at=later)  # fmt: skip
+        records_service.revoke(
+            session, session.get_one(CreditRecord, corrected.id), reason="复议撤销", at=later
+        )
         session.flush()
         done = list_service.exit_for_records(session, [corrected.id], actor=SWEEPER, now=later)
         assert (done.exited, done.withdrawn) == (0, 0)  # the second record still counts
         assert session.get_one(ListEntry, entry.id).status == "published"
     with rw.runtime.scope() as session:
-        records_service.revoke(session, session.get_one(CreditRecord, second.id),
-                               reason="复议撤销", at=later)  # fmt: skip
+        records_service.revoke(
+            session, session.get_one(CreditRecord, second.id), reason="复议撤销", at=later
+        )
         session.flush()
         done = list_service.exit_for_records(session, [second.id], actor=SWEEPER, now=later)
         assert (done.exited, done.withdrawn) == (1, 0)

@@ -62,8 +62,9 @@ def test_no_path_publishes_without_notice_and_window(rw: RightsWorld) -> None:  
 
         @rule()
         def propose(self) -> None:
-            data = list_service.Proposal(list_type="black-tax-serious", reason="逃避追缴欠税",
-                                         record_ids=[record_id])  # fmt: skip
+            data = list_service.Proposal(
+                list_type="black-tax-serious", reason="逃避追缴欠税", record_ids=[record_id]
+            )
             try:
                 with rw.runtime.scope() as session:
                     entry = list_service.propose(session, data, actor=rw.tax_clerk, now=self.clock)
@@ -137,16 +138,24 @@ def test_no_path_publishes_without_notice_and_window(rw: RightsWorld) -> None:  
                 current = [e for e in entries if e.status in CURRENT_STATUSES]
                 assert len(current) <= 1
                 for entry in entries:
-                    events = list(session.execute(
-                        select(ListEntryEvent).where(ListEntryEvent.entry_id == entry.id)
-                        .order_by(ListEntryEvent.seq)).scalars())  # fmt: skip
+                    events = list(
+                        session.execute(
+                            select(ListEntryEvent)
+                            .where(ListEntryEvent.entry_id == entry.id)
+                            .order_by(ListEntryEvent.seq)
+                        ).scalars()
+                    )
                     steps = [e.step for e in events]
                     assert steps[0] == "proposed"
                     assert [ORDER[s] for s in steps] == sorted(ORDER[s] for s in steps)
                     audited = session.execute(
-                        select(func.count()).select_from(AuditEntry).where(
+                        select(func.count())
+                        .select_from(AuditEntry)
+                        .where(
                             AuditEntry.object_type == "list_entry",
-                            AuditEntry.object_id == str(entry.id))).scalar_one()  # fmt: skip
+                            AuditEntry.object_id == str(entry.id),
+                        )
+                    ).scalar_one()
                     assert audited == len(events)
                     if entry.published_at is not None:
                         assert steps[:3] == ["proposed", "notified", "published"]
@@ -157,8 +166,9 @@ def test_no_path_publishes_without_notice_and_window(rw: RightsWorld) -> None:  
     run_state_machine_as_test(
         Lifecycle,
         settings=settings(
-            max_examples=12, stateful_step_count=12, deadline=None,
-            suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                   HealthCheck.too_slow],
+            max_examples=12,
+            stateful_step_count=12,
+            deadline=None,
+            suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
         ),
-    )  # fmt: skip
+    )

@@ -49,9 +49,12 @@ def _notified(rw: RightsWorld, person: Any, now: datetime) -> ListEntry:
     """Proposed by the machine's operator on a finding document: the records of this world are
     not displayed yet on the pinned days, and a proposal may rest only on displayed records."""
     data = list_service.Proposal(
-        list_type=TAX_LIST, reason="逃避追缴欠税数额较大", record_ids=[],
-        subject_id=rw.subject(person), document_no="鄂税稽〔2026〕7号",
-    )  # fmt: skip
+        list_type=TAX_LIST,
+        reason="逃避追缴欠税数额较大",
+        record_ids=[],
+        subject_id=rw.subject(person),
+        document_no="鄂税稽〔2026〕7号",
+    )
     with rw.runtime.scope() as session:
         entry = list_service.propose(session, data, actor=PROPOSER, now=now)
         entry = list_service.notify(
@@ -79,9 +82,10 @@ def test_the_objection_window_ends_on_a_pinned_date(rw: RightsWorld, notified: d
 
 @pytest.mark.parametrize("notified", [SPRING, NATIONAL], ids=["spring-festival", "national-day"])
 @pytest.mark.parametrize(
-    ("offset", "publishable"), [(-SECOND, 0), (timedelta(0), 1), (SECOND, 1)],
+    ("offset", "publishable"),
+    [(-SECOND, 0), (timedelta(0), 1), (SECOND, 1)],
     ids=["second-before", "at-window-end", "second-after"],
-)  # fmt: skip
+)
 def test_publication_waits_exactly_for_the_window_end(
     rw: RightsWorld, notified: datetime, offset: timedelta, publishable: int
 ) -> None:

@@ -94,14 +94,26 @@ def test_the_catalog_is_published(client: TestClient) -> None:  # type: ignore[t
 
 def _membership(kind: str, list_type: str, via: str | None) -> Membership:
     return Membership(
-        entry_id=uuid.uuid4(), reference="HM-1", list_type=list_type, kind=kind, name_zh="名单",
-        domain="general", basis="某法第一条", published_at=datetime(2026, 1, 1, tzinfo=UTC),
-        term_ends_at=None, via_organization=via, role="legal_representative" if via else None,
-    )  # fmt: skip
+        entry_id=uuid.uuid4(),
+        reference="HM-1",
+        list_type=list_type,
+        kind=kind,
+        name_zh="名单",
+        domain="general",
+        basis="某法第一条",
+        published_at=datetime(2026, 1, 1, tzinfo=UTC),
+        term_ends_at=None,
+        via_organization=via,
+        role="legal_representative" if via else None,
+    )
 
 
-LISTS = [("black", "black-judgment-defaulter"), ("black", "black-tax-serious"),
-         ("red", "red-moral-exemplar"), ("red", "red-outstanding-volunteer")]  # fmt: skip
+LISTS = [
+    ("black", "black-judgment-defaulter"),
+    ("black", "black-tax-serious"),
+    ("red", "red-moral-exemplar"),
+    ("red", "red-outstanding-volunteer"),
+]
 memberships_st = st.lists(
     st.tuples(st.sampled_from(LISTS), st.sampled_from([None, "9142****0001"])).map(
         lambda t: _membership(t[0][0], t[0][1], t[1])
@@ -110,13 +122,15 @@ memberships_st = st.lists(
 )
 records_st = st.lists(
     st.builds(
-        RecordFact, id=st.uuids(), kind_code=st.sampled_from(["tax-arrears", "volunteer-hours"]),
+        RecordFact,
+        id=st.uuids(),
+        kind_code=st.sampled_from(["tax-arrears", "volunteer-hours"]),
         category=st.sampled_from(["dishonest", "good", "basic"]),
         severity=st.sampled_from([None, "minor", "general", "serious"]),
         finding_on=st.dates(min_value=date(2015, 1, 1), max_value=TODAY),
     ),
     max_size=5,
-)  # fmt: skip
+)
 
 
 @given(scene=st.sampled_from(list(Scene)), ms=memberships_st, rs=records_st)
@@ -142,14 +156,19 @@ def test_applicable_rules(scene: Scene, ms: list[Membership], rs: list[RecordFac
     # Every list reason names a membership it was given.
     refs = {m.entry_id for m in ms}
     assert all(w.entry_id in refs for a in found for w in a.why if w.trigger == "list")
-    assert all(isinstance(t, ListTrigger | RecordsTrigger) or t.on in {"rule", "grade"}
-               for a in found for t in a.measure.triggers)  # fmt: skip
+    assert all(
+        isinstance(t, ListTrigger | RecordsTrigger) or t.on in {"rule", "grade"}
+        for a in found
+        for t in a.measure.triggers
+    )
     # Without a grade given, no reason is a grade.
     assert all(w.trigger != "grade" for a in found for w in a.why)
 
 
-@given(st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31)),
-       st.integers(min_value=1, max_value=10))  # fmt: skip
+@given(
+    st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31)),
+    st.integers(min_value=1, max_value=10),
+)
 def test_years_before_is_never_later_than_the_same_day(day: date, years: int) -> None:
     earlier = years_before(day, years)
     assert earlier.year == day.year - years

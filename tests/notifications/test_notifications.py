@@ -52,9 +52,11 @@ def test_notify_seals_the_text_and_the_local_channel_delivers_it(runtime: Runtim
     sid = _subject(runtime, person)
     with runtime.scope() as s:
         oid = service.notify(
-            s, subject_id=sid, template="objection-received",
+            s,
+            subject_id=sid,
+            template="objection-received",
             params={"reference": "YY-1", "days": "15", "due": "2026-12-28"},
-        )  # fmt: skip
+        )
     with runtime.scope() as s:
         row = s.get_one(NotificationOutbox, oid)
         assert row.status == "sent"
@@ -145,9 +147,11 @@ def test_cli_outbox_show_prints_the_latest_code(
     sid = _subject(runtime, person)
     with runtime.scope() as s:
         service.notify(
-            s, subject_id=sid, template="citizen-sign-in-code",
+            s,
+            subject_id=sid,
+            template="citizen-sign-in-code",
             params={"code": "246810", "minutes": "5"},
-        )  # fmt: skip
+        )
     result = CliRunner().invoke(main, ["outbox", "show", "--last", "3"], env=cli_env)
     assert result.exit_code == 0, result.output
     assert "246810" in result.stdout

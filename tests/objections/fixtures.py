@@ -144,5 +144,8 @@ def build_rights(runtime: Runtime, tmp_path: Any, *, extra_rows: list[Any] = ())
 
 def old_tax_row(person: Any, source_id: str, **over: str) -> dict[str, str]:
     """A serious tax-arrears finding of 2025-06-01: repairable from 2026-06-01."""
-    return tax_row(person, source_id, **{"认定日期": "2025-06-01", "行为日期": "2025-05-01",
-                                         "告知日期": "2025-06-05", **over})  # fmt: skip
+    return tax_row(
+        person,
+        source_id,
+        **{"认定日期": "2025-06-01", "行为日期": "2025-05-01", "告知日期": "2025-06-05", **over},
+    )

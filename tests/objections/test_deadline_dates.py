@@ -73,9 +73,15 @@ def _file(rw: RightsWorld, person: Any, now: datetime, **kw: Any) -> Any:
     settings = kw.pop("settings", rw.settings)
     with rw.runtime.scope() as session:
         objection = objection_service.file(
-            session, record_id=record.id, reason="欠税已于认定前缴清，记录有误", evidence=[],
-            actor=actor, settings=settings, now=now, **kw,
-        )  # fmt: skip
+            session,
+            record_id=record.id,
+            reason="欠税已于认定前缴清，记录有误",
+            evidence=[],
+            actor=actor,
+            settings=settings,
+            now=now,
+            **kw,
+        )
         session.expunge(objection)
         return objection
 
@@ -153,9 +159,10 @@ def test_the_financial_ceiling_flips_the_sweep_at_its_instant(
 # one second after it is overdue (the bound is exclusive) and the sweep escalates it.
 @pytest.mark.parametrize("filed", [SPRING, NATIONAL], ids=["spring-festival", "national-day"])
 @pytest.mark.parametrize(
-    ("offset", "overdue"), [(-SECOND, 0), (timedelta(0), 1), (SECOND, 1)],
+    ("offset", "overdue"),
+    [(-SECOND, 0), (timedelta(0), 1), (SECOND, 1)],
     ids=["second-before", "at-deadline", "second-after"],
-)  # fmt: skip
+)
 def test_the_sweep_escalates_exactly_at_the_decide_deadline(
     rw: RightsWorld, filed: datetime, offset: timedelta, overdue: int
 ) -> None:
@@ -173,9 +180,10 @@ def test_the_sweep_escalates_exactly_at_the_decide_deadline(
 
 @pytest.mark.parametrize("filed", [SPRING, NATIONAL], ids=["spring-festival", "national-day"])
 @pytest.mark.parametrize(
-    ("offset", "reminded"), [(-SECOND, 0), (timedelta(0), 1), (SECOND, 1)],
+    ("offset", "reminded"),
+    [(-SECOND, 0), (timedelta(0), 1), (SECOND, 1)],
     ids=["second-before", "at-reminder", "second-after"],
-)  # fmt: skip
+)
 def test_the_sweep_reminds_exactly_at_the_reminder(
     rw: RightsWorld, filed: datetime, offset: timedelta, reminded: int
 ) -> None:
@@ -191,10 +199,13 @@ def test_the_sweep_reminds_exactly_at_the_reminder(
 # case overdue (docs/domains/workdays.md: in time only when decided strictly before it).
 @pytest.mark.parametrize(
     ("decided", "on_time"),
-    [(_utc(2026, 3, 2, 15, 59, 59), 1), (_utc(2026, 3, 2, 16, 0), 0),
-     (_utc(2026, 3, 2, 16, 0, 1), 0)],
+    [
+        (_utc(2026, 3, 2, 15, 59, 59), 1),
+        (_utc(2026, 3, 2, 16, 0), 0),
+        (_utc(2026, 3, 2, 16, 0, 1), 0),
+    ],
     ids=["second-before", "at-deadline", "second-after"],
-)  # fmt: skip
+)
 def test_on_time_is_recorded_for_a_pinned_decision(
     rw: RightsWorld, decided: datetime, on_time: int
 ) -> None:
@@ -202,9 +213,14 @@ def test_on_time_is_recorded_for_a_pinned_decision(
     with rw.runtime.scope() as session:
         objection_service.sweep(session, actor=SWEEPER, now=SPRING + timedelta(minutes=1))
         objection_service.decide(
-            session, objection.id, outcome=ObjectionOutcome.UPHELD, note="已与原始文书核对",
-            actor=rw.tax_clerk, settings=rw.settings, now=decided,
-        )  # fmt: skip
+            session,
+            objection.id,
+            outcome=ObjectionOutcome.UPHELD,
+            note="已与原始文书核对",
+            actor=rw.tax_clerk,
+            settings=rw.settings,
+            now=decided,
+        )
         [logged] = session.execute(
             select(AuditEntry.data).where(AuditEntry.action == "objections:objection:decide")
         ).scalars()

@@ -38,9 +38,13 @@ def rw(runtime: Any, tmp_path: Any) -> RightsWorld:
 def _token(rw: RightsWorld, organization_id: Any, *permissions: Permission) -> str:
     with rw.runtime.scope() as session:
         return organization_service.issue_token(
-            session, organization_id, name="test", permissions=list(permissions), valid_days=1,
+            session,
+            organization_id,
+            name="test",
+            permissions=list(permissions),
+            valid_days=1,
             actor=system_actor("test"),
-        ).secret  # fmt: skip
+        ).secret
 
 
 def _my_marks(client: TestClient, token: str, record_id: Any) -> list[str]:  # type: ignore[type-arg]
@@ -74,8 +78,12 @@ def test_record_objection_correction_notification(
     assert objection["status"] == "filed"
     assert "in_dispute" in _my_marks(client, token, record.id)
 
-    tax = _token(rw, rw.aw.world.tax_org_id, Permission.OBJECTIONS_OBJECTION_READ,
-                 Permission.OBJECTIONS_OBJECTION_DECIDE)  # fmt: skip
+    tax = _token(
+        rw,
+        rw.aw.world.tax_org_id,
+        Permission.OBJECTIONS_OBJECTION_READ,
+        Permission.OBJECTIONS_OBJECTION_DECIDE,
+    )
     queue = client.get("/api/v1/objections", headers=auth(tax)).json()
     assert (queue["open"], queue["overdue"], len(queue["items"])) == (1, 0, 1)
     [evidence] = queue["items"][0]["evidence"]
@@ -88,18 +96,22 @@ def test_record_objection_correction_notification(
 
     premature = client.post(
         f"/api/v1/objections/{objection['id']}/decision",
-        json={"outcome": "corrected", "note": "已核对原始文书"}, headers=auth(tax),
-    )  # fmt: skip
+        json={"outcome": "corrected", "note": "已核对原始文书"},
+        headers=auth(tax),
+    )
     assert premature.status_code == 422
     assert premature.json()["type"].endswith("objection-correction-missing")
     assert rw.push(tmp_path, [tax_row(person, "S0", amount="10")], "fix").corrected == 1
     corrected = rw.record(person)
     decided = client.post(
         f"/api/v1/objections/{objection['id']}/decision",
-        json={"outcome": "corrected", "note": "金额录入错误，已更正",
-              "corrected_record_id": str(corrected.id)},
+        json={
+            "outcome": "corrected",
+            "note": "金额录入错误，已更正",
+            "corrected_record_id": str(corrected.id),
+        },
         headers=auth(tax),
-    )  # fmt: skip
+    )
     assert decided.status_code == 200, decided.text
     assert decided.json()["notified_organizations"] == 1
 
@@ -128,10 +140,13 @@ def test_bad_objections_get_problems(
     record = rw.record(person)
     wrong_type = client.post(
         "/api/v1/me/objections",
-        json={"record_id": str(record.id), "reason": "记录有误",
-              "evidence": [{**EVIDENCE, "content_type": "text/html"}]},
+        json={
+            "record_id": str(record.id),
+            "reason": "记录有误",
+            "evidence": [{**EVIDENCE, "content_type": "text/html"}],
+        },
         headers=auth(token),
-    )  # fmt: skip
+    )
     assert wrong_type.status_code == 422
     assert wrong_type.json()["type"].endswith("evidence-invalid")
     not_mine = client.post(
@@ -182,26 +197,36 @@ def test_record_repair_archive(
     assert eligibility.status_code == 200
     assert eligibility.json()["eligible"] is True
     assert "本人郑重承诺" in eligibility.json()["commitment_text"]
-    no_commitment = {"record_id": str(record.id), "basis": "obligation_performed",
-                     "explanation": "已全部缴清", "commitment_accepted": False,
-                     "evidence": [EVIDENCE]}  # fmt: skip
+    no_commitment = {
+        "record_id": str(record.id),
+        "basis": "obligation_performed",
+        "explanation": "已全部缴清",
+        "commitment_accepted": False,
+        "evidence": [EVIDENCE],
+    }
     refused = client.post("/api/v1/me/repairs", json=no_commitment, headers=auth(token))
     assert refused.status_code == 422
     assert refused.json()["type"].endswith("repair-commitment-missing")
     applied = client.post(
-        "/api/v1/me/repairs", json={**no_commitment, "commitment_accepted": True},
+        "/api/v1/me/repairs",
+        json={**no_commitment, "commitment_accepted": True},
         headers=auth(token),
-    )  # fmt: skip
+    )
     assert applied.status_code == 201, applied.text
     application = applied.json()
     assert application["status"] == "received"
 
-    tax = _token(rw, rw.aw.world.tax_org_id, Permission.REPAIR_APPLICATION_READ,
-                 Permission.REPAIR_APPLICATION_DECIDE)  # fmt: skip
+    tax = _token(
+        rw,
+        rw.aw.world.tax_org_id,
+        Permission.REPAIR_APPLICATION_READ,
+        Permission.REPAIR_APPLICATION_DECIDE,
+    )
     approved = client.post(
-        f"/api/v1/repairs/{application['id']}/decision", json={"outcome": "approved"},
+        f"/api/v1/repairs/{application['id']}/decision",
+        json={"outcome": "approved"},
         headers=auth(tax),
-    )  # fmt: skip
+    )
     assert approved.status_code == 200, approved.text
     assert approved.json()["status"] == "approved"
     assert _my_marks(client, token, record.id) == ["repaired"]

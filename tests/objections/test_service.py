@@ -48,10 +48,15 @@ def _file(rw: RightsWorld, person: Any, *, now: datetime | None = None, **kw: An
     record = rw.record(person)
     with rw.runtime.scope() as session:
         objection = objection_service.file(
-            session, record_id=record.id, reason=kw.pop("reason", "欠税已于认定前缴清，记录有误"),
-            evidence=kw.pop("evidence", []), actor=kw.pop("actor", rw.citizen(person)),
-            settings=rw.settings, now=now, **kw,
-        )  # fmt: skip
+            session,
+            record_id=record.id,
+            reason=kw.pop("reason", "欠税已于认定前缴清，记录有误"),
+            evidence=kw.pop("evidence", []),
+            actor=kw.pop("actor", rw.citizen(person)),
+            settings=rw.settings,
+            now=now,
+            **kw,
+        )
         session.expunge(objection)
         return objection
 
@@ -59,9 +64,14 @@ def _file(rw: RightsWorld, person: Any, *, now: datetime | None = None, **kw: An
 def _decide(rw: RightsWorld, objection_id: Any, outcome: ObjectionOutcome, **kw: Any) -> Any:
     with rw.runtime.scope() as session:
         objection = objection_service.decide(
-            session, objection_id, outcome=outcome, note=kw.pop("note", "已与原始文书核对"),
-            actor=kw.pop("actor", rw.tax_clerk), settings=rw.settings, **kw,
-        )  # fmt: skip
+            session,
+            objection_id,
+            outcome=outcome,
+            note=kw.pop("note", "已与原始文书核对"),
+            actor=kw.pop("actor", rw.tax_clerk),
+            settings=rw.settings,
+            **kw,
+        )
         session.expunge(objection)
         return objection
 
@@ -169,8 +179,10 @@ def test_correction_tells_everyone_who_received_the_record(rw: RightsWorld, tmp_
     own = rw.own_report(person)
     [line] = own.objections
     assert (line.status, line.outcome, line.appeal_route) == (
-        "decided", "corrected", rw.settings.objection_appeal_route,
-    )  # fmt: skip
+        "decided",
+        "corrected",
+        rw.settings.objection_appeal_route,
+    )
 
 
 def test_deletion_revokes_the_record_with_an_event(rw: RightsWorld) -> None:
@@ -242,9 +254,11 @@ def test_statements_travel_with_the_record_through_corrections(
     record = rw.record(person)
     with rw.runtime.scope() as session:
         statement = statements.add(
-            session, record_id=record.id, text="该笔欠税系系统误差，已于次日补缴。",
+            session,
+            record_id=record.id,
+            text="该笔欠税系系统误差，已于次日补缴。",
             actor=rw.citizen(person),
-        )  # fmt: skip
+        )
         statement_id = statement.id
     assert rw.push(tmp_path, [tax_row(person, "S0", amount="2")], "fix").corrected == 1
     report = rw.government_report(person)
@@ -269,12 +283,17 @@ def test_a_query_answer_carries_the_dispute_mark(rw: RightsWorld) -> None:
     with rw.runtime.scope() as session:
         _, document = catalog_service.active_document(session)
         outcome = queries.submit(
-            session, document,
+            session,
+            document,
             persons=[queries.PersonAsked(person.id_number, person.name)],
-            scene=Scene.ADMINISTRATIVE_LICENSING, purpose="食品经营许可审查", grant_id=None,
-            kinds=None, review=queries.ReviewRules(new_scene=False, financial_kinds=False),
-            settings=rw.settings, actor=rw.aw.government,
-        )  # fmt: skip
+            scene=Scene.ADMINISTRATIVE_LICENSING,
+            purpose="食品经营许可审查",
+            grant_id=None,
+            kinds=None,
+            review=queries.ReviewRules(new_scene=False, financial_kinds=False),
+            settings=rw.settings,
+            actor=rw.aw.government,
+        )
         [result] = outcome.results
         assert result.disputed == frozenset({record.id})
 

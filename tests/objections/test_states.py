@@ -45,8 +45,10 @@ def test_objection_workflow_state_machine(rw: RightsWorld, tmp_path: Any) -> Non
             super().__init__()
             self.source = f"SM-{next(_COUNTER)}"
             self.amount = 100
-            assert rw.push(tmp_path, [tax_row(person, self.source, amount="100")],
-                           self.source).created == 1  # fmt: skip
+            assert (
+                rw.push(tmp_path, [tax_row(person, self.source, amount="100")], self.source).created
+                == 1
+            )
             self.open: Any = None  # the open objection's id
             self.closed: list[Any] = []
             self.deleted = False
@@ -61,9 +63,13 @@ def test_objection_workflow_state_machine(rw: RightsWorld, tmp_path: Any) -> Non
             with rw.runtime.scope() as session:
                 try:
                     objection = objection_service.file(
-                        session, record_id=record.id, reason="记录与事实不符", evidence=[],
-                        actor=citizen, settings=rw.settings,
-                    )  # fmt: skip
+                        session,
+                        record_id=record.id,
+                        reason="记录与事实不符",
+                        evidence=[],
+                        actor=citizen,
+                        settings=rw.settings,
+                    )
                 except ObjectionAlreadyOpen:
                     assert self.open is not None
                     return
@@ -95,9 +101,14 @@ def test_objection_workflow_state_machine(rw: RightsWorld, tmp_path: Any) -> Non
             with rw.runtime.scope() as session:
                 try:
                     objection_service.decide(
-                        session, target, outcome=outcome, note="核查完毕", actor=rw.tax_clerk,
-                        corrected_record_id=corrected, settings=rw.settings,
-                    )  # fmt: skip
+                        session,
+                        target,
+                        outcome=outcome,
+                        note="核查完毕",
+                        actor=rw.tax_clerk,
+                        corrected_record_id=corrected,
+                        settings=rw.settings,
+                    )
                 except ObjectionClosed:
                     assert self.open is None
                     return
@@ -135,18 +146,23 @@ def test_objection_workflow_state_machine(rw: RightsWorld, tmp_path: Any) -> Non
                 logged = session.execute(
                     select(func.count()).where(
                         AuditEntry.object_id.in_(ids),
-                        AuditEntry.action.in_((
-                            "objections:objection:file", "objections:objection:decide",
-                            "objections:objection:withdraw",
-                        )),
+                        AuditEntry.action.in_(
+                            (
+                                "objections:objection:file",
+                                "objections:objection:decide",
+                                "objections:objection:withdraw",
+                            )
+                        ),
                     )
-                ).scalar_one()  # fmt: skip
+                ).scalar_one()
             assert logged == self.steps
 
     run_state_machine_as_test(
         Objections,
         settings=settings(
-            max_examples=25, stateful_step_count=12, deadline=None,
+            max_examples=25,
+            stateful_step_count=12,
+            deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
         ),
-    )  # fmt: skip
+    )

@@ -41,20 +41,41 @@ def _record(
 ) -> CreditRecord:
     until = date(2029, 1, 1)
     return CreditRecord(
-        id=uuid.uuid4(), subject_id=subject_id, provider_id=uuid.UUID(int=1),
-        source_id=source_id or uuid.uuid4().hex, version=version, kind_code="tax-arrears",
-        domain="taxation", category="dishonest", severity="serious", catalog_version="2026.1",
-        document_no="税〔2026〕1号", finding_on=date(2026, 1, 1), display_months=36,
-        display_from_on=date(2026, 1, 1), display_until_on=until, status="active", fields={},
-        content_digest=b"\0" * 32, batch_id=uuid.uuid4(), row_no=1, received_at=AT,
-    )  # fmt: skip
+        id=uuid.uuid4(),
+        subject_id=subject_id,
+        provider_id=uuid.UUID(int=1),
+        source_id=source_id or uuid.uuid4().hex,
+        version=version,
+        kind_code="tax-arrears",
+        domain="taxation",
+        category="dishonest",
+        severity="serious",
+        catalog_version="2026.1",
+        document_no="税〔2026〕1号",
+        finding_on=date(2026, 1, 1),
+        display_months=36,
+        display_from_on=date(2026, 1, 1),
+        display_until_on=until,
+        status="active",
+        fields={},
+        content_digest=b"\0" * 32,
+        batch_id=uuid.uuid4(),
+        row_no=1,
+        received_at=AT,
+    )
 
 
 def _event(record: CreditRecord, seq: int | None = None) -> RecordEvent:
     return RecordEvent(
-        seq=seq, at=AT, action="created", record_id=record.id, subject_id=record.subject_id,
-        provider_id=record.provider_id, kind_code=record.kind_code, batch_id=record.batch_id,
-    )  # fmt: skip
+        seq=seq,
+        at=AT,
+        action="created",
+        record_id=record.id,
+        subject_id=record.subject_id,
+        provider_id=record.provider_id,
+        kind_code=record.kind_code,
+        batch_id=record.batch_id,
+    )
 
 
 def _partition_of(session: Session, table: str, where: str, **params: Any) -> str:
@@ -148,8 +169,13 @@ def test_rows_land_in_the_partition_of_their_subject_or_seq(session: Session) ->
     session.add_all(records)
     session.flush()
     session.add_all(_event(r) for r in records)
-    entry = audit.record(session, "test:partition:land", actor=system_actor("test"),
-                         object_type="test", subject_id=subjects[0])  # fmt: skip
+    entry = audit.record(
+        session,
+        "test:partition:land",
+        actor=system_actor("test"),
+        object_type="test",
+        subject_id=subjects[0],
+    )
     session.flush()
     homes: dict[uuid.UUID, set[str]] = {}
     for record in records:
@@ -250,8 +276,9 @@ def test_rows_far_beyond_the_last_range_land_in_default_and_the_job_moves_them(
         session.add(record)
         session.flush()
         session.add(_event(record, seq=far))
-        entry = audit.record(session, "test:partition:far", actor=system_actor("test"),
-                             object_type="test")  # fmt: skip
+        entry = audit.record(
+            session, "test:partition:far", actor=system_actor("test"), object_type="test"
+        )
         session.execute(
             text(
                 "INSERT INTO audit_entry (seq, at, actor_kind, actor_name, action, object_type, "
@@ -352,9 +379,12 @@ def _counts(engine: Engine) -> dict[str, Any]:
             table: conn.exec_driver_sql(
                 f"SELECT count(*), coalesce(max({key}::text), '') FROM {table}"  # noqa: S608
             ).one()
-            for table, key in (("credit_record", "id"), ("record_event", "seq"),
-                               ("audit_entry", "seq"))
-        }  # fmt: skip
+            for table, key in (
+                ("credit_record", "id"),
+                ("record_event", "seq"),
+                ("audit_entry", "seq"),
+            )
+        }
 
 
 def _is_partitioned(engine: Engine, table: str) -> bool:
@@ -380,9 +410,14 @@ def test_migration_copies_the_rows_into_partitions_and_back(scratch_engine: Engi
         session.flush()
         session.add_all(_event(r) for r in records)
         for record in records[:5]:
-            audit.record(session, "test:partition:copy", actor=system_actor("test"),
-                         object_type="credit_record", object_id=record.id,
-                         at=AT + timedelta(seconds=1))  # fmt: skip
+            audit.record(
+                session,
+                "test:partition:copy",
+                actor=system_actor("test"),
+                object_type="credit_record",
+                object_id=record.id,
+                at=AT + timedelta(seconds=1),
+            )
     rows = _counts(scratch_engine)
     assert [n for n, _ in rows.values()] == [30, 30, 5]
 

@@ -137,14 +137,25 @@ def _checking_body(runtime: Runtime) -> tuple[str, uuid.UUID]:
         )
         _, document = catalog_service.active_document(session)
         rule = policy.add_rule(
-            session, document, organization_id=org.id, scene=Scene.ADMINISTRATIVE_LICENSING,
-            kinds=[], sharing=[Sharing.PUBLIC, Sharing.GOVERNMENT], basis="测试依据",
-            valid_from_on=date(2026, 1, 1), valid_until_on=None, actor=ACTOR,
-        )  # fmt: skip
+            session,
+            document,
+            organization_id=org.id,
+            scene=Scene.ADMINISTRATIVE_LICENSING,
+            kinds=[],
+            sharing=[Sharing.PUBLIC, Sharing.GOVERNMENT],
+            basis="测试依据",
+            valid_from_on=date(2026, 1, 1),
+            valid_until_on=None,
+            actor=ACTOR,
+        )
         issued = organization_service.issue_token(
-            session, org.id, name="window", permissions=[Permission.CHECKS_CHECK_RUN],
-            valid_days=1, actor=ACTOR,
-        )  # fmt: skip
+            session,
+            org.id,
+            name="window",
+            permissions=[Permission.CHECKS_CHECK_RUN],
+            valid_days=1,
+            actor=ACTOR,
+        )
         return issued.secret, rule.id
 
 

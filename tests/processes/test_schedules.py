@@ -59,9 +59,10 @@ def test_several_workers_run_each_scheduled_instant_once(
         rows = session.execute(select(JobSchedule.name, JobSchedule.interval_seconds)).all()
         intervals = {name: seconds for name, seconds in rows}  # noqa: C416  # rows, not pairs
         jobs = session.execute(
-            select(Job.idempotency_key, Job.status, Job.attempts, Job.locked_by, Job.run_at)
-            .where(Job.idempotency_key.like("schedule:%"))
-        ).all()  # fmt: skip
+            select(Job.idempotency_key, Job.status, Job.attempts, Job.locked_by, Job.run_at).where(
+                Job.idempotency_key.like("schedule:%")
+            )
+        ).all()
 
     instants: dict[str, list[datetime]] = defaultdict(list)
     for key, status, attempts, _worker, run_at in jobs:

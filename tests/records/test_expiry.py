@@ -38,21 +38,41 @@ def add_record(
     """A version with its ``created`` event, as ingestion writes them."""
     received = received or datetime(2026, 1, 1, tzinfo=UTC)
     record = CreditRecord(
-        id=uuid.uuid4(), subject_id=uuid.uuid4(), provider_id=uuid.uuid4(),
-        source_id=uuid.uuid4().hex, version=1, kind_code="tax-arrears", domain="taxation",
-        category="dishonest", severity="serious", catalog_version="2026.1",
-        document_no="鄂税〔2026〕1号", finding_on=until - timedelta(days=365), display_months=12,
-        display_from_on=until - timedelta(days=365), display_until_on=until, status=status,
-        fields={}, content_digest=b"\0" * 32, batch_id=uuid.uuid4(), row_no=1,
-        received_at=received, ended_at=None if status == "active" else received,
-    )  # fmt: skip
+        id=uuid.uuid4(),
+        subject_id=uuid.uuid4(),
+        provider_id=uuid.uuid4(),
+        source_id=uuid.uuid4().hex,
+        version=1,
+        kind_code="tax-arrears",
+        domain="taxation",
+        category="dishonest",
+        severity="serious",
+        catalog_version="2026.1",
+        document_no="鄂税〔2026〕1号",
+        finding_on=until - timedelta(days=365),
+        display_months=12,
+        display_from_on=until - timedelta(days=365),
+        display_until_on=until,
+        status=status,
+        fields={},
+        content_digest=b"\0" * 32,
+        batch_id=uuid.uuid4(),
+        row_no=1,
+        received_at=received,
+        ended_at=None if status == "active" else received,
+    )
     session.add(record)
     session.add(
         RecordEvent(
-            at=received, action="created", record_id=record.id, subject_id=record.subject_id,
-            provider_id=record.provider_id, kind_code=record.kind_code, batch_id=record.batch_id,
+            at=received,
+            action="created",
+            record_id=record.id,
+            subject_id=record.subject_id,
+            provider_id=record.provider_id,
+            kind_code=record.kind_code,
+            batch_id=record.batch_id,
         )
-    )  # fmt: skip
+    )
     session.flush()
     return record
 
@@ -88,8 +108,11 @@ def test_a_record_is_expired_by_the_first_sweep_on_its_until_day_in_china(sessio
     assert expired_of(session) == {record.id: 1}
     event = session.execute(select(RecordEvent).where(RecordEvent.action == "expired")).scalar_one()
     assert (event.subject_id, event.provider_id, event.kind_code, event.batch_id) == (
-        record.subject_id, record.provider_id, record.kind_code, record.batch_id,
-    )  # fmt: skip
+        record.subject_id,
+        record.provider_id,
+        record.kind_code,
+        record.batch_id,
+    )
     assert event.at == at
     assert event.previous_id is None
 
@@ -141,8 +164,11 @@ def test_the_first_sweep_starts_at_the_earliest_until_day(session: Session) -> N
 def test_the_first_sweep_of_an_empty_store_sets_the_watermark_to_today(session: Session) -> None:
     result = expiry.sweep(session, now=china(D))
     assert (result.from_on, result.through_on, result.expired, result.complete) == (
-        None, D, 0, True,
-    )  # fmt: skip
+        None,
+        D,
+        0,
+        True,
+    )
     assert session.get(SweepMark, expiry.MARK) is not None
 
 
@@ -209,8 +235,10 @@ def test_one_audit_entry_per_sweep_with_counts_and_days_only(session: Session) -
     expiry.sweep(session, now=china(D), actor=actor)
     [entry] = sweep_entries(session)
     assert (entry.object_type, entry.object_id, entry.actor_name) == (
-        "sweep", expiry.MARK, "system:jobs",
-    )  # fmt: skip
+        "sweep",
+        expiry.MARK,
+        "system:jobs",
+    )
     assert entry.subject_id is None
     data = entry.data or {}
     assert data["expired"] == 3
@@ -225,8 +253,15 @@ def test_one_audit_entry_per_sweep_with_counts_and_days_only(session: Session) -
         for value in (record.subject_id, record.id, record.provider_id):
             assert str(value) not in dumped
     assert set(data) == {
-        "day", "from_on", "through_on", "expired", "late", "complete", "first_seq", "last_seq",
-    }  # fmt: skip
+        "day",
+        "from_on",
+        "through_on",
+        "expired",
+        "late",
+        "complete",
+        "first_seq",
+        "last_seq",
+    }
 
 
 def test_the_sweep_through_ingestion_and_a_late_correction(runtime: Runtime, tmp_path: Any) -> None:

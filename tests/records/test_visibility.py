@@ -35,14 +35,28 @@ OTHERS = [AudienceKind.GOVERNMENT, AudienceKind.THIRD_PARTY, AudienceKind.PUBLIC
 def _record(subject_id: uuid.UUID, kind: str, status: str, start: int, length: int) -> CreditRecord:
     begin = TODAY + timedelta(days=start)
     return CreditRecord(
-        id=uuid.uuid4(), subject_id=subject_id, provider_id=uuid.uuid4(),
+        id=uuid.uuid4(),
+        subject_id=subject_id,
+        provider_id=uuid.uuid4(),
         source_id=uuid.uuid4().hex,
-        version=1, kind_code=kind, domain="taxation", category="dishonest", severity="serious",
-        catalog_version="2026.1", document_no="鄂税〔2026〕1号", finding_on=begin,
-        display_months=12, display_from_on=begin, display_until_on=begin + timedelta(days=length),
-        status=status, fields={}, content_digest=b"\0" * 32, batch_id=uuid.uuid4(), row_no=1,
+        version=1,
+        kind_code=kind,
+        domain="taxation",
+        category="dishonest",
+        severity="serious",
+        catalog_version="2026.1",
+        document_no="鄂税〔2026〕1号",
+        finding_on=begin,
+        display_months=12,
+        display_from_on=begin,
+        display_until_on=begin + timedelta(days=length),
+        status=status,
+        fields={},
+        content_digest=b"\0" * 32,
+        batch_id=uuid.uuid4(),
+        row_no=1,
         received_at=datetime(2026, 1, 1, tzinfo=UTC),
-    )  # fmt: skip
+    )
 
 
 records = st.builds(
@@ -113,9 +127,11 @@ def _at_boundary(kind: str, boundary: str, offset: int) -> CreditRecord:
 
 
 @given(
-    st.sampled_from(KINDS), st.sampled_from(OTHERS), st.sampled_from(["from", "until"]),
+    st.sampled_from(KINDS),
+    st.sampled_from(OTHERS),
+    st.sampled_from(["from", "until"]),
     st.sampled_from([-1, 0, 1]),
-)  # fmt: skip
+)
 @example(TAX, AudienceKind.GOVERNMENT, "from", -1)
 @example(TAX, AudienceKind.GOVERNMENT, "from", 0)
 @example(TAX, AudienceKind.GOVERNMENT, "from", 1)
@@ -130,9 +146,11 @@ def test_each_cut_off_is_checked_on_the_day_before_the_day_and_the_day_after(
     shown = (FROM_SHOWN if boundary == "from" else UNTIL_SHOWN)[offset]
     assert is_visible(DOCUMENT, Audience(kind), record, TODAY) is shown
     assert is_visible(DOCUMENT, Audience(AudienceKind.SUBJECT), record, TODAY)
-    expected_marks = [Mark.DISPLAYED] if shown else (
-        [Mark.NOT_YET_DISPLAYED] if boundary == "from" else [Mark.EXPIRED]
-    )  # fmt: skip
+    expected_marks = (
+        [Mark.DISPLAYED]
+        if shown
+        else ([Mark.NOT_YET_DISPLAYED] if boundary == "from" else [Mark.EXPIRED])
+    )
     assert marks_of(record, TODAY) == expected_marks
 
 

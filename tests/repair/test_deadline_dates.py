@@ -59,9 +59,13 @@ def rw(runtime: Any, tmp_path: Any) -> RightsWorld:
     so an application on either pinned date is eligible."""
     world = build_rights(runtime, tmp_path)
     row = old_tax_row(
-        world.aw.people[10], "OLD-2024", note="已全额补缴",
-        认定日期="2024-06-01", 行为日期="2024-05-01", 告知日期="2024-06-05",
-    )  # fmt: skip
+        world.aw.people[10],
+        "OLD-2024",
+        note="已全额补缴",
+        认定日期="2024-06-01",
+        行为日期="2024-05-01",
+        告知日期="2024-06-05",
+    )
     assert world.push(tmp_path, [row], "old").created == 1
     return world
 
@@ -71,10 +75,16 @@ def _apply(rw: RightsWorld, now: datetime) -> Any:
     record = rw.record(person)
     with rw.runtime.scope() as session:
         application = repair_service.apply(
-            session, record_id=record.id, basis=RepairBasis.OBLIGATION_PERFORMED,
-            explanation="欠税及滞纳金已全部缴清", commitment_accepted=True, evidence=[PDF],
-            actor=rw.citizen(person), settings=rw.settings, now=now,
-        )  # fmt: skip
+            session,
+            record_id=record.id,
+            basis=RepairBasis.OBLIGATION_PERFORMED,
+            explanation="欠税及滞纳金已全部缴清",
+            commitment_accepted=True,
+            evidence=[PDF],
+            actor=rw.citizen(person),
+            settings=rw.settings,
+            now=now,
+        )
         session.expunge(application)
         return application
 
@@ -91,9 +101,10 @@ def test_decide_and_answer_deadlines_are_pinned_dates(rw: RightsWorld, applied: 
 
 @DATES
 @pytest.mark.parametrize(
-    ("offset", "overdue"), [(-SECOND, 0), (timedelta(0), 1), (SECOND, 1)],
+    ("offset", "overdue"),
+    [(-SECOND, 0), (timedelta(0), 1), (SECOND, 1)],
     ids=["second-before", "at-deadline", "second-after"],
-)  # fmt: skip
+)
 def test_the_sweep_escalates_exactly_at_the_decide_deadline(
     rw: RightsWorld, applied: datetime, offset: timedelta, overdue: int
 ) -> None:
@@ -112,9 +123,10 @@ def test_the_sweep_escalates_exactly_at_the_decide_deadline(
 
 @DATES
 @pytest.mark.parametrize(
-    ("offset", "reminded"), [(-SECOND, 0), (timedelta(0), 1), (SECOND, 1)],
+    ("offset", "reminded"),
+    [(-SECOND, 0), (timedelta(0), 1), (SECOND, 1)],
     ids=["second-before", "at-reminder", "second-after"],
-)  # fmt: skip
+)
 def test_the_sweep_reminds_exactly_at_the_reminder(
     rw: RightsWorld, applied: datetime, offset: timedelta, reminded: int
 ) -> None:
@@ -144,9 +156,13 @@ def test_on_time_and_answered_on_time_for_pinned_decisions(
     application = _apply(rw, NATIONAL)
     with rw.runtime.scope() as session:
         repair_service.decide(
-            session, application.id, outcome=RepairStatus.APPROVED, reasons=None,
-            actor=rw.tax_clerk, now=decided,
-        )  # fmt: skip
+            session,
+            application.id,
+            outcome=RepairStatus.APPROVED,
+            reasons=None,
+            actor=rw.tax_clerk,
+            now=decided,
+        )
         [logged] = session.execute(
             select(AuditEntry.data).where(AuditEntry.action == "repair:application:decide")
         ).scalars()

@@ -62,9 +62,13 @@ def test_the_scheduler_sweeps_cases_and_expiry(rw: RightsWorld) -> None:
     person = rw.aw.with_records[0]
     with rw.runtime.scope() as session:
         objection = objection_service.file(
-            session, record_id=rw.record(person).id, reason="记录有误", evidence=[],
-            actor=rw.citizen(person), settings=rw.settings,
-        )  # fmt: skip
+            session,
+            record_id=rw.record(person).id,
+            reason="记录有误",
+            evidence=[],
+            actor=rw.citizen(person),
+            settings=rw.settings,
+        )
         objection_id = objection.id
     Worker(rw.runtime).run_once()
     with rw.runtime.scope() as session:

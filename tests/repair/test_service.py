@@ -61,12 +61,16 @@ def _apply(rw: RightsWorld, person: Any, **kw: Any) -> Any:
     record = rw.record(person)
     with rw.runtime.scope() as session:
         application = repair_service.apply(
-            session, record_id=record.id, basis=kw.pop("basis", RepairBasis.OBLIGATION_PERFORMED),
+            session,
+            record_id=record.id,
+            basis=kw.pop("basis", RepairBasis.OBLIGATION_PERFORMED),
             explanation=kw.pop("explanation", "欠税及滞纳金已全部缴清"),
             commitment_accepted=kw.pop("commitment_accepted", True),
-            evidence=kw.pop("evidence", [PDF]), actor=kw.pop("actor", rw.citizen(person)),
-            settings=kw.pop("settings", rw.settings), **kw,
-        )  # fmt: skip
+            evidence=kw.pop("evidence", [PDF]),
+            actor=kw.pop("actor", rw.citizen(person)),
+            settings=kw.pop("settings", rw.settings),
+            **kw,
+        )
         session.expunge(application)
         return application
 
@@ -74,9 +78,13 @@ def _apply(rw: RightsWorld, person: Any, **kw: Any) -> Any:
 def _decide(rw: RightsWorld, application_id: Any, outcome: RepairStatus, **kw: Any) -> Any:
     with rw.runtime.scope() as session:
         application = repair_service.decide(
-            session, application_id, outcome=outcome, reasons=kw.pop("reasons", None),
-            actor=kw.pop("actor", rw.tax_clerk), **kw,
-        )  # fmt: skip
+            session,
+            application_id,
+            outcome=outcome,
+            reasons=kw.pop("reasons", None),
+            actor=kw.pop("actor", rw.tax_clerk),
+            **kw,
+        )
         session.expunge(application)
         return application
 
@@ -161,9 +169,12 @@ def test_refusal_and_more_evidence(rw: RightsWorld) -> None:
         _decide(rw, application.id, RepairStatus.APPROVED)
     with rw.runtime.scope() as session:
         back = repair_service.add_evidence(
-            session, application.id, evidence=[PDF], actor=rw.citizen(person),
+            session,
+            application.id,
+            evidence=[PDF],
+            actor=rw.citizen(person),
             settings=rw.settings,
-        )  # fmt: skip
+        )
         assert back.status == RepairStatus.RECEIVED.value
         assert back.decide_due_at > application.decide_due_at
     refused = _decide(rw, application.id, RepairStatus.REFUSED, reasons="滞纳金尚未缴清")
@@ -254,9 +265,13 @@ def test_key_rotation_reseals_every_rights_table(rw: RightsWorld) -> None:
     other = rw.aw.with_records[0]
     with rw.runtime.scope() as session:
         objection = objection_service.file(
-            session, record_id=rw.record(other).id, reason="记录有误", evidence=[PDF],
-            actor=rw.citizen(other), settings=rw.settings,
-        )  # fmt: skip
+            session,
+            record_id=rw.record(other).id,
+            reason="记录有误",
+            evidence=[PDF],
+            actor=rw.citizen(other),
+            settings=rw.settings,
+        )
         objection_id = objection.id
     other_actor = rw.citizen(other)
     ring = Keyring.from_json(rw.runtime.keyring.to_json())
@@ -265,8 +280,9 @@ def test_key_rotation_reseals_every_rights_table(rw: RightsWorld) -> None:
     rotation.reencrypt_all(rt, batch=50)
     assert set(rotation.keys_in_use(rt)) == {new}
     with rt.scope() as session:
-        shown = objection_service.view(session, objection_service.get(
-            session, objection_id, actor=other_actor))  # fmt: skip
+        shown = objection_service.view(
+            session, objection_service.get(session, objection_id, actor=other_actor)
+        )
         assert shown.reason == "记录有误"
         opened = evidence_service.open_file(session, objection_id, shown.evidence[0].id)
         assert opened.content == base64.b64decode(PDF.content_base64)

@@ -58,11 +58,15 @@ def test_repair_workflow_state_machine(rw: RightsWorld, tmp_path: Any) -> None: 
             with rw.runtime.scope() as session:
                 try:
                     application = repair_service.apply(
-                        session, record_id=self.record_id,
+                        session,
+                        record_id=self.record_id,
                         basis=repair_service.RepairBasis.OBLIGATION_PERFORMED,
-                        explanation="已履行全部义务", commitment_accepted=True, evidence=[PDF],
-                        actor=citizen, settings=rw.settings,
-                    )  # fmt: skip
+                        explanation="已履行全部义务",
+                        commitment_accepted=True,
+                        evidence=[PDF],
+                        actor=citizen,
+                        settings=rw.settings,
+                    )
                 except RepairNotEligible:
                     assert self.approved or self.status in OPEN_REPAIR_STATUSES
                     return
@@ -81,9 +85,12 @@ def test_repair_workflow_state_machine(rw: RightsWorld, tmp_path: Any) -> None: 
             with rw.runtime.scope() as session:
                 try:
                     repair_service.decide(
-                        session, self.current, outcome=outcome, reasons="经核查作出决定",
+                        session,
+                        self.current,
+                        outcome=outcome,
+                        reasons="经核查作出决定",
                         actor=rw.tax_clerk,
-                    )  # fmt: skip
+                    )
                 except RepairClosed:
                     assert self.status != RepairStatus.RECEIVED.value
                     return
@@ -131,10 +138,13 @@ def test_repair_workflow_state_machine(rw: RightsWorld, tmp_path: Any) -> None: 
                 shown = [
                     r.id
                     for r in visible_records(
-                        session, document, [record.subject_id],
-                        Audience(AudienceKind.GOVERNMENT), day_of(utcnow()),
+                        session,
+                        document,
+                        [record.subject_id],
+                        Audience(AudienceKind.GOVERNMENT),
+                        day_of(utcnow()),
                     )
-                ]  # fmt: skip
+                ]
                 archived = session.get(RecordArchive, self.record_id) is not None
                 open_count = session.execute(
                     select(func.count()).where(
@@ -150,7 +160,9 @@ def test_repair_workflow_state_machine(rw: RightsWorld, tmp_path: Any) -> None: 
     run_state_machine_as_test(
         Repairs,
         settings=settings(
-            max_examples=25, stateful_step_count=12, deadline=None,
+            max_examples=25,
+            stateful_step_count=12,
+            deadline=None,
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
         ),
-    )  # fmt: skip
+    )

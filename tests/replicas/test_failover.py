@@ -102,9 +102,13 @@ def test_a_write_cut_by_the_primarys_death_is_not_half_done(
     primary, standby = servers
     with pytest.raises(sa_exc.DBAPIError) as cut, runtime.scope() as session:  # noqa: PT012
         organization_service.create(
-            session, credit_code="91350200776049653A", name=f"切换中 {uuid.uuid4().hex[:6]}",
-            kind=OrganizationKind.OPERATOR, region_code="420100", actor=system_actor("test"),
-        )  # fmt: skip
+            session,
+            credit_code="91350200776049653A",
+            name=f"切换中 {uuid.uuid4().hex[:6]}",
+            kind=OrganizationKind.OPERATOR,
+            region_code="420100",
+            actor=system_actor("test"),
+        )
         session.flush()  # the organization and its audit entry are on the primary, uncommitted
         primary.kill()
     assert is_unavailable(cut.value)
@@ -127,8 +131,13 @@ def test_a_job_cut_by_a_promotion_completes_exactly_once(
         # The job's effect, in its transaction: committed with its completion or not at all.
         # (A job row due in a year, which no worker here claims; no idempotency key, so a
         # second committed run would leave a second row.)
-        jobs_service.enqueue(session, "test.effect", {"of": payload["name"]}, now=ctx.now,
-                             run_at=T0 + timedelta(days=365))  # fmt: skip
+        jobs_service.enqueue(
+            session,
+            "test.effect",
+            {"of": payload["name"]},
+            now=ctx.now,
+            run_at=T0 + timedelta(days=365),
+        )
         if payload["name"] == "cut" and ctx.attempt == 1:
             primary.kill()  # before its completion commits
             standby.promote()
@@ -180,9 +189,13 @@ def test_a_fenced_old_primary_is_left_for_the_promoted_one(
 
 def _create_org(session: Any, name: str) -> None:
     organization_service.create(
-        session, credit_code=_CODES[name], name=name, kind=OrganizationKind.OPERATOR,
-        region_code="420100", actor=system_actor("test"),
-    )  # fmt: skip
+        session,
+        credit_code=_CODES[name],
+        name=name,
+        kind=OrganizationKind.OPERATOR,
+        region_code="420100",
+        actor=system_actor("test"),
+    )
     session.flush()
 
 

@@ -166,9 +166,13 @@ def test_the_checks_reads_run_on_the_replica_unless_the_caller_wrote_after_it(
     pair.pause()
     with runtime.scope() as session:
         org = organization_service.create(
-            session, credit_code="91350200776049653A", name=f"副本测试 {uuid.uuid4().hex[:6]}",
-            kind=OrganizationKind.OPERATOR, region_code="420100", actor=system_actor("test"),
-        )  # fmt: skip
+            session,
+            credit_code="91350200776049653A",
+            name=f"副本测试 {uuid.uuid4().hex[:6]}",
+            kind=OrganizationKind.OPERATOR,
+            region_code="420100",
+            actor=system_actor("test"),
+        )
     lsn = parse_lsn(pair.primary_lsn())
     assert lsn
     runtime.replicas.refresh()
@@ -190,12 +194,19 @@ def test_a_service_window_check_is_read_on_the_replica(
     cw = build_checks(runtime, tmp_path, runtime.settings)
     with runtime.scope() as session:
         token = organization_service.issue_token(
-            session, cw.licensing.organization_id, name="window", valid_days=1,
-            permissions=[Permission.CHECKS_CHECK_RUN], actor=system_actor("test"),
-        ).secret  # fmt: skip
+            session,
+            cw.licensing.organization_id,
+            name="window",
+            valid_days=1,
+            permissions=[Permission.CHECKS_CHECK_RUN],
+            actor=system_actor("test"),
+        ).secret
     person = cw.people[5]
-    body = {"scene": "administrative_licensing", "purpose": "食品经营许可审查",
-            "persons": [{"id_number": person.id_number, "name": person.name}]}  # fmt: skip
+    body = {
+        "scene": "administrative_licensing",
+        "purpose": "食品经营许可审查",
+        "persons": [{"id_number": person.id_number, "name": person.name}],
+    }
     pair.catch_up()
     assert runtime.replicas is not None
     runtime.replicas.refresh()

@@ -65,9 +65,13 @@ def test_the_checks_unit_of_work_refuses_a_write(runtime: Runtime) -> None:
     assert not is_transient(refused.value)
     with runtime.scope() as session:  # the connection went back to the pool able to write
         organization_service.create(
-            session, credit_code="91350200776049653A", name="只读之后", region_code="420100",
-            kind=OrganizationKind.OPERATOR, actor=system_actor("test"),
-        )  # fmt: skip
+            session,
+            credit_code="91350200776049653A",
+            name="只读之后",
+            region_code="420100",
+            kind=OrganizationKind.OPERATOR,
+            actor=system_actor("test"),
+        )
         session.flush()
 
 

@@ -80,8 +80,15 @@ def test_the_reference_page_shows_issuer_seal_full_name_and_the_configured_addre
     assert report.name is not None
     zh = flat(pdf_text(reference.render_pdf("zh"), first_page_only=True))
     platform = "诚信湖北·个人公共信用信息平台"
-    for text in (reference.ISSUER, reference.SEAL_TEXT, "电子印章（示意）", report.name,
-                 f"{reference.BASE_URL}/verify", platform, "核验码"):  # fmt: skip
+    for text in (
+        reference.ISSUER,
+        reference.SEAL_TEXT,
+        "电子印章（示意）",
+        report.name,
+        f"{reference.BASE_URL}/verify",
+        platform,
+        "核验码",
+    ):
         assert flat(text) in zh, text
     assert "验证码" not in zh
     assert "127.0.0.1" not in zh
@@ -187,8 +194,11 @@ def test_the_downloaded_pdf_names_her_in_full_with_issuer_seal_and_address(
         text = pdf_text(response.content)
         first = flat(pdf_text(response.content, first_page_only=True))
         assert response.headers["x-report-number"] in text
-        for shown in (person.name, f"{reference.BASE_URL}/verify",
-                      reference.ISSUER if lang == "zh" else reference.ISSUER_EN):  # fmt: skip
+        for shown in (
+            person.name,
+            f"{reference.BASE_URL}/verify",
+            reference.ISSUER if lang == "zh" else reference.ISSUER_EN,
+        ):
             assert flat(shown) in first, (lang, shown)
         if lang == "zh":
             assert reference.SEAL_TEXT in first
@@ -206,8 +216,13 @@ def test_a_listing_through_an_organization_names_the_organization(
     person = world.aw.people[5]
     subject_id = world.subject(person)
     code = enterprise(world.runtime, subject_id)
-    listed(world.runtime, None, "black-judgment-defaulter", now=utcnow() - timedelta(days=1),
-           credit_code=code)  # fmt: skip
+    listed(
+        world.runtime,
+        None,
+        "black-judgment-defaulter",
+        now=utcnow() - timedelta(days=1),
+        credit_code=code,
+    )
     with world.runtime.scope() as session:
         issued = report_service.issue_for_subject(session, actor=citizen(subject_id))
         [line] = issued.report.memberships

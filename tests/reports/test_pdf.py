@@ -132,8 +132,15 @@ def test_seal_is_one_comment_line_after_the_final_eof(sealed: bytes) -> None:
     assert line.startswith(SEAL_PREFIX)
     seal = json.loads(base64.urlsafe_b64decode(line[len(SEAL_PREFIX) :] + b"=="))
     assert set(seal) == {
-        "v", "number", "issued_at", "audience", "digest", "pdf_sha256", "key_id", "signature"
-    }  # fmt: skip
+        "v",
+        "number",
+        "issued_at",
+        "audience",
+        "digest",
+        "pdf_sha256",
+        "key_id",
+        "signature",
+    }
     message = seal_message(
         seal["number"], seal["issued_at"], seal["audience"], seal["digest"], seal["pdf_sha256"]
     )
@@ -247,8 +254,9 @@ def test_the_pdf_applies_the_stylesheet_parsed_once_and_the_web_page_inlines_it(
     report: Report,
 ) -> None:
     web = render_html(report, verification_code=CODE, verify_url=verify_url(report))
-    printed = render_html(report, verification_code=CODE, verify_url=verify_url(report),
-                          for_pdf=True)  # fmt: skip
+    printed = render_html(
+        report, verification_code=CODE, verify_url=verify_url(report), for_pdf=True
+    )
     assert "table-layout: fixed" in web
     assert "table-layout: fixed" not in printed  # the renderer brings it, parsed once
     assert "@page" in printed  # the report's number and page footer stay on the page

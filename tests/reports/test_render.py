@@ -42,8 +42,16 @@ def test_chinese_page_has_every_section_with_headings_and_table_headers(report) 
 def test_english_switch_translates_the_page(report) -> None:
     html = render_html(report, lang="en", verification_code="ABCD2345", verify_url=VERIFY_URL)
     assert '<html lang="en">' in html
-    labels = ("Personal credit report", "Dishonest records", "Legal basis", "Finding document",
-              "Credit repair", "Queries of your data", "Verification code", "Page ")  # fmt: skip
+    labels = (
+        "Personal credit report",
+        "Dishonest records",
+        "Legal basis",
+        "Finding document",
+        "Credit repair",
+        "Queries of your data",
+        "Verification code",
+        "Page ",
+    )
     for label in labels:
         assert label in html
     assert "失信信息" not in html

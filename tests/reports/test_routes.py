@@ -41,17 +41,26 @@ def officer(client: TestClient, aw: AccessWorld, token_for: Callable[..., str]) 
         org = session.get_one(ApiToken, uuid.UUID(hex=token.split("_")[1])).organization_id
     response = client.post(
         "/api/v1/access/permissions",
-        json={"organization_id": str(org), "scene": SCENE, "sharing": ["authorized"],
-              "basis": "《湖北省社会信用信息管理条例》第二十四条"},
+        json={
+            "organization_id": str(org),
+            "scene": SCENE,
+            "sharing": ["authorized"],
+            "basis": "《湖北省社会信用信息管理条例》第二十四条",
+        },
         headers=auth(admin),
-    )  # fmt: skip
+    )
     assert response.status_code == 201, response.text
     return token
 
 
 def _body(person: Any, **over: Any) -> dict[str, Any]:
-    return {"id_number": person.id_number, "name": person.name, "scene": SCENE,
-            "purpose": "食品经营许可审查", **over}  # fmt: skip
+    return {
+        "id_number": person.id_number,
+        "name": person.name,
+        "scene": SCENE,
+        "purpose": "食品经营许可审查",
+        **over,
+    }
 
 
 def test_an_organization_gets_a_report_anyone_can_verify_with_the_code(
@@ -73,15 +82,19 @@ def test_an_organization_gets_a_report_anyone_can_verify_with_the_code(
     assert checked.status_code == 200, checked.text
     found = checked.json()
     assert (found["digest"], found["audience"], found["signature_valid"]) == (
-        issued["digest"], "government", True,
-    )  # fmt: skip
+        issued["digest"],
+        "government",
+        True,
+    )
     assert "report" not in found
     assert found["signed_message"].startswith(f"chengxin-report-v1\n{number}\n")
     key = client.get("/api/v1/audit/public-key").json()
     assert key["key_id"] == found["key_id"]
     # Another organization, or anyone, with a wrong code: the same answer as an unknown number.
-    for bad in ({"number": number, "code": "WRONG234"}, {"number": "CX-20261128-AAAAAAAA",
-                                                          "code": code}):  # fmt: skip
+    for bad in (
+        {"number": number, "code": "WRONG234"},
+        {"number": "CX-20261128-AAAAAAAA", "code": code},
+    ):
         denied = client.post("/api/v1/reports/verify", json=bad, headers=auth(token_for()))
         assert denied.status_code == 404
         assert denied.json()["type"].endswith("/report-not-verified")
@@ -133,9 +146,10 @@ def test_a_citizen_only_ever_gets_their_own_report(
     ]
     # Naming someone else in the body changes nothing: the subject is the account's own.
     forged = client.post(
-        "/api/v1/me/report", json={"id_number": other.id_number, "name": other.name},
+        "/api/v1/me/report",
+        json={"id_number": other.id_number, "name": other.name},
         headers=auth(token),
-    )  # fmt: skip
+    )
     assert forged.status_code == 200
     assert forged.json()["report"]["masked_id_number"] == mask_id_number(person.id_number)
     # A citizen cannot use the organizations' route at all.

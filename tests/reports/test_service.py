@@ -56,9 +56,11 @@ def aw(runtime: Any, tmp_path: Any) -> AccessWorld:
 
 def _request(person: Any, **over: Any) -> report_service.ReportRequest:
     values: dict[str, Any] = {
-        "id_number": person.id_number, "name": person.name,
-        "scene": Scene.ADMINISTRATIVE_LICENSING, "purpose": PURPOSE,
-    }  # fmt: skip
+        "id_number": person.id_number,
+        "name": person.name,
+        "scene": Scene.ADMINISTRATIVE_LICENSING,
+        "purpose": PURPOSE,
+    }
     values.update(over)
     return report_service.ReportRequest(**values)
 
@@ -135,8 +137,10 @@ def test_a_government_report_is_a_registered_query_the_subject_sees(
     report = issued.report
     assert report.audience is ReportAudience.GOVERNMENT
     assert (report.organization, report.scene, report.purpose) == (
-        "测试市场监督管理局", "administrative_licensing", PURPOSE,
-    )  # fmt: skip
+        "测试市场监督管理局",
+        "administrative_licensing",
+        PURPOSE,
+    )
     assert len(report.dishonest) == 2
     assert all("note" not in r.fields for r in report.dishonest)  # personal fields: subject only
     assert report.queries is None
@@ -144,8 +148,10 @@ def test_a_government_report_is_a_registered_query_the_subject_sees(
     with aw.runtime.scope() as session:
         query = session.get_one(Query, issued.issue.query_id)
         assert (query.scene, query.purpose, query.status) == (
-            "administrative_licensing", PURPOSE, "released",
-        )  # fmt: skip
+            "administrative_licensing",
+            PURPOSE,
+            "released",
+        )
         entries = session.execute(
             select(AuditEntry).where(AuditEntry.subject_id == issued.issue.subject_id)
         ).scalars()
@@ -168,24 +174,36 @@ def test_a_third_party_needs_a_valid_grant_and_each_report_uses_it(
         org = session.get_one(Organization, aw.bank.organization_id)
         _, document = catalog_service.active_document(session)
         grant = grants.create(
-            session, document, credit_code=org.credit_code, scene=Scene.LOAN,
-            purpose="个人住房贷款审批", kinds=None, valid_days=1, max_uses=2, actor=citizen(sid),
-        )  # fmt: skip
+            session,
+            document,
+            credit_code=org.credit_code,
+            scene=Scene.LOAN,
+            purpose="个人住房贷款审批",
+            kinds=None,
+            valid_days=1,
+            max_uses=2,
+            actor=citizen(sid),
+        )
         grant_id = grant.id
     with aw.runtime.scope() as session:
         issued = report_service.issue_for_organization(
-            session, _request(person, grant_id=grant_id, **loan), settings=settings,
+            session,
+            _request(person, grant_id=grant_id, **loan),
+            settings=settings,
             actor=aw.bank,
-        )  # fmt: skip
+        )
         assert issued.report.audience is ReportAudience.THIRD_PARTY
         assert {r.kind_code for r in issued.report.dishonest} == {"tax-arrears"}
         assert session.get_one(Grant, grant_id).uses == 1
     later = utcnow() + timedelta(days=2)
     with aw.runtime.scope() as session, pytest.raises(GrantNotUsable) as expired:
         report_service.issue_for_organization(
-            session, _request(person, grant_id=grant_id, **loan), settings=settings,
-            actor=aw.bank, now=later,
-        )  # fmt: skip
+            session,
+            _request(person, grant_id=grant_id, **loan),
+            settings=settings,
+            actor=aw.bank,
+            now=later,
+        )
     assert expired.value.extra["grant_status"] == "expired"
     mine = _mine(aw, sid).report
     assert mine.grants is not None
@@ -253,9 +271,11 @@ def test_as_of_reproduction_gives_the_issued_digest_after_corrections(
     # An auditor's report as of the first issue shows what a public body saw then.
     with aw.runtime.scope() as session:
         past = report_service.issue_for_organization(
-            session, _request(person, as_of=first_gov.report.as_of), settings=settings,
+            session,
+            _request(person, as_of=first_gov.report.as_of),
+            settings=settings,
             actor=auditor,
-        ).report  # fmt: skip
+        ).report
     assert past.dishonest == first_gov.report.dishonest
 
 
@@ -288,8 +308,9 @@ def test_a_held_report_keeps_its_query_and_is_issued_on_it_once_approved(
         )
         assert isinstance(again, report_service.Held)
         assert again.query.id == query_id
-        queries.decide(session, query_id, approve=True, reason="职责明确",
-                       actor=system_actor("reviewer"))  # fmt: skip
+        queries.decide(
+            session, query_id, approve=True, reason="职责明确", actor=system_actor("reviewer")
+        )
     with aw.runtime.scope() as session:
         issued = report_service.issue_for_organization(
             session, _request(person, query_id=query_id), settings=strict, actor=aw.government
@@ -302,6 +323,8 @@ def test_a_held_report_keeps_its_query_and_is_issued_on_it_once_approved(
         )
     with aw.runtime.scope() as session, pytest.raises(ReportInputInvalid):
         report_service.issue_for_organization(
-            session, _request(person, query_id=query_id, purpose="另一用途的审查"),
-            settings=strict, actor=aw.government,
-        )  # fmt: skip
+            session,
+            _request(person, query_id=query_id, purpose="另一用途的审查"),
+            settings=strict,
+            actor=aw.government,
+        )

@@ -56,9 +56,13 @@ EVIDENCE = {
 def _token(runtime: Runtime, organization_id: Any, *permissions: Permission) -> str:
     with runtime.scope() as session:
         return organization_service.issue_token(
-            session, organization_id, name="test", permissions=list(permissions), valid_days=1,
+            session,
+            organization_id,
+            name="test",
+            permissions=list(permissions),
+            valid_days=1,
             actor=SYSTEM,
-        ).secret  # fmt: skip
+        ).secret
 
 
 def _templates(runtime: Runtime, subject_id: uuid.UUID) -> list[str]:
@@ -102,10 +106,17 @@ def test_the_list_the_catalog_proposes_can_be_proposed_and_an_unknown_one_is_ref
     code = kind.json()["proposes_list"]
     assert client.get("/api/v1/public/lists/types").json()  # the published types …
     assert code in {t["code"] for t in client.get("/api/v1/public/lists/types").json()}
-    proposed = client.post(f"{LISTS}/", headers=auth(operator), json={
-        "list_type": code, "reason": "逃避追缴欠税数额较大，经稽查认定",
-        "id_number": person.id_number, "name": person.name, "document_no": "鄂税稽〔2026〕16号",
-    })  # fmt: skip
+    proposed = client.post(
+        f"{LISTS}/",
+        headers=auth(operator),
+        json={
+            "list_type": code,
+            "reason": "逃避追缴欠税数额较大，经稽查认定",
+            "id_number": person.id_number,
+            "name": person.name,
+            "document_no": "鄂税稽〔2026〕16号",
+        },
+    )
     assert proposed.status_code == 201, proposed.text
     assert proposed.json()["list_type"] == code
 
@@ -135,9 +146,12 @@ def _serious_catalog(runtime: Runtime) -> None:
     """The test catalog with a serious tax kind that proposes the tax list (as the shipped one)."""
     base = catalog_document("2026.2")
     serious = _kind(
-        "tax-serious-dishonesty", "dishonest", severity="serious",
-        proposes_list=TAX_LIST, fields=base["kinds"][0]["fields"],
-    )  # fmt: skip
+        "tax-serious-dishonesty",
+        "dishonest",
+        severity="serious",
+        proposes_list=TAX_LIST,
+        fields=base["kinds"][0]["fields"],
+    )
     with runtime.scope() as session:
         catalog_service.load(
             session, {**base, "kinds": [*base["kinds"], serious]}, actor=SYSTEM, activate=True
@@ -146,11 +160,16 @@ def _serious_catalog(runtime: Runtime) -> None:
 
 def _serious(person: Any, source_id: str, finding: str) -> dict[str, Any]:
     return {
-        "source_id": source_id, "kind": "tax-serious-dishonesty", "id_number": person.id_number,
-        "name": person.name, "document_no": f"鄂税稽〔2023〕{source_id}号",
-        "finding_date": finding, "act_date": finding, "notified_date": finding,
+        "source_id": source_id,
+        "kind": "tax-serious-dishonesty",
+        "id_number": person.id_number,
+        "name": person.name,
+        "document_no": f"鄂税稽〔2023〕{source_id}号",
+        "finding_date": finding,
+        "act_date": finding,
+        "notified_date": finding,
         "fields": {"amount": "500000", "tax_type": "vat"},
-    }  # fmt: skip
+    }
 
 
 def test_a_record_expired_on_arrival_proposes_no_list_and_sends_nothing(
@@ -164,12 +183,22 @@ def test_a_record_expired_on_arrival_proposes_no_list_and_sends_nothing(
     expired, current = rw.aw.people[10], rw.aw.people[11]
     today = day_of(utcnow())
     three_years_and_a_day = today.replace(year=today.year - 3) - timedelta(days=1)
-    tax = _token(runtime, rw.aw.world.tax_org_id, Permission.INGESTION_BATCH_SUBMIT,
-                 Permission.LISTS_ENTRY_PROPOSE)  # fmt: skip
-    pushed = client.post("/api/v1/ingestion/batches", headers=auth(tax), json={"records": [
-        _serious(expired, "OLD-16", three_years_and_a_day.isoformat()),
-        _serious(current, "NEW-16", "2026-03-01"),
-    ]})  # fmt: skip
+    tax = _token(
+        runtime,
+        rw.aw.world.tax_org_id,
+        Permission.INGESTION_BATCH_SUBMIT,
+        Permission.LISTS_ENTRY_PROPOSE,
+    )
+    pushed = client.post(
+        "/api/v1/ingestion/batches",
+        headers=auth(tax),
+        json={
+            "records": [
+                _serious(expired, "OLD-16", three_years_and_a_day.isoformat()),
+                _serious(current, "NEW-16", "2026-03-01"),
+            ]
+        },
+    )
     assert pushed.status_code == 201, pushed.text
     assert (pushed.json()["created"], pushed.json()["rejected"]) == (2, 0)  # accepted, both
 
@@ -184,9 +213,15 @@ def test_a_record_expired_on_arrival_proposes_no_list_and_sends_nothing(
 
     # Nor can the provider propose on it by hand: it is displayed to no one.
     record = rw.record(expired)
-    refused = client.post(f"{LISTS}/", headers=auth(tax), json={
-        "list_type": TAX_LIST, "reason": "逃避追缴欠税数额较大", "record_ids": [str(record.id)],
-    })  # fmt: skip
+    refused = client.post(
+        f"{LISTS}/",
+        headers=auth(tax),
+        json={
+            "list_type": TAX_LIST,
+            "reason": "逃避追缴欠税数额较大",
+            "record_ids": [str(record.id)],
+        },
+    )
     assert refused.status_code == 422, refused.text
     assert refused.json()["type"].endswith("/list-record-not-usable")
     assert _entries_of(runtime, late) == []
@@ -235,14 +270,19 @@ def test_a_held_report_is_kept_queued_reused_and_issued_once_approved(
     again = client.post("/api/v1/reports", json=body, headers=auth(party))
     assert again.status_code == 409
     assert again.json()["query_id"] == query_id
-    assert [q["id"] for q in client.get("/api/v1/access/reviews", headers=auth(reviewer)).json()
-            ] == [query_id]  # fmt: skip
+    assert [
+        q["id"] for q in client.get("/api/v1/access/reviews", headers=auth(reviewer)).json()
+    ] == [query_id]
 
-    decided = client.post(f"/api/v1/access/reviews/{query_id}", headers=auth(reviewer),
-                          json={"approve": True, "reason": "许可审查职责明确"})  # fmt: skip
+    decided = client.post(
+        f"/api/v1/access/reviews/{query_id}",
+        headers=auth(reviewer),
+        json={"approve": True, "reason": "许可审查职责明确"},
+    )
     assert decided.status_code == 200, decided.text
-    issued = client.post("/api/v1/reports", json={**body, "query_id": query_id},
-                         headers=auth(party))  # fmt: skip
+    issued = client.post(
+        "/api/v1/reports", json={**body, "query_id": query_id}, headers=auth(party)
+    )
     assert issued.status_code == 200, issued.text
     report = issued.json()["report"]
     assert report["purpose"] == "食品经营许可审查"
@@ -250,8 +290,7 @@ def test_a_held_report_is_kept_queued_reused_and_issued_once_approved(
     released = client.get(f"/api/v1/queries/{query_id}", headers=auth(party)).json()["query"]
     assert released["status"] == "released"
     # Released once: the same query gives no second report.
-    twice = client.post("/api/v1/reports", json={**body, "query_id": query_id},
-                        headers=auth(party))  # fmt: skip
+    twice = client.post("/api/v1/reports", json={**body, "query_id": query_id}, headers=auth(party))
     assert twice.status_code == 409
     assert twice.json()["type"].endswith("/query-not-releasable")
 
@@ -268,8 +307,11 @@ def test_after_approval_the_same_request_issues_the_report_on_the_held_query(
     reviewer = user_for(Role.REVIEWER)
     body = _report_body(person)
     query_id = client.post("/api/v1/reports", json=body, headers=auth(party)).json()["query_id"]
-    client.post(f"/api/v1/access/reviews/{query_id}", headers=auth(reviewer),
-                json={"approve": True, "reason": "许可审查职责明确"})  # fmt: skip
+    client.post(
+        f"/api/v1/access/reviews/{query_id}",
+        headers=auth(reviewer),
+        json={"approve": True, "reason": "许可审查职责明确"},
+    )
     issued = client.post("/api/v1/reports", json=body, headers=auth(party))
     assert issued.status_code == 200, issued.text
     assert (
@@ -278,9 +320,16 @@ def test_after_approval_the_same_request_issues_the_report_on_the_held_query(
     )
     # Another person's report cannot ride on this query.
     other = aw.with_records[2]
-    wrong = client.post("/api/v1/reports", headers=auth(party), json={
-        **body, "id_number": other.id_number, "name": other.name, "query_id": query_id,
-    })  # fmt: skip
+    wrong = client.post(
+        "/api/v1/reports",
+        headers=auth(party),
+        json={
+            **body,
+            "id_number": other.id_number,
+            "name": other.name,
+            "query_id": query_id,
+        },
+    )
     assert wrong.status_code == 422
     assert wrong.json()["type"].endswith("/report-input-invalid")
 
@@ -310,9 +359,15 @@ def _publish(client: TestClient, rw: RightsWorld, operator: str, record_id: Any)
 
 
 def _notified(client: TestClient, operator: str, record_id: Any) -> str:  # type: ignore[type-arg]
-    created = client.post(f"{LISTS}/", headers=auth(operator), json={
-        "list_type": TAX_LIST, "reason": "逃避追缴欠税数额较大", "record_ids": [str(record_id)],
-    })  # fmt: skip
+    created = client.post(
+        f"{LISTS}/",
+        headers=auth(operator),
+        json={
+            "list_type": TAX_LIST,
+            "reason": "逃避追缴欠税数额较大",
+            "record_ids": [str(record_id)],
+        },
+    )
     assert created.status_code == 201, created.text
     entry_id = str(created.json()["id"])
     assert client.post(f"{LISTS}/{entry_id}/notify", headers=auth(operator)).status_code == 200
@@ -320,10 +375,15 @@ def _notified(client: TestClient, operator: str, record_id: Any) -> str:  # type
 
 
 def _check(client: TestClient, token: str, person: Any) -> dict[str, Any]:  # type: ignore[type-arg]
-    response = client.post("/api/v1/checks", headers=auth(token), json={
-        "scene": Scene.STAFF_RECRUITMENT.value, "purpose": "事业单位公开招聘考察",
-        "persons": [{"id_number": person.id_number, "name": person.name}],
-    })  # fmt: skip
+    response = client.post(
+        "/api/v1/checks",
+        headers=auth(token),
+        json={
+            "scene": Scene.STAFF_RECRUITMENT.value,
+            "purpose": "事业单位公开招聘考察",
+            "persons": [{"id_number": person.id_number, "name": person.name}],
+        },
+    )
     assert response.status_code == 200, response.text
     [subject] = response.json()["subjects"]
     return dict(subject)
@@ -347,23 +407,40 @@ def test_an_approved_repair_takes_the_person_off_the_list_and_out_of_checks_at_o
     reference = client.get(f"{LISTS}/{entry_id}", headers=auth(operator)).json()["reference"]
     assert reference in _public_references(client)
     add_scene(rw.runtime, rw.aw.government, Scene.STAFF_RECRUITMENT)
-    checker = _token(rw.runtime, rw.aw.government.organization_id, Permission.CHECKS_CHECK_RUN,
-                     Permission.NOTIFICATIONS_NOTICE_READ)  # fmt: skip
+    checker = _token(
+        rw.runtime,
+        rw.aw.government.organization_id,
+        Permission.CHECKS_CHECK_RUN,
+        Permission.NOTIFICATIONS_NOTICE_READ,
+    )
     before = _check(client, checker, person)
     assert [m["list_type"] for m in before["memberships"]] == [TAX_LIST]
     assert any(w["trigger"] == "list" for m in before["measures"] for w in m["why"])
 
     token, subject_id = citizen_for(person)
-    applied = client.post("/api/v1/me/repairs", headers=auth(token), json={
-        "record_id": str(record.id), "basis": "obligation_performed",
-        "explanation": "欠税及滞纳金已全部缴清", "commitment_accepted": True,
-        "evidence": [EVIDENCE],
-    })  # fmt: skip
+    applied = client.post(
+        "/api/v1/me/repairs",
+        headers=auth(token),
+        json={
+            "record_id": str(record.id),
+            "basis": "obligation_performed",
+            "explanation": "欠税及滞纳金已全部缴清",
+            "commitment_accepted": True,
+            "evidence": [EVIDENCE],
+        },
+    )
     assert applied.status_code == 201, applied.text
-    tax = _token(rw.runtime, rw.aw.world.tax_org_id, Permission.REPAIR_APPLICATION_READ,
-                 Permission.REPAIR_APPLICATION_DECIDE)  # fmt: skip
-    decided = client.post(f"/api/v1/repairs/{applied.json()['id']}/decision",
-                          headers=auth(tax), json={"outcome": "approved"})  # fmt: skip
+    tax = _token(
+        rw.runtime,
+        rw.aw.world.tax_org_id,
+        Permission.REPAIR_APPLICATION_READ,
+        Permission.REPAIR_APPLICATION_DECIDE,
+    )
+    decided = client.post(
+        f"/api/v1/repairs/{applied.json()['id']}/decision",
+        headers=auth(tax),
+        json={"outcome": "approved"},
+    )
     assert decided.status_code == 200, decided.text
 
     # At once — no sweep ran: off the public list, no list measure in a check.
@@ -394,10 +471,16 @@ def test_a_revocation_ends_published_and_pending_entries_on_the_record_at_once(
     assert len(references) == 2
 
     tax = _token(rw.runtime, rw.aw.world.tax_org_id, Permission.INGESTION_BATCH_SUBMIT)
-    revoked = client.post("/api/v1/ingestion/revocations", headers=auth(tax), json={"records": [
-        {"source_id": rw.record(p).source_id, "reason": "原处罚决定已被依法撤销"}
-        for p in (listed_person, pending_person)
-    ]})  # fmt: skip
+    revoked = client.post(
+        "/api/v1/ingestion/revocations",
+        headers=auth(tax),
+        json={
+            "records": [
+                {"source_id": rw.record(p).source_id, "reason": "原处罚决定已被依法撤销"}
+                for p in (listed_person, pending_person)
+            ]
+        },
+    )
     assert revoked.status_code == 201, revoked.text
     assert revoked.json()["revoked"] == 2
 

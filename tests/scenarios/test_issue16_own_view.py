@@ -49,10 +49,13 @@ def _check_token(cw: CheckWorld) -> str:
     with cw.runtime.scope() as session:
         assert cw.licensing.organization_id is not None
         return organization_service.issue_token(
-            session, cw.licensing.organization_id, name="test", valid_days=1,
+            session,
+            cw.licensing.organization_id,
+            name="test",
+            valid_days=1,
             permissions=[Permission.CHECKS_CHECK_RUN, Permission.CHECKS_CHECK_READ],
             actor=system_actor("test"),
-        ).secret  # fmt: skip
+        ).secret
 
 
 def _stat(html: str, name: str) -> int:
@@ -69,26 +72,40 @@ def test_a_person_on_a_list_without_records_sees_it_as_the_check_applies_it(  # 
 ) -> None:
     person = cw.people[5]  # no records at all
     sid = cw.sid(person)
-    entry = listed(cw.runtime, sid, COURT_LIST, now=utcnow() - timedelta(hours=1),
-                   document_no=DOCUMENT)  # fmt: skip
+    entry = listed(
+        cw.runtime, sid, COURT_LIST, now=utcnow() - timedelta(hours=1), document_no=DOCUMENT
+    )
     assert entry.record_ids == []
     # A second entry on its way: proposed and notified over HTTP, the window still open.
     operator = auth(user_for(Role.OPERATOR, Role.PROVIDER_CLERK))
-    proposed = client.post("/api/v1/lists/entries/", headers=operator, json={
-        "list_type": TAX_LIST, "reason": "偷税数额较大且占应纳税额百分之十以上",
-        "id_number": person.id_number, "name": person.name, "document_no": "鄂税稽罚〔2026〕9号",
-    })  # fmt: skip
+    proposed = client.post(
+        "/api/v1/lists/entries/",
+        headers=operator,
+        json={
+            "list_type": TAX_LIST,
+            "reason": "偷税数额较大且占应纳税额百分之十以上",
+            "id_number": person.id_number,
+            "name": person.name,
+            "document_no": "鄂税稽罚〔2026〕9号",
+        },
+    )
     assert proposed.status_code == 201, proposed.text
     pending_ref = proposed.json()["reference"]
-    notified = client.post(f"/api/v1/lists/entries/{proposed.json()['id']}/notify",
-                           headers=operator)  # fmt: skip
+    notified = client.post(
+        f"/api/v1/lists/entries/{proposed.json()['id']}/notify", headers=operator
+    )
     assert notified.status_code == 200, notified.text
 
     # A service window's check applies the list to her.
-    check = client.post("/api/v1/checks", headers=auth(_check_token(cw)), json={
-        "scene": "administrative_licensing", "purpose": PURPOSE,
-        "persons": [{"id_number": person.id_number, "name": person.name}],
-    })  # fmt: skip
+    check = client.post(
+        "/api/v1/checks",
+        headers=auth(_check_token(cw)),
+        json={
+            "scene": "administrative_licensing",
+            "purpose": PURPOSE,
+            "persons": [{"id_number": person.id_number, "name": person.name}],
+        },
+    )
     assert check.status_code == 200, check.text
     [subject] = check.json()["subjects"]
     assert [m["entry_reference"] for m in subject["memberships"]] == [entry.reference]
@@ -129,8 +146,11 @@ def test_a_person_on_a_list_without_records_sees_it_as_the_check_applies_it(  # 
     assert pdf.status_code == 200
     client.cookies.delete("chengxin_session")
     auditor = auth(user_for(Role.AUDITOR))
-    again = client.post("/api/v1/reports/reproduce", headers=auditor,
-                        json={"number": pdf.headers["x-report-number"]})  # fmt: skip
+    again = client.post(
+        "/api/v1/reports/reproduce",
+        headers=auditor,
+        json={"number": pdf.headers["x-report-number"]},
+    )
     assert again.status_code == 200, again.text
     assert again.json()["matches"] is True
     assert again.json()["report"]["summary"]["lists"] == [entry.reference]
@@ -166,16 +186,19 @@ def test_a_government_report_shows_the_published_list_and_reproduces_after_exit(
 ) -> None:
     person = cw.people[4]
     sid = cw.sid(person)
-    entry = listed(cw.runtime, sid, COURT_LIST, now=utcnow() - timedelta(hours=1),
-                   document_no=DOCUMENT)  # fmt: skip
+    entry = listed(
+        cw.runtime, sid, COURT_LIST, now=utcnow() - timedelta(hours=1), document_no=DOCUMENT
+    )
     settings = cw.settings.model_copy(update={"access_review_new_scene": False})
     with cw.runtime.scope() as session:
         issued = report_service.issue_for_organization(
             session,
-            report_service.ReportRequest(person.id_number, person.name,
-                                         Scene.ADMINISTRATIVE_LICENSING, PURPOSE),
-            settings=settings, actor=cw.aw.government,
-        )  # fmt: skip
+            report_service.ReportRequest(
+                person.id_number, person.name, Scene.ADMINISTRATIVE_LICENSING, PURPOSE
+            ),
+            settings=settings,
+            actor=cw.aw.government,
+        )
         assert isinstance(issued, report_service.Issued)
         report = issued.report
     assert report.summary.lists == [entry.reference]
@@ -197,8 +220,12 @@ def test_a_report_issued_while_an_entry_was_pending_reproduces_after_publication
     sid = cw.sid(person)
     start = utcnow() - WINDOW
     with cw.runtime.scope() as session:
-        data = list_service.Proposal(list_type=COURT_LIST, reason="经认定符合本名单认定标准",
-                                     subject_id=sid, document_no=DOCUMENT)  # fmt: skip
+        data = list_service.Proposal(
+            list_type=COURT_LIST,
+            reason="经认定符合本名单认定标准",
+            subject_id=sid,
+            document_no=DOCUMENT,
+        )
         entry = list_service.propose(session, data, actor=OPERATOR, now=start)
         list_service.notify(session, entry.id, actor=OPERATOR, settings=cw.settings, now=start)
         entry_id = entry.id

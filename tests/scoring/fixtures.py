@@ -53,22 +53,51 @@ class Population:
         domain, category, severity = KINDS[kind]
         record_id = uuid.uuid4()
         with self.runtime.scope() as session:
-            session.add(CreditRecord(
-                id=record_id, subject_id=subject_id, provider_id=PROVIDER,
-                source_id=record_id.hex[:16], version=1, kind_code=kind, domain=domain,
-                category=category, severity=severity, catalog_version="2026.1",
-                document_no="鄂测〔2026〕1号", finding_on=finding_on, act_on=None,
-                notified_on=None, display_months=36, display_from_on=finding_on,
-                display_until_on=until_on or finding_on + timedelta(days=3 * 365),
-                repair_from_on=None, status=status, fields={}, sealed_fields=None, key_id=None,
-                content_digest=record_id.bytes * 2, batch_id=BATCH, row_no=1,
-                received_at=NOW - timedelta(days=1), ended_at=None, revoke_reason=None,
-            ))  # fmt: skip
+            session.add(
+                CreditRecord(
+                    id=record_id,
+                    subject_id=subject_id,
+                    provider_id=PROVIDER,
+                    source_id=record_id.hex[:16],
+                    version=1,
+                    kind_code=kind,
+                    domain=domain,
+                    category=category,
+                    severity=severity,
+                    catalog_version="2026.1",
+                    document_no="鄂测〔2026〕1号",
+                    finding_on=finding_on,
+                    act_on=None,
+                    notified_on=None,
+                    display_months=36,
+                    display_from_on=finding_on,
+                    display_until_on=until_on or finding_on + timedelta(days=3 * 365),
+                    repair_from_on=None,
+                    status=status,
+                    fields={},
+                    sealed_fields=None,
+                    key_id=None,
+                    content_digest=record_id.bytes * 2,
+                    batch_id=BATCH,
+                    row_no=1,
+                    received_at=NOW - timedelta(days=1),
+                    ended_at=None,
+                    revoke_reason=None,
+                )
+            )
             session.flush()
-            session.add(RecordEvent(
-                at=NOW, action="created", record_id=record_id, previous_id=None,
-                subject_id=subject_id, provider_id=PROVIDER, kind_code=kind, batch_id=BATCH,
-            ))  # fmt: skip
+            session.add(
+                RecordEvent(
+                    at=NOW,
+                    action="created",
+                    record_id=record_id,
+                    previous_id=None,
+                    subject_id=subject_id,
+                    provider_id=PROVIDER,
+                    kind_code=kind,
+                    batch_id=BATCH,
+                )
+            )
         return record_id
 
     def set_status(self, record_id: uuid.UUID, status: str, subject_id: uuid.UUID) -> None:
@@ -80,11 +109,18 @@ class Population:
                 .values(status=status, ended_at=NOW)
             )
             state_service.touch(session, [subject_id])  # as the records store does
-            session.add(RecordEvent(
-                at=NOW, action=status, record_id=record_id, previous_id=None,
-                subject_id=subject_id, provider_id=PROVIDER, kind_code="tax-arrears",
-                batch_id=BATCH,
-            ))  # fmt: skip
+            session.add(
+                RecordEvent(
+                    at=NOW,
+                    action=status,
+                    record_id=record_id,
+                    previous_id=None,
+                    subject_id=subject_id,
+                    provider_id=PROVIDER,
+                    kind_code="tax-arrears",
+                    batch_id=BATCH,
+                )
+            )
 
 
 def build_population(runtime: Runtime, count: int = 8, seed: int = 9) -> Population:
@@ -96,8 +132,7 @@ def build_population(runtime: Runtime, count: int = 8, seed: int = 9) -> Populat
             prepared = identity_service.prepare_person(person.id_number, person.name, person.phone)
             subject, _ = identity_service.register(session, prepared, actor=SYSTEM)
             subjects.append(subject.id)
-        regions = {s: session.get_one(Subject, s).prefecture_code
-                   for s in subjects}  # fmt: skip
+        regions = {s: session.get_one(Subject, s).prefecture_code for s in subjects}
     return Population(runtime, subjects, regions)
 
 

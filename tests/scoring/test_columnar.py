@@ -55,21 +55,33 @@ def rulesets(draw: st.DrawFn) -> rules.Compiled:
     decay = sorted(draw(st.lists(st.integers(0, 100), min_size=1, max_size=6)), reverse=True)
     cap = st.fixed_dictionaries({"good": st.integers(0, 120), "dishonest": st.integers(-300, 0)})
     content = {
-        "version": "p1", "base": base, "bounds": {"min": low, "max": high},
-        "points": {"good": draw(st.integers(0, 30)),
-                   "dishonest": {s: draw(st.integers(-80, 0))
-                                 for s in ("minor", "general", "serious")}},
-        "kinds": draw(st.dictionaries(st.sampled_from([k[0] for k in KINDS]),
-                                      st.integers(-60, 60), max_size=3)),
+        "version": "p1",
+        "base": base,
+        "bounds": {"min": low, "max": high},
+        "points": {
+            "good": draw(st.integers(0, 30)),
+            "dishonest": {s: draw(st.integers(-80, 0)) for s in ("minor", "general", "serious")},
+        },
+        "kinds": draw(
+            st.dictionaries(
+                st.sampled_from([k[0] for k in KINDS]), st.integers(-60, 60), max_size=3
+            )
+        ),
         "decay_percent": decay,
-        "caps": {"default": draw(cap),
-                 "by_domain": draw(st.dictionaries(st.sampled_from(DOMAINS), cap, max_size=2))},
+        "caps": {
+            "default": draw(cap),
+            "by_domain": draw(st.dictionaries(st.sampled_from(DOMAINS), cap, max_size=2)),
+        },
         "clean_bonus": {"per_year": draw(st.integers(0, 10)), "max_years": draw(st.integers(0, 8))},
-        "lists": {"red": draw(st.integers(0, 50)), "black": draw(st.integers(-150, 0)),
-                  "list_types": draw(st.dictionaries(st.sampled_from(LIST_TYPES),
-                                                     st.integers(-90, 90), max_size=2))},
+        "lists": {
+            "red": draw(st.integers(0, 50)),
+            "black": draw(st.integers(-150, 0)),
+            "list_types": draw(
+                st.dictionaries(st.sampled_from(LIST_TYPES), st.integers(-90, 90), max_size=2)
+            ),
+        },
         "grades": grades,
-    }  # fmt: skip
+    }
     return rules.compile_ruleset(rules.from_content(content))
 
 
@@ -82,13 +94,17 @@ def person(draw: st.DrawFn) -> tuple[list[engine.RecordIn], list[engine.Membersh
     for n in range(draw(st.integers(0, 12))):
         kind, domain, category, severity = draw(st.sampled_from(KINDS))
         finding = TODAY - timedelta(days=draw(st.integers(-30, 12 * 366)))
-        records.append((f"{draw(st.integers(0, 99)):02d}-r{n}", kind, domain, category, severity,
-                        finding))  # fmt: skip
+        records.append(
+            (f"{draw(st.integers(0, 99)):02d}-r{n}", kind, domain, category, severity, finding)
+        )
     held = [
-        (f"e{draw(st.integers(0, 9))}-{n}", draw(st.sampled_from(LIST_TYPES)),
-         draw(st.sampled_from(["red", "black"])))
+        (
+            f"e{draw(st.integers(0, 9))}-{n}",
+            draw(st.sampled_from(LIST_TYPES)),
+            draw(st.sampled_from(["red", "black"])),
+        )
         for n in range(draw(st.integers(0, 3)))
-    ]  # fmt: skip
+    ]
     return records, held
 
 
@@ -100,11 +116,17 @@ def _frames(
     held = [(k, *m) for k, (_, memberships) in zip(keys, people, strict=True) for m in memberships]
     record_frame = pl.DataFrame(
         [(k, rid, kind, cat, sev, day, dom) for k, rid, kind, dom, cat, sev, day in recs],
-        schema={"subject": pl.String, "id": pl.String, "kind": pl.String,
-                "category": pl.String, "severity": pl.String, "finding": pl.Date,
-                "domain": pl.String},
+        schema={
+            "subject": pl.String,
+            "id": pl.String,
+            "kind": pl.String,
+            "category": pl.String,
+            "severity": pl.String,
+            "finding": pl.Date,
+            "domain": pl.String,
+        },
         orient="row",
-    ).select(list(columnar.RECORDS_SCHEMA))  # fmt: skip
+    ).select(list(columnar.RECORDS_SCHEMA))
     held_frame = pl.DataFrame(held, schema=columnar.MEMBERSHIPS_SCHEMA, orient="row")
     return keys, record_frame, held_frame
 
@@ -162,8 +184,12 @@ def _check_against_pure(pop: Population, at: datetime) -> None:
     assert sum(len(records) for records, _ in found.values()) > len(pop.subjects) // 4
     for sid, (records_in, held_in) in found.items():
         expected = engine.score(compiled, records_in, held_in, day_of(at))
-        assert stored[sid] == (compiled.version, expected.total, expected.grade,
-                               [list(line) for line in expected.lines])  # fmt: skip
+        assert stored[sid] == (
+            compiled.version,
+            expected.total,
+            expected.grade,
+            [list(line) for line in expected.lines],
+        )
 
 
 def _check_states(pop: Population) -> None:
@@ -188,8 +214,14 @@ def test_a_recompute_stores_what_the_pure_engine_gives_for_each_person(runtime: 
     person's score on request). Now, the stored states hold (read in bulk as JSON); at a past
     moment (before they were computed) every one is recomputed from its facts."""
     pop = build_population(runtime, count=40, seed=17)
-    kinds = ["tax-arrears", "court-judgment-defaulter", "tax-late-filing",
-             "outstanding-volunteer", "moral-exemplar", "credit-commitment"]  # fmt: skip
+    kinds = [
+        "tax-arrears",
+        "court-judgment-defaulter",
+        "tax-late-filing",
+        "outstanding-volunteer",
+        "moral-exemplar",
+        "credit-commitment",
+    ]
     today = day_of(utcnow())
     for i, sid in enumerate(pop.subjects):
         for j in range(i % 5):  # every fifth person has no record (and no state row)

@@ -55,13 +55,24 @@ def _actor(pop: Population, kind: OrganizationKind, region: str | None) -> Actor
     """A staff account of a new organization of ``kind`` holding the export permission."""
     with pop.runtime.scope() as session:
         org = organization_service.create(
-            session, credit_code=credit_code(random.Random(uuid.uuid4().int), registration="12",
-                                             region_code="420100"),
-            name=f"测试单位 {uuid.uuid4().hex[:8]}", kind=kind, region_code="420100", actor=SYSTEM,
-        )  # fmt: skip
+            session,
+            credit_code=credit_code(
+                random.Random(uuid.uuid4().int), registration="12", region_code="420100"
+            ),
+            name=f"测试单位 {uuid.uuid4().hex[:8]}",
+            kind=kind,
+            region_code="420100",
+            actor=SYSTEM,
+        )
         org_id = org.id
-    return Actor(ActorKind.USER, str(uuid.uuid4()), "测试账号", organization_id=org_id,
-                 permissions=frozenset({EXPORT}), region_code=region)  # fmt: skip
+    return Actor(
+        ActorKind.USER,
+        str(uuid.uuid4()),
+        "测试账号",
+        organization_id=org_id,
+        permissions=frozenset({EXPORT}),
+        region_code=region,
+    )
 
 
 def _exported(pop: Population, region: str, actor: Actor) -> set[uuid.UUID]:
@@ -108,8 +119,13 @@ def test_accounts_of_other_organizations_export_nothing(
     for city in CITIES:
         with pytest.raises(ExportOutOfScope):
             _exported(pop, city, department)
-    citizen = Actor(ActorKind.CITIZEN, "c", "citizen", permissions=frozenset({EXPORT}),
-                    subject_id=pop.subjects[0])  # fmt: skip
+    citizen = Actor(
+        ActorKind.CITIZEN,
+        "c",
+        "citizen",
+        permissions=frozenset({EXPORT}),
+        subject_id=pop.subjects[0],
+    )
     with pytest.raises(ExportOutOfScope):
         _exported(pop, "420100", citizen)
 

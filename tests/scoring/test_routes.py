@@ -42,22 +42,26 @@ def test_my_score_with_its_breakdown_and_a_review(
     assert {"source_id": str(record), "rule": "dishonest:tax-arrears", "points": -40} in body[
         "lines"
     ]
-    asked = client.post("/api/v1/me/score/reviews", json={"reason": "该记录已申请异议"},
-                        headers=auth(token))  # fmt: skip
+    asked = client.post(
+        "/api/v1/me/score/reviews", json={"reason": "该记录已申请异议"}, headers=auth(token)
+    )
     assert asked.status_code == 201, asked.text
     review = asked.json()
     assert (review["status"], review["score"]) == ("open", 960)
-    again = client.post("/api/v1/me/score/reviews", json={"reason": "再次申请复核"},
-                        headers=auth(token))  # fmt: skip
+    again = client.post(
+        "/api/v1/me/score/reviews", json={"reason": "再次申请复核"}, headers=auth(token)
+    )
     assert again.status_code == 409
     assert again.json()["type"].endswith("scoring-review-already-open")
 
     operator = auth(user_for(Role.OPERATOR))
     queue = client.get("/api/v1/scoring/reviews?status=open", headers=operator)
     assert [r["id"] for r in queue.json()] == [review["id"]]
-    decided = client.post(f"/api/v1/scoring/reviews/{review['id']}/decision",
-                          json={"outcome": "confirmed", "note": "经人工核实，积分无误"},
-                          headers=operator)  # fmt: skip
+    decided = client.post(
+        f"/api/v1/scoring/reviews/{review['id']}/decision",
+        json={"outcome": "confirmed", "note": "经人工核实，积分无误"},
+        headers=operator,
+    )
     assert decided.status_code == 200, decided.text
     mine_reviews = client.get("/api/v1/me/score/reviews", headers=auth(token)).json()
     assert mine_reviews[0]["outcome"] == "confirmed"
@@ -71,13 +75,15 @@ def test_operator_uploads_compares_and_activates_a_ruleset(
 ) -> None:
     pop.add_record(pop.subjects[0], "tax-arrears", day_of(NOW) - timedelta(days=5))
     operator = auth(user_for(Role.OPERATOR))
-    bad = client.post("/api/v1/scoring/rulesets",
-                      json={"source": "name: 无版本\nbase: 1000\n"}, headers=operator)  # fmt: skip
+    bad = client.post(
+        "/api/v1/scoring/rulesets", json={"source": "name: 无版本\nbase: 1000\n"}, headers=operator
+    )
     assert bad.status_code == 422
     assert bad.headers["content-type"].startswith(PROBLEM)
     assert bad.json()["type"].endswith("scoring-ruleset-invalid")
-    uploaded = client.post("/api/v1/scoring/rulesets", json={"source": _draft_source()},
-                           headers=operator)  # fmt: skip
+    uploaded = client.post(
+        "/api/v1/scoring/rulesets", json={"source": _draft_source()}, headers=operator
+    )
     assert uploaded.status_code == 201, uploaded.text
     assert uploaded.json()["status"] == "draft"
     compared = client.post("/api/v1/scoring/rulesets/2026.2/sandbox", headers=operator)
@@ -99,19 +105,25 @@ def test_staff_look_up_a_score_by_body_and_export_a_city(
 ) -> None:
     person = people(8)[1]
     operator = auth(user_for(Role.OPERATOR))
-    found = client.post("/api/v1/scoring/scores/lookup",
-                        json={"id_number": person.id_number, "name": person.name},
-                        headers=operator)  # fmt: skip
+    found = client.post(
+        "/api/v1/scoring/scores/lookup",
+        json={"id_number": person.id_number, "name": person.name},
+        headers=operator,
+    )
     assert found.status_code == 200, found.text
     assert found.json()["score"] == 1050
-    earlier = client.post("/api/v1/scoring/scores/lookup",
-                          json={"id_number": person.id_number, "name": person.name,
-                                "as_of": "2000-01-01T00:00:00Z"}, headers=operator)  # fmt: skip
+    earlier = client.post(
+        "/api/v1/scoring/scores/lookup",
+        json={"id_number": person.id_number, "name": person.name, "as_of": "2000-01-01T00:00:00Z"},
+        headers=operator,
+    )
     assert earlier.status_code == 404
     token, _ = citizen_for(people(8)[2])
-    denied = client.post("/api/v1/scoring/scores/lookup",
-                         json={"id_number": person.id_number, "name": person.name},
-                         headers=auth(token))  # fmt: skip
+    denied = client.post(
+        "/api/v1/scoring/scores/lookup",
+        json={"id_number": person.id_number, "name": person.name},
+        headers=auth(token),
+    )
     assert denied.status_code == 403
 
     region = pop.regions[pop.subjects[1]]

@@ -35,14 +35,18 @@ def test_a_ruleset_without_a_version_is_invalid() -> None:
 @pytest.mark.parametrize(
     ("grades", "why"),
     [
-        ([{"grade": "A", "min": 0, "max": 1000}, {"grade": "B", "min": 900, "max": 2000}],
-         "overlap"),
+        (
+            [{"grade": "A", "min": 0, "max": 1000}, {"grade": "B", "min": 900, "max": 2000}],
+            "overlap",
+        ),
         ([{"grade": "A", "min": 0, "max": 900}, {"grade": "B", "min": 950, "max": 2000}], "gap"),
         ([{"grade": "A", "min": 100, "max": 2000}], "cover"),
-        ([{"grade": "A", "min": 0, "max": 999}, {"grade": "A", "min": 1000, "max": 2000}],
-         "repeat"),
+        (
+            [{"grade": "A", "min": 0, "max": 999}, {"grade": "A", "min": 1000, "max": 2000}],
+            "repeat",
+        ),
     ],
-)  # fmt: skip
+)
 def test_grades_must_not_overlap_or_leave_gaps(grades: list[object], why: str) -> None:
     with pytest.raises(RulesetInvalid, match=why):
         rules.from_content(_content(grades=grades))
@@ -50,8 +54,9 @@ def test_grades_must_not_overlap_or_leave_gaps(grades: list[object], why: str) -
 
 def test_points_have_their_signs() -> None:
     with pytest.raises(RulesetInvalid):
-        rules.from_content(_content(points={"good": 10, "dishonest": {"minor": 5, "general": -1,
-                                                                      "serious": -2}}))  # fmt: skip
+        rules.from_content(
+            _content(points={"good": 10, "dishonest": {"minor": 5, "general": -1, "serious": -2}})
+        )
     with pytest.raises(RulesetInvalid):
         rules.from_content(_content(lists={"red": -1, "black": -3}))
 

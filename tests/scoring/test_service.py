@@ -103,9 +103,14 @@ def test_records_in_dispute_count_only_once_decided(pop: Population) -> None:
     record = pop.add_record(a, "tax-arrears", TODAY - timedelta(days=20))
     with pop.runtime.scope() as session:
         objection = objection_service.file(
-            session, record_id=record, reason="欠税已缴清，记录有误", evidence=[], actor=SYSTEM,
-            settings=pop.runtime.settings, now=NOW,
-        )  # fmt: skip
+            session,
+            record_id=record,
+            reason="欠税已缴清，记录有误",
+            evidence=[],
+            actor=SYSTEM,
+            settings=pop.runtime.settings,
+            now=NOW,
+        )
         objection_id = objection.id
     _full(pop)
     assert latest_scores(pop)[a][0] == 1050
@@ -115,9 +120,14 @@ def test_records_in_dispute_count_only_once_decided(pop: Population) -> None:
     assert latest_scores(pop)[a][0] == 960
     with pop.runtime.scope() as session:
         objection_service.decide(
-            session, objection_id, outcome=ObjectionOutcome.UPHELD, note="核实无误，维持记录",
-            actor=SYSTEM, settings=pop.runtime.settings, now=NOW + timedelta(hours=1),
-        )  # fmt: skip
+            session,
+            objection_id,
+            outcome=ObjectionOutcome.UPHELD,
+            note="核实无误，维持记录",
+            actor=SYSTEM,
+            settings=pop.runtime.settings,
+            now=NOW + timedelta(hours=1),
+        )
     with pop.runtime.scope() as session:
         scoring_service.recompute_incremental(
             session, settings=pop.runtime.settings, actor=SYSTEM, now=NOW + timedelta(hours=2)
@@ -127,8 +137,13 @@ def test_records_in_dispute_count_only_once_decided(pop: Population) -> None:
 
 def test_incremental_recompute_equals_full_recompute(pop: Population) -> None:
     rng = random.Random(99)
-    kinds = ["tax-arrears", "court-judgment-defaulter", "tax-late-filing",
-             "outstanding-volunteer", "moral-exemplar"]  # fmt: skip
+    kinds = [
+        "tax-arrears",
+        "court-judgment-defaulter",
+        "tax-late-filing",
+        "outstanding-volunteer",
+        "moral-exemplar",
+    ]
     records: list[tuple[Any, Any]] = []
     for sid in pop.subjects:
         for _ in range(rng.randint(0, 3)):
@@ -168,16 +183,22 @@ def test_a_person_asks_for_review_and_an_operator_decides(pop: Population) -> No
         assert (review.score, review.grade, review.status) == (1050, "A", "open")
         assert review.due_at > NOW + timedelta(days=14)
     with pop.runtime.scope() as session, pytest.raises(ReviewAlreadyOpen):
-        scoring_service.request_review(session, reason="再次申请复核", actor=person,
-                                       settings=settings, now=NOW)  # fmt: skip
+        scoring_service.request_review(
+            session, reason="再次申请复核", actor=person, settings=settings, now=NOW
+        )
     pop.add_record(a, "moral-exemplar", TODAY - timedelta(days=3))
     with pop.runtime.scope() as session:
         queue = scoring_service.review_queue(session)
         assert [r.id for r in queue] == [review_id]
         decided = scoring_service.decide_review(
-            session, review_id, outcome=ReviewOutcome.RECOMPUTED, note="已重新计算并计入",
-            actor=SYSTEM, settings=settings, now=NOW + timedelta(days=1),
-        )  # fmt: skip
+            session,
+            review_id,
+            outcome=ReviewOutcome.RECOMPUTED,
+            note="已重新计算并计入",
+            actor=SYSTEM,
+            settings=settings,
+            now=NOW + timedelta(days=1),
+        )
         shown = scoring_service.view(session, decided)
         assert (shown.reason, shown.note) == ("我的志愿服务记录没有计入", "已重新计算并计入")
         latest = scoring_service.latest(session, a)
@@ -185,9 +206,13 @@ def test_a_person_asks_for_review_and_an_operator_decides(pop: Population) -> No
         assert latest.score == 1050 + 80
     with pop.runtime.scope() as session, pytest.raises(ReviewClosed):
         scoring_service.decide_review(
-            session, review_id, outcome=ReviewOutcome.CONFIRMED, note="重复的决定",
-            actor=SYSTEM, settings=settings,
-        )  # fmt: skip
+            session,
+            review_id,
+            outcome=ReviewOutcome.CONFIRMED,
+            note="重复的决定",
+            actor=SYSTEM,
+            settings=settings,
+        )
 
 
 def _draft_source(version: str = "2026.2") -> str:
@@ -209,14 +234,19 @@ def test_sandbox_compares_a_draft_then_activation_queues_a_full_recompute(
     with pop.runtime.scope() as session, pytest.raises(RulesetExists):
         scoring_service.upload_draft(session, _draft_source(), actor=SYSTEM)
     with pop.runtime.scope() as session:
-        compared = scoring_sandbox.compare(session, "2026.2", settings=settings, actor=SYSTEM,
-                                           now=NOW)  # fmt: skip
+        compared = scoring_sandbox.compare(
+            session, "2026.2", settings=settings, actor=SYSTEM, now=NOW
+        )
     assert (compared.active_version, compared.draft_version) == ("2026.1", "2026.2")
     assert compared.total["subjects"] == len(pop.subjects)
     assert (compared.total["up"], compared.total["down"]) == (0, 1)  # a: 960 B → 880 C
     assert compared.by_domain["taxation"] == {
-        "subjects": 1, "up": 0, "down": 1, "before": {"B": 1}, "after": {"C": 1}
-    }  # fmt: skip
+        "subjects": 1,
+        "up": 0,
+        "down": 1,
+        "before": {"B": 1},
+        "after": {"C": 1},
+    }
     assert sum(r["subjects"] for r in compared.by_region.values()) == len(pop.subjects)
     with pop.runtime.scope() as session:
         scoring_service.activate(session, "2026.2", actor=SYSTEM, now=NOW)
@@ -275,9 +305,13 @@ def _incremental_mode(pop: Population, now: Any) -> tuple[str, int]:
     """Run an incremental recompute in one chunk: the kind of run it was and how many it scored."""
     with pop.runtime.scope() as session:
         run = scoring_service.recompute_chunk(
-            session, {}, mode=scoring_service.INCREMENTAL, settings=pop.runtime.settings,
-            actor=SYSTEM, now=now,
-        )  # fmt: skip
+            session,
+            {},
+            mode=scoring_service.INCREMENTAL,
+            settings=pop.runtime.settings,
+            actor=SYSTEM,
+            now=now,
+        )
     assert run.result is not None
     return run.result["mode"], run.totals.computed
 

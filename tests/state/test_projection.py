@@ -77,10 +77,12 @@ def cw(runtime: Any, tmp_path: Any, settings: Settings) -> CheckWorld:
 def _forget(runtime: Any, sids: list[uuid.UUID]) -> None:
     """Remove the pool's facts and states (test data only) so that examples are independent."""
     with runtime.scope() as session:
-        for table, column in ((CreditRecord, CreditRecord.subject_id),
-                              (Objection, Objection.subject_id),
-                              (ListEntry, ListEntry.subject_id),
-                              (CreditStateRow, CreditStateRow.subject_id)):  # fmt: skip
+        for table, column in (
+            (CreditRecord, CreditRecord.subject_id),
+            (Objection, Objection.subject_id),
+            (ListEntry, ListEntry.subject_id),
+            (CreditStateRow, CreditStateRow.subject_id),
+        ):
             session.execute(delete(table).where(column.in_(sids)))
 
 
@@ -102,9 +104,11 @@ class World:
     def current(self, source: str) -> Any:
         with self.cw.runtime.scope() as session:
             found = session.execute(
-                select(CreditRecord).where(CreditRecord.source_id == source)
-                .order_by(CreditRecord.version.desc()).limit(1)
-            ).scalar_one_or_none()  # fmt: skip
+                select(CreditRecord)
+                .where(CreditRecord.source_id == source)
+                .order_by(CreditRecord.version.desc())
+                .limit(1)
+            ).scalar_one_or_none()
             if found is not None:
                 session.expunge(found)
             return found
@@ -136,8 +140,9 @@ class Machine(RuleBasedStateMachine):
         end while the machine runs."""
         found = day_of(self.w.now) - timedelta(days=days_back)
         source = f"M{next(_sources)}"
-        row = tax_row(self.w.pool[who], source, 认定日期=f"{found}", 行为日期=f"{found}",
-                      告知日期=f"{found}")  # fmt: skip
+        row = tax_row(
+            self.w.pool[who], source, 认定日期=f"{found}", 行为日期=f"{found}", 告知日期=f"{found}"
+        )
         batch = ingest_bytes(self.w.cw.aw.world, csv_data([row]), self.w.tmp_path, name=source)
         assert batch.created == 1, batch
         self.done["push"] += 1
@@ -150,10 +155,12 @@ class Machine(RuleBasedStateMachine):
         if current is None or current.status != "active":
             return
         day = f"{current.finding_on}"
-        row = tax_row(self.w.pool[who], source, amount=str(amount), 认定日期=day, 行为日期=day,
-                      告知日期=day)  # fmt: skip
-        ingest_bytes(self.w.cw.aw.world, csv_data([row]), self.w.tmp_path,
-                     name=f"{source}-c{amount}")  # fmt: skip
+        row = tax_row(
+            self.w.pool[who], source, amount=str(amount), 认定日期=day, 行为日期=day, 告知日期=day
+        )
+        ingest_bytes(
+            self.w.cw.aw.world, csv_data([row]), self.w.tmp_path, name=f"{source}-c{amount}"
+        )
         self.done["correct"] += 1
 
     @rule(record=consumes(records))
@@ -165,8 +172,12 @@ class Machine(RuleBasedStateMachine):
             return
         del who
         row = {"源记录编号": source, "操作": "撤销", "撤销原因": "认定有误，予以撤销"}
-        ingest_bytes(self.w.cw.aw.world, csv_data([row], header=(*HEADER, "操作", "撤销原因")),
-                     self.w.tmp_path, name=f"{source}-r")  # fmt: skip
+        ingest_bytes(
+            self.w.cw.aw.world,
+            csv_data([row], header=(*HEADER, "操作", "撤销原因")),
+            self.w.tmp_path,
+            name=f"{source}-r",
+        )
         self.done["revoke"] += 1
 
     @rule(target=objections, record=records)
@@ -177,10 +188,14 @@ class Machine(RuleBasedStateMachine):
         try:
             with self.w.cw.runtime.scope() as session:
                 filed = objection_service.file(
-                    session, record_id=current.id, reason="欠税已于认定前缴清，记录有误",
-                    evidence=[], actor=citizen(self.w.sids[record[0]]),
-                    settings=self.w.cw.settings, now=self.w.now,
-                ).id  # fmt: skip
+                    session,
+                    record_id=current.id,
+                    reason="欠税已于认定前缴清，记录有误",
+                    evidence=[],
+                    actor=citizen(self.w.sids[record[0]]),
+                    settings=self.w.cw.settings,
+                    now=self.w.now,
+                ).id
         except DomainError:
             return None  # e.g. an objection to this record is already open
         self.done["object"] += 1
@@ -192,8 +207,9 @@ class Machine(RuleBasedStateMachine):
             return
         with self.w.cw.runtime.scope() as session, suppress(DomainError):
             found = objection_service.get(session, objection, actor=OPERATOR)
-            objection_service.withdraw(session, objection, now=self.w.now,
-                                       actor=citizen(found.subject_id))  # fmt: skip
+            objection_service.withdraw(
+                session, objection, now=self.w.now, actor=citizen(found.subject_id)
+            )
 
     @rule(target=entries, who=WHO)
     def list_on_document(self, who: int) -> uuid.UUID | None:
@@ -210,8 +226,9 @@ class Machine(RuleBasedStateMachine):
 
     def _list(self, who: int, list_type: str, records: list[uuid.UUID]) -> uuid.UUID | None:
         try:
-            entry = listed(self.w.cw.runtime, self.w.sids[who], list_type, now=self.w.now,
-                           record_ids=records).id  # fmt: skip
+            entry = listed(
+                self.w.cw.runtime, self.w.sids[who], list_type, now=self.w.now, record_ids=records
+            ).id
         except DomainError:
             return None  # already listed, a record not current or in dispute, …
         self.done["list_on_records" if records else "list"] += 1
@@ -222,8 +239,9 @@ class Machine(RuleBasedStateMachine):
         if entry is None:
             return
         with self.w.cw.runtime.scope() as session, suppress(DomainError):
-            list_service.exit_entry(session, entry, reason=ExitReason.PERFORMED,
-                                    actor=OPERATOR, now=self.w.now)  # fmt: skip
+            list_service.exit_entry(
+                session, entry, reason=ExitReason.PERFORMED, actor=OPERATOR, now=self.w.now
+            )
 
     @rule(days=st.sampled_from((1, 7, 30, 90)))
     def days_pass(self, days: int) -> None:
@@ -269,10 +287,14 @@ class Machine(RuleBasedStateMachine):
         with self.w.cw.runtime.scope() as session:
             states = state_service.states(session, sids, at=self.w.now)
             outcome = check_service.run(
-                session, scene=Scene.ADMINISTRATIVE_LICENSING, purpose=PURPOSE,
+                session,
+                scene=Scene.ADMINISTRATIVE_LICENSING,
+                purpose=PURPOSE,
                 persons=[PersonAsked(p.id_number, p.name) for p in pool],
-                settings=self.w.cw.settings, actor=self.w.cw.licensing, now=self.w.now,
-            )  # fmt: skip
+                settings=self.w.cw.settings,
+                actor=self.w.cw.licensing,
+                now=self.w.now,
+            )
             page = public_lists.entries(session, limit=1000, now=self.w.now)
             public = {e.reference for e in page.items if e.subject_id in set(sids)}
             reports = [
@@ -301,8 +323,9 @@ class Machine(RuleBasedStateMachine):
     def _reports(self, session: Any, person: Any, sid: uuid.UUID) -> tuple[Any, Any]:
         """The person's own report and the checking body's government report, now."""
         mine = report_service.issue_for_subject(session, actor=citizen(sid), now=self.w.now)
-        request = report_service.ReportRequest(person.id_number, person.name,
-                                               Scene.ADMINISTRATIVE_LICENSING, PURPOSE)  # fmt: skip
+        request = report_service.ReportRequest(
+            person.id_number, person.name, Scene.ADMINISTRATIVE_LICENSING, PURPOSE
+        )
         settings = self.w.cw.settings.model_copy(update={"access_review_new_scene": False})
         official = report_service.issue_for_organization(
             session, request, settings=settings, actor=self.w.cw.licensing, now=self.w.now
@@ -325,16 +348,26 @@ def test_the_stored_state_is_the_rule_under_random_events(
     with cw.runtime.scope() as session:
         _, document = catalog_service.active_document(session)
         assert cw.licensing.organization_id is not None
-        kinds = policy.permitted_kinds(session, document, cw.licensing.organization_id,
-                                       Scene.ADMINISTRATIVE_LICENSING, day_of(START))  # fmt: skip
+        kinds = policy.permitted_kinds(
+            session,
+            document,
+            cw.licensing.organization_id,
+            Scene.ADMINISTRATIVE_LICENSING,
+            day_of(START),
+        )
         kinds &= shareable_kinds(document, AudienceKind.GOVERNMENT)
     Machine.world = World(cw, tmp_path, pool, [cw.sid(p) for p in pool], clock, kinds)
     Machine.done = Counter()
     run_state_machine_as_test(
         Machine,
-        settings=settings(max_examples=20, stateful_step_count=15, deadline=None, derandomize=True,
-                          suppress_health_check=list(HealthCheck)),
-    )  # fmt: skip
+        settings=settings(
+            max_examples=20,
+            stateful_step_count=15,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
     # The run did exercise every kind of event (a machine that only starts proves nothing).
     wanted = (
         "push",

@@ -68,13 +68,23 @@ def entries(draw: st.DrawFn, record_ids: list[uuid.UUID]) -> EntryFact:
     )
     rests = draw(st.lists(st.sampled_from(record_ids), max_size=2)) if record_ids else []
     return EntryFact(
-        id=uuid.UUID(int=draw(st.integers(1, 2**64))), reference="SX-1", list_type=draw(
-            st.sampled_from(("black-judgment-defaulter", "black-tax-serious", "red-taxpayer-a"))),
-        kind=draw(st.sampled_from(("red", "black"))), domain="taxation", basis="《测试法》",
-        status=status, record_ids=tuple(rests), proposed_at=proposed,
-        objection_due_at=proposed + timedelta(days=10), published_at=published,
-        term_ends_at=term, exited_at=exited, shown_id="9142**********123X",
-    )  # fmt: skip
+        id=uuid.UUID(int=draw(st.integers(1, 2**64))),
+        reference="SX-1",
+        list_type=draw(
+            st.sampled_from(("black-judgment-defaulter", "black-tax-serious", "red-taxpayer-a"))
+        ),
+        kind=draw(st.sampled_from(("red", "black"))),
+        domain="taxation",
+        basis="《测试法》",
+        status=status,
+        record_ids=tuple(rests),
+        proposed_at=proposed,
+        objection_due_at=proposed + timedelta(days=10),
+        published_at=published,
+        term_ends_at=term,
+        exited_at=exited,
+        shown_id="9142**********123X",
+    )
 
 
 @st.composite
@@ -83,18 +93,29 @@ def facts(draw: st.DrawFn) -> Facts:
     ids = [r.id for r in recs]
     own = draw(st.lists(entries(ids), max_size=3, unique_by=lambda e: e.id))
     roles = [
-        RoleFact("legal_representative", T0.date() + timedelta(days=draw(offsets)),
-                 draw(st.one_of(st.none(), st.just(T0.date() + timedelta(days=draw(offsets))))),
-                 draw(entries([])))
+        RoleFact(
+            "legal_representative",
+            T0.date() + timedelta(days=draw(offsets)),
+            draw(st.one_of(st.none(), st.just(T0.date() + timedelta(days=draw(offsets))))),
+            draw(entries([])),
+        )
         for _ in range(draw(st.integers(0, 2)))
-    ]  # fmt: skip
-    objections = [ObjectionFact(i, draw(st.sampled_from(("filed", "forwarded", "decided"))))
-                  for i in draw(st.lists(st.sampled_from(ids), max_size=2, unique=True))
-                  ] if ids else []  # fmt: skip
-    grades = [GradeFact(_moment(draw), T0, draw(st.sampled_from(("A", "B", "C", "D"))))
-              for _ in range(draw(st.integers(0, 3)))]  # fmt: skip
-    return Facts(uuid.uuid4(), tuple(recs), tuple(own), tuple(roles), tuple(objections),
-                 tuple(grades))  # fmt: skip
+    ]
+    objections = (
+        [
+            ObjectionFact(i, draw(st.sampled_from(("filed", "forwarded", "decided"))))
+            for i in draw(st.lists(st.sampled_from(ids), max_size=2, unique=True))
+        ]
+        if ids
+        else []
+    )
+    grades = [
+        GradeFact(_moment(draw), T0, draw(st.sampled_from(("A", "B", "C", "D"))))
+        for _ in range(draw(st.integers(0, 3)))
+    ]
+    return Facts(
+        uuid.uuid4(), tuple(recs), tuple(own), tuple(roles), tuple(objections), tuple(grades)
+    )
 
 
 @settings(max_examples=300, deadline=None)
@@ -117,13 +138,16 @@ def test_displayed_records_are_the_visibility_rule(f: Facts, minutes: int) -> No
     at = T0 + timedelta(minutes=minutes)
     today = day_of(at)
     state = state_of(f, at)
-    expected = {r.id for r in f.records
-                if r.status == "active" and is_displayed(r.display_until_on, r.display_from_on,
-                                                         today)}  # fmt: skip
+    expected = {
+        r.id
+        for r in f.records
+        if r.status == "active" and is_displayed(r.display_until_on, r.display_from_on, today)
+    }
     assert {r.id for r in state.records} == expected
     assert set(state.repairable) <= expected
-    assert set(state.disputed) == {o.record_id for o in f.objections
-                                   if o.status in ("filed", "forwarded")}  # fmt: skip
+    assert set(state.disputed) == {
+        o.record_id for o in f.objections if o.status in ("filed", "forwarded")
+    }
     # An own membership is published, in force, and rests on a record that still counts.
     counting = {r.source for r in f.records if r.id in expected}
     sources = {r.id: r.source for r in f.records}
@@ -151,9 +175,18 @@ def test_no_facts_is_the_empty_state() -> None:
 
 def test_a_display_window_ends_at_midnight_in_china() -> None:
     until = date(2026, 12, 8)
-    record = RecordFact(uuid.uuid4(), "p:1", "tax-arrears", "dishonest", "serious",
-                        date(2025, 1, 1), date(2025, 1, 1), until, date(2026, 1, 1),
-                        "active")  # fmt: skip
+    record = RecordFact(
+        uuid.uuid4(),
+        "p:1",
+        "tax-arrears",
+        "dishonest",
+        "serious",
+        date(2025, 1, 1),
+        date(2025, 1, 1),
+        until,
+        date(2026, 1, 1),
+        "active",
+    )
     f = Facts(uuid.uuid4(), (record,))
     state = state_of(f, T0)
     assert [r.id for r in state.records] == [record.id]
@@ -164,19 +197,58 @@ def test_a_display_window_ends_at_midnight_in_china() -> None:
 
 
 def test_an_entry_whose_records_stopped_counting_is_no_membership() -> None:
-    record = RecordFact(uuid.uuid4(), "p:1", "tax-arrears", "dishonest", "serious",
-                        date(2026, 1, 1), date(2026, 1, 1), date(2029, 1, 1), None,
-                        "repaired")  # fmt: skip
-    entry = EntryFact(uuid.uuid4(), "SX-1", "black-tax-serious", "black", "taxation", "《法》",
-                      "published", (record.id,), T0 - 40 * DAY, T0 - 30 * DAY, T0 - 20 * DAY,
-                      None, None)  # fmt: skip
+    record = RecordFact(
+        uuid.uuid4(),
+        "p:1",
+        "tax-arrears",
+        "dishonest",
+        "serious",
+        date(2026, 1, 1),
+        date(2026, 1, 1),
+        date(2029, 1, 1),
+        None,
+        "repaired",
+    )
+    entry = EntryFact(
+        uuid.uuid4(),
+        "SX-1",
+        "black-tax-serious",
+        "black",
+        "taxation",
+        "《法》",
+        "published",
+        (record.id,),
+        T0 - 40 * DAY,
+        T0 - 30 * DAY,
+        T0 - 20 * DAY,
+        None,
+        None,
+    )
     assert state_of(Facts(uuid.uuid4(), (record,), (entry,)), T0).memberships == ()
-    corrected = RecordFact(uuid.uuid4(), "p:1", "tax-arrears", "dishonest", "serious",
-                           date(2026, 1, 1), date(2026, 1, 1), date(2029, 1, 1), None,
-                           "active")  # fmt: skip
-    superseded = RecordFact(record.id, "p:1", "tax-arrears", "dishonest", "serious",
-                            date(2026, 1, 1), date(2026, 1, 1), date(2029, 1, 1), None,
-                            "superseded")  # fmt: skip
+    corrected = RecordFact(
+        uuid.uuid4(),
+        "p:1",
+        "tax-arrears",
+        "dishonest",
+        "serious",
+        date(2026, 1, 1),
+        date(2026, 1, 1),
+        date(2029, 1, 1),
+        None,
+        "active",
+    )
+    superseded = RecordFact(
+        record.id,
+        "p:1",
+        "tax-arrears",
+        "dishonest",
+        "serious",
+        date(2026, 1, 1),
+        date(2026, 1, 1),
+        date(2029, 1, 1),
+        None,
+        "superseded",
+    )
     # A correction carries the listing on: the later version of the same source counts.
     on = state_of(Facts(uuid.uuid4(), (superseded, corrected), (entry,)), T0)
     assert [m.entry_id for m in on.memberships] == [entry.id]

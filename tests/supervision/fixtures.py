@@ -27,41 +27,74 @@ DAY2 = datetime(2026, 11, 21, 23, 30, tzinfo=UTC)  # 07:30 on the 22nd in Beijin
 
 
 def organization(
-    session: Session, name: str, *, department: str | None, region: str = "420100",
+    session: Session,
+    name: str,
+    *,
+    department: str | None,
+    region: str = "420100",
     kind: OrganizationKind = OrganizationKind.GOVERNMENT,
-) -> Organization:  # fmt: skip
+) -> Organization:
     org = organization_service.create(
         session,
-        credit_code=credit_code(random.Random(uuid.uuid4().int), registration="11",
-                                region_code=region),
-        name=name, kind=kind, region_code=region, actor=SYSTEM,
-    )  # fmt: skip
+        credit_code=credit_code(
+            random.Random(uuid.uuid4().int), registration="11", region_code=region
+        ),
+        name=name,
+        kind=kind,
+        region_code=region,
+        actor=SYSTEM,
+    )
     org.department = department
     session.flush()
     return org
 
 
 def batch(
-    session: Session, org: Organization, at: datetime, *, created: int, rejected: int,
+    session: Session,
+    org: Organization,
+    at: datetime,
+    *,
+    created: int,
+    rejected: int,
     corrected: int = 0,
-) -> None:  # fmt: skip
+) -> None:
     session.add(
         IngestBatch(
-            provider_id=org.id, actor_name="测试", channel="push", file_format="json",
-            content_digest="0" * 64, size_bytes=1, catalog_version="1", status="completed",
-            submitted=created + corrected + rejected, created=created, corrected=corrected,
-            rejected=rejected, error_codes={}, received_at=at, updated_at=at,
+            provider_id=org.id,
+            actor_name="测试",
+            channel="push",
+            file_format="json",
+            content_digest="0" * 64,
+            size_bytes=1,
+            catalog_version="1",
+            status="completed",
+            submitted=created + corrected + rejected,
+            created=created,
+            corrected=corrected,
+            rejected=rejected,
+            error_codes={},
+            received_at=at,
+            updated_at=at,
         )
-    )  # fmt: skip
+    )
 
 
 def _case(org: Organization, decided: datetime | None, due: datetime) -> dict[str, Any]:
     return {
-        "id": uuid.uuid4(), "reference": uuid.uuid4().hex[:20], "subject_id": uuid.uuid4(),
-        "record_id": uuid.uuid4(), "provider_id": org.id, "source_id": "s", "kind_code": "k",
-        "sealed": b"x", "key_id": "k1", "filed_by": "测试", "filed_at": due - timedelta(days=5),
-        "decide_due_at": due, "decided_at": decided,
-    }  # fmt: skip
+        "id": uuid.uuid4(),
+        "reference": uuid.uuid4().hex[:20],
+        "subject_id": uuid.uuid4(),
+        "record_id": uuid.uuid4(),
+        "provider_id": org.id,
+        "source_id": "s",
+        "kind_code": "k",
+        "sealed": b"x",
+        "key_id": "k1",
+        "filed_by": "测试",
+        "filed_at": due - timedelta(days=5),
+        "decide_due_at": due,
+        "decided_at": decided,
+    }
 
 
 def objection(session: Session, org: Organization, decided: datetime | None, due: datetime) -> None:
@@ -94,12 +127,24 @@ def repair(session: Session, org: Organization, decided: datetime | None, due: d
 def list_entry(session: Session, list_type: str, kind: str, status: str = "published") -> None:
     session.add(
         ListEntry(
-            id=uuid.uuid4(), reference=uuid.uuid4().hex[:20], list_type=list_type, kind=kind,
-            domain="taxation", record_ids=[], status=status, basis="测试", sealed=b"x",
-            key_id="k1", automatic=False, proposed_at=DAY1, proposed_by="测试",
-            shown_name="张*", shown_id="4201**********1234", name_index=b"0" * 32,
+            id=uuid.uuid4(),
+            reference=uuid.uuid4().hex[:20],
+            list_type=list_type,
+            kind=kind,
+            domain="taxation",
+            record_ids=[],
+            status=status,
+            basis="测试",
+            sealed=b"x",
+            key_id="k1",
+            automatic=False,
+            proposed_at=DAY1,
+            proposed_by="测试",
+            shown_name="张*",
+            shown_id="4201**********1234",
+            name_index=b"0" * 32,
         )
-    )  # fmt: skip
+    )
 
 
 @dataclass
@@ -113,8 +158,9 @@ class Seeded:
 def seed(session: Session) -> Seeded:
     """Two Wuhan departments (tax, court), one Yichang (420500) tax office, and the operator."""
     tax = organization(session, "武汉市税务局", department="tax")
-    court = organization(session, "武汉市中级人民法院", department="court",
-                         kind=OrganizationKind.COURT)  # fmt: skip
+    court = organization(
+        session, "武汉市中级人民法院", department="court", kind=OrganizationKind.COURT
+    )
     yichang = organization(session, "宜昌市税务局", department="tax", region="420500")
     operator = organization(session, "省信用中心", department=None, kind=OrganizationKind.OPERATOR)
     batch(session, tax, DAY1, created=8, rejected=2)

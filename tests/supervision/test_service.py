@@ -87,8 +87,11 @@ def test_an_operator_sees_every_organization_a_city_operator_only_its_city(
         everyone = supervision.ingestion_by_day(session, actor=province, within=PERIOD)
         yichang = supervision.ingestion_by_day(session, actor=city, within=PERIOD)
         repairs = supervision.repair_on_time(session, actor=city, within=PERIOD)
-    assert {d.organization for d in everyone} == {seeded.tax.name, seeded.court.name,
-                                                  seeded.yichang.name}  # fmt: skip
+    assert {d.organization for d in everyone} == {
+        seeded.tax.name,
+        seeded.court.name,
+        seeded.yichang.name,
+    }
     assert {d.organization for d in yichang} == {seeded.yichang.name}
     assert [(r.whole, r.part) for r in repairs] == [(1, 0)]
 
@@ -142,8 +145,13 @@ def test_frozen_organizations_and_tokens_in_the_region(runtime: Runtime) -> None
 def test_audit_page_filters_and_pages_newest_first(runtime: Runtime) -> None:
     with runtime.scope() as session:
         for i in range(5):
-            audit_service.record(session, f"test:thing:{'a' if i % 2 else 'b'}", actor=SYSTEM,
-                                 object_type="thing", object_id=str(i))  # fmt: skip
+            audit_service.record(
+                session,
+                f"test:thing:{'a' if i % 2 else 'b'}",
+                actor=SYSTEM,
+                object_type="thing",
+                object_id=str(i),
+            )
     with runtime.scope() as session:
         everything, _ = supervision.audit_page(session, supervision.AuditFilter(), limit=1000)
         total = len(everything)

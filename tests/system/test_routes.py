@@ -99,8 +99,11 @@ def test_openapi_documents_every_route_with_a_summary(client: TestClient) -> Non
     response = client.get("/schema/openapi.json")
     assert response.status_code == 200
     paths = response.json()["paths"]
-    for expected in ("/api/v1/ingestion/uploads", "/api/v1/catalog/kinds/{code}",
-                     "/api/v1/records/versions"):  # fmt: skip
+    for expected in (
+        "/api/v1/ingestion/uploads",
+        "/api/v1/catalog/kinds/{code}",
+        "/api/v1/records/versions",
+    ):
         assert expected in paths
     for path, operations in paths.items():
         for method, operation in operations.items():

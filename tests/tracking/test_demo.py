@@ -23,9 +23,11 @@ def test_the_demo_records_the_policy_tasks_and_one_from_a_finding_once(runtime: 
     with runtime.scope() as session:
         seed(session)
         issued = assessment_service.issue(
-            session, actor=ACTOR, period=assessment_service.period_of("month", "2026-11"),
+            session,
+            actor=ACTOR,
+            period=assessment_service.period_of("month", "2026-11"),
             now=datetime(2026, 12, 3, 2, tzinfo=UTC),
-        )  # fmt: skip
+        )
         assessment_id = issued.id
     policy = len(tracking_seed.seed_document().tasks)
     assert demo_tasks.seed(runtime, actor=ACTOR) == policy + 1

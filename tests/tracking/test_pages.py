@@ -60,10 +60,18 @@ def test_operator_records_and_closes_a_task_clerk_reports(
     assert 'role="alert"' in refused.text
     assert 'value="建立个人诚信档案"' in refused.text  # the form keeps what was typed
     created = post_form(
-        client, f"{TASKS}/new", csrf, title="建立个人诚信档案", description="按意见建档",
-        basis="实施意见 三、（二）", lead=str(clerk_org), responsible=[str(tw.education_org)],
-        milestone_title="报送方案", start_on="2026-09-30", workdays="3",
-    )  # fmt: skip
+        client,
+        f"{TASKS}/new",
+        csrf,
+        title="建立个人诚信档案",
+        description="按意见建档",
+        basis="实施意见 三、（二）",
+        lead=str(clerk_org),
+        responsible=[str(tw.education_org)],
+        milestone_title="报送方案",
+        start_on="2026-09-30",
+        workdays="3",
+    )
     assert created.status_code == 303, created.text
     path = created.headers["location"]
     page = client.get(path)
@@ -147,8 +155,10 @@ def test_new_task_from_a_finding_is_prefilled(
         assessment_id, number = assessment.id, assessment.number
     indicator = compiled.indicators[0]
     csrf = browse_as(client, user_for(Role.OPERATOR))
-    url = (f"{TASKS}/new?assessment={assessment_id}&indicator={indicator.code}"
-           "&unit_kind=department&unit=market")  # fmt: skip
+    url = (
+        f"{TASKS}/new?assessment={assessment_id}&indicator={indicator.code}"
+        "&unit_kind=department&unit=market"
+    )
     form = client.get(url)
     assert form.status_code == 200, form.text
     assert indicator.name in form.text
@@ -160,15 +170,25 @@ def test_new_task_from_a_finding_is_prefilled(
     title = re.search(r'name="title" type="text" value="([^"]*)"', form.text)
     assert title is not None
     created = post_form(
-        client, f"{TASKS}/new", csrf, **values, title=title.group(1), lead=str(tw.market_org),
-        responsible=[str(tw.yichang_market_org)], milestone_title="报送整改情况", workdays="10",
-    )  # fmt: skip
+        client,
+        f"{TASKS}/new",
+        csrf,
+        **values,
+        title=title.group(1),
+        lead=str(tw.market_org),
+        responsible=[str(tw.yichang_market_org)],
+        milestone_title="报送整改情况",
+        workdays="10",
+    )
     assert created.status_code == 303, created.text
     with tw.scope() as session:
         [task] = tracking_service.tasks_for_assessment(session, assessment_id, actor=tw.operator)
         assert (task.source, task.indicator, task.unit_kind, task.unit_code) == (
-            "finding", indicator.code, "department", "market",
-        )  # fmt: skip
+            "finding",
+            indicator.code,
+            "department",
+            "market",
+        )
         assert session.get(Task, task.id) is not None
     page = client.get(created.headers["location"])
     assert anchor.replace("&", "&amp;") in page.text
@@ -186,8 +206,11 @@ def test_forms_need_their_permission(
     assert page.status_code == 200
     assert f'action="{path}/close"' not in page.text
     assert f'action="{path}/progress"' not in page.text
-    for action, form in (("/close", {"note": "x"}), ("/milestones", {"title": "x"}),
-                         ("/progress", {"text": "x"})):  # fmt: skip
+    for action, form in (
+        ("/close", {"note": "x"}),
+        ("/milestones", {"title": "x"}),
+        ("/progress", {"text": "x"}),
+    ):
         assert post_form(client, path + action, csrf, **form).status_code == 403, action
     assert post_form(client, f"{TASKS}/new", csrf, title="x").status_code == 403
     clerk, _org = _clerk(user_for, tw.runtime)

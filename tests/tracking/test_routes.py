@@ -30,9 +30,13 @@ def tw(runtime: Any) -> TrackingWorld:
 def _token(tw: TrackingWorld, organization_id: uuid.UUID, *permissions: Permission) -> str:
     with tw.scope() as session:
         return organization_service.issue_token(
-            session, organization_id, name="test", permissions=list(permissions), valid_days=1,
+            session,
+            organization_id,
+            name="test",
+            permissions=list(permissions),
+            valid_days=1,
             actor=system_actor("test"),
-        ).secret  # fmt: skip
+        ).secret
 
 
 def _task_body(tw: TrackingWorld, **over: Any) -> dict[str, Any]:
@@ -57,20 +61,30 @@ def test_create_report_download_close(client: TestClient, tw: TrackingWorld) -> 
     assert created.status_code == 201, created.text
     task = created.json()
     assert [(m["title"], m["due_on"]) for m in task["milestones"]] == [
-        ("报送方案", "2026-10-10"), ("完成建档", "2026-12-31"),
-    ]  # fmt: skip
+        ("报送方案", "2026-10-10"),
+        ("完成建档", "2026-12-31"),
+    ]
     assert [(u["name"], u["role"]) for u in task["units"]] == [
-        ("测试省市场监管局", "lead"), ("测试省教育厅", "responsible"),
-    ]  # fmt: skip
+        ("测试省市场监管局", "lead"),
+        ("测试省教育厅", "responsible"),
+    ]
     path = f"/api/v1/tasks/{task['id']}"
 
     reported = client.post(
         f"{path}/progress",
-        json={"text": "方案已报送", "milestone_id": task["milestones"][0]["id"],
-              "attachments": [{"filename": "方案.pdf", "content_type": "application/pdf",
-                               "content_base64": b64(PDF)}]},
+        json={
+            "text": "方案已报送",
+            "milestone_id": task["milestones"][0]["id"],
+            "attachments": [
+                {
+                    "filename": "方案.pdf",
+                    "content_type": "application/pdf",
+                    "content_base64": b64(PDF),
+                }
+            ],
+        },
         headers=market,
-    )  # fmt: skip
+    )
     assert reported.status_code == 201, reported.text
     [progress] = reported.json()["progress"]
     assert progress["organization"] == "测试省市场监管局"
@@ -93,17 +107,19 @@ def test_create_report_download_close(client: TestClient, tw: TrackingWorld) -> 
     with tw.scope() as session:
         actions = list(
             session.execute(
-                select(AuditEntry.action).where(AuditEntry.object_id == task["id"])
+                select(AuditEntry.action)
+                .where(AuditEntry.object_id == task["id"])
                 .order_by(AuditEntry.seq)
             ).scalars()
-        )  # fmt: skip
+        )
     assert actions == ["tracking:task:create", "tracking:progress:submit", "tracking:task:close"]
 
 
 def test_problems(client: TestClient, tw: TrackingWorld) -> None:  # type: ignore[type-arg]
     office = auth(_token(tw, tw.operator_org, P.TRACKING_TASK_MANAGE, P.TRACKING_TASK_READ))
-    yichang = auth(_token(tw, tw.yichang_market_org, P.TRACKING_PROGRESS_REPORT,
-                          P.TRACKING_TASK_READ))  # fmt: skip
+    yichang = auth(
+        _token(tw, tw.yichang_market_org, P.TRACKING_PROGRESS_REPORT, P.TRACKING_TASK_READ)
+    )
     task = client.post("/api/v1/tasks", json=_task_body(tw), headers=office).json()
     path = f"/api/v1/tasks/{task['id']}"
 
@@ -117,8 +133,9 @@ def test_problems(client: TestClient, tw: TrackingWorld) -> None:  # type: ignor
     assert code(client.post("/api/v1/tasks", json=bad, headers=office)) == (422, "task-invalid")
     unknown = _task_body(tw, lead_organization_id=str(uuid.uuid4()))
     assert code(client.post("/api/v1/tasks", json=unknown, headers=office)) == (
-        422, "task-invalid",
-    )  # fmt: skip
+        422,
+        "task-invalid",
+    )
     market = auth(_token(tw, tw.market_org, P.TRACKING_PROGRESS_REPORT, P.TRACKING_TASK_READ))
     not_pdf = {
         "text": "x",
@@ -127,8 +144,9 @@ def test_problems(client: TestClient, tw: TrackingWorld) -> None:  # type: ignor
         ],
     }
     assert code(client.post(f"{path}/progress", json=not_pdf, headers=market)) == (
-        422, "evidence-invalid",
-    )  # fmt: skip
+        422,
+        "evidence-invalid",
+    )
     missing = client.get(f"{path}/attachments/{uuid.uuid4()}", headers=office)
     assert code(missing) == (404, "task-attachment-not-found")
     more = {"title": "补充", "due_on": str(date(2027, 1, 8))}
@@ -156,8 +174,11 @@ def test_each_route_needs_its_permission(
     path: str,
     needed: Permission,
 ) -> None:
-    others = [p for p in (P.TRACKING_TASK_READ, P.TRACKING_TASK_MANAGE,
-                          P.TRACKING_PROGRESS_REPORT) if p != needed]  # fmt: skip
+    others = [
+        p
+        for p in (P.TRACKING_TASK_READ, P.TRACKING_TASK_MANAGE, P.TRACKING_PROGRESS_REPORT)
+        if p != needed
+    ]
     headers = auth(_token(tw, tw.operator_org, *others))
     url = path.replace("{id}", str(uuid.uuid4()))
     response = client.request(method, url, headers=headers, json={} if method == "POST" else None)

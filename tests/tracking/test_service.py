@@ -36,10 +36,12 @@ def test_create_counts_working_days_and_audits(tw: TrackingWorld) -> None:
     # Three working days from Wednesday 30 September 2026: 8 and 9 October, then Saturday
     # 10 October (an adjusted working day); 1–7 October are the National Day holiday.
     task = tw.create(
-        milestones=[MilestoneInput("报送方案", start_on=date(2026, 9, 30), workdays=3),
-                    MilestoneInput("完成建档", due_on=date(2026, 12, 31))],
+        milestones=[
+            MilestoneInput("报送方案", start_on=date(2026, 9, 30), workdays=3),
+            MilestoneInput("完成建档", due_on=date(2026, 12, 31)),
+        ],
         now=at_nine(date(2026, 9, 30)),
-    )  # fmt: skip
+    )
     with tw.scope() as session:
         milestones = tracking_service.milestones_of(session, task.id)
         assert [(m.title, m.due_on, m.start_on, m.workdays) for m in milestones] == [
@@ -48,9 +50,8 @@ def test_create_counts_working_days_and_audits(tw: TrackingWorld) -> None:
         ]
         units = {
             (u.organization_id, u.role)
-            for u in session.execute(select(TaskUnit).where(TaskUnit.task_id == task.id))
-            .scalars()
-        }  # fmt: skip
+            for u in session.execute(select(TaskUnit).where(TaskUnit.task_id == task.id)).scalars()
+        }
     assert units == {(tw.market_org, "lead"), (tw.education_org, "responsible")}
     assert task.number.startswith("RW-20260930-")
     (entry,) = tw.audit(task.id)
@@ -77,11 +78,17 @@ def test_units_report_with_files_others_are_refused(tw: TrackingWorld) -> None:
     with tw.scope() as session:
         [milestone] = tracking_service.milestones_of(session, task.id)
         tracking_service.report(
-            session, task.id, text="已完成方案起草", milestone_id=milestone.id,
-            files=[EvidenceFile("方案.pdf", "application/pdf", b64(PDF)),
-                   EvidenceFile("照片.png", "image/png", b64(PNG))],
-            actor=tw.education_clerk, now=at_nine(date(2026, 12, 1)),
-        )  # fmt: skip
+            session,
+            task.id,
+            text="已完成方案起草",
+            milestone_id=milestone.id,
+            files=[
+                EvidenceFile("方案.pdf", "application/pdf", b64(PDF)),
+                EvidenceFile("照片.png", "image/png", b64(PNG)),
+            ],
+            actor=tw.education_clerk,
+            now=at_nine(date(2026, 12, 1)),
+        )
     with tw.scope() as session, pytest.raises(NotATaskUnit):
         # Yichang's market office is not on the task (nor sees it): it is told it is not a unit.
         tracking_service.report(session, task.id, text="x", actor=tw.yichang_clerk)
@@ -90,18 +97,24 @@ def test_units_report_with_files_others_are_refused(tw: TrackingWorld) -> None:
         tracking_service.report(session, task.id, text="x", actor=tw.operator)
     with tw.scope() as session, pytest.raises(EvidenceInvalid):
         tracking_service.report(
-            session, task.id, text="x", actor=tw.market_clerk,
+            session,
+            task.id,
+            text="x",
+            actor=tw.market_clerk,
             files=[EvidenceFile("a.pdf", "application/pdf", b64(PNG))],  # not a PDF
-        )  # fmt: skip
+        )
     with tw.scope() as session:
         shown = tracking_service.view(
-            session, tracking_service.get_or_raise(session, task.id, actor=tw.operator),
+            session,
+            tracking_service.get_or_raise(session, task.id, actor=tw.operator),
             actor=tw.operator,
-        )  # fmt: skip
+        )
         [report] = shown.reports
         assert (report.organization, report.milestone, report.report.text) == (
-            "测试省教育厅", "报送方案", "已完成方案起草",
-        )  # fmt: skip
+            "测试省教育厅",
+            "报送方案",
+            "已完成方案起草",
+        )
         assert shown.milestones[0].done_on == date(2026, 12, 1)
         first, second = report.attachments
         opened = tracking_service.open_attachment(session, task.id, first.id, actor=tw.operator)
@@ -114,9 +127,12 @@ def test_units_report_with_files_others_are_refused(tw: TrackingWorld) -> None:
 def test_close_links_back_to_the_finding_and_ends_the_task(tw: TrackingWorld) -> None:
     assessment_id = uuid.uuid4()
     task = tw.create(
-        source="finding", assessment_id=assessment_id, indicator="on-time-feedback",
-        unit_kind="department", unit_code="market",
-    )  # fmt: skip
+        source="finding",
+        assessment_id=assessment_id,
+        indicator="on-time-feedback",
+        unit_kind="department",
+        unit_code="market",
+    )
     with tw.scope() as session:
         found = tracking_service.tasks_for_assessment(session, assessment_id, actor=tw.market_clerk)
         assert [(t.id, t.indicator, t.unit_kind, t.unit_code, t.status) for t in found] == [
@@ -169,8 +185,10 @@ def test_listing_orders_by_due_day_and_marks_overdue(tw: TrackingWorld) -> None:
     with tw.scope() as session:
         page = tracking_service.listing(session, actor=tw.operator, now=at_nine(date(2026, 12, 7)))
         assert [(r.task.id, r.overdue) for r in page.items] == [
-            (late.id, True), (later.id, False), (none.id, False),
-        ]  # fmt: skip
+            (late.id, True),
+            (later.id, False),
+            (none.id, False),
+        ]
         assert (page.open, page.overdue) == (3, 1)
         overdue = tracking_service.listing(
             session, actor=tw.operator, overdue_only=True, now=at_nine(date(2026, 12, 7))
@@ -212,16 +230,25 @@ def test_reminder_and_overdue_alert_fire_once_on_the_right_days_across_national_
     assert len(tw.notices(tw.education_org, "task-due-soon")) == 1
     assert tw.notices(tw.market_org, "task-due-soon")[0].data["due_on"] == "2026-10-10"
     actions = [e.action for e in tw.audit(task.id)]
-    assert actions == ["tracking:task:create", "tracking:milestone:remind",
-                       "tracking:milestone:escalate"]  # fmt: skip
+    assert actions == [
+        "tracking:task:create",
+        "tracking:milestone:remind",
+        "tracking:milestone:escalate",
+    ]
 
 
 def test_a_done_milestone_is_neither_reminded_nor_alerted(tw: TrackingWorld) -> None:
     task = tw.create(milestones=[MilestoneInput("m", due_on=date(2026, 10, 9))])
     with tw.scope() as session:
         [m] = tracking_service.milestones_of(session, task.id)
-        tracking_service.report(session, task.id, text="完成", milestone_id=m.id,
-                                actor=tw.market_clerk, now=at_nine(date(2026, 9, 29)))  # fmt: skip
+        tracking_service.report(
+            session,
+            task.id,
+            text="完成",
+            milestone_id=m.id,
+            actor=tw.market_clerk,
+            now=at_nine(date(2026, 9, 29)),
+        )
     for day in (date(2026, 9, 30), date(2026, 10, 8), date(2026, 10, 12)):
         with tw.scope() as session:
             done = tracking_service.sweep(session, actor=tw.operator, now=at_nine(day))
@@ -267,9 +294,7 @@ def test_seed_tasks_load_once_and_map_departments(tw: TrackingWorld) -> None:
         again = tracking_seed.load_seed_tasks(session, actor=tw.operator)
         doc = tracking_seed.seed_document()
         assert (first, again) == (len(doc.tasks), 0)
-        records = session.execute(
-            select(Task).where(Task.seed_key == "p2017-3-2")
-        ).scalar_one()  # fmt: skip
+        records = session.execute(select(Task).where(Task.seed_key == "p2017-3-2")).scalar_one()
         units = set(
             session.execute(
                 select(TaskUnit.organization_id).where(TaskUnit.task_id == records.id)
@@ -324,8 +349,9 @@ def test_the_sweep_reminds_and_alerts_once_on_the_rule_days(
     """For any start day and working-day count: run the sweep every morning from the start to
     three days after the due day; the reminder lands on the working day before the due day (or
     the start day, when that is later), the alert on the day after the due day."""
-    task = tw.create(milestones=[MilestoneInput("m", start_on=start, workdays=n)],
-                     now=at_nine(start))  # fmt: skip
+    task = tw.create(
+        milestones=[MilestoneInput("m", start_on=start, workdays=n)], now=at_nine(start)
+    )
     calendar = package_calendar()
     due = workdays.add_working_days(start, n, calendar=calendar)
     day = start

@@ -53,8 +53,10 @@ def test_labels_and_titles_are_escaped() -> None:
 
 
 def test_empty_data_draws_an_empty_chart_with_the_message() -> None:
-    for markup in (bar_chart([], title="无", empty="暂无数据"),
-                   line_chart({}, title="无", empty="暂无数据")):  # fmt: skip
+    for markup in (
+        bar_chart([], title="无", empty="暂无数据"),
+        line_chart({}, title="无", empty="暂无数据"),
+    ):
         svg = _parse(markup)
         assert "暂无数据" in "".join(svg.itertext())
         assert not svg.findall(f"{SVG}rect[@class='bar']")
@@ -62,8 +64,7 @@ def test_empty_data_draws_an_empty_chart_with_the_message() -> None:
 
 
 def test_line_chart_draws_a_line_per_series_over_shared_days() -> None:
-    series = {"税务局": [("2026-11-20", 10.0), ("2026-11-21", 5.0)],
-              "法院": [("2026-11-21", 3.0)]}  # fmt: skip
+    series = {"税务局": [("2026-11-20", 10.0), ("2026-11-21", 5.0)], "法院": [("2026-11-21", 3.0)]}
     svg = _parse(line_chart(series, title="每日", y_label="行数"))
     lines = svg.findall(f"{SVG}polyline")
     assert len(lines) == 2

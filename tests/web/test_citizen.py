@@ -104,9 +104,13 @@ def test_sign_in_with_a_code_sets_the_session_and_goes_on(
     token = _csrf(client)
     step = client.post(
         "/me/signin",
-        data={"id_number": person.id_number, "name": person.name, "next": "/me/report",
-              "_csrf_token": token},
-    )  # fmt: skip
+        data={
+            "id_number": person.id_number,
+            "name": person.name,
+            "next": "/me/report",
+            "_csrf_token": token,
+        },
+    )
     assert step.status_code == 200
     assert "139****1234" in step.text  # the masked phone
     assert person.id_number not in step.text  # the ID number is not echoed in the second step
@@ -121,19 +125,28 @@ def test_sign_in_with_a_code_sets_the_session_and_goes_on(
     wrong = "000000" if code != "000000" else "111111"
     refused = client.post(
         "/me/signin/verify",
-        data={"challenge_id": challenge.group(1), "code": wrong, "next": "/me/report",
-              "masked_phone": "139****1234", "_csrf_token": token},
-    )  # fmt: skip
+        data={
+            "challenge_id": challenge.group(1),
+            "code": wrong,
+            "next": "/me/report",
+            "masked_phone": "139****1234",
+            "_csrf_token": token,
+        },
+    )
     assert refused.status_code == 401
     assert "code-invalid" in refused.text
     assert "还可尝试" in refused.text  # attempts left, from the service's answer
     assert challenge.group(1) in refused.text  # the form keeps its challenge: try again
     done = client.post(
         "/me/signin/verify",
-        data={"challenge_id": challenge.group(1), "code": code, "next": "/me/report",
-              "_csrf_token": token},
+        data={
+            "challenge_id": challenge.group(1),
+            "code": code,
+            "next": "/me/report",
+            "_csrf_token": token,
+        },
         follow_redirects=False,
-    )  # fmt: skip
+    )
     assert done.status_code == 303
     assert done.headers["location"] == "/me/report"
     cookie = done.headers["set-cookie"]
@@ -309,9 +322,13 @@ def test_repair_shows_the_services_answer_and_keeps_a_bad_form(
     token = _csrf(client)
     bad = client.post(
         "/me/repairs/new",
-        data={"record_id": str(record.id), "basis": "obligation_performed",
-              "explanation": "已缴清", "_csrf_token": token},
-    )  # fmt: skip
+        data={
+            "record_id": str(record.id),
+            "basis": "obligation_performed",
+            "explanation": "已缴清",
+            "_csrf_token": token,
+        },
+    )
     assert bad.status_code in (409, 422)
     assert 'role="alert"' in bad.text
     assert "已缴清" in bad.text or "repair-" in bad.text
@@ -334,26 +351,43 @@ def test_grant_revoke_and_uses(
     token = _csrf(client)
     bad = client.post(
         "/me/grants",
-        data={"credit_code": "000000000000000000", "scene": "loan", "purpose": "个人住房贷款审批",
-              "valid_days": "30", "max_uses": "1", "_csrf_token": token},
-    )  # fmt: skip
+        data={
+            "credit_code": "000000000000000000",
+            "scene": "loan",
+            "purpose": "个人住房贷款审批",
+            "valid_days": "30",
+            "max_uses": "1",
+            "_csrf_token": token,
+        },
+    )
     assert bad.status_code == 422
     assert "grant-" in bad.text or "invalid" in bad.text
     assert 'value="个人住房贷款审批"' in bad.text
     government = client.post(
         "/me/grants",
-        data={"credit_code": credit_code, "scene": "administrative_licensing",
-              "purpose": "个人住房贷款审批", "valid_days": "30", "max_uses": "1",
-              "_csrf_token": token},
-    )  # fmt: skip
+        data={
+            "credit_code": credit_code,
+            "scene": "administrative_licensing",
+            "purpose": "个人住房贷款审批",
+            "valid_days": "30",
+            "max_uses": "1",
+            "_csrf_token": token,
+        },
+    )
     assert government.status_code == 403
     assert "scene-not-permitted" in government.text or "forbidden" in government.text
     done = client.post(
         "/me/grants",
-        data={"credit_code": credit_code, "scene": "loan", "purpose": "个人住房贷款审批",
-              "valid_days": "30", "max_uses": "2", "_csrf_token": token},
+        data={
+            "credit_code": credit_code,
+            "scene": "loan",
+            "purpose": "个人住房贷款审批",
+            "valid_days": "30",
+            "max_uses": "2",
+            "_csrf_token": token,
+        },
         follow_redirects=False,
-    )  # fmt: skip
+    )
     assert done.status_code == 303
     page = client.get("/me/grants")
     assert "测试银行" in page.text

@@ -26,8 +26,12 @@ PURPOSE = "食品经营许可审查"
 @pytest.fixture
 def cw(runtime: Any, tmp_path: Any, settings: Settings) -> CheckWorld:
     world = build_checks(runtime, tmp_path, settings)
-    listed(world.runtime, world.sid(world.people[5]), "black-judgment-defaulter",
-           now=NOW - timedelta(days=1))  # fmt: skip
+    listed(
+        world.runtime,
+        world.sid(world.people[5]),
+        "black-judgment-defaulter",
+        now=NOW - timedelta(days=1),
+    )
     return world
 
 
@@ -37,8 +41,14 @@ def officer(cw: CheckWorld) -> str:
 
 
 def _check(client: TestClient, csrf: str, person: Any, **over: str) -> Any:  # type: ignore[type-arg]
-    data = {"_csrf_token": csrf, "id_number": person.id_number, "name": person.name,
-            "scene": "administrative_licensing", "purpose": PURPOSE, **over}  # fmt: skip
+    data = {
+        "_csrf_token": csrf,
+        "id_number": person.id_number,
+        "name": person.name,
+        "scene": "administrative_licensing",
+        "purpose": PURPOSE,
+        **over,
+    }
     return client.post(f"{BASE}/checks", data=data)
 
 
@@ -68,18 +78,28 @@ def test_a_check_is_explained_and_feedback_is_recorded(
     # Feedback: a bad one shows the error; a good one is recorded.
     bad = client.post(
         f"{BASE}/checks/{check_id}/feedback",
-        data={"_csrf_token": csrf, "measure": "P99", "index": "0", "decision": "applied",
-              "reason": "已实施"},
-    )  # fmt: skip
+        data={
+            "_csrf_token": csrf,
+            "measure": "P99",
+            "index": "0",
+            "decision": "applied",
+            "reason": "已实施",
+        },
+    )
     assert bad.status_code == 422
     assert 'role="alert"' in bad.text
     assert 'value="已实施"' in bad.text
     done = client.post(
         f"{BASE}/checks/{check_id}/feedback",
-        data={"_csrf_token": csrf, "measure": "P07", "index": "0", "decision": "applied",
-              "reason": "不予许可"},
+        data={
+            "_csrf_token": csrf,
+            "measure": "P07",
+            "index": "0",
+            "decision": "applied",
+            "reason": "不予许可",
+        },
         follow_redirects=False,
-    )  # fmt: skip
+    )
     assert done.status_code == 303
     assert done.headers["location"] == f"{BASE}/checks/{check_id}"
     shown = client.get(done.headers["location"])
@@ -104,10 +124,15 @@ def test_bad_input_keeps_the_form(client: TestClient, cw: CheckWorld) -> None:  
     assert "name-mismatch" in wrong_name.text
     htmx = client.post(
         f"{BASE}/checks",
-        data={"_csrf_token": csrf, "id_number": "1", "name": "x", "scene": "nope",
-              "purpose": PURPOSE},
+        data={
+            "_csrf_token": csrf,
+            "id_number": "1",
+            "name": "x",
+            "scene": "nope",
+            "purpose": PURPOSE,
+        },
         headers={"HX-Request": "true"},
-    )  # fmt: skip
+    )
     assert htmx.status_code == 422  # htmx swaps 4xx answers too: the real status, always
     assert "check-input-invalid" in htmx.text
 
@@ -122,10 +147,14 @@ def test_batch_from_a_file_with_per_person_errors_and_csv(
     assert client.get(f"{BASE}/batch").status_code == 200
     people = cw.people
     data = csv_bytes(
-        [[people[5].id_number, people[5].name], [people[7].id_number, "冒名者"],
-         ["123", "某人"], [people[8].id_number, people[8].name]],
+        [
+            [people[5].id_number, people[5].name],
+            [people[7].id_number, "冒名者"],
+            ["123", "某人"],
+            [people[8].id_number, people[8].name],
+        ],
         header=("公民身份号码", "姓名"),
-    )  # fmt: skip
+    )
     answer = client.post(
         f"{BASE}/batch",
         data={"_csrf_token": csrf, "scene": "administrative_licensing", "purpose": PURPOSE},
@@ -185,7 +214,8 @@ def test_pages_need_the_officer_role_and_checks_stay_in_their_organization(
     text = _check(client, csrf, cw.people[5]).text
     check_id = text.split("/console/consumer/checks/", 1)[1].split('"', 1)[0]
     assert cw.procurement.organization_id is not None
-    signed_in(client, staff_session(cw.runtime, cw.procurement.organization_id,
-                                    Role.CONSUMER_OFFICER))  # fmt: skip
+    signed_in(
+        client, staff_session(cw.runtime, cw.procurement.organization_id, Role.CONSUMER_OFFICER)
+    )
     assert client.get(f"{BASE}/checks/{check_id}").status_code == 404
     assert check_id not in client.get(f"{BASE}/checks").text

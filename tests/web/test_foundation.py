@@ -118,9 +118,11 @@ def test_a_page_answering_with_an_error_keeps_nothing_of_its_transaction(runtime
     ) -> Response[str]:
         audit.record(session, "test:page:write", actor=system_actor("test"), object_type="test")
         return page(
-            request, "error.html", {"status": status, "code": "t", "detail": None},
+            request,
+            "error.html",
+            {"status": status, "code": "t", "detail": None},
             status_code=status,
-        )  # fmt: skip
+        )
 
     @get("/test-refused", sync_to_thread=True, opt={"public": True})
     def refused(request: Request[Any, Any, Any], session: SessionDep) -> Response[str]:

@@ -46,9 +46,13 @@ class Demo:
         """A `chengxin` command in the clone's directory (so against the clone's data)."""
         return subprocess.run(  # noqa: S603  # this interpreter, our own arguments
             [sys.executable, "-m", "chengxin.cli", *args],
-            cwd=self.clone, env=self.env, capture_output=True, text=True, timeout=120,
+            cwd=self.clone,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
             check=False,
-        )  # fmt: skip
+        )
 
 
 def _readme_demo_command() -> list[str]:
@@ -78,8 +82,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Demo, str]]
     clone = tmp_path_factory.mktemp("newcomer") / "chengxin"
     subprocess.run(  # noqa: S603
         ["git", "clone", "--quiet", "--no-hardlinks", str(ROOT), str(clone)],  # noqa: S607
-        check=True, capture_output=True, timeout=120,
-    )  # fmt: skip
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     arguments = _readme_demo_command()
     port = _free_port()
     # As dev.py runs it: CHENGXIN_ENV=development, nothing else of this shell's configuration.
@@ -89,10 +95,22 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Demo, str]]
     demo = Demo(clone, f"http://127.0.0.1:{port}", env, logs / "stdout.txt", logs / "stderr.txt")
     with demo.stdout.open("wb") as out, demo.stderr.open("wb") as err:
         process = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "chengxin.cli", *arguments, "--people", PEOPLE,
-             "--port", str(port)],
-            cwd=clone, env=env, stdout=out, stderr=err, start_new_session=True,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "chengxin.cli",
+                *arguments,
+                "--people",
+                PEOPLE,
+                "--port",
+                str(port),
+            ],
+            cwd=clone,
+            env=env,
+            stdout=out,
+            stderr=err,
+            start_new_session=True,
+        )
     try:
         yield demo, _wait_for_block(demo, process, timeout=240)
     finally:

@@ -67,35 +67,72 @@ PEOPLE = 40
 PDF = b"%PDF-1.4\n%test evidence\n"
 
 ROOTS = {
-    "public": ["/", "/lists", "/pages", "/verify", "/repair-guide", "/tips", "/tips/lookup",
-               "/signin", "/me/signin"],
-    "citizen": ["/me", "/me/report", "/me/queries", "/me/objections", "/me/objections/new",
-                "/me/repairs", "/me/repairs/new", "/me/grants", "/me/statements", "/me/notices",
-                "/me/lists", "/me/score"],
+    "public": [
+        "/",
+        "/lists",
+        "/pages",
+        "/verify",
+        "/repair-guide",
+        "/tips",
+        "/tips/lookup",
+        "/signin",
+        "/me/signin",
+    ],
+    "citizen": [
+        "/me",
+        "/me/report",
+        "/me/queries",
+        "/me/objections",
+        "/me/objections/new",
+        "/me/repairs",
+        "/me/repairs/new",
+        "/me/grants",
+        "/me/statements",
+        "/me/notices",
+        "/me/lists",
+        "/me/score",
+    ],
     "representative": ["/me", "/me/lists", "/me/report", "/me/objections/new"],
-    "admin": ["/console/operator", "/console/operator/lists?status=published",
-              "/console/operator/lists?status=exited"],
+    "admin": [
+        "/console/operator",
+        "/console/operator/lists?status=published",
+        "/console/operator/lists?status=exited",
+    ],
     "operator": ["/console/operator"],
     "reviewer": ["/console/operator/queries"],
     "auditor": ["/console/operator/audit", "/console/operator/alerts"],
     "security": ["/console/operator/alerts", "/console/operator/emergency"],
     "provider": ["/console/provider"],
     "consumer": ["/console/consumer"],
-}  # fmt: skip
+}
 # The crawl's name for each demo account's role.
 STAFF = {
-    Role.PLATFORM_ADMIN: "admin", Role.OPERATOR: "operator", Role.REVIEWER: "reviewer",
-    Role.AUDITOR: "auditor", Role.SECURITY_OFFICER: "security", Role.PROVIDER_CLERK: "provider",
+    Role.PLATFORM_ADMIN: "admin",
+    Role.OPERATOR: "operator",
+    Role.REVIEWER: "reviewer",
+    Role.AUDITOR: "auditor",
+    Role.SECURITY_OFFICER: "security",
+    Role.PROVIDER_CLERK: "provider",
     Role.CONSUMER_OFFICER: "consumer",
-}  # fmt: skip
+}
 # Where each role's crawl may go (links elsewhere are another role's pages).
 PREFIXES = {
     "public": ("/lists", "/pages", "/verify", "/repair-guide", "/tips"),
     "citizen": ("/me",),
     "representative": ("/me",),
 }
-NEVER = ("signout", "logout", "sign-out", ".pdf", ".csv", ".json", ".xlsx", "/export",
-         "/evidence/", "download")  # fmt: skip
+NEVER = (
+    "signout",
+    "logout",
+    "sign-out",
+    ".pdf",
+    ".csv",
+    ".json",
+    ".xlsx",
+    "/export",
+    "/evidence/",
+    "download",
+)
 PER_SHAPE = 3  # pages of one shape (the path with ids replaced) visited per role
 LIMIT = 150  # pages per role
 
@@ -116,17 +153,44 @@ def visible_text(page: str) -> str:
 # -- the codes ------------------------------------------------------------------------------------
 
 ENUMS: tuple[tuple[Any, str], ...] = (
-    (RoleKind, "role"), (OrganizationKind, "organization kind"), (EntryStatus, "status"),
-    (ExitReason, "exit reason"), (ListKind, "list kind"), (ObjectionStatus, "status"),
-    (ObjectionOutcome, "outcome"), (RepairStatus, "status"), (RepairBasis, "repair basis"),
-    (GrantStatus, "status"), (QueryStatus, "status"), (TipStatus, "status"),
-    (TipOutcome, "outcome"), (UserStatus, "status"), (RulesetStatus, "status"),
-    (ReviewStatus, "status"), (Mark, "status"), (Scene, "scene"),
-    (IndicatorSetStatus, "status"), (PeriodKind, "period kind"), (UnitKind, "unit kind"),
-    (TaskStatus, "status"), (TaskSource, "task source"), (UnitRole, "task unit role"),
-)  # fmt: skip
-SYSTEM_TASKS = ("demo", "jobs", "cli", "test", "expiry", "notifications", "bootstrap",
-                "catalog-load", "access-permit", "keys-rotate", "population-import")  # fmt: skip
+    (RoleKind, "role"),
+    (OrganizationKind, "organization kind"),
+    (EntryStatus, "status"),
+    (ExitReason, "exit reason"),
+    (ListKind, "list kind"),
+    (ObjectionStatus, "status"),
+    (ObjectionOutcome, "outcome"),
+    (RepairStatus, "status"),
+    (RepairBasis, "repair basis"),
+    (GrantStatus, "status"),
+    (QueryStatus, "status"),
+    (TipStatus, "status"),
+    (TipOutcome, "outcome"),
+    (UserStatus, "status"),
+    (RulesetStatus, "status"),
+    (ReviewStatus, "status"),
+    (Mark, "status"),
+    (Scene, "scene"),
+    (IndicatorSetStatus, "status"),
+    (PeriodKind, "period kind"),
+    (UnitKind, "unit kind"),
+    (TaskStatus, "status"),
+    (TaskSource, "task source"),
+    (UnitRole, "task unit role"),
+)
+SYSTEM_TASKS = (
+    "demo",
+    "jobs",
+    "cli",
+    "test",
+    "expiry",
+    "notifications",
+    "bootstrap",
+    "catalog-load",
+    "access-permit",
+    "keys-rotate",
+    "population-import",
+)
 
 
 def _problem_codes() -> set[str]:
@@ -278,23 +342,44 @@ def demo(runtime: Runtime) -> dict[str, str]:
             select(Organization).where(Organization.name == "湖北省财政厅（演示）")
         ).scalar_one()
         now = utcnow()
-        session.add(Query(organization_id=consumer.id, actor_kind="token", actor_id="t",
-                          actor_name="system:demo", scene="awards", purpose="评选道德模范前的核查",
-                          grant_id=None, kinds=["tax-arrears", "court-judgment-defaulter"],
-                          subject_count=60, status=QueryStatus.PENDING_REVIEW.value,
-                          review_reasons=["bulk"], created_at=now))  # fmt: skip
+        session.add(
+            Query(
+                organization_id=consumer.id,
+                actor_kind="token",
+                actor_id="t",
+                actor_name="system:demo",
+                scene="awards",
+                purpose="评选道德模范前的核查",
+                grant_id=None,
+                kinds=["tax-arrears", "court-judgment-defaulter"],
+                subject_count=60,
+                status=QueryStatus.PENDING_REVIEW.value,
+                review_reasons=["bulk"],
+                created_at=now,
+            )
+        )
         detail = {"scene": "administrative_licensing"}
-        session.add(Alert(organization_id=consumer.id, rule="new-scene", window_start=now,
-                          detail=detail, created_at=now))  # fmt: skip
+        session.add(
+            Alert(
+                organization_id=consumer.id,
+                rule="new-scene",
+                window_start=now,
+                detail=detail,
+                created_at=now,
+            )
+        )
     sessions = {}
     for login, role, _, region in demo_accounts.DEMO_ACCOUNTS:
         name = STAFF.get(role)
         if name is None or name in sessions or region is not None:
             continue  # one province-wide account per role
         issued = accounts_service.login(
-            runtime.scope, login=login, password=demo_accounts.DEMO_PASSWORD, client_ip=None,
+            runtime.scope,
+            login=login,
+            password=demo_accounts.DEMO_PASSWORD,
+            client_ip=None,
             policy=policy,
-        )  # fmt: skip
+        )
         sessions[name] = issued.token
     return sessions
 
@@ -354,20 +439,40 @@ def citizen_forms(client: Client, scanner: Scanner) -> None:
     csrf = _csrf(client, "/me/objections/new")
     records = _record_ids(client.get("/me/objections/new").text)
     assert records, "the demo person has records"
-    scanner.both(client, "citizen", "POST /me/objections/new (too short)", lambda: client.post(
-        "/me/objections/new", data={"record_id": records[0], "reason": "错", "_csrf_token": csrf},
-    ))  # fmt: skip
-    client.post("/me/objections/new", files={"evidence": ("proof.pdf", PDF, "application/pdf")},
-                data={"record_id": records[0], "reason": "该欠税已于认定前缴清",
-                      "_csrf_token": csrf})  # fmt: skip
+    scanner.both(
+        client,
+        "citizen",
+        "POST /me/objections/new (too short)",
+        lambda: client.post(
+            "/me/objections/new",
+            data={"record_id": records[0], "reason": "错", "_csrf_token": csrf},
+        ),
+    )
+    client.post(
+        "/me/objections/new",
+        files={"evidence": ("proof.pdf", PDF, "application/pdf")},
+        data={"record_id": records[0], "reason": "该欠税已于认定前缴清", "_csrf_token": csrf},
+    )
     if len(records) > 1:
-        client.post("/me/statements", data={"record_id": records[-1], "_csrf_token": csrf,
-                                            "text": "因疫情期间停业导致逾期"})  # fmt: skip
-    scanner.both(client, "citizen", "POST /me/repairs/new", lambda: client.post(
-        "/me/repairs/new", data={"record_id": records[-1], "basis": "obligation_performed",
-                                 "explanation": "已履行全部法定义务", "commitment": "on",
-                                 "_csrf_token": csrf},
-    ))  # fmt: skip
+        client.post(
+            "/me/statements",
+            data={"record_id": records[-1], "_csrf_token": csrf, "text": "因疫情期间停业导致逾期"},
+        )
+    scanner.both(
+        client,
+        "citizen",
+        "POST /me/repairs/new",
+        lambda: client.post(
+            "/me/repairs/new",
+            data={
+                "record_id": records[-1],
+                "basis": "obligation_performed",
+                "explanation": "已履行全部法定义务",
+                "commitment": "on",
+                "_csrf_token": csrf,
+            },
+        ),
+    )
     agency = generator.organizations(0)
     codes = [o.credit_code for o in agency if o.name == "楚天征信服务有限公司（演示）"]
     grant = {
@@ -376,10 +481,20 @@ def citizen_forms(client: Client, scanner: Scanner) -> None:
         "purpose": "个人住房贷款审批",
     }
     client.post("/me/grants", data={**grant, "_csrf_token": csrf})
-    scanner.both(client, "citizen", "POST /me/grants (unknown unit)", lambda: client.post(
-        "/me/grants", data={"credit_code": "000000000000000000", "scene": "loan",
-                            "purpose": "个人住房贷款审批", "_csrf_token": csrf},
-    ))  # fmt: skip
+    scanner.both(
+        client,
+        "citizen",
+        "POST /me/grants (unknown unit)",
+        lambda: client.post(
+            "/me/grants",
+            data={
+                "credit_code": "000000000000000000",
+                "scene": "loan",
+                "purpose": "个人住房贷款审批",
+                "_csrf_token": csrf,
+            },
+        ),
+    )
     client.post(
         "/me/score/reviews", data={"reason": "积分计算有疑问，请人工复核", "_csrf_token": csrf}
     )
@@ -393,10 +508,21 @@ def public_forms(client: Client, scanner: Scanner, person: Any) -> None:
         ("POST /lists/search (name, none)", {"by": "name", "query": "欧阳不存在"}),
         ("POST /lists/search (bad id)", {"by": "id_number", "query": "123"}),
     ):
-        scanner.both(client, "public", where, lambda d=data: client.post(  # type: ignore[misc]
-            "/lists/search", data={**d, "_csrf_token": csrf}))  # fmt: skip
-    tip = {"domain": "black-wage-arrears", "about": "某建筑劳务公司", "region_code": "420100",
-           "what": "拖欠二十余名农民工三个月工资至今未支付", "_csrf_token": csrf}  # fmt: skip
+        scanner.both(
+            client,
+            "public",
+            where,
+            lambda d=data: client.post(  # type: ignore[misc]
+                "/lists/search", data={**d, "_csrf_token": csrf}
+            ),
+        )
+    tip = {
+        "domain": "black-wage-arrears",
+        "about": "某建筑劳务公司",
+        "region_code": "420100",
+        "what": "拖欠二十余名农民工三个月工资至今未支付",
+        "_csrf_token": csrf,
+    }
     sent = client.post("/tips", data=tip)
     scanner.scan("public", "zh", "POST /tips", sent.text)
     reference = re.search(r'id="tip-reference"[^>]*>([^<]+)<', sent.text)
@@ -429,27 +555,57 @@ def provider_forms(client: Client, scanner: Scanner, person: Any) -> None:
     """A file with an unknown column (refused whole), then one with a bad row."""
     csrf = _csrf(client, "/console/provider")
     unknown = csv_data([tax_row(person, "SCAN-1")], header=(*HEADER, "备注说明"))
-    scanner.both(client, "provider", "POST upload (unknown column)", lambda: client.post(
-        "/console/provider/upload", data={"_csrf_token": csrf},
-        files={"file": ("tax.csv", unknown, "text/csv")},
-    ))  # fmt: skip
+    scanner.both(
+        client,
+        "provider",
+        "POST upload (unknown column)",
+        lambda: client.post(
+            "/console/provider/upload",
+            data={"_csrf_token": csrf},
+            files={"file": ("tax.csv", unknown, "text/csv")},
+        ),
+    )
     rows = [tax_row(person, "SCAN-2"), tax_row(person, "SCAN-3", amount="很多")]
-    client.post("/console/provider/upload", data={"_csrf_token": csrf},
-                files={"file": ("tax.csv", csv_data(rows), "text/csv")})  # fmt: skip
+    client.post(
+        "/console/provider/upload",
+        data={"_csrf_token": csrf},
+        files={"file": ("tax.csv", csv_data(rows), "text/csv")},
+    )
 
 
 def consumer_forms(client: Client, scanner: Scanner, person: Any) -> None:
     """A check of a listed person (measures apply), and one refused."""
     csrf = _csrf(client, "/console/consumer")
-    scanner.both(client, "consumer", "POST checks", lambda: client.post(
-        "/console/consumer/checks", data={"_csrf_token": csrf, "id_number": person.id_number,
-                                          "name": person.name, "purpose": "食品经营许可审查",
-                                          "scene": "administrative_licensing"},
-    ))  # fmt: skip
-    scanner.both(client, "consumer", "POST checks (bad)", lambda: client.post(
-        "/console/consumer/checks", data={"_csrf_token": csrf, "id_number": "1", "name": "x",
-                                          "scene": "nope", "purpose": "食品经营许可审查"},
-    ))  # fmt: skip
+    scanner.both(
+        client,
+        "consumer",
+        "POST checks",
+        lambda: client.post(
+            "/console/consumer/checks",
+            data={
+                "_csrf_token": csrf,
+                "id_number": person.id_number,
+                "name": person.name,
+                "purpose": "食品经营许可审查",
+                "scene": "administrative_licensing",
+            },
+        ),
+    )
+    scanner.both(
+        client,
+        "consumer",
+        "POST checks (bad)",
+        lambda: client.post(
+            "/console/consumer/checks",
+            data={
+                "_csrf_token": csrf,
+                "id_number": "1",
+                "name": "x",
+                "scene": "nope",
+                "purpose": "食品经营许可审查",
+            },
+        ),
+    )
 
 
 # -- the test -------------------------------------------------------------------------------------

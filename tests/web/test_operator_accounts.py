@@ -32,19 +32,28 @@ def _account(runtime: Runtime, login: str) -> uuid.UUID:
     policy = accounts_service.Policy.from_settings(runtime.settings)
     with runtime.scope() as s:
         org = organization_service.create(
-            s, credit_code=credit_code(random.Random(login), registration="11",
-                                       region_code="420100"),
-            name=f"测试部门 {login}", kind=OrganizationKind.GOVERNMENT, region_code="420100",
+            s,
+            credit_code=credit_code(random.Random(login), registration="11", region_code="420100"),
+            name=f"测试部门 {login}",
+            kind=OrganizationKind.GOVERNMENT,
+            region_code="420100",
             actor=system_actor("test"),
-        )  # fmt: skip
+        )
         made = accounts_service.create_user(
-            s, organization_id=org.id, login=login, display_name="李经办",
-            roles=[Role.CONSUMER_OFFICER.value], region_code=None, password=PASSWORD,
-            policy=policy, actor=system_actor("test"),
-        )  # fmt: skip
+            s,
+            organization_id=org.id,
+            login=login,
+            display_name="李经办",
+            roles=[Role.CONSUMER_OFFICER.value],
+            region_code=None,
+            password=PASSWORD,
+            policy=policy,
+            actor=system_actor("test"),
+        )
         user_id = made.user.id
-    accounts_service.login(runtime.scope, login=login, password=PASSWORD, client_ip=None,
-                           policy=policy)  # fmt: skip
+    accounts_service.login(
+        runtime.scope, login=login, password=PASSWORD, client_ip=None, policy=policy
+    )
     return user_id
 
 

@@ -41,13 +41,14 @@ def _org(runtime: Runtime, name: str = "测试使用单位", kind: str = "govern
     with runtime.scope() as session:
         org = organization_service.create(
             session,
-            credit_code=credit_code(__import__("random").Random(name), registration="11",
-                                    region_code="420100"),
+            credit_code=credit_code(
+                __import__("random").Random(name), registration="11", region_code="420100"
+            ),
             name=name,
             kind=OrganizationKind(kind),
             region_code="420100",
             actor=SYSTEM,
-        )  # fmt: skip
+        )
         return org.id
 
 
@@ -60,8 +61,9 @@ def _second_version(runtime: Runtime) -> None:
     document["kinds"] = [k for k in document["kinds"] if k["code"] != "exam-cheating"]
     tax = document["kinds"][0]
     tax["fields"][0] = {**tax["fields"][0], "label_zh": "欠缴税款金额"}
-    tax["fields"].append({"name": "period", "label_zh": "所属期", "label_en": "period",
-                          "type": "string"})  # fmt: skip
+    tax["fields"].append(
+        {"name": "period", "label_zh": "所属期", "label_en": "period", "type": "string"}
+    )
     document["kinds"].append(_kind("tax-credit-a", "good", fields=[]))
     with runtime.scope() as session:
         catalog_service.load(session, document, actor=SYSTEM, activate=False)
@@ -204,9 +206,14 @@ def test_organizations_list_search_and_register(
     assert "测试税务局" in found.text
     assert "测试教育厅" not in found.text
     refused = post_form(
-        client, f"{CONSOLE}/organizations", csrf, credit_code="123", name="某某协会",
-        kind="association", region_code="420100",
-    )  # fmt: skip
+        client,
+        f"{CONSOLE}/organizations",
+        csrf,
+        credit_code="123",
+        name="某某协会",
+        kind="association",
+        region_code="420100",
+    )
     assert refused.status_code == 422
     assert "credit-code-invalid" in refused.text
     assert 'value="某某协会"' in refused.text  # nothing typed is lost
@@ -217,15 +224,23 @@ def test_organizations_list_search_and_register(
     assert bad_kind.status_code == 422
     assert "invalid-input" in bad_kind.text
     code = credit_code(__import__("random").Random("new"), registration="51", region_code="420100")
-    created = post_form(client, f"{CONSOLE}/organizations", csrf, credit_code=code, name="某某协会",
-                    kind="association", region_code="420100")  # fmt: skip
+    created = post_form(
+        client,
+        f"{CONSOLE}/organizations",
+        csrf,
+        credit_code=code,
+        name="某某协会",
+        kind="association",
+        region_code="420100",
+    )
     assert created.status_code == 303
     detail = client.get(created.headers["location"])
     assert detail.status_code == 200
     assert "某某协会" in detail.text
     assert code in detail.text
-    again = post_form(client, f"{CONSOLE}/organizations", csrf, credit_code=code, name="重复",
-                  kind="association")  # fmt: skip
+    again = post_form(
+        client, f"{CONSOLE}/organizations", csrf, credit_code=code, name="重复", kind="association"
+    )
     assert again.status_code == 409
     assert "organization-exists" in again.text
     browse_as(client, user_for(Role.OPERATOR), "en")
@@ -242,16 +257,26 @@ def test_accounts_with_a_password_shown_once(
     org_id = _org(world.runtime)
     csrf = browse_as(client, user_for(Role.PLATFORM_ADMIN))
     path = f"{CONSOLE}/organizations/{org_id}"
-    bad = post_form(client, f"{path}/accounts", csrf, login="X!", display_name="王经办",
-                roles="consumer_officer")  # fmt: skip
+    bad = post_form(
+        client,
+        f"{path}/accounts",
+        csrf,
+        login="X!",
+        display_name="王经办",
+        roles="consumer_officer",
+    )
     assert bad.status_code == 422
     assert 'value="王经办"' in bad.text
     assert 'value="consumer_officer" checked' in bad.text
     created = client.post(
         f"{path}/accounts",
-        data={"login": "wang.jb", "display_name": "王经办",
-              "roles": ["consumer_officer", "provider_clerk"], "_csrf_token": csrf},
-    )  # fmt: skip
+        data={
+            "login": "wang.jb",
+            "display_name": "王经办",
+            "roles": ["consumer_officer", "provider_clerk"],
+            "_csrf_token": csrf,
+        },
+    )
     assert created.status_code == 200
     assert "初始密码只显示这一次" in created.text
     secret = created.text.split('<code class="secret">')[1].split("</code>")[0]
@@ -278,8 +303,14 @@ def test_tokens_issued_once_and_revoked(
     assert empty.status_code == 422
     assert "invalid-input" in empty.text
     assert 'value="审批系统"' in empty.text
-    issued = post_form(client, f"{path}/tokens", csrf, name="审批系统",
-                   permissions="access:query:submit", valid_days="30")  # fmt: skip
+    issued = post_form(
+        client,
+        f"{path}/tokens",
+        csrf,
+        name="审批系统",
+        permissions="access:query:submit",
+        valid_days="30",
+    )
     assert issued.status_code == 200
     assert "The token is shown this once" in issued.text
     secret = issued.text.split('<code class="secret">')[1].split("</code>")[0]
@@ -307,8 +338,13 @@ def test_a_token_may_carry_only_what_the_issuer_holds(
     # so the self: permissions, never a staff's, are what they cannot grant.)
     org_id = _org(world.runtime)
     csrf = browse_as(client, user_for(Role.PLATFORM_ADMIN))
-    refused = post_form(client, f"{CONSOLE}/organizations/{org_id}/tokens", csrf, name="x",
-                    permissions="self:data:read")  # fmt: skip
+    refused = post_form(
+        client,
+        f"{CONSOLE}/organizations/{org_id}/tokens",
+        csrf,
+        name="x",
+        permissions="self:data:read",
+    )
     assert refused.status_code == 422
     assert "permission-not-grantable" in refused.text
 
@@ -323,18 +359,23 @@ def test_permission_list_add_and_end(
     path = f"{CONSOLE}/organizations/{org_id}"
     page = client.get(path).text
     assert "tax-arrears" in page  # kinds of the active catalog to choose from
-    nothing = post_form(client, f"{path}/permissions", csrf, scene="loan",
-                    basis="《湖北省社会信用信息管理条例》")  # fmt: skip
+    nothing = post_form(
+        client, f"{path}/permissions", csrf, scene="loan", basis="《湖北省社会信用信息管理条例》"
+    )
     assert nothing.status_code == 422
     assert "access-rule-invalid" in nothing.text
     assert "《湖北省社会信用信息管理条例》" in nothing.text  # kept
     added = client.post(
         f"{path}/permissions",
-        data={"scene": "administrative_licensing", "kinds": ["tax-arrears", "exam-cheating"],
-              "sharing": "government", "basis": "《湖北省社会信用信息管理条例》第二十四条",
-              "_csrf_token": csrf},
+        data={
+            "scene": "administrative_licensing",
+            "kinds": ["tax-arrears", "exam-cheating"],
+            "sharing": "government",
+            "basis": "《湖北省社会信用信息管理条例》第二十四条",
+            "_csrf_token": csrf,
+        },
         follow_redirects=False,
-    )  # fmt: skip
+    )
     assert added.status_code == 303
     with world.runtime.scope() as session:
         (rule,) = policy.rules_of(session, org_id)
@@ -360,11 +401,14 @@ def _proposed(world: World) -> uuid.UUID:
         subject_id = list_service.resolve_person(session, person.id_number, person.name)
         entry = list_service.propose(
             session,
-            list_service.Proposal(list_type="black-judgment-defaulter",
-                                  reason="有履行能力而拒不履行生效判决", subject_id=subject_id,
-                                  document_no="（2026）鄂0102执123号"),
+            list_service.Proposal(
+                list_type="black-judgment-defaulter",
+                reason="有履行能力而拒不履行生效判决",
+                subject_id=subject_id,
+                document_no="（2026）鄂0102执123号",
+            ),
             actor=SYSTEM,
-        )  # fmt: skip
+        )
         return entry.id
 
 
@@ -450,12 +494,19 @@ def _pending(
 ) -> uuid.UUID:
     with runtime.scope() as session:
         query = Query(
-            organization_id=org_id, actor_kind="token", actor_id="t",
-            actor_name="测试使用单位/system", scene="awards", purpose=purpose, grant_id=None,
+            organization_id=org_id,
+            actor_kind="token",
+            actor_id="t",
+            actor_name="测试使用单位/system",
+            scene="awards",
+            purpose=purpose,
+            grant_id=None,
             kinds=["tax-arrears"],
-            subject_count=60, status=QueryStatus.PENDING_REVIEW.value, review_reasons=["bulk"],
+            subject_count=60,
+            status=QueryStatus.PENDING_REVIEW.value,
+            review_reasons=["bulk"],
             created_at=utcnow(),
-        )  # fmt: skip
+        )
         session.add(query)
         session.flush()
         return query.id
@@ -470,10 +521,17 @@ def test_review_queue_release_and_refuse(
     with world.runtime.scope() as session:
         _, document = catalog_service.active_document(session)
         policy.add_rule(
-            session, document, organization_id=org_id, scene=Scene.AWARDS,
-            kinds=["tax-arrears"], sharing=[], basis="评优评先核查职责",
-            valid_from_on=utcnow().date(), valid_until_on=None, actor=SYSTEM,
-        )  # fmt: skip
+            session,
+            document,
+            organization_id=org_id,
+            scene=Scene.AWARDS,
+            kinds=["tax-arrears"],
+            sharing=[],
+            basis="评优评先核查职责",
+            valid_from_on=utcnow().date(),
+            valid_until_on=None,
+            actor=SYSTEM,
+        )
     first, second = _pending(world.runtime, org_id), _pending(world.runtime, org_id, "第二次核查")
     reviewer = user_for(Role.REVIEWER)
     csrf = browse_as(client, reviewer)
@@ -483,18 +541,25 @@ def test_review_queue_release_and_refuse(
     assert "评优评先核查职责" in queue.text
     assert "批量查询" in queue.text
     assert "测试使用单位" in queue.text
-    no_reason = post_form(client, f"{CONSOLE}/queries/{first}/decide", csrf, decision="approve",
-                      reason="  ")  # fmt: skip
+    no_reason = post_form(
+        client, f"{CONSOLE}/queries/{first}/decide", csrf, decision="approve", reason="  "
+    )
     assert no_reason.status_code == 422
     assert "query-input-invalid" in no_reason.text
     no_choice = post_form(client, f"{CONSOLE}/queries/{first}/decide", csrf, reason="已报备")
     assert no_choice.status_code == 422
     assert "已报备" in no_choice.text  # kept
-    approved = post_form(client, f"{CONSOLE}/queries/{first}/decide", csrf, decision="approve",
-                     reason="已报备")  # fmt: skip
+    approved = post_form(
+        client, f"{CONSOLE}/queries/{first}/decide", csrf, decision="approve", reason="已报备"
+    )
     assert approved.status_code == 303
-    refused = post_form(client, f"{CONSOLE}/queries/{second}/decide", csrf, decision="refuse",
-                    reason="目的与场景不符")  # fmt: skip
+    refused = post_form(
+        client,
+        f"{CONSOLE}/queries/{second}/decide",
+        csrf,
+        decision="refuse",
+        reason="目的与场景不符",
+    )
     assert refused.status_code == 303
     with world.runtime.scope() as session:
         assert session.get_one(Query, first).status == QueryStatus.APPROVED.value
@@ -520,10 +585,15 @@ def test_every_page_renders_in_both_languages(
     _pending(world.runtime, org_id)
     admin = user_for(Role.PLATFORM_ADMIN)
     pages = [
-        f"{CONSOLE}/catalog", f"{CONSOLE}/catalog/2026.1", f"{CONSOLE}/organizations",
-        f"{CONSOLE}/organizations/{org_id}", f"{CONSOLE}/lists",
-        f"{CONSOLE}/lists?status=proposed", f"{CONSOLE}/lists/{entry_id}", f"{CONSOLE}/queries",
-    ]  # fmt: skip
+        f"{CONSOLE}/catalog",
+        f"{CONSOLE}/catalog/2026.1",
+        f"{CONSOLE}/organizations",
+        f"{CONSOLE}/organizations/{org_id}",
+        f"{CONSOLE}/lists",
+        f"{CONSOLE}/lists?status=proposed",
+        f"{CONSOLE}/lists/{entry_id}",
+        f"{CONSOLE}/queries",
+    ]
     for lang in ("zh", "en"):
         browse_as(client, admin, lang)
         for path in pages:
@@ -551,11 +621,15 @@ def test_tips_queue_open_and_handle(
     operator = user_for(Role.OPERATOR)
     receipt = tip_service.submit(
         world.runtime.scope,
-        tip_service.TipInput(domain="other", about="某某商贸有限公司",
-                             what="该公司长期拖欠员工工资，经多次投诉仍未支付。",
-                             contact="13800000000"),
-        client_ip="203.0.113.9", settings=world.runtime.settings,
-    )  # fmt: skip
+        tip_service.TipInput(
+            domain="other",
+            about="某某商贸有限公司",
+            what="该公司长期拖欠员工工资，经多次投诉仍未支付。",
+            contact="13800000000",
+        ),
+        client_ip="203.0.113.9",
+        settings=world.runtime.settings,
+    )
     tip_id = receipt.tip.id
     csrf = browse_as(client, operator)
     queue = client.get(f"{CONSOLE}/tips")
@@ -564,15 +638,22 @@ def test_tips_queue_open_and_handle(
     assert "某某商贸有限公司" not in queue.text  # no content in the list
     page = client.get(f"{CONSOLE}/tips/{tip_id}")
     assert "该公司长期拖欠员工工资" in page.text
-    closing = post_form(client, f"{CONSOLE}/tips/{tip_id}/state", csrf, state="closed",
-                    public_note="已核实")  # fmt: skip
+    closing = post_form(
+        client, f"{CONSOLE}/tips/{tip_id}/state", csrf, state="closed", public_note="已核实"
+    )
     assert closing.status_code == 422
     assert "tip-input-invalid" in closing.text
     assert "已核实" in closing.text  # kept
     started = post_form(client, f"{CONSOLE}/tips/{tip_id}/state", csrf, state="in_progress")
     assert started.status_code == 303
-    closed = post_form(client, f"{CONSOLE}/tips/{tip_id}/state", csrf, state="closed",
-                   outcome="substantiated", public_note="经核实属实，已依法处理")  # fmt: skip
+    closed = post_form(
+        client,
+        f"{CONSOLE}/tips/{tip_id}/state",
+        csrf,
+        state="closed",
+        outcome="substantiated",
+        public_note="经核实属实，已依法处理",
+    )
     assert closed.status_code == 303
     with world.runtime.scope() as session:
         tip = session.get_one(Tip, tip_id)

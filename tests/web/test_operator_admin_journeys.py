@@ -39,11 +39,14 @@ def _notified(world: World, person: Any) -> tuple[uuid.UUID, str]:
         subject_id = list_service.resolve_person(session, person.id_number, person.name)
         entry = list_service.propose(
             session,
-            list_service.Proposal(list_type="black-judgment-defaulter",
-                                  reason="有履行能力而拒不履行生效判决", subject_id=subject_id,
-                                  document_no="（2026）鄂0102执456号"),
+            list_service.Proposal(
+                list_type="black-judgment-defaulter",
+                reason="有履行能力而拒不履行生效判决",
+                subject_id=subject_id,
+                document_no="（2026）鄂0102执456号",
+            ),
             actor=SYSTEM,
-        )  # fmt: skip
+        )
         list_service.notify(session, entry.id, actor=SYSTEM, settings=world.runtime.settings)
         return entry.id, entry.reference
 

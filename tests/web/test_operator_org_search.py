@@ -25,11 +25,15 @@ def _create(runtime: Runtime, names: list[str]) -> dict[str, str]:
     with runtime.scope() as s:
         for name in names:
             org = organization_service.create(
-                s, credit_code=credit_code(random.Random(name), registration="91",
-                                           region_code="420100"),
-                name=name, kind=OrganizationKind.ENTERPRISE, region_code="420100",
+                s,
+                credit_code=credit_code(
+                    random.Random(name), registration="91", region_code="420100"
+                ),
+                name=name,
+                kind=OrganizationKind.ENTERPRISE,
+                region_code="420100",
                 actor=system_actor("test"),
-            )  # fmt: skip
+            )
             codes[name] = org.credit_code
     return codes
 

@@ -72,8 +72,9 @@ def test_dashboard_in_chinese_and_english(
     english = client.get(BASE)
     assert "<h1>Supervision dashboard</h1>" in english.text
     assert "Dishonest judgment debtors" in english.text
-    assert not re.search(r"[\u4e00-\u9fff]", _visible_console(english.text).replace(
-        "武汉市税务局&lt;测试&gt;", ""))  # fmt: skip
+    assert not re.search(
+        r"[\u4e00-\u9fff]", _visible_console(english.text).replace("武汉市税务局&lt;测试&gt;", "")
+    )
 
 
 def _visible_console(html: str) -> str:
@@ -123,8 +124,13 @@ def test_a_city_operator_sees_only_its_region(
 def _alert(runtime: Runtime) -> uuid.UUID:
     with runtime.scope() as session:
         org = organization(session, "某银行", department=None, kind=OrganizationKind.FINANCIAL)
-        alert = Alert(organization_id=org.id, rule="night-burst", window_start=utcnow(),
-                      detail={"queries": 42}, created_at=utcnow())  # fmt: skip
+        alert = Alert(
+            organization_id=org.id,
+            rule="night-burst",
+            window_start=utcnow(),
+            detail={"queries": 42},
+            created_at=utcnow(),
+        )
         session.add(alert)
         session.flush()
         return alert.id
@@ -179,26 +185,34 @@ def test_a_security_officer_freezes_and_unfreezes_an_organization(
     assert page.status_code == 200
     assert "正常运行" in page.text
     # No reason: refused with the service's code; the choice and the page stay.
-    refused = _post(client, f"{BASE}/emergency/organization/freeze", csrf, target=str(tax.id),
-                    reason="  ")  # fmt: skip
+    refused = _post(
+        client, f"{BASE}/emergency/organization/freeze", csrf, target=str(tax.id), reason="  "
+    )
     assert refused.status_code == 422
     assert "reason-required" in refused.text
     assert f'value="{tax.id}" selected' in refused.text
-    unknown = _post(client, f"{BASE}/emergency/organization/freeze", csrf, target="nonsense",
-                    reason="演练")  # fmt: skip
+    unknown = _post(
+        client, f"{BASE}/emergency/organization/freeze", csrf, target="nonsense", reason="演练"
+    )
     assert unknown.status_code == 404
     assert "organization-not-found" in unknown.text
     assert 'value="演练"' in unknown.text  # the reason typed is kept
-    done = _post(client, f"{BASE}/emergency/organization/freeze", csrf, target=str(tax.id),
-                 reason="疑似账号泄露")  # fmt: skip
+    done = _post(
+        client,
+        f"{BASE}/emergency/organization/freeze",
+        csrf,
+        target=str(tax.id),
+        reason="疑似账号泄露",
+    )
     assert done.status_code == 303
     frozen = client.get(f"{BASE}/emergency").text
     assert "单位已冻结" in frozen
     assert "/emergency/organization/unfreeze" in frozen
     with runtime.scope() as session:
         assert session.get(Organization, tax.id).frozen_at is not None  # type: ignore[union-attr]
-    lifted = _post(client, f"{BASE}/emergency/organization/unfreeze", csrf, target=str(tax.id),
-                   reason="已处置")  # fmt: skip
+    lifted = _post(
+        client, f"{BASE}/emergency/organization/unfreeze", csrf, target=str(tax.id), reason="已处置"
+    )
     assert lifted.status_code == 303
     with runtime.scope() as session:
         assert session.get(Organization, tax.id).frozen_at is None  # type: ignore[union-attr]
@@ -212,22 +226,36 @@ def test_a_token_is_frozen_by_its_id(
 
     tax = _seed_dashboard(runtime)
     with runtime.scope() as session:
-        issued = organization_service.issue_token(session, tax.id, name="报送接口",
-                                                  permissions=[], valid_days=1,
-                                                  actor=system_actor("test"))  # fmt: skip
+        issued = organization_service.issue_token(
+            session,
+            tax.id,
+            name="报送接口",
+            permissions=[],
+            valid_days=1,
+            actor=system_actor("test"),
+        )
         token_id = issued.token.id
     csrf = _signed_in(client, user_for(Role.SECURITY_OFFICER), lang="en")
-    missing = _post(client, f"{BASE}/emergency/token/freeze", csrf, target=str(uuid.uuid4()),
-                    reason="drill")  # fmt: skip
+    missing = _post(
+        client, f"{BASE}/emergency/token/freeze", csrf, target=str(uuid.uuid4()), reason="drill"
+    )
     assert missing.status_code == 404
     assert "token-not-found" in missing.text
-    assert _post(client, f"{BASE}/emergency/token/freeze", csrf, target=str(token_id),
-                 reason="leaked").status_code == 303  # fmt: skip
+    assert (
+        _post(
+            client, f"{BASE}/emergency/token/freeze", csrf, target=str(token_id), reason="leaked"
+        ).status_code
+        == 303
+    )
     page = client.get(f"{BASE}/emergency").text
     assert "报送接口" in page
     assert "Token frozen" in page
-    assert _post(client, f"{BASE}/emergency/token/unfreeze", csrf, target=str(token_id),
-                 reason="rotated").status_code == 303  # fmt: skip
+    assert (
+        _post(
+            client, f"{BASE}/emergency/token/unfreeze", csrf, target=str(token_id), reason="rotated"
+        ).status_code
+        == 303
+    )
     assert "No frozen tokens." in client.get(f"{BASE}/emergency").text
 
 
@@ -246,8 +274,12 @@ def test_the_lockdown_state_is_shown_and_set_with_a_reason(
     assert "数据泄露应急" in page
     assert "/emergency/lockdown/lift" in page
     # The API sees the same state.
-    lifted = client.request("DELETE", "/api/v1/system/lockdown", json={"reason": "结束"},
-                            headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+    lifted = client.request(
+        "DELETE",
+        "/api/v1/system/lockdown",
+        json={"reason": "结束"},
+        headers={"Authorization": f"Bearer {token}"},
+    )
     assert lifted.status_code == 200
     assert "正常运行" in client.get(f"{BASE}/emergency").text
 
@@ -259,8 +291,9 @@ def test_the_lockdown_is_lifted_from_the_page_and_refuses_other_changes_meanwhil
     csrf = _signed_in(client, user_for(Role.SECURITY_OFFICER))
     assert _post(client, f"{BASE}/emergency/lockdown", csrf, reason="演练").status_code == 303
     assert "平台已封锁" in client.get(f"{BASE}/emergency").text
-    refused = _post(client, f"{BASE}/emergency/organization/freeze", csrf, target=str(tax.id),
-                    reason="演练")  # fmt: skip
+    refused = _post(
+        client, f"{BASE}/emergency/organization/freeze", csrf, target=str(tax.id), reason="演练"
+    )
     assert refused.status_code == 503
     assert "platform-locked-down" in refused.text
     lifted = _post(client, f"{BASE}/emergency/lockdown/lift", csrf, reason="演练结束")
@@ -274,8 +307,12 @@ def test_an_auditor_cannot_freeze(
     tax = _seed_dashboard(runtime)
     csrf = _signed_in(client, user_for(Role.AUDITOR))
     assert client.get(f"{BASE}/emergency").status_code == 403
-    assert _post(client, f"{BASE}/emergency/organization/freeze", csrf, target=str(tax.id),
-                 reason="x").status_code == 403  # fmt: skip
+    assert (
+        _post(
+            client, f"{BASE}/emergency/organization/freeze", csrf, target=str(tax.id), reason="x"
+        ).status_code
+        == 403
+    )
     assert _post(client, f"{BASE}/emergency/lockdown", csrf, reason="x").status_code == 403
 
 
@@ -287,8 +324,13 @@ def _audit_entries(runtime: Runtime, n: int = 3) -> int:
 
     with runtime.scope() as session:
         for i in range(n):
-            audit_service.record(session, "test:thing:touch", actor=system_actor("测试员"),
-                                 object_type="thing", object_id=str(i))  # fmt: skip
+            audit_service.record(
+                session,
+                "test:thing:touch",
+                actor=system_actor("测试员"),
+                object_type="thing",
+                object_id=str(i),
+            )
     with runtime.scope() as session:
         audit_service.integrate(session)
         head = audit_service.sign_tree_head(session, keyring=runtime.keyring)
@@ -367,14 +409,21 @@ def test_operator_uploads_compares_and_activates_a_draft(
     assert page.status_code == 200
     assert "积分规则沙盘" in page.text
     bad_source = "name: 无版本\nbase: 1000\n"
-    bad = client.post(f"{BASE}/scoring/upload", data={"source": bad_source, "_csrf_token": csrf},
-                      files={"file": ("", b"")}, follow_redirects=False)  # fmt: skip
+    bad = client.post(
+        f"{BASE}/scoring/upload",
+        data={"source": bad_source, "_csrf_token": csrf},
+        files={"file": ("", b"")},
+        follow_redirects=False,
+    )
     assert bad.status_code == 422
     assert "scoring-ruleset-invalid" in bad.text
     assert "name: 无版本" in bad.text  # what was pasted is kept
-    saved = client.post(f"{BASE}/scoring/upload", data={"source": "", "_csrf_token": csrf},
-                        files={"file": ("draft.yaml", _draft_source().encode())},
-                        follow_redirects=False)  # fmt: skip
+    saved = client.post(
+        f"{BASE}/scoring/upload",
+        data={"source": "", "_csrf_token": csrf},
+        files={"file": ("draft.yaml", _draft_source().encode())},
+        follow_redirects=False,
+    )
     assert saved.status_code == 303, saved.text
     listed = client.get(f"{BASE}/scoring").text
     assert "2026.2" in listed

@@ -26,18 +26,31 @@ def _seed(runtime: Runtime) -> Organization:
     now = utcnow()
     with runtime.scope() as session:
         tax = organization(session, "武汉市税务局", department="tax")
-        court = organization(session, "武汉市中级人民法院", department="court",
-                             kind=OrganizationKind.COURT)  # fmt: skip
+        court = organization(
+            session, "武汉市中级人民法院", department="court", kind=OrganizationKind.COURT
+        )
         for days, (created, rejected) in enumerate([(40, 2), (35, 6), (52, 1), (30, 9)]):
             batch(session, tax, now - timedelta(days=days + 1), created=created, rejected=rejected)
-            batch(session, court, now - timedelta(days=days + 1), created=created // 2,
-                  rejected=rejected // 2 + 1)  # fmt: skip
+            batch(
+                session,
+                court,
+                now - timedelta(days=days + 1),
+                created=created // 2,
+                rejected=rejected // 2 + 1,
+            )
         objection(session, tax, now - timedelta(days=2), now - timedelta(days=1))
         objection(session, court, now - timedelta(days=2), now - timedelta(days=3))
         list_entry(session, "black-judgment-defaulter", "black")
         list_entry(session, "red-media-exemplar", "red")
-        session.add(Alert(organization_id=court.id, rule="night-burst", window_start=now,
-                          detail={"queries": 42}, created_at=now))  # fmt: skip
+        session.add(
+            Alert(
+                organization_id=court.id,
+                rule="night-burst",
+                window_start=now,
+                detail={"queries": 42},
+                created_at=now,
+            )
+        )
         return tax
 
 
@@ -78,8 +91,13 @@ def test_an_auditor_verifies_the_audit_log(
 ) -> None:
     with runtime.scope() as session:
         for i in range(4):
-            audit_service.record(session, "test:thing:touch", actor=system_actor("测试员"),
-                                 object_type="thing", object_id=str(i))  # fmt: skip
+            audit_service.record(
+                session,
+                "test:thing:touch",
+                actor=system_actor("测试员"),
+                object_type="thing",
+                object_id=str(i),
+            )
     with runtime.scope() as session:
         audit_service.integrate(session)
         audit_service.sign_tree_head(session, keyring=runtime.keyring)

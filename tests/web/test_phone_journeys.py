@@ -164,20 +164,27 @@ def _citizen_with_everything(
     current = next(r for r in records if r != str(old.id))
     filed = client.post(
         "/me/objections/new",
-        data={"record_id": current, "reason": "该笔欠税已于上月全部缴清，附完税证明。",
-              "_csrf_token": csrf},
+        data={
+            "record_id": current,
+            "reason": "该笔欠税已于上月全部缴清，附完税证明。",
+            "_csrf_token": csrf,
+        },
         files={"evidence": ("proof.pdf", PDF, "application/pdf")},
         follow_redirects=False,
-    )  # fmt: skip
+    )
     assert filed.status_code == 303, filed.text
     repaired = client.post(
         "/me/repairs/new",
-        data={"record_id": str(old.id), "basis": "obligation_performed",
-              "explanation": "税款及滞纳金已于 2025 年 7 月全额补缴，附完税证明。",
-              "commitment_accepted": "yes", "_csrf_token": csrf},
+        data={
+            "record_id": str(old.id),
+            "basis": "obligation_performed",
+            "explanation": "税款及滞纳金已于 2025 年 7 月全额补缴，附完税证明。",
+            "commitment_accepted": "yes",
+            "_csrf_token": csrf,
+        },
         files={"evidence": ("receipt.pdf", PDF, "application/pdf")},
         follow_redirects=False,
-    )  # fmt: skip
+    )
     assert repaired.status_code == 303, repaired.text
     with runtime.scope() as session:
         bank = organization_service.get(session, world.aw.bank.organization_id)
@@ -185,17 +192,26 @@ def _citizen_with_everything(
         bank_code = bank.credit_code
     granted = client.post(
         "/me/grants",
-        data={"credit_code": bank_code, "scene": "loan", "purpose": "个人住房贷款审批",
-              "valid_days": "30", "max_uses": "2", "_csrf_token": csrf},
+        data={
+            "credit_code": bank_code,
+            "scene": "loan",
+            "purpose": "个人住房贷款审批",
+            "valid_days": "30",
+            "max_uses": "2",
+            "_csrf_token": csrf,
+        },
         follow_redirects=False,
-    )  # fmt: skip
+    )
     assert granted.status_code == 303, granted.text
     stated = client.post(
         "/me/statements",
-        data={"record_id": current, "text": "因疫情期间停业导致逾期，现已补缴。",
-              "_csrf_token": csrf},
+        data={
+            "record_id": current,
+            "text": "因疫情期间停业导致逾期，现已补缴。",
+            "_csrf_token": csrf,
+        },
         follow_redirects=False,
-    )  # fmt: skip
+    )
     assert stated.status_code == 303, stated.text
     client.post(
         "/me/score/reviews",
@@ -296,11 +312,13 @@ def test_every_portal_page_fits_a_phone(
         created = content_service.create(
             session,
             content_service.PageInput(
-                slug="honest-driver", kind="exemplar", title="拾金不昧的出租车司机",
+                slug="honest-driver",
+                kind="exemplar",
+                title="拾金不昧的出租车司机",
                 body_markdown="## 事迹\n\n司机张*在车上拾到钱包，当即联系失主送还。" * 3,
             ),
             actor=SYSTEM,
-        )  # fmt: skip
+        )
         content_service.publish(session, created.id, actor=SYSTEM)
     issued = client.post("/api/v1/me/report", json={}, headers=auth(token)).json()
     number, code = issued["report"]["number"], issued["verification_code"]
@@ -402,8 +420,13 @@ def test_the_footer_names_the_site_from_the_settings(pages: Pages, runtime: Runt
     page = pages.new(mobile=True)
     page.goto("/")
     footer = page.locator("footer.site").inner_text()
-    for value in (settings.site_sponsor, settings.site_hotline, settings.site_icp,
-                  settings.site_code, settings.site_police_record):  # fmt: skip
+    for value in (
+        settings.site_sponsor,
+        settings.site_hotline,
+        settings.site_icp,
+        settings.site_code,
+        settings.site_police_record,
+    ):
         assert value in footer
     assert "主办单位" in footer
     assert "网站标识码" in footer
@@ -457,17 +480,30 @@ def test_a_tips_secret_can_be_copied_and_printed(
 # -- the consoles ------------------------------------------------------------------------------
 
 OPERATOR_PAGES = (
-    "/console/operator", "/console/operator/organizations", "/console/operator/catalog",
-    "/console/operator/lists", "/console/operator/queries", "/console/operator/tips",
-    "/console/operator/content", "/console/operator/content/new", "/console/operator/audit",
-    "/console/operator/alerts", "/console/operator/emergency", "/console/operator/scoring",
+    "/console/operator",
+    "/console/operator/organizations",
+    "/console/operator/catalog",
+    "/console/operator/lists",
+    "/console/operator/queries",
+    "/console/operator/tips",
+    "/console/operator/content",
+    "/console/operator/content/new",
+    "/console/operator/audit",
+    "/console/operator/alerts",
+    "/console/operator/emergency",
+    "/console/operator/scoring",
     "/console/operator/calendar",
-)  # fmt: skip
+)
 PROVIDER_PAGES = (
-    "/console/provider", "/console/provider/batches", "/console/provider/objections",
-    "/console/provider/repairs", "/console/provider/proposals", "/console/provider/proposals/new",
-    "/console/provider/quality", "/console/provider/notices",
-)  # fmt: skip
+    "/console/provider",
+    "/console/provider/batches",
+    "/console/provider/objections",
+    "/console/provider/repairs",
+    "/console/provider/proposals",
+    "/console/provider/proposals/new",
+    "/console/provider/quality",
+    "/console/provider/notices",
+)
 CONSUMER_PAGES = ("/console/consumer", "/console/consumer/batch", "/console/consumer/checks")
 
 

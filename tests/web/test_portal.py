@@ -24,8 +24,16 @@ from chengxin.settings import Settings
 from tests.helpers import auth
 from tests.lists.fixtures import listed
 
-PAGES = ["/", "/lists", "/lists/black-traffic-serious", "/pages", "/verify", "/repair-guide",
-         "/tips", "/tips/lookup"]  # fmt: skip
+PAGES = [
+    "/",
+    "/lists",
+    "/lists/black-traffic-serious",
+    "/pages",
+    "/verify",
+    "/repair-guide",
+    "/tips",
+    "/tips/lookup",
+]
 ENGLISH = {
     "/": "Search the red and black lists",
     "/lists": "Search the lists",
@@ -231,8 +239,12 @@ def test_a_tip_is_received_once_and_followed_with_its_secret(
     user_for: Callable[..., str],
 ) -> None:
     user_for(Role.OPERATOR)  # the platform's operator receives tips about "other"
-    fields = {"domain": "other", "about": "某超市", "what": "长期销售过期食品，多次被投诉。",
-              "region_code": "420100"}  # fmt: skip
+    fields = {
+        "domain": "other",
+        "about": "某超市",
+        "what": "长期销售过期食品，多次被投诉。",
+        "region_code": "420100",
+    }
     short = _post(client, "/tips", **(fields | {"what": "太短"}))
     assert short.status_code == 422
     assert "某超市" in short.text  # nothing typed is lost

@@ -94,11 +94,13 @@ def test_the_public_reads_a_page_and_sends_a_tip(
         created = content_service.create(
             session,
             content_service.PageInput(
-                slug="honest-driver", kind="exemplar", title="拾金不昧的出租车司机",
+                slug="honest-driver",
+                kind="exemplar",
+                title="拾金不昧的出租车司机",
                 body_markdown="## 事迹\n\n司机张*送还钱包。\n\n<script>alert(1)</script>",
             ),
             actor=SYSTEM,
-        )  # fmt: skip
+        )
         content_service.publish(session, created.id, actor=SYSTEM)
 
     page = pages.new()

@@ -37,10 +37,16 @@ def staff_session(runtime: Runtime, organization_id: uuid.UUID, *roles: Role) ->
     login = f"clerk-{uuid.uuid4().hex[:12]}"
     with runtime.scope() as s:
         accounts_service.create_user(
-            s, organization_id=organization_id, login=login, display_name="报送经办人",
-            roles=[r.value for r in roles], region_code=None, password=PASSWORD, policy=policy,
+            s,
+            organization_id=organization_id,
+            login=login,
+            display_name="报送经办人",
+            roles=[r.value for r in roles],
+            region_code=None,
+            password=PASSWORD,
+            policy=policy,
             actor=system_actor("test"),
-        )  # fmt: skip
+        )
     return accounts_service.login(
         runtime.scope, login=login, password=PASSWORD, client_ip=None, policy=policy
     ).token
@@ -76,8 +82,11 @@ def upload(client: TestClient, csrf: str, data: bytes, name: str = "records.csv"
 
 def bad_file(rw: RightsWorld) -> bytes:
     people = rw.aw.people
-    rows = [tax_row(people[20], "W-1"), tax_row(people[21], "W-2", amount="-5"),
-            tax_row(people[22], "W-3", 姓名="冒名者")]  # fmt: skip
+    rows = [
+        tax_row(people[20], "W-1"),
+        tax_row(people[21], "W-2", amount="-5"),
+        tax_row(people[22], "W-3", 姓名="冒名者"),
+    ]
     return csv_data(rows)
 
 
@@ -164,9 +173,14 @@ def _objection(rw: RightsWorld, person: Any, now: Any = None) -> Any:
     record = rw.record(person)
     with rw.runtime.scope() as session:
         objection = objection_service.file(
-            session, record_id=record.id, reason="欠税已于认定前缴清，记录有误", evidence=[],
-            actor=rw.citizen(person), settings=rw.settings, now=now,
-        )  # fmt: skip
+            session,
+            record_id=record.id,
+            reason="欠税已于认定前缴清，记录有误",
+            evidence=[],
+            actor=rw.citizen(person),
+            settings=rw.settings,
+            now=now,
+        )
         return objection.id
 
 
@@ -214,10 +228,15 @@ def test_repair_queue_and_decision(client: TestClient, rw: RightsWorld) -> None:
     record = rw.record(person, "OLD-1")
     with rw.runtime.scope() as session:
         application_id = repair_service.apply(
-            session, record_id=record.id, basis=RepairBasis.OBLIGATION_PERFORMED,
-            explanation="欠税及滞纳金已全部缴清", commitment_accepted=True, evidence=[PDF],
-            actor=rw.citizen(person), settings=rw.settings,
-        ).id  # fmt: skip
+            session,
+            record_id=record.id,
+            basis=RepairBasis.OBLIGATION_PERFORMED,
+            explanation="欠税及滞纳金已全部缴清",
+            commitment_accepted=True,
+            evidence=[PDF],
+            actor=rw.citizen(person),
+            settings=rw.settings,
+        ).id
     csrf = signed_in(client, clerk(rw), "en")
     queue = client.get(f"{BASE}/repairs")
     assert queue.status_code == 200
@@ -258,9 +277,13 @@ def test_list_proposal_from_my_record(
     assert 'name="source_id"' in form.text
     unknown = client.post(
         f"{BASE}/proposals",
-        data={"_csrf_token": csrf, "list_type": "black-tax", "source_id": "NOPE",
-              "reason": "经认定符合本名单认定标准"},
-    )  # fmt: skip
+        data={
+            "_csrf_token": csrf,
+            "list_type": "black-tax",
+            "source_id": "NOPE",
+            "reason": "经认定符合本名单认定标准",
+        },
+    )
     assert unknown.status_code == 404
     assert "record-not-found" in unknown.text
     assert 'value="NOPE"' in unknown.text
@@ -270,10 +293,14 @@ def test_list_proposal_from_my_record(
     person = rw.aw.people[10]
     made = client.post(
         f"{BASE}/proposals",
-        data={"_csrf_token": csrf, "list_type": "black-tax-serious", "source_id": "OLD-1",
-              "reason": "经认定符合本名单认定标准"},
+        data={
+            "_csrf_token": csrf,
+            "list_type": "black-tax-serious",
+            "source_id": "OLD-1",
+            "reason": "经认定符合本名单认定标准",
+        },
         follow_redirects=False,
-    )  # fmt: skip
+    )
     assert made.status_code == 303, made.text
     entry_id = made.headers["location"].rsplit("/", 1)[1]
     listing = client.get(f"{BASE}/proposals")

@@ -28,12 +28,20 @@ def test_provider_uploads_a_file_with_bad_rows_and_downloads_them(
     people = rw.aw.people
     with runtime.scope() as session:  # an overdue objection for the queue's screenshot
         objection_service.file(
-            session, record_id=rw.record(people[0]).id, reason="欠税已于认定前缴清，记录有误",
-            evidence=[], actor=rw.citizen(people[0]), settings=rw.settings,
+            session,
+            record_id=rw.record(people[0]).id,
+            reason="欠税已于认定前缴清，记录有误",
+            evidence=[],
+            actor=rw.citizen(people[0]),
+            settings=rw.settings,
             now=utcnow() - timedelta(days=40),
-        )  # fmt: skip
-    rows = [tax_row(people[20], "J-1"), tax_row(people[21], "J-2", amount="-5"),
-            tax_row(people[22], "J-3", 姓名="冒名者"), tax_row(people[23], "J-4")]  # fmt: skip
+        )
+    rows = [
+        tax_row(people[20], "J-1"),
+        tax_row(people[21], "J-2", amount="-5"),
+        tax_row(people[22], "J-3", 姓名="冒名者"),
+        tax_row(people[23], "J-4"),
+    ]
     upload = tmp_path / "税务记录.csv"
     upload.write_bytes(csv_data(rows))
     token = staff_session(runtime, rw.aw.world.tax_org_id, Role.PROVIDER_CLERK)

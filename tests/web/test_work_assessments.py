@@ -65,10 +65,16 @@ def _clerk(runtime: Runtime, org: Organization) -> str:
     login = f"clerk-{random.Random(uuid.uuid4().int).randrange(10**9)}"
     with runtime.scope() as session:
         accounts_service.create_user(
-            session, organization_id=org.id, login=login, display_name="测试经办人",
-            roles=[Role.PROVIDER_CLERK.value], region_code=None, password=PASSWORD,
-            policy=policy, actor=system_actor("test"),
-        )  # fmt: skip
+            session,
+            organization_id=org.id,
+            login=login,
+            display_name="测试经办人",
+            roles=[Role.PROVIDER_CLERK.value],
+            region_code=None,
+            password=PASSWORD,
+            policy=policy,
+            actor=system_actor("test"),
+        )
     issued = accounts_service.login(
         runtime.scope, login=login, password=PASSWORD, client_ip=None, policy=policy
     )
@@ -121,8 +127,9 @@ def test_every_page_renders_for_operator_auditor_and_clerk(
             assert 'style="' not in page.text
             pages[who, path] = page.text
     detail = f"{BASE}/{assessment_id}"
-    every = {f"{k}-{c}-{i}" for k, c, i in ((u.kind, u.code, i) for u in view.units
-                                           for i in u.figures)}  # fmt: skip
+    every = {
+        f"{k}-{c}-{i}" for k, c, i in ((u.kind, u.code, i) for u in view.units for i in u.figures)
+    }
     assert _ids(pages["operator", detail]) == every
     assert _ids(pages["auditor", detail]) == every
     # The clerk sees the tax department's unit only: not the court's, not a city's.
@@ -152,8 +159,14 @@ def test_without_the_permission_the_pages_answer_403(
     _seeded, assessment_id = _issue(runtime)
     browse_as(client, user_for(Role.REVIEWER))
     one = f"{BASE}/{assessment_id}"
-    for path in (BASE, f"{BASE}/indicators", one, f"{one}/export.xlsx", f"{one}/export.pdf",
-                 f"{one}/items?indicator=x&unit_kind=department&unit=tax"):  # fmt: skip
+    for path in (
+        BASE,
+        f"{BASE}/indicators",
+        one,
+        f"{one}/export.xlsx",
+        f"{one}/export.pdf",
+        f"{one}/items?indicator=x&unit_kind=department&unit=tax",
+    ):
         assert client.get(path).status_code == 403, path
     csrf = browse_as(client, user_for(Role.AUDITOR))  # reads, but neither issues nor manages
     assert post_form(client, BASE, csrf, kind="month", label="2026-10").status_code == 403
@@ -233,9 +246,13 @@ def test_the_drill_down_lists_exactly_the_service_items(
                     session, assessment_id, actor=system_actor("t")
                 )
                 expected = assessment_service.items(
-                    session, found, actor=system_actor("t"), indicator=code,
-                    unit_kind=unit.kind, unit_code=unit.code,
-                )  # fmt: skip
+                    session,
+                    found,
+                    actor=system_actor("t"),
+                    indicator=code,
+                    unit_kind=unit.kind,
+                    unit_code=unit.code,
+                )
             query = f"indicator={code}&unit_kind={unit.kind}&unit={unit.code}"
             page = client.get(f"{BASE}/{assessment_id}/items?{query}")
             assert page.status_code == 200
@@ -418,14 +435,19 @@ def test_a_task_opened_from_a_finding_shows_in_its_cell_and_links_back(
         task = tracking_service.create(
             session,
             tracking_service.TaskInput(
-                title="整改异议办理<超时>", description="", basis="测试",
+                title="整改异议办理<超时>",
+                description="",
+                basis="测试",
                 lead_organization_id=seeded.operator.id,
-                responsible_organization_ids=[seeded.tax.id], source="finding",
-                assessment_id=assessment_id, indicator=indicator, unit_kind=kind,
+                responsible_organization_ids=[seeded.tax.id],
+                source="finding",
+                assessment_id=assessment_id,
+                indicator=indicator,
+                unit_kind=kind,
                 unit_code=code,
             ),
             actor=system_actor("test"),
-        )  # fmt: skip
+        )
         task_id = task.id
     browse_as(client, user_for(Role.OPERATOR))
     page = client.get(f"{BASE}/{assessment_id}").text
@@ -477,9 +499,11 @@ def test_the_trend_draws_lines_while_colours_last_and_bars_beyond(runtime: Runti
             org = organization(session, f"测试{code}", department=code)
             objection(session, org, DAY1, DAY1 + timedelta(days=1))
         assessment_service.issue(
-            session, actor=system_actor("test"),
-            period=assessment_service.period_of("month", PERIOD), now=AFTER,
-        )  # fmt: skip
+            session,
+            actor=system_actor("test"),
+            period=assessment_service.period_of("month", PERIOD),
+            now=AFTER,
+        )
     with runtime.scope() as session:
         found = assessment_views.trend(
             session, actor=system_actor("t"), lang="zh", _=translator("zh")

@@ -116,9 +116,14 @@ def test_an_objection_filed_before_spring_festival_2027_is_due_after_it(
     filed = datetime(2027, 2, 3, 10, 0, tzinfo=CHINA).astimezone(UTC)
     with runtime.scope() as session:
         objection = objection_service.file(
-            session, record_id=record.id, reason="欠税已于认定前缴清，记录有误", evidence=[],
-            actor=rw.citizen(person), settings=rw.settings, now=filed,
-        )  # fmt: skip
+            session,
+            record_id=record.id,
+            reason="欠税已于认定前缴清，记录有误",
+            evidence=[],
+            actor=rw.citizen(person),
+            settings=rw.settings,
+            now=filed,
+        )
         days = rw.settings.objection_provider_days  # 7: Thu 4, Fri 5, Sun 14, Mon 15 … Thu 18
         assert last_day(objection.decide_due_at) == date(2027, 2, 18)
         assert add_working_days(WEDNESDAY, days) == date(2027, 2, 12)  # Monday to Friday
@@ -144,8 +149,11 @@ def test_a_bad_year_is_refused_beside_the_form_with_a_stable_code(
     user_for: Callable[..., str],
 ) -> None:
     csrf = browse_as(client, user_for(Role.OPERATOR))
-    bad = {**SPRING_2027, "holidays": "春节 2027-02-06 2028-01-02\n国庆 2027-10-01 2027-10-07",
-           "workdays": "2027-10-02\n2027-02-17"}  # fmt: skip
+    bad = {
+        **SPRING_2027,
+        "holidays": "春节 2027-02-06 2028-01-02\n国庆 2027-10-01 2027-10-07",
+        "workdays": "2027-10-02\n2027-02-17",
+    }
     response = _post(client, csrf, bad)
     assert response.status_code == 422
     assert "workday-calendar-invalid" in response.text
@@ -189,11 +197,16 @@ def test_the_api_enters_replaces_with_a_reason_and_refuses_bad_dates(
     assert replaced.json()["workdays"] == 0
     bad = client.put(
         f"{API}/2027",
-        json={**body, "holidays": [{"name": "春节", "start": "2027-02-13", "end": "2027-02-06"},
-                                   {"name": "国庆", "start": "2026-10-01", "end": "2026-10-07"}],
-              "reason": "x"},
+        json={
+            **body,
+            "holidays": [
+                {"name": "春节", "start": "2027-02-13", "end": "2027-02-06"},
+                {"name": "国庆", "start": "2026-10-01", "end": "2026-10-07"},
+            ],
+            "reason": "x",
+        },
         headers=auth(token),
-    )  # fmt: skip
+    )
     assert bad.status_code == 422
     problem = bad.json()
     assert problem["type"].endswith("/workday-calendar-invalid")

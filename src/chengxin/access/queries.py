@@ -202,9 +202,13 @@ def _third_party_grant(  # noqa: PLR0917
     if subject_id is None:
         raise GrantInvalid  # without a registered person there can be no grant from them
     grant = grants.usable(
-        session, grant_id, organization_id=organization_id, subject_id=subject_id, scene=scene,
+        session,
+        grant_id,
+        organization_id=organization_id,
+        subject_id=subject_id,
+        scene=scene,
         now=now,
-    )  # fmt: skip
+    )
     if grant.kinds is None:
         return grant, effective
     if asked is not None and not asked <= set(grant.kinds):

@@ -65,9 +65,11 @@ def _answer(outcome: queries.QueryOutcome) -> QueryAnswer:
 
 def _grant_read(grant: Grant) -> GrantRead:
     return GrantRead.model_validate(
-        {**{c: getattr(grant, c) for c in GrantRead.model_fields if c != "status"},
-         "status": grant.status_at(utcnow()).value}
-    )  # fmt: skip
+        {
+            **{c: getattr(grant, c) for c in GrantRead.model_fields if c != "status"},
+            "status": grant.status_at(utcnow()).value,
+        }
+    )
 
 
 class AccessController(Controller):

@@ -79,8 +79,13 @@ def figure_document(indicator: Indicator, whole: int, part: int) -> dict[str, An
     points = round(value * indicator.weight, 4)
     counted = whole > 0 or indicator.formula == "audit_anomalies"
     finding = counted and indicator.target is not None and value < indicator.target
-    return {"whole": whole, "part": part, "value": _fixed(value), "points": _fixed(points),
-            "finding": finding}  # fmt: skip
+    return {
+        "whole": whole,
+        "part": part,
+        "value": _fixed(value),
+        "points": _fixed(points),
+        "finding": finding,
+    }
 
 
 def ranked(
@@ -145,27 +150,50 @@ def compute(
     ]
     found.sort(key=lambda f: (f[0], f[1], f[2], f[3].object_type, f[3].object_id))
     items_text = "\n".join(
-        "|".join((i, k, c, str(r.organization_id), r.object_type, r.object_id, r.reason,
-                  str(r.due_on), str(r.done_on)))
+        "|".join(
+            (
+                i,
+                k,
+                c,
+                str(r.organization_id),
+                r.object_type,
+                r.object_id,
+                r.reason,
+                str(r.due_on),
+                str(r.done_on),
+            )
+        )
         for i, k, c, r in found
-    )  # fmt: skip
+    )
     document = {
         "format": FORMAT,
         "number": number,
-        "period": {"kind": period.kind, "label": period.label,
-                   "since": period.since.isoformat(), "until": period.until.isoformat()},
+        "period": {
+            "kind": period.kind,
+            "label": period.label,
+            "since": period.since.isoformat(),
+            "until": period.until.isoformat(),
+        },
         "region_code": region_code,
         "as_of": as_of.isoformat(),
         "indicator_version": compiled.version,
         "indicators": [
-            {"code": i.code, "formula": i.formula, "params": i.params, "weight": _fixed(i.weight),
-             "target": None if i.target is None else _fixed(i.target), "better": i.better}
+            {
+                "code": i.code,
+                "formula": i.formula,
+                "params": i.params,
+                "weight": _fixed(i.weight),
+                "target": None if i.target is None else _fixed(i.target),
+                "better": i.better,
+            }
             for i in compiled.indicators
         ],
         "units": unit_docs,
-        "items": {"count": len(found),
-                  "sha256": hashlib.sha256(items_text.encode("utf-8")).hexdigest()},
-    }  # fmt: skip
+        "items": {
+            "count": len(found),
+            "sha256": hashlib.sha256(items_text.encode("utf-8")).hexdigest(),
+        },
+    }
     return Computed(document, found)
 
 

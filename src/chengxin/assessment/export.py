@@ -151,33 +151,68 @@ def xlsx(
         + [i.name_en if lang == "en" else i.name for i in indicators]
     )
     for unit in view.units:
-        row: list[Any] = [_w(WORDS, unit.kind, lang), name(unit.kind, unit.code, lang),
-                          unit.code, unit.rank, unit.total]  # fmt: skip
+        row: list[Any] = [
+            _w(WORDS, unit.kind, lang),
+            name(unit.kind, unit.code, lang),
+            unit.code,
+            unit.rank,
+            unit.total,
+        ]
         for indicator in indicators:
             f = unit.figures.get(indicator.code)
             row.append("" if f is None else _figure_text(f.whole, f.part, f.value))
         units.append(row)
     sheet = book.create_sheet(_w(WORDS, "indicators", lang))
-    sheet.append([_w(WORDS, k, lang) for k in ("code", "name", "weight", "target", "better",
-                                                "definition", "basis")])  # fmt: skip
+    sheet.append(
+        [
+            _w(WORDS, k, lang)
+            for k in ("code", "name", "weight", "target", "better", "definition", "basis")
+        ]
+    )
     for i in indicators:
-        sheet.append([i.code, i.name_en if lang == "en" else i.name, i.weight,
-                      "" if i.target is None else i.target, _w(WORDS, i.better, lang),
-                      i.definition, i.basis])  # fmt: skip
+        sheet.append(
+            [
+                i.code,
+                i.name_en if lang == "en" else i.name,
+                i.weight,
+                "" if i.target is None else i.target,
+                _w(WORDS, i.better, lang),
+                i.definition,
+                i.basis,
+            ]
+        )
     sheet = book.create_sheet(_w(WORDS, "items", lang))
-    sheet.append([_w(WORDS, k, lang) for k in ("indicator", "kind", "unit", "organization",
-                                                "object", "reference", "due_on", "done_on",
-                                                "reason")])  # fmt: skip
+    sheet.append(
+        [
+            _w(WORDS, k, lang)
+            for k in (
+                "indicator",
+                "kind",
+                "unit",
+                "organization",
+                "object",
+                "reference",
+                "due_on",
+                "done_on",
+                "reason",
+            )
+        ]
+    )
     titles = {i.code: i.name_en if lang == "en" else i.name for i in indicators}
     for item in _items(view, items):
-        sheet.append([
-            titles.get(item.indicator, item.indicator),
-            _w(WORDS, item.unit_kind, lang), name(item.unit_kind, item.unit_code, lang),
-            item.organization, _w(OBJECTS, item.object_type, lang), item.reference,
-            "" if item.due_on is None else item.due_on.isoformat(),
-            "" if item.done_on is None else item.done_on.isoformat(),
-            _w(REASONS, item.reason, lang),
-        ])  # fmt: skip
+        sheet.append(
+            [
+                titles.get(item.indicator, item.indicator),
+                _w(WORDS, item.unit_kind, lang),
+                name(item.unit_kind, item.unit_code, lang),
+                item.organization,
+                _w(OBJECTS, item.object_type, lang),
+                item.reference,
+                "" if item.due_on is None else item.due_on.isoformat(),
+                "" if item.done_on is None else item.done_on.isoformat(),
+                _w(REASONS, item.reason, lang),
+            ]
+        )
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -207,23 +242,31 @@ def html(view: AssessmentView, *, lang: str, issuer: str, unit_name: UnitName | 
     def w(key: str) -> str:
         return str(escape(_w(WORDS, key, lang)))
 
-    scope = (_w(WORDS, "province", lang) if a.region_code is None
-             else name("city", a.region_code, lang))  # fmt: skip
+    scope = (
+        _w(WORDS, "province", lang) if a.region_code is None else name("city", a.region_code, lang)
+    )
     period = f"{a.period_label} ({a.since_on} – {a.until_on})"
     head = "".join(
         f"<dt>{w(k)}</dt><dd>{escape(v)}</dd>"
-        for k, v in (("number", a.number), ("period", period), ("scope", scope),
-                     ("as_of", a.as_of.isoformat()), ("version", a.indicator_version),
-                     ("digest", a.digest), ("key", a.key_id))
-    )  # fmt: skip
+        for k, v in (
+            ("number", a.number),
+            ("period", period),
+            ("scope", scope),
+            ("as_of", a.as_of.isoformat()),
+            ("version", a.indicator_version),
+            ("digest", a.digest),
+            ("key", a.key_id),
+        )
+    )
     indicators = "".join(
         f"<tr><td>{escape(i.name_en if lang == 'en' else i.name)}</td><td class=n>{i.weight:g}</td>"
         f"<td class=n>{'' if i.target is None else _percent(i.target)}</td>"
         f"<td>{escape(i.definition)}</td><td>{escape(i.basis)}</td></tr>"
         for i in view.indicators
     )
-    heads = "".join(f"<th>{escape(i.name_en if lang == 'en' else i.name)}</th>"
-                    for i in view.indicators)  # fmt: skip
+    heads = "".join(
+        f"<th>{escape(i.name_en if lang == 'en' else i.name)}</th>" for i in view.indicators
+    )
     rows = []
     for unit in view.units:
         cells = []

@@ -99,11 +99,20 @@ def push_timeliness(
     within: int = indicator.params["within_workdays"]
     by_kind: dict[str, int] = indicator.params.get("by_kind") or {}
     rows = session.execute(
-        select(CreditRecord.id, CreditRecord.provider_id, CreditRecord.source_id,
-               CreditRecord.kind_code, CreditRecord.finding_on, CreditRecord.received_at)
-        .where(CreditRecord.version == 1, CreditRecord.received_at >= window.start,
-               CreditRecord.received_at < window.cut, CreditRecord.received_at <= window.as_of)
-    ).all()  # fmt: skip
+        select(
+            CreditRecord.id,
+            CreditRecord.provider_id,
+            CreditRecord.source_id,
+            CreditRecord.kind_code,
+            CreditRecord.finding_on,
+            CreditRecord.received_at,
+        ).where(
+            CreditRecord.version == 1,
+            CreditRecord.received_at >= window.start,
+            CreditRecord.received_at < window.cut,
+            CreditRecord.received_at <= window.as_of,
+        )
+    ).all()
     out = Counted()
     dues: dict[tuple[date, int], date] = {}  # a month's records share few finding days
     for record_id, provider, source_id, kind, finding_on, received_at in rows:
@@ -118,9 +127,10 @@ def push_timeliness(
         out.add(provider, 1, int(late))
         if late:
             out.items.append(
-                ItemRow(provider, "credit_record", str(record_id), source_id, due_on, done_on,
-                        "late")
-            )  # fmt: skip
+                ItemRow(
+                    provider, "credit_record", str(record_id), source_id, due_on, done_on, "late"
+                )
+            )
     return out
 
 
@@ -133,19 +143,34 @@ def rejection_rate(
     """Rows submitted and rows rejected in the batches received in the period and finished by
     ``as_of`` (a batch still being processed then has no final counts)."""
     rows = session.execute(
-        select(IngestBatch.id, IngestBatch.provider_id, IngestBatch.submitted,
-               IngestBatch.rejected, IngestBatch.received_at)
-        .where(IngestBatch.received_at >= window.start, IngestBatch.received_at < window.cut,
-               IngestBatch.finished_at.is_not(None), IngestBatch.finished_at <= window.as_of)
-    ).all()  # fmt: skip
+        select(
+            IngestBatch.id,
+            IngestBatch.provider_id,
+            IngestBatch.submitted,
+            IngestBatch.rejected,
+            IngestBatch.received_at,
+        ).where(
+            IngestBatch.received_at >= window.start,
+            IngestBatch.received_at < window.cut,
+            IngestBatch.finished_at.is_not(None),
+            IngestBatch.finished_at <= window.as_of,
+        )
+    ).all()
     out = Counted()
     for batch_id, provider, submitted, rejected, received_at in rows:
         out.add(provider, submitted, rejected)
         if rejected:
             out.items.append(
-                ItemRow(provider, "ingest_batch", str(batch_id), f"{rejected}/{submitted}",
-                        None, day_of(received_at), "rejected")
-            )  # fmt: skip
+                ItemRow(
+                    provider,
+                    "ingest_batch",
+                    str(batch_id),
+                    f"{rejected}/{submitted}",
+                    None,
+                    day_of(received_at),
+                    "rejected",
+                )
+            )
     return out
 
 
@@ -162,38 +187,72 @@ def notice_share(
     added (records that came in before the rule)."""
     later = aliased(CreditRecord)
     notified = exists().where(
-        later.provider_id == CreditRecord.provider_id, later.source_id == CreditRecord.source_id,
-        later.notified_on.is_not(None), later.received_at <= window.as_of,
-    )  # fmt: skip
+        later.provider_id == CreditRecord.provider_id,
+        later.source_id == CreditRecord.source_id,
+        later.notified_on.is_not(None),
+        later.received_at <= window.as_of,
+    )
     rows = session.execute(
-        select(CreditRecord.id, CreditRecord.provider_id, CreditRecord.source_id,
-               CreditRecord.received_at, notified)
-        .where(CreditRecord.version == 1, CreditRecord.category == "dishonest",
-               CreditRecord.received_at >= window.start, CreditRecord.received_at < window.cut)
-    ).all()  # fmt: skip
+        select(
+            CreditRecord.id,
+            CreditRecord.provider_id,
+            CreditRecord.source_id,
+            CreditRecord.received_at,
+            notified,
+        ).where(
+            CreditRecord.version == 1,
+            CreditRecord.category == "dishonest",
+            CreditRecord.received_at >= window.start,
+            CreditRecord.received_at < window.cut,
+        )
+    ).all()
     out = Counted()
     for record_id, provider, source_id, received_at, told in rows:
         out.add(provider, 1, int(not told))
         if not told:
             out.items.append(
-                ItemRow(provider, "credit_record", str(record_id), source_id, None,
-                        day_of(received_at), "not_notified")
-            )  # fmt: skip
+                ItemRow(
+                    provider,
+                    "credit_record",
+                    str(record_id),
+                    source_id,
+                    None,
+                    day_of(received_at),
+                    "not_notified",
+                )
+            )
     rejected = session.execute(
-        select(IngestRejection.batch_id, IngestRejection.row_no, IngestRejection.source_id,
-               IngestRejection.errors, IngestBatch.provider_id, IngestBatch.received_at)
+        select(
+            IngestRejection.batch_id,
+            IngestRejection.row_no,
+            IngestRejection.source_id,
+            IngestRejection.errors,
+            IngestBatch.provider_id,
+            IngestBatch.received_at,
+        )
         .join(IngestBatch, IngestBatch.id == IngestRejection.batch_id)
-        .where(IngestBatch.received_at >= window.start, IngestBatch.received_at < window.cut,
-               IngestBatch.finished_at.is_not(None), IngestBatch.finished_at <= window.as_of)
-    ).all()  # fmt: skip
+        .where(
+            IngestBatch.received_at >= window.start,
+            IngestBatch.received_at < window.cut,
+            IngestBatch.finished_at.is_not(None),
+            IngestBatch.finished_at <= window.as_of,
+        )
+    ).all()
     for batch_id, row_no, source_id, errors, provider, received_at in rejected:
         if not any(e.get("code") == NOTICE_MISSING for e in errors or []):
             continue
         out.add(provider, 1, 1)
         out.items.append(
-            ItemRow(provider, "ingest_rejection", f"{batch_id}:{row_no}", source_id or f"#{row_no}",
-                    None, day_of(received_at), "not_notified")
-        )  # fmt: skip
+            ItemRow(
+                provider,
+                "ingest_rejection",
+                f"{batch_id}:{row_no}",
+                source_id or f"#{row_no}",
+                None,
+                day_of(received_at),
+                "not_notified",
+            )
+        )
     return out
 
 
@@ -211,8 +270,9 @@ def _decided_on_time(
     """Cases decided in the period (late unless in time) and cases still open at ``as_of`` whose
     deadline passed before the period's end (late)."""
     decided = and_(at.is_not(None), at >= window.start, at < window.cut, at <= window.as_of)
-    open_overdue = and_(filed <= window.as_of, or_(at.is_(None), at > window.as_of),
-                        due < window.cut)  # fmt: skip
+    open_overdue = and_(
+        filed <= window.as_of, or_(at.is_(None), at > window.as_of), due < window.cut
+    )
     rows = session.execute(
         select(table.id, org, table.reference, at, due).where(or_(decided, open_overdue))
     ).all()
@@ -223,10 +283,16 @@ def _decided_on_time(
         out.add(organization, 1, int(late))
         if late:
             out.items.append(
-                ItemRow(organization, object_type, str(case_id), reference,
-                        workdays.last_day(due_at), day_of(done_at) if made else None,
-                        "late" if made else "open_overdue")
-            )  # fmt: skip
+                ItemRow(
+                    organization,
+                    object_type,
+                    str(case_id),
+                    reference,
+                    workdays.last_day(due_at),
+                    day_of(done_at) if made else None,
+                    "late" if made else "open_overdue",
+                )
+            )
     return out
 
 
@@ -238,9 +304,15 @@ def objections_on_time(
 ) -> Counted:
     """Objections decided by the provider that answered (R4 deadlines)."""
     return _decided_on_time(
-        session, window, Objection, org=Objection.provider_id, at=Objection.decided_at,
-        due=Objection.decide_due_at, filed=Objection.filed_at, object_type="objection",
-    )  # fmt: skip
+        session,
+        window,
+        Objection,
+        org=Objection.provider_id,
+        at=Objection.decided_at,
+        due=Objection.decide_due_at,
+        filed=Objection.filed_at,
+        object_type="objection",
+    )
 
 
 def repairs_on_time(
@@ -251,10 +323,15 @@ def repairs_on_time(
 ) -> Counted:
     """Repair applications decided by the finding provider."""
     return _decided_on_time(
-        session, window, RepairApplication, org=RepairApplication.provider_id,
-        at=RepairApplication.decided_at, due=RepairApplication.decide_due_at,
-        filed=RepairApplication.filed_at, object_type="repair_application",
-    )  # fmt: skip
+        session,
+        window,
+        RepairApplication,
+        org=RepairApplication.provider_id,
+        at=RepairApplication.decided_at,
+        due=RepairApplication.decide_due_at,
+        filed=RepairApplication.filed_at,
+        object_type="repair_application",
+    )
 
 
 def tips_on_time(
@@ -266,9 +343,15 @@ def tips_on_time(
     """Tips first acted on by the organization whose queue holds them, by the first-action
     deadline (``act_due_at``)."""
     return _decided_on_time(
-        session, window, Tip, org=Tip.organization_id, at=Tip.acted_at, due=Tip.act_due_at,
-        filed=Tip.received_at, object_type="tip",
-    )  # fmt: skip
+        session,
+        window,
+        Tip,
+        org=Tip.organization_id,
+        at=Tip.acted_at,
+        due=Tip.act_due_at,
+        filed=Tip.received_at,
+        object_type="tip",
+    )
 
 
 def check_feedback(
@@ -279,10 +362,14 @@ def check_feedback(
     passed by ``as_of``), late when no feedback came before it."""
     within: int = indicator.params["within_workdays"]
     checks = session.execute(
-        select(Check.id, Check.organization_id, Check.scene, Check.created_at, Check.feedback_at)
-        .where(Check.found_count > 0, Check.created_at >= window.start - LOOKBACK,
-               Check.created_at < window.cut)
-    ).all()  # fmt: skip
+        select(
+            Check.id, Check.organization_id, Check.scene, Check.created_at, Check.feedback_at
+        ).where(
+            Check.found_count > 0,
+            Check.created_at >= window.start - LOOKBACK,
+            Check.created_at < window.cut,
+        )
+    ).all()
     ids = [c[0] for c in checks]
     with_measures: set[uuid.UUID] = set()
     for start in range(0, len(ids), 500):
@@ -306,10 +393,16 @@ def check_feedback(
         out.add(organization, 1, int(late))
         if late:
             out.items.append(
-                ItemRow(organization, "service_check", str(check_id),
-                        f"{day_of(created_at).isoformat()} {scene}", workdays.last_day(due),
-                        day_of(given) if given else None, "late" if given else "missing")
-            )  # fmt: skip
+                ItemRow(
+                    organization,
+                    "service_check",
+                    str(check_id),
+                    f"{day_of(created_at).isoformat()} {scene}",
+                    workdays.last_day(due),
+                    day_of(given) if given else None,
+                    "late" if given else "missing",
+                )
+            )
     return out
 
 
@@ -320,13 +413,21 @@ def list_exits_on_time(
     of the term's end; counted in the period that deadline falls in, by the entry's provider."""
     within: int = indicator.params["within_workdays"]
     rows = session.execute(
-        select(ListEntry.id, ListEntry.provider_id, ListEntry.reference, ListEntry.term_ends_at,
-               ListEntry.exited_at)
-        .where(ListEntry.provider_id.is_not(None), ListEntry.term_ends_at.is_not(None),
-               ListEntry.published_at.is_not(None), ListEntry.published_at <= window.as_of,
-               ListEntry.term_ends_at >= window.start - LOOKBACK,
-               ListEntry.term_ends_at < window.cut)
-    ).all()  # fmt: skip
+        select(
+            ListEntry.id,
+            ListEntry.provider_id,
+            ListEntry.reference,
+            ListEntry.term_ends_at,
+            ListEntry.exited_at,
+        ).where(
+            ListEntry.provider_id.is_not(None),
+            ListEntry.term_ends_at.is_not(None),
+            ListEntry.published_at.is_not(None),
+            ListEntry.published_at <= window.as_of,
+            ListEntry.term_ends_at >= window.start - LOOKBACK,
+            ListEntry.term_ends_at < window.cut,
+        )
+    ).all()
     out = Counted()
     for entry_id, provider, reference, term_ends_at, exited_at in rows:
         if provider is None or term_ends_at is None:
@@ -339,9 +440,16 @@ def list_exits_on_time(
         out.add(provider, 1, int(late))
         if late:
             out.items.append(
-                ItemRow(provider, "list_entry", str(entry_id), reference, workdays.last_day(due),
-                        day_of(gone) if gone else None, "late" if gone else "open_overdue")
-            )  # fmt: skip
+                ItemRow(
+                    provider,
+                    "list_entry",
+                    str(entry_id),
+                    reference,
+                    workdays.last_day(due),
+                    day_of(gone) if gone else None,
+                    "late" if gone else "open_overdue",
+                )
+            )
     return out
 
 
@@ -369,9 +477,10 @@ def audit_anomalies(
     for alert_id, organization, rule, created_at in alerts:
         out.add(organization, 0, 1)
         out.items.append(
-            ItemRow(organization, "access_alert", str(alert_id), rule, None, day_of(created_at),
-                    "alert")
-        )  # fmt: skip
+            ItemRow(
+                organization, "access_alert", str(alert_id), rule, None, day_of(created_at), "alert"
+            )
+        )
     return out
 
 

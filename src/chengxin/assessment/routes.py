@@ -53,8 +53,13 @@ class IndicatorSetController(Controller):
             assessment_service.upload_indicators(session, data.source, actor=actor)
         )
 
-    @post("/{version:str}/activate", sync_to_thread=True, guards=MANAGE, status_code=200,
-          summary="Activate a draft indicator set")  # fmt: skip
+    @post(
+        "/{version:str}/activate",
+        sync_to_thread=True,
+        guards=MANAGE,
+        status_code=200,
+        summary="Activate a draft indicator set",
+    )
     def activate(
         self, session: SessionDep, actor: ActorDep, version: FromPath[str]
     ) -> IndicatorSetRead:
@@ -110,8 +115,12 @@ class AssessmentController(Controller):
         row = assessment_service.get_or_raise(session, assessment_id, actor=actor)
         return AssessmentViewRead.of(assessment_service.view(session, row, actor=actor))
 
-    @get("/{assessment_id:uuid}/items", sync_to_thread=True, guards=READ,
-         summary="The facts behind a figure")  # fmt: skip
+    @get(
+        "/{assessment_id:uuid}/items",
+        sync_to_thread=True,
+        guards=READ,
+        summary="The facts behind a figure",
+    )
     def items(  # noqa: PLR0917  # query parameters, by name from Litestar
         self,
         session: SessionDep,
@@ -128,8 +137,12 @@ class AssessmentController(Controller):
         )
         return [ItemRead.of(i) for i in found]
 
-    @get("/{assessment_id:uuid}/verify", sync_to_thread=True, guards=READ,
-         summary="Verify an assessment")  # fmt: skip
+    @get(
+        "/{assessment_id:uuid}/verify",
+        sync_to_thread=True,
+        guards=READ,
+        summary="Verify an assessment",
+    )
     def verify(
         self, session: SessionDep, actor: ActorDep, assessment_id: FromPath[uuid.UUID]
     ) -> VerificationRead:
@@ -137,13 +150,19 @@ class AssessmentController(Controller):
         the facts as of its moment gives the same digest."""
         row = assessment_service.get_or_raise(session, assessment_id, actor=actor)
         return VerificationRead(
-            number=row.number, digest=row.digest, key_id=row.key_id,
+            number=row.number,
+            digest=row.digest,
+            key_id=row.key_id,
             signature_valid=assessment_service.verify(session, row),
             reproduced=assessment_service.recompute_digest(session, row) == row.digest,
-        )  # fmt: skip
+        )
 
-    @get("/{assessment_id:uuid}/export", sync_to_thread=True, guards=READ,
-         summary="An assessment as XLSX or PDF")  # fmt: skip
+    @get(
+        "/{assessment_id:uuid}/export",
+        sync_to_thread=True,
+        guards=READ,
+        summary="An assessment as XLSX or PDF",
+    )
     def export(  # noqa: PLR0917  # query parameters, by name from Litestar
         self,
         session: SessionDep,
@@ -163,9 +182,10 @@ class AssessmentController(Controller):
             else export.pdf(view, lang=lang, settings=settings)
         )
         return Response(
-            body, media_type=MEDIA[format],
+            body,
+            media_type=MEDIA[format],
             headers={"Content-Disposition": f'attachment; filename="{row.number}.{format}"'},
-        )  # fmt: skip
+        )
 
 
 CONTROLLERS = [IndicatorSetController, AssessmentController]

@@ -156,10 +156,17 @@ def compile_set(indicators: IndicatorSetIn) -> Compiled:
         name=indicators.name,
         indicators=tuple(
             Indicator(
-                code=i.code, name=i.name, name_en=i.name_en, definition=i.definition,
-                formula=i.formula, params={**FORMULAS[i.formula], **i.params},
-                weight=i.weight, target=i.target, better=i.better, basis=i.basis,
+                code=i.code,
+                name=i.name,
+                name_en=i.name_en,
+                definition=i.definition,
+                formula=i.formula,
+                params={**FORMULAS[i.formula], **i.params},
+                weight=i.weight,
+                target=i.target,
+                better=i.better,
+                basis=i.basis,
             )
             for i in indicators.indicators
         ),
-    )  # fmt: skip
+    )

@@ -30,11 +30,17 @@ class IndicatorSetRead(BaseModel):
     @classmethod
     def of(cls, row: IndicatorSet) -> IndicatorSetRead:
         return cls(
-            version=row.version, name=row.name, status=row.status, digest=row.digest,
-            content=row.content, created_at=row.created_at, created_by=row.created_by,
-            activated_at=row.activated_at, activated_by=row.activated_by,
+            version=row.version,
+            name=row.name,
+            status=row.status,
+            digest=row.digest,
+            content=row.content,
+            created_at=row.created_at,
+            created_by=row.created_by,
+            activated_at=row.activated_at,
+            activated_by=row.activated_by,
             retired_at=row.retired_at,
-        )  # fmt: skip
+        )
 
 
 class IssueIn(BaseModel):
@@ -62,12 +68,20 @@ class AssessmentRead(BaseModel):
     @classmethod
     def of(cls, row: Assessment) -> AssessmentRead:
         return cls(
-            id=row.id, number=row.number, period_kind=row.period_kind,
-            period_label=row.period_label, since_on=row.since_on, until_on=row.until_on,
-            indicator_version=row.indicator_version, region_code=row.region_code,
-            as_of=row.as_of, issued_at=row.issued_at, issued_by=row.issued_by,
-            digest=row.digest, key_id=row.key_id,
-        )  # fmt: skip
+            id=row.id,
+            number=row.number,
+            period_kind=row.period_kind,
+            period_label=row.period_label,
+            since_on=row.since_on,
+            until_on=row.until_on,
+            indicator_version=row.indicator_version,
+            region_code=row.region_code,
+            as_of=row.as_of,
+            issued_at=row.issued_at,
+            issued_by=row.issued_by,
+            digest=row.digest,
+            key_id=row.key_id,
+        )
 
 
 class IndicatorRead(BaseModel):
@@ -85,10 +99,17 @@ class IndicatorRead(BaseModel):
     @classmethod
     def of(cls, i: Indicator) -> IndicatorRead:
         return cls(
-            code=i.code, name=i.name, name_en=i.name_en, definition=i.definition,
-            formula=i.formula, params=i.params, weight=i.weight, target=i.target,
-            better=i.better, basis=i.basis,
-        )  # fmt: skip
+            code=i.code,
+            name=i.name,
+            name_en=i.name_en,
+            definition=i.definition,
+            formula=i.formula,
+            params=i.params,
+            weight=i.weight,
+            target=i.target,
+            better=i.better,
+            basis=i.basis,
+        )
 
 
 class FigureRead(BaseModel):
@@ -101,8 +122,14 @@ class FigureRead(BaseModel):
 
     @classmethod
     def of(cls, f: Figure) -> FigureRead:
-        return cls(whole=f.whole, part=f.part, value=f.value, points=f.points, target=f.target,
-                   finding=f.finding)  # fmt: skip
+        return cls(
+            whole=f.whole,
+            part=f.part,
+            value=f.value,
+            points=f.points,
+            target=f.target,
+            finding=f.finding,
+        )
 
 
 class UnitRead(BaseModel):
@@ -114,8 +141,13 @@ class UnitRead(BaseModel):
 
     @classmethod
     def of(cls, u: UnitResult) -> UnitRead:
-        return cls(kind=u.kind, code=u.code, total=u.total, rank=u.rank,
-                   figures={k: FigureRead.of(f) for k, f in u.figures.items()})  # fmt: skip
+        return cls(
+            kind=u.kind,
+            code=u.code,
+            total=u.total,
+            rank=u.rank,
+            figures={k: FigureRead.of(f) for k, f in u.figures.items()},
+        )
 
 
 class AssessmentViewRead(BaseModel):
@@ -148,11 +180,18 @@ class ItemRead(BaseModel):
     @classmethod
     def of(cls, i: Item) -> ItemRead:
         return cls(
-            indicator=i.indicator, unit_kind=i.unit_kind, unit_code=i.unit_code,
-            organization_id=i.organization_id, organization=i.organization,
-            object_type=i.object_type, object_id=i.object_id, reference=i.reference,
-            due_on=i.due_on, done_on=i.done_on, reason=i.reason,
-        )  # fmt: skip
+            indicator=i.indicator,
+            unit_kind=i.unit_kind,
+            unit_code=i.unit_code,
+            organization_id=i.organization_id,
+            organization=i.organization,
+            object_type=i.object_type,
+            object_id=i.object_id,
+            reference=i.reference,
+            due_on=i.due_on,
+            done_on=i.done_on,
+            reason=i.reason,
+        )
 
 
 class VerificationRead(BaseModel):

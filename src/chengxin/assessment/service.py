@@ -106,17 +106,26 @@ def upload_indicators(
     if exists is not None:
         raise IndicatorSetExists
     row = IndicatorSet(
-        id=uuid.uuid4(), version=parsed.version, name=parsed.name,
-        content=parsed.model_dump(mode="json"), source=source, digest=rules.digest(parsed),
-        status=IndicatorSetStatus.DRAFT.value, created_at=now, created_by=actor.name,
-    )  # fmt: skip
+        id=uuid.uuid4(),
+        version=parsed.version,
+        name=parsed.name,
+        content=parsed.model_dump(mode="json"),
+        source=source,
+        digest=rules.digest(parsed),
+        status=IndicatorSetStatus.DRAFT.value,
+        created_at=now,
+        created_by=actor.name,
+    )
     session.add(row)
     session.flush()
     audit.record(
-        session, "assessment:indicators:upload", actor=actor,
-        object_type="assessment_indicator_set", object_id=row.id,
+        session,
+        "assessment:indicators:upload",
+        actor=actor,
+        object_type="assessment_indicator_set",
+        object_id=row.id,
         data={"version": row.version, "digest": row.digest},
-    )  # fmt: skip
+    )
     return row
 
 
@@ -141,10 +150,13 @@ def activate_indicators(
     row.activated_at, row.activated_by = now, actor.name
     session.flush()
     audit.record(
-        session, "assessment:indicators:activate", actor=actor,
-        object_type="assessment_indicator_set", object_id=row.id,
+        session,
+        "assessment:indicators:activate",
+        actor=actor,
+        object_type="assessment_indicator_set",
+        object_id=row.id,
         data={"version": row.version, "retired": previous.version if previous else None},
-    )  # fmt: skip
+    )
     return row
 
 
@@ -235,12 +247,19 @@ def _record_shipped(session: Session, now: datetime) -> None:
         return
     session.add(
         IndicatorSet(
-            id=uuid.uuid4(), version=parsed.version, name=parsed.name,
-            content=parsed.model_dump(mode="json"), source=source, digest=rules.digest(parsed),
-            status=IndicatorSetStatus.ACTIVE.value, created_at=now, created_by=SHIPPED_BY,
-            activated_at=now, activated_by=SHIPPED_BY,
+            id=uuid.uuid4(),
+            version=parsed.version,
+            name=parsed.name,
+            content=parsed.model_dump(mode="json"),
+            source=source,
+            digest=rules.digest(parsed),
+            status=IndicatorSetStatus.ACTIVE.value,
+            created_at=now,
+            created_by=SHIPPED_BY,
+            activated_at=now,
+            activated_by=SHIPPED_BY,
         )
-    )  # fmt: skip
+    )
     session.flush()
 
 
@@ -277,47 +296,79 @@ def issue(
     compiled = active_indicators(session)
     number = _number(session, period)
     computed = compute(
-        session, number=number, period=period, region_code=region_code, as_of=now,
+        session,
+        number=number,
+        period=period,
+        region_code=region_code,
+        as_of=now,
         compiled=compiled,
-    )  # fmt: skip
+    )
     digest = hashlib.sha256(canonical(computed.document)).hexdigest()
     ring = keyring_of(session)
     row = Assessment(
-        id=uuid.uuid4(), number=number, period_kind=period.kind, period_label=period.label,
-        since_on=period.since, until_on=period.until, indicator_version=compiled.version,
-        region_code=region_code, as_of=now, issued_at=now, issued_by=actor.name,
-        document=computed.document, digest=digest,
-        signature=ring.sign(signed_message(number, digest)), key_id=ring.signing_key_id,
-    )  # fmt: skip
+        id=uuid.uuid4(),
+        number=number,
+        period_kind=period.kind,
+        period_label=period.label,
+        since_on=period.since,
+        until_on=period.until,
+        indicator_version=compiled.version,
+        region_code=region_code,
+        as_of=now,
+        issued_at=now,
+        issued_by=actor.name,
+        document=computed.document,
+        digest=digest,
+        signature=ring.sign(signed_message(number, digest)),
+        key_id=ring.signing_key_id,
+    )
     session.add(row)
     session.flush()
     session.add_all(
         AssessmentItem(
-            id=uuid.uuid4(), assessment_id=row.id, indicator=indicator, unit_kind=kind,
-            unit_code=code, organization_id=r.organization_id, object_type=r.object_type,
-            object_id=r.object_id, reference=r.reference[:200], due_on=r.due_on,
-            done_on=r.done_on, reason=r.reason,
+            id=uuid.uuid4(),
+            assessment_id=row.id,
+            indicator=indicator,
+            unit_kind=kind,
+            unit_code=code,
+            organization_id=r.organization_id,
+            object_type=r.object_type,
+            object_id=r.object_id,
+            reference=r.reference[:200],
+            due_on=r.due_on,
+            done_on=r.done_on,
+            reason=r.reason,
         )
         for indicator, kind, code, r in computed.items
-    )  # fmt: skip
+    )
     session.flush()
     audit.record(
-        session, "assessment:assessment:issue", actor=actor, object_type="assessment",
+        session,
+        "assessment:assessment:issue",
+        actor=actor,
+        object_type="assessment",
         object_id=row.id,
-        data={"number": number, "period": period.label, "indicators": compiled.version,
-              "region": region_code, "digest": digest},
-    )  # fmt: skip
+        data={
+            "number": number,
+            "period": period.label,
+            "indicators": compiled.version,
+            "region": region_code,
+            "digest": digest,
+        },
+    )
     return row
 
 
 def recompute_digest(session: Session, assessment: Assessment) -> str:
     """The digest of the document computed again from the facts as of ``as_of``."""
     computed = compute(
-        session, number=assessment.number,
+        session,
+        number=assessment.number,
         period=period_of(assessment.period_kind, assessment.period_label),
-        region_code=assessment.region_code, as_of=assessment.as_of,
+        region_code=assessment.region_code,
+        as_of=assessment.as_of,
         compiled=_indicators_of(session, assessment.indicator_version),
-    )  # fmt: skip
+    )
     return hashlib.sha256(canonical(computed.document)).hexdigest()
 
 
@@ -390,13 +441,16 @@ def _figures(indicators: tuple[Indicator, ...], unit: dict[str, Any]) -> UnitRes
     by_code = {i.code: i for i in indicators}
     figures = {
         code: Figure(
-            indicator=code, whole=int(f["whole"]), part=int(f["part"]),
-            value=float(f["value"]), points=float(f["points"]),
+            indicator=code,
+            whole=int(f["whole"]),
+            part=int(f["part"]),
+            value=float(f["value"]),
+            points=float(f["points"]),
             target=by_code[code].target if code in by_code else None,
             finding=bool(f["finding"]),
         )
         for code, f in unit["figures"].items()
-    }  # fmt: skip
+    }
     return UnitResult(unit["kind"], unit["code"], float(unit["total"]), int(unit["rank"]), figures)
 
 
@@ -451,10 +505,16 @@ def items_of_units(
         select(AssessmentItem, Organization.name)
         .join(Organization, Organization.id == AssessmentItem.organization_id)
         .where(AssessmentItem.assessment_id == assessment.id)
-        .order_by(AssessmentItem.indicator, AssessmentItem.unit_kind, AssessmentItem.unit_code,
-                  AssessmentItem.due_on, AssessmentItem.done_on, AssessmentItem.reference,
-                  AssessmentItem.object_id)
-    )  # fmt: skip
+        .order_by(
+            AssessmentItem.indicator,
+            AssessmentItem.unit_kind,
+            AssessmentItem.unit_code,
+            AssessmentItem.due_on,
+            AssessmentItem.done_on,
+            AssessmentItem.reference,
+            AssessmentItem.object_id,
+        )
+    )
     if indicator is not None:
         query = query.where(AssessmentItem.indicator == indicator)
     if len(units) == 1:
@@ -463,14 +523,21 @@ def items_of_units(
     wanted = set(units)
     return [
         Item(
-            indicator=r.indicator, unit_kind=r.unit_kind, unit_code=r.unit_code,
-            organization_id=r.organization_id, organization=name, object_type=r.object_type,
-            object_id=r.object_id, reference=r.reference, due_on=r.due_on, done_on=r.done_on,
+            indicator=r.indicator,
+            unit_kind=r.unit_kind,
+            unit_code=r.unit_code,
+            organization_id=r.organization_id,
+            organization=name,
+            object_type=r.object_type,
+            object_id=r.object_id,
+            reference=r.reference,
+            due_on=r.due_on,
+            done_on=r.done_on,
             reason=r.reason,
         )
         for r, name in session.execute(query).all()
         if (r.unit_kind, r.unit_code) in wanted
-    ]  # fmt: skip
+    ]
 
 
 def trend(

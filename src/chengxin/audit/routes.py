@@ -196,8 +196,12 @@ class AuditController(Controller):
     ) -> Stream:
         """Entries filtered by organization, person and time, in seq order; the export itself is
         logged."""
-        filters = {"organization_id": organization_id, "subject_id": subject_id,
-                   "since": since, "until": until}  # fmt: skip
+        filters = {
+            "organization_id": organization_id,
+            "subject_id": subject_id,
+            "since": since,
+            "until": until,
+        }
         audit_service.record_export(
             session, actor=actor, export_format=export_format.value, **filters
         )

@@ -78,9 +78,20 @@ def _check_no_clear_id(value: Any) -> None:
 
 
 LEAF_FIELDS = (
-    "seq", "at", "request_id", "actor_kind", "actor_id", "actor_name", "organization_id",
-    "action", "object_type", "object_id", "subject_id", "data", "message",
-)  # fmt: skip
+    "seq",
+    "at",
+    "request_id",
+    "actor_kind",
+    "actor_id",
+    "actor_name",
+    "organization_id",
+    "action",
+    "object_type",
+    "object_id",
+    "subject_id",
+    "data",
+    "message",
+)
 
 
 def _jsonable(value: Any) -> Any:
@@ -160,8 +171,16 @@ def record(
 
     Locks ``audit_head`` until the caller commits, so seq is gapless and commit order is seq
     order (what lets the integrator extend the tree safely)."""
-    row = _row(action, actor=actor, object_type=object_type, object_id=object_id,
-               subject_id=subject_id, data=data, message=message, at=at)  # fmt: skip
+    row = _row(
+        action,
+        actor=actor,
+        object_type=object_type,
+        object_id=object_id,
+        subject_id=subject_id,
+        data=data,
+        message=message,
+        at=at,
+    )
     last_seq, _ = audit_tree.lock_head(session)
     session.info[_HEAD_LOCKED] = True
     entry = AuditEntry(seq=last_seq + 1, **row)
@@ -261,8 +280,16 @@ def submit_access(
     its seq once durable (``asyncio.wrap_future`` lets a handler await it without holding a
     thread). ``registration(seq)``: rows inserted in the same batch transaction
     (``AuditWriter.submit``)."""
-    row = _row(action, actor=actor, object_type=object_type, object_id=object_id,
-               subject_id=subject_id, data=data, message=None, at=None)  # fmt: skip
+    row = _row(
+        action,
+        actor=actor,
+        object_type=object_type,
+        object_id=object_id,
+        subject_id=subject_id,
+        data=data,
+        message=None,
+        at=None,
+    )
     return writer.submit(row, registration)
 
 
@@ -282,9 +309,19 @@ def record_accesses(
     if writer is None:  # in the caller's transaction: one head lock, one insert for them all
         if not items:
             return []
-        rows = [_row(action, actor=actor, object_type=object_type, object_id=object_id,
-                     subject_id=subject_id, data=data, message=message, at=None)
-                for object_id, subject_id, data in items]  # fmt: skip
+        rows = [
+            _row(
+                action,
+                actor=actor,
+                object_type=object_type,
+                object_id=object_id,
+                subject_id=subject_id,
+                data=data,
+                message=message,
+                at=None,
+            )
+            for object_id, subject_id, data in items
+        ]
         later: list[dict[str, Any]] | None = session.info.get(_TOGETHER_ROWS)
         if later is not None:  # accesses_together: appended together on leaving it
             later.extend(rows)
@@ -293,10 +330,20 @@ def record_accesses(
         session.info[_HEAD_LOCKED] = True
         return list(range(first, first + len(rows)))
     futures = [
-        writer.submit(_row(action, actor=actor, object_type=object_type, object_id=object_id,
-                           subject_id=subject_id, data=data, message=message, at=None))
+        writer.submit(
+            _row(
+                action,
+                actor=actor,
+                object_type=object_type,
+                object_id=object_id,
+                subject_id=subject_id,
+                data=data,
+                message=message,
+                at=None,
+            )
+        )
         for object_id, subject_id, data in items
-    ]  # fmt: skip
+    ]
     waiting: list[Future[int]] | None = session.info.get(_TOGETHER)
     if waiting is not None:  # accesses_together: waited for on leaving it
         waiting.extend(futures)
@@ -393,8 +440,16 @@ def verify(  # noqa: C901, PLR0911, PLR0912  # one ordered pass; each exit names
     tiles, walk, next_head, good_size = _TileCache(session), _Walk(), 0, 0
 
     def report(seq: int | None, problem: str | None = None, detail: str | None = None) -> LogReport:
-        return LogReport(walk.count, min(walk.count, integrated), walk.root().hex(), next_head,
-                         problem is None, seq, problem, detail)  # fmt: skip
+        return LogReport(
+            walk.count,
+            min(walk.count, integrated),
+            walk.root().hex(),
+            next_head,
+            problem is None,
+            seq,
+            problem,
+            detail,
+        )
 
     entries = AuditEntry.__table__
     while True:
@@ -418,8 +473,12 @@ def verify(  # noqa: C901, PLR0911, PLR0912  # one ordered pass; each exit names
                     index = (seq >> level) - 1
                     if tiles.node(level, index) != node:
                         first = (index << level) + 1
-                        return report(first, "tile", f"tree node {level}/{index} (entries "
-                                      f"{first}..{seq}) differs from the stored tile")  # fmt: skip
+                        return report(
+                            first,
+                            "tile",
+                            f"tree node {level}/{index} (entries "
+                            f"{first}..{seq}) differs from the stored tile",
+                        )
             walk.frontier.append((level, node))
             while next_head < len(heads) and heads[next_head].tree_size == seq:
                 sth = heads[next_head]
@@ -431,8 +490,11 @@ def verify(  # noqa: C901, PLR0911, PLR0912  # one ordered pass; each exit names
                 ):
                     return report(good_size + 1, "signature", f"tree head {sth.tree_size}")
                 if walk.root().hex() != sth.root_hash:
-                    return report(good_size + 1, "tree-head", f"tree head {sth.tree_size}: "
-                                  f"entries {good_size + 1}..{seq} changed")  # fmt: skip
+                    return report(
+                        good_size + 1,
+                        "tree-head",
+                        f"tree head {sth.tree_size}: entries {good_size + 1}..{seq} changed",
+                    )
                 good_size, next_head = seq, next_head + 1
     if next_head < len(heads) or last_seq > walk.count or integrated > walk.count:
         return report(walk.count + 1, "gap", f"entries after {walk.count} are missing")
@@ -480,13 +542,15 @@ def entries_about(
     """Entries about one subject, each with an inclusion proof against the latest signed head
     (integrating and signing first when the head does not cover them yet)."""
     ring: Keyring = session.info["keyring"]
-    rows = list(session.execute(
-        select(AuditEntry, _organization.c.name)
-        .outerjoin(_organization, _organization.c.id == AuditEntry.organization_id)
-        .where(AuditEntry.subject_id == subject_id, AuditEntry.seq > after_seq)
-        .order_by(AuditEntry.seq)
-        .limit(limit)
-    ).all())  # fmt: skip
+    rows = list(
+        session.execute(
+            select(AuditEntry, _organization.c.name)
+            .outerjoin(_organization, _organization.c.id == AuditEntry.organization_id)
+            .where(AuditEntry.subject_id == subject_id, AuditEntry.seq > after_seq)
+            .order_by(AuditEntry.seq)
+            .limit(limit)
+        ).all()
+    )
     if not rows:
         return SubjectEntries([], audit_tree.latest_tree_head(session), ring.public_key_pem())
     head = audit_tree.head_covering(session, rows[-1][0].seq)
@@ -589,5 +653,10 @@ def export_lines(
 def record_export(session: Session, *, actor: Actor, export_format: str, **filters: Any) -> int:
     """Log an export of the audit log itself (who exported which entries)."""
     data = {k: _jsonable(v) for k, v in filters.items() if v is not None}
-    return record_access(session, "audit:log:export", actor=actor, object_type="audit_log",
-                         data={"format": export_format, **data})  # fmt: skip
+    return record_access(
+        session,
+        "audit:log:export",
+        actor=actor,
+        object_type="audit_log",
+        data={"format": export_format, **data},
+    )

@@ -203,9 +203,11 @@ class CatalogDocument(_Strict):
     def _references(self) -> CatalogDocument:
         problems: list[str] = []
         for label, items in (
-            ("domain", self.domains), ("key group", self.key_groups),
-            ("department", self.departments), ("kind", self.kinds),
-        ):  # fmt: skip
+            ("domain", self.domains),
+            ("key group", self.key_groups),
+            ("department", self.departments),
+            ("kind", self.kinds),
+        ):
             codes = [i.code for i in items]
             problems += [
                 f"{label} {c} appears twice"
@@ -239,10 +241,23 @@ class CatalogDocument(_Strict):
 
 
 # Standard record columns; a kind's own fields may not reuse these names.
-RESERVED_FIELDS = frozenset({
-    "source_id", "kind", "id_number", "name", "document_no", "finding_date", "act_date",
-    "notified_date", "display_months", "action", "revoke_reason", "errors", "fields",
-})  # fmt: skip
+RESERVED_FIELDS = frozenset(
+    {
+        "source_id",
+        "kind",
+        "id_number",
+        "name",
+        "document_no",
+        "finding_date",
+        "act_date",
+        "notified_date",
+        "display_months",
+        "action",
+        "revoke_reason",
+        "errors",
+        "fields",
+    }
+)
 
 
 def json_schema() -> dict[str, object]:

@@ -81,8 +81,9 @@ def _check_list_types(document: CatalogDocument) -> None:
         if kind.proposes_list is not None and list_types.get(kind.proposes_list) is None
     ]
     if unknown:
-        problems = [f"kind {u['kind']}: proposes_list {u['list_type']} is no list type"
-                    for u in unknown]  # fmt: skip
+        problems = [
+            f"kind {u['kind']}: proposes_list {u['list_type']} is no list type" for u in unknown
+        ]
         raise CatalogListTypeUnknown("; ".join(problems[:20]), problems=problems, unknown=unknown)
 
 
@@ -328,9 +329,12 @@ def load(
             actor=actor,
             object_type="catalog_version",
             object_id=document.version,
-            data={"digest": digest, "previous": previous.version if previous else None,
-                  "rescored": rescored},
-        )  # fmt: skip
+            data={
+                "digest": digest,
+                "previous": previous.version if previous else None,
+                "rescored": rescored,
+            },
+        )
         if rescored:
             _queue_recompute(session, document.version, rescored, now=now)
     return row
@@ -344,10 +348,12 @@ def _queue_recompute(session: Session, version: str, kinds: list[str], *, now: d
     from chengxin.scoring import service as scoring_service  # noqa: PLC0415  # scoring reads us
 
     jobs_service.enqueue(
-        session, scoring_service.FULL_JOB,
+        session,
+        scoring_service.FULL_JOB,
         {"reason": f"catalog {version} activated", "kinds": kinds[:20], "kinds_count": len(kinds)},
-        idempotency_key=f"scoring-full:catalog:{version}:{now.isoformat()}", now=now,
-    )  # fmt: skip
+        idempotency_key=f"scoring-full:catalog:{version}:{now.isoformat()}",
+        now=now,
+    )
 
 
 def ensure_active(session: Session, *, actor: Actor) -> CatalogVersion:

@@ -42,9 +42,12 @@ class CheckController(Controller):
         apply in the scene, each with its reasons and legal basis; per-person errors do not
         fail the batch."""
         outcome = await check_service.run_async(
-            state.runtime, scene=data.scene, purpose=data.purpose,
-            persons=[PersonAsked(p.id_number, p.name) for p in data.persons], actor=actor,
-        )  # fmt: skip
+            state.runtime,
+            scene=data.scene,
+            purpose=data.purpose,
+            persons=[PersonAsked(p.id_number, p.name) for p in data.persons],
+            actor=actor,
+        )
         return CheckResultRead.of(outcome)
 
     @get(
@@ -89,9 +92,12 @@ class CheckController(Controller):
         summary="Report which measures were applied",
     )
     def feedback(
-        self, session: SessionDep, actor: ActorDep, check_id: FromPath[uuid.UUID],
+        self,
+        session: SessionDep,
+        actor: ActorDep,
+        check_id: FromPath[uuid.UUID],
         data: JSONBody[FeedbackBody],
-    ) -> list[FeedbackRead]:  # fmt: skip
+    ) -> list[FeedbackRead]:
         """反馈: per measure of the check, applied or not, and why."""
         items = [
             check_service.FeedbackItem(i.measure, i.decision == "applied", i.reason, i.index)

@@ -50,10 +50,17 @@ class MembershipRead(BaseModel):
     def of(cls, m: Membership) -> MembershipRead:
         """The view of one membership."""
         return cls.model_construct(  # trusted values from the service: no re-validation
-            entry_reference=m.reference, list_type=m.list_type, kind=m.kind, name_zh=m.name_zh,
-            domain=m.domain, basis=m.basis, published_at=m.published_at,
-            term_ends_at=m.term_ends_at, via_organization=m.via_organization, role=m.role,
-        )  # fmt: skip
+            entry_reference=m.reference,
+            list_type=m.list_type,
+            kind=m.kind,
+            name_zh=m.name_zh,
+            domain=m.domain,
+            basis=m.basis,
+            published_at=m.published_at,
+            term_ends_at=m.term_ends_at,
+            via_organization=m.via_organization,
+            role=m.role,
+        )
 
 
 Trigger = Literal["list", "records", "rule", "grade"]
@@ -74,11 +81,16 @@ class WhyRead(BaseModel):
     def of(cls, why: Why) -> WhyRead:
         """The view of one reason."""
         return cls.model_construct(  # trusted values from the service: no re-validation
-            trigger=cast("Trigger", why.trigger), text=why.text, disputed=why.disputed,
-            entry_reference=why.entry_reference, list_type=why.list_type,
-            via_organization=why.via_organization, role=why.role,
-            record_ids=list(why.record_ids), rule=why.rule,
-        )  # fmt: skip
+            trigger=cast("Trigger", why.trigger),
+            text=why.text,
+            disputed=why.disputed,
+            entry_reference=why.entry_reference,
+            list_type=why.list_type,
+            via_organization=why.via_organization,
+            role=why.role,
+            record_ids=list(why.record_ids),
+            rule=why.rule,
+        )
 
 
 class AppliedRead(BaseModel):
@@ -96,10 +108,15 @@ class AppliedRead(BaseModel):
         """The view of one applicable measure."""
         m = applied.measure
         return cls.model_construct(  # trusted values from the service: no re-validation
-            code=m.code, type=m.type.value, name_zh=m.name_zh, name_en=m.name_en,
-            basis=m.basis_text, period=m.period, disputed=applied.disputed,
+            code=m.code,
+            type=m.type.value,
+            name_zh=m.name_zh,
+            name_en=m.name_en,
+            basis=m.basis_text,
+            period=m.period,
+            disputed=applied.disputed,
             why=[WhyRead.of(w) for w in applied.why],
-        )  # fmt: skip
+        )
 
 
 class SubjectCheckRead(BaseModel):
@@ -119,12 +136,15 @@ class SubjectCheckRead(BaseModel):
         """The view of one person's answer."""
         message = s.error
         return cls.model_construct(  # trusted values from the service: no re-validation
-            index=s.index, masked_name=s.masked_name, masked_id_number=s.masked_id_number,
+            index=s.index,
+            masked_name=s.masked_name,
+            masked_id_number=s.masked_id_number,
             error=ProblemItem(code=s.outcome, message=message) if message else None,
             memberships=[MembershipRead.of(m) for m in s.memberships],
             measures=[AppliedRead.of(a) for a in s.measures],
-            disputed_records=s.disputed_records, grade=s.grade,
-        )  # fmt: skip
+            disputed_records=s.disputed_records,
+            grade=s.grade,
+        )
 
 
 class CheckResultRead(BaseModel):
@@ -139,10 +159,12 @@ class CheckResultRead(BaseModel):
         """The answer to a check."""
         c = outcome.check
         return cls.model_construct(  # trusted values from the service: no re-validation
-            check_id=c.id, scene=c.scene, created_at=c.created_at,
+            check_id=c.id,
+            scene=c.scene,
+            created_at=c.created_at,
             measure_version=c.measure_version,
             subjects=[SubjectCheckRead.of(s) for s in outcome.results],
-        )  # fmt: skip
+        )
 
 
 class FeedbackIn(BaseModel):
@@ -171,9 +193,14 @@ class FeedbackRead(BaseModel):
     def of(cls, f: CheckFeedback) -> FeedbackRead:
         """The view of one feedback line."""
         return cls.model_construct(  # trusted values from the service: no re-validation
-            id=f.id, measure=f.measure_code, decision=f.decision, reason=f.reason,
-            index=f.position, created_at=f.created_at, created_by=f.created_by,
-        )  # fmt: skip
+            id=f.id,
+            measure=f.measure_code,
+            decision=f.decision,
+            reason=f.reason,
+            index=f.position,
+            created_at=f.created_at,
+            created_by=f.created_by,
+        )
 
 
 class CheckSubjectRead(BaseModel):
@@ -201,14 +228,23 @@ class CheckRead(BaseModel):
     def of(cls, c: Check, subjects: list[CheckSubject], feedback: list[CheckFeedback]) -> CheckRead:
         """The registration of a check, without personal data."""
         return cls.model_construct(  # trusted values from the service: no re-validation
-            id=c.id, scene=c.scene, purpose=c.purpose, actor_name=c.actor_name,
-            subject_count=c.subject_count, found_count=c.found_count,
-            measure_version=c.measure_version, subjects_root=c.subjects_root,
-            audit_seq=c.audit_seq, created_at=c.created_at, feedback_at=c.feedback_at,
-            subjects=[CheckSubjectRead(index=s.position, outcome=s.outcome,
-                                       measures=list(s.measures)) for s in subjects],
+            id=c.id,
+            scene=c.scene,
+            purpose=c.purpose,
+            actor_name=c.actor_name,
+            subject_count=c.subject_count,
+            found_count=c.found_count,
+            measure_version=c.measure_version,
+            subjects_root=c.subjects_root,
+            audit_seq=c.audit_seq,
+            created_at=c.created_at,
+            feedback_at=c.feedback_at,
+            subjects=[
+                CheckSubjectRead(index=s.position, outcome=s.outcome, measures=list(s.measures))
+                for s in subjects
+            ],
             feedback=[FeedbackRead.of(f) for f in feedback],
-        )  # fmt: skip
+        )
 
 
 class FeedbackRateRead(BaseModel):
@@ -222,8 +258,12 @@ class FeedbackRateRead(BaseModel):
     def of(cls, r: FeedbackRate) -> FeedbackRateRead:
         """One line of the figures."""
         return cls.model_construct(  # trusted values from the service: no re-validation
-department=r.department, scene=r.scene, checks=r.checks,
-                   with_feedback=r.with_feedback, rate=r.rate)  # fmt: skip
+            department=r.department,
+            scene=r.scene,
+            checks=r.checks,
+            with_feedback=r.with_feedback,
+            rate=r.rate,
+        )
 
 
 class MyCheckRead(BaseModel):
@@ -242,8 +282,14 @@ class MyCheckRead(BaseModel):
     def of(cls, line: CheckLine) -> MyCheckRead:
         """One check about the person."""
         return cls.model_construct(  # trusted values from the service: no re-validation
-            check_id=line.check_id, at=line.at, organization=line.organization,
-            scene=line.scene, purpose=line.purpose, audit_seq=line.audit_seq,
-            subjects_root=line.subjects_root, leaf_index=line.leaf_index,
-            tree_size=line.tree_size, proof=line.proof,
-        )  # fmt: skip
+            check_id=line.check_id,
+            at=line.at,
+            organization=line.organization,
+            scene=line.scene,
+            purpose=line.purpose,
+            audit_seq=line.audit_seq,
+            subjects_root=line.subjects_root,
+            leaf_index=line.leaf_index,
+            tree_size=line.tree_size,
+            proof=line.proof,
+        )

@@ -168,8 +168,9 @@ def _context(
     # The active version's document, parsed once per process (not per check).
     _, document = catalog_service.document_at(session, now)
     permitted = policy.permitted_kinds(session, document, org.id, scene, day_of(now))
-    audience = Audience(AudienceKind.GOVERNMENT,
-                        permitted & shareable_kinds(document, AudienceKind.GOVERNMENT))  # fmt: skip
+    audience = Audience(
+        AudienceKind.GOVERNMENT, permitted & shareable_kinds(document, AudienceKind.GOVERNMENT)
+    )
     with _CONTEXT_LOCK:
         if len(_CONTEXTS) > 1000:  # noqa: PLR2004  # organizations × scenes of one day
             _CONTEXTS.clear()
@@ -179,11 +180,18 @@ def _context(
 
 # Each person's registry row and stored credit state in ONE statement, built once per process.
 _LOOKUP = (
-    select(Subject.id, Subject.name_ct, Subject.key_id, Subject.in_registry,
-           CreditStateRow.state, CreditStateRow.as_of, CreditStateRow.next_change_at)
+    select(
+        Subject.id,
+        Subject.name_ct,
+        Subject.key_id,
+        Subject.in_registry,
+        CreditStateRow.state,
+        CreditStateRow.as_of,
+        CreditStateRow.next_change_at,
+    )
     .outerjoin(CreditStateRow, CreditStateRow.subject_id == Subject.id)
     .where(Subject.id.in_(bindparam("ids", expanding=True, type_=Uuid())))
-)  # fmt: skip
+)
 
 
 def _lookup(
@@ -210,9 +218,14 @@ def _lookup(
 
 
 def _read(  # every read of a check, in one unit of work (db.reading_beside)
-    session: Session, scene: Scene, persons: Sequence[queries.PersonAsked], actor: Actor,
-    now: datetime, *, settings: Settings,
-) -> tuple[Any, ...]:  # fmt: skip
+    session: Session,
+    scene: Scene,
+    persons: Sequence[queries.PersonAsked],
+    actor: Actor,
+    now: datetime,
+    *,
+    settings: Settings,
+) -> tuple[Any, ...]:
     scene = Scene(scene)
     org, _document, audience = _context(
         session, actor, scene, now, seconds=settings.check_context_seconds
@@ -255,44 +268,75 @@ def prepare(  # one pass over the batch: each local is one set-based read
     today = day_of(now)
     results: list[SubjectCheck] = []
     for index, (person, (outcome, sid)) in enumerate(zip(persons, resolved, strict=True)):
-        shown = SubjectCheck(index, outcome, masking.mask_name(person.name),
-                             masking.mask_id_number(person.id_number.strip().upper()))  # fmt: skip
+        shown = SubjectCheck(
+            index,
+            outcome,
+            masking.mask_name(person.name),
+            masking.mask_id_number(person.id_number.strip().upper()),
+        )
         if sid is not None:
             state = states[sid]
-            facts = [RecordFact(r.id, r.kind_code, r.category, r.severity, r.finding_on)
-                     for r in state.visible(audience.kinds)]  # fmt: skip
+            facts = [
+                RecordFact(r.id, r.kind_code, r.category, r.severity, r.finding_on)
+                for r in state.visible(audience.kinds)
+            ]
             disputed = set(state.disputed)
             shown.memberships = list(state.memberships)
             shown.grade = state.grade
             shown.measures = measure_service.applicable(
-                measures, memberships=shown.memberships, records=facts,
-                disputed_records=disputed, disputed_entries=set(state.disputed_entries),
-                grade=shown.grade, today=today,
-            )  # fmt: skip
+                measures,
+                memberships=shown.memberships,
+                records=facts,
+                disputed_records=disputed,
+                disputed_entries=set(state.disputed_entries),
+                grade=shown.grade,
+                today=today,
+            )
             shown.disputed_records = [r.id for r in facts if r.id in disputed]
         results.append(shown)
     check_id = uuid.uuid4()
     root = merkle.root(subjects_leaves(found)).hex()
     only = found[0] if len(found) == 1 else None
     data: dict[str, Any] = {
-        "organization_id": str(org.id), "organization": org.name, "scene": scene.value,
-        "purpose": purpose.strip(), "subjects": len(persons), "found": len(found),
-        "subjects_root": root, "measure_version": catalog.version,
-    }  # fmt: skip
+        "organization_id": str(org.id),
+        "organization": org.name,
+        "scene": scene.value,
+        "purpose": purpose.strip(),
+        "subjects": len(persons),
+        "found": len(found),
+        "subjects_root": root,
+        "measure_version": catalog.version,
+    }
     if only is not None:  # a single check: the person sees which measures it returned
-        data["measures"] = next(sorted(a.measure.code for a in r.measures)
-                                for r in results if r.outcome == "found")  # fmt: skip
+        data["measures"] = next(
+            sorted(a.measure.code for a in r.measures) for r in results if r.outcome == "found"
+        )
     check = Check(
-        id=check_id, organization_id=org.id, actor_kind=actor.kind.value, actor_id=actor.id,
-        actor_name=actor.name, scene=scene.value, purpose=purpose.strip(),
-        subject_count=len(persons), found_count=len(found), measure_version=catalog.version,
-        subjects_root=root, audit_seq=None, created_at=now, feedback_at=None,
-    )  # fmt: skip
+        id=check_id,
+        organization_id=org.id,
+        actor_kind=actor.kind.value,
+        actor_id=actor.id,
+        actor_name=actor.name,
+        scene=scene.value,
+        purpose=purpose.strip(),
+        subject_count=len(persons),
+        found_count=len(found),
+        measure_version=catalog.version,
+        subjects_root=root,
+        audit_seq=None,
+        created_at=now,
+        feedback_at=None,
+    )
     subjects = [
-        {"check_id": check_id, "position": r.index, "subject_id": resolved[r.index][1],
-         "outcome": r.outcome, "measures": [a.measure.code for a in r.measures]}
+        {
+            "check_id": check_id,
+            "position": r.index,
+            "subject_id": resolved[r.index][1],
+            "outcome": r.outcome,
+            "measures": [a.measure.code for a in r.measures],
+        }
         for r in results
-    ]  # fmt: skip
+    ]
     return Prepared(CheckOutcome(check, results), only, data, subjects)
 
 
@@ -320,8 +364,13 @@ def store(session: Session, prepared: Prepared, seq: int) -> None:
 
 
 def _audit(prepared: Prepared, actor: Actor) -> dict[str, Any]:
-    return {"actor": actor, "object_type": "check", "object_id": prepared.outcome.check.id,
-            "subject_id": prepared.only, "data": prepared.audit_data}  # fmt: skip
+    return {
+        "actor": actor,
+        "object_type": "check",
+        "object_id": prepared.outcome.check.id,
+        "subject_id": prepared.only,
+        "data": prepared.audit_data,
+    }
 
 
 def run(
@@ -338,8 +387,15 @@ def run(
     command line, pages, tests; the API's hot path is ``run_async``)."""
     now = now or utcnow()
     with reading_beside(session) as reader:
-        prepared = prepare(reader, scene=scene, purpose=purpose, persons=persons,
-                           settings=settings, actor=actor, now=now)  # fmt: skip
+        prepared = prepare(
+            reader,
+            scene=scene,
+            purpose=purpose,
+            persons=persons,
+            settings=settings,
+            actor=actor,
+            now=now,
+        )
     check = prepared.outcome.check
     check.audit_seq = audit.record_access(session, RUN_ACTION, **_audit(prepared, actor))
     session.add(check)  # a unit of work's object: read back, expunged or changed by the caller
@@ -365,8 +421,15 @@ async def run_async(
 
     def read() -> Prepared:
         with runtime.read_scope(replica=True) as reader:  # a replica may serve it (ADR 0033)
-            return prepare(reader, scene=scene, purpose=purpose, persons=persons,
-                           settings=runtime.settings, actor=actor, now=now)  # fmt: skip
+            return prepare(
+                reader,
+                scene=scene,
+                purpose=purpose,
+                persons=persons,
+                settings=runtime.settings,
+                actor=actor,
+                now=now,
+            )
 
     prepared = await anyio.to_thread.run_sync(read, limiter=runtime.read_limiter)
     writer = runtime.audit_writer
@@ -380,9 +443,11 @@ async def run_async(
         await anyio.to_thread.run_sync(register)
         return prepared.outcome
     future = audit.submit_access(
-        writer, RUN_ACTION, **_audit(prepared, actor),
+        writer,
+        RUN_ACTION,
+        **_audit(prepared, actor),
         registration=lambda seq: registration(prepared, seq),
-    )  # fmt: skip
+    )
     try:
         with anyio.fail_after(writer.wait_seconds):
             await asyncio.wrap_future(future)
@@ -467,8 +532,9 @@ def feedback(
         if item.measure_code not in codes:
             raise FeedbackMeasureUnknown(
                 f"measure {item.measure_code} is not in this check's result",
-                measure=item.measure_code, index=item.index,
-            )  # fmt: skip
+                measure=item.measure_code,
+                index=item.index,
+            )
         if not item.reason.strip():
             raise CheckInputInvalid("each feedback item needs its reason")
     rows = [
@@ -489,11 +555,19 @@ def feedback(
         check.feedback_at = now
     session.flush()
     audit.record(
-        session, FEEDBACK_ACTION, actor=actor, object_type="check", object_id=check.id,
-        data={"items": [{"measure": r.measure_code, "decision": r.decision,
-                         "index": r.position} for r in rows]},
+        session,
+        FEEDBACK_ACTION,
+        actor=actor,
+        object_type="check",
+        object_id=check.id,
+        data={
+            "items": [
+                {"measure": r.measure_code, "decision": r.decision, "index": r.position}
+                for r in rows
+            ]
+        },
         at=now,
-    )  # fmt: skip
+    )
     return rows
 
 
@@ -516,13 +590,17 @@ def feedback_rates(
     """Per department and scene: checks, checks with feedback, rate (R11), in the actor's
     region."""
     query = (
-        select(Organization.department, Check.scene, func.count(Check.id),
-               func.count(Check.feedback_at))
+        select(
+            Organization.department,
+            Check.scene,
+            func.count(Check.id),
+            func.count(Check.feedback_at),
+        )
         .join(Organization, Organization.id == Check.organization_id)
         .where(in_region(actor, Organization.region_code))
         .group_by(Organization.department, Check.scene)
         .order_by(Organization.department, Check.scene)
-    )  # fmt: skip
+    )
     if since is not None:
         query = query.where(Check.created_at >= since)
     if until is not None:
@@ -570,8 +648,7 @@ def checks_about(session: Session, subject_id: uuid.UUID, *, limit: int = 100) -
             if sid is not None
         ]
         index = found.index(subject_id)
-        proof = merkle.inclusion_proof(index, len(found),
-                                       merkle.ListSource(subjects_leaves(found)))  # fmt: skip
+        proof = merkle.inclusion_proof(index, len(found), merkle.ListSource(subjects_leaves(found)))
         lines.append(
             CheckLine(
                 check.id,

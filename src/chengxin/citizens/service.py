@@ -187,27 +187,44 @@ def _request(
     if throttled is not None:
         session.add(_attempt_row(keys, now, _Outcome.THROTTLED))
         audit.record(
-            session, "citizens:sign-in:throttle", actor=ANONYMOUS, object_type="subject",
-            object_id=known, subject_id=known, data={"client_ip": client_ip}, at=now,
-        )  # fmt: skip
+            session,
+            "citizens:sign-in:throttle",
+            actor=ANONYMOUS,
+            object_type="subject",
+            object_id=known,
+            subject_id=known,
+            data={"client_ip": client_ip},
+            at=now,
+        )
         return throttled
     phone = _verified_phone(session, subject, name)
     if phone is None:
         session.add(_attempt_row(keys, now, _Outcome.REFUSED))
         audit.record(
-            session, "citizens:sign-in:refuse", actor=ANONYMOUS, object_type="subject",
-            object_id=known, subject_id=known, data={"client_ip": client_ip}, at=now,
-        )  # fmt: skip
+            session,
+            "citizens:sign-in:refuse",
+            actor=ANONYMOUS,
+            object_type="subject",
+            object_id=known,
+            subject_id=known,
+            data={"client_ip": client_ip},
+            at=now,
+        )
         return PersonNotVerified()
     assert subject is not None  # noqa: S101  # a phone was found for it
     flooded = _phone_flooded(session, keys, policy, now)
     if flooded is not None:
         session.add(_attempt_row(keys, now, _Outcome.THROTTLED))
         audit.record(
-            session, "citizens:sign-in:throttle", actor=ANONYMOUS, object_type="subject",
-            object_id=known, subject_id=known,
-            data={"client_ip": client_ip, "limit": "person-daily-codes"}, at=now,
-        )  # fmt: skip
+            session,
+            "citizens:sign-in:throttle",
+            actor=ANONYMOUS,
+            object_type="subject",
+            object_id=known,
+            subject_id=known,
+            data={"client_ip": client_ip, "limit": "person-daily-codes"},
+            at=now,
+        )
         return flooded
     # A new code replaces any earlier one still open.
     session.execute(
@@ -246,10 +263,15 @@ def _request(
     session.add(_attempt_row(keys, now, _Outcome.SENT))
     session.flush()
     audit.record(
-        session, "citizens:sign-in:challenge", actor=ANONYMOUS, object_type="citizen_challenge",
-        object_id=challenge_id, subject_id=subject.id,
-        data={"client_ip": client_ip, "outbox_id": str(outbox_id)}, at=now,
-    )  # fmt: skip
+        session,
+        "citizens:sign-in:challenge",
+        actor=ANONYMOUS,
+        object_type="citizen_challenge",
+        object_id=challenge_id,
+        subject_id=subject.id,
+        data={"client_ip": client_ip, "outbox_id": str(outbox_id)},
+        at=now,
+    )
     return Challenge(challenge_id, masking.mask_phone(phone), challenge.expires_at)
 
 
@@ -298,10 +320,15 @@ def _verify(
 
     def _audit(action: str, **data: object) -> None:
         audit.record(
-            session, action, actor=ANONYMOUS, object_type="citizen_challenge",
-            object_id=challenge_id, subject_id=subject_id,
-            data={"client_ip": client_ip, **data}, at=now,
-        )  # fmt: skip
+            session,
+            action,
+            actor=ANONYMOUS,
+            object_type="citizen_challenge",
+            object_id=challenge_id,
+            subject_id=subject_id,
+            data={"client_ip": client_ip, **data},
+            at=now,
+        )
 
     if challenge.verified_at is not None or challenge.expires_at <= now:
         _audit("citizens:sign-in:fail", reason="expired")
@@ -324,10 +351,15 @@ def _verify(
         now=now,
     )
     audit.record(
-        session, "citizens:sign-in:succeed", actor=issued.actor, object_type="citizen_challenge",
-        object_id=challenge_id, subject_id=subject_id,
-        data={"client_ip": client_ip, "session_id": str(issued.row.id)}, at=now,
-    )  # fmt: skip
+        session,
+        "citizens:sign-in:succeed",
+        actor=issued.actor,
+        object_type="citizen_challenge",
+        object_id=challenge_id,
+        subject_id=subject_id,
+        data={"client_ip": client_ip, "session_id": str(issued.row.id)},
+        at=now,
+    )
     return issued
 
 

@@ -103,18 +103,35 @@ def _revise(
 ) -> ContentRevision:
     """One revision row (the page after the change) and one audit entry."""
     revision = ContentRevision(
-        id=uuid.uuid4(), page_id=page.id, version=page.version, action=action.value, at=now,
-        actor=actor.name, slug=page.slug, kind=page.kind, title=page.title,
-        body_markdown=page.body_markdown, published_at=page.published_at,
-    )  # fmt: skip
+        id=uuid.uuid4(),
+        page_id=page.id,
+        version=page.version,
+        action=action.value,
+        at=now,
+        actor=actor.name,
+        slug=page.slug,
+        kind=page.kind,
+        title=page.title,
+        body_markdown=page.body_markdown,
+        published_at=page.published_at,
+    )
     session.add(revision)
     session.flush()
     audit.record(
-        session, f"content:page:{action.value}", actor=actor, object_type=TABLE,
-        object_id=page.id, at=now,
-        data={"slug": page.slug, "kind": page.kind, "title": page.title,
-              "version": page.version, "published": page.published_at is not None},
-    )  # fmt: skip
+        session,
+        f"content:page:{action.value}",
+        actor=actor,
+        object_type=TABLE,
+        object_id=page.id,
+        at=now,
+        data={
+            "slug": page.slug,
+            "kind": page.kind,
+            "title": page.title,
+            "version": page.version,
+            "published": page.published_at is not None,
+        },
+    )
     return revision
 
 
@@ -129,10 +146,17 @@ def create(
     data = _clean(data)
     _slug_free(session, data.slug, None)
     page = ContentPage(
-        id=uuid.uuid4(), slug=data.slug, kind=data.kind, title=data.title,
-        body_markdown=data.body_markdown, published_at=None, version=1, created_at=now,
-        updated_at=now, updated_by=actor.name,
-    )  # fmt: skip
+        id=uuid.uuid4(),
+        slug=data.slug,
+        kind=data.kind,
+        title=data.title,
+        body_markdown=data.body_markdown,
+        published_at=None,
+        version=1,
+        created_at=now,
+        updated_at=now,
+        updated_by=actor.name,
+    )
     session.add(page)
     session.flush()
     _revise(session, page, RevisionAction.CREATED, actor=actor, now=now)
@@ -173,8 +197,11 @@ def edit(
     data = _clean(data)
     page = _locked(session, page_id, expected_version)
     if (page.slug, page.kind, page.title, page.body_markdown) == (
-        data.slug, data.kind, data.title, data.body_markdown,
-    ):  # fmt: skip
+        data.slug,
+        data.kind,
+        data.title,
+        data.body_markdown,
+    ):
         return page
     _slug_free(session, data.slug, page.id)
     page.slug, page.kind, page.title = data.slug, data.kind, data.title

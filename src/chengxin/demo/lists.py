@@ -61,16 +61,22 @@ def seed(
     enterprise = next((o for o in organizations if o.kind is OrganizationKind.ENTERPRISE), None)
     if enterprise is not None:
         code, reason = ENTERPRISE_LIST
-        wanted.append(list_service.Proposal(list_type=code, reason=reason,
-                                            credit_code=enterprise.credit_code,
-                                            document_no="鄂人社演示〔2026〕7号"))  # fmt: skip
+        wanted.append(
+            list_service.Proposal(
+                list_type=code,
+                reason=reason,
+                credit_code=enterprise.credit_code,
+                document_no="鄂人社演示〔2026〕7号",
+            )
+        )
     added = 0
     for proposal in wanted:
         try:
             with runtime.scope() as session:
                 entry = list_service.propose(session, proposal, actor=actor, now=start)
-                list_service.notify(session, entry.id, actor=actor, settings=runtime.settings,
-                                    now=start)  # fmt: skip
+                list_service.notify(
+                    session, entry.id, actor=actor, settings=runtime.settings, now=start
+                )
                 list_service.publish(session, entry.id, actor=actor, now=now)
             added += 1
         except DomainError:  # e.g. a list the demo person cannot be on: skip, keep the rest

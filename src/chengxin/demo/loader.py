@@ -153,14 +153,27 @@ def push_records(
             with path.open("w", encoding="utf-8") as handle:
                 handle.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
             org_id = ids[code]
-            actor = Actor(ActorKind.SYSTEM, "demo", "system:demo", org_id,
-                          frozenset({Permission.INGESTION_BATCH_SUBMIT}))  # fmt: skip
+            actor = Actor(
+                ActorKind.SYSTEM,
+                "demo",
+                "system:demo",
+                org_id,
+                frozenset({Permission.INGESTION_BATCH_SUBMIT}),
+            )
             batch = ingestion_service.ingest_file(
-                runtime.scope, path, "jsonl", provider_id=org_id, actor=actor, channel="demo",
-                filename=path.name, options=options,
-            )  # fmt: skip
+                runtime.scope,
+                path,
+                "jsonl",
+                provider_id=org_id,
+                actor=actor,
+                channel="demo",
+                filename=path.name,
+                options=options,
+            )
             totals.update(
-                submitted=batch.submitted, created=batch.created, duplicates=batch.duplicates,
+                submitted=batch.submitted,
+                created=batch.created,
+                duplicates=batch.duplicates,
                 rejected=batch.rejected,
-            )  # fmt: skip
+            )
     return totals

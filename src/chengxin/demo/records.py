@@ -20,8 +20,12 @@ from chengxin.identity import idnumber
 from chengxin.records.window import add_months
 
 SHARES = ((Category.DISHONEST, 0.05), (Category.GOOD, 0.10), (Category.BASIC, 0.05))
-PHRASES = ("演示数据：当事人未按期履行义务", "演示数据：经调查核实", "演示数据：情节较轻，已改正",
-           "演示数据：表现突出，予以表彰")  # fmt: skip
+PHRASES = (
+    "演示数据：当事人未按期履行义务",
+    "演示数据：经调查核实",
+    "演示数据：情节较轻，已改正",
+    "演示数据：表现突出，予以表彰",
+)
 
 
 def providers_of(

@@ -41,10 +41,13 @@ def seed(runtime: Runtime, *, actor: Actor) -> int:
                     lead_organization_id=orgs[0].id,
                     responsible_organization_ids=[o.id for o in orgs[1:]],
                     milestones=[tracking_service.MilestoneInput("报送整改情况", workdays=10)],
-                    source=TaskSource.FINDING.value, assessment_id=assessments[0].id,
-                    indicator=finding.indicator, unit_kind=unit.kind, unit_code=unit.code,
+                    source=TaskSource.FINDING.value,
+                    assessment_id=assessments[0].id,
+                    indicator=finding.indicator,
+                    unit_kind=unit.kind,
+                    unit_code=unit.code,
                 ),
                 actor=actor,
-            )  # fmt: skip
+            )
             return recorded + 1
     return recorded

@@ -112,12 +112,19 @@ def attach(
         )
         rows.append(
             Evidence(
-                id=row_id, case_type=case_type, case_id=case_id, subject_id=subject_id,
-                content_type=item.content_type, size=len(content),
-                sha256=hashlib.sha256(content).hexdigest(), sealed=sealed, key_id=key_id,
-                uploaded_at=now, uploaded_by=actor.name,
+                id=row_id,
+                case_type=case_type,
+                case_id=case_id,
+                subject_id=subject_id,
+                content_type=item.content_type,
+                size=len(content),
+                sha256=hashlib.sha256(content).hexdigest(),
+                sealed=sealed,
+                key_id=key_id,
+                uploaded_at=now,
+                uploaded_by=actor.name,
             )
-        )  # fmt: skip
+        )
     session.add_all(rows)
     session.flush()
     return rows

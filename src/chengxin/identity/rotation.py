@@ -128,11 +128,13 @@ class _Sealed:
         params: list[dict[str, Any]] = []
         for *ids, ct, kid in rows:
             aad = self.aad(*ids)
-            params.append({
-                **{f"b_{k}": v for k, v in zip(self.keys, ids, strict=True)},
-                self.column: ring.encrypt(ring.decrypt(ct, aad, kid), aad, active),
-                "key_id": active,
-            })  # fmt: skip
+            params.append(
+                {
+                    **{f"b_{k}": v for k, v in zip(self.keys, ids, strict=True)},
+                    self.column: ring.encrypt(ring.decrypt(ct, aad, kid), aad, active),
+                    "key_id": active,
+                }
+            )
         session.execute(
             update(self.table).where(and_(*(t[k] == bindparam(f"b_{k}") for k in self.keys))),
             params,

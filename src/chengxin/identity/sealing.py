@@ -95,8 +95,23 @@ def subject_copy_line(row: tuple[Any, ...], stamp: str) -> bytes:
     """A sealed subject row (``identity.service.COLUMNS``) as a COPY text line, fast: every
     field is a code, a number, a date or hex, so nothing needs escaping; ``stamp`` is the
     pre-formatted creation time shared by the chunk."""
-    (sid, id_ct, name_ct, phone_ct, key_id, birth_on, sex, address, region, prefecture,
-     in_registry, digest, version, _created, _updated) = row  # fmt: skip
+    (
+        sid,
+        id_ct,
+        name_ct,
+        phone_ct,
+        key_id,
+        birth_on,
+        sex,
+        address,
+        region,
+        prefecture,
+        in_registry,
+        digest,
+        version,
+        _created,
+        _updated,
+    ) = row
     phone = _BYTEA + phone_ct.hex() if phone_ct is not None else _NULL
     flag = "t" if in_registry else "f"
     return (
@@ -181,10 +196,25 @@ class _Sealer:
                 ).encode("ascii")
             )
             return
-        chunk.rows.append((
-            uuid.UUID(bytes=sid_bytes), id_ct, name_ct, phone_ct, self.kid, birth_on, sex,
-            number[:6], region, prefecture, True, digest, 1, self.now, self.now,
-        ))  # fmt: skip
+        chunk.rows.append(
+            (
+                uuid.UUID(bytes=sid_bytes),
+                id_ct,
+                name_ct,
+                phone_ct,
+                self.kid,
+                birth_on,
+                sex,
+                number[:6],
+                region,
+                prefecture,
+                True,
+                digest,
+                1,
+                self.now,
+                self.now,
+            )
+        )
 
 
 def _decoded(parser: RowParser, items: list[tuple[int, Any]]) -> list[str | None] | None:
@@ -232,10 +262,9 @@ def seal_chunk(
         )
     for i, (row_no, raw) in enumerate(items):
         if plain is not None and plain.plain[i]:
-            sealer.add(
-                plain.number[i], plain.name[i], plain.phone[i], plain.region[i],  # type: ignore[arg-type]
-                plain.birth_on[i], plain.sex[i], plain.prefecture[i],  # type: ignore[arg-type]
-            )  # fmt: skip
+            # A plain row has every field (columnar.plain_rows); the columns are typed Optional.
+            fields = (plain.number[i], plain.name[i], plain.phone[i], plain.region[i])
+            sealer.add(*fields, plain.birth_on[i], plain.sex[i], plain.prefecture[i])  # type: ignore[arg-type]
             continue
         row = parser.parse(row_no, raw)
         if row is None:
@@ -246,9 +275,14 @@ def seal_chunk(
             continue
         parsed, region = person.parsed, person.region_code
         sealer.add(
-            parsed.number, person.name, person.phone, region, parsed.birth_on, parsed.sex,
+            parsed.number,
+            person.name,
+            person.phone,
+            region,
+            parsed.birth_on,
+            parsed.sex,
             divisions.prefecture_of(region or parsed.address_code),
-        )  # fmt: skip
+        )
     return chunk
 
 

@@ -83,10 +83,22 @@ def registry_digest(ring: Keyring, person: PersonIn) -> bytes:
 
 # Column order of sealed rows (COPY and executemany use it).
 COLUMNS = (
-    "id", "id_number_ct", "name_ct", "phone_ct", "key_id", "birth_on", "sex", "address_code",
-    "region_code", "prefecture_code", "in_registry", "registry_digest", "version", "created_at",
+    "id",
+    "id_number_ct",
+    "name_ct",
+    "phone_ct",
+    "key_id",
+    "birth_on",
+    "sex",
+    "address_code",
+    "region_code",
+    "prefecture_code",
+    "in_registry",
+    "registry_digest",
+    "version",
+    "created_at",
     "updated_at",
-)  # fmt: skip
+)
 
 
 def sealed_row(
@@ -198,9 +210,15 @@ def bulk_register(
         insert_subjects(session, (seal_at(i) for i in new))
 
     return apply_batch(
-        session, [str(sid) for sid in ids], digests, insert_new=insert_new, seal_at=seal_at,
-        actor=actor, source=source, import_id=import_id,
-    )  # fmt: skip
+        session,
+        [str(sid) for sid in ids],
+        digests,
+        insert_new=insert_new,
+        seal_at=seal_at,
+        actor=actor,
+        source=source,
+        import_id=import_id,
+    )
 
 
 def apply_batch(
@@ -287,8 +305,17 @@ def rows_by_id(session: Session, columns: Sequence[Any], ids: list[str]) -> Sequ
     return probe_many(session, select(*columns), Subject.id, ids, as_type=Uuid(), convert=uuid.UUID)
 
 
-_UPDATED = ("id_number_ct", "name_ct", "phone_ct", "key_id", "region_code", "prefecture_code",
-            "in_registry", "registry_digest", "updated_at")  # fmt: skip
+_UPDATED = (
+    "id_number_ct",
+    "name_ct",
+    "phone_ct",
+    "key_id",
+    "region_code",
+    "prefecture_code",
+    "in_registry",
+    "registry_digest",
+    "updated_at",
+)
 
 
 def _update_params(row: tuple[Any, ...]) -> dict[str, Any]:

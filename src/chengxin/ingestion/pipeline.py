@@ -53,10 +53,14 @@ def _init_worker(catalog_json: str, keys: str, options: dict[str, Any]) -> None:
 
 def _context_args(ctx: Context) -> tuple[str, str, dict[str, Any]]:
     options = {
-        "organization_kind": ctx.organization_kind, "department": ctx.department,
-        "today": ctx.today, "provider_id": ctx.provider_id, "batch_id": ctx.batch_id,
-        "received_at": ctx.received_at, "copy_format": ctx.copy_format,
-    }  # fmt: skip
+        "organization_kind": ctx.organization_kind,
+        "department": ctx.department,
+        "today": ctx.today,
+        "provider_id": ctx.provider_id,
+        "batch_id": ctx.batch_id,
+        "received_at": ctx.received_at,
+        "copy_format": ctx.copy_format,
+    }
     return ctx.catalog.model_dump_json(by_alias=True), ctx.ring.to_json(), options
 
 
@@ -150,9 +154,11 @@ def file_chunks(  # keyword-only bounds of one file's chunks
     # spawn, not fork: the server process has threads, and a forked lock may never be released.
     initargs = _context_args(ctx)
     with ProcessPoolExecutor(
-        workers, mp_context=multiprocessing.get_context("spawn"),
-        initializer=_init_worker, initargs=initargs,
-    ) as pool:  # fmt: skip
+        workers,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_init_worker,
+        initargs=initargs,
+    ) as pool:
         pending: deque[tuple[Decoder, list[tuple[int, Any]], Future[Any]]] = deque()
         for items in raw_chunks(source, chunk_rows, skip, chunk_bytes):
             decoder = source.decoder()

@@ -144,9 +144,14 @@ class IngestionController(Controller):
             with runtime.scope() as session:
                 provider_id = ingestion_service.provider_of(session, actor).id
             batch = ingestion_service.ingest_records(
-                runtime.scope, records, provider_id=provider_id, actor=actor, digest=digest,
-                size=len(body), options=ingestion_service.Options.from_settings(settings),
-            )  # fmt: skip
+                runtime.scope,
+                records,
+                provider_id=provider_id,
+                actor=actor,
+                digest=digest,
+                size=len(body),
+                options=ingestion_service.Options.from_settings(settings),
+            )
             return receipt(runtime, batch, actor)
 
         return await anyio.to_thread.run_sync(work)
@@ -172,10 +177,14 @@ class IngestionController(Controller):
         with runtime.scope() as session:
             provider_id = ingestion_service.provider_of(session, actor).id
         batch = ingestion_service.ingest_records(
-            runtime.scope, records, provider_id=provider_id, actor=actor,
-            digest=hashlib.sha256(body).hexdigest(), size=len(body),
+            runtime.scope,
+            records,
+            provider_id=provider_id,
+            actor=actor,
+            digest=hashlib.sha256(body).hexdigest(),
+            size=len(body),
             options=ingestion_service.Options.from_settings(runtime.settings),
-        )  # fmt: skip
+        )
         return receipt(runtime, batch, actor)
 
     @post(
@@ -210,10 +219,16 @@ class IngestionController(Controller):
                     provider_id = ingestion_service.provider_of(session, actor).id
                 with limits_in_force(limits):  # the readers the service opens apply them
                     batch = ingestion_service.ingest_file(
-                        runtime.scope, path, file_format, provider_id=provider_id, actor=actor,
-                        channel="upload", filename=filename, digest=digest,
+                        runtime.scope,
+                        path,
+                        file_format,
+                        provider_id=provider_id,
+                        actor=actor,
+                        channel="upload",
+                        filename=filename,
+                        digest=digest,
                         options=ingestion_service.Options.from_settings(settings),
-                    )  # fmt: skip
+                    )
                 return receipt(runtime, batch, actor)
 
             return await anyio.to_thread.run_sync(work)

@@ -47,8 +47,14 @@ TEXT_ONLY_COLUMNS = ("id_number", "source_id", "document_no")
 _SOURCE_ID = re.compile(r"^[A-Za-z0-9._:/-]{1,64}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _FORMULA_START = ("=", "+", "-", "@")
-_ACTIONS = {"": "upsert", "upsert": "upsert", "新增": "upsert", "更正": "upsert",
-            "revoke": "revoke", "撤销": "revoke"}  # fmt: skip
+_ACTIONS = {
+    "": "upsert",
+    "upsert": "upsert",
+    "新增": "upsert",
+    "更正": "upsert",
+    "revoke": "revoke",
+    "撤销": "revoke",
+}
 _TRUE = {"true", "1", "是", "yes", "y"}
 _FALSE = {"false", "0", "否", "no", "n"}
 DOCUMENT_NO_MAX = 100
@@ -126,9 +132,20 @@ class Context:
         kinds = {k.code: k for k in catalog.kinds}
         stamp = f"{provider_id}\t{batch_id}\t{received_at.isoformat()}" if received_at else ""
         return cls(
-            catalog, kinds, allowed, today, ring, organization_kind, department,
-            provider_id, batch_id, received_at, copy_format, stamp, Blinder(ring),
-        )  # fmt: skip
+            catalog,
+            kinds,
+            allowed,
+            today,
+            ring,
+            organization_kind,
+            department,
+            provider_id,
+            batch_id,
+            received_at,
+            copy_format,
+            stamp,
+            Blinder(ring),
+        )
 
 
 def field_columns(catalog: CatalogDocument) -> dict[str, tuple[str, ...]]:
@@ -380,9 +397,12 @@ def validate(  # noqa: C901, PLR0912, PLR0915
     if kind is not None and finding_on is not None:
         try:
             window = record_window.display_window(
-                ctx.catalog.period_of(kind), kind.category,
-                finding_on=finding_on, act_on=act_on, months=months,
-            )  # fmt: skip
+                ctx.catalog.period_of(kind),
+                kind.category,
+                finding_on=finding_on,
+                act_on=act_on,
+                months=months,
+            )
         except record_window.PeriodOutOfRange as exc:
             bounds = f"{exc.period.min_months}–{exc.period.max_months}"
             errors.append(RowError("display-months-invalid", "display_months", bounds))
@@ -398,11 +418,19 @@ def validate(  # noqa: C901, PLR0912, PLR0915
     # Fields come out in the kind's order, so the JSON is canonical without sorting.
     public_json = json.dumps(public, ensure_ascii=False)
     personal_json = json.dumps(personal, ensure_ascii=False) if personal else None
-    content = "\x1f".join((
-        kind.code, subject_id, document_no, finding_on.isoformat(),
-        act_on.isoformat() if act_on else "", notified_on.isoformat() if notified_on else "",
-        str(window.months), public_json, personal_json or "",
-    ))  # fmt: skip
+    content = "\x1f".join(
+        (
+            kind.code,
+            subject_id,
+            document_no,
+            finding_on.isoformat(),
+            act_on.isoformat() if act_on else "",
+            notified_on.isoformat() if notified_on else "",
+            str(window.months),
+            public_json,
+            personal_json or "",
+        )
+    )
     record_id = uuid.uuid4()
     sealed = key_id = None
     if personal_json is not None:
@@ -410,12 +438,29 @@ def validate(  # noqa: C901, PLR0912, PLR0915
         sealed = ctx.ring.encrypt(personal_json, fields_aad(record_id), key_id)
     digest = blinder.blind(b"record-content", content)
     columns = (
-        str(record_id) if ctx.copy_format else record_id, subject_id, source_id, kind.code,
-        kind.domain, kind.category.value, kind.severity.value if kind.severity else None,
-        ctx.catalog.version, document_no, finding_on, act_on, notified_on, window.months,
-        window.from_on, window.until_on, window.repair_from_on, "active",
-        public_json if ctx.copy_format else public, sealed, key_id, digest, row_no,
-    )  # fmt: skip
+        str(record_id) if ctx.copy_format else record_id,
+        subject_id,
+        source_id,
+        kind.code,
+        kind.domain,
+        kind.category.value,
+        kind.severity.value if kind.severity else None,
+        ctx.catalog.version,
+        document_no,
+        finding_on,
+        act_on,
+        notified_on,
+        window.months,
+        window.from_on,
+        window.until_on,
+        window.repair_from_on,
+        "active",
+        public_json if ctx.copy_format else public,
+        sealed,
+        key_id,
+        digest,
+        row_no,
+    )
     stored: str | dict[str, Any]
     if ctx.copy_format:
         stored = _copy_line(columns, ctx.stamp)
@@ -426,9 +471,16 @@ def validate(  # noqa: C901, PLR0912, PLR0915
             provider_id=ctx.provider_id, batch_id=ctx.batch_id, received_at=ctx.received_at
         )
     return Candidate(
-        row_no, source_id, kind.code, subject_id, name, digest, record_id,
-        (ctx.today - finding_on).days, stored,
-    )  # fmt: skip
+        row_no,
+        source_id,
+        kind.code,
+        subject_id,
+        name,
+        digest,
+        record_id,
+        (ctx.today - finding_on).days,
+        stored,
+    )
 
 
 # COPY text format: NULL, bytea hex prefix (backslash escaped), and the characters to escape.
@@ -438,27 +490,87 @@ _COPY_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\
 # Column order of the COPY lines: credit_record's columns with ``version`` last, so the reading
 # process only appends the version it decides.
 COPY_COLUMNS = (
-    "id", "subject_id", "source_id", "kind_code", "domain", "category", "severity",
-    "catalog_version", "document_no", "finding_on", "act_on", "notified_on", "display_months",
-    "display_from_on", "display_until_on", "repair_from_on", "status", "fields", "sealed_fields",
-    "key_id", "content_digest", "row_no", "provider_id", "batch_id", "received_at", "version",
-)  # fmt: skip
+    "id",
+    "subject_id",
+    "source_id",
+    "kind_code",
+    "domain",
+    "category",
+    "severity",
+    "catalog_version",
+    "document_no",
+    "finding_on",
+    "act_on",
+    "notified_on",
+    "display_months",
+    "display_from_on",
+    "display_until_on",
+    "repair_from_on",
+    "status",
+    "fields",
+    "sealed_fields",
+    "key_id",
+    "content_digest",
+    "row_no",
+    "provider_id",
+    "batch_id",
+    "received_at",
+    "version",
+)
 
 
 def _copy_line(values: tuple[Any, ...], stamp: str) -> str:
     """The record's values (:data:`COPY_COLUMNS` order, up to ``row_no``) as a COPY text line,
     with the batch's ``stamp`` and without the trailing version. Codes, dates, ids and hex need
     no escaping; the document number and the JSON are escaped."""
-    (record_id, subject_id, source_id, kind_code, domain, category, severity, catalog_version,
-     document_no, finding_on, act_on, notified_on, months, from_on, until_on, repair_on, status,
-     public_json, sealed, key_id, digest, row_no) = values  # fmt: skip
-    return "\t".join((
-        record_id, subject_id, source_id, kind_code, domain, category, severity or COPY_NULL,
-        catalog_version, document_no.translate(_COPY_ESCAPES), finding_on.isoformat(),
-        act_on.isoformat() if act_on else COPY_NULL,
-        notified_on.isoformat() if notified_on else COPY_NULL,
-        str(months), from_on.isoformat(), until_on.isoformat(),
-        repair_on.isoformat() if repair_on else COPY_NULL, status,
-        public_json.translate(_COPY_ESCAPES), _BYTEA + sealed.hex() if sealed else COPY_NULL,
-        key_id or COPY_NULL, _BYTEA + digest.hex(), str(row_no), stamp,
-    ))  # fmt: skip
+    (
+        record_id,
+        subject_id,
+        source_id,
+        kind_code,
+        domain,
+        category,
+        severity,
+        catalog_version,
+        document_no,
+        finding_on,
+        act_on,
+        notified_on,
+        months,
+        from_on,
+        until_on,
+        repair_on,
+        status,
+        public_json,
+        sealed,
+        key_id,
+        digest,
+        row_no,
+    ) = values
+    return "\t".join(
+        (
+            record_id,
+            subject_id,
+            source_id,
+            kind_code,
+            domain,
+            category,
+            severity or COPY_NULL,
+            catalog_version,
+            document_no.translate(_COPY_ESCAPES),
+            finding_on.isoformat(),
+            act_on.isoformat() if act_on else COPY_NULL,
+            notified_on.isoformat() if notified_on else COPY_NULL,
+            str(months),
+            from_on.isoformat(),
+            until_on.isoformat(),
+            repair_on.isoformat() if repair_on else COPY_NULL,
+            status,
+            public_json.translate(_COPY_ESCAPES),
+            _BYTEA + sealed.hex() if sealed else COPY_NULL,
+            key_id or COPY_NULL,
+            _BYTEA + digest.hex(),
+            str(row_no),
+            stamp,
+        )
+    )

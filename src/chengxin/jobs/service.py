@@ -238,8 +238,11 @@ def complete(
     if result is not None:
         _check_payload(result)
     values: dict[str, Any] = {
-        "status": JobStatus.DONE.value, "finished_at": now, "lease_until": None, "result": result,
-    }  # fmt: skip
+        "status": JobStatus.DONE.value,
+        "finished_at": now,
+        "lease_until": None,
+        "result": result,
+    }
     if progress is not None:
         _check_payload(progress)
         values["progress"] = progress

@@ -157,18 +157,29 @@ class Worker:
                 at = now or utcnow()
                 if step.result is not None:
                     jobs_service.complete(
-                        session, job.id, worker=self.name, attempt=job.attempts, now=at,
-                        result=step.result, progress=step.progress,
-                    )  # fmt: skip
+                        session,
+                        job.id,
+                        worker=self.name,
+                        attempt=job.attempts,
+                        now=at,
+                        result=step.result,
+                        progress=step.progress,
+                    )
                 else:
                     jobs_service.advance(
-                        session, job.id, worker=self.name, attempt=job.attempts,
-                        progress=step.progress, lease_until=at + self.lease,
-                    )  # fmt: skip
+                        session,
+                        job.id,
+                        worker=self.name,
+                        attempt=job.attempts,
+                        progress=step.progress,
+                        lease_until=at + self.lease,
+                    )
             log.debug(
-                "jobs.chunk-done", job_id=str(job.id), kind=job.kind,
+                "jobs.chunk-done",
+                job_id=str(job.id),
+                kind=job.kind,
                 ms=round((time.perf_counter() - started) * 1000, 1),
-            )  # fmt: skip
+            )
             if step.result is not None:
                 return
             progress = step.progress
@@ -205,9 +216,11 @@ class Worker:
             log.error("jobs.job-dead", error=type(exc).__name__, **ids)
         else:
             log.warning(
-                "jobs.job-failed", error=type(exc).__name__, retry_at=failed.run_at.isoformat(),
+                "jobs.job-failed",
+                error=type(exc).__name__,
+                retry_at=failed.run_at.isoformat(),
                 **ids,
-            )  # fmt: skip
+            )
 
     def run_forever(self, stop: threading.Event, *, poll_seconds: float | None = None) -> None:
         """Run passes until ``stop`` is set; sleep ``poll_seconds`` after a pass that found

@@ -65,8 +65,11 @@ class Step(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-CURRENT_STATUSES = (EntryStatus.PROPOSED.value, EntryStatus.NOTIFIED.value,
-                    EntryStatus.PUBLISHED.value)  # fmt: skip
+CURRENT_STATUSES = (
+    EntryStatus.PROPOSED.value,
+    EntryStatus.NOTIFIED.value,
+    EntryStatus.PUBLISHED.value,
+)
 
 
 class ListEntry(Base):

@@ -114,12 +114,22 @@ def propose_chunk(
     proposed = already = not_displayed = 0
     walk = jobs_service.Walk(after_row)
     for group in jobs_service.walk_items(
-        session, JOB_KIND, fetch, walk, limit=limit, seconds=seconds, group=GROUP,
-        position=lambda r: r.row_no, job_id=job_id, now=now, mark=mark,
-    ):  # fmt: skip
+        session,
+        JOB_KIND,
+        fetch,
+        walk,
+        limit=limit,
+        seconds=seconds,
+        group=GROUP,
+        position=lambda r: r.row_no,
+        job_id=job_id,
+        now=now,
+        mark=mark,
+    ):
         for record in group:
-            counts = _propose_for(session, record, by_kind[record.kind_code], actor=actor,
-                                  settings=settings, now=now)  # fmt: skip
+            counts = _propose_for(
+                session, record, by_kind[record.kind_code], actor=actor, settings=settings, now=now
+            )
             proposed += counts.proposed
             already += counts.already_listed
             not_displayed += counts.not_displayed
@@ -141,9 +151,11 @@ def _propose_for(
     proposed = already = 0
     for list_type in types:
         data = list_service.Proposal(
-            list_type=list_type.code, reason=REASON.format(kind=record.kind_code),
-            record_ids=[record.id], automatic=True,
-        )  # fmt: skip
+            list_type=list_type.code,
+            reason=REASON.format(kind=record.kind_code),
+            record_ids=[record.id],
+            automatic=True,
+        )
         try:  # every refusal comes before any write
             entry = list_service.propose(session, data, actor=actor, now=now)
         except ListRecordNotUsable:  # its display window ended before the job ran
@@ -167,9 +179,17 @@ def propose_from_batch(
     after = 0
     while True:
         chunk = propose_chunk(
-            session, batch_id, versions=versions, after_row=after, limit=1000,
-            seconds=float("inf"), actor=actor, settings=settings, now=now, mark=False,
-        )  # fmt: skip
+            session,
+            batch_id,
+            versions=versions,
+            after_row=after,
+            limit=1000,
+            seconds=float("inf"),
+            actor=actor,
+            settings=settings,
+            now=now,
+            mark=False,
+        )
         proposed += chunk.counts.proposed
         already += chunk.counts.already_listed
         not_displayed += chunk.counts.not_displayed

@@ -63,12 +63,16 @@ class ListEntryController(Controller):
         entry = list_service.propose(
             session,
             list_service.Proposal(
-                list_type=data.list_type, reason=data.reason, record_ids=data.record_ids,
-                credit_code=data.credit_code, document_no=data.document_no,
-                id_number=data.id_number, name=data.name,
+                list_type=data.list_type,
+                reason=data.reason,
+                record_ids=data.record_ids,
+                credit_code=data.credit_code,
+                document_no=data.document_no,
+                id_number=data.id_number,
+                name=data.name,
             ),
             actor=actor,
-        )  # fmt: skip
+        )
         return _detail(session, entry)
 
     @get(
@@ -91,8 +95,10 @@ class ListEntryController(Controller):
         page = list_service.entries(
             session,
             list_service.EntryFilter(status=status, list_type=list_type, kind=kind),
-            actor=actor, limit=limit, offset=offset,
-        )  # fmt: skip
+            actor=actor,
+            limit=limit,
+            offset=offset,
+        )
         return EntryPage(items=[EntryRead.of(e) for e in page.items], total=page.total)
 
     @get(
@@ -202,9 +208,11 @@ class PublicListController(Controller):
             session, list_type=list_type, domain=domain, kind=kind, limit=limit, offset=offset
         )
         return PublicEntryPage(
-            items=[EntryPublic.of(e) for e in page.items], total=page.total, limit=limit,
+            items=[EntryPublic.of(e) for e in page.items],
+            total=page.total,
+            limit=limit,
             offset=offset,
-        )  # fmt: skip
+        )
 
     @post(
         "/search",
@@ -214,18 +222,23 @@ class PublicListController(Controller):
         summary="Search the published lists (exact ID number or credit code, or full name)",
     )
     def search(
-        self, request: Request[Any, Any, Any], session: SessionDep, settings: SettingsDep,
+        self,
+        request: Request[Any, Any, Any],
+        session: SessionDep,
+        settings: SettingsDep,
         data: JSONBody[SearchIn],
-    ) -> list[EntryPublic]:  # fmt: skip
+    ) -> list[EntryPublic]:
         """POST, so nothing personal is in a URL; name search returns masked results only.
         Rate-limited per client (``list-search-rate-limited``, 429 with Retry-After)."""
         # Counted in a unit of work of its own before the request's session begins.
         try:
             tip_service.take(
-                request.app.state.runtime.scope, client_ip=client_ip(request),
+                request.app.state.runtime.scope,
+                client_ip=client_ip(request),
                 action=tip_service.RateAction.LIST_SEARCH,
-                limit=settings.lists_searches_per_client_per_hour, now=utcnow(),
-            )  # fmt: skip
+                limit=settings.lists_searches_per_client_per_hour,
+                now=utcnow(),
+            )
         except TipRateLimited as exc:
             raise ListSearchRateLimited(
                 f"at most {settings.lists_searches_per_client_per_hour} an hour from one client",

@@ -39,23 +39,33 @@ class ListTypeRead(BaseModel):
     @classmethod
     def of(cls, t: list_types.ListType) -> ListTypeRead:
         return cls(
-            code=t.code, kind=t.kind, name_zh=t.name_zh, name_en=t.name_en, domain=t.domain,
+            code=t.code,
+            kind=t.kind,
+            name_zh=t.name_zh,
+            name_en=t.name_en,
+            domain=t.domain,
             basis=[BasisRead(law=b.law, article=b.article) for b in t.basis],
-            standard=t.standard, term_years=t.term_years, term_note=t.term_note,
-            exit_conditions=list(t.exit_conditions), remedies=t.remedies,
-            auto_kinds=list(t.auto_kinds), proposer_kinds=list(t.proposers.organization_kinds),
-            proposer_departments=list(t.proposers.departments), verified=t.verified,
+            standard=t.standard,
+            term_years=t.term_years,
+            term_note=t.term_note,
+            exit_conditions=list(t.exit_conditions),
+            remedies=t.remedies,
+            auto_kinds=list(t.auto_kinds),
+            proposer_kinds=list(t.proposers.organization_kinds),
+            proposer_departments=list(t.proposers.departments),
+            verified=t.verified,
             adults_only=t.adults_only,
-        )  # fmt: skip
+        )
 
 
 class EntryCreate(BaseModel):
     list_type: str = Field(max_length=48, description="A list type code")
     reason: str = Field(min_length=4, max_length=2000, description="列入理由, told to the subject")
     record_ids: list[uuid.UUID] = Field(
-        default_factory=list, max_length=50,
+        default_factory=list,
+        max_length=50,
         description="Your current records about one person that the entry rests on",
-    )  # fmt: skip
+    )
     id_number: str | None = Field(
         None, max_length=18, description="A person named without records (with `name`)"
     )
@@ -118,16 +128,30 @@ class EntryRead(BaseModel):
     @classmethod
     def of(cls, e: ListEntry) -> EntryRead:
         return cls(
-            id=e.id, reference=e.reference, list_type=e.list_type, kind=ListKind(e.kind),
-            domain=e.domain, status=EntryStatus(e.status), subject_id=e.subject_id,
-            organization_id=e.organization_id, provider_id=e.provider_id,
-            record_ids=[uuid.UUID(r) for r in e.record_ids], document_no=e.document_no,
-            basis=e.basis, automatic=e.automatic, shown_name=e.shown_name, shown_id=e.shown_id,
-            proposed_at=e.proposed_at, proposed_by=e.proposed_by, notified_at=e.notified_at,
-            objection_due_at=e.objection_due_at, published_at=e.published_at,
-            term_ends_at=e.term_ends_at, exited_at=e.exited_at,
+            id=e.id,
+            reference=e.reference,
+            list_type=e.list_type,
+            kind=ListKind(e.kind),
+            domain=e.domain,
+            status=EntryStatus(e.status),
+            subject_id=e.subject_id,
+            organization_id=e.organization_id,
+            provider_id=e.provider_id,
+            record_ids=[uuid.UUID(r) for r in e.record_ids],
+            document_no=e.document_no,
+            basis=e.basis,
+            automatic=e.automatic,
+            shown_name=e.shown_name,
+            shown_id=e.shown_id,
+            proposed_at=e.proposed_at,
+            proposed_by=e.proposed_by,
+            notified_at=e.notified_at,
+            objection_due_at=e.objection_due_at,
+            published_at=e.published_at,
+            term_ends_at=e.term_ends_at,
+            exited_at=e.exited_at,
             exit_reason=ExitReason(e.exit_reason) if e.exit_reason else None,
-        )  # fmt: skip
+        )
 
 
 class EntryDetail(EntryRead):
@@ -138,9 +162,11 @@ class EntryDetail(EntryRead):
 
 def detail(entry: ListEntry, opened: dict[str, Any], events: list[ListEntryEvent]) -> EntryDetail:
     return EntryDetail(
-        **EntryRead.of(entry).model_dump(), reason=opened["reason"],
-        exit_note=opened.get("exit_note"), history=[EntryEventRead.of(e) for e in events],
-    )  # fmt: skip
+        **EntryRead.of(entry).model_dump(),
+        reason=opened["reason"],
+        exit_note=opened.get("exit_note"),
+        history=[EntryEventRead.of(e) for e in events],
+    )
 
 
 class EntryPage(BaseModel):
@@ -169,12 +195,19 @@ class EntryPublic(BaseModel):
         t = list_types.get_or_raise(e.list_type)
         assert e.published_at is not None  # noqa: S101 — only published entries are public
         return cls(
-            reference=e.reference, list_type=e.list_type, list_name_zh=t.name_zh,
-            kind=ListKind(e.kind), domain=e.domain, shown_name=e.shown_name,
-            shown_id=e.shown_id, basis=e.basis, published_at=e.published_at,
-            term_ends_at=e.term_ends_at, exit_conditions=list(t.exit_conditions),
+            reference=e.reference,
+            list_type=e.list_type,
+            list_name_zh=t.name_zh,
+            kind=ListKind(e.kind),
+            domain=e.domain,
+            shown_name=e.shown_name,
+            shown_id=e.shown_id,
+            basis=e.basis,
+            published_at=e.published_at,
+            term_ends_at=e.term_ends_at,
+            exit_conditions=list(t.exit_conditions),
             remedies=t.remedies,
-        )  # fmt: skip
+        )
 
 
 class PublicEntryPage(BaseModel):
@@ -214,10 +247,20 @@ class MyEntryRead(BaseModel):
     def of(cls, e: ListEntry, opened: dict[str, Any]) -> MyEntryRead:
         t = list_types.get_or_raise(e.list_type)
         return cls(
-            reference=e.reference, list_type=e.list_type, list_name_zh=t.name_zh,
-            kind=ListKind(e.kind), status=EntryStatus(e.status), basis=e.basis,
-            reason=opened["reason"], standard=t.standard, exit_conditions=list(t.exit_conditions),
-            remedies=t.remedies, notified_at=e.notified_at, objection_due_at=e.objection_due_at,
-            published_at=e.published_at, term_ends_at=e.term_ends_at, exited_at=e.exited_at,
+            reference=e.reference,
+            list_type=e.list_type,
+            list_name_zh=t.name_zh,
+            kind=ListKind(e.kind),
+            status=EntryStatus(e.status),
+            basis=e.basis,
+            reason=opened["reason"],
+            standard=t.standard,
+            exit_conditions=list(t.exit_conditions),
+            remedies=t.remedies,
+            notified_at=e.notified_at,
+            objection_due_at=e.objection_due_at,
+            published_at=e.published_at,
+            term_ends_at=e.term_ends_at,
+            exited_at=e.exited_at,
             exit_reason=ExitReason(e.exit_reason) if e.exit_reason else None,
-        )  # fmt: skip
+        )

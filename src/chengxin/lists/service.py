@@ -161,9 +161,13 @@ def _person(session: Session, subject_id: uuid.UUID) -> _Whom:
         raise SubjectNotFound
     clear = identity_service.reveal(keyring_of(session), subject)
     return _Whom(
-        subject_id, None, masking.mask_name(clear.name), masking.mask_id_number(clear.id_number),
-        name_index(session, rules.normalize_name(clear.name)), birth_on=subject.birth_on,
-    )  # fmt: skip
+        subject_id,
+        None,
+        masking.mask_name(clear.name),
+        masking.mask_id_number(clear.id_number),
+        name_index(session, rules.normalize_name(clear.name)),
+        birth_on=subject.birth_on,
+    )
 
 
 def _is_minor(birth_on: date, today: date) -> bool:
@@ -185,8 +189,13 @@ def _organization(session: Session, credit_code: str) -> _Whom:
     if org is None:
         raise ListEntryInputInvalid("no organization with this credit code", field="credit_code")
     # An enterprise's registered name is public registration data; its code is still masked.
-    return _Whom(None, org.id, org.name, mask_credit_code(org.credit_code),
-                 name_index(session, org.name.strip()))  # fmt: skip
+    return _Whom(
+        None,
+        org.id,
+        org.name,
+        mask_credit_code(org.credit_code),
+        name_index(session, org.name.strip()),
+    )
 
 
 def _records(
@@ -198,19 +207,21 @@ def _records(
     for record_id in dict.fromkeys(record_ids):
         record = session.get(CreditRecord, record_id)
         if record is None or (not system and record.provider_id != actor.organization_id):
-            raise ListRecordNotUsable("a record is not one of your organization's records",
-                                      field="record_ids")  # fmt: skip
+            raise ListRecordNotUsable(
+                "a record is not one of your organization's records", field="record_ids"
+            )
         if record.status != "active":
-            raise ListRecordNotUsable(f"a record is {record.status}, not current",
-                                      field="record_ids")  # fmt: skip
+            raise ListRecordNotUsable(
+                f"a record is {record.status}, not current", field="record_ids"
+            )
         if not is_displayed(record.display_until_on, record.display_from_on, today):
             # Outside its display window it is used by no one (RULES.md §1), lists included.
-            raise ListRecordNotUsable("a record is not displayed today (outside its display "
-                                      "window)", field="record_ids")  # fmt: skip
+            raise ListRecordNotUsable(
+                "a record is not displayed today (outside its display window)", field="record_ids"
+            )
         found.append(record)
     if len({r.subject_id for r in found}) > 1:
-        raise ListRecordNotUsable("the records are about more than one person",
-                                  field="record_ids")  # fmt: skip
+        raise ListRecordNotUsable("the records are about more than one person", field="record_ids")
     return found
 
 
@@ -225,8 +236,10 @@ def _whom(session: Session, data: Proposal, actor: Actor, today: date) -> _Whom:
         data = replace(data, subject_id=resolve_person(session, data.id_number, data.name))
     if data.credit_code is not None:
         if data.record_ids:
-            raise ListEntryInputInvalid("records are about persons; an organization is listed "
-                                        "on its finding document", field="record_ids")  # fmt: skip
+            raise ListEntryInputInvalid(
+                "records are about persons; an organization is listed on its finding document",
+                field="record_ids",
+            )
         return _organization(session, data.credit_code)
     system = is_operator(session, actor) or data.automatic
     records = _records(session, data.record_ids, actor, system=system, today=today)
@@ -236,8 +249,9 @@ def _whom(session: Session, data: Proposal, actor: Actor, today: date) -> _Whom:
             raise ListRecordNotUsable("the records are about another person", field="record_ids")
         subject_id = records[0].subject_id
     if subject_id is None:
-        raise ListEntryInputInvalid("name the records, the person or the organization",
-                                    field="subject")  # fmt: skip
+        raise ListEntryInputInvalid(
+            "name the records, the person or the organization", field="subject"
+        )
     whom = _person(session, subject_id)
     whom.records = records
     return whom
@@ -267,19 +281,35 @@ def _step(
     """One event row (the ordered history) and one audit entry for a step."""
     body = {"status": entry.status, **(data or {})}
     event = ListEntryEvent(
-        id=uuid.uuid4(), entry_id=entry.id, subject_id=entry.subject_id,
-        organization_id=entry.organization_id, list_type=entry.list_type, at=now,
-        step=step.value, actor=actor.name, reason=reason, data=body,
-    )  # fmt: skip
+        id=uuid.uuid4(),
+        entry_id=entry.id,
+        subject_id=entry.subject_id,
+        organization_id=entry.organization_id,
+        list_type=entry.list_type,
+        at=now,
+        step=step.value,
+        actor=actor.name,
+        reason=reason,
+        data=body,
+    )
     session.add(event)
     session.flush()
     audit.record(
-        session, f"lists:entry:{step.value}", actor=actor, object_type=TABLE, object_id=entry.id,
-        subject_id=entry.subject_id, at=now,
-        data={"reference": entry.reference, "list_type": entry.list_type,
-              "organization_id": str(entry.organization_id) if entry.organization_id else None,
-              "reason": reason, **body},
-    )  # fmt: skip
+        session,
+        f"lists:entry:{step.value}",
+        actor=actor,
+        object_type=TABLE,
+        object_id=entry.id,
+        subject_id=entry.subject_id,
+        at=now,
+        data={
+            "reference": entry.reference,
+            "list_type": entry.list_type,
+            "organization_id": str(entry.organization_id) if entry.organization_id else None,
+            "reason": reason,
+            **body,
+        },
+    )
     return event
 
 
@@ -300,8 +330,9 @@ def propose(
     if list_type.adults_only and whom.birth_on and _is_minor(whom.birth_on, day_of(now)):
         raise ListSubjectMinor
     if not whom.records and document_no is None:
-        raise ListEntryInputInvalid("without records, name the finding document",
-                                    field="document_no")  # fmt: skip
+        raise ListEntryInputInvalid(
+            "without records, name the finding document", field="document_no"
+        )
     if _open_entry(session, list_type.code, whom) is not None:
         raise ListEntryAlreadyOpen
     provider_id = whom.records[0].provider_id if whom.records else actor.organization_id
@@ -309,21 +340,42 @@ def propose(
     sealed, key_id = seal(keyring_of(session), TABLE, entry_id, {"reason": reason})
     prefix = "HM" if list_type.kind is ListKind.RED else "SX"  # 红名单 / 失信名单
     entry = ListEntry(
-        id=entry_id, reference=casework.reference(prefix, now), list_type=list_type.code,
-        kind=list_type.kind.value, domain=list_type.domain, subject_id=whom.subject_id,
-        organization_id=whom.organization_id, provider_id=provider_id,
-        record_ids=[str(r.id) for r in whom.records], document_no=document_no,
-        status=EntryStatus.PROPOSED.value, basis=list_type.basis_text, sealed=sealed,
-        key_id=key_id, automatic=data.automatic, proposed_at=now, proposed_by=actor.name,
-        shown_name=whom.shown_name, shown_id=whom.shown_id, name_index=whom.name_index,
-    )  # fmt: skip
+        id=entry_id,
+        reference=casework.reference(prefix, now),
+        list_type=list_type.code,
+        kind=list_type.kind.value,
+        domain=list_type.domain,
+        subject_id=whom.subject_id,
+        organization_id=whom.organization_id,
+        provider_id=provider_id,
+        record_ids=[str(r.id) for r in whom.records],
+        document_no=document_no,
+        status=EntryStatus.PROPOSED.value,
+        basis=list_type.basis_text,
+        sealed=sealed,
+        key_id=key_id,
+        automatic=data.automatic,
+        proposed_at=now,
+        proposed_by=actor.name,
+        shown_name=whom.shown_name,
+        shown_id=whom.shown_id,
+        name_index=whom.name_index,
+    )
     session.add(entry)
     session.flush()
-    _step(session, entry, Step.PROPOSED, actor=actor, now=now,
-          reason="automatic" if data.automatic else "provider",
-          data={"records": entry.record_ids,
-                "provider_id": str(provider_id) if provider_id else None,
-                "document": document_no is not None})  # fmt: skip
+    _step(
+        session,
+        entry,
+        Step.PROPOSED,
+        actor=actor,
+        now=now,
+        reason="automatic" if data.automatic else "provider",
+        data={
+            "records": entry.record_ids,
+            "provider_id": str(provider_id) if provider_id else None,
+            "document": document_no is not None,
+        },
+    )
     return entry
 
 
@@ -359,9 +411,13 @@ def read(session: Session, entry_id: uuid.UUID, *, actor: Actor) -> ListEntry:
     """One entry the actor may read, its reading logged (its sealed reason names the subject)."""
     entry = get(session, entry_id, actor=actor)
     audit.record(
-        session, "lists:entry:read", actor=actor, object_type="list_entry",
-        object_id=entry.id, subject_id=entry.subject_id,
-    )  # fmt: skip
+        session,
+        "lists:entry:read",
+        actor=actor,
+        object_type="list_entry",
+        object_id=entry.id,
+        subject_id=entry.subject_id,
+    )
     return entry
 
 
@@ -475,31 +531,54 @@ def notify(
         now, settings.lists_objection_days, calendar=workdays.calendar_of(session)
     )
     entry.status, entry.notified_at, entry.objection_due_at = (
-        EntryStatus.NOTIFIED.value, now, due,
-    )  # fmt: skip
+        EntryStatus.NOTIFIED.value,
+        now,
+        due,
+    )
     last_day = workdays.last_day(due)  # the day the page and the report name too
-    params = {"list_name": list_type.name_zh, "reference": entry.reference,
-              "basis": list_type.basis_text, "due": f"{last_day:%Y-%m-%d}"}  # fmt: skip
+    params = {
+        "list_name": list_type.name_zh,
+        "reference": entry.reference,
+        "basis": list_type.basis_text,
+        "due": f"{last_day:%Y-%m-%d}",
+    }
     told: list[str] = []
     if entry.subject_id is not None:
-        sent = casework.tell_subject(session, entry.subject_id, "list-entry-notice", params,
-                                     actor=actor, now=now)  # fmt: skip
+        sent = casework.tell_subject(
+            session, entry.subject_id, "list-entry-notice", params, actor=actor, now=now
+        )
         told.append("subject" if sent else "subject-online-only")
     else:
         assert entry.organization_id is not None  # noqa: S101 — an entry names one or the other
         casework.tell_organizations(
-            session, [entry.organization_id], "list-entry-notice", object_type=TABLE,
-            object_id=entry.id, actor=actor, now=now,
+            session,
+            [entry.organization_id],
+            "list-entry-notice",
+            object_type=TABLE,
+            object_id=entry.id,
+            actor=actor,
+            now=now,
             data={**params, "remedies": list_type.remedies},
-        )  # fmt: skip
+        )
         told.append("organization")
         for subject_id, _role in _role_holders(session, entry.organization_id, now):
-            casework.tell_subject(session, subject_id, "list-entry-notice", params,
-                                  actor=actor, now=now)  # fmt: skip
+            casework.tell_subject(
+                session, subject_id, "list-entry-notice", params, actor=actor, now=now
+            )
             told.append("role-holder")
-    _step(session, entry, Step.NOTIFIED, actor=actor, now=now, reason="notice",
-          data={"objection_due_at": due.isoformat(), "told": told,
-                "working_days": settings.lists_objection_days})  # fmt: skip
+    _step(
+        session,
+        entry,
+        Step.NOTIFIED,
+        actor=actor,
+        now=now,
+        reason="notice",
+        data={
+            "objection_due_at": due.isoformat(),
+            "told": told,
+            "working_days": settings.lists_objection_days,
+        },
+    )
     return entry
 
 
@@ -522,8 +601,9 @@ def publish(
     if not is_operator(session, actor):
         raise ListEntryNotYours("only the platform's operators publish")
     if entry.status != EntryStatus.NOTIFIED.value:
-        raise ListEntryWrongState(f"the entry is {entry.status}; only a notified entry is "
-                                  "published")  # fmt: skip
+        raise ListEntryWrongState(
+            f"the entry is {entry.status}; only a notified entry is published"
+        )
     if entry.objection_due_at is None or now < entry.objection_due_at:
         raise ListObjectionWindowOpen(
             f"the objection window ends {entry.objection_due_at:%Y-%m-%dT%H:%MZ}"
@@ -537,8 +617,15 @@ def publish(
     entry.status, entry.published_at = EntryStatus.PUBLISHED.value, now
     entry.term_ends_at = _term_end(list_type, now)
     ends = entry.term_ends_at.isoformat() if entry.term_ends_at else None
-    _step(session, entry, Step.PUBLISHED, actor=actor, now=now, reason="published",
-          data={"term_ends_at": ends})  # fmt: skip
+    _step(
+        session,
+        entry,
+        Step.PUBLISHED,
+        actor=actor,
+        now=now,
+        reason="published",
+        data={"term_ends_at": ends},
+    )
     return entry
 
 
@@ -580,15 +667,29 @@ def _exit(
     if note:
         _seal_note(session, entry, "exit_note", _text(note, "note"))
     entry.status, entry.exited_at, entry.exit_reason = (
-        EntryStatus.EXITED.value, at or now, reason.value,
-    )  # fmt: skip
-    _step(session, entry, Step.EXITED, actor=actor, now=now, reason=reason.value,
-          data={"exited_at": entry.exited_at.isoformat()})  # fmt: skip
+        EntryStatus.EXITED.value,
+        at or now,
+        reason.value,
+    )
+    _step(
+        session,
+        entry,
+        Step.EXITED,
+        actor=actor,
+        now=now,
+        reason=reason.value,
+        data={"exited_at": entry.exited_at.isoformat()},
+    )
     if entry.subject_id is not None:
         list_type = list_types.get_or_raise(entry.list_type)
-        casework.tell_subject(session, entry.subject_id, "list-entry-exited",
-                              {"list_name": list_type.name_zh, "reference": entry.reference},
-                              actor=actor, now=now)  # fmt: skip
+        casework.tell_subject(
+            session,
+            entry.subject_id,
+            "list-entry-exited",
+            {"list_name": list_type.name_zh, "reference": entry.reference},
+            actor=actor,
+            now=now,
+        )
     return entry
 
 
@@ -606,8 +707,9 @@ def withdraw(
     if not may_read(session, entry, actor) or actor.kind is ActorKind.CITIZEN:
         raise ListEntryNotFound
     if entry.status not in (EntryStatus.PROPOSED.value, EntryStatus.NOTIFIED.value):
-        raise ListEntryWrongState(f"the entry is {entry.status}; only an unpublished entry "
-                                  "is withdrawn")  # fmt: skip
+        raise ListEntryWrongState(
+            f"the entry is {entry.status}; only an unpublished entry is withdrawn"
+        )
     _seal_note(session, entry, "withdraw_note", _text(note, "note"))
     entry.status, entry.withdrawn_at = EntryStatus.WITHDRAWN.value, now
     _step(session, entry, Step.WITHDRAWN, actor=actor, now=now, reason="withdrawn")
@@ -666,9 +768,12 @@ def _keys(records: Sequence[CreditRecord]) -> set[tuple[uuid.UUID, str]]:
 
 
 def exit_for_records(
-    session: Session, record_ids: Sequence[uuid.UUID], *, actor: Actor,
+    session: Session,
+    record_ids: Sequence[uuid.UUID],
+    *,
+    actor: Actor,
     now: datetime | None = None,
-) -> RecordsEnded:  # fmt: skip
+) -> RecordsEnded:
     """End, in the caller's transaction, every current entry resting on these records (any
     version of them) whose records no longer count — all repaired, revoked or past their display
     (``_ended_reason``). A published entry exits: its event and audit entry, the person told, and
@@ -734,12 +839,22 @@ def _tell_users(
     if entry.published_at is not None:
         told |= casework.checked_by(session, entry.subject_id, since=entry.published_at)
     casework.tell_organizations(
-        session, sorted(told), "list-entry-exited", object_type=TABLE, object_id=entry.id,
-        actor=actor, now=now, subject_id=entry.subject_id,
-        data={"reference": entry.reference, "list_type": entry.list_type,
-              "exit_reason": reason.value, "masked_name": entry.shown_name,
-              "masked_id_number": entry.shown_id},
-    )  # fmt: skip
+        session,
+        sorted(told),
+        "list-entry-exited",
+        object_type=TABLE,
+        object_id=entry.id,
+        actor=actor,
+        now=now,
+        subject_id=entry.subject_id,
+        data={
+            "reference": entry.reference,
+            "list_type": entry.list_type,
+            "exit_reason": reason.value,
+            "masked_name": entry.shown_name,
+            "masked_id_number": entry.shown_id,
+        },
+    )
 
 
 def _withdraw_ended(
@@ -751,9 +866,14 @@ def _withdraw_ended(
     _step(session, entry, Step.WITHDRAWN, actor=actor, now=now, reason=reason.value)
     if notified and entry.subject_id is not None:
         list_type = list_types.get_or_raise(entry.list_type)
-        casework.tell_subject(session, entry.subject_id, "list-entry-withdrawn",
-                              {"list_name": list_type.name_zh, "reference": entry.reference},
-                              actor=actor, now=now)  # fmt: skip
+        casework.tell_subject(
+            session,
+            entry.subject_id,
+            "list-entry-withdrawn",
+            {"list_name": list_type.name_zh, "reference": entry.reference},
+            actor=actor,
+            now=now,
+        )
 
 
 def sweep(session: Session, *, actor: Actor, now: datetime | None = None) -> SweepResult:
@@ -766,8 +886,9 @@ def sweep(session: Session, *, actor: Actor, now: datetime | None = None) -> Swe
         .where(ListEntry.status == EntryStatus.PUBLISHED.value, ListEntry.term_ends_at <= now)
         .order_by(ListEntry.term_ends_at, ListEntry.id)
     ).scalars():
-        _exit(session, entry, ExitReason.TERM_END, None, actor=actor, now=now,
-              at=entry.term_ends_at)  # fmt: skip
+        _exit(
+            session, entry, ExitReason.TERM_END, None, actor=actor, now=now, at=entry.term_ends_at
+        )
         term_ended += 1
     records_ended = 0
     for entry in session.execute(

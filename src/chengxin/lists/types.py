@@ -81,32 +81,46 @@ def parse(raw: dict[str, Any], *, remedies_default: str = "") -> ListType:
         for b in raw.get("basis") or []
     )
     if not bases or any(not b.law or not b.article for b in bases):
-        raise ListTypeInvalid(f"list type {code} has no legal basis (law and article)",
-                              field="basis")  # fmt: skip
+        raise ListTypeInvalid(
+            f"list type {code} has no legal basis (law and article)", field="basis"
+        )
     try:
         kind = ListKind(str(raw.get("kind")))
     except ValueError:
-        raise ListTypeInvalid(f"list type {code}: kind must be red or black",
-                              field="kind") from None  # fmt: skip
+        raise ListTypeInvalid(
+            f"list type {code}: kind must be red or black", field="kind"
+        ) from None
     term = raw.get("term_years")
     if term is not None and (not isinstance(term, int) or term < 1):
-        raise ListTypeInvalid(f"list type {code}: term_years must be a positive integer or null",
-                              field="term_years")  # fmt: skip
+        raise ListTypeInvalid(
+            f"list type {code}: term_years must be a positive integer or null", field="term_years"
+        )
     exits = tuple(str(x) for x in raw.get("exit_conditions") or [])
     if not exits:
-        raise ListTypeInvalid(f"list type {code} publishes no exit conditions",
-                              field="exit_conditions")  # fmt: skip
+        raise ListTypeInvalid(
+            f"list type {code} publishes no exit conditions", field="exit_conditions"
+        )
     proposers = raw.get("proposers") or {}
     return ListType(
-        code=code, kind=kind, name_zh=_text(raw, "name_zh", code),
-        name_en=_text(raw, "name_en", code), domain=_text(raw, "domain", code), basis=bases,
-        standard=_text(raw, "standard", code), term_years=term, term_note=raw.get("term_note"),
-        exit_conditions=exits, remedies=(raw.get("remedies") or remedies_default).strip(),
+        code=code,
+        kind=kind,
+        name_zh=_text(raw, "name_zh", code),
+        name_en=_text(raw, "name_en", code),
+        domain=_text(raw, "domain", code),
+        basis=bases,
+        standard=_text(raw, "standard", code),
+        term_years=term,
+        term_note=raw.get("term_note"),
+        exit_conditions=exits,
+        remedies=(raw.get("remedies") or remedies_default).strip(),
         auto_kinds=tuple(raw.get("auto_kinds") or ()),
-        proposers=Proposers(tuple(proposers.get("organization_kinds") or ()),
-                            tuple(proposers.get("departments") or ())),
-        verified=bool(raw.get("verified", False)), adults_only=bool(raw.get("adults_only", False)),
-    )  # fmt: skip
+        proposers=Proposers(
+            tuple(proposers.get("organization_kinds") or ()),
+            tuple(proposers.get("departments") or ()),
+        ),
+        verified=bool(raw.get("verified", False)),
+        adults_only=bool(raw.get("adults_only", False)),
+    )
 
 
 def load(document: dict[str, Any]) -> dict[str, ListType]:
@@ -118,8 +132,9 @@ def load(document: dict[str, Any]) -> dict[str, ListType]:
         if parsed.code in found:
             raise ListTypeInvalid(f"list type {parsed.code} appears twice", field="code")
         if not parsed.remedies:
-            raise ListTypeInvalid(f"list type {parsed.code} publishes no remedies",
-                                  field="remedies")  # fmt: skip
+            raise ListTypeInvalid(
+                f"list type {parsed.code} publishes no remedies", field="remedies"
+            )
         found[parsed.code] = parsed
     return found
 

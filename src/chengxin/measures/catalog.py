@@ -190,8 +190,9 @@ def parse(document: dict[str, Any]) -> MeasureCatalog:
             {"field": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
             for e in exc.errors(include_url=False, include_input=False)
         ]
-        raise MeasureCatalogInvalid(f"{len(errors)} problem(s) in the measures catalog",
-                                    errors=errors) from None  # fmt: skip
+        raise MeasureCatalogInvalid(
+            f"{len(errors)} problem(s) in the measures catalog", errors=errors
+        ) from None
 
 
 @cache

@@ -32,14 +32,19 @@ class MeasureRead(BaseModel):
     def of(cls, measure: Measure) -> MeasureRead:
         """The public view of one measure."""
         return cls(
-            code=measure.code, type=measure.type.value, name_zh=measure.name_zh,
+            code=measure.code,
+            type=measure.type.value,
+            name_zh=measure.name_zh,
             name_en=measure.name_en,
             basis=[BasisRead(law=b.law, article=b.article) for b in measure.basis],
-            departments=list(measure.departments), scenes=[s.value for s in measure.scenes],
+            departments=list(measure.departments),
+            scenes=[s.value for s in measure.scenes],
             triggers=[t.model_dump(mode="json", exclude_defaults=True) for t in measure.triggers],
-            target=[t.value for t in measure.target], period=measure.period,
-            verified=measure.verified, note=measure.note,
-        )  # fmt: skip
+            target=[t.value for t in measure.target],
+            period=measure.period,
+            verified=measure.verified,
+            note=measure.note,
+        )
 
 
 class MeasureCatalogRead(BaseModel):
@@ -52,6 +57,8 @@ class MeasureCatalogRead(BaseModel):
     def of(cls, found: MeasureCatalog) -> MeasureCatalogRead:
         """The public view of the catalog."""
         return cls(
-            version=found.version, title=found.title, note=found.note,
+            version=found.version,
+            title=found.title,
+            note=found.note,
             measures=[MeasureRead.of(m) for m in found.measures],
-        )  # fmt: skip
+        )

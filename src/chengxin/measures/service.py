@@ -125,13 +125,18 @@ def _compile(measure: Measure) -> _Plan:
     steps: list[_ListStep | _RecordsStep | RuleTrigger | GradeTrigger] = []
     for t in measure.triggers:
         if isinstance(t, ListTrigger):
-            steps.append(_ListStep(frozenset(t.list_types),
-                                   t.list_kind.value if t.list_kind else None))  # fmt: skip
+            steps.append(
+                _ListStep(frozenset(t.list_types), t.list_kind.value if t.list_kind else None)
+            )
         elif isinstance(t, RecordsTrigger):
-            steps.append(_RecordsStep(
-                frozenset(t.kinds), t.category.value if t.category else None,
-                frozenset(s.value for s in t.severities), t.within_years,
-            ))  # fmt: skip
+            steps.append(
+                _RecordsStep(
+                    frozenset(t.kinds),
+                    t.category.value if t.category else None,
+                    frozenset(s.value for s in t.severities),
+                    t.within_years,
+                )
+            )
         else:
             steps.append(t)
     return _Plan(measure.type is MeasureType.INCENTIVE, frozenset(measure.target), tuple(steps))
@@ -157,11 +162,16 @@ def _list_whys(
             text = f"所在单位 {m.via_organization} {text}，本人为{m.role or '负责人'}"
         found.append(
             Why(
-                trigger="list", text=text, disputed=m.entry_id in disputed_entries,
-                entry_id=m.entry_id, entry_reference=m.reference, list_type=m.list_type,
-                via_organization=m.via_organization, role=m.role,
+                trigger="list",
+                text=text,
+                disputed=m.entry_id in disputed_entries,
+                entry_id=m.entry_id,
+                entry_reference=m.reference,
+                list_type=m.list_type,
+                via_organization=m.via_organization,
+                role=m.role,
             )
-        )  # fmt: skip
+        )
     return found
 
 
@@ -185,16 +195,19 @@ def _records_why(
     kinds = "、".join(sorted({r.kind_code for r in matched}))
     window = f"（近{step.within_years}年内认定）" if step.within_years else ""
     return Why(
-        trigger="records", text=f"{len(matched)} 条信用记录{window}：{kinds}",
+        trigger="records",
+        text=f"{len(matched)} 条信用记录{window}：{kinds}",
         disputed=all(r.id in disputed_records for r in matched),
         record_ids=tuple(r.id for r in matched),
-    )  # fmt: skip
+    )
 
 
 def _rule_why(
-    trigger: RuleTrigger, memberships: Sequence[Membership], records: Sequence[RecordFact],
+    trigger: RuleTrigger,
+    memberships: Sequence[Membership],
+    records: Sequence[RecordFact],
     today: date,
-) -> Why | None:  # fmt: skip
+) -> Why | None:
     since = years_before(today, trigger.years)
     dishonest = [
         r for r in records if r.category == Category.DISHONEST.value and r.finding_on > since
@@ -206,10 +219,11 @@ def _rule_why(
     if len(good) + len(red) < trigger.min_good_records:
         return None
     return Why(
-        trigger="rule", rule=trigger.rule,
+        trigger="rule",
+        rule=trigger.rule,
         text=f"近{trigger.years}年无失信记录，且有 {len(good)} 条守信记录、{len(red)} 个红名单",
         record_ids=tuple(r.id for r in good),
-    )  # fmt: skip
+    )
 
 
 def _own_why(  # noqa: PLR0917  # one step and what the person's own reasons are read from

@@ -39,9 +39,14 @@ def post(
 ) -> OrganizationNotice:
     """Put a notice in an organization's inbox and log it (about the subject, when one)."""
     notice = OrganizationNotice(
-        id=uuid.uuid4(), organization_id=organization_id, topic=topic,
-        object_type=object_type, object_id=str(object_id), data=data, created_at=now,
-    )  # fmt: skip
+        id=uuid.uuid4(),
+        organization_id=organization_id,
+        topic=topic,
+        object_type=object_type,
+        object_id=str(object_id),
+        data=data,
+        created_at=now,
+    )
     session.add(notice)
     session.flush()
     audit.record(

@@ -61,9 +61,11 @@ def notify(
     delivers at once, a gateway after commit (``deliver_queued``). ``recipient-unreachable``
     when the person has no phone. The audit entry names the template, never the text."""
     queued = notify_many(
-        session, [Notice(subject_id, template, params)],
-        actor=actor or system_actor("notifications"), now=now or utcnow(),
-    )[0]  # fmt: skip
+        session,
+        [Notice(subject_id, template, params)],
+        actor=actor or system_actor("notifications"),
+        now=now or utcnow(),
+    )[0]
     if queued is None:
         raise RecipientUnreachable
     return queued
@@ -114,11 +116,17 @@ def notify_many(
         row_id = uuid.uuid4()
         sealed = ring.encrypt(text, body_aad(row_id), ring.active)
         row: dict[str, Any] = {
-            "id": row_id, "subject_id": notice.subject_id, "channel": SMS,
-            "template": notice.template, "body_ct": sealed, "key_id": ring.active,
-            "status": OutboxStatus.QUEUED.value, "delivery_id": None, "created_at": now,
+            "id": row_id,
+            "subject_id": notice.subject_id,
+            "channel": SMS,
+            "template": notice.template,
+            "body_ct": sealed,
+            "key_id": ring.active,
+            "status": OutboxStatus.QUEUED.value,
+            "delivery_id": None,
+            "created_at": now,
             "sent_at": None,
-        }  # fmt: skip
+        }
         if channel.immediate:
             message = Message(row_id, notice.subject_id, phone, notice.template, text)
             row["delivery_id"] = channel.send(message)[:100]
@@ -238,9 +246,12 @@ def deliver_queued(runtime: Runtime, channel: Channel, *, limit: int = 100) -> i
             if row is None:
                 continue
             message = Message(
-                row.id, row.subject_id, _phone(session, row.subject_id), row.template,
+                row.id,
+                row.subject_id,
+                _phone(session, row.subject_id),
+                row.template,
                 text_of(session, row),
-            )  # fmt: skip
+            )
             try:
                 row.delivery_id = channel.send(message)[:100]
             except Exception as exc:  # noqa: BLE001  # any gateway failure marks the row failed

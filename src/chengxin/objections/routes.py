@@ -37,10 +37,12 @@ def _read(session: Any, objection: Any) -> ObjectionRead:
 
 def _statement(session: Any, statement: Statement) -> StatementRead:
     return StatementRead(
-        id=statement.id, record_id=statement.record_id,
-        text=statement_service.text_of(session, statement), created_at=statement.created_at,
+        id=statement.id,
+        record_id=statement.record_id,
+        text=statement_service.text_of(session, statement),
+        created_at=statement.created_at,
         withdrawn_at=statement.withdrawn_at,
-    )  # fmt: skip
+    )
 
 
 def evidence_response(opened: evidence_service.OpenedEvidence) -> Response[bytes]:
@@ -52,9 +54,14 @@ def _file(
     session: Any, data: ObjectionIn, route: ObjectionRoute, actor: Any, settings: Any
 ) -> ObjectionRead:
     objection = objection_service.file(
-        session, record_id=data.record_id, reason=data.reason, evidence=files(data.evidence),
-        route=route, actor=actor, settings=settings,
-    )  # fmt: skip
+        session,
+        record_id=data.record_id,
+        reason=data.reason,
+        evidence=files(data.evidence),
+        route=route,
+        actor=actor,
+        settings=settings,
+    )
     return _read(session, objection)
 
 
@@ -69,9 +76,12 @@ class ObjectionController(Controller):
         summary="File an objection for a person",
     )
     def file(
-        self, session: SessionDep, actor: ActorDep, settings: SettingsDep,
+        self,
+        session: SessionDep,
+        actor: ActorDep,
+        settings: SettingsDep,
         data: JSONBody[ObjectionIn],
-    ) -> ObjectionRead:  # fmt: skip
+    ) -> ObjectionRead:
         """An operator files for a person (at a service window); the record is in dispute at
         once. `route=platform` when the platform can decide itself (5 working days)."""
         return _file(session, data, data.route, actor, settings)
@@ -158,10 +168,15 @@ class ObjectionController(Controller):
         """Corrected, deleted, upheld or unverifiable; recipients of a corrected or deleted
         record are told; the person is answered with the route of appeal."""
         objection = objection_service.decide(
-            session, objection_id, outcome=data.outcome, note=data.note,
-            corrected_record_id=data.corrected_record_id, appeal_route=data.appeal_route,
-            actor=actor, settings=settings,
-        )  # fmt: skip
+            session,
+            objection_id,
+            outcome=data.outcome,
+            note=data.note,
+            corrected_record_id=data.corrected_record_id,
+            appeal_route=data.appeal_route,
+            actor=actor,
+            settings=settings,
+        )
         return _read(session, objection)
 
     @post(
@@ -189,9 +204,12 @@ class MyObjectionsController(Controller):
         summary="Object to one of my records",
     )
     def file(
-        self, session: SessionDep, actor: ActorDep, settings: SettingsDep,
+        self,
+        session: SessionDep,
+        actor: ActorDep,
+        settings: SettingsDep,
         data: JSONBody[ObjectionIn],
-    ) -> ObjectionRead:  # fmt: skip
+    ) -> ObjectionRead:
         """The record shows "in dispute" at once; the answer is due within 7 working days."""
         audit.own_subject(actor)
         return _file(session, data, ObjectionRoute.PROVIDER, actor, settings)

@@ -57,18 +57,29 @@ class ObjectionRead(BaseModel):
     def of(cls, shown: ObjectionView, now: datetime) -> ObjectionRead:
         o = shown.objection
         return cls(
-            id=o.id, reference=o.reference, record_id=o.record_id, kind_code=o.kind_code,
-            route=ObjectionRoute(o.route), status=o.status, reason=shown.reason,
-            filed_at=o.filed_at, forward_due_at=o.forward_due_at, forwarded_at=o.forwarded_at,
+            id=o.id,
+            reference=o.reference,
+            record_id=o.record_id,
+            kind_code=o.kind_code,
+            route=ObjectionRoute(o.route),
+            status=o.status,
+            reason=shown.reason,
+            filed_at=o.filed_at,
+            forward_due_at=o.forward_due_at,
+            forwarded_at=o.forwarded_at,
             decide_due_at=o.decide_due_at,
-            overdue=o.decided_at is None and o.status in ("filed", "forwarded")
+            overdue=o.decided_at is None
+            and o.status in ("filed", "forwarded")
             and o.decide_due_at <= now,
-            escalated_at=o.escalated_at, decided_at=o.decided_at,
+            escalated_at=o.escalated_at,
+            decided_at=o.decided_at,
             outcome=ObjectionOutcome(o.outcome) if o.outcome else None,
-            decision_note=shown.decision_note, corrected_record_id=o.corrected_record_id,
-            appeal_route=o.appeal_route, notified_organizations=o.notified_organizations,
+            decision_note=shown.decision_note,
+            corrected_record_id=o.corrected_record_id,
+            appeal_route=o.appeal_route,
+            notified_organizations=o.notified_organizations,
             evidence=[EvidenceRead.model_validate(e) for e in shown.evidence],
-        )  # fmt: skip
+        )
 
 
 class ObjectionPage(BaseModel):
@@ -88,10 +99,13 @@ class FigureRead(BaseModel):
     @classmethod
     def of(cls, figure: Figure) -> FigureRead:
         return cls(
-            organization_id=figure.organization_id, decided=figure.decided,
-            on_time=figure.on_time, on_time_rate=figure.on_time_rate, open=figure.open,
+            organization_id=figure.organization_id,
+            decided=figure.decided,
+            on_time=figure.on_time,
+            on_time_rate=figure.on_time_rate,
+            open=figure.open,
             overdue=figure.overdue,
-        )  # fmt: skip
+        )
 
 
 class StatementIn(BaseModel):

@@ -121,39 +121,75 @@ def file(
     ceiling = timedelta(days=settings.objection_financial_ceiling_days) if financial else None
     calendar = workdays.calendar_of(session)
     due = casework.deadlines(
-        now, days, remind_days_before=settings.reminder_working_days, ceiling=ceiling,
+        now,
+        days,
+        remind_days_before=settings.reminder_working_days,
+        ceiling=ceiling,
         calendar=calendar,
-    )  # fmt: skip
+    )
     forward = casework.deadlines(
         now, settings.objection_forward_days, remind_days_before=0, calendar=calendar
     )
     objection_id = uuid.uuid4()
     sealed, key_id = seal(keyring_of(session), TABLE, objection_id, {"reason": reason})
     objection = Objection(
-        id=objection_id, reference=casework.reference("YY", now), subject_id=record.subject_id,
-        record_id=record.id, provider_id=record.provider_id, source_id=record.source_id,
-        kind_code=record.kind_code, financial=financial, route=route.value,
-        status=ObjectionStatus.FILED.value, sealed=sealed, key_id=key_id, filed_by=actor.name,
-        filed_at=now, forward_due_at=forward.due_at, remind_at=due.remind_at,
-        decide_due_at=due.due_at, notified_organizations=0,
-    )  # fmt: skip
+        id=objection_id,
+        reference=casework.reference("YY", now),
+        subject_id=record.subject_id,
+        record_id=record.id,
+        provider_id=record.provider_id,
+        source_id=record.source_id,
+        kind_code=record.kind_code,
+        financial=financial,
+        route=route.value,
+        status=ObjectionStatus.FILED.value,
+        sealed=sealed,
+        key_id=key_id,
+        filed_by=actor.name,
+        filed_at=now,
+        forward_due_at=forward.due_at,
+        remind_at=due.remind_at,
+        decide_due_at=due.due_at,
+        notified_organizations=0,
+    )
     session.add(objection)
     session.flush()
     evidence_service.attach(
-        session, evidence, case_type=TABLE, case_id=objection.id, subject_id=record.subject_id,
-        actor=actor, now=now,
-    )  # fmt: skip
+        session,
+        evidence,
+        case_type=TABLE,
+        case_id=objection.id,
+        subject_id=record.subject_id,
+        actor=actor,
+        now=now,
+    )
     audit.record(
-        session, "objections:objection:file", actor=actor, object_type=TABLE,
-        object_id=objection.id, subject_id=record.subject_id, at=now,
-        data={"record_id": str(record.id), "route": route.value, "evidence": len(evidence),
-              "decide_due_at": objection.decide_due_at.isoformat()},
-    )  # fmt: skip
+        session,
+        "objections:objection:file",
+        actor=actor,
+        object_type=TABLE,
+        object_id=objection.id,
+        subject_id=record.subject_id,
+        at=now,
+        data={
+            "record_id": str(record.id),
+            "route": route.value,
+            "evidence": len(evidence),
+            "decide_due_at": objection.decide_due_at.isoformat(),
+        },
+    )
     casework.tell_subject(
-        session, record.subject_id, "objection-received",
-        {"reference": objection.reference, "days": str(days),
-         "due": f"{workdays.last_day(objection.decide_due_at):%Y-%m-%d}"}, actor=actor, now=now,
-    )  # fmt: skip
+        session,
+        record.subject_id,
+        "objection-received",
+        {
+            "reference": objection.reference,
+            "days": str(days),
+            "due": f"{workdays.last_day(objection.decide_due_at):%Y-%m-%d}",
+        },
+        actor=actor,
+        now=now,
+    )
     return objection
 
 
@@ -161,16 +197,29 @@ def forward(session: Session, objection: Objection, *, actor: Actor, now: dateti
     """Put a filed provider-route objection in the provider's queue and tell the provider."""
     objection.status, objection.forwarded_at = ObjectionStatus.FORWARDED.value, now
     audit.record(
-        session, "objections:objection:forward", actor=actor, object_type=TABLE,
-        object_id=objection.id, subject_id=objection.subject_id, at=now,
+        session,
+        "objections:objection:forward",
+        actor=actor,
+        object_type=TABLE,
+        object_id=objection.id,
+        subject_id=objection.subject_id,
+        at=now,
         data={"provider_id": str(objection.provider_id)},
-    )  # fmt: skip
+    )
     casework.tell_organizations(
-        session, [objection.provider_id], "objection-received", object_type=TABLE,
-        object_id=objection.id, actor=actor, now=now,
-        data={"reference": objection.reference, "kind_code": objection.kind_code,
-              "decide_due_at": objection.decide_due_at.isoformat()},
-    )  # fmt: skip
+        session,
+        [objection.provider_id],
+        "objection-received",
+        object_type=TABLE,
+        object_id=objection.id,
+        actor=actor,
+        now=now,
+        data={
+            "reference": objection.reference,
+            "kind_code": objection.kind_code,
+            "decide_due_at": objection.decide_due_at.isoformat(),
+        },
+    )
 
 
 def _get(session: Session, objection_id: uuid.UUID) -> Objection:
@@ -201,9 +250,13 @@ def read(session: Session, objection_id: uuid.UUID, *, actor: Actor) -> Objectio
     """One objection the actor may read, its reading logged (a case names the person)."""
     objection = get(session, objection_id, actor=actor)
     audit.record(
-        session, "objections:objection:read", actor=actor, object_type="objection",
-        object_id=objection.id, subject_id=objection.subject_id,
-    )  # fmt: skip
+        session,
+        "objections:objection:read",
+        actor=actor,
+        object_type="objection",
+        object_id=objection.id,
+        subject_id=objection.subject_id,
+    )
     return objection
 
 
@@ -214,9 +267,13 @@ def open_evidence(
     objection = get(session, objection_id, actor=actor)
     opened = evidence_service.open_file(session, objection.id, evidence_id)
     audit.record(
-        session, "objections:evidence:read", actor=actor, object_type="evidence",
-        object_id=evidence_id, subject_id=objection.subject_id,
-    )  # fmt: skip
+        session,
+        "objections:evidence:read",
+        actor=actor,
+        object_type="evidence",
+        object_id=evidence_id,
+        subject_id=objection.subject_id,
+    )
     return opened
 
 
@@ -291,20 +348,38 @@ def decide(
     objection.appeal_route = (appeal_route or "").strip() or settings.objection_appeal_route
     if outcome in {ObjectionOutcome.CORRECTED, ObjectionOutcome.DELETED}:
         objection.notified_organizations = casework.tell_recipients(
-            session, target, f"record-{outcome.value}", actor=actor, now=now,
+            session,
+            target,
+            f"record-{outcome.value}",
+            actor=actor,
+            now=now,
             data={"objection": objection.reference, "provider_id": str(record.provider_id)},
-        )  # fmt: skip
+        )
     audit.record(
-        session, "objections:objection:decide", actor=actor, object_type=TABLE,
-        object_id=objection.id, subject_id=objection.subject_id, at=now,
-        data={"outcome": outcome.value, "on_time": workdays.in_time(now, objection.decide_due_at),
-              "corrected_record_id": str(target.id) if outcome is ObjectionOutcome.CORRECTED
-              else None, "notified_organizations": objection.notified_organizations},
-    )  # fmt: skip
+        session,
+        "objections:objection:decide",
+        actor=actor,
+        object_type=TABLE,
+        object_id=objection.id,
+        subject_id=objection.subject_id,
+        at=now,
+        data={
+            "outcome": outcome.value,
+            "on_time": workdays.in_time(now, objection.decide_due_at),
+            "corrected_record_id": str(target.id)
+            if outcome is ObjectionOutcome.CORRECTED
+            else None,
+            "notified_organizations": objection.notified_organizations,
+        },
+    )
     casework.tell_subject(
-        session, objection.subject_id, "objection-decided", {"reference": objection.reference},
-        actor=actor, now=now,
-    )  # fmt: skip
+        session,
+        objection.subject_id,
+        "objection-decided",
+        {"reference": objection.reference},
+        actor=actor,
+        now=now,
+    )
     return objection
 
 
@@ -320,9 +395,14 @@ def withdraw(
         raise ObjectionClosed
     objection.status, objection.decided_at = ObjectionStatus.WITHDRAWN.value, now
     audit.record(
-        session, "objections:objection:withdraw", actor=actor, object_type=TABLE,
-        object_id=objection.id, subject_id=objection.subject_id, at=now,
-    )  # fmt: skip
+        session,
+        "objections:objection:withdraw",
+        actor=actor,
+        object_type=TABLE,
+        object_id=objection.id,
+        subject_id=objection.subject_id,
+        at=now,
+    )
     return objection
 
 
@@ -342,9 +422,11 @@ class ObjectionView:
 def view(session: Session, objection: Objection) -> ObjectionView:
     value = unseal(keyring_of(session), TABLE, objection.id, objection.sealed, objection.key_id)
     return ObjectionView(
-        objection, value["reason"], value.get("decision_note"),
+        objection,
+        value["reason"],
+        value.get("decision_note"),
         evidence_service.of_case(session, objection.id),
-    )  # fmt: skip
+    )
 
 
 def mine(session: Session, *, actor: Actor) -> list[Objection]:
@@ -409,11 +491,18 @@ def sweep(session: Session, *, actor: Actor, now: datetime | None = None) -> Swe
             else casework.operator_ids(session)
         )
         casework.tell_organizations(
-            session, deciders, "objection-due-soon", object_type=TABLE, object_id=objection.id,
-            data={"reference": objection.reference,
-                  "decide_due_at": objection.decide_due_at.isoformat()},
-            actor=actor, now=now,
-        )  # fmt: skip
+            session,
+            deciders,
+            "objection-due-soon",
+            object_type=TABLE,
+            object_id=objection.id,
+            data={
+                "reference": objection.reference,
+                "decide_due_at": objection.decide_due_at.isoformat(),
+            },
+            actor=actor,
+            now=now,
+        )
         reminded += 1
     escalated = 0
     for objection in session.execute(
@@ -425,17 +514,32 @@ def sweep(session: Session, *, actor: Actor, now: datetime | None = None) -> Swe
     ).scalars():
         objection.escalated_at = now
         audit.record(
-            session, "objections:objection:escalate", actor=actor, object_type=TABLE,
-            object_id=objection.id, subject_id=objection.subject_id, at=now,
-            data={"provider_id": str(objection.provider_id),
-                  "decide_due_at": objection.decide_due_at.isoformat()},
-        )  # fmt: skip
+            session,
+            "objections:objection:escalate",
+            actor=actor,
+            object_type=TABLE,
+            object_id=objection.id,
+            subject_id=objection.subject_id,
+            at=now,
+            data={
+                "provider_id": str(objection.provider_id),
+                "decide_due_at": objection.decide_due_at.isoformat(),
+            },
+        )
         casework.tell_organizations(
-            session, casework.operator_ids(session), "objection-overdue", object_type=TABLE,
-            object_id=objection.id, actor=actor, now=now,
-            data={"reference": objection.reference, "provider_id": str(objection.provider_id),
-                  "decide_due_at": objection.decide_due_at.isoformat()},
-        )  # fmt: skip
+            session,
+            casework.operator_ids(session),
+            "objection-overdue",
+            object_type=TABLE,
+            object_id=objection.id,
+            actor=actor,
+            now=now,
+            data={
+                "reference": objection.reference,
+                "provider_id": str(objection.provider_id),
+                "decide_due_at": objection.decide_due_at.isoformat(),
+            },
+        )
         escalated += 1
     return SweepResult(forwarded, reminded, escalated)
 
@@ -444,9 +548,13 @@ def sweep(session: Session, *, actor: Actor, now: datetime | None = None) -> Swe
 
 
 CASES = casework.CaseTable(
-    Objection, Objection.provider_id, Objection.status, Objection.decide_due_at,
-    open=OPEN_STATUSES, waiting=OPEN_STATUSES,
-)  # fmt: skip
+    Objection,
+    Objection.provider_id,
+    Objection.status,
+    Objection.decide_due_at,
+    open=OPEN_STATUSES,
+    waiting=OPEN_STATUSES,
+)
 
 
 def queue(
@@ -461,9 +569,15 @@ def queue(
 ) -> casework.Queue[Objection]:
     """The provider's objections to its own records (operators: all), most urgent first."""
     return casework.queue(
-        session, CASES, actor=actor, status=status.value if status else None,
-        overdue_only=overdue_only, limit=limit, offset=offset, now=now or utcnow(),
-    )  # fmt: skip
+        session,
+        CASES,
+        actor=actor,
+        status=status.value if status else None,
+        overdue_only=overdue_only,
+        limit=limit,
+        offset=offset,
+        now=now or utcnow(),
+    )
 
 
 @dataclass(frozen=True)
@@ -496,6 +610,7 @@ def figures(session: Session, *, actor: Actor, now: datetime | None = None) -> l
         .where(casework.scope(session, actor, Objection.provider_id))
         .group_by(Objection.provider_id)
         .order_by(Objection.provider_id)
-    ).all()  # fmt: skip
-    return [Figure(r[0], int(r[1] or 0), int(r[2] or 0), int(r[3] or 0), int(r[4] or 0))
-            for r in rows]  # fmt: skip
+    ).all()
+    return [
+        Figure(r[0], int(r[1] or 0), int(r[2] or 0), int(r[3] or 0), int(r[4] or 0)) for r in rows
+    ]

@@ -31,9 +31,13 @@ MAX_PER_RECORD = 3
 
 
 def add(
-    session: Session, *, record_id: uuid.UUID, text: str, actor: Actor,
+    session: Session,
+    *,
+    record_id: uuid.UUID,
+    text: str,
+    actor: Actor,
     now: datetime | None = None,
-) -> Statement:  # fmt: skip
+) -> Statement:
     """Attach the person's statement to one of their records."""
     now = now or utcnow()
     record = own_record(session, record_id, actor)
@@ -48,17 +52,27 @@ def add(
     statement_id = uuid.uuid4()
     sealed, key_id = seal(keyring_of(session), TABLE, statement_id, {"text": clean})
     statement = Statement(
-        id=statement_id, subject_id=record.subject_id, provider_id=record.provider_id,
-        source_id=record.source_id, record_id=record.id, sealed=sealed, key_id=key_id,
+        id=statement_id,
+        subject_id=record.subject_id,
+        provider_id=record.provider_id,
+        source_id=record.source_id,
+        record_id=record.id,
+        sealed=sealed,
+        key_id=key_id,
         created_at=now,
-    )  # fmt: skip
+    )
     session.add(statement)
     session.flush()
     audit.record(
-        session, "objections:statement:add", actor=actor, object_type=TABLE,
-        object_id=statement.id, subject_id=record.subject_id, at=now,
+        session,
+        "objections:statement:add",
+        actor=actor,
+        object_type=TABLE,
+        object_id=statement.id,
+        subject_id=record.subject_id,
+        at=now,
         data={"record_id": str(record.id)},
-    )  # fmt: skip
+    )
     return statement
 
 
@@ -72,9 +86,14 @@ def withdraw(
     if statement.withdrawn_at is None:
         statement.withdrawn_at = now
         audit.record(
-            session, "objections:statement:withdraw", actor=actor, object_type=TABLE,
-            object_id=statement.id, subject_id=statement.subject_id, at=now,
-        )  # fmt: skip
+            session,
+            "objections:statement:withdraw",
+            actor=actor,
+            object_type=TABLE,
+            object_id=statement.id,
+            subject_id=statement.subject_id,
+            at=now,
+        )
     return statement
 
 
@@ -122,5 +141,8 @@ def texts_for(
         if withdrawn is not None and (at is None or withdrawn <= at):
             continue
         by_source[(statement.provider_id, statement.source_id)].append(text_of(session, statement))
-    return {r.id: by_source[(r.provider_id, r.source_id)] for r in records
-            if (r.provider_id, r.source_id) in by_source}  # fmt: skip
+    return {
+        r.id: by_source[(r.provider_id, r.source_id)]
+        for r in records
+        if (r.provider_id, r.source_id) in by_source
+    }

@@ -175,8 +175,15 @@ def _late_clause(through_on: date, seen_seq: int) -> ColumnElement[bool]:
 def _expire(session: Session, now: datetime, where: ColumnElement[bool]) -> int:
     """One ``INSERT INTO record_event ... SELECT ... FROM credit_record WHERE ...``; its count."""
     r = CreditRecord
-    columns: tuple[Any, ...] = (literal(now, UTCDateTime()), literal_column("'expired'"), r.id,
-                                r.subject_id, r.provider_id, r.kind_code, r.batch_id)  # fmt: skip
+    columns: tuple[Any, ...] = (
+        literal(now, UTCDateTime()),
+        literal_column("'expired'"),
+        r.id,
+        r.subject_id,
+        r.provider_id,
+        r.kind_code,
+        r.batch_id,
+    )
     rows = select(*columns).where(where).order_by(r.display_until_on, r.id)
     # An INSERT's rowcount is kept only when asked for (SQLAlchemy drops it on psycopg).
     statement = insert(EVENT_TABLE).from_select(EVENT_COLUMNS, rows)

@@ -54,17 +54,26 @@ def events_of(session: Session, record_ids: list[uuid.UUID]) -> list[RecordEvent
 
 
 def append_event(
-    session: Session, record: CreditRecord, action: str, *, at: datetime,
+    session: Session,
+    record: CreditRecord,
+    action: str,
+    *,
+    at: datetime,
     previous_id: uuid.UUID | None = None,
-) -> None:  # fmt: skip
+) -> None:
     """One change event for a record version (the future change feed)."""
     session.add(
         RecordEvent(
-            at=at, action=action, record_id=record.id, previous_id=previous_id,
-            subject_id=record.subject_id, provider_id=record.provider_id,
-            kind_code=record.kind_code, batch_id=record.batch_id,
+            at=at,
+            action=action,
+            record_id=record.id,
+            previous_id=previous_id,
+            subject_id=record.subject_id,
+            provider_id=record.provider_id,
+            kind_code=record.kind_code,
+            batch_id=record.batch_id,
         )
-    )  # fmt: skip
+    )
 
 
 def current_version(session: Session, provider_id: uuid.UUID, source_id: str) -> CreditRecord:

@@ -51,10 +51,14 @@ def archive_record(
         sealed, key_id = seal(ring, TABLE, version.id, content)
         session.add(
             RecordArchive(
-                record_id=version.id, subject_id=version.subject_id, repair_id=repair_id,
-                archived_at=now, sealed=sealed, key_id=key_id,
+                record_id=version.id,
+                subject_id=version.subject_id,
+                repair_id=repair_id,
+                archived_at=now,
+                sealed=sealed,
+                key_id=key_id,
             )
-        )  # fmt: skip
+        )
         version.document_no, version.fields = "", {}
         version.sealed_fields, version.key_id = None, None
         archived.append(version.id)
@@ -102,9 +106,10 @@ def restored(session: Session, records: Sequence[CreditRecord]) -> list[CreditRe
         if content["personal"]:
             copy.key_id = ring.active
             copy.sealed_fields = ring.encrypt(
-                json.dumps(content["personal"], ensure_ascii=False), fields_aad(record.id),
+                json.dumps(content["personal"], ensure_ascii=False),
+                fields_aad(record.id),
                 ring.active,
-            )  # fmt: skip
+            )
         out.append(copy)
     return out
 
@@ -116,7 +121,11 @@ def read_archive(session: Session, record_id: uuid.UUID, *, actor: Actor) -> dic
         raise ArchiveNotFound
     content = content_of(session, record_id)
     audit.record(
-        session, "records:archive:read", actor=actor, object_type="credit_record",
-        object_id=record_id, subject_id=record.subject_id,
-    )  # fmt: skip
+        session,
+        "records:archive:read",
+        actor=actor,
+        object_type="credit_record",
+        object_id=record_id,
+        subject_id=record.subject_id,
+    )
     return content

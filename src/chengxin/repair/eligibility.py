@@ -60,9 +60,15 @@ def _bars(session: Session, record: CreditRecord, settings: Settings, now: datet
     checks = []
     if "repaired-within-1-year" in settings.repair_bars:
         recent = [r for r in done if r.decided_at and r.decided_at > year]
-        checks.append(Check("bar-repaired-within-1-year", not recent,
-                            "no repair approved in the last year" if not recent
-                            else "a repair was approved less than a year ago"))  # fmt: skip
+        checks.append(
+            Check(
+                "bar-repaired-within-1-year",
+                not recent,
+                "no repair approved in the last year"
+                if not recent
+                else "a repair was approved less than a year ago",
+            )
+        )
     if "two-repairs-within-5-years" in settings.repair_bars:
         count = len([r for r in done if r.decided_at and r.decided_at > five])
         detail = f"{count} repairs approved in the last 5 years (at most 1)"
@@ -92,22 +98,40 @@ def eligibility(
     kind = next((k for k in document.kinds if k.code == record.kind_code), None)
     repairable = kind.repairable if kind is not None else False
     checks = [
-        Check("dishonest-record", record.category == "dishonest",
-              "only dishonest records are repaired" if record.category != "dishonest"
-              else "a dishonest record"),
-        Check("current-record", record.status == "active",
-              f"this version is {record.status}" if record.status != "active"
-              else "the current version"),
-        Check("repairable-by-law", repairable,
-              "repairable" if repairable else "a law declares this kind irreparable"),
-        Check("minimum-period-reached",
-              record.repair_from_on is not None and today >= record.repair_from_on,
-              f"repair can be applied for from {record.repair_from_on}"
-              if record.repair_from_on else "no repair date"),
-        Check("still-displayed", today < record.display_until_on,
-              f"shown until {record.display_until_on}" if today < record.display_until_on
-              else "display has already ended: nothing left to repair"),
-    ]  # fmt: skip
+        Check(
+            "dishonest-record",
+            record.category == "dishonest",
+            "only dishonest records are repaired"
+            if record.category != "dishonest"
+            else "a dishonest record",
+        ),
+        Check(
+            "current-record",
+            record.status == "active",
+            f"this version is {record.status}"
+            if record.status != "active"
+            else "the current version",
+        ),
+        Check(
+            "repairable-by-law",
+            repairable,
+            "repairable" if repairable else "a law declares this kind irreparable",
+        ),
+        Check(
+            "minimum-period-reached",
+            record.repair_from_on is not None and today >= record.repair_from_on,
+            f"repair can be applied for from {record.repair_from_on}"
+            if record.repair_from_on
+            else "no repair date",
+        ),
+        Check(
+            "still-displayed",
+            today < record.display_until_on,
+            f"shown until {record.display_until_on}"
+            if today < record.display_until_on
+            else "display has already ended: nothing left to repair",
+        ),
+    ]
     pending = session.execute(
         select(RepairApplication.id).where(
             RepairApplication.provider_id == record.provider_id,
@@ -115,15 +139,25 @@ def eligibility(
             RepairApplication.status.in_(OPEN_REPAIR_STATUSES),
         )
     ).first()
-    checks.append(Check("no-open-application", pending is None,
-                        "an application for this record is being handled" if pending
-                        else "no other open application"))  # fmt: skip
+    checks.append(
+        Check(
+            "no-open-application",
+            pending is None,
+            "an application for this record is being handled"
+            if pending
+            else "no other open application",
+        )
+    )
     checks += _bars(session, record, settings, now)
     return Eligibility(all(c.ok for c in checks), checks, record.repair_from_on)
 
 
 def eligibility_of(
-    session: Session, record_id: uuid.UUID, *, actor: Actor, settings: Settings,
+    session: Session,
+    record_id: uuid.UUID,
+    *,
+    actor: Actor,
+    settings: Settings,
     now: datetime | None = None,
-) -> Eligibility:  # fmt: skip
+) -> Eligibility:
     return eligibility(session, own_record(session, record_id, actor), settings=settings, now=now)

@@ -85,9 +85,17 @@ def send_chunk(
     # time allowed (each message costs a few milliseconds: sealing, audit).
     walk, sent = jobs_service.Walk(after_row), 0
     for group in jobs_service.walk_items(
-        session, JOB_KIND, fetch, walk, limit=limit, seconds=seconds, group=GROUP,
-        position=lambda r: r.row_no, job_id=job_id, now=now,
-    ):  # fmt: skip
+        session,
+        JOB_KIND,
+        fetch,
+        walk,
+        limit=limit,
+        seconds=seconds,
+        group=GROUP,
+        position=lambda r: r.row_no,
+        job_id=job_id,
+        now=now,
+    ):
         outgoing = []
         for record in group:
             if not displayed_on_arrival(record):
@@ -124,9 +132,14 @@ def send_for_batch(session: Session, batch_id: uuid.UUID, *, actor: Actor, now: 
     sent, after = 0, 0
     while True:
         chunk = send_chunk(
-            session, batch_id, after_row=after, limit=1000, seconds=float("inf"), actor=actor,
+            session,
+            batch_id,
+            after_row=after,
+            limit=1000,
+            seconds=float("inf"),
+            actor=actor,
             now=now,
-        )  # fmt: skip
+        )
         sent, after = sent + chunk.sent, chunk.last_row
         if chunk.done:
             return sent

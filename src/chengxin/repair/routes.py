@@ -39,10 +39,15 @@ def _read(session: Any, application: Any) -> RepairRead:
 
 def _apply(session: Any, data: RepairIn, actor: Any, settings: Any) -> RepairRead:
     application = repair_service.apply(
-        session, record_id=data.record_id, basis=data.basis, explanation=data.explanation,
-        commitment_accepted=data.commitment_accepted, evidence=files(data.evidence),
-        actor=actor, settings=settings,
-    )  # fmt: skip
+        session,
+        record_id=data.record_id,
+        basis=data.basis,
+        explanation=data.explanation,
+        commitment_accepted=data.commitment_accepted,
+        evidence=files(data.evidence),
+        actor=actor,
+        settings=settings,
+    )
     return _read(session, application)
 
 
@@ -57,9 +62,12 @@ class RepairController(Controller):
         summary="File a repair application for a person",
     )
     def file(
-        self, session: SessionDep, actor: ActorDep, settings: SettingsDep,
+        self,
+        session: SessionDep,
+        actor: ActorDep,
+        settings: SettingsDep,
         data: JSONBody[RepairIn],
-    ) -> RepairRead:  # fmt: skip
+    ) -> RepairRead:
         """An operator files for a person who signed the credit commitment on paper."""
         return _apply(session, data, actor, settings)
 
@@ -143,9 +151,12 @@ class RepairController(Controller):
         """By the department that made the finding (谁认定、谁修复). Approval stops display,
         sharing and use, archives the record and tells every organization that received it."""
         application = repair_service.decide(
-            session, application_id, outcome=RepairStatus(data.outcome), reasons=data.reasons,
+            session,
+            application_id,
+            outcome=RepairStatus(data.outcome),
+            reasons=data.reasons,
             actor=actor,
-        )  # fmt: skip
+        )
         return _read(session, application)
 
     @post(
@@ -180,9 +191,12 @@ class MyRepairsController(Controller):
         summary="Can I repair this record?",
     )
     def eligibility(
-        self, session: SessionDep, actor: ActorDep, settings: SettingsDep,
+        self,
+        session: SessionDep,
+        actor: ActorDep,
+        settings: SettingsDep,
         record_id: FromPath[uuid.UUID],
-    ) -> EligibilityRead:  # fmt: skip
+    ) -> EligibilityRead:
         """Each condition checked and explained, and the commitment to make. Free of charge."""
         audit.own_subject(actor)
         found = repair_eligibility.eligibility_of(
@@ -197,9 +211,12 @@ class MyRepairsController(Controller):
         summary="Apply to repair one of my records",
     )
     def apply(
-        self, session: SessionDep, actor: ActorDep, settings: SettingsDep,
+        self,
+        session: SessionDep,
+        actor: ActorDep,
+        settings: SettingsDep,
         data: JSONBody[RepairIn],
-    ) -> RepairRead:  # fmt: skip
+    ) -> RepairRead:
         """Acknowledged at once; decided within 3 working days, answered within 10."""
         audit.own_subject(actor)
         return _apply(session, data, actor, settings)
@@ -223,15 +240,22 @@ class MyRepairsController(Controller):
         summary="Send the evidence asked for",
     )
     def add_evidence(
-        self, session: SessionDep, actor: ActorDep, settings: SettingsDep,
-        application_id: FromPath[uuid.UUID], data: JSONBody[EvidenceAddIn],
-    ) -> RepairRead:  # fmt: skip
+        self,
+        session: SessionDep,
+        actor: ActorDep,
+        settings: SettingsDep,
+        application_id: FromPath[uuid.UUID],
+        data: JSONBody[EvidenceAddIn],
+    ) -> RepairRead:
         """When the department asked for more evidence; the case goes back to it."""
         audit.own_subject(actor)
         application = repair_service.add_evidence(
-            session, application_id, evidence=files(data.evidence), actor=actor,
+            session,
+            application_id,
+            evidence=files(data.evidence),
+            actor=actor,
             settings=settings,
-        )  # fmt: skip
+        )
         return _read(session, application)
 
     @post(

@@ -88,18 +88,28 @@ class RepairRead(BaseModel):
     def of(cls, shown: RepairView, now: datetime) -> RepairRead:
         a = shown.application
         return cls(
-            id=a.id, reference=a.reference, record_id=a.record_id, kind_code=a.kind_code,
-            basis=RepairBasis(a.basis), status=RepairStatus(a.status),
-            explanation=shown.explanation, eligibility=a.eligibility,
-            commitment_digest=a.commitment_digest, filed_at=a.filed_at,
-            acknowledged_at=a.acknowledged_at, decide_due_at=a.decide_due_at,
+            id=a.id,
+            reference=a.reference,
+            record_id=a.record_id,
+            kind_code=a.kind_code,
+            basis=RepairBasis(a.basis),
+            status=RepairStatus(a.status),
+            explanation=shown.explanation,
+            eligibility=a.eligibility,
+            commitment_digest=a.commitment_digest,
+            filed_at=a.filed_at,
+            acknowledged_at=a.acknowledged_at,
+            decide_due_at=a.decide_due_at,
             answer_due_at=a.answer_due_at,
             overdue=a.status == RepairStatus.RECEIVED.value and a.decide_due_at <= now,
-            extension_reason=a.extension_reason, escalated_at=a.escalated_at,
-            decided_at=a.decided_at, answered_at=a.answered_at, reasons=shown.reasons,
+            extension_reason=a.extension_reason,
+            escalated_at=a.escalated_at,
+            decided_at=a.decided_at,
+            answered_at=a.answered_at,
+            reasons=shown.reasons,
             notified_organizations=a.notified_organizations,
             evidence=[EvidenceRead.model_validate(e) for e in shown.evidence],
-        )  # fmt: skip
+        )
 
 
 class RepairPage(BaseModel):
@@ -120,10 +130,14 @@ class RepairFigureRead(BaseModel):
     @classmethod
     def of(cls, figure: Figure) -> RepairFigureRead:
         return cls(
-            organization_id=figure.organization_id, decided=figure.decided,
-            on_time=figure.on_time, on_time_rate=figure.on_time_rate,
-            answered_on_time=figure.answered_on_time, open=figure.open, overdue=figure.overdue,
-        )  # fmt: skip
+            organization_id=figure.organization_id,
+            decided=figure.decided,
+            on_time=figure.on_time,
+            on_time_rate=figure.on_time_rate,
+            answered_on_time=figure.answered_on_time,
+            open=figure.open,
+            overdue=figure.overdue,
+        )
 
 
 class ArchiveRead(BaseModel):

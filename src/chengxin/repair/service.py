@@ -85,9 +85,11 @@ def _deadlines(
 ) -> None:
     calendar = workdays.calendar_of(session)
     decide = casework.deadlines(
-        now, settings.repair_decide_days, remind_days_before=settings.reminder_working_days,
+        now,
+        settings.repair_decide_days,
+        remind_days_before=settings.reminder_working_days,
         calendar=calendar,
-    )  # fmt: skip
+    )
     answer = casework.deadlines(
         now, settings.repair_answer_days, remind_days_before=0, calendar=calendar
     )
@@ -116,8 +118,9 @@ def apply(
     explanation = _text(explanation, "explanation")
     evidence_service.check(evidence)
     if basis is RepairBasis.OBLIGATION_PERFORMED and not evidence:
-        raise RepairInputInvalid("show that the obligation is performed (evidence)",
-                                 field="evidence")  # fmt: skip
+        raise RepairInputInvalid(
+            "show that the obligation is performed (evidence)", field="evidence"
+        )
     found = repair_eligibility.eligibility(session, record, settings=settings, now=now)
     if not found.eligible:
         raise RepairNotEligible(
@@ -125,42 +128,80 @@ def apply(
             checks=[c.as_dict() for c in found.checks],
         )
     application_id = uuid.uuid4()
-    sealed, key_id = seal(keyring_of(session), TABLE, application_id,
-                          {"explanation": explanation})  # fmt: skip
+    sealed, key_id = seal(keyring_of(session), TABLE, application_id, {"explanation": explanation})
     application = RepairApplication(
-        id=application_id, reference=casework.reference("XF", now), subject_id=record.subject_id,
-        record_id=record.id, provider_id=record.provider_id, source_id=record.source_id,
-        kind_code=record.kind_code, basis=basis.value, status=RepairStatus.RECEIVED.value,
-        eligibility=[c.as_dict() for c in found.checks], commitment_digest=COMMITMENT_DIGEST,
-        sealed=sealed, key_id=key_id, filed_by=actor.name, filed_at=now, acknowledged_at=now,
+        id=application_id,
+        reference=casework.reference("XF", now),
+        subject_id=record.subject_id,
+        record_id=record.id,
+        provider_id=record.provider_id,
+        source_id=record.source_id,
+        kind_code=record.kind_code,
+        basis=basis.value,
+        status=RepairStatus.RECEIVED.value,
+        eligibility=[c.as_dict() for c in found.checks],
+        commitment_digest=COMMITMENT_DIGEST,
+        sealed=sealed,
+        key_id=key_id,
+        filed_by=actor.name,
+        filed_at=now,
+        acknowledged_at=now,
         notified_organizations=0,
-    )  # fmt: skip
+    )
     _deadlines(session, application, settings, now)
     session.add(application)
     session.flush()
     evidence_service.attach(
-        session, evidence, case_type="repair", case_id=application.id,
-        subject_id=record.subject_id, actor=actor, now=now,
-    )  # fmt: skip
+        session,
+        evidence,
+        case_type="repair",
+        case_id=application.id,
+        subject_id=record.subject_id,
+        actor=actor,
+        now=now,
+    )
     audit.record(
-        session, "repair:application:file", actor=actor, object_type=TABLE,
-        object_id=application.id, subject_id=record.subject_id, at=now,
-        data={"record_id": str(record.id), "basis": basis.value, "evidence": len(evidence),
-              "commitment_digest": COMMITMENT_DIGEST,
-              "decide_due_at": application.decide_due_at.isoformat()},
-    )  # fmt: skip
+        session,
+        "repair:application:file",
+        actor=actor,
+        object_type=TABLE,
+        object_id=application.id,
+        subject_id=record.subject_id,
+        at=now,
+        data={
+            "record_id": str(record.id),
+            "basis": basis.value,
+            "evidence": len(evidence),
+            "commitment_digest": COMMITMENT_DIGEST,
+            "decide_due_at": application.decide_due_at.isoformat(),
+        },
+    )
     casework.tell_organizations(
-        session, [record.provider_id], "repair-received", object_type=TABLE,
-        object_id=application.id, actor=actor, now=now,
-        data={"reference": application.reference, "kind_code": record.kind_code,
-              "decide_due_at": application.decide_due_at.isoformat()},
-    )  # fmt: skip
+        session,
+        [record.provider_id],
+        "repair-received",
+        object_type=TABLE,
+        object_id=application.id,
+        actor=actor,
+        now=now,
+        data={
+            "reference": application.reference,
+            "kind_code": record.kind_code,
+            "decide_due_at": application.decide_due_at.isoformat(),
+        },
+    )
     casework.tell_subject(
-        session, record.subject_id, "repair-received",
-        {"reference": application.reference, "days": str(settings.repair_answer_days),
-         "due": f"{workdays.last_day(application.answer_due_at):%Y-%m-%d}"},
-        actor=actor, now=now,
-    )  # fmt: skip
+        session,
+        record.subject_id,
+        "repair-received",
+        {
+            "reference": application.reference,
+            "days": str(settings.repair_answer_days),
+            "due": f"{workdays.last_day(application.answer_due_at):%Y-%m-%d}",
+        },
+        actor=actor,
+        now=now,
+    )
     return application
 
 
@@ -190,9 +231,13 @@ def read(session: Session, application_id: uuid.UUID, *, actor: Actor) -> Repair
     """One application the actor may read, its reading logged (it names the person)."""
     application = get(session, application_id, actor=actor)
     audit.record(
-        session, "repair:application:read", actor=actor, object_type="repair_application",
-        object_id=application.id, subject_id=application.subject_id,
-    )  # fmt: skip
+        session,
+        "repair:application:read",
+        actor=actor,
+        object_type="repair_application",
+        object_id=application.id,
+        subject_id=application.subject_id,
+    )
     return application
 
 
@@ -203,9 +248,13 @@ def open_evidence(
     application = get(session, application_id, actor=actor)
     opened = evidence_service.open_file(session, application.id, evidence_id)
     audit.record(
-        session, "repair:evidence:read", actor=actor, object_type="evidence",
-        object_id=evidence_id, subject_id=application.subject_id,
-    )  # fmt: skip
+        session,
+        "repair:evidence:read",
+        actor=actor,
+        object_type="evidence",
+        object_id=evidence_id,
+        subject_id=application.subject_id,
+    )
     return opened
 
 
@@ -248,15 +297,27 @@ def decide(
         application.decided_at, application.decided_by = now, actor.name
     application.answered_at = now
     audit.record(
-        session, "repair:application:decide", actor=actor, object_type=TABLE,
-        object_id=application.id, subject_id=application.subject_id, at=now,
-        data={"outcome": outcome.value, "on_time": workdays.in_time(now, application.decide_due_at),
-              "notified_organizations": application.notified_organizations},
-    )  # fmt: skip
+        session,
+        "repair:application:decide",
+        actor=actor,
+        object_type=TABLE,
+        object_id=application.id,
+        subject_id=application.subject_id,
+        at=now,
+        data={
+            "outcome": outcome.value,
+            "on_time": workdays.in_time(now, application.decide_due_at),
+            "notified_organizations": application.notified_organizations,
+        },
+    )
     casework.tell_subject(
-        session, application.subject_id, "repair-decided",
-        {"reference": application.reference}, actor=actor, now=now,
-    )  # fmt: skip
+        session,
+        application.subject_id,
+        "repair-decided",
+        {"reference": application.reference},
+        actor=actor,
+        now=now,
+    )
     return application
 
 
@@ -276,21 +337,35 @@ def _repair(
     list_service.exit_for_records(session, [current.id], actor=actor, now=now)
     # Told before the content leaves: the notice names the record by kind and masked identity.
     application.notified_organizations = casework.tell_recipients(
-        session, current, "record-repaired", actor=actor, now=now,
+        session,
+        current,
+        "record-repaired",
+        actor=actor,
+        now=now,
         data={"repair": application.reference, "provider_id": str(application.provider_id)},
-    )  # fmt: skip
+    )
     archived = archive.archive_record(session, current, repair_id=application.id, now=now)
     audit.record(
-        session, "records:record:archive", actor=actor, object_type="credit_record",
-        object_id=current.id, subject_id=current.subject_id, at=now,
+        session,
+        "records:record:archive",
+        actor=actor,
+        object_type="credit_record",
+        object_id=current.id,
+        subject_id=current.subject_id,
+        at=now,
         data={"versions": len(archived), "repair_id": str(application.id)},
-    )  # fmt: skip
+    )
 
 
 def add_evidence(
-    session: Session, application_id: uuid.UUID, *, evidence: list[EvidenceFile],
-    actor: Actor, settings: Settings, now: datetime | None = None,
-) -> RepairApplication:  # fmt: skip
+    session: Session,
+    application_id: uuid.UUID,
+    *,
+    evidence: list[EvidenceFile],
+    actor: Actor,
+    settings: Settings,
+    now: datetime | None = None,
+) -> RepairApplication:
     """The applicant sends the evidence asked for; the case goes back to the department with
     fresh deadlines (recorded in the audit log)."""
     now = now or utcnow()
@@ -300,29 +375,51 @@ def add_evidence(
     if not evidence:
         raise RepairInputInvalid("send at least one file", field="evidence")
     evidence_service.attach(
-        session, evidence, case_type="repair", case_id=application.id,
-        subject_id=application.subject_id, actor=actor, now=now,
-    )  # fmt: skip
+        session,
+        evidence,
+        case_type="repair",
+        case_id=application.id,
+        subject_id=application.subject_id,
+        actor=actor,
+        now=now,
+    )
     application.status = RepairStatus.RECEIVED.value
     _deadlines(session, application, settings, now)
     audit.record(
-        session, "repair:application:resubmit", actor=actor, object_type=TABLE,
-        object_id=application.id, subject_id=application.subject_id, at=now,
+        session,
+        "repair:application:resubmit",
+        actor=actor,
+        object_type=TABLE,
+        object_id=application.id,
+        subject_id=application.subject_id,
+        at=now,
         data={"evidence": len(evidence), "decide_due_at": application.decide_due_at.isoformat()},
-    )  # fmt: skip
+    )
     casework.tell_organizations(
-        session, [application.provider_id], "repair-evidence-added", object_type=TABLE,
-        object_id=application.id, actor=actor, now=now,
-        data={"reference": application.reference,
-              "decide_due_at": application.decide_due_at.isoformat()},
-    )  # fmt: skip
+        session,
+        [application.provider_id],
+        "repair-evidence-added",
+        object_type=TABLE,
+        object_id=application.id,
+        actor=actor,
+        now=now,
+        data={
+            "reference": application.reference,
+            "decide_due_at": application.decide_due_at.isoformat(),
+        },
+    )
     return application
 
 
 def extend(
-    session: Session, application_id: uuid.UUID, *, days: int, reason: str, actor: Actor,
+    session: Session,
+    application_id: uuid.UUID,
+    *,
+    days: int,
+    reason: str,
+    actor: Actor,
     now: datetime | None = None,
-) -> RepairApplication:  # fmt: skip
+) -> RepairApplication:
     """A complex case: the department extends its decision deadline once, with a reason."""
     now = now or utcnow()
     application = _decider(session, application_id, actor)
@@ -335,17 +432,24 @@ def extend(
     reason = _text(reason, "reason")
     previous = application.decide_due_at
     application.decide_due_at = casework.deadlines(
-        previous - timedelta(seconds=1), days, remind_days_before=0,
+        previous - timedelta(seconds=1),
+        days,
+        remind_days_before=0,
         calendar=workdays.calendar_of(session),
-    ).due_at  # fmt: skip
+    ).due_at
     application.answer_due_at = max(application.answer_due_at, application.decide_due_at)
     application.extension_reason = reason
     application.escalated_at = None
     audit.record(
-        session, "repair:application:extend", actor=actor, object_type=TABLE,
-        object_id=application.id, subject_id=application.subject_id, at=now,
+        session,
+        "repair:application:extend",
+        actor=actor,
+        object_type=TABLE,
+        object_id=application.id,
+        subject_id=application.subject_id,
+        at=now,
         data={"from": previous.isoformat(), "to": application.decide_due_at.isoformat()},
-    )  # fmt: skip
+    )
     return application
 
 
@@ -360,9 +464,14 @@ def withdraw(
         raise RepairClosed(f"the application is {application.status}")
     application.status, application.decided_at = RepairStatus.WITHDRAWN.value, now
     audit.record(
-        session, "repair:application:withdraw", actor=actor, object_type=TABLE,
-        object_id=application.id, subject_id=application.subject_id, at=now,
-    )  # fmt: skip
+        session,
+        "repair:application:withdraw",
+        actor=actor,
+        object_type=TABLE,
+        object_id=application.id,
+        subject_id=application.subject_id,
+        at=now,
+    )
     return application
 
 
@@ -379,9 +488,11 @@ def view(session: Session, application: RepairApplication) -> RepairView:
         keyring_of(session), TABLE, application.id, application.sealed, application.key_id
     )
     return RepairView(
-        application, value["explanation"], value.get("reasons"),
+        application,
+        value["explanation"],
+        value.get("reasons"),
         evidence_service.of_case(session, application.id),
-    )  # fmt: skip
+    )
 
 
 def mine(session: Session, *, actor: Actor) -> list[RepairApplication]:
@@ -442,11 +553,18 @@ def sweep(session: Session, *, actor: Actor, now: datetime | None = None) -> Swe
     ).scalars():
         application.reminded_at = now
         casework.tell_organizations(
-            session, [application.provider_id], "repair-due-soon", object_type=TABLE,
-            object_id=application.id, actor=actor, now=now,
-            data={"reference": application.reference,
-                  "decide_due_at": application.decide_due_at.isoformat()},
-        )  # fmt: skip
+            session,
+            [application.provider_id],
+            "repair-due-soon",
+            object_type=TABLE,
+            object_id=application.id,
+            actor=actor,
+            now=now,
+            data={
+                "reference": application.reference,
+                "decide_due_at": application.decide_due_at.isoformat(),
+            },
+        )
         reminded += 1
     for application in session.execute(
         select(RepairApplication).where(
@@ -457,27 +575,44 @@ def sweep(session: Session, *, actor: Actor, now: datetime | None = None) -> Swe
     ).scalars():
         application.escalated_at = now
         audit.record(
-            session, "repair:application:escalate", actor=actor, object_type=TABLE,
-            object_id=application.id, subject_id=application.subject_id, at=now,
-            data={"provider_id": str(application.provider_id),
-                  "decide_due_at": application.decide_due_at.isoformat()},
-        )  # fmt: skip
+            session,
+            "repair:application:escalate",
+            actor=actor,
+            object_type=TABLE,
+            object_id=application.id,
+            subject_id=application.subject_id,
+            at=now,
+            data={
+                "provider_id": str(application.provider_id),
+                "decide_due_at": application.decide_due_at.isoformat(),
+            },
+        )
         casework.tell_organizations(
-            session, casework.operator_ids(session), "repair-overdue", object_type=TABLE,
-            object_id=application.id, actor=actor, now=now,
-            data={"reference": application.reference,
-                  "provider_id": str(application.provider_id),
-                  "decide_due_at": application.decide_due_at.isoformat()},
-        )  # fmt: skip
+            session,
+            casework.operator_ids(session),
+            "repair-overdue",
+            object_type=TABLE,
+            object_id=application.id,
+            actor=actor,
+            now=now,
+            data={
+                "reference": application.reference,
+                "provider_id": str(application.provider_id),
+                "decide_due_at": application.decide_due_at.isoformat(),
+            },
+        )
         escalated += 1
     return SweepResult(reminded, escalated)
 
 
 CASES = casework.CaseTable(
-    RepairApplication, RepairApplication.provider_id, RepairApplication.status,
-    RepairApplication.decide_due_at, open=OPEN_REPAIR_STATUSES,
+    RepairApplication,
+    RepairApplication.provider_id,
+    RepairApplication.status,
+    RepairApplication.decide_due_at,
+    open=OPEN_REPAIR_STATUSES,
     waiting=(RepairStatus.RECEIVED.value,),
-)  # fmt: skip
+)
 
 
 def queue(
@@ -492,9 +627,15 @@ def queue(
 ) -> casework.Queue[RepairApplication]:
     """The finding department's applications (operators: all), most urgent first."""
     return casework.queue(
-        session, CASES, actor=actor, status=status.value if status else None,
-        overdue_only=overdue_only, limit=limit, offset=offset, now=now or utcnow(),
-    )  # fmt: skip
+        session,
+        CASES,
+        actor=actor,
+        status=status.value if status else None,
+        overdue_only=overdue_only,
+        limit=limit,
+        offset=offset,
+        now=now or utcnow(),
+    )
 
 
 @dataclass(frozen=True)

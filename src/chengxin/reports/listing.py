@@ -39,12 +39,21 @@ def list_line(m: Membership, organization_name: str | None = None) -> ListLine:
     when the person is reached through a role in it)."""
     name_en, exits, remedies = _type_texts(m.list_type)
     return ListLine(
-        reference=m.reference, list_type=m.list_type, name_zh=m.name_zh,
-        name_en=name_en or m.name_zh, kind=m.kind, domain=m.domain, basis=m.basis,
-        published_at=m.published_at, term_ends_at=m.term_ends_at, exit_conditions=exits,
-        remedies=remedies, via_organization=m.via_organization, role=m.role,
+        reference=m.reference,
+        list_type=m.list_type,
+        name_zh=m.name_zh,
+        name_en=name_en or m.name_zh,
+        kind=m.kind,
+        domain=m.domain,
+        basis=m.basis,
+        published_at=m.published_at,
+        term_ends_at=m.term_ends_at,
+        exit_conditions=exits,
+        remedies=remedies,
+        via_organization=m.via_organization,
+        role=m.role,
         via_organization_name=organization_name if m.via_organization else None,
-    )  # fmt: skip
+    )
 
 
 def pending_line(p: Pending) -> PendingLine:
@@ -53,10 +62,15 @@ def pending_line(p: Pending) -> PendingLine:
     name_en, _, remedies = _type_texts(p.list_type)
     name_zh = found.name_zh if found else p.list_type
     return PendingLine(
-        reference=p.reference, list_type=p.list_type, name_zh=name_zh,
-        name_en=name_en or name_zh, kind=p.kind, status=p.status,
-        objection_due_at=p.objection_due_at, remedies=remedies,
-    )  # fmt: skip
+        reference=p.reference,
+        list_type=p.list_type,
+        name_zh=name_zh,
+        name_en=name_en or name_zh,
+        kind=p.kind,
+        status=p.status,
+        objection_due_at=p.objection_due_at,
+        remedies=remedies,
+    )
 
 
 def lines_of(credit: CreditState) -> list[ListLine]:

@@ -126,9 +126,13 @@ def render_document(
     from weasyprint.urls import URLFetcher  # noqa: PLC0415
 
     html = render_html(
-        report, lang=lang, verification_code=verification_code, verify_url=verify_url,
-        issuer=issuer, for_pdf=True,
-    )  # fmt: skip
+        report,
+        lang=lang,
+        verification_code=verification_code,
+        verify_url=verify_url,
+        issuer=issuer,
+        for_pdf=True,
+    )
     # Only data: URIs (the QR code) may be fetched: a report never makes the renderer reach out.
     fetcher = URLFetcher(allowed_protocols=["data"], fail_on_errors=True)
     return HTML(string=html, url_fetcher=fetcher).render(
@@ -146,9 +150,12 @@ def render_unsealed(
 ) -> tuple[bytes, int]:
     """The PDF of the report before sealing, and its page count; FontsMissing without Noto CJK."""
     document = render_document(
-        report, lang=lang, verification_code=verification_code, verify_url=verify_url,
+        report,
+        lang=lang,
+        verification_code=verification_code,
+        verify_url=verify_url,
         issuer=issuer,
-    )  # fmt: skip
+    )
     pdf: bytes | None = document.write_pdf()
     if pdf is None:  # pragma: no cover  # write_pdf without a target always returns bytes
         raise FontsMissing("WeasyPrint returned no PDF")
@@ -157,10 +164,12 @@ def render_unsealed(
     used = {font.family for font in document.fonts.values()}
     if not used.intersection(CJK_FAMILIES):
         raise FontsMissing(
-            "none of the fonts " + ", ".join(CJK_FAMILIES) + " is installed (found: "
+            "none of the fonts "
+            + ", ".join(CJK_FAMILIES)
+            + " is installed (found: "
             + (", ".join(sorted(used)) or "none")
             + "); install Debian's fonts-noto-cjk: sudo apt-get install fonts-noto-cjk"
-        )  # fmt: skip
+        )
     return pdf, len(document.pages)
 
 
@@ -176,9 +185,12 @@ def render_pdf(
     """The report as a sealed A4 PDF: page numbers, QR code of ``verify_url``, the code printed,
     the issuing body and its seal block."""
     pdf, _ = render_unsealed(
-        report, lang=lang, verification_code=verification_code, verify_url=verify_url,
+        report,
+        lang=lang,
+        verification_code=verification_code,
+        verify_url=verify_url,
         issuer=issuer,
-    )  # fmt: skip
+    )
     return seal_pdf(pdf, report, keyring=keyring)
 
 

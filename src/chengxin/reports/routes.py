@@ -56,11 +56,14 @@ def _held(held: report_service.Held) -> Response[dict[str, Any]]:
     commits, so the query stays registered and queued for the reviewer (ADR 0025)."""
     query = held.query
     return problem(
-        ReportHeldForReview.status, ReportHeldForReview.code, ReportHeldForReview.title,
+        ReportHeldForReview.status,
+        ReportHeldForReview.code,
+        ReportHeldForReview.title,
         "ask again with the same request, or with query_id, once a reviewer approved it",
-        query_id=str(query.id), query_status=query.status,
+        query_id=str(query.id),
+        query_status=query.status,
         review_reasons=list(query.review_reasons),
-    )  # fmt: skip
+    )
 
 
 def _respond(

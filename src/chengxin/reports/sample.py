@@ -179,14 +179,19 @@ def sample_report(
         listing.list_line(
             Membership(
                 entry_id=uuid.UUID(int=rng.getrandbits(128), version=4),
-                reference=f"HM-{published:%Y%m%d}-{sample_code(rng)[:6]}", list_type=court.code,
-                kind=court.kind.value, name_zh=court.name_zh, domain=court.domain,
-                basis=court.basis_text, published_at=published,
-                term_ends_at=published.replace(year=published.year + 2), via_organization=None,
+                reference=f"HM-{published:%Y%m%d}-{sample_code(rng)[:6]}",
+                list_type=court.code,
+                kind=court.kind.value,
+                name_zh=court.name_zh,
+                domain=court.domain,
+                basis=court.basis_text,
+                published_at=published,
+                term_ends_at=published.replace(year=published.year + 2),
+                via_organization=None,
                 role=None,
             )
         )
-    ]  # fmt: skip
+    ]
     tax = list_types.get_or_raise("black-tax-serious")
     pending = [
         listing.pending_line(

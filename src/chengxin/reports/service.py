@@ -274,26 +274,33 @@ def _case_lines(session: Session, subject_id: uuid.UUID, as_of: datetime) -> lis
         forwarded = o.forwarded_at is not None and o.forwarded_at <= as_of
         lines.append(
             CaseLine(
-                case="objection", reference=o.reference, record_id=o.record_id,
+                case="objection",
+                reference=o.reference,
+                record_id=o.record_id,
                 filed_at=o.filed_at,
                 status=o.status if decided else ("forwarded" if forwarded else "filed"),
-                outcome=o.outcome if decided else None, due_at=o.decide_due_at,
+                outcome=o.outcome if decided else None,
+                due_at=o.decide_due_at,
                 decided_at=o.decided_at if decided else None,
                 appeal_route=o.appeal_route if decided else None,
             )
-        )  # fmt: skip
+        )
     for a in repair_service.of_subject(session, subject_id, at=as_of):
         decided = a.decided_at is not None and a.decided_at <= as_of
         answered = a.answered_at is not None and a.answered_at <= as_of
         asked = a.status == "needs_evidence" and answered
         lines.append(
             CaseLine(
-                case="repair", reference=a.reference, record_id=a.record_id, filed_at=a.filed_at,
+                case="repair",
+                reference=a.reference,
+                record_id=a.record_id,
+                filed_at=a.filed_at,
                 status=a.status if decided or asked else "received",
-                outcome=a.status if decided else None, due_at=a.decide_due_at,
+                outcome=a.status if decided else None,
+                due_at=a.decide_due_at,
                 decided_at=a.decided_at if decided else None,
             )
-        )  # fmt: skip
+        )
     return sorted(lines, key=lambda line: line.filed_at)
 
 
@@ -338,11 +345,16 @@ def build(
     graded = header.audience in (AudienceKind.SUBJECT, AudienceKind.GOVERNMENT)
     records = [
         _report_record(
-            session, r, described.of(r), provider=names.get(r.provider_id, ""), today=today,
-            as_of=as_of, personal=own,
+            session,
+            r,
+            described.of(r),
+            provider=names.get(r.provider_id, ""),
+            today=today,
+            as_of=as_of,
+            personal=own,
         )
         for r in rows
-    ]  # fmt: skip
+    ]
     # Dispute marks and statements travel with the record to every audience (RULES.md §3).
     disputed = (
         released.disputed
@@ -589,8 +601,9 @@ def issue_for_organization(
         raise AsOfNotPermitted
     # The query's registration, its disclosure and the issue: one wait for the access log.
     with audit.accesses_together(session):
-        return _issue_for_organization(session, request, settings=settings, actor=actor,
-                                       now=now, moment=moment)  # fmt: skip
+        return _issue_for_organization(
+            session, request, settings=settings, actor=actor, now=now, moment=moment
+        )
 
 
 def _issue_for_organization(
@@ -711,7 +724,10 @@ def formatted(
         )
         return body, "application/pdf"
     html = render.render_html(
-        issued.report, lang=lang, verification_code=issued.verification_code, verify_url=url,
+        issued.report,
+        lang=lang,
+        verification_code=issued.verification_code,
+        verify_url=url,
         issuer=issuer,
-    )  # fmt: skip
+    )
     return html.encode("utf-8"), "text/html; charset=utf-8"

@@ -38,9 +38,14 @@ from chengxin.state import rule as state_rule
 from chengxin.state import service as state_service
 
 RECORDS_SCHEMA = {
-    "subject": pl.String, "id": pl.String, "kind": pl.String, "domain": pl.String,
-    "category": pl.String, "severity": pl.String, "finding": pl.Date,
-}  # fmt: skip
+    "subject": pl.String,
+    "id": pl.String,
+    "kind": pl.String,
+    "domain": pl.String,
+    "category": pl.String,
+    "severity": pl.String,
+    "finding": pl.Date,
+}
 MEMBERSHIPS_SCHEMA = {
     "subject": pl.String,
     "entry_id": pl.String,
@@ -48,19 +53,32 @@ MEMBERSHIPS_SCHEMA = {
     "kind": pl.String,
 }
 _LINES_SCHEMA = {
-    "subject": pl.String, "section": pl.Int8, "k1": pl.String, "k2": pl.String,
-    "k3": pl.String, "line": pl.String, "points": pl.Int64,
-}  # fmt: skip
+    "subject": pl.String,
+    "section": pl.Int8,
+    "k1": pl.String,
+    "k2": pl.String,
+    "k3": pl.String,
+    "line": pl.String,
+    "points": pl.Int64,
+}
 # The stored state (``state.rule.encode``): records are arrays [id, kind, category, severity,
 # finding]; memberships objects; only what scoring reads is decoded.
-_STATE_DTYPE = pl.Struct({
-    "records": pl.List(pl.List(pl.String)),
-    "memberships": pl.List(pl.Struct({
-        "entry_id": pl.String, "list_type": pl.String, "kind": pl.String,
-        "via_organization": pl.String,
-    })),
-    "disputed": pl.List(pl.String),
-})  # fmt: skip
+_STATE_DTYPE = pl.Struct(
+    {
+        "records": pl.List(pl.List(pl.String)),
+        "memberships": pl.List(
+            pl.Struct(
+                {
+                    "entry_id": pl.String,
+                    "list_type": pl.String,
+                    "kind": pl.String,
+                    "via_organization": pl.String,
+                }
+            )
+        ),
+        "disputed": pl.List(pl.String),
+    }
+)
 _SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"  # how SQLAlchemy stores a DateTime on SQLite
 
 
@@ -133,22 +151,32 @@ def _cap_lines(compiled: rules.Compiled, counted: pl.DataFrame) -> pl.DataFrame:
         has_bad=(pl.col("points") < 0).any(),
     )
     cap_good = pl.col("domain").replace_strict(
-        {d: c[0] for d, c in compiled.caps.items()}, default=compiled.cap_default[0],
+        {d: c[0] for d, c in compiled.caps.items()},
+        default=compiled.cap_default[0],
         return_dtype=pl.Int64,
-    )  # fmt: skip
+    )
     cap_bad = pl.col("domain").replace_strict(
-        {d: c[1] for d, c in compiled.caps.items()}, default=compiled.cap_default[1],
+        {d: c[1] for d, c in compiled.caps.items()},
+        default=compiled.cap_default[1],
         return_dtype=pl.Int64,
-    )  # fmt: skip
+    )
     sums = sums.with_columns(cap_good=cap_good, cap_bad=cap_bad)
     over = sums.filter(pl.col("has_good") & (pl.col("good") > pl.col("cap_good"))).select(
-        "subject", section=pl.lit(2, pl.Int8), k1=pl.col("domain"), rule_domain=pl.col("domain"),
-        kind=pl.lit("good"), points=pl.col("cap_good") - pl.col("good"),
-    )  # fmt: skip
+        "subject",
+        section=pl.lit(2, pl.Int8),
+        k1=pl.col("domain"),
+        rule_domain=pl.col("domain"),
+        kind=pl.lit("good"),
+        points=pl.col("cap_good") - pl.col("good"),
+    )
     under = sums.filter(pl.col("has_bad") & (pl.col("bad") < pl.col("cap_bad"))).select(
-        "subject", section=pl.lit(3, pl.Int8), k1=pl.col("domain"), rule_domain=pl.col("domain"),
-        kind=pl.lit("dishonest"), points=pl.col("cap_bad") - pl.col("bad"),
-    )  # fmt: skip
+        "subject",
+        section=pl.lit(3, pl.Int8),
+        k1=pl.col("domain"),
+        rule_domain=pl.col("domain"),
+        kind=pl.lit("dishonest"),
+        points=pl.col("cap_bad") - pl.col("bad"),
+    )
     return pl.concat([over, under]).with_columns(
         rule=pl.lit("cap:") + pl.col("rule_domain") + ":" + pl.col("kind")
     )
@@ -170,9 +198,16 @@ def _membership_lines(compiled: rules.Compiled, held: pl.DataFrame) -> pl.DataFr
 def _line(identifier: pl.Expr, rule: pl.Expr, points: pl.Expr) -> pl.Expr:
     """One explanation line as JSON text (``rule`` already quoted)."""
     return pl.concat_str(
-        [pl.lit("["), identifier, pl.lit(", "), rule, pl.lit(", "), points.cast(pl.String),
-         pl.lit("]")]
-    )  # fmt: skip
+        [
+            pl.lit("["),
+            identifier,
+            pl.lit(", "),
+            rule,
+            pl.lit(", "),
+            points.cast(pl.String),
+            pl.lit("]"),
+        ]
+    )
 
 
 def score_frame(
@@ -192,21 +227,32 @@ def score_frame(
     held = _membership_lines(compiled, memberships)
     quote = pl.lit('"')
     record_lines = counted.select(
-        "subject", section=pl.lit(1, pl.Int8), k1=pl.col("finding").cast(pl.String),
-        k2=pl.col("id"), k3=pl.lit(""),
+        "subject",
+        section=pl.lit(1, pl.Int8),
+        k1=pl.col("finding").cast(pl.String),
+        k2=pl.col("id"),
+        k3=pl.lit(""),
         line=_line(quote + pl.col("id") + quote, _quoted(counted, "rule"), pl.col("points")),
         points="points",
-    )  # fmt: skip
+    )
     cap_lines = caps.select(
-        "subject", "section", "k1", k2=pl.lit(""), k3=pl.lit(""),
-        line=_line(pl.lit("null"), _quoted(caps, "rule"), pl.col("points")), points="points",
-    )  # fmt: skip
+        "subject",
+        "section",
+        "k1",
+        k2=pl.lit(""),
+        k3=pl.lit(""),
+        line=_line(pl.lit("null"), _quoted(caps, "rule"), pl.col("points")),
+        points="points",
+    )
     list_lines = held.select(
-        "subject", section=pl.lit(4, pl.Int8), k1=pl.col("entry_id"), k2=pl.col("list_type"),
+        "subject",
+        section=pl.lit(4, pl.Int8),
+        k1=pl.col("entry_id"),
+        k2=pl.col("list_type"),
         k3=pl.col("kind"),
         line=_line(quote + pl.col("entry_id") + quote, _quoted(held, "rule"), pl.col("points")),
         points="points",
-    )  # fmt: skip
+    )
     last_dishonest = (
         counted.filter(pl.col("category") == "dishonest")
         .group_by("subject")
@@ -221,24 +267,40 @@ def score_frame(
     bonus_lines = bonus.filter(
         (pl.col("years") > 0) & pl.lit(bool(compiled.bonus_per_year))
     ).select(
-        "subject", section=pl.lit(5, pl.Int8), k1=pl.lit(""), k2=pl.lit(""), k3=pl.lit(""),
-        line=_line(pl.lit("null"), pl.lit('"clean-years:') + pl.col("years").cast(pl.String)
-                   + pl.lit('"'), pl.col("years") * compiled.bonus_per_year),
+        "subject",
+        section=pl.lit(5, pl.Int8),
+        k1=pl.lit(""),
+        k2=pl.lit(""),
+        k3=pl.lit(""),
+        line=_line(
+            pl.lit("null"),
+            pl.lit('"clean-years:') + pl.col("years").cast(pl.String) + pl.lit('"'),
+            pl.col("years") * compiled.bonus_per_year,
+        ),
         points=pl.col("years") * compiled.bonus_per_year,
-    )  # fmt: skip
+    )
     base_lines = people.select(
-        "subject", section=pl.lit(0, pl.Int8), k1=pl.lit(""), k2=pl.lit(""), k3=pl.lit(""),
-        line=pl.lit(f'[null, "base", {compiled.base}]'), points=pl.lit(compiled.base, pl.Int64),
-    )  # fmt: skip
+        "subject",
+        section=pl.lit(0, pl.Int8),
+        k1=pl.lit(""),
+        k2=pl.lit(""),
+        k3=pl.lit(""),
+        line=pl.lit(f'[null, "base", {compiled.base}]'),
+        points=pl.lit(compiled.base, pl.Int64),
+    )
     parts = (base_lines, record_lines, cap_lines, list_lines, bonus_lines)
     lines = pl.concat([f.cast(_LINES_SCHEMA) for f in parts])  # type: ignore[arg-type]
     totals = lines.group_by("subject").agg(raw=pl.col("points").sum())
     totals = totals.with_columns(score=pl.col("raw").clip(compiled.low, compiled.high))
     bounds = totals.filter(pl.col("score") != pl.col("raw")).select(
-        "subject", section=pl.lit(6, pl.Int8), k1=pl.lit(""), k2=pl.lit(""), k3=pl.lit(""),
+        "subject",
+        section=pl.lit(6, pl.Int8),
+        k1=pl.lit(""),
+        k2=pl.lit(""),
+        k3=pl.lit(""),
         line=_line(pl.lit("null"), pl.lit('"bounds"'), pl.col("score") - pl.col("raw")),
         points=pl.col("score") - pl.col("raw"),
-    )  # fmt: skip
+    )
     text = (
         pl.concat([lines, bounds.cast(_LINES_SCHEMA)])  # type: ignore[arg-type]
         .sort("subject", "section", "k1", "k2", "k3")
@@ -294,9 +356,10 @@ def _copy_out(
 ) -> pl.DataFrame:
     """``COPY (query) TO STDOUT`` as CSV, read by Polars."""
     buffer = io.BytesIO()
-    with _raw(session).cursor() as cursor, cursor.copy(
-        f"COPY ({query}) TO STDOUT (FORMAT csv)", params
-    ) as copy:  # fmt: skip
+    with (
+        _raw(session).cursor() as cursor,
+        cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)", params) as copy,
+    ):
         for block in copy:
             buffer.write(block)
     if not buffer.tell():
@@ -311,9 +374,14 @@ def _fetch(session: Session, query: str, params: list[Any], schema: dict[str, An
 
 
 def _read(
-    session: Session, table_query: tuple[str, str], ids: Sequence[uuid.UUID], *,
-    whole_span: bool, extra: list[Any], schema: dict[str, Any],
-) -> pl.DataFrame:  # fmt: skip
+    session: Session,
+    table_query: tuple[str, str],
+    ids: Sequence[uuid.UUID],
+    *,
+    whole_span: bool,
+    extra: list[Any],
+    schema: dict[str, Any],
+) -> pl.DataFrame:
     """Run the PostgreSQL or SQLite spelling of a query over the batch's persons."""
     if _dialect(session) == "postgresql":
         where, params = _pg_where(ids, whole_span=whole_span)
@@ -335,8 +403,11 @@ _STATES = (
     ),
 )
 _STATES_SCHEMA = {
-    "subject": pl.String, "state": pl.String, "in_span": pl.Int8, "holds_then": pl.Int8
-}  # fmt: skip
+    "subject": pl.String,
+    "state": pl.String,
+    "in_span": pl.Int8,
+    "holds_then": pl.Int8,
+}
 
 
 def _moment(session: Session, at: datetime) -> Any:
@@ -344,14 +415,24 @@ def _moment(session: Session, at: datetime) -> Any:
 
 
 def read_states(
-    session: Session, ids: Sequence[uuid.UUID], *, at: datetime, whole_span: bool,
+    session: Session,
+    ids: Sequence[uuid.UUID],
+    *,
+    at: datetime,
+    whole_span: bool,
     then: datetime | None = None,
-) -> pl.DataFrame:  # fmt: skip
+) -> pl.DataFrame:
     """The persons' stored credit states, whether each holds at ``at`` (``in_span``) and at
     ``then`` (``holds_then``; the moment the run writes, when it patches the grade)."""
     moment, later = _moment(session, at), _moment(session, then or at)
-    return _read(session, _STATES, ids, whole_span=whole_span,
-                 extra=[moment, moment, later, later], schema=_STATES_SCHEMA)  # fmt: skip
+    return _read(
+        session,
+        _STATES,
+        ids,
+        whole_span=whole_span,
+        extra=[moment, moment, later, later],
+        schema=_STATES_SCHEMA,
+    )
 
 
 def inputs(
@@ -373,16 +454,21 @@ def inputs(
     decoded = fresh.select("subject", pl.col("state").str.json_decode(_STATE_DTYPE)).unnest("state")
     recs = decoded.select("subject", "records").explode("records").drop_nulls("records")
     records = recs.select(
-        "subject", id=pl.col("records").list.get(0), kind=pl.col("records").list.get(1),
-        category=pl.col("records").list.get(2), severity=pl.col("records").list.get(3),
+        "subject",
+        id=pl.col("records").list.get(0),
+        kind=pl.col("records").list.get(1),
+        category=pl.col("records").list.get(2),
+        severity=pl.col("records").list.get(3),
         finding=pl.col("records").list.get(4).str.to_date("%Y-%m-%d"),
-    )  # fmt: skip
+    )
     held = (
-        decoded.select("subject", "memberships").explode("memberships")
-        .drop_nulls("memberships").unnest("memberships")
+        decoded.select("subject", "memberships")
+        .explode("memberships")
+        .drop_nulls("memberships")
+        .unnest("memberships")
         .filter(pl.col("via_organization").is_null())
         .select("subject", "entry_id", "list_type", "kind")
-    )  # fmt: skip
+    )
     disputed = (
         decoded.select("subject", pl.col("disputed").alias("id")).explode("id").drop_nulls("id")
     )
@@ -412,10 +498,15 @@ def _stale_inputs(
     disputed: list[tuple[str, str]] = []
     for key, sid in by_key.items():
         state = found[sid]
-        recs.extend((key, str(r.id), r.kind_code, r.category, r.severity, r.finding_on)
-                    for r in state.records)  # fmt: skip
-        held.extend((key, str(m.entry_id), m.list_type, m.kind) for m in state.memberships
-                    if m.via_organization is None)  # fmt: skip
+        recs.extend(
+            (key, str(r.id), r.kind_code, r.category, r.severity, r.finding_on)
+            for r in state.records
+        )
+        held.extend(
+            (key, str(m.entry_id), m.list_type, m.kind)
+            for m in state.memberships
+            if m.via_organization is None
+        )
         disputed.extend((key, str(d)) for d in state.disputed)
     record_schema = {k: v for k, v in RECORDS_SCHEMA.items() if k != "domain"}
     return (
@@ -440,9 +531,13 @@ _LATEST = (
     ),
 )
 _LATEST_SCHEMA = {
-    "subject": pl.String, "old_version": pl.String, "old_score": pl.Int64,
-    "old_grade": pl.String, "old_lines": pl.String, "later": pl.Int8,
-}  # fmt: skip
+    "subject": pl.String,
+    "old_version": pl.String,
+    "old_score": pl.Int64,
+    "old_grade": pl.String,
+    "old_lines": pl.String,
+    "later": pl.Int8,
+}
 
 
 def _changed(scored: pl.DataFrame, latest: pl.DataFrame, version: str) -> pl.DataFrame:
@@ -495,8 +590,9 @@ def write(
     """Add these score rows (``subject``, ``score``, ``grade``, ``lines``) to the history."""
     if not rows.height:
         return
-    out = rows.select("subject", version=pl.lit(version), score="score", grade="grade",
-                      lines="lines")  # fmt: skip
+    out = rows.select(
+        "subject", version=pl.lit(version), score="score", grade="grade", lines="lines"
+    )
     raw = _raw(session)
     if _dialect(session) == "postgresql":
         with raw.cursor() as cursor:
@@ -508,9 +604,11 @@ def write(
     computed, valid = _sqlite_time(written_at), _sqlite_time(valid_from)
     raw.executemany(
         _INSERT,
-        [(uuid.uuid4().hex, s, v, score, grade, lines, computed, valid)
-         for s, v, score, grade, lines in out.iter_rows()],
-    )  # fmt: skip
+        [
+            (uuid.uuid4().hex, s, v, score, grade, lines, computed, valid)
+            for s, v, score, grade, lines in out.iter_rows()
+        ],
+    )
 
 
 # The stored state's grade (``state.rule.encode``: the top-level key before ``next_change_at``).
@@ -550,8 +648,10 @@ def _patch_states(
     patchable = (pl.col("later").fill_null(0) == 0) & (
         no_row | ((pl.col("holds_then") == 1) & pl.col("head").is_not_null())
     )
-    empty = {g: state_rule.encode(state_rule.CreditState(grade=g))
-             for g in rows.get_column("grade").unique().to_list()}  # fmt: skip
+    empty = {
+        g: state_rule.encode(state_rule.CreditState(grade=g))
+        for g in rows.get_column("grade").unique().to_list()
+    }
     patched = rows.filter(patchable).select(
         "subject",
         state=pl.when(no_row)
@@ -589,12 +689,23 @@ def score_batch(
     if not ids:
         return 0
     keys, records, held, states = inputs(
-        session, document, ids, at=now, settings=settings, whole_span=whole_span,
+        session,
+        document,
+        ids,
+        at=now,
+        settings=settings,
+        whole_span=whole_span,
         then=written_at,
-    )  # fmt: skip
+    )
     scored = score_frame(compiled, keys, records, held, day_of(now))
-    latest = _read(session, _LATEST, ids, whole_span=whole_span, extra=[_moment(session, now)],
-                   schema=_LATEST_SCHEMA)  # fmt: skip
+    latest = _read(
+        session,
+        _LATEST,
+        ids,
+        whole_span=whole_span,
+        extra=[_moment(session, now)],
+        schema=_LATEST_SCHEMA,
+    )
     changed = _changed(scored, latest, compiled.version)
     write(session, changed, compiled.version, written_at=written_at, valid_from=now)
     if changed.height:

@@ -81,24 +81,48 @@ def export_region(
         .subquery()
     )
     rows = session.execute(
-        select(SubjectScore.subject_id, SubjectScore.score, SubjectScore.grade,
-               SubjectScore.ruleset_version, SubjectScore.valid_from)
-        .join(newest, and_(SubjectScore.subject_id == newest.c.subject_id,
-                           SubjectScore.computed_at == newest.c.at))
+        select(
+            SubjectScore.subject_id,
+            SubjectScore.score,
+            SubjectScore.grade,
+            SubjectScore.ruleset_version,
+            SubjectScore.valid_from,
+        )
+        .join(
+            newest,
+            and_(
+                SubjectScore.subject_id == newest.c.subject_id,
+                SubjectScore.computed_at == newest.c.at,
+            ),
+        )
         .order_by(SubjectScore.subject_id)
-    ).all()  # fmt: skip
-    header = {"region": region, "ruleset_version": version, "generated_at": now.isoformat(),
-              "count": len(rows)}  # fmt: skip
+    ).all()
+    header = {
+        "region": region,
+        "ruleset_version": version,
+        "generated_at": now.isoformat(),
+        "count": len(rows),
+    }
     lines = [_line(header)]
     lines.extend(
-        _line({"subject_id": str(r[0]), "score": r[1], "grade": r[2], "ruleset_version": r[3],
-               "valid_from": r[4].isoformat()})
+        _line(
+            {
+                "subject_id": str(r[0]),
+                "score": r[1],
+                "grade": r[2],
+                "ruleset_version": r[3],
+                "valid_from": r[4].isoformat(),
+            }
+        )
         for r in rows
-    )  # fmt: skip
+    )
     body = ("\n".join(lines) + "\n").encode()
     signature, key_id = delivery.sign(keyring_of(session), body)
     audit.record_access(
-        session, "scoring:export:read", actor=actor, object_type="scoring_export",
+        session,
+        "scoring:export:read",
+        actor=actor,
+        object_type="scoring_export",
         data={"region": region, "count": len(rows), "ruleset_version": version},
-    )  # fmt: skip
+    )
     return Export(body, signature, key_id, len(rows))

@@ -48,14 +48,24 @@ class RulesetController(Controller):
         """Every ruleset, newest first, with its status."""
         return [RulesetRead.of(r) for r in scoring_service.list_rulesets(session)]
 
-    @post("/{version:str}/activate", sync_to_thread=True, guards=MANAGE, status_code=200,
-          summary="Activate a draft ruleset")  # fmt: skip
+    @post(
+        "/{version:str}/activate",
+        sync_to_thread=True,
+        guards=MANAGE,
+        status_code=200,
+        summary="Activate a draft ruleset",
+    )
     def activate(self, session: SessionDep, actor: ActorDep, version: FromPath[str]) -> RulesetRead:
         """The draft becomes active, the previous one retires; a full recompute is queued."""
         return RulesetRead.of(scoring_service.activate(session, version, actor=actor))
 
-    @post("/{version:str}/sandbox", sync_to_thread=True, guards=MANAGE, status_code=200,
-          summary="Compare a draft ruleset with the active one")  # fmt: skip
+    @post(
+        "/{version:str}/sandbox",
+        sync_to_thread=True,
+        guards=MANAGE,
+        status_code=200,
+        summary="Compare a draft ruleset with the active one",
+    )
     def sandbox(
         self, session: SessionDep, actor: ActorDep, settings: SettingsDep, version: FromPath[str]
     ) -> ComparisonRead:
@@ -70,23 +80,39 @@ class ScoreController(Controller):
     path = "/api/v1/scoring"
     tags = ["scoring"]
 
-    @post("/scores/lookup", sync_to_thread=True, status_code=200,
-          guards=[requires(Permission.SCORING_SCORE_READ)], summary="A person's score")  # fmt: skip
+    @post(
+        "/scores/lookup",
+        sync_to_thread=True,
+        status_code=200,
+        guards=[requires(Permission.SCORING_SCORE_READ)],
+        summary="A person's score",
+    )
     def lookup(
-        self, session: SessionDep, actor: ActorDep, settings: SettingsDep,
+        self,
+        session: SessionDep,
+        actor: ActorDep,
+        settings: SettingsDep,
         data: JSONBody[SubjectLookup],
-    ) -> ScoreRead:  # fmt: skip
+    ) -> ScoreRead:
         """By ID number and name in the body (never in the URL); now or as of a moment, with
         its breakdown. The reading is logged."""
         return ScoreRead.of(
             scoring_service.lookup(
-                session, id_number=data.id_number, name=data.name, as_of=data.as_of,
-                actor=actor, settings=settings,
+                session,
+                id_number=data.id_number,
+                name=data.name,
+                as_of=data.as_of,
+                actor=actor,
+                settings=settings,
             )
-        )  # fmt: skip
+        )
 
-    @get("/reviews", sync_to_thread=True, guards=[requires(Permission.SCORING_REVIEW_DECIDE)],
-         summary="Score review queue")  # fmt: skip
+    @get(
+        "/reviews",
+        sync_to_thread=True,
+        guards=[requires(Permission.SCORING_REVIEW_DECIDE)],
+        summary="Score review queue",
+    )
     def reviews(
         self,
         session: SessionDep,
@@ -106,14 +132,22 @@ class ScoreController(Controller):
         summary="Decide a score review",
     )
     def decide(
-        self, session: SessionDep, actor: ActorDep, settings: SettingsDep,
-        review_id: FromPath[uuid.UUID], data: JSONBody[ReviewDecisionIn],
-    ) -> ReviewRead:  # fmt: skip
+        self,
+        session: SessionDep,
+        actor: ActorDep,
+        settings: SettingsDep,
+        review_id: FromPath[uuid.UUID],
+        data: JSONBody[ReviewDecisionIn],
+    ) -> ReviewRead:
         """Confirmed, or recomputed; the note is shown to the person."""
         review = scoring_service.decide_review(
-            session, review_id, outcome=data.outcome, note=data.note, actor=actor,
+            session,
+            review_id,
+            outcome=data.outcome,
+            note=data.note,
+            actor=actor,
             settings=settings,
-        )  # fmt: skip
+        )
         return ReviewRead.of(scoring_service.view(session, review))
 
     @get(
@@ -129,28 +163,40 @@ class ScoreController(Controller):
         (Ed25519, headers `X-Chengxin-Signature` and `X-Chengxin-Key-Id`)."""
         done = score_export.export_region(session, region, actor=actor)
         return Response(
-            done.body, media_type="application/x-ndjson",
+            done.body,
+            media_type="application/x-ndjson",
             headers={SIGNATURE_HEADER: done.signature, KEY_ID_HEADER: done.key_id},
-        )  # fmt: skip
+        )
 
 
 class MyScoreController(Controller):
     path = "/api/v1/me/score"
     tags = ["self"]
 
-    @get("/", sync_to_thread=True, guards=[requires(Permission.SELF_DATA_READ)],
-         summary="My integrity points")  # fmt: skip
+    @get(
+        "/",
+        sync_to_thread=True,
+        guards=[requires(Permission.SELF_DATA_READ)],
+        summary="My integrity points",
+    )
     def mine(self, session: SessionDep, actor: ActorDep, settings: SettingsDep) -> ScoreRead:
         """My score, grade and ruleset version, line by line (record → rule → points)."""
         subject_id = audit.own_subject(actor)
         return ScoreRead.of(scoring_service.current(session, subject_id, settings=settings))
 
-    @post("/reviews", sync_to_thread=True, guards=[requires(Permission.SELF_SCORE_REVIEW)],
-          summary="Ask for human review of my score")  # fmt: skip
+    @post(
+        "/reviews",
+        sync_to_thread=True,
+        guards=[requires(Permission.SELF_SCORE_REVIEW)],
+        summary="Ask for human review of my score",
+    )
     def review(
-        self, session: SessionDep, actor: ActorDep, settings: SettingsDep,
+        self,
+        session: SessionDep,
+        actor: ActorDep,
+        settings: SettingsDep,
         data: JSONBody[ReviewIn],
-    ) -> ReviewRead:  # fmt: skip
+    ) -> ReviewRead:
         """A person at the platform reviews the automated score and answers by the due date."""
         audit.own_subject(actor)
         review = scoring_service.request_review(
@@ -158,10 +204,16 @@ class MyScoreController(Controller):
         )
         return ReviewRead.of(scoring_service.view(session, review))
 
-    @get("/reviews", sync_to_thread=True, guards=[requires(Permission.SELF_DATA_READ)],
-         summary="My score reviews")  # fmt: skip
+    @get(
+        "/reviews",
+        sync_to_thread=True,
+        guards=[requires(Permission.SELF_DATA_READ)],
+        summary="My score reviews",
+    )
     def reviews(self, session: SessionDep, actor: ActorDep) -> list[ReviewRead]:
         """Each with its state, due date and outcome."""
         audit.own_subject(actor)
-        return [ReviewRead.of(scoring_service.view(session, r))
-                for r in scoring_service.my_reviews(session, actor=actor)]  # fmt: skip
+        return [
+            ReviewRead.of(scoring_service.view(session, r))
+            for r in scoring_service.my_reviews(session, actor=actor)
+        ]

@@ -186,13 +186,18 @@ def compile_ruleset(ruleset: Ruleset) -> Compiled:
     for severity in SEVERITIES:
         class_points["good", severity] = ruleset.points.good
     return Compiled(
-        version=ruleset.version, base=ruleset.base, low=ruleset.bounds.min,
-        high=ruleset.bounds.max, kind_points=dict(ruleset.kinds), class_points=class_points,
+        version=ruleset.version,
+        base=ruleset.base,
+        low=ruleset.bounds.min,
+        high=ruleset.bounds.max,
+        kind_points=dict(ruleset.kinds),
+        class_points=class_points,
         decay=tuple(ruleset.decay_percent),
         cap_default=(ruleset.caps.default.good, ruleset.caps.default.dishonest),
         caps={d: (c.good, c.dishonest) for d, c in ruleset.caps.by_domain.items()},
-        bonus_per_year=ruleset.clean_bonus.per_year, bonus_years=ruleset.clean_bonus.max_years,
+        bonus_per_year=ruleset.clean_bonus.per_year,
+        bonus_years=ruleset.clean_bonus.max_years,
         list_points={"red": ruleset.lists.red, "black": ruleset.lists.black},
         list_type_points=dict(ruleset.lists.list_types),
         grades=tuple((g.min, g.grade) for g in sorted(ruleset.grades, key=lambda g: -g.min)),
-    )  # fmt: skip
+    )

@@ -44,9 +44,13 @@ class Movement:
             self.down += 1
 
     def as_dict(self) -> dict[str, Any]:
-        return {"subjects": self.subjects, "up": self.up, "down": self.down,
-                "before": dict(sorted(self.before.items())),
-                "after": dict(sorted(self.after.items()))}  # fmt: skip
+        return {
+            "subjects": self.subjects,
+            "up": self.up,
+            "down": self.down,
+            "before": dict(sorted(self.before.items())),
+            "after": dict(sorted(self.after.items())),
+        }
 
 
 @dataclass(frozen=True)
@@ -101,15 +105,21 @@ def compare(
             for domain in sorted({r[2] for r in records}):
                 domains.setdefault(domain, Movement()).add(before.grade, after.grade, rank)
     audit.record(
-        session, "scoring:ruleset:sandbox", actor=actor, object_type="scoring_ruleset",
-        object_id=row.id, data={"draft": version, "active": active.version,
-                                "subjects": total.subjects},
-    )  # fmt: skip
+        session,
+        "scoring:ruleset:sandbox",
+        actor=actor,
+        object_type="scoring_ruleset",
+        object_id=row.id,
+        data={"draft": version, "active": active.version, "subjects": total.subjects},
+    )
     n = max(total.subjects, 1)
     return Comparison(
-        active_version=active.version, draft_version=draft.version, on=today.isoformat(),
+        active_version=active.version,
+        draft_version=draft.version,
+        on=today.isoformat(),
         total=total.as_dict(),
         by_region={k: v.as_dict() for k, v in sorted(regions.items())},
         by_domain={k: v.as_dict() for k, v in sorted(domains.items())},
-        mean_before=round(sum_before / n, 2), mean_after=round(sum_after / n, 2),
-    )  # fmt: skip
+        mean_before=round(sum_before / n, 2),
+        mean_after=round(sum_after / n, 2),
+    )

@@ -30,16 +30,24 @@ class RulesetRead(BaseModel):
     @classmethod
     def of(cls, row: ScoringRuleset) -> RulesetRead:
         return cls(
-            version=row.version, name=row.name, status=row.status, digest=row.digest,
-            content=row.content, created_at=row.created_at, created_by=row.created_by,
-            activated_at=row.activated_at, activated_by=row.activated_by,
+            version=row.version,
+            name=row.name,
+            status=row.status,
+            digest=row.digest,
+            content=row.content,
+            created_at=row.created_at,
+            created_by=row.created_by,
+            activated_at=row.activated_at,
+            activated_by=row.activated_by,
             retired_at=row.retired_at,
-        )  # fmt: skip
+        )
 
 
 class LineRead(BaseModel):
-    source_id: str | None = Field(description="The record version or list entry; null for the "
-                                  "base, caps, clean-years bonus and bounds")  # fmt: skip
+    source_id: str | None = Field(
+        description="The record version or list entry; null for the "
+        "base, caps, clean-years bonus and bounds"
+    )
     rule: str = Field(description="e.g. `dishonest:tax-arrears@80%`, `list:black:…`, `base`")
     points: int
 
@@ -55,10 +63,13 @@ class ScoreRead(BaseModel):
     @classmethod
     def of(cls, row: SubjectScore) -> ScoreRead:
         return cls(
-            score=row.score, grade=row.grade, ruleset_version=row.ruleset_version,
-            valid_from=row.valid_from, computed_at=row.computed_at,
+            score=row.score,
+            grade=row.grade,
+            ruleset_version=row.ruleset_version,
+            valid_from=row.valid_from,
+            computed_at=row.computed_at,
             lines=[LineRead(source_id=i, rule=r, points=p) for i, r, p in row.lines],
-        )  # fmt: skip
+        )
 
 
 class SubjectLookup(BaseModel):
@@ -94,10 +105,19 @@ class ReviewRead(BaseModel):
     def of(cls, shown: ReviewView) -> ReviewRead:
         r = shown.review
         return cls(
-            id=r.id, reference=r.reference, status=r.status, score=r.score, grade=r.grade,
-            ruleset_version=r.ruleset_version, reason=shown.reason, requested_at=r.requested_at,
-            due_at=r.due_at, decided_at=r.decided_at, outcome=r.outcome, note=shown.note,
-        )  # fmt: skip
+            id=r.id,
+            reference=r.reference,
+            status=r.status,
+            score=r.score,
+            grade=r.grade,
+            ruleset_version=r.ruleset_version,
+            reason=shown.reason,
+            requested_at=r.requested_at,
+            due_at=r.due_at,
+            decided_at=r.decided_at,
+            outcome=r.outcome,
+            note=shown.note,
+        )
 
 
 class ComparisonRead(BaseModel):
@@ -113,7 +133,12 @@ class ComparisonRead(BaseModel):
     @classmethod
     def of(cls, c: Comparison) -> ComparisonRead:
         return cls(
-            active_version=c.active_version, draft_version=c.draft_version, on=c.on,
-            total=c.total, by_region=c.by_region, by_domain=c.by_domain,
-            mean_before=c.mean_before, mean_after=c.mean_after,
-        )  # fmt: skip
+            active_version=c.active_version,
+            draft_version=c.draft_version,
+            on=c.on,
+            total=c.total,
+            by_region=c.by_region,
+            by_domain=c.by_domain,
+            mean_before=c.mean_before,
+            mean_after=c.mean_after,
+        )

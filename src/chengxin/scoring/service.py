@@ -138,16 +138,26 @@ def upload_draft(
     if exists is not None:
         raise RulesetExists
     row = ScoringRuleset(
-        id=uuid.uuid4(), version=ruleset.version, name=ruleset.name,
-        content=ruleset.model_dump(mode="json"), source=source, digest=rules.digest(ruleset),
-        status=RulesetStatus.DRAFT.value, created_at=now, created_by=actor.name,
-    )  # fmt: skip
+        id=uuid.uuid4(),
+        version=ruleset.version,
+        name=ruleset.name,
+        content=ruleset.model_dump(mode="json"),
+        source=source,
+        digest=rules.digest(ruleset),
+        status=RulesetStatus.DRAFT.value,
+        created_at=now,
+        created_by=actor.name,
+    )
     session.add(row)
     session.flush()
     audit.record(
-        session, "scoring:ruleset:upload", actor=actor, object_type="scoring_ruleset",
-        object_id=row.id, data={"version": row.version, "digest": row.digest},
-    )  # fmt: skip
+        session,
+        "scoring:ruleset:upload",
+        actor=actor,
+        object_type="scoring_ruleset",
+        object_id=row.id,
+        data={"version": row.version, "digest": row.digest},
+    )
     return row
 
 
@@ -171,14 +181,20 @@ def activate(
     row.status, row.activated_at, row.activated_by = RulesetStatus.ACTIVE.value, now, actor.name
     session.flush()
     audit.record(
-        session, "scoring:ruleset:activate", actor=actor, object_type="scoring_ruleset",
+        session,
+        "scoring:ruleset:activate",
+        actor=actor,
+        object_type="scoring_ruleset",
         object_id=row.id,
         data={"version": row.version, "retired": previous.version if previous else None},
-    )  # fmt: skip
+    )
     jobs_service.enqueue(
-        session, FULL_JOB, {"reason": f"ruleset {row.version} activated"},
-        idempotency_key=f"scoring-full:{row.version}", now=now,
-    )  # fmt: skip
+        session,
+        FULL_JOB,
+        {"reason": f"ruleset {row.version} activated"},
+        idempotency_key=f"scoring-full:{row.version}",
+        now=now,
+    )
     return row
 
 
@@ -212,10 +228,14 @@ def load_inputs(
             kind = kinds.get(r.kind_code)
             if kind is None or r.category == "basic" or r.id in excluded:
                 continue
-            records.append((str(r.id), r.kind_code, kind.domain, r.category, r.severity,
-                            r.finding_on))  # fmt: skip
-        lists.extend((str(m.entry_id), m.list_type, m.kind) for m in state.memberships
-                     if m.via_organization is None)  # fmt: skip
+            records.append(
+                (str(r.id), r.kind_code, kind.domain, r.category, r.severity, r.finding_on)
+            )
+        lists.extend(
+            (str(m.entry_id), m.list_type, m.kind)
+            for m in state.memberships
+            if m.via_organization is None
+        )
     return found
 
 
@@ -236,12 +256,25 @@ def _latest(
         .group_by(SubjectScore.subject_id)
         .subquery()
     )
-    rows = session.connection().execute(
-        select(SubjectScore.subject_id, SubjectScore.ruleset_version, SubjectScore.score,
-               SubjectScore.grade, SubjectScore.lines)
-        .join(newest, and_(SubjectScore.subject_id == newest.c.subject_id,
-                           SubjectScore.computed_at == newest.c.at))
-    ).all()  # fmt: skip
+    rows = (
+        session.connection()
+        .execute(
+            select(
+                SubjectScore.subject_id,
+                SubjectScore.ruleset_version,
+                SubjectScore.score,
+                SubjectScore.grade,
+                SubjectScore.lines,
+            ).join(
+                newest,
+                and_(
+                    SubjectScore.subject_id == newest.c.subject_id,
+                    SubjectScore.computed_at == newest.c.at,
+                ),
+            )
+        )
+        .all()
+    )
     return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
 
 
@@ -276,11 +309,18 @@ def _compute_batch(
         lines = _json_lines(result)
         if latest.get(subject_id) == (result.ruleset_version, result.total, result.grade, lines):
             continue
-        rows.append({
-            "id": uuid.uuid4(), "subject_id": subject_id, "ruleset_version": result.ruleset_version,
-            "score": result.total, "grade": result.grade, "lines": lines,
-            "computed_at": written_at, "valid_from": now,
-        })  # fmt: skip
+        rows.append(
+            {
+                "id": uuid.uuid4(),
+                "subject_id": subject_id,
+                "ruleset_version": result.ruleset_version,
+                "score": result.total,
+                "grade": result.grade,
+                "lines": lines,
+                "computed_at": written_at,
+                "valid_from": now,
+            }
+        )
     if rows:
         session.connection().execute(insert(SCORE_TABLE), rows)  # executemany
         state_service.touch(session, [cast("uuid.UUID", r["subject_id"]) for r in rows])
@@ -304,9 +344,14 @@ def compute(
     changed = 0
     for start in range(0, len(ids), size):
         changed += _compute_batch(
-            session, document, compiled, ids[start : start + size], now=now,
-            written_at=written_at, settings=settings,
-        )  # fmt: skip
+            session,
+            document,
+            compiled,
+            ids[start : start + size],
+            now=now,
+            written_at=written_at,
+            settings=settings,
+        )
     return Computed(len(ids), changed)
 
 
@@ -375,9 +420,12 @@ class Since:
 
     @classmethod
     def load(cls, saved: dict[str, Any]) -> Since:
-        return cls(int(saved["record_seq"]), int(saved["list_seq"]),
-                   date.fromisoformat(saved["through_on"]),
-                   datetime.fromisoformat(saved["run_at"]))  # fmt: skip
+        return cls(
+            int(saved["record_seq"]),
+            int(saved["list_seq"]),
+            date.fromisoformat(saved["through_on"]),
+            datetime.fromisoformat(saved["run_at"]),
+        )
 
 
 def _change_sources(
@@ -395,19 +443,35 @@ def _change_sources(
         return query if after is None else query.where(column > after)
 
     sources = [
-        past(select(RecordEvent.subject_id.label("subject_id"))
-             .where(RecordEvent.seq > since.record_seq), RecordEvent.subject_id),
-        past(select(ListEntryEvent.subject_id.label("subject_id"))
-             .where(ListEntryEvent.seq > since.list_seq), ListEntryEvent.subject_id),
-        past(select(ListEntry.subject_id.label("subject_id"))
-             .where(ListEntry.term_ends_at > since.run_at, ListEntry.term_ends_at <= now),
-             ListEntry.subject_id),
-        past(select(Subject.id.label("subject_id")).where(Subject.created_at > since.run_at),
-             Subject.id),
-        past(select(Objection.subject_id.label("subject_id"))
-             .where(or_(Objection.filed_at > since.run_at, Objection.decided_at > since.run_at)),
-             Objection.subject_id),
-    ]  # fmt: skip
+        past(
+            select(RecordEvent.subject_id.label("subject_id")).where(
+                RecordEvent.seq > since.record_seq
+            ),
+            RecordEvent.subject_id,
+        ),
+        past(
+            select(ListEntryEvent.subject_id.label("subject_id")).where(
+                ListEntryEvent.seq > since.list_seq
+            ),
+            ListEntryEvent.subject_id,
+        ),
+        past(
+            select(ListEntry.subject_id.label("subject_id")).where(
+                ListEntry.term_ends_at > since.run_at, ListEntry.term_ends_at <= now
+            ),
+            ListEntry.subject_id,
+        ),
+        past(
+            select(Subject.id.label("subject_id")).where(Subject.created_at > since.run_at),
+            Subject.id,
+        ),
+        past(
+            select(Objection.subject_id.label("subject_id")).where(
+                or_(Objection.filed_at > since.run_at, Objection.decided_at > since.run_at)
+            ),
+            Objection.subject_id,
+        ),
+    ]
     if today > since.through_on:
         day = since.through_on
         windows = [
@@ -415,14 +479,20 @@ def _change_sources(
             and_(CreditRecord.display_until_on > day, CreditRecord.display_until_on <= today),
         ]
         windows.extend(
-            and_(CreditRecord.finding_on > _shift(day, k),
-                 CreditRecord.finding_on <= _shift(today, k))
+            and_(
+                CreditRecord.finding_on > _shift(day, k),
+                CreditRecord.finding_on <= _shift(today, k),
+            )
             for k in range(1, engine.boundary_years(compiled) + 1)
-        )  # fmt: skip
+        )
         sources.append(
-            past(select(CreditRecord.subject_id.label("subject_id"))
-                 .where(CreditRecord.status == "active", or_(*windows)), CreditRecord.subject_id)
-        )  # fmt: skip
+            past(
+                select(CreditRecord.subject_id.label("subject_id")).where(
+                    CreditRecord.status == "active", or_(*windows)
+                ),
+                CreditRecord.subject_id,
+            )
+        )
     return sources
 
 
@@ -528,14 +598,21 @@ def _begin_run(
         mode = FULL
     record_seq, list_seq = _feed_heads(session)
     progress: dict[str, Any] = {
-        "mode": mode, "at": now.isoformat(), "ruleset_version": compiled.version,
+        "mode": mode,
+        "at": now.isoformat(),
+        "ruleset_version": compiled.version,
         "catalog_version": catalog,
-        "record_seq": record_seq, "list_seq": list_seq, "after": None,
-        "computed": 0, "changed": 0, "chunks": 0,
+        "record_seq": record_seq,
+        "list_seq": list_seq,
+        "after": None,
+        "computed": 0,
+        "changed": 0,
+        "chunks": 0,
         # Persons taken so far of how many (``chengxin jobs list`` shows it); an incremental
         # run learns who changed chunk by chunk, so it has no total.
-        "done": 0, "total": _population_count(session) if mode == FULL else None,
-    }  # fmt: skip
+        "done": 0,
+        "total": _population_count(session) if mode == FULL else None,
+    }
     if mode == INCREMENTAL:
         assert mark is not None  # noqa: S101  # an incremental run has a watermark
         progress["since"] = Since.of(mark).saved()
@@ -573,9 +650,15 @@ def _score_chunk(
         ids, scored = _next_persons(session, since, compiled, at, after=after, limit=size)
         if scored:
             changed += columnar.score_batch(
-                session, document, compiled, scored, now=at, written_at=utcnow(),
-                settings=settings, whole_span=since is None,
-            )  # fmt: skip
+                session,
+                document,
+                compiled,
+                scored,
+                now=at,
+                written_at=utcnow(),
+                settings=settings,
+                whole_span=since is None,
+            )
             computed += len(scored)
         taken += len(ids)
         if ids:
@@ -583,8 +666,12 @@ def _score_chunk(
         if len(ids) < size:
             finished = True
             break
-    progress.update(after=str(after) if after else None, computed=computed, changed=changed,
-                    done=int(progress.get("done", 0)) + taken)  # fmt: skip
+    progress.update(
+        after=str(after) if after else None,
+        computed=computed,
+        changed=changed,
+        done=int(progress.get("done", 0)) + taken,
+    )
     return finished
 
 
@@ -613,8 +700,9 @@ def recompute_chunk(
     if not progress:
         if catalog_service.get_active(session) is None:  # a fresh platform: nothing to score
             result = {"mode": FULL, "computed": 0, "changed": 0, "chunks": 0}
-            return Chunk({"mode": FULL, "computed": 0, "changed": 0, "chunks": 0},
-                         Computed(0, 0), result)  # fmt: skip
+            return Chunk(
+                {"mode": FULL, "computed": 0, "changed": 0, "chunks": 0}, Computed(0, 0), result
+            )
         progress = _begin_run(session, mode, active_rules(session), now or utcnow())
     progress = dict(progress)
     run_mode, at = progress["mode"], datetime.fromisoformat(progress["at"])
@@ -623,21 +711,35 @@ def recompute_chunk(
     computed, changed = int(progress["computed"]), int(progress["changed"])
     progress["chunks"] = chunks = int(progress["chunks"]) + 1
     if compiled.version != version:
-        result = {"mode": run_mode, "computed": computed, "changed": changed, "chunks": chunks,
-                  "superseded_by": compiled.version}  # fmt: skip
+        result = {
+            "mode": run_mode,
+            "computed": computed,
+            "changed": changed,
+            "chunks": chunks,
+            "superseded_by": compiled.version,
+        }
         return Chunk(progress, Computed(computed, changed), result)
-    finished = _score_chunk(session, progress, compiled, settings=settings, limit=limit,
-                            seconds=seconds)  # fmt: skip
+    finished = _score_chunk(
+        session, progress, compiled, settings=settings, limit=limit, seconds=seconds
+    )
     computed, changed = int(progress["computed"]), int(progress["changed"])
     if not finished:
         return Chunk(progress, Computed(computed, changed), None)
     heads = (int(progress["record_seq"]), int(progress["list_seq"]))
     _set_mark(session, heads, at, version, progress.get("catalog_version"))
     audit.record(
-        session, "scoring:score:recompute", actor=actor, object_type="subject_score",
-        data={"mode": run_mode, "computed": computed, "changed": changed,
-              "ruleset_version": version, "chunks": chunks},
-    )  # fmt: skip
+        session,
+        "scoring:score:recompute",
+        actor=actor,
+        object_type="subject_score",
+        data={
+            "mode": run_mode,
+            "computed": computed,
+            "changed": changed,
+            "ruleset_version": version,
+            "chunks": chunks,
+        },
+    )
     result = {"mode": run_mode, "computed": computed, "changed": changed, "chunks": chunks}
     return Chunk(progress, Computed(computed, changed), result)
 
@@ -687,8 +789,16 @@ def recompute_in_chunks(
     while True:
         started = time.perf_counter()
         with runtime.scope() as session:
-            chunk = recompute_chunk(session, progress, mode=mode, settings=settings, actor=actor,
-                                    now=now, limit=limit, seconds=seconds)  # fmt: skip
+            chunk = recompute_chunk(
+                session,
+                progress,
+                mode=mode,
+                settings=settings,
+                actor=actor,
+                now=now,
+                limit=limit,
+                seconds=seconds,
+            )
         held.append(time.perf_counter() - started)
         if chunk.done:
             return chunk.totals, held
@@ -740,10 +850,14 @@ def lookup(
     if found is None:
         raise ScoreNotFound
     audit.record_access(
-        session, "scoring:score:read", actor=actor, object_type="subject_score",
-        object_id=found.id, subject_id=subject_id,
+        session,
+        "scoring:score:read",
+        actor=actor,
+        object_type="subject_score",
+        object_id=found.id,
+        subject_id=subject_id,
         data={"as_of": as_of.isoformat() if as_of else None},
-    )  # fmt: skip
+    )
     return found
 
 
@@ -785,23 +899,38 @@ def request_review(
         raise ReviewAlreadyOpen
     score = current(session, subject_id, settings=settings, now=now)
     due = casework.deadlines(
-        now, settings.scoring_review_days, remind_days_before=0,
+        now,
+        settings.scoring_review_days,
+        remind_days_before=0,
         calendar=workdays.calendar_of(session),
-    )  # fmt: skip
+    )
     review_id = uuid.uuid4()
     sealed, key_id = seal(keyring_of(session), REVIEW_TABLE, review_id, {"reason": reason})
     review = ScoreReview(
-        id=review_id, reference=casework.reference("PF", now), subject_id=subject_id,
-        score_id=score.id, ruleset_version=score.ruleset_version, score=score.score,
-        grade=score.grade, status=ReviewStatus.OPEN.value, sealed=sealed, key_id=key_id,
-        requested_at=now, due_at=due.due_at,
-    )  # fmt: skip
+        id=review_id,
+        reference=casework.reference("PF", now),
+        subject_id=subject_id,
+        score_id=score.id,
+        ruleset_version=score.ruleset_version,
+        score=score.score,
+        grade=score.grade,
+        status=ReviewStatus.OPEN.value,
+        sealed=sealed,
+        key_id=key_id,
+        requested_at=now,
+        due_at=due.due_at,
+    )
     session.add(review)
     session.flush()
     audit.record(
-        session, "scoring:review:request", actor=actor, object_type=REVIEW_TABLE,
-        object_id=review.id, subject_id=subject_id, data={"score_id": str(score.id)},
-    )  # fmt: skip
+        session,
+        "scoring:review:request",
+        actor=actor,
+        object_type=REVIEW_TABLE,
+        object_id=review.id,
+        subject_id=subject_id,
+        data={"score_id": str(score.id)},
+    )
     return review
 
 
@@ -866,7 +995,12 @@ def decide_review(
     review.decided_at, review.decided_by = now, actor.name
     session.flush()
     audit.record(
-        session, "scoring:review:decide", actor=actor, object_type=REVIEW_TABLE,
-        object_id=review.id, subject_id=review.subject_id, data={"outcome": outcome.value},
-    )  # fmt: skip
+        session,
+        "scoring:review:decide",
+        actor=actor,
+        object_type=REVIEW_TABLE,
+        object_id=review.id,
+        subject_id=review.subject_id,
+        data={"outcome": outcome.value},
+    )
     return review

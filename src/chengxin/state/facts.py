@@ -46,27 +46,53 @@ _R = CreditRecord
 # The person and the provider as the driver gives them (no UUID parsing per row: most of a
 # rebuild's time on SQLite); they only key the person and the record's source.
 _RECORDS = select(
-    type_coerce(_R.subject_id, String), _R.id, type_coerce(_R.provider_id, String),
-    _R.source_id, _R.kind_code, _R.category, _R.severity,
-    _R.finding_on, _R.display_from_on, _R.display_until_on, _R.repair_from_on, _R.status,
+    type_coerce(_R.subject_id, String),
+    _R.id,
+    type_coerce(_R.provider_id, String),
+    _R.source_id,
+    _R.kind_code,
+    _R.category,
+    _R.severity,
+    _R.finding_on,
+    _R.display_from_on,
+    _R.display_until_on,
+    _R.repair_from_on,
+    _R.status,
     _R.ended_at,
-).where(_R.subject_id.in_(_ids()))  # fmt: skip
+).where(_R.subject_id.in_(_ids()))
 
 _E = ListEntry
 _ENTRY_COLUMNS = (
-    _E.id, _E.reference, _E.list_type, _E.kind, _E.domain, _E.basis, _E.status, _E.record_ids,
-    _E.proposed_at, _E.objection_due_at, _E.published_at, _E.term_ends_at, _E.exited_at,
-    _E.shown_id, _E.notified_at, _E.withdrawn_at,
-)  # fmt: skip
+    _E.id,
+    _E.reference,
+    _E.list_type,
+    _E.kind,
+    _E.domain,
+    _E.basis,
+    _E.status,
+    _E.record_ids,
+    _E.proposed_at,
+    _E.objection_due_at,
+    _E.published_at,
+    _E.term_ends_at,
+    _E.exited_at,
+    _E.shown_id,
+    _E.notified_at,
+    _E.withdrawn_at,
+)
 _ENTRIES = select(_E.subject_id, *_ENTRY_COLUMNS).where(_E.subject_id.in_(_ids()))
 _ROLES = (
     # Typed here: the role's foreign-key columns may not have their type resolved at import.
-    select(type_coerce(OrganizationRole.subject_id, Uuid()), OrganizationRole.role,
-           OrganizationRole.since_on, OrganizationRole.until_on, *_ENTRY_COLUMNS)
+    select(
+        type_coerce(OrganizationRole.subject_id, Uuid()),
+        OrganizationRole.role,
+        OrganizationRole.since_on,
+        OrganizationRole.until_on,
+        *_ENTRY_COLUMNS,
+    )
     .join(_E, _E.organization_id == OrganizationRole.organization_id)
-    .where(type_coerce(OrganizationRole.subject_id, Uuid()).in_(_ids()),
-           _E.status.in_(_LISTED))
-)  # fmt: skip
+    .where(type_coerce(OrganizationRole.subject_id, Uuid()).in_(_ids()), _E.status.in_(_LISTED))
+)
 _OBJECTIONS = select(Objection.subject_id, Objection.record_id, Objection.status).where(
     Objection.subject_id.in_(_ids()), Objection.status.in_(OPEN_OBJECTIONS)
 )
@@ -76,13 +102,42 @@ _GRADES = select(
 
 
 def _entry(row: Sequence[Any]) -> EntryFact:
-    (eid, reference, list_type, kind, domain, basis, status, record_ids, proposed_at, due,
-     published_at, term_ends_at, exited_at, shown_id, notified_at, withdrawn_at) = row  # fmt: skip
+    (
+        eid,
+        reference,
+        list_type,
+        kind,
+        domain,
+        basis,
+        status,
+        record_ids,
+        proposed_at,
+        due,
+        published_at,
+        term_ends_at,
+        exited_at,
+        shown_id,
+        notified_at,
+        withdrawn_at,
+    ) = row
     return EntryFact(
-        eid, reference, list_type, kind, domain, basis, status,
-        tuple(uuid.UUID(r) for r in record_ids or ()), proposed_at, due, published_at,
-        term_ends_at, exited_at, shown_id, notified_at, withdrawn_at,
-    )  # fmt: skip
+        eid,
+        reference,
+        list_type,
+        kind,
+        domain,
+        basis,
+        status,
+        tuple(uuid.UUID(r) for r in record_ids or ()),
+        proposed_at,
+        due,
+        published_at,
+        term_ends_at,
+        exited_at,
+        shown_id,
+        notified_at,
+        withdrawn_at,
+    )
 
 
 def _keys(chunk: list[uuid.UUID]) -> dict[Any, uuid.UUID]:
@@ -122,8 +177,11 @@ def load(session: Session, subject_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, 
             grades[sid].append(GradeFact(*rest))
         for sid in chunk:
             found[sid] = Facts(
-                sid, tuple(records.get(sid, ())), tuple(entries.get(sid, ())),
-                tuple(roles.get(sid, ())), tuple(objections.get(sid, ())),
+                sid,
+                tuple(records.get(sid, ())),
+                tuple(entries.get(sid, ())),
+                tuple(roles.get(sid, ())),
+                tuple(objections.get(sid, ())),
                 tuple(grades.get(sid, ())),
-            )  # fmt: skip
+            )
     return found

@@ -224,11 +224,18 @@ def _membership(entry: EntryFact, via: str | None, role: str | None) -> Membersh
     found = list_types.get(entry.list_type)
     assert entry.published_at is not None  # noqa: S101 — only entries in force become memberships
     return Membership(
-        entry_id=entry.id, reference=entry.reference, list_type=entry.list_type, kind=entry.kind,
-        name_zh=found.name_zh if found else entry.list_type, domain=entry.domain,
-        basis=entry.basis, published_at=entry.published_at, term_ends_at=entry.term_ends_at,
-        via_organization=via, role=role,
-    )  # fmt: skip
+        entry_id=entry.id,
+        reference=entry.reference,
+        list_type=entry.list_type,
+        kind=entry.kind,
+        name_zh=found.name_zh if found else entry.list_type,
+        domain=entry.domain,
+        basis=entry.basis,
+        published_at=entry.published_at,
+        term_ends_at=entry.term_ends_at,
+        via_organization=via,
+        role=role,
+    )
 
 
 def _later(candidates: Iterable[datetime | None], at: datetime) -> datetime | None:
@@ -267,16 +274,28 @@ def _disputed(facts: Facts) -> list[uuid.UUID]:
 
 
 def _own(  # noqa: PLR0917
-    facts: Facts, at: datetime, counting: set[str], in_dispute: set[uuid.UUID],
-    due: list[datetime | None], pending: list[Pending],
-) -> tuple[list[Membership], list[uuid.UUID]]:  # fmt: skip
+    facts: Facts,
+    at: datetime,
+    counting: set[str],
+    in_dispute: set[uuid.UUID],
+    due: list[datetime | None],
+    pending: list[Pending],
+) -> tuple[list[Membership], list[uuid.UUID]]:
     """Own entries in force that still rest on a record, and those wholly in dispute."""
     sources = {r.id: r.source for r in facts.records}
     own: list[Membership] = []
     disputed_entries: list[uuid.UUID] = []
     for e in sorted(facts.entries, key=lambda e: (e.published_at or e.proposed_at, e.id.bytes)):
-        due.extend((e.proposed_at, e.notified_at, e.published_at, e.term_ends_at, e.exited_at,
-                    e.withdrawn_at))  # fmt: skip
+        due.extend(
+            (
+                e.proposed_at,
+                e.notified_at,
+                e.published_at,
+                e.term_ends_at,
+                e.exited_at,
+                e.withdrawn_at,
+            )
+        )
         phase = _phase(e, at)
         if phase in PENDING_STATUSES:
             due_at = e.objection_due_at if phase == "notified" else None
@@ -298,12 +317,21 @@ def _linked(
     for role in facts.roles:
         e = role.entry
         until = midnight(role.until_on + timedelta(days=1)) if role.until_on else None
-        due.extend((midnight(role.since_on), until, e.published_at, e.term_ends_at, e.exited_at,
-                    e.withdrawn_at))  # fmt: skip
+        due.extend(
+            (
+                midnight(role.since_on),
+                until,
+                e.published_at,
+                e.term_ends_at,
+                e.exited_at,
+                e.withdrawn_at,
+            )
+        )
         held = role.since_on <= today and (role.until_on is None or role.until_on >= today)
         if held and _entry_in_force(e, at) and e.published_at is not None:
-            linked.append((e.published_at, e.id.bytes, role.role,
-                           _membership(e, e.shown_id, role.role)))  # fmt: skip
+            linked.append(
+                (e.published_at, e.id.bytes, role.role, _membership(e, e.shown_id, role.role))
+            )
     return [m for *_, m in sorted(linked, key=lambda x: x[:3])]
 
 
@@ -328,10 +356,15 @@ def state_of(facts: Facts, at: datetime) -> CreditState:
     memberships = own + _linked(facts, today, at, due)
     grade = _grade(facts, at, due)
     return CreditState(
-        records=tuple(shown), memberships=tuple(memberships), pending=tuple(pending),
-        disputed=tuple(disputed), disputed_entries=tuple(disputed_entries),
-        repairable=tuple(repairable), grade=grade, next_change_at=_later(due, at),
-    )  # fmt: skip
+        records=tuple(shown),
+        memberships=tuple(memberships),
+        pending=tuple(pending),
+        disputed=tuple(disputed),
+        disputed_entries=tuple(disputed_entries),
+        repairable=tuple(repairable),
+        grade=grade,
+        next_change_at=_later(due, at),
+    )
 
 
 # -- storage form -------------------------------------------------------------------------------

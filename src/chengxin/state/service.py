@@ -64,9 +64,11 @@ def _ids() -> BindParameter[Any]:
 
 
 _READ = select(
-    CreditStateRow.subject_id, CreditStateRow.state, CreditStateRow.as_of,
+    CreditStateRow.subject_id,
+    CreditStateRow.state,
+    CreditStateRow.as_of,
     CreditStateRow.next_change_at,
-).where(CreditStateRow.subject_id.in_(_ids()))  # fmt: skip
+).where(CreditStateRow.subject_id.in_(_ids()))
 _HOLDERS = select(type_coerce(OrganizationRole.subject_id, Uuid())).where(
     OrganizationRole.organization_id.in_(_ids())
 )
@@ -138,9 +140,12 @@ def _upsert(session: Session, rows: list[dict[str, Any]]) -> None:
     statement = insert(TABLE)
     statement = statement.on_conflict_do_update(
         index_elements=[TABLE.c.subject_id],
-        set_={"state": statement.excluded.state, "as_of": statement.excluded.as_of,
-              "next_change_at": statement.excluded.next_change_at},
-    )  # fmt: skip
+        set_={
+            "state": statement.excluded.state,
+            "as_of": statement.excluded.as_of,
+            "next_change_at": statement.excluded.next_change_at,
+        },
+    )
     session.connection().execute(statement, rows)
 
 
@@ -162,8 +167,14 @@ def refresh(
                 gone.append(sid)
                 continue
             state = state_of(facts, now)
-            rows.append({"subject_id": sid, "state": encode(state), "as_of": now,
-                         "next_change_at": state.next_change_at})  # fmt: skip
+            rows.append(
+                {
+                    "subject_id": sid,
+                    "state": encode(state),
+                    "as_of": now,
+                    "next_change_at": state.next_change_at,
+                }
+            )
         _upsert(session, rows)
         if gone:
             session.connection().execute(delete(TABLE).where(TABLE.c.subject_id.in_(gone)))
@@ -308,9 +319,13 @@ def rebuild(
 
 
 def _rebuild_chunk(
-    session: Session, chunk: list[uuid.UUID], report: RebuildReport, *, now: datetime,
+    session: Session,
+    chunk: list[uuid.UUID],
+    report: RebuildReport,
+    *,
+    now: datetime,
     check: bool,
-) -> None:  # fmt: skip
+) -> None:
     _compare(session, chunk, report, now)
     if not check:
         report.written += refresh(session, chunk, now=now)

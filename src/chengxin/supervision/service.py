@@ -134,14 +134,24 @@ def ingestion_by_day(session: Session, *, actor: Actor, within: Period) -> list[
     day = _china_day(session, IngestBatch.received_at).label("day")
     accepted = func.sum(IngestBatch.created + IngestBatch.corrected + IngestBatch.revoked)
     query = (
-        select(Organization.id, Organization.name, Organization.department, day,
-               func.count(IngestBatch.id), accepted, func.sum(IngestBatch.rejected))
+        select(
+            Organization.id,
+            Organization.name,
+            Organization.department,
+            day,
+            func.count(IngestBatch.id),
+            accepted,
+            func.sum(IngestBatch.rejected),
+        )
         .join(Organization, Organization.id == IngestBatch.provider_id)
-        .where(IngestBatch.received_at >= within.start, IngestBatch.received_at < within.end,
-               _visible(session, actor, IngestBatch.provider_id))
+        .where(
+            IngestBatch.received_at >= within.start,
+            IngestBatch.received_at < within.end,
+            _visible(session, actor, IngestBatch.provider_id),
+        )
         .group_by(Organization.id, Organization.name, Organization.department, day)
         .order_by(day, Organization.name, Organization.id)
-    )  # fmt: skip
+    )
     return [
         IngestionDay(oid, name, dept, _as_date(d), int(n), int(a or 0), int(r or 0))
         for oid, name, dept, d, n, a, r in session.execute(query).all()
@@ -151,14 +161,18 @@ def ingestion_by_day(session: Session, *, actor: Actor, within: Period) -> list[
 def rejection_rates(session: Session, *, actor: Actor, within: Period) -> list[Rate]:
     """Rows submitted (whole) and rejected (part) per department."""
     query = (
-        select(Organization.department, func.sum(IngestBatch.submitted),
-               func.sum(IngestBatch.rejected))
+        select(
+            Organization.department, func.sum(IngestBatch.submitted), func.sum(IngestBatch.rejected)
+        )
         .join(Organization, Organization.id == IngestBatch.provider_id)
-        .where(IngestBatch.received_at >= within.start, IngestBatch.received_at < within.end,
-               _visible(session, actor, IngestBatch.provider_id))
+        .where(
+            IngestBatch.received_at >= within.start,
+            IngestBatch.received_at < within.end,
+            _visible(session, actor, IngestBatch.provider_id),
+        )
         .group_by(Organization.department)
         .order_by(Organization.department)
-    )  # fmt: skip
+    )
     return [Rate(d, int(n or 0), int(r or 0)) for d, n, r in session.execute(query).all()]
 
 
@@ -167,11 +181,15 @@ def _on_time(session: Session, table: Any, *, actor: Actor, within: Period) -> l
     query = (
         select(Organization.department, func.count(table.id), on_time)
         .join(Organization, Organization.id == table.provider_id)
-        .where(table.decided_at.is_not(None), table.decided_at >= within.start,
-               table.decided_at < within.end, _visible(session, actor, table.provider_id))
+        .where(
+            table.decided_at.is_not(None),
+            table.decided_at >= within.start,
+            table.decided_at < within.end,
+            _visible(session, actor, table.provider_id),
+        )
         .group_by(Organization.department)
         .order_by(Organization.department)
-    )  # fmt: skip
+    )
     return [Rate(d, int(n), int(k or 0)) for d, n, k in session.execute(query).all()]
 
 

@@ -40,10 +40,15 @@ class TipPublicController(Controller):
     def domains(self) -> list[TipDomainRead]:
         """The serious-dishonesty lists (a tip goes to their competent department), and `other`
         (the platform operator routes it)."""
-        found = [TipDomainRead(code=t.code, name_zh=t.name_zh, name_en=t.name_en)
-                 for t in list_types.all_types() if t.kind is ListKind.BLACK]  # fmt: skip
-        return [*found, TipDomainRead(code=tip_service.OTHER_DOMAIN, name_zh="其他",
-                                      name_en="other")]  # fmt: skip
+        found = [
+            TipDomainRead(code=t.code, name_zh=t.name_zh, name_en=t.name_en)
+            for t in list_types.all_types()
+            if t.kind is ListKind.BLACK
+        ]
+        return [
+            *found,
+            TipDomainRead(code=tip_service.OTHER_DOMAIN, name_zh="其他", name_en="other"),
+        ]
 
     @post("/", opt=PUBLIC, sync_to_thread=True, status_code=201, summary="Submit a tip (举报)")
     def submit(
@@ -55,16 +60,24 @@ class TipPublicController(Controller):
         receipt = tip_service.submit(
             runtime.scope,
             tip_service.TipInput(
-                domain=data.domain, about=data.about, what=data.what, id_number=data.id_number,
-                credit_code=data.credit_code, region_code=data.region_code, contact=data.contact,
+                domain=data.domain,
+                about=data.about,
+                what=data.what,
+                id_number=data.id_number,
+                credit_code=data.credit_code,
+                region_code=data.region_code,
+                contact=data.contact,
             ),
-            client_ip=client_ip(request), settings=settings,
-        )  # fmt: skip
+            client_ip=client_ip(request),
+            settings=settings,
+        )
         return TipReceipt(
-            reference=receipt.tip.reference, secret=receipt.secret,
-            status=TipStatus(receipt.tip.status), received_at=receipt.tip.received_at,
+            reference=receipt.tip.reference,
+            secret=receipt.secret,
+            status=TipStatus(receipt.tip.status),
+            received_at=receipt.tip.received_at,
             handled_by=receipt.handled_by,
-        )  # fmt: skip
+        )
 
     @post("/lookup", opt=PUBLIC, sync_to_thread=True, status_code=200, summary="Follow a tip")
     def lookup(
@@ -75,10 +88,13 @@ class TipPublicController(Controller):
         runtime: Runtime = request.app.state.runtime
         return TipPublic.of(
             tip_service.lookup(
-                runtime.scope, reference=data.reference, secret=data.secret,
-                client_ip=client_ip(request), settings=settings,
+                runtime.scope,
+                reference=data.reference,
+                secret=data.secret,
+                client_ip=client_ip(request),
+                settings=settings,
             )
-        )  # fmt: skip
+        )
 
 
 class TipController(Controller):
@@ -135,7 +151,12 @@ class TipController(Controller):
         """in_progress, closed with an outcome, or (operators) routed to another organization;
         the public note is shown to the submitter."""
         tip = tip_service.change_state(
-            session, tip_id, state=data.state, outcome=data.outcome, note=data.public_note,
-            organization_id=data.organization_id, actor=actor,
-        )  # fmt: skip
+            session,
+            tip_id,
+            state=data.state,
+            outcome=data.outcome,
+            note=data.public_note,
+            organization_id=data.organization_id,
+            actor=actor,
+        )
         return TipRead.of_view(tip_service.view(session, tip))

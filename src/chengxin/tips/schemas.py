@@ -55,9 +55,11 @@ class TipUpdateRead(BaseModel):
     @classmethod
     def of(cls, update: PublicUpdate) -> TipUpdateRead:
         return cls(
-            at=update.at, step=TipStatus(update.step),
-            outcome=TipOutcome(update.outcome) if update.outcome else None, note=update.note,
-        )  # fmt: skip
+            at=update.at,
+            step=TipStatus(update.step),
+            outcome=TipOutcome(update.outcome) if update.outcome else None,
+            note=update.note,
+        )
 
 
 class TipPublic(BaseModel):
@@ -74,11 +76,15 @@ class TipPublic(BaseModel):
     def of(cls, shown: PublicView) -> TipPublic:
         t = shown.tip
         return cls(
-            reference=t.reference, domain=t.domain, status=TipStatus(t.status),
-            outcome=TipOutcome(t.outcome) if t.outcome else None, received_at=t.received_at,
-            closed_at=t.closed_at, handled_by=shown.handled_by,
+            reference=t.reference,
+            domain=t.domain,
+            status=TipStatus(t.status),
+            outcome=TipOutcome(t.outcome) if t.outcome else None,
+            received_at=t.received_at,
+            closed_at=t.closed_at,
+            handled_by=shown.handled_by,
             updates=[TipUpdateRead.of(u) for u in shown.updates],
-        )  # fmt: skip
+        )
 
 
 class TipDomainRead(BaseModel):
@@ -126,9 +132,12 @@ class TipRead(TipSummary):
     def of_view(cls, shown: StaffView) -> TipRead:
         base = TipSummary.of(shown.tip).model_dump()
         return cls(
-            **base, about=shown.about, what=shown.what, contact=shown.contact,
+            **base,
+            about=shown.about,
+            what=shown.what,
+            contact=shown.contact,
             updates=[TipUpdateRead.of(u) for u in shown.updates],
-        )  # fmt: skip
+        )
 
 
 class TipStateIn(BaseModel):

@@ -202,10 +202,13 @@ def _operator_queue(session: Session) -> uuid.UUID:
         select(Organization.id)
         .where(Organization.kind == OrganizationKind.OPERATOR.value)
         # The provincial centre (no region, or the shortest code) before city operators.
-        .order_by(Organization.region_code.is_not(None), Organization.region_code,
-                  Organization.credit_code)
+        .order_by(
+            Organization.region_code.is_not(None),
+            Organization.region_code,
+            Organization.credit_code,
+        )
         .limit(1)
-    ).scalar_one_or_none()  # fmt: skip
+    ).scalar_one_or_none()
     if found is None:
         raise TipInputInvalid("the platform has no operator to receive tips yet")
     return found
@@ -249,10 +252,16 @@ def _event(
     if note:
         sealed, key_id = seal(keyring_of(session), EVENT_TABLE, event_id, {"note": note})
     event = TipEvent(
-        id=event_id, tip_id=tip.id, at=now, step=step.value,
-        outcome=outcome.value if outcome else None, actor_name=actor.name,
-        organization_id=actor.organization_id, sealed_note=sealed, key_id=key_id,
-    )  # fmt: skip
+        id=event_id,
+        tip_id=tip.id,
+        at=now,
+        step=step.value,
+        outcome=outcome.value if outcome else None,
+        actor_name=actor.name,
+        organization_id=actor.organization_id,
+        sealed_note=sealed,
+        key_id=key_id,
+    )
     session.add(event)
     return event
 
@@ -262,9 +271,14 @@ def _audit(
 ) -> None:
     # No subject_id: the person reported must not learn of the tip from their audit trail.
     audit.record(
-        session, f"tips:tip:{action}", actor=actor, object_type=TABLE, object_id=tip.id, at=now,
+        session,
+        f"tips:tip:{action}",
+        actor=actor,
+        object_type=TABLE,
+        object_id=tip.id,
+        at=now,
         data={"reference": tip.reference, "organization_id": str(tip.organization_id), **data},
-    )  # fmt: skip
+    )
 
 
 def _route(session: Session, tip: Tip, route: Route, *, actor: Actor, now: datetime) -> None:
@@ -273,11 +287,19 @@ def _route(session: Session, tip: Tip, route: Route, *, actor: Actor, now: datet
     _event(session, tip, TipStatus.ROUTED, actor=actor, now=now)
     _audit(session, "route", tip, actor=actor, now=now, rule=route.rule)
     inbox.post(
-        session, organization_id=route.organization_id, topic="tip-routed", object_type=TABLE,
-        object_id=tip.id, actor=actor, now=now,
-        data={"reference": tip.reference, "domain": tip.domain,
-              "act_due_at": tip.act_due_at.isoformat()},
-    )  # fmt: skip
+        session,
+        organization_id=route.organization_id,
+        topic="tip-routed",
+        object_type=TABLE,
+        object_id=tip.id,
+        actor=actor,
+        now=now,
+        data={
+            "reference": tip.reference,
+            "domain": tip.domain,
+            "act_due_at": tip.act_due_at.isoformat(),
+        },
+    )
 
 
 def _flood(session: Session, digest: bytes, settings: Settings, now: datetime) -> None:
@@ -302,8 +324,9 @@ def _identifiers(
         try:
             code = organization_service.validate_credit_code((data.credit_code or "").strip())
         except CreditCodeInvalid:
-            raise TipInputInvalid("credit_code: not a valid unified social credit code",
-                                  field="credit_code") from None  # fmt: skip
+            raise TipInputInvalid(
+                "credit_code: not a valid unified social credit code", field="credit_code"
+            ) from None
         code_index, masked_code = ring.blind(b"tip-credit-code", code), mask_credit_code(code)
     return subject_id, masked_id, code_index, masked_code
 
@@ -322,25 +345,44 @@ def _submit(session: Session, data: TipInput, *, settings: Settings, now: dateti
     sealed, key_id = seal(ring, TABLE, tip_id, {"about": about, "what": what, "contact": contact})
     route = route_for(session, domain, data.region_code)
     due = casework.deadlines(
-        now, settings.tips_act_working_days, remind_days_before=0,
+        now,
+        settings.tips_act_working_days,
+        remind_days_before=0,
         calendar=workdays.calendar_of(session),
-    )  # fmt: skip
+    )
     tip = Tip(
-        id=tip_id, reference=_reference(session, now),
+        id=tip_id,
+        reference=_reference(session, now),
         secret_hash=_secret_hash(ring, tip_id, secret),
-        domain=domain, subject_id=subject_id, masked_id_number=masked_id,
-        credit_code_index=code_index, masked_credit_code=masked_code,
-        region_code=data.region_code, text_digest=digest, sealed=sealed, key_id=key_id,
-        has_contact=contact is not None, organization_id=route.organization_id,
-        route_rule=route.rule, status=TipStatus.RECEIVED.value, received_at=now,
+        domain=domain,
+        subject_id=subject_id,
+        masked_id_number=masked_id,
+        credit_code_index=code_index,
+        masked_credit_code=masked_code,
+        region_code=data.region_code,
+        text_digest=digest,
+        sealed=sealed,
+        key_id=key_id,
+        has_contact=contact is not None,
+        organization_id=route.organization_id,
+        route_rule=route.rule,
+        status=TipStatus.RECEIVED.value,
+        received_at=now,
         act_due_at=due.due_at,
-    )  # fmt: skip
+    )
     session.add(tip)
     _event(session, tip, TipStatus.RECEIVED, actor=ANONYMOUS, now=now)
     session.flush()
-    _audit(session, "receive", tip, actor=ANONYMOUS, now=now, domain=domain,
-           named_person=subject_id is not None,
-           named_organization=code_index is not None)  # fmt: skip
+    _audit(
+        session,
+        "receive",
+        tip,
+        actor=ANONYMOUS,
+        now=now,
+        domain=domain,
+        named_person=subject_id is not None,
+        named_organization=code_index is not None,
+    )
     _route(session, tip, route, actor=ANONYMOUS, now=now)
     return Receipt(tip, secret, session.get_one(Organization, route.organization_id).name)
 
@@ -356,8 +398,13 @@ def submit(
     """Accept a tip from anyone and route it; the reference and secret are the submitter's only
     way back to it. ``tip-rate-limited`` / ``tip-flood`` (429, ``retry_after``) on abuse."""
     now = now or utcnow()
-    take(scope, client_ip=client_ip, action=RateAction.SUBMIT,
-         limit=settings.tips_per_client_per_hour, now=now)  # fmt: skip
+    take(
+        scope,
+        client_ip=client_ip,
+        action=RateAction.SUBMIT,
+        limit=settings.tips_per_client_per_hour,
+        now=now,
+    )
     with scope() as session:
         receipt = _submit(session, data, settings=settings, now=now)
         session.expunge(receipt.tip)
@@ -400,8 +447,9 @@ def _note(session: Session, event: TipEvent) -> str | None:
 
 def _public_view(session: Session, tip: Tip) -> PublicView:
     org = session.get_one(Organization, tip.organization_id)
-    updates = [PublicUpdate(e.at, e.step, e.outcome, _note(session, e))
-               for e in _events(session, tip.id)]  # fmt: skip
+    updates = [
+        PublicUpdate(e.at, e.step, e.outcome, _note(session, e)) for e in _events(session, tip.id)
+    ]
     return PublicView(tip, org.name, updates)
 
 
@@ -417,8 +465,13 @@ def lookup(
     """The tip's state for whoever holds its reference and secret. An unknown reference and a
     wrong secret answer alike (``tip-not-found``); every look-up counts against the client."""
     now = now or utcnow()
-    take(scope, client_ip=client_ip, action=RateAction.LOOKUP,
-         limit=settings.tips_lookups_per_client_per_hour, now=now)  # fmt: skip
+    take(
+        scope,
+        client_ip=client_ip,
+        action=RateAction.LOOKUP,
+        limit=settings.tips_lookups_per_client_per_hour,
+        now=now,
+    )
     with scope() as session:
         ring = keyring_of(session)
         tip = session.execute(
@@ -460,8 +513,9 @@ class StaffView:
 
 def view(session: Session, tip: Tip) -> StaffView:
     value = unseal(keyring_of(session), TABLE, tip.id, tip.sealed, tip.key_id)
-    updates = [PublicUpdate(e.at, e.step, e.outcome, _note(session, e))
-               for e in _events(session, tip.id)]  # fmt: skip
+    updates = [
+        PublicUpdate(e.at, e.step, e.outcome, _note(session, e)) for e in _events(session, tip.id)
+    ]
     return StaffView(tip, value["about"], value["what"], value.get("contact"), updates)
 
 
@@ -511,15 +565,26 @@ def change_state(
     if state is TipStatus.CLOSED:
         tip.outcome, tip.closed_at = outcome.value if outcome else None, now
     _event(session, tip, state, actor=actor, now=now, note=note, outcome=outcome)
-    _audit(session, state.value.replace("_", "-"), tip, actor=actor, now=now,
-           outcome=tip.outcome, public_note=note is not None)  # fmt: skip
+    _audit(
+        session,
+        state.value.replace("_", "-"),
+        tip,
+        actor=actor,
+        now=now,
+        outcome=tip.outcome,
+        public_note=note is not None,
+    )
     return tip
 
 
 CASES = casework.CaseTable(
-    Tip, Tip.organization_id, Tip.status, Tip.act_due_at, open=OPEN_STATUSES,
+    Tip,
+    Tip.organization_id,
+    Tip.status,
+    Tip.act_due_at,
+    open=OPEN_STATUSES,
     waiting=(TipStatus.ROUTED.value,),
-)  # fmt: skip
+)
 
 
 def queue(
@@ -534,9 +599,15 @@ def queue(
 ) -> casework.Queue[Tip]:
     """The organization's tips (operators: all), those due first, with open and overdue counts."""
     return casework.queue(
-        session, CASES, actor=actor, status=status.value if status else None,
-        overdue_only=overdue_only, limit=limit, offset=offset, now=now or utcnow(),
-    )  # fmt: skip
+        session,
+        CASES,
+        actor=actor,
+        status=status.value if status else None,
+        overdue_only=overdue_only,
+        limit=limit,
+        offset=offset,
+        now=now or utcnow(),
+    )
 
 
 def sweep(session: Session, *, actor: Actor, now: datetime | None = None) -> int:
@@ -552,13 +623,22 @@ def sweep(session: Session, *, actor: Actor, now: datetime | None = None) -> int
     told = 0
     for tip in late:
         tip.escalated_at = now
-        _audit(session, "escalate", tip, actor=actor, now=now,
-               act_due_at=tip.act_due_at.isoformat())  # fmt: skip
+        _audit(
+            session, "escalate", tip, actor=actor, now=now, act_due_at=tip.act_due_at.isoformat()
+        )
         casework.tell_organizations(
-            session, casework.operator_ids(session), "tip-overdue", object_type=TABLE,
-            object_id=tip.id, actor=actor, now=now,
-            data={"reference": tip.reference, "organization_id": str(tip.organization_id),
-                  "act_due_at": tip.act_due_at.isoformat()},
-        )  # fmt: skip
+            session,
+            casework.operator_ids(session),
+            "tip-overdue",
+            object_type=TABLE,
+            object_id=tip.id,
+            actor=actor,
+            now=now,
+            data={
+                "reference": tip.reference,
+                "organization_id": str(tip.organization_id),
+                "act_due_at": tip.act_due_at.isoformat(),
+            },
+        )
         told += 1
     return told

@@ -57,10 +57,14 @@ class TaskController(Controller):
         """Tasks in scope (the office: all; a unit: its own), open first by next due day."""
         return TaskPage.of(
             tracking_service.listing(
-                session, actor=actor, status=status.value if status else None,
-                overdue_only=overdue, limit=limit, offset=offset,
+                session,
+                actor=actor,
+                status=status.value if status else None,
+                overdue_only=overdue,
+                limit=limit,
+                offset=offset,
             )
-        )  # fmt: skip
+        )
 
     @post(
         "/",
@@ -121,9 +125,13 @@ class TaskController(Controller):
         """A unit on the task reports what it did, optionally completing a milestone, with files
         (PDF, JPEG or PNG in base64, at most 10 of 5 MB)."""
         tracking_service.report(
-            session, task_id, text=data.text, milestone_id=data.milestone_id,
-            files=files(data.attachments), actor=actor,
-        )  # fmt: skip
+            session,
+            task_id,
+            text=data.text,
+            milestone_id=data.milestone_id,
+            files=files(data.attachments),
+            actor=actor,
+        )
         return _read(session, actor, task_id)
 
     @get(

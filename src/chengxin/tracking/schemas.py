@@ -34,9 +34,10 @@ class TaskCreate(BaseModel):
     basis: str = Field("", max_length=500, description="The policy clause the task carries out")
     lead_organization_id: uuid.UUID = Field(description="The lead unit (牵头单位)")
     responsible_organization_ids: list[uuid.UUID] = Field(
-        default_factory=list, max_length=tracking_service.MAX_UNITS,
+        default_factory=list,
+        max_length=tracking_service.MAX_UNITS,
         description="The responsible units (责任单位)",
-    )  # fmt: skip
+    )
     milestones: list[MilestoneIn] = Field(
         default_factory=list, max_length=tracking_service.MAX_MILESTONES
     )
@@ -48,13 +49,18 @@ class TaskCreate(BaseModel):
 
     def value(self) -> tracking_service.TaskInput:
         return tracking_service.TaskInput(
-            title=self.title, description=self.description, basis=self.basis,
+            title=self.title,
+            description=self.description,
+            basis=self.basis,
             lead_organization_id=self.lead_organization_id,
             responsible_organization_ids=list(self.responsible_organization_ids),
-            milestones=[m.value() for m in self.milestones], source=self.source,
-            assessment_id=self.assessment_id, indicator=self.indicator,
-            unit_kind=self.unit_kind, unit_code=self.unit_code,
-        )  # fmt: skip
+            milestones=[m.value() for m in self.milestones],
+            source=self.source,
+            assessment_id=self.assessment_id,
+            indicator=self.indicator,
+            unit_kind=self.unit_kind,
+            unit_code=self.unit_code,
+        )
 
 
 class ProgressIn(BaseModel):
@@ -132,35 +138,68 @@ class TaskRead(BaseModel):
     def of(cls, shown: tracking_service.TaskView) -> TaskRead:
         t = shown.task
         return cls(
-            id=t.id, number=t.number, title=t.title, description=t.description,
-            source=TaskSource(t.source), basis=t.basis, schedule=t.schedule,
-            status=TaskStatus(t.status), named_units=t.named_units,
-            units=[UnitRead(organization_id=u.organization.id, name=u.organization.name,
-                            role=UnitRole(u.role)) for u in shown.units],
+            id=t.id,
+            number=t.number,
+            title=t.title,
+            description=t.description,
+            source=TaskSource(t.source),
+            basis=t.basis,
+            schedule=t.schedule,
+            status=TaskStatus(t.status),
+            named_units=t.named_units,
+            units=[
+                UnitRead(
+                    organization_id=u.organization.id,
+                    name=u.organization.name,
+                    role=UnitRole(u.role),
+                )
+                for u in shown.units
+            ],
             milestones=[
                 MilestoneRead(
-                    id=m.id, position=m.position, title=m.title, start_on=m.start_on,
-                    workdays=m.workdays, due_on=m.due_on, done_on=m.done_on,
+                    id=m.id,
+                    position=m.position,
+                    title=m.title,
+                    start_on=m.start_on,
+                    workdays=m.workdays,
+                    due_on=m.due_on,
+                    done_on=m.done_on,
                     overdue=shown.is_late(m),
                 )
                 for m in shown.milestones
             ],
             progress=[
                 ProgressRead(
-                    id=r.report.id, organization_id=r.report.organization_id,
-                    organization=r.organization, milestone_id=r.report.milestone_id,
-                    text=r.report.text, reported_at=r.report.reported_at,
+                    id=r.report.id,
+                    organization_id=r.report.organization_id,
+                    organization=r.organization,
+                    milestone_id=r.report.milestone_id,
+                    text=r.report.text,
+                    reported_at=r.report.reported_at,
                     reported_by=r.report.reported_by,
-                    attachments=[AttachmentRead(id=a.id, content_type=a.content_type, size=a.size,
-                                                sha256=a.sha256, uploaded_at=a.uploaded_at)
-                                 for a in r.attachments],
+                    attachments=[
+                        AttachmentRead(
+                            id=a.id,
+                            content_type=a.content_type,
+                            size=a.size,
+                            sha256=a.sha256,
+                            uploaded_at=a.uploaded_at,
+                        )
+                        for a in r.attachments
+                    ],
                 )
                 for r in shown.reports
             ],
-            assessment_id=t.assessment_id, indicator=t.indicator, unit_kind=t.unit_kind,
-            unit_code=t.unit_code, finding_url=shown.finding_url, created_at=t.created_at,
-            created_by=t.created_by, closed_at=t.closed_at, closing_note=t.closing_note,
-        )  # fmt: skip
+            assessment_id=t.assessment_id,
+            indicator=t.indicator,
+            unit_kind=t.unit_kind,
+            unit_code=t.unit_code,
+            finding_url=shown.finding_url,
+            created_at=t.created_at,
+            created_by=t.created_by,
+            closed_at=t.closed_at,
+            closing_note=t.closing_note,
+        )
 
 
 class TaskSummary(BaseModel):
@@ -184,11 +223,17 @@ class TaskPage(BaseModel):
         return cls(
             items=[
                 TaskSummary(
-                    id=r.task.id, number=r.task.number, title=r.task.title,
-                    source=TaskSource(r.task.source), status=TaskStatus(r.task.status),
-                    lead=r.lead, next_due=r.next_due, overdue=r.overdue,
+                    id=r.task.id,
+                    number=r.task.number,
+                    title=r.task.title,
+                    source=TaskSource(r.task.source),
+                    status=TaskStatus(r.task.status),
+                    lead=r.lead,
+                    next_due=r.next_due,
+                    overdue=r.overdue,
                 )
                 for r in page.items
             ],
-            open=page.open, overdue=page.overdue,
-        )  # fmt: skip
+            open=page.open,
+            overdue=page.overdue,
+        )

@@ -54,20 +54,27 @@ def seed_document() -> SeedDocument:
     raw: dict[str, Any] = yaml.safe_load(text)
     tasks = tuple(
         SeedTask(
-            key=t["key"], clause=t["clause"], title=t["title"], description=t["description"],
-            lead=tuple(t.get("lead") or ()), responsible=tuple(t.get("responsible") or ()),
+            key=t["key"],
+            clause=t["clause"],
+            title=t["title"],
+            description=t["description"],
+            lead=tuple(t.get("lead") or ()),
+            responsible=tuple(t.get("responsible") or ()),
             schedule=t["schedule"],
         )
         for t in raw["tasks"]
-    )  # fmt: skip
+    )
     departments = dict(raw["departments"])
     unknown = {n for t in tasks for n in (*t.lead, *t.responsible)} - set(departments)
     if unknown:
         raise ValueError(f"seed tasks name units the department table lacks: {sorted(unknown)}")
     return SeedDocument(
-        raw["document"], raw["milestone"]["title"], int(raw["milestone"]["workdays"]),
-        departments, tasks,
-    )  # fmt: skip
+        raw["document"],
+        raw["milestone"]["title"],
+        int(raw["milestone"]["workdays"]),
+        departments,
+        tasks,
+    )
 
 
 def _organization_of(session: Session, department: str | None) -> uuid.UUID | None:
@@ -103,15 +110,22 @@ def load_seed_tasks(session: Session, *, actor: Actor, now: datetime | None = No
         task = tracking_service.create(
             session,
             tracking_service.TaskInput(
-                title=item.title, description=item.description,
-                basis=f"{doc.document}{item.clause}", lead_organization_id=lead,
+                title=item.title,
+                description=item.description,
+                basis=f"{doc.document}{item.clause}",
+                lead_organization_id=lead,
                 responsible_organization_ids=[*leads, *responsible],
-                milestones=[tracking_service.MilestoneInput(
-                    doc.milestone_title, workdays=doc.milestone_workdays)],
-                source=TaskSource.SEED.value, schedule=item.schedule,
+                milestones=[
+                    tracking_service.MilestoneInput(
+                        doc.milestone_title, workdays=doc.milestone_workdays
+                    )
+                ],
+                source=TaskSource.SEED.value,
+                schedule=item.schedule,
             ),
-            actor=actor, now=now,
-        )  # fmt: skip
+            actor=actor,
+            now=now,
+        )
         task.seed_key = item.key
         task.named_units = {"lead": list(item.lead), "responsible": list(item.responsible)}
         recorded += 1

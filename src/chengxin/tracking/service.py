@@ -148,9 +148,14 @@ def _audit(
     **data: Any,
 ) -> None:
     audit.record(
-        session, f"tracking:{action}", actor=actor, object_type=TABLE, object_id=task.id, at=now,
+        session,
+        f"tracking:{action}",
+        actor=actor,
+        object_type=TABLE,
+        object_id=task.id,
+        at=now,
         data={"number": task.number, **data},
-    )  # fmt: skip
+    )
 
 
 def _text(value: str | None, name: str, *, limit: int, required: bool = True) -> str:
@@ -183,9 +188,14 @@ def _milestone(
     title = _text(data.title, "milestone title", limit=200)
     due_on, start_on = due_of(session, data, today=today)
     return Milestone(
-        id=uuid.uuid4(), task_id=task.id, position=position, title=title, start_on=start_on,
-        workdays=data.workdays if start_on is not None else None, due_on=due_on,
-    )  # fmt: skip
+        id=uuid.uuid4(),
+        task_id=task.id,
+        position=position,
+        title=title,
+        start_on=start_on,
+        workdays=data.workdays if start_on is not None else None,
+        due_on=due_on,
+    )
 
 
 def _organization(session: Session, organization_id: uuid.UUID, name: str) -> Organization:
@@ -228,15 +238,22 @@ def create(session: Session, data: TaskInput, *, actor: Actor, now: datetime | N
     if len(data.milestones) > MAX_MILESTONES:
         raise TaskInvalid(f"at most {MAX_MILESTONES} milestones", field="milestones")
     task = Task(
-        id=uuid.uuid4(), number=casework.reference("RW", now),
+        id=uuid.uuid4(),
+        number=casework.reference("RW", now),
         title=_text(data.title, "title", limit=200),
         description=_text(data.description, "description", limit=4000, required=False),
-        source=data.source, basis=_text(data.basis, "basis", limit=500, required=False),
-        schedule=(data.schedule or None), lead_organization_id=lead.id,
-        status=TaskStatus.OPEN.value, assessment_id=data.assessment_id,
-        indicator=data.indicator or None, unit_kind=data.unit_kind or None,
-        unit_code=data.unit_code or None, created_at=now, created_by=actor.name,
-    )  # fmt: skip
+        source=data.source,
+        basis=_text(data.basis, "basis", limit=500, required=False),
+        schedule=(data.schedule or None),
+        lead_organization_id=lead.id,
+        status=TaskStatus.OPEN.value,
+        assessment_id=data.assessment_id,
+        indicator=data.indicator or None,
+        unit_kind=data.unit_kind or None,
+        unit_code=data.unit_code or None,
+        created_at=now,
+        created_by=actor.name,
+    )
     session.add(task)
     session.flush()
     session.add(TaskUnit(task_id=task.id, organization_id=lead.id, role=UnitRole.LEAD.value))
@@ -251,12 +268,17 @@ def create(session: Session, data: TaskInput, *, actor: Actor, now: datetime | N
     session.add_all(milestones)
     session.flush()
     _audit(
-        session, "task:create", task, actor=actor, now=now, source=task.source,
+        session,
+        "task:create",
+        task,
+        actor=actor,
+        now=now,
+        source=task.source,
         lead_organization_id=str(lead.id),
         responsible_organization_ids=[str(o.id) for o in responsible],
         milestones=[{"title": m.title, "due_on": m.due_on.isoformat()} for m in milestones],
         finding=finding_url(task),
-    )  # fmt: skip
+    )
     return task
 
 
@@ -286,8 +308,15 @@ def add_milestone(
     milestone = _milestone(session, task, data, position, today=day_of(now))
     session.add(milestone)
     session.flush()
-    _audit(session, "milestone:add", task, actor=actor, now=now, milestone=milestone.title,
-           due_on=milestone.due_on.isoformat())  # fmt: skip
+    _audit(
+        session,
+        "milestone:add",
+        task,
+        actor=actor,
+        now=now,
+        milestone=milestone.title,
+        due_on=milestone.due_on.isoformat(),
+    )
     return milestone
 
 
@@ -339,10 +368,14 @@ def report(
     files = files or []
     contents = evidence_service.check(files)
     row = ProgressReport(
-        id=uuid.uuid4(), task_id=task.id, organization_id=organization_id,
-        milestone_id=milestone.id if milestone else None, text=body, reported_at=now,
+        id=uuid.uuid4(),
+        task_id=task.id,
+        organization_id=organization_id,
+        milestone_id=milestone.id if milestone else None,
+        text=body,
+        reported_at=now,
         reported_by=actor.name,
-    )  # fmt: skip
+    )
     session.add(row)
     session.flush()
     ring = keyring_of(session)
@@ -350,25 +383,37 @@ def report(
     for item, content in zip(files, contents, strict=True):
         attachment_id = uuid.uuid4()
         sealed, key_id = seal(
-            ring, ATTACHMENT_TABLE, attachment_id,
+            ring,
+            ATTACHMENT_TABLE,
+            attachment_id,
             {"filename": item.filename, "content": base64.b64encode(content).decode()},
-        )  # fmt: skip
+        )
         stored.append(
             Attachment(
-                id=attachment_id, task_id=task.id, progress_id=row.id,
-                content_type=item.content_type, size=len(content),
-                sha256=hashlib.sha256(content).hexdigest(), sealed=sealed, key_id=key_id,
+                id=attachment_id,
+                task_id=task.id,
+                progress_id=row.id,
+                content_type=item.content_type,
+                size=len(content),
+                sha256=hashlib.sha256(content).hexdigest(),
+                sealed=sealed,
+                key_id=key_id,
                 uploaded_at=now,
             )
-        )  # fmt: skip
+        )
     session.add_all(stored)
     session.flush()
     _audit(
-        session, "progress:submit", task, actor=actor, now=now, progress_id=str(row.id),
+        session,
+        "progress:submit",
+        task,
+        actor=actor,
+        now=now,
+        progress_id=str(row.id),
         organization_id=str(actor.organization_id),
         milestone=milestone.title if milestone else None,
         attachments=[{"id": str(a.id), "sha256": a.sha256, "size": a.size} for a in stored],
-    )  # fmt: skip
+    )
     return row
 
 
@@ -394,9 +439,14 @@ def open_attachment(
         raise AttachmentNotFound
     value = unseal(keyring_of(session), ATTACHMENT_TABLE, row.id, row.sealed, row.key_id)
     audit.record(
-        session, "tracking:attachment:read", actor=actor, object_type=ATTACHMENT_TABLE,
-        object_id=row.id, at=now or utcnow(), data={"number": task.number},
-    )  # fmt: skip
+        session,
+        "tracking:attachment:read",
+        actor=actor,
+        object_type=ATTACHMENT_TABLE,
+        object_id=row.id,
+        at=now or utcnow(),
+        data={"number": task.number},
+    )
     return OpenedAttachment(row, value["filename"], base64.b64decode(value["content"]))
 
 
@@ -477,15 +527,20 @@ def listing(
         query = query.where(late)
     rows = session.execute(
         query.order_by(
-            case((is_open, 0), else_=1), case((next_due.is_(None), 1), else_=0), next_due,
-            Task.created_at.desc(), Task.id,
-        ).limit(limit).offset(offset)
-    ).all()  # fmt: skip
+            case((is_open, 0), else_=1),
+            case((next_due.is_(None), 1), else_=0),
+            next_due,
+            Task.created_at.desc(),
+            Task.id,
+        )
+        .limit(limit)
+        .offset(offset)
+    ).all()
     counted = session.execute(
-        select(
-            func.count().filter(is_open), func.count().filter(late)
-        ).select_from(Task).where(scope)
-    ).one()  # fmt: skip
+        select(func.count().filter(is_open), func.count().filter(late))
+        .select_from(Task)
+        .where(scope)
+    ).one()
     items = [
         TaskRow(t, lead, due, t.status == TaskStatus.OPEN.value and due is not None and due < today)
         for t, lead, due in rows
@@ -571,9 +626,14 @@ def view(session: Session, task: Task, *, actor: Actor, now: datetime | None = N
         ).scalars()
     ]
     return TaskView(
-        task, units, milestones, reports, finding_url(task),
-        is_unit(session, task, actor.organization_id), day_of(now or utcnow()),
-    )  # fmt: skip
+        task,
+        units,
+        milestones,
+        reports,
+        finding_url(task),
+        is_unit(session, task, actor.organization_id),
+        day_of(now or utcnow()),
+    )
 
 
 def _name(session: Session, organization_id: uuid.UUID) -> str:
@@ -651,21 +711,40 @@ def sweep(
     ).all()
     reminded = alerted = 0
     for milestone, task in pending:
-        data = {"number": task.number, "title": task.title, "milestone": milestone.title,
-                "due_on": milestone.due_on.isoformat()}  # fmt: skip
+        data = {
+            "number": task.number,
+            "title": task.title,
+            "milestone": milestone.title,
+            "due_on": milestone.due_on.isoformat(),
+        }
         if milestone.due_on < today:
             milestone.overdue_alerted_at = now
             told = list(dict.fromkeys([*_units(session, task.id), *casework.operator_ids(session)]))
             _post(session, told, "task-overdue", task, data, actor=actor, now=now)
-            _audit(session, "milestone:escalate", task, actor=actor, now=now,
-                   milestone=milestone.title, due_on=milestone.due_on.isoformat())  # fmt: skip
+            _audit(
+                session,
+                "milestone:escalate",
+                task,
+                actor=actor,
+                now=now,
+                milestone=milestone.title,
+                due_on=milestone.due_on.isoformat(),
+            )
             alerted += 1
         elif today >= reminder_day(milestone.due_on, remind_workdays, calendar=calendar):
             milestone.reminded_at = now
-            _post(session, _units(session, task.id), "task-due-soon", task, data,
-                  actor=actor, now=now)  # fmt: skip
-            _audit(session, "milestone:remind", task, actor=actor, now=now,
-                   milestone=milestone.title, due_on=milestone.due_on.isoformat())  # fmt: skip
+            _post(
+                session, _units(session, task.id), "task-due-soon", task, data, actor=actor, now=now
+            )
+            _audit(
+                session,
+                "milestone:remind",
+                task,
+                actor=actor,
+                now=now,
+                milestone=milestone.title,
+                due_on=milestone.due_on.isoformat(),
+            )
             reminded += 1
     return SweepDone(reminded, alerted)
 
@@ -682,6 +761,12 @@ def _post(
 ) -> None:
     for organization_id in organization_ids:
         inbox.post(
-            session, organization_id=organization_id, topic=topic, object_type=TABLE,
-            object_id=task.id, data=data, actor=actor, now=now,
-        )  # fmt: skip
+            session,
+            organization_id=organization_id,
+            topic=topic,
+            object_type=TABLE,
+            object_id=task.id,
+            data=data,
+            actor=actor,
+            now=now,
+        )

@@ -32,11 +32,16 @@ class WatchController(Controller):
         are delivered signed, by webhook or to the inbox, until the grant ends."""
         return SubscriptionRead.of(
             watch_service.subscribe(
-                session, id_number=data.id_number, name=data.name, grant_id=data.grant_id,
-                channel=data.channel, webhook_url=data.webhook_url, actor=actor,
+                session,
+                id_number=data.id_number,
+                name=data.name,
+                grant_id=data.grant_id,
+                channel=data.channel,
+                webhook_url=data.webhook_url,
+                actor=actor,
                 settings=settings,
             )
-        )  # fmt: skip
+        )
 
     @get("/", sync_to_thread=True, guards=MANAGE, summary="The organization's subscriptions")
     def mine(

@@ -37,10 +37,17 @@ class SubscriptionRead(BaseModel):
     @classmethod
     def of(cls, s: WatchSubscription) -> SubscriptionRead:
         return cls(
-            id=s.id, grant_id=s.grant_id, channel=Channel(s.channel), webhook_url=s.webhook_url,
-            status=s.status, masked_name=s.masked_name, masked_id_number=s.masked_id_number,
-            created_at=s.created_at, ended_at=s.ended_at, end_reason=s.end_reason,
-        )  # fmt: skip
+            id=s.id,
+            grant_id=s.grant_id,
+            channel=Channel(s.channel),
+            webhook_url=s.webhook_url,
+            status=s.status,
+            masked_name=s.masked_name,
+            masked_id_number=s.masked_id_number,
+            created_at=s.created_at,
+            ended_at=s.ended_at,
+            end_reason=s.end_reason,
+        )
 
 
 class DeliveryRead(BaseModel):
@@ -58,7 +65,14 @@ class DeliveryRead(BaseModel):
     @classmethod
     def of(cls, d: WatchDelivery) -> DeliveryRead:
         return cls(
-            id=d.id, channel=Channel(d.channel), status=d.status, changes=d.changes, body=d.body,
-            signature=d.signature, key_id=d.key_id, created_at=d.created_at,
-            delivered_at=d.delivered_at, response_status=d.response_status,
-        )  # fmt: skip
+            id=d.id,
+            channel=Channel(d.channel),
+            status=d.status,
+            changes=d.changes,
+            body=d.body,
+            signature=d.signature,
+            key_id=d.key_id,
+            created_at=d.created_at,
+            delivered_at=d.delivered_at,
+            response_status=d.response_status,
+        )

@@ -151,20 +151,38 @@ def subscribe(
     masks = casework.masked_identity(session, subject_id)
     record_head, list_head = _heads(session)
     subscription = WatchSubscription(
-        id=uuid.uuid4(), organization_id=organization_id, subject_id=subject_id,
-        grant_id=grant.id, channel=channel.value, webhook_url=url,
-        status=SubscriptionStatus.ACTIVE.value, masked_name=masks.get("masked_name", ""),
-        masked_id_number=masks.get("masked_id_number", ""), record_seq=record_head,
-        list_seq=list_head, created_at=now, created_by=actor.name,
-    )  # fmt: skip
+        id=uuid.uuid4(),
+        organization_id=organization_id,
+        subject_id=subject_id,
+        grant_id=grant.id,
+        channel=channel.value,
+        webhook_url=url,
+        status=SubscriptionStatus.ACTIVE.value,
+        masked_name=masks.get("masked_name", ""),
+        masked_id_number=masks.get("masked_id_number", ""),
+        record_seq=record_head,
+        list_seq=list_head,
+        created_at=now,
+        created_by=actor.name,
+    )
     session.add(subscription)
     session.flush()
     audit.record(
-        session, "watch:subscription:create", actor=actor, object_type=TABLE,
-        object_id=subscription.id, subject_id=subject_id, at=now,
-        data={"organization_id": str(organization_id), "grant_id": str(grant.id),
-              "channel": channel.value, "scene": SCENE, "purpose": grant.purpose},
-    )  # fmt: skip
+        session,
+        "watch:subscription:create",
+        actor=actor,
+        object_type=TABLE,
+        object_id=subscription.id,
+        subject_id=subject_id,
+        at=now,
+        data={
+            "organization_id": str(organization_id),
+            "grant_id": str(grant.id),
+            "channel": channel.value,
+            "scene": SCENE,
+            "purpose": grant.purpose,
+        },
+    )
     return subscription
 
 
@@ -192,11 +210,19 @@ def _end(
     subscription.status, subscription.ended_at = SubscriptionStatus.ENDED.value, now
     subscription.end_reason = reason
     audit.record(
-        session, "watch:subscription:end", actor=actor, object_type=TABLE,
-        object_id=subscription.id, subject_id=subscription.subject_id, at=now,
-        data={"organization_id": str(subscription.organization_id), "reason": reason,
-              "scene": SCENE},
-    )  # fmt: skip
+        session,
+        "watch:subscription:end",
+        actor=actor,
+        object_type=TABLE,
+        object_id=subscription.id,
+        subject_id=subscription.subject_id,
+        at=now,
+        data={
+            "organization_id": str(subscription.organization_id),
+            "reason": reason,
+            "scene": SCENE,
+        },
+    )
 
 
 def cancel(
@@ -239,24 +265,38 @@ def _load(session: Session, live: Sequence[WatchSubscription], heads: tuple[int,
     low_record = min(s.record_seq for s in live)
     low_list = min(s.list_seq for s in live)
     # One range scan of the feed past the lowest watermark (its primary key), not one per person.
-    events = list(session.execute(
-        select(RecordEvent).where(
-            RecordEvent.seq > low_record, RecordEvent.seq <= heads[0],
-            RecordEvent.subject_id.in_(subjects),
-        ).order_by(RecordEvent.seq)
-    ).scalars())  # fmt: skip
-    listed = list(session.execute(
-        select(ListEntryEvent).where(
-            ListEntryEvent.seq > low_list, ListEntryEvent.seq <= heads[1],
-            ListEntryEvent.subject_id.in_(subjects), ListEntryEvent.step.in_(LIST_STEPS),
-        ).order_by(ListEntryEvent.seq)
-    ).scalars())  # fmt: skip
+    events = list(
+        session.execute(
+            select(RecordEvent)
+            .where(
+                RecordEvent.seq > low_record,
+                RecordEvent.seq <= heads[0],
+                RecordEvent.subject_id.in_(subjects),
+            )
+            .order_by(RecordEvent.seq)
+        ).scalars()
+    )
+    listed = list(
+        session.execute(
+            select(ListEntryEvent)
+            .where(
+                ListEntryEvent.seq > low_list,
+                ListEntryEvent.seq <= heads[1],
+                ListEntryEvent.subject_id.in_(subjects),
+                ListEntryEvent.step.in_(LIST_STEPS),
+            )
+            .order_by(ListEntryEvent.seq)
+        ).scalars()
+    )
     ids = sorted({e.record_id for e in events})
     records = (
-        {r.id: r for r in session.execute(
-            select(CreditRecord).where(CreditRecord.id.in_(ids))).scalars()}
-        if ids else {}
-    )  # fmt: skip
+        {
+            r.id: r
+            for r in session.execute(select(CreditRecord).where(CreditRecord.id.in_(ids))).scalars()
+        }
+        if ids
+        else {}
+    )
     by_subject: dict[uuid.UUID, list[RecordEvent]] = {}
     for event in events:
         by_subject.setdefault(event.subject_id, []).append(event)
@@ -283,7 +323,7 @@ def changes_for(
         if event.seq <= subscription.record_seq or (
             kinds is not None and event.kind_code not in kinds
         ):
-            continue  # fmt: skip
+            continue
         record = batch.records.get(event.record_id)
         if record is None:
             continue
@@ -292,19 +332,31 @@ def changes_for(
                 continue
         elif record.display_from_on > today:
             continue  # an ending of a version that was never shown tells nothing anyone saw
-        found.append({
-            "source": "record", "seq": event.seq, "action": event.action,
-            "kind_code": event.kind_code, "at": event.at.isoformat(),
-            "record_id": str(record.id), "finding_on": record.finding_on.isoformat(),
-        })  # fmt: skip
+        found.append(
+            {
+                "source": "record",
+                "seq": event.seq,
+                "action": event.action,
+                "kind_code": event.kind_code,
+                "at": event.at.isoformat(),
+                "record_id": str(record.id),
+                "finding_on": record.finding_on.isoformat(),
+            }
+        )
     for entry_event in batch.list_events.get(subscription.subject_id, []):
         if entry_event.seq <= subscription.list_seq:
             continue
-        found.append({
-            "source": "list", "seq": entry_event.seq, "step": entry_event.step,
-            "list_type": entry_event.list_type, "entry_id": str(entry_event.entry_id),
-            "at": entry_event.at.isoformat(), "reason": entry_event.reason,
-        })  # fmt: skip
+        found.append(
+            {
+                "source": "list",
+                "seq": entry_event.seq,
+                "step": entry_event.step,
+                "list_type": entry_event.list_type,
+                "entry_id": str(entry_event.entry_id),
+                "at": entry_event.at.isoformat(),
+                "reason": entry_event.reason,
+            }
+        )
     return found
 
 
@@ -328,41 +380,66 @@ def _create_delivery(
 ) -> WatchDelivery:
     delivery_id = uuid.uuid4()
     payload = {
-        "type": "chengxin.watch.changes", "version": 1, "delivery_id": str(delivery_id),
-        "subscription_id": str(subscription.id), "grant_id": str(grant.id),
-        "subject": {"masked_name": subscription.masked_name,
-                    "masked_id_number": subscription.masked_id_number},
-        "changes": changes, "created_at": now.isoformat(),
-    }  # fmt: skip
+        "type": "chengxin.watch.changes",
+        "version": 1,
+        "delivery_id": str(delivery_id),
+        "subscription_id": str(subscription.id),
+        "grant_id": str(grant.id),
+        "subject": {
+            "masked_name": subscription.masked_name,
+            "masked_id_number": subscription.masked_id_number,
+        },
+        "changes": changes,
+        "created_at": now.isoformat(),
+    }
     body = transport.canonical(payload)
     signature, key_id = transport.sign(keyring_of(session), body)
     delivery = WatchDelivery(
-        id=delivery_id, subscription_id=subscription.id, organization_id=org.id,
-        subject_id=subscription.subject_id, channel=subscription.channel,
-        body=body.decode("utf-8"), signature=signature, key_id=key_id, changes=len(changes),
-        status=DeliveryStatus.PENDING.value, created_at=now,
-    )  # fmt: skip
+        id=delivery_id,
+        subscription_id=subscription.id,
+        organization_id=org.id,
+        subject_id=subscription.subject_id,
+        channel=subscription.channel,
+        body=body.decode("utf-8"),
+        signature=signature,
+        key_id=key_id,
+        changes=len(changes),
+        status=DeliveryStatus.PENDING.value,
+        created_at=now,
+    )
     session.add(delivery)
     session.flush()
     if subscription.channel == Channel.OUTBOX.value:
         acting = _for_organization(org)
         inbox.post(
-            session, organization_id=org.id, topic="watch-changes", object_type=DELIVERY_TABLE,
-            object_id=delivery.id, actor=acting, now=now,
+            session,
+            organization_id=org.id,
+            topic="watch-changes",
+            object_type=DELIVERY_TABLE,
+            object_id=delivery.id,
+            actor=acting,
+            now=now,
             data={"payload": payload, "signature": signature, "key_id": key_id},
-        )  # fmt: skip
+        )
         _delivered(session, delivery, org, grant, status=None, now=now)
     else:
         audit.record(
-            session, "watch:delivery:queue", actor=_for_organization(org),
-            object_type=DELIVERY_TABLE, object_id=delivery.id, at=now,
+            session,
+            "watch:delivery:queue",
+            actor=_for_organization(org),
+            object_type=DELIVERY_TABLE,
+            object_id=delivery.id,
+            at=now,
             data={"subscription_id": str(subscription.id), "changes": len(changes)},
-        )  # fmt: skip
+        )
         jobs_service.enqueue(
-            session, WATCH_SEND, {"delivery_id": str(delivery.id)},
+            session,
+            WATCH_SEND,
+            {"delivery_id": str(delivery.id)},
             idempotency_key=f"watch-send:{delivery.id}",
-            max_attempts=settings.watch_webhook_attempts, now=now,
-        )  # fmt: skip
+            max_attempts=settings.watch_webhook_attempts,
+            now=now,
+        )
     return delivery
 
 
@@ -378,12 +455,23 @@ def _delivered(
     delivery.status, delivery.delivered_at = DeliveryStatus.DELIVERED.value, now
     delivery.response_status = status
     audit.record(
-        session, "watch:delivery:deliver", actor=_for_organization(org),
-        object_type=DELIVERY_TABLE, object_id=delivery.id, subject_id=delivery.subject_id, at=now,
-        data={"organization_id": str(org.id), "organization": org.name, "scene": SCENE,
-              "purpose": grant.purpose, "grant_id": str(grant.id), "channel": delivery.channel,
-              "changes": delivery.changes},
-    )  # fmt: skip
+        session,
+        "watch:delivery:deliver",
+        actor=_for_organization(org),
+        object_type=DELIVERY_TABLE,
+        object_id=delivery.id,
+        subject_id=delivery.subject_id,
+        at=now,
+        data={
+            "organization_id": str(org.id),
+            "organization": org.name,
+            "scene": SCENE,
+            "purpose": grant.purpose,
+            "grant_id": str(grant.id),
+            "channel": delivery.channel,
+            "changes": delivery.changes,
+        },
+    )
 
 
 def _scan(
@@ -398,11 +486,18 @@ def _scan(
 ) -> DeliverResult:
     """One batch of subscriptions: end those whose grant ended, deliver or queue the rest's
     changes, move every watermark to the heads."""
-    grants = {g.id: g for g in session.execute(
-        select(Grant).where(Grant.id.in_({s.grant_id for s in subs}))).scalars()}  # fmt: skip
-    orgs = {o.id: o for o in session.execute(
-        select(Organization).where(Organization.id.in_({s.organization_id for s in subs}))
-    ).scalars()}  # fmt: skip
+    grants = {
+        g.id: g
+        for g in session.execute(
+            select(Grant).where(Grant.id.in_({s.grant_id for s in subs}))
+        ).scalars()
+    }
+    orgs = {
+        o.id: o
+        for o in session.execute(
+            select(Organization).where(Organization.id.in_({s.organization_id for s in subs}))
+        ).scalars()
+    }
     live = []
     for sub in subs:
         reason = watchable(grants.get(sub.grant_id), now)
@@ -416,9 +511,13 @@ def _scan(
         grant, org = grants[sub.grant_id], orgs[sub.organization_id]
         audience = _audience(org, grant)
         changes = changes_for(
-            sub, batch, kinds=allowed_kinds(document, audience), audience=audience,
-            document=document, now=now,
-        )  # fmt: skip
+            sub,
+            batch,
+            kinds=allowed_kinds(document, audience),
+            audience=audience,
+            document=document,
+            now=now,
+        )
         sub.record_seq = max(sub.record_seq, heads[0])
         sub.list_seq = max(sub.list_seq, heads[1])
         if changes:
@@ -445,18 +544,23 @@ def deliver(
         query = select(WatchSubscription).where(active)
         if after is not None:
             query = query.where(WatchSubscription.id > after)
-        subs = list(session.execute(
-            query.order_by(WatchSubscription.id).limit(settings.watch_scan_batch)
-        ).scalars())  # fmt: skip
+        subs = list(
+            session.execute(
+                query.order_by(WatchSubscription.id).limit(settings.watch_scan_batch)
+            ).scalars()
+        )
         if not subs:
             return totals
         after = subs[-1].id
-        done = _scan(session, subs, heads=heads, document=document, settings=settings,
-                     actor=actor, now=now)  # fmt: skip
+        done = _scan(
+            session, subs, heads=heads, document=document, settings=settings, actor=actor, now=now
+        )
         totals = DeliverResult(
-            totals.scanned + done.scanned, totals.ended + done.ended,
-            totals.delivered + done.delivered, totals.queued + done.queued,
-        )  # fmt: skip
+            totals.scanned + done.scanned,
+            totals.ended + done.ended,
+            totals.delivered + done.delivered,
+            totals.queued + done.queued,
+        )
 
 
 # -- one webhook delivery --------------------------------------------------------------------------
@@ -482,19 +586,27 @@ def send(
             if subscription.status == SubscriptionStatus.ACTIVE.value and reason is not None:
                 _end(session, subscription, reason, actor=_for_organization(org), now=now)
             audit.record(
-                session, "watch:delivery:drop", actor=_for_organization(org),
-                object_type=DELIVERY_TABLE, object_id=delivery.id, at=now,
+                session,
+                "watch:delivery:drop",
+                actor=_for_organization(org),
+                object_type=DELIVERY_TABLE,
+                object_id=delivery.id,
+                at=now,
                 data={"reason": reason or subscription.end_reason},
-            )  # fmt: skip
+            )
             return "dropped"
         url = subscription.webhook_url or ""
         body, signature, key_id = delivery.body.encode(), delivery.signature, delivery.key_id
     # Checked again at send time: the name may resolve elsewhere than when it was registered.
     transport.check_url(url, private_allowed=settings.watch_webhook_private_allowed)
     sent = transport.post(
-        url, body, signature=signature, key_id=key_id, delivery_id=str(delivery_id),
+        url,
+        body,
+        signature=signature,
+        key_id=key_id,
+        delivery_id=str(delivery_id),
         timeout=settings.watch_webhook_timeout_seconds,
-    )  # fmt: skip
+    )
     with scope() as session:
         delivery = session.get_one(WatchDelivery, delivery_id)
         if delivery.status != DeliveryStatus.PENDING.value:
@@ -511,7 +623,11 @@ def deliveries_of(
 ) -> list[WatchDelivery]:
     """A subscription's deliveries, newest first (the organization's own)."""
     subscription = get(session, subscription_id, actor=actor)
-    return list(session.execute(
-        select(WatchDelivery).where(WatchDelivery.subscription_id == subscription.id)
-        .order_by(WatchDelivery.created_at.desc(), WatchDelivery.id).limit(limit)
-    ).scalars())  # fmt: skip
+    return list(
+        session.execute(
+            select(WatchDelivery)
+            .where(WatchDelivery.subscription_id == subscription.id)
+            .order_by(WatchDelivery.created_at.desc(), WatchDelivery.id)
+            .limit(limit)
+        ).scalars()
+    )

@@ -183,8 +183,13 @@ def _problem(context: Any, error: Any) -> Markup:
     """``problem(error)``: a DomainError's words, its code as a tag whose tooltip keeps the
     service's own detail for support staff."""
     detail = str(getattr(error, "detail", "") or "")
-    text = problem_text(problem_code(error), detail, int(getattr(error, "status", 400)),
-                        context["lang"], context["_"])  # fmt: skip
+    text = problem_text(
+        problem_code(error),
+        detail,
+        int(getattr(error, "status", 400)),
+        context["lang"],
+        context["_"],
+    )
     code = getattr(error, "code", "") or problem_code(error)
     return Markup('{} <code class="tag" title="{}">{}</code>').format(text, detail, code)
 

@@ -67,7 +67,8 @@ class YearRead(YearSummaryRead):
     def of_detail(cls, detail: years.YearDetail) -> YearRead:
         return cls(
             **detail.summary.__dict__,
-            holiday_spans=[HolidaySpanBody(name=h.name, start=h.start, end=h.end)
-                           for h in detail.holidays],
+            holiday_spans=[
+                HolidaySpanBody(name=h.name, start=h.start, end=h.end) for h in detail.holidays
+            ],
             adjusted_days=[AdjustedDayBody(day=w.day, name=w.name) for w in detail.workdays],
-        )  # fmt: skip
+        )

@@ -183,10 +183,12 @@ def validate(entry: YearEntry) -> None:
 def _digest(entry: YearEntry) -> str:
     canonical = {
         "year": entry.year,
-        "holidays": [[s.name.strip(), s.start.isoformat(), s.end.isoformat()] for s in
-                     sorted(entry.holidays, key=lambda s: s.start)],
+        "holidays": [
+            [s.name.strip(), s.start.isoformat(), s.end.isoformat()]
+            for s in sorted(entry.holidays, key=lambda s: s.start)
+        ],
         "workdays": sorted([w.day.isoformat(), w.name.strip()] for w in entry.workdays),
-    }  # fmt: skip
+    }
     raw = json.dumps(canonical, ensure_ascii=False, sort_keys=True).encode("utf-8")
     return hashlib.sha256(raw).hexdigest()
 
@@ -195,8 +197,9 @@ def _default_name(entry: YearEntry, day: date) -> str:
     """An adjusted working day given without a name takes the nearest holiday's."""
     if not entry.holidays:
         return ""
-    nearest = min(entry.holidays, key=lambda s: min(abs((day - s.start).days),
-                                                    abs((day - s.end).days)))  # fmt: skip
+    nearest = min(
+        entry.holidays, key=lambda s: min(abs((day - s.start).days), abs((day - s.end).days))
+    )
     return nearest.name.strip()
 
 
@@ -212,31 +215,45 @@ def enter(
     replaced = row is not None
     if row is not None:
         if reason is None:
-            raise CalendarYearExists(f"{entry.year} is already entered ({row.notice})",
-                                     year=entry.year)  # fmt: skip
+            raise CalendarYearExists(
+                f"{entry.year} is already entered ({row.notice})", year=entry.year
+            )
         session.execute(delete(WorkdayDay).where(WorkdayDay.year == entry.year))
     else:
         row = WorkdayYear(year=entry.year)
         session.add(row)
     row.notice, row.source, row.entered_by, row.entered_at, row.reason = (
-        entry.notice.strip(), Source.OPERATOR, actor.name, now, reason,
-    )  # fmt: skip
+        entry.notice.strip(),
+        Source.OPERATOR,
+        actor.name,
+        now,
+        reason,
+    )
     session.flush()
     for span in entry.holidays:
         for day in span.days():
-            session.add(WorkdayDay(day=day, year=entry.year, kind=DayKind.HOLIDAY,
-                                   name=span.name.strip()))  # fmt: skip
+            session.add(
+                WorkdayDay(day=day, year=entry.year, kind=DayKind.HOLIDAY, name=span.name.strip())
+            )
     for extra in entry.workdays:
         name = extra.name.strip() or _default_name(entry, extra.day)
         session.add(WorkdayDay(day=extra.day, year=entry.year, kind=DayKind.WORKDAY, name=name))
     session.flush()
     audit.record(
-        session, "workdays:calendar:replace" if replaced else "workdays:calendar:enter",
-        actor=actor, object_type=TABLE, object_id=str(entry.year), at=now,
-        data={"notice": row.notice, "digest": _digest(entry),
-              "holidays": sum(len(s.days()) for s in entry.holidays),
-              "workdays": len(entry.workdays), "reason": reason},
-    )  # fmt: skip
+        session,
+        "workdays:calendar:replace" if replaced else "workdays:calendar:enter",
+        actor=actor,
+        object_type=TABLE,
+        object_id=str(entry.year),
+        at=now,
+        data={
+            "notice": row.notice,
+            "digest": _digest(entry),
+            "holidays": sum(len(s.days()) for s in entry.holidays),
+            "workdays": len(entry.workdays),
+            "reason": reason,
+        },
+    )
     workday_calendar.invalidate(session)
     return row
 
@@ -251,11 +268,18 @@ def _summaries(session: Session, years: list[WorkdayYear]) -> list[YearSummary]:
         ).all()
     }
     return [
-        YearSummary(r.year, r.notice, r.source, r.entered_by, r.entered_at, r.reason,
-                    counts.get((r.year, DayKind.HOLIDAY), 0),
-                    counts.get((r.year, DayKind.WORKDAY), 0))
+        YearSummary(
+            r.year,
+            r.notice,
+            r.source,
+            r.entered_by,
+            r.entered_at,
+            r.reason,
+            counts.get((r.year, DayKind.HOLIDAY), 0),
+            counts.get((r.year, DayKind.WORKDAY), 0),
+        )
         for r in years
-    ]  # fmt: skip
+    ]
 
 
 def list_years(session: Session) -> list[YearSummary]:

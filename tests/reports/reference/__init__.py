@@ -78,11 +78,22 @@ def first_page(pdf: bytes) -> Image.Image:
         source = Path(folder) / "report.pdf"
         source.write_bytes(pdf)
         subprocess.run(  # noqa: S603  # fixed arguments, our own temporary files
-            [tool, "-r", str(DPI), "-f", "1", "-l", "1", "-png", "-singlefile", str(source),
-             str(Path(folder) / "page")],
+            [
+                tool,
+                "-r",
+                str(DPI),
+                "-f",
+                "1",
+                "-l",
+                "1",
+                "-png",
+                "-singlefile",
+                str(source),
+                str(Path(folder) / "page"),
+            ],
             check=True,
             capture_output=True,
-        )  # fmt: skip
+        )
         with Image.open(Path(folder) / "page.png") as image:
             return image.convert("RGB")
 

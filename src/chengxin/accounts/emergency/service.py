@@ -72,10 +72,13 @@ def freeze_token(
     if token.frozen_at is None:
         token.frozen_at = now or utcnow()
         audit.record(
-            session, "accounts:token:freeze", actor=actor, object_type="api_token",
+            session,
+            "accounts:token:freeze",
+            actor=actor,
+            object_type="api_token",
             object_id=token.id,
             data={"organization_id": str(token.organization_id), "reason": why},
-        )  # fmt: skip
+        )
     return token
 
 
@@ -92,10 +95,13 @@ def unfreeze_token(
     if token.frozen_at is not None:
         token.frozen_at = None
         audit.record(
-            session, "accounts:token:unfreeze", actor=actor, object_type="api_token",
+            session,
+            "accounts:token:unfreeze",
+            actor=actor,
+            object_type="api_token",
             object_id=token.id,
             data={"organization_id": str(token.organization_id), "reason": why},
-        )  # fmt: skip
+        )
     return token
 
 
@@ -114,9 +120,13 @@ def freeze_organization(
     if org.frozen_at is None:
         org.frozen_at = now or utcnow()
         audit.record(
-            session, "accounts:organization:freeze", actor=actor, object_type="organization",
-            object_id=org.id, data={"credit_code": org.credit_code, "reason": why},
-        )  # fmt: skip
+            session,
+            "accounts:organization:freeze",
+            actor=actor,
+            object_type="organization",
+            object_id=org.id,
+            data={"credit_code": org.credit_code, "reason": why},
+        )
     return org
 
 
@@ -129,9 +139,13 @@ def unfreeze_organization(
     if org.frozen_at is not None:
         org.frozen_at = None
         audit.record(
-            session, "accounts:organization:unfreeze", actor=actor, object_type="organization",
-            object_id=org.id, data={"credit_code": org.credit_code, "reason": why},
-        )  # fmt: skip
+            session,
+            "accounts:organization:unfreeze",
+            actor=actor,
+            object_type="organization",
+            object_id=org.id,
+            data={"credit_code": org.credit_code, "reason": why},
+        )
     return org
 
 
@@ -161,9 +175,13 @@ def lock(
     session.add(row)
     session.flush()
     audit.record(
-        session, "accounts:lockdown:start", actor=actor, object_type="platform_lockdown",
-        object_id=row.id, data={"reason": why},
-    )  # fmt: skip
+        session,
+        "accounts:lockdown:start",
+        actor=actor,
+        object_type="platform_lockdown",
+        object_id=row.id,
+        data={"reason": why},
+    )
     return row
 
 
@@ -185,7 +203,11 @@ def lift(
     )
     session.refresh(row)
     audit.record(
-        session, "accounts:lockdown:lift", actor=actor, object_type="platform_lockdown",
-        object_id=row.id, data={"reason": why},
-    )  # fmt: skip
+        session,
+        "accounts:lockdown:lift",
+        actor=actor,
+        object_type="platform_lockdown",
+        object_id=row.id,
+        data={"reason": why},
+    )
     return row

@@ -122,9 +122,15 @@ def owner_alive(owner: str | None) -> bool | None:
 
 
 EVENT_COLUMNS = (
-    "at", "action", "record_id", "previous_id", "subject_id", "provider_id", "kind_code",
+    "at",
+    "action",
+    "record_id",
+    "previous_id",
+    "subject_id",
+    "provider_id",
+    "kind_code",
     "batch_id",
-)  # fmt: skip
+)
 
 
 class RowSource(Protocol):
@@ -250,10 +256,18 @@ def run(
     _RUNNING.add(batch_id)
     try:
         return _run(
-            scope, batch_id, make_source, actor=actor, chunk_rows=chunk_rows,
-            chunk_bytes=chunk_bytes, commit_rows=commit_rows, commit_pause=commit_pause,
-            workers=workers, today=today, on_progress=on_progress,
-        )  # fmt: skip
+            scope,
+            batch_id,
+            make_source,
+            actor=actor,
+            chunk_rows=chunk_rows,
+            chunk_bytes=chunk_bytes,
+            commit_rows=commit_rows,
+            commit_pause=commit_pause,
+            workers=workers,
+            today=today,
+            on_progress=on_progress,
+        )
     finally:
         _RUNNING.discard(batch_id)
 
@@ -294,9 +308,13 @@ def _run(
     source = make_source(document)
     if isinstance(source, reading.FileSource):
         chunks = pipeline.file_chunks(
-            source, ctx, chunk_rows=chunk_rows, chunk_bytes=chunk_bytes, skip=skip,
+            source,
+            ctx,
+            chunk_rows=chunk_rows,
+            chunk_bytes=chunk_bytes,
+            skip=skip,
             workers=workers,
-        )  # fmt: skip
+        )
     else:
         chunks = pipeline.item_chunks(source, ctx, chunk_rows=chunk_rows, skip=skip)
     statistics = _Statistics(scope)
@@ -420,9 +438,16 @@ def ingest_file(
     if digest is None:
         digest, size = file_digest(path)
     batch_id = open_batch(
-        scope, provider_id=provider_id, actor=actor, channel=channel, file_format=file_format,
-        filename=filename, digest=digest, size=size, stale_after=options.stale_after,
-    )  # fmt: skip
+        scope,
+        provider_id=provider_id,
+        actor=actor,
+        channel=channel,
+        file_format=file_format,
+        filename=filename,
+        digest=digest,
+        size=size,
+        stale_after=options.stale_after,
+    )
     return run(
         scope,
         batch_id,
@@ -455,9 +480,16 @@ def ingest_records(
     if len(records) > MAX_PUSH_RECORDS:
         raise BatchTooLarge(f"{len(records)} records; at most {MAX_PUSH_RECORDS} per push")
     batch_id = open_batch(
-        scope, provider_id=provider_id, actor=actor, channel="push", file_format="json",
-        filename=None, digest=digest, size=size, stale_after=options.stale_after,
-    )  # fmt: skip
+        scope,
+        provider_id=provider_id,
+        actor=actor,
+        channel="push",
+        file_format="json",
+        filename=None,
+        digest=digest,
+        size=size,
+        stale_after=options.stale_after,
+    )
     return run(
         scope,
         batch_id,
@@ -552,14 +584,20 @@ def _close(
         # 两书同达: people with new dishonest records are told how and when to repair them, by
         # a job (one per batch) that works in chunks, each marking its records (ADR 0026).
         jobs_service.enqueue(
-            session, repair_notices.JOB_KIND, {"batch_id": str(batch.id)},
-            idempotency_key=repair_notices.job_key(batch.id), now=now,
-        )  # fmt: skip
+            session,
+            repair_notices.JOB_KIND,
+            {"batch_id": str(batch.id)},
+            idempotency_key=repair_notices.job_key(batch.id),
+            now=now,
+        )
         # Record kinds that propose a red or black list propose their entries (lists).
         jobs_service.enqueue(
-            session, PROPOSE_JOB, {"batch_id": str(batch.id)},
-            idempotency_key=f"lists-propose:{batch.id}", now=now,
-        )  # fmt: skip
+            session,
+            PROPOSE_JOB,
+            {"batch_id": str(batch.id)},
+            idempotency_key=f"lists-propose:{batch.id}",
+            now=now,
+        )
     log.info(
         "ingestion.batch",
         batch_id=str(batch.id),
@@ -695,10 +733,25 @@ def _apply(  # noqa: C901, PLR0912, PLR0915
             else:
                 result.revoked += 1
                 result.revoked_ids.append(previous.id)
-                ends.append({"b_id": previous.id, "status": "revoked", "ended_at": now,
-                             "revoke_reason": outcome.reason})  # fmt: skip
-                events.append(_event(now, "revoked", previous.id, None, previous.subject_id,
-                                     batch, previous.kind_code))  # fmt: skip
+                ends.append(
+                    {
+                        "b_id": previous.id,
+                        "status": "revoked",
+                        "ended_at": now,
+                        "revoke_reason": outcome.reason,
+                    }
+                )
+                events.append(
+                    _event(
+                        now,
+                        "revoked",
+                        previous.id,
+                        None,
+                        previous.subject_id,
+                        batch,
+                        previous.kind_code,
+                    )
+                )
                 current[outcome.source_id] = previous._replace(status="revoked")
             continue
         # Content of any version already held is a replay (a resent file), not a change.
@@ -722,8 +775,14 @@ def _apply(  # noqa: C901, PLR0912, PLR0915
         else:
             result.corrected += 1
             if previous.status == "active":
-                ends.append({"b_id": previous.id, "status": "superseded", "ended_at": now,
-                             "revoke_reason": None})  # fmt: skip
+                ends.append(
+                    {
+                        "b_id": previous.id,
+                        "status": "superseded",
+                        "ended_at": now,
+                        "revoke_reason": None,
+                    }
+                )
             events.append(
                 _event(
                     now, "corrected", record_id, previous.id, subject_id, batch, outcome.kind_code
@@ -732,20 +791,27 @@ def _apply(  # noqa: C901, PLR0912, PLR0915
         result.lag_sum += outcome.lag_days
         result.lag_max = max(result.lag_max, outcome.lag_days)
         current[outcome.source_id] = _Current(
-            record_id, version, "active", subject_id, outcome.kind_code,
+            record_id,
+            version,
+            "active",
+            subject_id,
+            outcome.kind_code,
             (previous.digests if previous else frozenset()) | {outcome.digest},
-        )  # fmt: skip
+        )
 
     _insert_records(session, records)
     if ends:
         session.execute(
             update(RECORD_TABLE)
             .where(RECORD_TABLE.c.id == bindparam("b_id"))
-            .values(status=bindparam("status"), ended_at=bindparam("ended_at"),
-                    revoke_reason=bindparam("revoke_reason"))
+            .values(
+                status=bindparam("status"),
+                ended_at=bindparam("ended_at"),
+                revoke_reason=bindparam("revoke_reason"),
+            )
             .execution_options(synchronize_session=False),
             ends,
-        )  # fmt: skip
+        )
     _insert_events(session, events)
     # The persons whose records changed: their credit state is recomputed before this commits.
     state_service.touch(session, {e[4] for e in events})
@@ -784,9 +850,11 @@ def _insert_records(session: Session, records: list[tuple[Candidate, int]]) -> N
     if connection.dialect.name == "postgresql":
         text_ = "".join(f"{c.stored}\t{version}\n" for c, version in records)
         identity_service.copy_text(
-            connection.connection.driver_connection, "credit_record", COPY_COLUMNS,
+            connection.connection.driver_connection,
+            "credit_record",
+            COPY_COLUMNS,
             text_.encode("utf-8"),
-        )  # fmt: skip
+        )
         return
     rows = [{**cast("dict[str, Any]", c.stored), "version": v} for c, v in records]
     session.execute(insert(RECORD_TABLE), rows)
@@ -804,9 +872,11 @@ def _insert_events(session: Session, events: list[tuple[Any, ...]]) -> None:
             for at, action, rid, prev, sid, pid, kind, bid in events
         )
         identity_service.copy_text(
-            connection.connection.driver_connection, "record_event", EVENT_COLUMNS,
+            connection.connection.driver_connection,
+            "record_event",
+            EVENT_COLUMNS,
             lines.encode("utf-8"),
-        )  # fmt: skip
+        )
         return
     session.execute(insert(EVENT_TABLE), [dict(zip(EVENT_COLUMNS, e, strict=True)) for e in events])
 

@@ -149,8 +149,15 @@ def quality(
         key = (batch.provider_id, day_of(batch.received_at))
         day = days.setdefault(key, QualityDay(*key))
         day.batches += 1
-        for name in ("submitted", "created", "corrected", "revoked", "rejected", "duplicates",
-                     "lag_days_sum"):  # fmt: skip
+        for name in (
+            "submitted",
+            "created",
+            "corrected",
+            "revoked",
+            "rejected",
+            "duplicates",
+            "lag_days_sum",
+        ):
             setattr(day, name, getattr(day, name) + getattr(batch, name))
         day.lag_days_max = max(day.lag_days_max, batch.lag_days_max)
         day.rejected_by_code.update(batch.error_codes or {})

@@ -29,9 +29,20 @@ depends_on = None
 
 _BATCH = 5000
 _FIELDS = (
-    "seq", "at", "request_id", "actor_kind", "actor_id", "actor_name", "organization_id",
-    "action", "object_type", "object_id", "subject_id", "data", "message",
-)  # fmt: skip
+    "seq",
+    "at",
+    "request_id",
+    "actor_kind",
+    "actor_id",
+    "actor_name",
+    "organization_id",
+    "action",
+    "object_type",
+    "object_id",
+    "subject_id",
+    "data",
+    "message",
+)
 
 # Table definitions local to the revision (never the application's models).
 _entry = sa.table(

@@ -85,11 +85,12 @@ def upgrade() -> None:
         sa.Column("done_on", sa.Date(), nullable=True),
         sa.Column("reason", sa.String(length=24), nullable=False),
         sa.ForeignKeyConstraint(
-            ["assessment_id"], ["assessment.id"],
+            ["assessment_id"],
+            ["assessment.id"],
             name=op.f("fk_assessment_item_assessment_id_assessment"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_assessment_item")),
-    )  # fmt: skip
+    )
     op.create_index(
         "ix_assessment_item_lookup",
         "assessment_item",

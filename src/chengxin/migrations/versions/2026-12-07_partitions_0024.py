@@ -133,8 +133,10 @@ def _upgrade_postgresql() -> None:
 
 def _downgrade_postgresql() -> None:
     for table, key in (
-        ("credit_record", "id"), ("record_event", "seq"), ("audit_entry", "seq"),
-    ):  # fmt: skip
+        ("credit_record", "id"),
+        ("record_event", "seq"),
+        ("audit_entry", "seq"),
+    ):
         old = f"{table}_partitioned"
         op.execute(f"ALTER TABLE {table} RENAME TO {old}")
         op.execute(f"CREATE TABLE {table} (LIKE {old} INCLUDING DEFAULTS INCLUDING STORAGE)")

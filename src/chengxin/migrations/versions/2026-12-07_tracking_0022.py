@@ -43,13 +43,14 @@ def upgrade() -> None:
         sa.Column("closed_by", sa.String(length=200), nullable=True),
         sa.Column("closing_note", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["lead_organization_id"], ["organization.id"],
+            ["lead_organization_id"],
+            ["organization.id"],
             name=op.f("fk_tracking_task_lead_organization_id_organization"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tracking_task")),
         sa.UniqueConstraint("number", name=op.f("uq_tracking_task_number")),
         sa.UniqueConstraint("seed_key", name=op.f("uq_tracking_task_seed_key")),
-    )  # fmt: skip
+    )
     op.create_index(op.f("ix_tracking_task_status"), "tracking_task", ["status"], unique=False)
     op.create_index(
         "ix_tracking_task_finding", "tracking_task", ["assessment_id", "indicator"], unique=False
@@ -60,19 +61,24 @@ def upgrade() -> None:
         sa.Column("organization_id", sa.Uuid(), nullable=False),
         sa.Column("role", sa.String(length=12), nullable=False),
         sa.ForeignKeyConstraint(
-            ["organization_id"], ["organization.id"],
+            ["organization_id"],
+            ["organization.id"],
             name=op.f("fk_tracking_task_unit_organization_id_organization"),
         ),
         sa.ForeignKeyConstraint(
-            ["task_id"], ["tracking_task.id"],
-            name=op.f("fk_tracking_task_unit_task_id_tracking_task"), ondelete="CASCADE",
+            ["task_id"],
+            ["tracking_task.id"],
+            name=op.f("fk_tracking_task_unit_task_id_tracking_task"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("task_id", "organization_id", name=op.f("pk_tracking_task_unit")),
-    )  # fmt: skip
+    )
     op.create_index(
-        op.f("ix_tracking_task_unit_organization_id"), "tracking_task_unit", ["organization_id"],
+        op.f("ix_tracking_task_unit_organization_id"),
+        "tracking_task_unit",
+        ["organization_id"],
         unique=False,
-    )  # fmt: skip
+    )
     op.create_table(
         "tracking_milestone",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -87,14 +93,14 @@ def upgrade() -> None:
         sa.Column("reminded_at", UTCDateTime(), nullable=True),
         sa.Column("overdue_alerted_at", UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(
-            ["task_id"], ["tracking_task.id"],
-            name=op.f("fk_tracking_milestone_task_id_tracking_task"), ondelete="CASCADE",
+            ["task_id"],
+            ["tracking_task.id"],
+            name=op.f("fk_tracking_milestone_task_id_tracking_task"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tracking_milestone")),
-        sa.UniqueConstraint(
-            "task_id", "position", name=op.f("uq_tracking_milestone_task_id")
-        ),
-    )  # fmt: skip
+        sa.UniqueConstraint("task_id", "position", name=op.f("uq_tracking_milestone_task_id")),
+    )
     op.create_index(
         op.f("ix_tracking_milestone_task_id"), "tracking_milestone", ["task_id"], unique=False
     )
@@ -111,15 +117,18 @@ def upgrade() -> None:
         sa.Column("reported_at", UTCDateTime(), nullable=False),
         sa.Column("reported_by", sa.String(length=200), nullable=False),
         sa.ForeignKeyConstraint(
-            ["organization_id"], ["organization.id"],
+            ["organization_id"],
+            ["organization.id"],
             name=op.f("fk_tracking_progress_organization_id_organization"),
         ),
         sa.ForeignKeyConstraint(
-            ["task_id"], ["tracking_task.id"],
-            name=op.f("fk_tracking_progress_task_id_tracking_task"), ondelete="CASCADE",
+            ["task_id"],
+            ["tracking_task.id"],
+            name=op.f("fk_tracking_progress_task_id_tracking_task"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tracking_progress")),
-    )  # fmt: skip
+    )
     op.create_index(
         op.f("ix_tracking_progress_task_id"), "tracking_progress", ["task_id"], unique=False
     )
@@ -135,15 +144,19 @@ def upgrade() -> None:
         sa.Column("key_id", sa.String(length=16), nullable=False),
         sa.Column("uploaded_at", UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["progress_id"], ["tracking_progress.id"],
-            name=op.f("fk_tracking_attachment_progress_id_tracking_progress"), ondelete="CASCADE",
+            ["progress_id"],
+            ["tracking_progress.id"],
+            name=op.f("fk_tracking_attachment_progress_id_tracking_progress"),
+            ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["task_id"], ["tracking_task.id"],
-            name=op.f("fk_tracking_attachment_task_id_tracking_task"), ondelete="CASCADE",
+            ["task_id"],
+            ["tracking_task.id"],
+            name=op.f("fk_tracking_attachment_task_id_tracking_task"),
+            ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_tracking_attachment")),
-    )  # fmt: skip
+    )
     for column in ("task_id", "progress_id", "key_id"):
         op.create_index(
             op.f(f"ix_tracking_attachment_{column}"), "tracking_attachment", [column], unique=False

@@ -42,22 +42,30 @@ def upgrade() -> None:
         sa.Column("kind", sa.String(length=8), nullable=False),
         sa.Column("name", sa.String(length=100), nullable=False),
         sa.ForeignKeyConstraint(
-            ["year"], ["workday_year.year"], name=op.f("fk_workday_day_year_workday_year"),
+            ["year"],
+            ["workday_year.year"],
+            name=op.f("fk_workday_day_year_workday_year"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("day", name=op.f("pk_workday_day")),
-    )  # fmt: skip
+    )
     op.create_index(op.f("ix_workday_day_year"), "workday_day", ["year"], unique=False)
     now = datetime.now(UTC)
     arrangements = package_years().values()
     op.bulk_insert(
         years,
         [
-            {"year": a.year, "notice": "chinese-calendar", "source": "package",
-             "entered_by": "system:migration", "entered_at": now, "reason": None}
+            {
+                "year": a.year,
+                "notice": "chinese-calendar",
+                "source": "package",
+                "entered_by": "system:migration",
+                "entered_at": now,
+                "reason": None,
+            }
             for a in arrangements
         ],
-    )  # fmt: skip
+    )
     op.bulk_insert(
         days,
         [

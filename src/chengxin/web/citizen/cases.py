@@ -71,9 +71,13 @@ class CitizenObjections(Controller):
 
     @staticmethod
     def _form(
-        request: Request[Any, Any, Any], session: Any, actor: Any, values: dict[str, Any],
-        *, status_code: int = 200,
-    ) -> Response[str]:  # fmt: skip
+        request: Request[Any, Any, Any],
+        session: Any,
+        actor: Any,
+        values: dict[str, Any],
+        *,
+        status_code: int = 200,
+    ) -> Response[str]:
         """The form with the records to choose from and, below it, the lists the person is on
         or about to be on (their credit state) with how to object to each."""
         lang = page_lang(request)
@@ -81,10 +85,14 @@ class CitizenObjections(Controller):
         return show(
             request,
             "objection_new.html",
-            {"records": records, "record_labels": dict(records),
-             "lists": my_lists(session, actor, lang), **values},
+            {
+                "records": records,
+                "record_labels": dict(records),
+                "lists": my_lists(session, actor, lang),
+                **values,
+            },
             status_code=status_code,
-        )  # fmt: skip
+        )
 
     @get("/new", guards=[page_requires(Permission.SELF_OBJECTION_FILE)], sync_to_thread=True)
     def new(
@@ -113,17 +121,23 @@ class CitizenObjections(Controller):
                 ObjectionIn, {"record_id": data.record_id.strip() or None, "reason": data.reason}
             )
             objection = objection_service.file(
-                session, record_id=form.record_id, reason=form.reason,
-                evidence=evidence_files(data.evidence), route=ObjectionRoute.PROVIDER,
-                actor=actor, settings=settings,
-            )  # fmt: skip
+                session,
+                record_id=form.record_id,
+                reason=form.reason,
+                evidence=evidence_files(data.evidence),
+                route=ObjectionRoute.PROVIDER,
+                actor=actor,
+                settings=settings,
+            )
         except DomainError as exc:
             session.rollback()
             return self._form(
-                request, session, actor,
+                request,
+                session,
+                actor,
                 {"record_id": data.record_id, "reason": data.reason, "error": exc},
                 status_code=exc.status,
-            )  # fmt: skip
+            )
         return see_other(f"/me/objections/{objection.id}", notice=n_("已提交"))
 
     @get("/{objection_id:uuid}", guards=READ, sync_to_thread=True)
@@ -283,10 +297,15 @@ class CitizenRepairs(Controller):
                 },
             )
             application = repair_service.apply(
-                session, record_id=form.record_id, basis=form.basis,
-                explanation=form.explanation, commitment_accepted=form.commitment_accepted,
-                evidence=evidence_files(data.evidence), actor=actor, settings=settings,
-            )  # fmt: skip
+                session,
+                record_id=form.record_id,
+                basis=form.basis,
+                explanation=form.explanation,
+                commitment_accepted=form.commitment_accepted,
+                evidence=evidence_files(data.evidence),
+                actor=actor,
+                settings=settings,
+            )
         except DomainError as exc:
             session.rollback()
             values = {
@@ -349,9 +368,12 @@ class CitizenRepairs(Controller):
         audit.own_subject(actor)
         try:
             repair_service.add_evidence(
-                session, application_id, evidence=evidence_files(data.evidence), actor=actor,
+                session,
+                application_id,
+                evidence=evidence_files(data.evidence),
+                actor=actor,
                 settings=settings,
-            )  # fmt: skip
+            )
         except DomainError as exc:
             session.rollback()
             return self._repair(request, session, actor, application_id, exc)

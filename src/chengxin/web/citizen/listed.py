@@ -87,10 +87,12 @@ def _with_details(session: Session, view: ListView, entry: ListEntry | None) -> 
         org = organization_service.get(session, entry.provider_id)
         proposer = org.name if org else None
     return replace(
-        view, reason=list_service.reason_of(session, entry).get("reason"),
-        document_no=entry.document_no, proposer=proposer,
+        view,
+        reason=list_service.reason_of(session, entry).get("reason"),
+        document_no=entry.document_no,
+        proposer=proposer,
         record_ids=tuple(uuid.UUID(r) for r in entry.record_ids),
-    )  # fmt: skip
+    )
 
 
 def my_lists(
@@ -107,25 +109,42 @@ def my_lists(
         name, standard, exits, remedies = _type(m.list_type, lang)
         own = rows.get(m.entry_id) if m.via_organization is None else None
         view = ListView(
-            entry_id=m.entry_id, reference=m.reference, list_type=m.list_type, name=name,
-            kind=m.kind, status="published", basis=m.basis, standard=standard,
-            exit_conditions=exits, remedies=remedies, published_at=m.published_at,
-            term_ends_at=m.term_ends_at, via_organization=m.via_organization, role=m.role,
+            entry_id=m.entry_id,
+            reference=m.reference,
+            list_type=m.list_type,
+            name=name,
+            kind=m.kind,
+            status="published",
+            basis=m.basis,
+            standard=standard,
+            exit_conditions=exits,
+            remedies=remedies,
+            published_at=m.published_at,
+            term_ends_at=m.term_ends_at,
+            via_organization=m.via_organization,
+            role=m.role,
             in_dispute=m.entry_id in disputed,
-        )  # fmt: skip
+        )
         current.append(_with_details(session, view, own))
     pending = []
     for p in credit.pending:
         name, standard, exits, remedies = _type(p.list_type, lang)
         row = rows.get(p.entry_id)
         view = ListView(
-            entry_id=p.entry_id, reference=p.reference, list_type=p.list_type, name=name,
-            kind=p.kind, status=p.status, basis=row.basis if row else "", standard=standard,
-            exit_conditions=exits, remedies=remedies,
+            entry_id=p.entry_id,
+            reference=p.reference,
+            list_type=p.list_type,
+            name=name,
+            kind=p.kind,
+            status=p.status,
+            basis=row.basis if row else "",
+            standard=standard,
+            exit_conditions=exits,
+            remedies=remedies,
             last_day_to_object=(
                 last_day_to_object(p.objection_due_at) if p.objection_due_at else None
             ),
-        )  # fmt: skip
+        )
         pending.append(_with_details(session, view, row))
     shown = {v.entry_id for v in (*current, *pending)}
     past = [  # newest first; an entry the state no longer counts is history even before its exit

@@ -161,11 +161,16 @@ class CitizenReport(Controller):
         response = show(
             request,
             "report.html",
-            {"report": report, "views": views, "verification_code": issued.verification_code,
-             "memberships": memberships, "pending": pending,
-             "issuer": report_render.Issuer.from_settings(settings).name(lang),
-             "verify_page": report_verification.verify_page(url)},
-        )  # fmt: skip
+            {
+                "report": report,
+                "views": views,
+                "verification_code": issued.verification_code,
+                "memberships": memberships,
+                "pending": pending,
+                "issuer": report_render.Issuer.from_settings(settings).name(lang),
+                "verify_page": report_verification.verify_page(url),
+            },
+        )
         _remember(response, session, issued, settings)
         return response
 
@@ -245,21 +250,31 @@ class CitizenQueries(Controller):
         body = MyAuditEntriesRead(
             entries=[
                 MyAuditEntryRead(
-                    seq=p.entry.seq, at=p.entry.at, actor_name=p.entry.actor_name,
-                    organization_id=p.entry.organization_id, organization=p.organization_name,
-                    action=p.entry.action, purpose=(p.entry.data or {}).get("purpose"),
-                    scene=(p.entry.data or {}).get("scene"), leaf_index=p.entry.seq - 1,
-                    leaf_data=p.leaf_data, leaf_hash=p.entry.hash, audit_path=p.audit_path,
+                    seq=p.entry.seq,
+                    at=p.entry.at,
+                    actor_name=p.entry.actor_name,
+                    organization_id=p.entry.organization_id,
+                    organization=p.organization_name,
+                    action=p.entry.action,
+                    purpose=(p.entry.data or {}).get("purpose"),
+                    scene=(p.entry.data or {}).get("scene"),
+                    leaf_index=p.entry.seq - 1,
+                    leaf_data=p.leaf_data,
+                    leaf_hash=p.entry.hash,
+                    audit_path=p.audit_path,
                 )
             ],
             tree_size=head.tree_size,
             root_hash=head.root_hash,
             tree_head=TreeHeadRead(
-                tree_size=head.tree_size, root_hash=head.root_hash, timestamp_ms=head.timestamp_ms,
-                key_id=head.key_id, signature=audit.signature_b64(head),
+                tree_size=head.tree_size,
+                root_hash=head.root_hash,
+                timestamp_ms=head.timestamp_ms,
+                key_id=head.key_id,
+                signature=audit.signature_b64(head),
             ),
             public_key_pem=found.public_key,
-        ).model_dump(mode="json")  # fmt: skip
+        ).model_dump(mode="json")
         return _download(body, f"audit-proof-{seq}.json")
 
     @get("/checks/{check_id:uuid}/proof.json", guards=READ, sync_to_thread=True)

@@ -120,10 +120,16 @@ class CitizenGrants(Controller):
             )
             _, document = catalog_service.active_document(session)
             grant_service.create(
-                session, document, credit_code=form.credit_code, scene=form.scene,
-                purpose=form.purpose, kinds=form.kinds, valid_days=form.valid_days,
-                max_uses=form.max_uses, actor=actor,
-            )  # fmt: skip
+                session,
+                document,
+                credit_code=form.credit_code,
+                scene=form.scene,
+                purpose=form.purpose,
+                kinds=form.kinds,
+                valid_days=form.valid_days,
+                max_uses=form.max_uses,
+                actor=actor,
+            )
         except DomainError as exc:
             session.rollback()
             return self._index(request, session, actor, data, exc)

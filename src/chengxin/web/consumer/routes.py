@@ -159,10 +159,13 @@ class ConsumerConsole(Controller):
         """Run one check as the API does; the result is explained on the page it answers."""
         try:
             outcome = check_service.run(
-                session, scene=_scene(data.scene), purpose=data.purpose,
+                session,
+                scene=_scene(data.scene),
+                purpose=data.purpose,
                 persons=[PersonAsked(data.id_number.strip(), data.name.strip())],
-                settings=settings, actor=actor,
-            )  # fmt: skip
+                settings=settings,
+                actor=actor,
+            )
         except DomainError as exc:
             return self._form(request, session, actor, data, error=exc)
         # The form comes back empty: the person's ID number is not kept on the page.
@@ -232,15 +235,25 @@ class ConsumerConsole(Controller):
             scene = _scene(data.scene)
             persons, rows, faults = _read_persons(data.file, settings)
             outcome = check_service.run(
-                session, scene=scene, purpose=data.purpose, persons=persons, settings=settings,
+                session,
+                scene=scene,
+                purpose=data.purpose,
+                persons=persons,
+                settings=settings,
                 actor=actor,
-            )  # fmt: skip
+            )
         except DomainError as exc:
             return self._batch_form(request, session, actor, settings, shown, error=exc)
         return self._batch_form(
-            request, session, actor, settings, shown,
-            result=CheckResultRead.of(outcome), faults=faults, rows=rows,
-        )  # fmt: skip
+            request,
+            session,
+            actor,
+            settings,
+            shown,
+            result=CheckResultRead.of(outcome),
+            faults=faults,
+            rows=rows,
+        )
 
     @get("/checks", guards=[page_requires(Permission.CHECKS_CHECK_READ)], sync_to_thread=True)
     def recent(
@@ -355,11 +368,15 @@ class ConsumerConsole(Controller):
                 fields = ", ".join(str(e["loc"][0]) for e in exc.errors())
                 raise CheckInputInvalid(f"check: {fields}") from None
             check_service.feedback(
-                session, check_id,
-                [check_service.FeedbackItem(item.measure, item.decision == "applied",
-                                            item.reason, item.index)],
+                session,
+                check_id,
+                [
+                    check_service.FeedbackItem(
+                        item.measure, item.decision == "applied", item.reason, item.index
+                    )
+                ],
                 actor=actor,
-            )  # fmt: skip
+            )
         except DomainError as exc:
             return self._detail(request, session, actor, check_id, form=data, error=exc)
         return see_other(f"{BASE}/checks/{check_id}", notice=n_("反馈已提交"))
@@ -392,9 +409,13 @@ def _read_persons(
                     raise PayloadTooLarge(f"the limit is {settings.max_upload_bytes} bytes")
                 handle.write(block)
         reader = TableReader(
-            path, file_format, columns=COLUMNS, required=("id_number", "name"),
-            max_field_chars=MAX_FIELD_CHARS, text_only=("id_number",),
-        )  # fmt: skip
+            path,
+            file_format,
+            columns=COLUMNS,
+            required=("id_number", "name"),
+            max_field_chars=MAX_FIELD_CHARS,
+            text_only=("id_number",),
+        )
         try:
             for row in reader:
                 if isinstance(row, RowFault):

@@ -342,10 +342,19 @@ class OrganizationPages(Controller):
             )
 
         return self._shown_once(
-            request, session, actor, org_id, create, section="account", form=data,
-            shown=lambda result: {"kind": "password", "login": result.user.login,
-                                  "secret": result.password},
-        )  # fmt: skip
+            request,
+            session,
+            actor,
+            org_id,
+            create,
+            section="account",
+            form=data,
+            shown=lambda result: {
+                "kind": "password",
+                "login": result.user.login,
+                "secret": result.password,
+            },
+        )
 
     @post(
         "/{org_id:uuid}/tokens",
@@ -383,10 +392,19 @@ class OrganizationPages(Controller):
             )
 
         return self._shown_once(
-            request, session, actor, org_id, issue, section="token", form=data,
-            shown=lambda issued: {"kind": "token", "login": issued.token.name,
-                                  "secret": issued.secret},
-        )  # fmt: skip
+            request,
+            session,
+            actor,
+            org_id,
+            issue,
+            section="token",
+            form=data,
+            shown=lambda issued: {
+                "kind": "token",
+                "login": issued.token.name,
+                "secret": issued.secret,
+            },
+        )
 
     @post(
         "/{org_id:uuid}/permissions",

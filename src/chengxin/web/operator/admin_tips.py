@@ -155,9 +155,14 @@ class TipPages(Controller):
         try:
             body = parse(TipStateIn, data.model_dump(), omit_blank=True)
             tip_service.change_state(
-                session, tip_id, state=body.state, outcome=body.outcome, note=body.public_note,
-                organization_id=body.organization_id, actor=actor,
-            )  # fmt: skip
+                session,
+                tip_id,
+                state=body.state,
+                outcome=body.outcome,
+                note=body.public_note,
+                organization_id=body.organization_id,
+                actor=actor,
+            )
         except DomainError as exc:
             if exc.status == NOT_FOUND:
                 raise

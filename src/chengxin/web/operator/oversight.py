@@ -73,9 +73,11 @@ class DashboardPage(Controller):
         by_org: dict[str, list[tuple[str, float]]] = {}
         for d in days:
             by_org.setdefault(d.organization, []).append((d.day.isoformat(), d.accepted))
-        totals = {"accepted": sum(d.accepted for d in days),
-                  "rejected": sum(d.rejected for d in days),
-                  "batches": sum(d.batches for d in days)}  # fmt: skip
+        totals = {
+            "accepted": sum(d.accepted for d in days),
+            "rejected": sum(d.rejected for d in days),
+            "batches": sum(d.batches for d in days),
+        }
         none = _("暂无数据")
         figures = {
             "ingestion": charts.line_chart(
@@ -83,26 +85,40 @@ class DashboardPage(Controller):
             ),
             "rejection": charts.bar_chart(
                 [(_department(r.department, _, lang), r.rate) for r in rejection],
-                title=_("退回率（按部门）"), percent=True, empty=none,
+                title=_("退回率（按部门）"),
+                percent=True,
+                empty=none,
             ),
             "objections": charts.bar_chart(
                 [(_department(r.department, _, lang), r.rate) for r in objections],
-                title=_("异议按时办结率（按部门）"), percent=True, empty=none,
+                title=_("异议按时办结率（按部门）"),
+                percent=True,
+                empty=none,
             ),
             "repairs": charts.bar_chart(
                 [(_department(r.department, _, lang), r.rate) for r in repairs],
-                title=_("信用修复按时办结率（按部门）"), percent=True, empty=none,
+                title=_("信用修复按时办结率（按部门）"),
+                percent=True,
+                empty=none,
             ),
             "feedback": charts.bar_chart(
-                [(f"{_department(r.department, _, lang)} · {name_of('scene', r.scene, lang)}",
-                  r.rate) for r in feedback or []],
-                title=_("核查反馈率（按部门和场景）"), percent=True, empty=none,
+                [
+                    (
+                        f"{_department(r.department, _, lang)} · {name_of('scene', r.scene, lang)}",
+                        r.rate,
+                    )
+                    for r in feedback or []
+                ],
+                title=_("核查反馈率（按部门和场景）"),
+                percent=True,
+                empty=none,
             ),
             "lists": charts.bar_chart(
                 [(_list_name(s.list_type, lang), s.entries) for s in sizes],
-                title=_("名单规模（已公示条目）"), empty=none,
+                title=_("名单规模（已公示条目）"),
+                empty=none,
             ),
-        }  # fmt: skip
+        }
         return console_page(
             request,
             actor,

@@ -163,8 +163,12 @@ class AuditPages(Controller):
         start, end = supervision.day_bounds(
             supervision.parse_day(since), supervision.parse_day(until)
         )
-        filters = {"organization_id": organization_id, "subject_id": None,
-                   "since": start, "until": end}  # fmt: skip
+        filters = {
+            "organization_id": organization_id,
+            "subject_id": None,
+            "since": start,
+            "until": end,
+        }
         audit_service.record_export(session, actor=actor, export_format=fmt, **filters)
         media = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
         return Stream(

@@ -27,8 +27,11 @@ from chengxin.web.render import see_other
 SCORING = f"{BASE}/scoring"
 MANAGE = [page_requires(Permission.SCORING_RULESET_MANAGE)]
 
-STATUS = {"draft": (n_("草稿"), "amber"), "active": (n_("生效中"), "green"),
-          "retired": (n_("已停用"), "")}  # fmt: skip
+STATUS = {
+    "draft": (n_("草稿"), "amber"),
+    "active": (n_("生效中"), "green"),
+    "retired": (n_("已停用"), ""),
+}
 
 
 class VersionForm(BaseModel):
@@ -114,19 +117,27 @@ class ScoringPages(Controller):
         up, down = str(_("上升")), str(_("下降"))
         figures = {
             "grades": charts.bar_chart(
-                [(g, [found.total["before"].get(g, 0), found.total["after"].get(g, 0)])
-                 for g in grades],
-                title=str(_("等级分布：现行与草稿")), series=(before, after), empty=none,
+                [
+                    (g, [found.total["before"].get(g, 0), found.total["after"].get(g, 0)])
+                    for g in grades
+                ],
+                title=str(_("等级分布：现行与草稿")),
+                series=(before, after),
+                empty=none,
             ),
             "regions": charts.bar_chart(
-                _movement_rows(found.by_region), title=str(_("等级变动（按地区）")),
-                series=(up, down), empty=none,
+                _movement_rows(found.by_region),
+                title=str(_("等级变动（按地区）")),
+                series=(up, down),
+                empty=none,
             ),
             "domains": charts.bar_chart(
-                _movement_rows(found.by_domain), title=str(_("等级变动（按领域）")),
-                series=(up, down), empty=none,
+                _movement_rows(found.by_domain),
+                title=str(_("等级变动（按领域）")),
+                series=(up, down),
+                empty=none,
             ),
-        }  # fmt: skip
+        }
         return console_page(
             request,
             actor,

@@ -228,32 +228,50 @@ class EmergencyPages(Controller):
         )
 
     freeze_organization = _action(
-        "/organization/freeze", FREEZE, "org",
+        "/organization/freeze",
+        FREEZE,
+        "org",
         _by_target(emergency_service.freeze_organization, OrganizationNotFound),
         notice=n_("单位已冻结"),
         doc="Refuse all the organization's tokens and staff from their next request on.",
-    )  # fmt: skip
+    )
     unfreeze_organization = _action(
-        "/organization/unfreeze", FREEZE, "org",
+        "/organization/unfreeze",
+        FREEZE,
+        "org",
         _by_target(emergency_service.unfreeze_organization, OrganizationNotFound),
-        notice=n_("单位已解冻"), doc="Lift the organization's freeze, with a reason.",
-    )  # fmt: skip
+        notice=n_("单位已解冻"),
+        doc="Lift the organization's freeze, with a reason.",
+    )
     freeze_token = _action(
-        "/token/freeze", FREEZE, "token",
+        "/token/freeze",
+        FREEZE,
+        "token",
         _by_target(emergency_service.freeze_token, TokenNotFound),
-        notice=n_("令牌已冻结"), doc="Refuse one API token from its next request on.",
-    )  # fmt: skip
+        notice=n_("令牌已冻结"),
+        doc="Refuse one API token from its next request on.",
+    )
     unfreeze_token = _action(
-        "/token/unfreeze", FREEZE, "token",
+        "/token/unfreeze",
+        FREEZE,
+        "token",
         _by_target(emergency_service.unfreeze_token, TokenNotFound),
         notice=n_("令牌已解冻"),
         doc="Lift one token's freeze (revoked or expired tokens stay refused).",
-    )  # fmt: skip
+    )
     lock = _action(
-        "/lockdown", LOCKDOWN, "lockdown", _with_reason(emergency_service.lock),
-        notice=n_("平台已封锁"), doc="Refuse every change platform-wide until lifted.",
-    )  # fmt: skip
+        "/lockdown",
+        LOCKDOWN,
+        "lockdown",
+        _with_reason(emergency_service.lock),
+        notice=n_("平台已封锁"),
+        doc="Refuse every change platform-wide until lifted.",
+    )
     lift = _action(
-        "/lockdown/lift", LOCKDOWN, "lockdown", _with_reason(emergency_service.lift),
-        notice=n_("封锁已解除"), doc="End the lockdown, with a reason.",
-    )  # fmt: skip
+        "/lockdown/lift",
+        LOCKDOWN,
+        "lockdown",
+        _with_reason(emergency_service.lift),
+        notice=n_("封锁已解除"),
+        doc="End the lockdown, with a reason.",
+    )

@@ -30,8 +30,12 @@ KINDS = (
     (ContentKind.WARNING_CASE.value, n_("失信案例")),
     (ContentKind.POLICY.value, n_("政策文件")),
 )
-ACTIONS = {"created": n_("创建"), "edited": n_("修改"), "published": n_("发布"),
-           "unpublished": n_("撤下")}  # fmt: skip
+ACTIONS = {
+    "created": n_("创建"),
+    "edited": n_("修改"),
+    "published": n_("发布"),
+    "unpublished": n_("撤下"),
+}
 
 
 class PageForm(BaseModel):
@@ -57,10 +61,21 @@ def _editor(  # the editor's state, by name
 ) -> Response[str]:
     """The editor (with the Markdown's preview), for a new page or ``current``."""
     preview = content_service.render(form.body_markdown) if form.body_markdown.strip() else None
-    return console_page(request, actor, "portal/admin/edit.html", {
-        "form": form, "kinds": KINDS, "current": current, "error": error, "preview": preview,
-        "actions": ACTIONS, "revisions": list(revisions),
-    }, status_code=error.status if error else 200)  # fmt: skip
+    return console_page(
+        request,
+        actor,
+        "portal/admin/edit.html",
+        {
+            "form": form,
+            "kinds": KINDS,
+            "current": current,
+            "error": error,
+            "preview": preview,
+            "actions": ACTIONS,
+            "revisions": list(revisions),
+        },
+        status_code=error.status if error else 200,
+    )
 
 
 class ContentAdminController(Controller):
@@ -72,9 +87,15 @@ class ContentAdminController(Controller):
     def index(
         self, request: Request[Any, Any, Any], session: SessionDep, actor: ActorDep
     ) -> Response[str]:
-        return console_page(request, actor, "portal/admin/index.html", {
-            "pages": content_service.all_pages(session), "kinds": dict(KINDS),
-        })  # fmt: skip
+        return console_page(
+            request,
+            actor,
+            "portal/admin/index.html",
+            {
+                "pages": content_service.all_pages(session),
+                "kinds": dict(KINDS),
+            },
+        )
 
     @get("/new", guards=MANAGE, sync_to_thread=False)
     def new_form(self, request: Request[Any, Any, Any], actor: ActorDep) -> Response[str]:
@@ -130,13 +151,14 @@ class ContentAdminController(Controller):
             return _editor(request, actor, data, current=current, revisions=revisions)
         expected = int(data.version) if data.version.isdigit() else None
         return attempt(
-            lambda: content_service.edit(session, page_id, data.to_input(), actor=actor,
-                                         expected_version=expected),
+            lambda: content_service.edit(
+                session, page_id, data.to_input(), actor=actor, expected_version=expected
+            ),
             on_error=lambda exc: _editor(
                 request, actor, data, current=current, error=exc, revisions=revisions
             ),
             then=lambda _: see_other(f"{BASE}/{page_id}", notice=n_("已保存")),
-        )  # fmt: skip
+        )
 
     @post("/{page_id:uuid}/publish", guards=MANAGE, sync_to_thread=True)
     def publish(

@@ -113,20 +113,34 @@ class PortalController(Controller):
         now = utcnow()
         black = public_lists.entries(session, kind=ListKind.BLACK, limit=5, now=now)
         red = public_lists.entries(session, kind=ListKind.RED, limit=5, now=now)
-        return page(request, "portal/home.html", {
-            "figures": figures.home(session, now=now),
-            "black": [EntryPublic.of(e) for e in black.items], "black_total": black.total,
-            "red": [EntryPublic.of(e) for e in red.items], "red_total": red.total,
-            "latest": content_service.published(session, limit=6), "kinds": KIND_LABELS,
-            "names": _names(),
-        })  # fmt: skip
+        return page(
+            request,
+            "portal/home.html",
+            {
+                "figures": figures.home(session, now=now),
+                "black": [EntryPublic.of(e) for e in black.items],
+                "black_total": black.total,
+                "red": [EntryPublic.of(e) for e in red.items],
+                "red_total": red.total,
+                "latest": content_service.published(session, limit=6),
+                "kinds": KIND_LABELS,
+                "names": _names(),
+            },
+        )
 
     @get("/lists", opt=PUBLIC, sync_to_thread=False)
     def lists(self, request: Request[Any, Any, Any]) -> Response[str]:
-        return page(request, "portal/lists.html", {
-            "types": list_types.all_types(), "search_by": SEARCH_BY,
-            "form": SearchForm(), "error": None, "names": _names(),
-        })  # fmt: skip
+        return page(
+            request,
+            "portal/lists.html",
+            {
+                "types": list_types.all_types(),
+                "search_by": SEARCH_BY,
+                "form": SearchForm(),
+                "error": None,
+                "names": _names(),
+            },
+        )
 
     @get("/lists/{code:str}", opt=PUBLIC, sync_to_thread=True)
     def list_type(
@@ -140,10 +154,18 @@ class PortalController(Controller):
         if found is None:
             raise NotFoundException  # an address, not an API input: the not-found page
         shown = public_lists.entries(session, list_type=found.code, limit=PAGE_SIZE, offset=offset)
-        return page(request, "portal/list_type.html", {
-            "t": found, "entries": [EntryPublic.of(e) for e in shown.items],
-            "total": shown.total, "offset": offset, "size": PAGE_SIZE, "names": _names(),
-        })  # fmt: skip
+        return page(
+            request,
+            "portal/list_type.html",
+            {
+                "t": found,
+                "entries": [EntryPublic.of(e) for e in shown.items],
+                "total": shown.total,
+                "offset": offset,
+                "size": PAGE_SIZE,
+                "names": _names(),
+            },
+        )
 
     @post("/lists/search", opt=PUBLIC, sync_to_thread=True, status_code=200)
     def search(
@@ -154,9 +176,14 @@ class PortalController(Controller):
         data: URLEncodedBody[SearchForm],
     ) -> Response[str]:
         """As POST /api/v1/public/lists/search: rate-limited per client, masked results only."""
-        values: dict[str, Any] = {"types": list_types.all_types(), "search_by": SEARCH_BY,
-                                  "form": data, "error": None, "results": None,
-                                  "names": _names()}  # fmt: skip
+        values: dict[str, Any] = {
+            "types": list_types.all_types(),
+            "search_by": SEARCH_BY,
+            "form": data,
+            "error": None,
+            "results": None,
+            "names": _names(),
+        }
         try:
             fields = {data.by: data.query.strip()} if data.by in dict(SEARCH_BY) else {}
             query = parse(SearchIn, fields)
@@ -164,10 +191,12 @@ class PortalController(Controller):
             # API does).
             try:
                 tip_service.take(
-                    _runtime(request).scope, client_ip=client_ip(request),
+                    _runtime(request).scope,
+                    client_ip=client_ip(request),
                     action=tip_service.RateAction.LIST_SEARCH,
-                    limit=settings.lists_searches_per_client_per_hour, now=utcnow(),
-                )  # fmt: skip
+                    limit=settings.lists_searches_per_client_per_hour,
+                    now=utcnow(),
+                )
             except TipRateLimited as exc:
                 per_hour = settings.lists_searches_per_client_per_hour
                 raise ListSearchRateLimited(
@@ -186,8 +215,10 @@ class PortalController(Controller):
     @get("/pages", opt=PUBLIC, sync_to_thread=True)
     def pages(self, request: Request[Any, Any, Any], session: SessionDep) -> Response[str]:
         found = content_service.published(session)
-        groups = [(kind, label, [p for p in found if p.kind == kind])
-                  for kind, label in KIND_LABELS.items()]  # fmt: skip
+        groups = [
+            (kind, label, [p for p in found if p.kind == kind])
+            for kind, label in KIND_LABELS.items()
+        ]
         return page(request, "portal/pages.html", {"groups": groups})
 
     @get("/pages/{slug:str}", opt=PUBLIC, sync_to_thread=True)
@@ -195,10 +226,15 @@ class PortalController(Controller):
         self, request: Request[Any, Any, Any], session: SessionDep, slug: FromPath[str]
     ) -> Response[str]:
         found = content_service.published_or_raise(session, slug)
-        return page(request, "portal/page.html", {
-            "p": found, "body": content_service.render(found.body_markdown),
-            "kind_label": KIND_LABELS.get(found.kind, found.kind),
-        })  # fmt: skip
+        return page(
+            request,
+            "portal/page.html",
+            {
+                "p": found,
+                "body": content_service.render(found.body_markdown),
+                "kind_label": KIND_LABELS.get(found.kind, found.kind),
+            },
+        )
 
 
 class VerifyController(Controller):
@@ -230,8 +266,12 @@ class VerifyController(Controller):
         self, request: Request[Any, Any, Any], session: SessionDep, data: URLEncodedBody[VerifyForm]
     ) -> Response[str]:
         """As POST /api/v1/reports/verify: issue time, audience, signed digest; never content."""
-        values: dict[str, Any] = {"form": data, "error": None, "result": None,
-                                  "audiences": AUDIENCES}  # fmt: skip
+        values: dict[str, Any] = {
+            "form": data,
+            "error": None,
+            "result": None,
+            "audiences": AUDIENCES,
+        }
         try:
             asked = parse(VerifyIn, {"number": data.number, "code": data.code})
             issue = verification.verify(session, asked.number, asked.code)
@@ -239,10 +279,13 @@ class VerifyController(Controller):
             values["error"] = exc
             return page(request, "portal/verify.html", values, status_code=exc.status)
         values["result"] = {
-            "number": issue.number, "issued_at": issue.issued_at, "audience": issue.audience,
-            "digest": issue.digest, "key_id": issue.key_id,
+            "number": issue.number,
+            "issued_at": issue.issued_at,
+            "audience": issue.audience,
+            "digest": issue.digest,
+            "key_id": issue.key_id,
             "signature_valid": verification.signature_holds(keyring_of(session), issue),
-        }  # fmt: skip
+        }
         return page(request, "portal/verify.html", values)
 
 
@@ -254,11 +297,15 @@ def _periods(document: CatalogDocument) -> list[dict[str, Any]]:
         if kind.category is not Category.DISHONEST:
             continue
         period = document.period_of(kind)
-        rows.append({
-            "kind": kind, "severity": kind.severity.value if kind.severity else "",
-            "min_months": period.min_months, "max_months": period.max_months,
-            "repairable": kind.repairable,
-        })  # fmt: skip
+        rows.append(
+            {
+                "kind": kind,
+                "severity": kind.severity.value if kind.severity else "",
+                "min_months": period.min_months,
+                "max_months": period.max_months,
+                "repairable": kind.repairable,
+            }
+        )
     return rows
 
 
@@ -288,31 +335,46 @@ class GuideController(Controller):
         try:
             version, document = catalog_service.active_document(session)
             catalog: dict[str, Any] | None = {
-                "version": version.version, "kinds": _periods(document),
+                "version": version.version,
+                "kinds": _periods(document),
                 "defaults": [(s, getattr(document.display_defaults, s)) for s in SEVERITIES],
-            }  # fmt: skip
+            }
         except NoActiveCatalog:
             catalog = None
-        return page(request, "portal/repair_guide.html", {
-            "catalog": catalog, "severities": SEVERITIES, "bases": BASES,
-            "decide_days": settings.repair_decide_days,
-            "answer_days": settings.repair_answer_days,
-            "bars": [BARS.get(b, b) for b in settings.repair_bars],
-            "commitment": repair_service.COMMITMENT_TEXT,
-        })  # fmt: skip
+        return page(
+            request,
+            "portal/repair_guide.html",
+            {
+                "catalog": catalog,
+                "severities": SEVERITIES,
+                "bases": BASES,
+                "decide_days": settings.repair_decide_days,
+                "answer_days": settings.repair_answer_days,
+                "bars": [BARS.get(b, b) for b in settings.repair_bars],
+                "commitment": repair_service.COMMITMENT_TEXT,
+            },
+        )
 
 
 def _domains() -> list[tuple[str, str, str]]:
     """What a tip may be about, as GET /api/v1/tips/domains answers: code, Chinese, English."""
-    found = [(t.code, t.name_zh, t.name_en)
-             for t in list_types.all_types() if t.kind is ListKind.BLACK]  # fmt: skip
+    found = [
+        (t.code, t.name_zh, t.name_en) for t in list_types.all_types() if t.kind is ListKind.BLACK
+    ]
     return [*found, (tip_service.OTHER_DOMAIN, "其他", "other")]
 
 
-STATUSES = {"received": n_("已受理"), "routed": n_("已转办"), "in_progress": n_("办理中"),
-            "closed": n_("已办结")}  # fmt: skip
-OUTCOMES = {"substantiated": n_("属实"), "unsubstantiated": n_("不属实或无法查实"),
-            "transferred": n_("已移送")}  # fmt: skip
+STATUSES = {
+    "received": n_("已受理"),
+    "routed": n_("已转办"),
+    "in_progress": n_("办理中"),
+    "closed": n_("已办结"),
+}
+OUTCOMES = {
+    "substantiated": n_("属实"),
+    "unsubstantiated": n_("不属实或无法查实"),
+    "transferred": n_("已移送"),
+}
 
 
 class TipPageController(Controller):
@@ -321,8 +383,13 @@ class TipPageController(Controller):
     path = "/tips"
 
     def _values(self, form: TipForm, settings: Settings) -> dict[str, Any]:
-        return {"form": form, "domains": _domains(), "error": None, "receipt": None,
-                "per_hour": settings.tips_per_client_per_hour}  # fmt: skip
+        return {
+            "form": form,
+            "domains": _domains(),
+            "error": None,
+            "receipt": None,
+            "per_hour": settings.tips_per_client_per_hour,
+        }
 
     @get("/", opt=PUBLIC, sync_to_thread=False)
     def tip_form(self, request: Request[Any, Any, Any], settings: SettingsDep) -> Response[str]:
@@ -335,22 +402,32 @@ class TipPageController(Controller):
         """As POST /api/v1/tips: the reference and the secret are shown once, here."""
         values = self._values(data, settings)
         try:
-            tip = parse(TipIn, {
-                "domain": data.domain, "about": data.about, "what": data.what,
-                "id_number": data.id_number.strip() or None,
-                "credit_code": data.credit_code.strip() or None,
-                "region_code": data.region_code.strip() or None,
-                "contact": data.contact.strip() or None,
-            })  # fmt: skip
+            tip = parse(
+                TipIn,
+                {
+                    "domain": data.domain,
+                    "about": data.about,
+                    "what": data.what,
+                    "id_number": data.id_number.strip() or None,
+                    "credit_code": data.credit_code.strip() or None,
+                    "region_code": data.region_code.strip() or None,
+                    "contact": data.contact.strip() or None,
+                },
+            )
             receipt = tip_service.submit(
                 _runtime(request).scope,
                 tip_service.TipInput(
-                    domain=tip.domain, about=tip.about, what=tip.what, id_number=tip.id_number,
-                    credit_code=tip.credit_code, region_code=tip.region_code,
+                    domain=tip.domain,
+                    about=tip.about,
+                    what=tip.what,
+                    id_number=tip.id_number,
+                    credit_code=tip.credit_code,
+                    region_code=tip.region_code,
                     contact=tip.contact,
                 ),
-                client_ip=client_ip(request), settings=settings,
-            )  # fmt: skip
+                client_ip=client_ip(request),
+                settings=settings,
+            )
         except DomainError as exc:
             values |= {"error": exc, "retry_minutes": _retry_minutes(exc)}
             return page(request, "portal/tips.html", values, status_code=exc.status)
@@ -360,8 +437,9 @@ class TipPageController(Controller):
 
     @get("/lookup", opt=PUBLIC, sync_to_thread=False)
     def lookup_form(self, request: Request[Any, Any, Any]) -> Response[str]:
-        return page(request, "portal/tip_lookup.html",
-                    {"form": LookupForm(), "error": None, "tip": None})  # fmt: skip
+        return page(
+            request, "portal/tip_lookup.html", {"form": LookupForm(), "error": None, "tip": None}
+        )
 
     @post("/lookup", opt=PUBLIC, sync_to_thread=True, status_code=200)
     def lookup(
@@ -383,9 +461,12 @@ class TipPageController(Controller):
                 TipLookupIn, {"reference": data.reference.strip(), "secret": data.secret.strip()}
             )
             view = tip_service.lookup(
-                _runtime(request).scope, reference=asked.reference, secret=asked.secret,
-                client_ip=client_ip(request), settings=settings,
-            )  # fmt: skip
+                _runtime(request).scope,
+                reference=asked.reference,
+                secret=asked.secret,
+                client_ip=client_ip(request),
+                settings=settings,
+            )
         except DomainError as exc:
             values |= {"error": exc, "retry_minutes": _retry_minutes(exc)}
             return page(request, "portal/tip_lookup.html", values, status_code=exc.status)

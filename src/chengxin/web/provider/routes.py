@@ -224,10 +224,15 @@ class ProviderConsole(Controller):
                 with runtime.scope() as session:
                     provider_id = ingestion_service.provider_of(session, actor).id
                 batch = ingestion_service.ingest_file(
-                    runtime.scope, path, file_format, provider_id=provider_id, actor=actor,
-                    channel="upload", filename=filename,
+                    runtime.scope,
+                    path,
+                    file_format,
+                    provider_id=provider_id,
+                    actor=actor,
+                    channel="upload",
+                    filename=filename,
                     options=ingestion_service.Options.from_settings(settings),
-                )  # fmt: skip
+                )
         except FileFault as fault:
             error = FileRejected(f"{fault.code}: {fault.message}", failure_code=fault.code)
             return page(request, "provider/upload.html", {"error": error}, status_code=error.status)
@@ -342,9 +347,15 @@ class ProviderConsole(Controller):
         for rejection in rows:
             for e in rejection.errors:
                 writer.writerow(
-                    [rejection.row_no, export._safe(rejection.source_id or ""),  # noqa: SLF001
-                     e.get("field") or "", e["code"], e["zh"], e["en"]]
-                )  # fmt: skip
+                    [
+                        rejection.row_no,
+                        export._safe(rejection.source_id or ""),  # noqa: SLF001
+                        e.get("field") or "",
+                        e["code"],
+                        e["zh"],
+                        e["en"],
+                    ]
+                )
         del total
         return Response(
             buffer.getvalue().encode("utf-8-sig"),
@@ -406,15 +417,23 @@ class ProviderConsole(Controller):
     ) -> Response[str]:
         """Objections to my organization's records, most urgent first."""
         found = objection_service.queue(
-            session, actor=actor, status=_chosen(ObjectionStatus, status),
-            overdue_only=overdue == "1", limit=QUEUE_SIZE,
-        )  # fmt: skip
+            session,
+            actor=actor,
+            status=_chosen(ObjectionStatus, status),
+            overdue_only=overdue == "1",
+            limit=QUEUE_SIZE,
+        )
         now = utcnow()
         items = [ObjectionRead.of(objection_service.view(session, o), now) for o in found.items]
         return _queue_page(
-            request, "provider/objections.html", found, items,
-            states=ObjectionStatus, status=status, overdue=overdue,
-        )  # fmt: skip
+            request,
+            "provider/objections.html",
+            found,
+            items,
+            states=ObjectionStatus,
+            status=status,
+            overdue=overdue,
+        )
 
     def _objection_page(
         self,
@@ -428,11 +447,14 @@ class ProviderConsole(Controller):
     ) -> Response[str]:
         objection = objection_service.read(session, objection_id, actor=actor)
         return _case_page(
-            request, "provider/objection.html",
+            request,
+            "provider/objection.html",
             ObjectionRead.of(objection_service.view(session, objection), utcnow()),
-            form=form or DecisionForm(), error=error, outcomes=OUTCOMES,
+            form=form or DecisionForm(),
+            error=error,
+            outcomes=OUTCOMES,
             may_decide=actor.can(Permission.OBJECTIONS_OBJECTION_DECIDE),
-        )  # fmt: skip
+        )
 
     @get(
         "/objections/{objection_id:uuid}",
@@ -475,10 +497,15 @@ class ProviderConsole(Controller):
                 },
             )
             objection_service.decide(
-                    session, objection_id, outcome=decision.outcome, note=decision.note,
-                    corrected_record_id=decision.corrected_record_id,
-                    appeal_route=decision.appeal_route, actor=actor, settings=settings,
-                )  # fmt: skip
+                session,
+                objection_id,
+                outcome=decision.outcome,
+                note=decision.note,
+                corrected_record_id=decision.corrected_record_id,
+                appeal_route=decision.appeal_route,
+                actor=actor,
+                settings=settings,
+            )
         except DomainError as exc:
             return self._objection_page(request, session, actor, objection_id, form=data, error=exc)
         return see_other(f"{BASE}/objections/{objection_id}", notice=n_("已作出决定"))
@@ -515,15 +542,23 @@ class ProviderConsole(Controller):
     ) -> Response[str]:
         """Repair applications about my organization's findings, most urgent first."""
         found = repair_service.queue(
-            session, actor=actor, status=_chosen(RepairStatus, status),
-            overdue_only=overdue == "1", limit=QUEUE_SIZE,
-        )  # fmt: skip
+            session,
+            actor=actor,
+            status=_chosen(RepairStatus, status),
+            overdue_only=overdue == "1",
+            limit=QUEUE_SIZE,
+        )
         now = utcnow()
         items = [RepairRead.of(repair_service.view(session, a), now) for a in found.items]
         return _queue_page(
-            request, "provider/repairs.html", found, items,
-            states=RepairStatus, status=status, overdue=overdue,
-        )  # fmt: skip
+            request,
+            "provider/repairs.html",
+            found,
+            items,
+            states=RepairStatus,
+            status=status,
+            overdue=overdue,
+        )
 
     def _repair_page(
         self,
@@ -537,11 +572,14 @@ class ProviderConsole(Controller):
     ) -> Response[str]:
         application = repair_service.read(session, application_id, actor=actor)
         return _case_page(
-            request, "provider/repair.html",
+            request,
+            "provider/repair.html",
             RepairRead.of(repair_service.view(session, application), utcnow()),
-            form=form or RepairDecisionForm(), error=error, outcomes=REPAIR_OUTCOMES,
+            form=form or RepairDecisionForm(),
+            error=error,
+            outcomes=REPAIR_OUTCOMES,
             may_decide=actor.can(Permission.REPAIR_APPLICATION_DECIDE),
-        )  # fmt: skip
+        )
 
     @get(
         "/repairs/{application_id:uuid}",
@@ -577,9 +615,12 @@ class ProviderConsole(Controller):
                 RepairDecisionIn, {"outcome": data.outcome, "reasons": data.reasons.strip() or None}
             )
             repair_service.decide(
-                    session, application_id, outcome=RepairStatus(decision.outcome),
-                    reasons=decision.reasons, actor=actor,
-                )  # fmt: skip
+                session,
+                application_id,
+                outcome=RepairStatus(decision.outcome),
+                reasons=decision.reasons,
+                actor=actor,
+            )
         except DomainError as exc:
             return self._repair_page(request, session, actor, application_id, form=data, error=exc)
         return see_other(f"{BASE}/repairs/{application_id}", notice=n_("已作出决定"))
@@ -671,15 +712,17 @@ class ProviderConsole(Controller):
                     raise RecordNotFound("no record of yours has this source id")
                 record_ids = [versions[-1].id]
             entry = list_service.propose(
-                    session,
-                    list_service.Proposal(
-                        list_type=data.list_type, reason=data.reason, record_ids=record_ids,
-                        document_no=data.document_no.strip() or None,
-                        id_number=data.id_number.strip() or None,
-                        name=data.name.strip() or None,
-                    ),
-                    actor=actor,
-                )  # fmt: skip
+                session,
+                list_service.Proposal(
+                    list_type=data.list_type,
+                    reason=data.reason,
+                    record_ids=record_ids,
+                    document_no=data.document_no.strip() or None,
+                    id_number=data.id_number.strip() or None,
+                    name=data.name.strip() or None,
+                ),
+                actor=actor,
+            )
         except DomainError as exc:
             return self._proposal_form(request, data, exc)
         return see_other(f"{BASE}/proposals/{entry.id}", notice=n_("已提出"))

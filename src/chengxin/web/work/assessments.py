@@ -43,8 +43,11 @@ MANAGE = [page_requires(P.ASSESSMENT_INDICATORS_MANAGE)]
 INDICATORS = f"{ASSESSMENTS}/indicators"
 SHOWN_ITEMS = 500  # a figure's items on its page; the workbook lists every one
 
-SET_STATUS = {"draft": (n_("草稿"), "amber"), "active": (n_("生效中"), "green"),
-              "retired": (n_("已停用"), "")}  # fmt: skip
+SET_STATUS = {
+    "draft": (n_("草稿"), "amber"),
+    "active": (n_("生效中"), "green"),
+    "retired": (n_("已停用"), ""),
+}
 TASK_STATUS = {"open": n_("办理中"), "closed": n_("已办结")}
 MEDIA = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -116,11 +119,12 @@ class AssessmentPages(Controller):
                 "may_issue": actor.can(P.ASSESSMENT_ASSESSMENT_ISSUE),
                 "kinds": [(k, str(_(w))) for k, w in views.PERIOD_KIND.items()],
                 "period": lambda a: views.period_words(a.period_kind, a.period_label, _),
-                "region": lambda code: _("全省") if code is None else views.city_name(
-                    code, lang, _),
+                "region": lambda code: (
+                    _("全省") if code is None else views.city_name(code, lang, _)
+                ),
             },
             status_code=error.status if error else 200,
-        )  # fmt: skip
+        )
 
     @post("/", guards=ISSUE, sync_to_thread=True)
     def issue(
@@ -264,15 +268,17 @@ class AssessmentPages(Controller):
                 "unit_of": lambda kind, code: views.unit_name(kind, code, lang, _),
                 "unit_kind": views.UNIT_KIND,
                 "indicator_name": lambda i: _indicator_name(i, lang),
-                "indicator_of": lambda code: _indicator_name(indicators[code], lang)
-                if code in indicators else code,
+                "indicator_of": lambda code: (
+                    _indicator_name(indicators[code], lang) if code in indicators else code
+                ),
                 "better": views.BETTER,
                 "period": views.period_words(found.period_kind, found.period_label, _),
-                "region": _("全省") if found.region_code is None else views.city_name(
-                    found.region_code, lang, _),
+                "region": _("全省")
+                if found.region_code is None
+                else views.city_name(found.region_code, lang, _),
                 "percent": views.percent,
             },
-        )  # fmt: skip
+        )
 
     @get("/{assessment_id:uuid}/items", guards=READ, sync_to_thread=True)
     def items(
@@ -291,15 +297,23 @@ class AssessmentPages(Controller):
         lang, _ = _words(request)
         found = assessment_service.get_or_raise(session, assessment_id, actor=actor)
         rows = assessment_service.items(
-            session, found, actor=actor, indicator=indicator, unit_kind=unit_kind,
+            session,
+            found,
+            actor=actor,
+            indicator=indicator,
+            unit_kind=unit_kind,
             unit_code=unit,
-        )  # fmt: skip
+        )
         view = assessment_service.view(session, found, actor=actor)
         by_code = {i.code: i for i in view.indicators}
         figure = next(
-            (u.figures.get(indicator) for u in view.units
-             if u.kind == unit_kind and u.code == unit), None,
-        )  # fmt: skip
+            (
+                u.figures.get(indicator)
+                for u in view.units
+                if u.kind == unit_kind and u.code == unit
+            ),
+            None,
+        )
         return work_page(
             request,
             actor,

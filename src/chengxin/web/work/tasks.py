@@ -126,11 +126,17 @@ def _create_body(form: TaskForm) -> TaskCreate:
             _milestone_body(form.milestone_title, form.due_on, form.start_on, form.workdays)
         )
     values: dict[str, Any] = {
-        "title": form.title, "description": form.description, "basis": form.basis,
-        "lead_organization_id": form.lead, "responsible_organization_ids": form.chosen(),
-        "source": form.source or "manual", "assessment_id": form.assessment_id,
-        "indicator": form.indicator, "unit_kind": form.unit_kind, "unit_code": form.unit_code,
-    }  # fmt: skip
+        "title": form.title,
+        "description": form.description,
+        "basis": form.basis,
+        "lead_organization_id": form.lead,
+        "responsible_organization_ids": form.chosen(),
+        "source": form.source or "manual",
+        "assessment_id": form.assessment_id,
+        "indicator": form.indicator,
+        "unit_kind": form.unit_kind,
+        "unit_code": form.unit_code,
+    }
     body = parse(TaskCreate, values, omit_blank=True)
     return body.model_copy(update={"milestones": milestones})
 
@@ -171,13 +177,21 @@ def _prefill(
     return TaskForm(
         title=str(_("{indicator}未达标整改：{unit}")).format(indicator=what, unit=who)[:200],
         description=str(_("考核 {number} 中「{indicator}」低于目标值，请整改并报送进展。")).format(
-            number=found.number, indicator=what)[:4000],
+            number=found.number, indicator=what
+        )[:4000],
         basis=str(_("考核 {number}（{period}）")).format(
-            number=found.number, period=found.period_label)[:500],
-        lead=str(orgs[0].id) if orgs else "", responsible=[str(o.id) for o in orgs[1:]],
-        milestone_title=str(_("报送整改情况")), workdays="10", source="finding",
-        assessment_id=str(found.id), indicator=indicator, unit_kind=unit_kind, unit_code=unit,
-    )  # fmt: skip
+            number=found.number, period=found.period_label
+        )[:500],
+        lead=str(orgs[0].id) if orgs else "",
+        responsible=[str(o.id) for o in orgs[1:]],
+        milestone_title=str(_("报送整改情况")),
+        workdays="10",
+        source="finding",
+        assessment_id=str(found.id),
+        indicator=indicator,
+        unit_kind=unit_kind,
+        unit_code=unit,
+    )
 
 
 def _units(session: SessionDep) -> list[Organization]:
@@ -204,19 +218,28 @@ class TaskPages(Controller):
         tab = tab if tab in {t for t, _label in TABS} else "open"
         status = tab if tab in STATUS else ("open" if tab == "overdue" else None)
         found = tracking_service.listing(
-            session, actor=actor, status=status, overdue_only=tab == "overdue",
-            limit=PAGE_SIZE, offset=offset,
-        )  # fmt: skip
+            session,
+            actor=actor,
+            status=status,
+            overdue_only=tab == "overdue",
+            limit=PAGE_SIZE,
+            offset=offset,
+        )
         return work_page(
             request,
             actor,
             "tasks/list.html",
             {
-                "page": found, "tab": tab, "tabs": TABS, "offset": offset,
-                "page_size": PAGE_SIZE, "status": STATUS, "source": SOURCE,
+                "page": found,
+                "tab": tab,
+                "tabs": TABS,
+                "offset": offset,
+                "page_size": PAGE_SIZE,
+                "status": STATUS,
+                "source": SOURCE,
                 "may_manage": actor.can(P.TRACKING_TASK_MANAGE),
             },
-        )  # fmt: skip
+        )
 
     @get("/new", guards=MANAGE, sync_to_thread=True)
     def new(  # noqa: PLR0917
@@ -233,9 +256,14 @@ class TaskPages(Controller):
         form = TaskForm()
         if assessment and indicator and unit_kind and unit:
             form = _prefill(
-                request, session, actor, assessment=assessment, indicator=indicator,
-                unit_kind=unit_kind, unit=unit,
-            )  # fmt: skip
+                request,
+                session,
+                actor,
+                assessment=assessment,
+                indicator=indicator,
+                unit_kind=unit_kind,
+                unit=unit,
+            )
         return self._new(request, session, actor, form)
 
     def _new(
@@ -257,11 +285,14 @@ class TaskPages(Controller):
             actor,
             "tasks/new.html",
             {
-                "form": form, "chosen": set(form.chosen()), "units": _units(session),
-                "error": error, "finding_url": finding_url,
+                "form": form,
+                "chosen": set(form.chosen()),
+                "units": _units(session),
+                "error": error,
+                "finding_url": finding_url,
             },
             status_code=error.status if error else 200,
-        )  # fmt: skip
+        )
 
     @post("/new", guards=MANAGE, sync_to_thread=True)
     def create(
@@ -313,15 +344,21 @@ class TaskPages(Controller):
             actor,
             "tasks/task.html",
             {
-                "shown": shown, "task": task, "status": STATUS, "source": SOURCE, "role": ROLE,
+                "shown": shown,
+                "task": task,
+                "status": STATUS,
+                "source": SOURCE,
+                "role": ROLE,
                 "finding_words": finding_words,
                 "may_report": is_open and shown.is_unit and actor.can(P.TRACKING_PROGRESS_REPORT),
                 "may_manage": is_open and actor.can(P.TRACKING_TASK_MANAGE),
-                "download": _download(task.id), "error": error, "failed": form,
+                "download": _download(task.id),
+                "error": error,
+                "failed": form,
                 "max_files": evidence_service.MAX_FILES,
             },
             status_code=error.status if error else 200,
-        )  # fmt: skip
+        )
 
     @post("/{task_id:uuid}/progress", guards=REPORT, sync_to_thread=True)
     def report(
@@ -342,9 +379,13 @@ class TaskPages(Controller):
             ]
             milestone_id = uuid.UUID(data.milestone_id) if data.milestone_id else None
             tracking_service.report(
-                session, task_id, text=data.text, milestone_id=milestone_id, files=files,
+                session,
+                task_id,
+                text=data.text,
+                milestone_id=milestone_id,
+                files=files,
                 actor=actor,
-            )  # fmt: skip
+            )
         except ValueError:
             session.rollback()
             error = TaskInvalid("milestone: not one of this task's", field="milestone_id")
