@@ -10,7 +10,10 @@ from pathlib import Path
 from queue import Empty
 from typing import Any
 
+from chengxin import wiring
 from chengxin.db import make_engine
+
+wiring.install()  # a benchmark is a composition root, like the app and the CLI (ADR 0038)
 
 PG_ADMIN = os.environ.get(
     "CHENGXIN_BENCH_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -49,9 +49,9 @@ from chengxin.db import UTCDateTime
 from chengxin.keys.keyring import Keyring
 from chengxin.records import expiry
 from chengxin.records.models import CreditRecord, RecordEvent
-from chengxin.records.visibility import CHINA
 from chengxin.runtime import build_runtime
 from chengxin.settings import Settings
+from chengxin.workdays.days import CHINA
 
 DB_NAME = "chengxin_bench_expiry"
 TODAY = date(2026, 11, 28)

@@ -61,11 +61,11 @@ from chengxin.ingestion.models import IngestBatch
 from chengxin.organizations import service as organization_service
 from chengxin.organizations.models import Organization
 from chengxin.records.models import CreditRecord
-from chengxin.records.visibility import day_of
 from chengxin.runtime import build_runtime
 from chengxin.security.actor import system_actor
 from chengxin.security.permissions import Permission
 from chengxin.settings import Settings
+from chengxin.workdays.days import day_of
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project root: tests.*
 from tests import pgcluster

@@ -48,12 +48,12 @@ from chengxin.catalog.schema import CatalogDocument, Category
 from chengxin.identity.models import Subject
 from chengxin.keys.keyring import Keyring
 from chengxin.records.models import CreditRecord
-from chengxin.records.visibility import day_of
 from chengxin.runtime import build_runtime
 from chengxin.scoring import service as scoring_service
 from chengxin.security.actor import system_actor
 from chengxin.settings import Settings
 from chengxin.state import service as state_service
+from chengxin.workdays.days import day_of
 
 DB_NAME = "chengxin_bench_scoring"
 # The run's moment: now (each process its own, the measuring one after the loading one), so the

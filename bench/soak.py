@@ -68,13 +68,13 @@ from chengxin.identity import service as identity_service
 from chengxin.jobs.models import Job
 from chengxin.organizations import service as organization_service
 from chengxin.records.models import CreditRecord
-from chengxin.records.visibility import day_of
 from chengxin.runtime import build_runtime
 from chengxin.security.actor import system_actor
 from chengxin.security.guards import SESSION_COOKIE
 from chengxin.security.permissions import Permission
 from chengxin.settings import Settings
 from chengxin.state import service as state_service
+from chengxin.workdays.days import day_of
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the project root: tests.*
 from tests import pgcluster

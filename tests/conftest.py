@@ -23,7 +23,7 @@ import structlog
 from litestar.testing import TestClient
 from sqlalchemy import Engine, text
 
-from chengxin import migrate
+from chengxin import migrate, wiring
 from chengxin.catalog import service as catalog_service
 from chengxin.db import make_engine
 from chengxin.keys.keyring import Keyring, save
@@ -48,6 +48,12 @@ PG_ADMIN_URL = os.environ.get(
     "CHENGXIN_TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 OPERATOR_CREDIT_CODE = "91350200776049653A"  # the GB 32100 example code from RULES.md §7
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The suite is a composition root like the app and the CLI (ADR 0038)."""
+    del config
+    wiring.install()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -32,7 +32,7 @@ from litestar.status_codes import HTTP_204_NO_CONTENT
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.orm import Session
 
-from chengxin import __version__
+from chengxin import __version__, wiring
 from chengxin.access.routes import AccessController, MyGrantsController, QueryController
 from chengxin.accounts import authn
 from chengxin.accounts.emergency.gate import lockdown_middleware
@@ -361,6 +361,7 @@ def use_runtime(app: Litestar, runtime: Runtime) -> None:
 
 def create_app(settings: Settings | None = None, *, runtime: Runtime | None = None) -> Litestar:
     """The ASGI application."""
+    wiring.install()
     if runtime is None:
         settings = settings or load_settings()
         configure_logging(

@@ -18,6 +18,7 @@ from typing import NoReturn
 
 import click
 
+from chengxin import wiring
 from chengxin.context import new_request_id
 from chengxin.errors import DomainError
 from chengxin.organizations.models import OrganizationKind
@@ -89,6 +90,7 @@ def _verbose() -> bool:
 def main(*, verbose: bool) -> None:
     """Chengxin (诚信): provincial personal public credit information platform."""
     del verbose  # read by the commands through the context (_verbose)
+    wiring.install()
 
 
 # -- serving ---------------------------------------------------------------------------------------
@@ -521,8 +523,8 @@ def access_permit(  # noqa: PLR0917  # click passes the options
     from chengxin.catalog.schema import Sharing  # noqa: PLC0415
     from chengxin.db import utcnow  # noqa: PLC0415
     from chengxin.organizations import service as organization_service  # noqa: PLC0415
-    from chengxin.records.visibility import day_of  # noqa: PLC0415
     from chengxin.security.actor import system_actor  # noqa: PLC0415
+    from chengxin.workdays.days import day_of  # noqa: PLC0415
 
     try:
         scene_code, levels = Scene(scene), [Sharing(s) for s in sharing]
@@ -563,7 +565,7 @@ def access_list(credit_code: str) -> None:
     from chengxin.access import policy  # noqa: PLC0415
     from chengxin.db import utcnow  # noqa: PLC0415
     from chengxin.organizations import service as organization_service  # noqa: PLC0415
-    from chengxin.records.visibility import day_of  # noqa: PLC0415
+    from chengxin.workdays.days import day_of  # noqa: PLC0415
 
     runtime = _runtime()
     with runtime.scope() as session:

@@ -22,9 +22,9 @@ from chengxin.cli import main
 from chengxin.jobs.models import Job, JobStatus
 from chengxin.jobs.registry import Registry
 from chengxin.jobs.worker import Worker
-from chengxin.records.visibility import day_of
 from chengxin.scoring import engine
 from chengxin.scoring import service as scoring_service
+from chengxin.workdays.days import day_of
 from tests.scoring.fixtures import KINDS, NOW, SYSTEM, Population, build_population, latest_scores
 
 TODAY = day_of(NOW)

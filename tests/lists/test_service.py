@@ -484,7 +484,7 @@ def test_reading_an_entry_returns_it_and_logs_the_reading_once(rw: RightsWorld) 
 def test_a_record_outside_its_display_window_is_not_usable(rw: RightsWorld) -> None:
     from datetime import time
 
-    from chengxin.records.visibility import CHINA
+    from chengxin.workdays.days import CHINA
 
     person = rw.aw.with_records[0]
     record = rw.record(person)

@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from chengxin.audit.models import AuditEntry
 from chengxin.records import expiry
 from chengxin.records.models import CreditRecord, RecordEvent, SweepMark
-from chengxin.records.visibility import CHINA, day_of
 from chengxin.runtime import Runtime
 from chengxin.security.actor import system_actor
+from chengxin.workdays.days import CHINA, day_of
 from tests.ingestion.fixtures import build_world, csv_data, ingest_bytes, tax_row
 
 D = date(2026, 11, 28)

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from chengxin.catalog import service as catalog_service
 from chengxin.db import utcnow
 from chengxin.evidence.service import EvidenceFile
-from chengxin.records.visibility import Audience, AudienceKind, day_of, visible_records
+from chengxin.records.visibility import Audience, AudienceKind, visible_records
 from chengxin.repair import service as repair_service
 from chengxin.repair.errors import RepairClosed, RepairNotEligible
 from chengxin.repair.models import (
@@ -28,6 +28,7 @@ from chengxin.repair.models import (
     RepairStatus,
 )
 from chengxin.security.actor import system_actor
+from chengxin.workdays.days import day_of
 from tests.objections.fixtures import RightsWorld, build_rights, old_tax_row
 
 PDF = EvidenceFile("证明.pdf", "application/pdf", base64.b64encode(b"%PDF-1.4 x").decode())

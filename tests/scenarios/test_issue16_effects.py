@@ -31,11 +31,11 @@ from chengxin.jobs.worker import Worker
 from chengxin.lists.models import ListEntry
 from chengxin.notifications.models import NotificationOutbox
 from chengxin.organizations import service as organization_service
-from chengxin.records.visibility import day_of
 from chengxin.runtime import Runtime
 from chengxin.security.actor import system_actor
 from chengxin.security.permissions import Permission
 from chengxin.security.roles import Role
+from chengxin.workdays.days import day_of
 from tests.access.fixtures import build
 from tests.checks.fixtures import add_scene
 from tests.helpers import auth

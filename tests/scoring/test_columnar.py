@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 
 from chengxin.catalog import service as catalog_service
 from chengxin.db import utcnow
-from chengxin.records.visibility import day_of
 from chengxin.scoring import columnar, engine, rules
 from chengxin.scoring import service as scoring_service
 from chengxin.scoring.models import SubjectScore
 from chengxin.state import service as state_service
+from chengxin.workdays.days import day_of
 from tests.scoring.fixtures import SYSTEM, Population, build_population
 
 DOMAINS = ["taxation", "judicial", "volunteer", "general"]

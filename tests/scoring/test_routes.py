@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from chengxin.records.visibility import day_of
 from chengxin.security.roles import Role
+from chengxin.workdays.days import day_of
 from tests.helpers import auth
 from tests.scoring.fixtures import NOW, Population, build_population, people
 from tests.scoring.test_service import _draft_source

@@ -20,7 +20,6 @@ from chengxin.jobs.worker import Worker
 from chengxin.keys import keyring_of
 from chengxin.objections import service as objection_service
 from chengxin.objections.models import ObjectionOutcome
-from chengxin.records.visibility import day_of
 from chengxin.scoring import export as score_export
 from chengxin.scoring import grades as scoring_grades
 from chengxin.scoring import rules
@@ -28,6 +27,7 @@ from chengxin.scoring import sandbox as scoring_sandbox
 from chengxin.scoring import service as scoring_service
 from chengxin.scoring.errors import ReviewAlreadyOpen, ReviewClosed, RulesetExists, RulesetNotDraft
 from chengxin.scoring.models import ReviewOutcome, SubjectScore
+from chengxin.workdays.days import day_of
 from tests.access.fixtures import citizen
 from tests.scoring.fixtures import NOW, SYSTEM, Population, build_population, latest_scores
 

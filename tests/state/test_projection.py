@@ -48,7 +48,7 @@ from chengxin.lists.models import ExitReason, ListEntry
 from chengxin.objections import service as objection_service
 from chengxin.objections.models import Objection
 from chengxin.records.models import CreditRecord
-from chengxin.records.visibility import AudienceKind, day_of, shareable_kinds
+from chengxin.records.visibility import AudienceKind, shareable_kinds
 from chengxin.reports import service as report_service
 from chengxin.reports.content import RecordMark
 from chengxin.settings import Settings
@@ -56,6 +56,7 @@ from chengxin.state import facts as state_facts
 from chengxin.state import service as state_service
 from chengxin.state.models import CreditStateRow
 from chengxin.state.rule import decode, state_of
+from chengxin.workdays.days import day_of
 from tests.access.fixtures import citizen
 from tests.checks.fixtures import PURPOSE, CheckWorld, build_checks
 from tests.ingestion.fixtures import HEADER, csv_data, ingest_bytes, tax_row

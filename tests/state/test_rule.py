@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from chengxin.records.visibility import day_of, midnight
 from chengxin.records.window import is_displayed
 from chengxin.state.rule import (
     EMPTY,
@@ -23,6 +22,7 @@ from chengxin.state.rule import (
     encode,
     state_of,
 )
+from chengxin.workdays.days import day_of, midnight
 
 T0 = datetime(2026, 12, 7, 3, 0, tzinfo=UTC)
 DAY = timedelta(days=1)

@@ -18,12 +18,12 @@ from sqlalchemy.orm import Session
 from chengxin.audit.models import AuditEntry
 from chengxin.notifications.models import OrganizationNotice
 from chengxin.organizations.models import OrganizationKind
-from chengxin.records.visibility import midnight
 from chengxin.runtime import Runtime
 from chengxin.security.actor import Actor, ActorKind
 from chengxin.security.roles import ROLE_PERMISSIONS, Role
 from chengxin.tracking import service as tracking_service
 from chengxin.tracking.models import Task
+from chengxin.workdays.days import midnight
 from tests.tips.fixtures import organization
 
 PDF = b"%PDF-1.4\n% a synthetic progress report\n%%EOF\n"

@@ -16,12 +16,12 @@ from chengxin import workdays
 from chengxin.audit.models import AuditEntry
 from chengxin.evidence.service import EvidenceFile, EvidenceInvalid
 from chengxin.jobs.worker import Worker
-from chengxin.records.visibility import midnight
 from chengxin.tracking import seed as tracking_seed
 from chengxin.tracking import service as tracking_service
 from chengxin.tracking.errors import NotATaskUnit, TaskClosed, TaskInvalid, TaskNotFound
 from chengxin.tracking.models import Milestone, Task, TaskUnit
 from chengxin.workdays.calendar import package_calendar
+from chengxin.workdays.days import midnight
 from tests.tracking.fixtures import PDF, PNG, TrackingWorld, at_nine, b64, build
 
 MilestoneInput = tracking_service.MilestoneInput

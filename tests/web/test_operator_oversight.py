@@ -16,9 +16,9 @@ from chengxin.access.models import Alert
 from chengxin.audit import service as audit_service
 from chengxin.db import utcnow
 from chengxin.organizations.models import Organization, OrganizationKind
-from chengxin.records.visibility import day_of
 from chengxin.runtime import Runtime
 from chengxin.security.roles import Role
+from chengxin.workdays.days import day_of
 from tests.audit.test_log import _tamper
 from tests.scoring.fixtures import NOW, build_population
 from tests.scoring.test_service import _draft_source

@@ -27,7 +27,6 @@ from chengxin.db import utcnow
 from chengxin.demo import assessments as demo_assessments
 from chengxin.identity import divisions
 from chengxin.organizations.models import Organization
-from chengxin.records.visibility import day_of
 from chengxin.runtime import Runtime
 from chengxin.security.actor import system_actor
 from chengxin.security.roles import Role
@@ -35,6 +34,7 @@ from chengxin.tracking import service as tracking_service
 from chengxin.web.i18n import translator
 from chengxin.web.work import assessment_views
 from chengxin.web.work import assessments as assessment_pages
+from chengxin.workdays.days import day_of
 from tests.helpers import browse_as, post_form
 from tests.supervision.fixtures import DAY1, Seeded, objection, organization, seed
 from tests.web.conftest import Pages, shot

@@ -18,7 +18,6 @@ from chengxin import casework
 from chengxin.audit.models import AuditEntry
 from chengxin.notifications import service as notification_service
 from chengxin.notifications.models import NotificationOutbox
-from chengxin.records.visibility import CHINA, day_of, midnight
 from chengxin.runtime import Runtime
 from chengxin.security.permissions import Permission
 from chengxin.security.roles import Role
@@ -32,6 +31,7 @@ from chengxin.workdays import (
     working_days_between,
 )
 from chengxin.workdays import years as calendar_years
+from chengxin.workdays.days import CHINA, day_of, midnight
 from chengxin.workdays.models import WorkdayDay, WorkdayYear
 from tests.helpers import auth, browse_as, post_form
 

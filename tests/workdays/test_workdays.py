@@ -10,7 +10,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 from structlog.testing import capture_logs
 
-from chengxin.records.visibility import CHINA
 from chengxin.workdays import (
     add_working_days,
     coverage,
@@ -19,6 +18,7 @@ from chengxin.workdays import (
     working_days_between,
 )
 from chengxin.workdays import service as workdays_service
+from chengxin.workdays.days import CHINA
 
 
 def _china(*args: int) -> datetime:

@@ -41,16 +41,11 @@ from chengxin.keys.keyring import Keyring
 from chengxin.objections import disputes
 from chengxin.organizations.models import Organization, OrganizationKind
 from chengxin.records.models import CreditRecord
-from chengxin.records.visibility import (
-    Audience,
-    AudienceKind,
-    day_of,
-    shareable_kinds,
-    visible_records,
-)
+from chengxin.records.visibility import Audience, AudienceKind, shareable_kinds, visible_records
 from chengxin.security.actor import Actor
 from chengxin.security.scope import in_region
 from chengxin.settings import Settings
+from chengxin.workdays.days import day_of
 
 # Public bodies query under their statutory duty (PIPL Art. 13(3), 34); everyone else by consent.
 GOVERNMENT_KINDS = frozenset(

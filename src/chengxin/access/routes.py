@@ -35,9 +35,9 @@ from chengxin.catalog import service as catalog_service
 from chengxin.db import utcnow
 from chengxin.deps import ActorDep, Offset, SessionDep, SettingsDep
 from chengxin.errors import Forbidden
-from chengxin.records.visibility import day_of
 from chengxin.security.guards import requires
 from chengxin.security.permissions import Permission
+from chengxin.workdays.days import day_of
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500)]
 

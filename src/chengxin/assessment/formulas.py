@@ -29,9 +29,9 @@ from chengxin.ingestion.models import IngestBatch, IngestRejection
 from chengxin.lists.models import ListEntry
 from chengxin.objections.models import Objection
 from chengxin.records.models import CreditRecord
-from chengxin.records.visibility import day_of, midnight
 from chengxin.repair.models import RepairApplication
 from chengxin.tips.models import Tip
+from chengxin.workdays.days import day_of, midnight
 
 # How far before a period a deadline-bound case may start (checks, list terms) to fall due in it.
 LOOKBACK = timedelta(days=120)

@@ -54,8 +54,8 @@ from chengxin.errors import Forbidden
 from chengxin.keys import keyring_of
 from chengxin.organizations.models import Organization
 from chengxin.organizations.service import sees_every_organization
-from chengxin.records.visibility import day_of
 from chengxin.security.actor import Actor
+from chengxin.workdays.days import day_of
 
 __all__ = [
     "AssessmentView",

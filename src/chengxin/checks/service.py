@@ -52,15 +52,11 @@ from chengxin.measures import catalog as measure_catalog
 from chengxin.measures import service as measure_service
 from chengxin.measures.service import Applied, RecordFact
 from chengxin.organizations.models import Organization
-from chengxin.records.visibility import (
-    Audience,
-    AudienceKind,
-    day_of,
-    shareable_kinds,
-)
+from chengxin.records.visibility import Audience, AudienceKind, shareable_kinds
 from chengxin.security.actor import Actor
 from chengxin.security.scope import in_region
 from chengxin.settings import Settings
+from chengxin.workdays.days import day_of
 
 if TYPE_CHECKING:
     from chengxin.runtime import Runtime

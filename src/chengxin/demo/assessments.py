@@ -14,9 +14,9 @@ from sqlalchemy import select
 from chengxin.assessment import service as assessment_service
 from chengxin.assessment.models import Assessment
 from chengxin.db import utcnow
-from chengxin.records.visibility import day_of
 from chengxin.runtime import Runtime
 from chengxin.security.actor import Actor
+from chengxin.workdays.days import day_of
 
 
 def seed(runtime: Runtime, *, actor: Actor) -> bool:

@@ -26,10 +26,10 @@ from chengxin.identity import population
 from chengxin.ingestion import service as ingestion_service
 from chengxin.organizations import service as organization_service
 from chengxin.organizations.models import Organization, OrganizationKind, OrganizationRole, RoleKind
-from chengxin.records.visibility import day_of
 from chengxin.runtime import Runtime
 from chengxin.security.actor import Actor, ActorKind, system_actor
 from chengxin.security.permissions import ALL_PERMISSIONS, Permission
+from chengxin.workdays.days import day_of
 
 
 @dataclass(frozen=True)

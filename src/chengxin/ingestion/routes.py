@@ -38,12 +38,12 @@ from chengxin.ingestion.schemas import (
     RejectionRead,
     RevocationBatch,
 )
-from chengxin.records.visibility import day_of
 from chengxin.runtime import Runtime
 from chengxin.security.actor import Actor
 from chengxin.security.guards import requires
 from chengxin.security.permissions import Permission
 from chengxin.workbook_limits import Limits, check_workbook, limits_in_force
+from chengxin.workdays.days import day_of
 
 BASE = "/api/v1/ingestion"
 RECEIPT_ERRORS = 100

@@ -64,12 +64,12 @@ from chengxin.objections import disputes
 from chengxin.organizations.models import Organization, OrganizationRole
 from chengxin.records import service as records_service
 from chengxin.records.models import CreditRecord
-from chengxin.records.visibility import day_of
 from chengxin.records.window import is_displayed
 from chengxin.repair import archive
 from chengxin.reports.errors import SubjectNameMismatch
 from chengxin.security.actor import Actor, ActorKind
 from chengxin.settings import Settings
+from chengxin.workdays.days import day_of
 
 TABLE = "list_entry"
 NAME_PURPOSE = b"list-name"  # blind-index purpose of names on the public lists

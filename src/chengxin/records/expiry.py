@@ -8,8 +8,8 @@ entry per sweep. It is exact at the boundary, idempotent, and cheap:
 
 - Watermark. ``sweep_mark`` keeps the last day swept (``through_on``). A sweep at ``now`` covers
   the until-days in (watermark, today], today being the calendar day in China
-  (``visibility.day_of``): a record until D was last shown on D-1, and the first sweep on D expires
-  it. A sweep that missed days catches up; a second sweep on the same day finds nothing and
+  (``workdays.days.day_of``): a record until D was last shown on D-1, and the first sweep on D
+  expires it. A sweep that missed days catches up; a second sweep on the same day finds nothing and
   writes nothing. The first sweep ever starts at the earliest until-day of a current version
   (one probe of the index), so every record already past its period gets its event once.
 - Range. The days are read through a partial index of current versions by until-day, a chunk of
@@ -52,8 +52,8 @@ from sqlalchemy.orm import Session
 from chengxin.audit import service as audit
 from chengxin.db import UTCDateTime
 from chengxin.records.models import CreditRecord, RecordEvent, SweepMark
-from chengxin.records.visibility import day_of
 from chengxin.security.actor import Actor, system_actor
+from chengxin.workdays.days import day_of
 
 MARK = "records.expiry"
 AUDIT_ACTION = "records:display:expire"

@@ -20,7 +20,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, and_, or_, select, true
@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from chengxin.catalog.schema import CatalogDocument, Sharing
 from chengxin.records.models import CreditRecord
 from chengxin.records.window import is_displayed
+from chengxin.workdays.days import day_of
 
 
 class AudienceKind(StrEnum):
@@ -45,21 +46,6 @@ _REACHES: dict[AudienceKind, frozenset[Sharing]] = {
     AudienceKind.THIRD_PARTY: frozenset({Sharing.PUBLIC, Sharing.AUTHORIZED}),
     AudienceKind.PUBLIC: frozenset({Sharing.PUBLIC}),
 }
-
-
-# Display windows are calendar dates in China (China Standard Time, UTC+8, no daylight saving).
-CHINA = timezone(timedelta(hours=8), "CST")
-
-
-def day_of(moment: datetime) -> date:
-    """The calendar day in China of a moment: the day display windows are evaluated on."""
-    return moment.astimezone(CHINA).date()
-
-
-def midnight(day: date) -> datetime:
-    """The moment a calendar day in China begins, in UTC (the inverse of ``day_of``): when a
-    display window opens or ends, and when a deadline counted in days falls."""
-    return datetime.combine(day, time(0), tzinfo=CHINA).astimezone(UTC)
 
 
 class Mark(StrEnum):

@@ -17,10 +17,10 @@ from chengxin.catalog import service as catalog_service
 from chengxin.db import utcnow
 from chengxin.objections.service import own_record
 from chengxin.records.models import CreditRecord
-from chengxin.records.visibility import day_of
 from chengxin.repair.models import OPEN_REPAIR_STATUSES, RepairApplication, RepairStatus
 from chengxin.security.actor import Actor
 from chengxin.settings import Settings
+from chengxin.workdays.days import day_of
 
 
 @dataclass(frozen=True)

@@ -20,10 +20,11 @@ from chengxin.lists import types as list_types
 from chengxin.lists.memberships import Membership
 from chengxin.lists.models import ListEntry
 from chengxin.organizations.models import Organization
-from chengxin.records.visibility import Audience, AudienceKind, day_of, visible_records
+from chengxin.records.visibility import Audience, AudienceKind, visible_records
 from chengxin.reports.content import ListLine, PendingLine, Summary, summarize
 from chengxin.state import service as state_service
 from chengxin.state.rule import CreditState, Pending
+from chengxin.workdays.days import day_of
 
 
 def _type_texts(code: str) -> tuple[str | None, list[str], str]:

@@ -44,14 +44,7 @@ from chengxin.objections import service as objections_service
 from chengxin.organizations.models import Organization
 from chengxin.records import service as records_service
 from chengxin.records.models import CreditRecord
-from chengxin.records.visibility import (
-    Audience,
-    AudienceKind,
-    day_of,
-    marks_of,
-    status_at,
-    visible_records,
-)
+from chengxin.records.visibility import Audience, AudienceKind, marks_of, status_at, visible_records
 from chengxin.repair import archive
 from chengxin.repair import service as repair_service
 from chengxin.reports import listing, verification
@@ -78,6 +71,7 @@ from chengxin.scoring import grades as scoring_grades
 from chengxin.security.actor import Actor, ActorKind
 from chengxin.security.permissions import Permission
 from chengxin.settings import Settings
+from chengxin.workdays.days import day_of
 
 ISSUE_ACTION = "reports:report:issue"
 REPRODUCE_ACTION = "reports:report:reproduce"

@@ -31,11 +31,12 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from chengxin.catalog.schema import CatalogDocument
-from chengxin.records.visibility import AudienceKind, day_of, shareable_kinds
+from chengxin.records.visibility import AudienceKind, shareable_kinds
 from chengxin.scoring import rules
 from chengxin.settings import Settings
 from chengxin.state import rule as state_rule
 from chengxin.state import service as state_service
+from chengxin.workdays.days import day_of
 
 RECORDS_SCHEMA = {
     "subject": pl.String,

@@ -17,13 +17,13 @@ from sqlalchemy.orm import Session
 from chengxin.audit import service as audit
 from chengxin.catalog import service as catalog_service
 from chengxin.db import utcnow
-from chengxin.records.visibility import day_of
 from chengxin.scoring import engine
 from chengxin.scoring import service as scoring_service
 from chengxin.scoring.errors import RulesetNotDraft
 from chengxin.scoring.models import RulesetStatus
 from chengxin.security.actor import Actor
 from chengxin.settings import Settings
+from chengxin.workdays.days import day_of
 
 
 @dataclass

@@ -42,7 +42,7 @@ from chengxin.keys.sealed import seal, unseal
 from chengxin.lists.models import ListEntry, ListEntryEvent
 from chengxin.objections.models import Objection
 from chengxin.records.models import CreditRecord, RecordEvent
-from chengxin.records.visibility import AudienceKind, day_of, shareable_kinds
+from chengxin.records.visibility import AudienceKind, shareable_kinds
 from chengxin.reports import service as report_service
 from chengxin.scoring import columnar, engine, rules
 from chengxin.scoring.errors import (
@@ -68,6 +68,7 @@ from chengxin.scoring.models import (
 from chengxin.security.actor import Actor
 from chengxin.settings import Settings
 from chengxin.state import service as state_service
+from chengxin.workdays.days import day_of
 
 if TYPE_CHECKING:
     from chengxin.runtime import Runtime

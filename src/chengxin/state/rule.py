@@ -35,8 +35,8 @@ import msgspec
 
 from chengxin.lists import types as list_types
 from chengxin.lists.memberships import Membership
-from chengxin.records.visibility import day_of, midnight
 from chengxin.records.window import is_displayed
+from chengxin.workdays.days import day_of, midnight
 
 ACTIVE = "active"
 DISHONEST = "dishonest"

@@ -25,11 +25,11 @@ from chengxin.lists.models import EntryStatus, ListEntry
 from chengxin.objections.models import Objection
 from chengxin.organizations import service as organization_service
 from chengxin.organizations.models import ApiToken, Organization
-from chengxin.records.visibility import midnight
 from chengxin.repair.models import RepairApplication
 from chengxin.security.actor import Actor
 from chengxin.security.scope import in_region
 from chengxin.supervision.errors import AuditEntryNotFound
+from chengxin.workdays.days import midnight
 
 DEFAULT_DAYS = 14
 MAX_DAYS = 366

@@ -28,7 +28,6 @@ from chengxin.keys.sealed import seal, unseal
 from chengxin.notifications import inbox
 from chengxin.organizations import service as organization_service
 from chengxin.organizations.models import Organization
-from chengxin.records.visibility import day_of
 from chengxin.security.actor import Actor
 from chengxin.security.scope import in_region, region_prefix
 from chengxin.tracking.errors import (
@@ -48,6 +47,7 @@ from chengxin.tracking.models import (
     TaskUnit,
     UnitRole,
 )
+from chengxin.workdays.days import day_of
 
 TABLE = "tracking_task"
 ATTACHMENT_TABLE = "tracking_attachment"

@@ -42,13 +42,7 @@ from chengxin.lists.models import ListEntryEvent
 from chengxin.notifications import inbox
 from chengxin.organizations.models import Organization
 from chengxin.records.models import CreditRecord, RecordEvent
-from chengxin.records.visibility import (
-    Audience,
-    AudienceKind,
-    allowed_kinds,
-    day_of,
-    is_visible,
-)
+from chengxin.records.visibility import Audience, AudienceKind, allowed_kinds, is_visible
 from chengxin.security.actor import Actor, ActorKind
 from chengxin.settings import Settings
 from chengxin.watch import delivery as transport
@@ -67,6 +61,7 @@ from chengxin.watch.models import (
     WatchDelivery,
     WatchSubscription,
 )
+from chengxin.workdays.days import day_of
 
 TABLE, DELIVERY_TABLE = "watch_subscription", "watch_delivery"
 WATCH_SEND = "watch.send"  # job kind: one webhook delivery (tasks.py)

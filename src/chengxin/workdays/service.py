@@ -10,7 +10,7 @@ rest" and logs ``workdays.year-not-covered`` once per year and process: deadline
 few days early or late around that year's holidays, never missing. The operator dashboard warns
 from 1 October when next year is not entered.
 
-Every "day" here is a calendar day in China (Asia/Shanghai, ``records.visibility.day_of``).
+Every "day" here is a calendar day in China (Asia/Shanghai, ``workdays.days.day_of``).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ import structlog
 from sqlalchemy import ColumnElement
 from sqlalchemy.orm import InstrumentedAttribute
 
-from chengxin.records.visibility import day_of, midnight
 from chengxin.workdays.calendar import Calendar, package_calendar
+from chengxin.workdays.days import day_of, midnight
 
 SQLColumn = ColumnElement[Any] | InstrumentedAttribute[Any]
 

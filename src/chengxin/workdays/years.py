@@ -20,9 +20,9 @@ from sqlalchemy.orm import Session
 
 from chengxin.audit import service as audit
 from chengxin.db import utcnow
-from chengxin.records.visibility import day_of
 from chengxin.security.actor import Actor
 from chengxin.workdays import calendar as workday_calendar
+from chengxin.workdays.days import day_of
 from chengxin.workdays.errors import CalendarInvalid, CalendarYearExists, CalendarYearNotFound
 from chengxin.workdays.models import DayKind, Source, WorkdayDay, WorkdayYear
 

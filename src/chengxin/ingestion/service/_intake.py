@@ -65,11 +65,11 @@ from chengxin.lists import service as list_service
 from chengxin.organizations import service as organization_service
 from chengxin.organizations.models import Organization
 from chengxin.records.models import CreditRecord, RecordEvent
-from chengxin.records.visibility import day_of
 from chengxin.repair import notices as repair_notices
 from chengxin.security.actor import Actor
 from chengxin.state import service as state_service
 from chengxin.tabular import FileFault, RowFault
+from chengxin.workdays.days import day_of
 
 log = structlog.get_logger(__name__)
 

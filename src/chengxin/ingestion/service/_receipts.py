@@ -21,8 +21,8 @@ from chengxin.ingestion.errors import BatchNotFound
 from chengxin.ingestion.models import IngestBatch, IngestRejection, accepted_of, rejection_aad
 from chengxin.keys import keyring_of
 from chengxin.organizations import service as organization_service
-from chengxin.records.visibility import day_of, midnight
 from chengxin.security.actor import Actor
+from chengxin.workdays.days import day_of, midnight
 
 
 def get_batch_or_raise(session: Session, batch_id: uuid.UUID, *, actor: Actor) -> IngestBatch:

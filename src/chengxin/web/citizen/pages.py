@@ -20,8 +20,9 @@ from chengxin.catalog import service as catalog_service
 from chengxin.db import utcnow
 from chengxin.evidence.service import EvidenceFile
 from chengxin.records.models import CreditRecord
-from chengxin.records.visibility import Audience, AudienceKind, day_of, visible_records
+from chengxin.records.visibility import Audience, AudienceKind, visible_records
 from chengxin.security.actor import Actor
+from chengxin.workdays.days import day_of
 
 
 def uuid_or_none(value: str) -> uuid.UUID | None:

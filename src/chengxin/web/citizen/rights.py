@@ -22,7 +22,6 @@ from chengxin.notifications import service as notifications_service
 from chengxin.objections import statements as statement_service
 from chengxin.objections.schemas import StatementIn
 from chengxin.organizations import service as organization_service
-from chengxin.records.visibility import day_of
 from chengxin.scoring import service as scoring_service
 from chengxin.scoring.schemas import ReviewIn, ReviewRead, ScoreRead
 from chengxin.security.permissions import Permission
@@ -42,6 +41,7 @@ from chengxin.web.guards import page_requires
 from chengxin.web.i18n import lang_of, n_, translator
 from chengxin.web.labels import grade_scale, name_of, score_rule
 from chengxin.web.render import see_other
+from chengxin.workdays.days import day_of
 
 # -- grants ----------------------------------------------------------------------------------------
 

@@ -32,13 +32,13 @@ from chengxin.db import utcnow
 from chengxin.deps import ActorDep, SessionDep, SettingsDep
 from chengxin.errors import DomainError, PayloadTooLarge
 from chengxin.lists import types as list_types
-from chengxin.records.visibility import day_of
 from chengxin.security.actor import Actor
 from chengxin.security.permissions import Permission
 from chengxin.tabular import FileFault, RowFault, TableReader
 from chengxin.web.guards import page_requires
 from chengxin.web.i18n import n_
 from chengxin.web.render import page, see_other
+from chengxin.workdays.days import day_of
 
 BASE = "/console/consumer"
 RECENT = 50

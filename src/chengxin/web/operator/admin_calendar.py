@@ -18,7 +18,6 @@ from pydantic import BaseModel
 from chengxin.db import utcnow
 from chengxin.deps import ActorDep, SessionDep
 from chengxin.errors import DomainError
-from chengxin.records.visibility import day_of
 from chengxin.security.permissions import Permission
 from chengxin.web.guards import page_requires
 from chengxin.web.i18n import lang_of, n_, translator
@@ -26,6 +25,7 @@ from chengxin.web.operator.frame import BASE as CONSOLE
 from chengxin.web.operator.frame import console_page
 from chengxin.web.render import see_other
 from chengxin.workdays import years
+from chengxin.workdays.days import day_of
 
 BASE = f"{CONSOLE}/calendar"
 READ = Permission.WORKDAYS_CALENDAR_READ

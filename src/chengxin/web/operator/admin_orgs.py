@@ -31,7 +31,6 @@ from chengxin.organizations import service as organization_service
 from chengxin.organizations.errors import CreditCodeInvalid
 from chengxin.organizations.models import ApiToken
 from chengxin.organizations.schemas import OrganizationCreate, TokenCreate
-from chengxin.records.visibility import day_of
 from chengxin.security.actor import Actor
 from chengxin.security.permissions import Permission
 from chengxin.security.roles import STAFF_ROLES
@@ -41,6 +40,7 @@ from chengxin.web.guards import page_requires
 from chengxin.web.i18n import n_
 from chengxin.web.operator.frame import console_page
 from chengxin.web.render import see_other
+from chengxin.workdays.days import day_of
 
 BASE = "/console/operator/organizations"
 NOT_FOUND = 404

@@ -23,13 +23,13 @@ from chengxin.db import utcnow
 from chengxin.deps import ActorDep, SessionDep
 from chengxin.errors import DomainError
 from chengxin.organizations import service as organization_service
-from chengxin.records.visibility import day_of
 from chengxin.security.permissions import Permission
 from chengxin.web.forms import parse
 from chengxin.web.guards import page_requires
 from chengxin.web.i18n import n_
 from chengxin.web.operator.frame import console_page
 from chengxin.web.render import see_other
+from chengxin.workdays.days import day_of
 
 BASE = "/console/operator/queries"
 QUEUE_SIZE = 100

@@ -13,7 +13,6 @@ from chengxin.checks import service as check_service
 from chengxin.db import utcnow
 from chengxin.deps import ActorDep, SessionDep
 from chengxin.lists import types as list_types
-from chengxin.records.visibility import day_of
 from chengxin.security.permissions import Permission
 from chengxin.supervision import service as supervision
 from chengxin.web import charts
@@ -26,6 +25,7 @@ from chengxin.web.operator.oversight_scoring import ScoringPages
 from chengxin.web.operator.oversight_security import AlertPages, EmergencyPages
 from chengxin.web.work import assessment_views
 from chengxin.workdays import years as calendar_years
+from chengxin.workdays.days import day_of
 
 
 def _department(code: str | None, _: Any, lang: str) -> str:

@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 from chengxin.content import service as content_service
 from chengxin.lists import types as list_types
 from chengxin.records.models import CreditRecord
-from chengxin.records.visibility import day_of, displayed_clause
+from chengxin.records.visibility import displayed_clause
 from chengxin.reports.models import ReportIssue
+from chengxin.workdays.days import day_of
 
 
 @dataclass(frozen=True)

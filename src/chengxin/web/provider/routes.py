@@ -39,7 +39,6 @@ from chengxin.objections.models import ObjectionOutcome, ObjectionStatus
 from chengxin.objections.routes import evidence_response
 from chengxin.objections.schemas import ObjectionDecisionIn, ObjectionRead
 from chengxin.records import service as records_service
-from chengxin.records.visibility import day_of
 from chengxin.repair import service as repair_service
 from chengxin.repair.models import RepairStatus
 from chengxin.repair.schemas import RepairDecisionIn, RepairRead
@@ -50,6 +49,7 @@ from chengxin.web import forms
 from chengxin.web.guards import page_requires
 from chengxin.web.i18n import n_
 from chengxin.web.render import page, see_other
+from chengxin.workdays.days import day_of
 
 BASE = "/console/provider"
 RECEIPT_ERRORS = 100  # rejected rows shown on a receipt page (as the API's receipt)

@@ -25,7 +25,6 @@ from chengxin.assessment.errors import IndicatorsInvalid
 from chengxin.db import utcnow
 from chengxin.deps import ActorDep, SessionDep, SettingsDep
 from chengxin.errors import DomainError
-from chengxin.records.visibility import day_of
 from chengxin.security.actor import Actor
 from chengxin.security.permissions import Permission as P  # noqa: N817  # as in security/roles.py
 from chengxin.tracking import service as tracking_service
@@ -36,6 +35,7 @@ from chengxin.web.i18n import lang_of, n_, translator
 from chengxin.web.render import see_other
 from chengxin.web.work import assessment_views as views
 from chengxin.web.work.frame import ASSESSMENTS, TASKS, work_page
+from chengxin.workdays.days import day_of
 
 READ = [page_requires(P.ASSESSMENT_ASSESSMENT_READ)]
 ISSUE = [page_requires(P.ASSESSMENT_ASSESSMENT_ISSUE)]

@@ -1,0 +1,33 @@
+"""The composition root's one call: every domain's registrations, made explicitly, once per
+process (ADR 0038). Called by the app, the CLI, the job worker and the test suite; nothing is
+registered by importing a module.
+
+A domain that reacts to another's events or declares something to the platform has an
+``install()`` here. Faces layer: it may import every domain.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from chengxin import events
+
+_lock = threading.Lock()
+_installed = False
+
+
+def install() -> None:
+    """Make every registration; idempotent and thread-safe."""
+    global _installed  # noqa: PLW0603 — once per process
+    with _lock:
+        if _installed:
+            return
+        # Every table in the metadata first: registries read table and column declarations.
+        from chengxin import models  # noqa: F401, PLC0415
+
+        # Each domain's install() is added below, lowest layer first.
+        from chengxin.lists import hooks as lists_hooks  # noqa: PLC0415
+
+        lists_hooks.install()
+        events.mark_wired()
+        _installed = True
