@@ -22,16 +22,12 @@ from chengxin.demo import generator
 from chengxin.identity.errors import SubjectNotFound
 from chengxin.identity.idnumber import IdNumberError
 from chengxin.identity.masking import mask_id_number
+from chengxin.identity.resolve import SubjectNameMismatch
 from chengxin.organizations.models import Organization
 from chengxin.reports import service as report_service
 from chengxin.reports import verification
 from chengxin.reports.content import RecordMark, ReportAudience, report_digest
-from chengxin.reports.errors import (
-    AsOfNotPermitted,
-    ReportInputInvalid,
-    ReportNotVerified,
-    SubjectNameMismatch,
-)
+from chengxin.reports.errors import AsOfNotPermitted, ReportInputInvalid, ReportNotVerified
 from chengxin.security.permissions import Permission
 from chengxin.settings import Settings
 from tests.access.fixtures import AccessWorld, build, citizen

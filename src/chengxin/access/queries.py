@@ -5,7 +5,7 @@ logged per subject in the audit log the subject can read and verify."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -33,9 +33,15 @@ from chengxin.audit import service as audit
 from chengxin.audit.models import AuditEntry
 from chengxin.catalog.schema import CatalogDocument
 from chengxin.db import utcnow
-from chengxin.identity import idnumber, masking, rules
+from chengxin.identity import masking
 from chengxin.identity import service as identity_service
 from chengxin.identity.models import Subject
+from chengxin.identity.resolve import (
+    PersonAsked,
+    Resolved,
+    match,  # noqa: F401 — moved (issue 21), re-exported
+    resolve,
+)
 from chengxin.keys import keyring_of
 from chengxin.keys.keyring import Keyring
 from chengxin.objections import disputes
@@ -94,20 +100,12 @@ class ReviewRules:
         return found
 
 
-@dataclass(frozen=True)
-class PersonAsked:
-    """A person named by the caller: ID number and name, as the caller has them."""
-
-    id_number: str
-    name: str
-
-
 @dataclass
 class SubjectResult:
     """What a query found about one of the persons it named."""
 
     position: int
-    outcome: str  # found, not-registered, name-mismatch, id-number-invalid
+    outcome: str  # a Resolution: found, not-registered, name-mismatch, id-number-invalid
     masked_name: str | None
     masked_id_number: str | None
     records: Sequence[CreditRecord] = field(default_factory=list)
@@ -133,40 +131,9 @@ def organization_of(session: Session, actor: Actor) -> Organization:
 
 
 def subject_keys(ring: Keyring, persons: Sequence[PersonAsked]) -> list[str | None]:
-    """Each person's subject key (canonical text), None for an invalid ID number."""
-    keys: list[str | None] = []
-    for person in persons:
-        try:
-            keys.append(str(ring.subject_id(idnumber.parse(person.id_number).number)))
-        except idnumber.IdNumberError:
-            keys.append(None)  # reported per person; the others are still answered
-    return keys
-
-
-def match(
-    persons: Sequence[PersonAsked], keys: Sequence[str | None], names: Mapping[str, str]
-) -> list[tuple[str, uuid.UUID | None]]:
-    """Outcome and subject key per person, given the registry's names of the keys found: found
-    only when the registry name matches (R1.2)."""
-    resolved: list[tuple[str, uuid.UUID | None]] = []
-    for person, key in zip(persons, keys, strict=True):
-        registered = names.get(key) if key is not None else None
-        if key is None:
-            resolved.append(("id-number-invalid", None))
-        elif registered is None:
-            resolved.append(("not-registered", None))
-        elif registered != rules.normalize_name(person.name):
-            resolved.append(("name-mismatch", None))
-        else:
-            resolved.append(("found", uuid.UUID(key)))
-    return resolved
-
-
-def resolve(session: Session, persons: Sequence[PersonAsked]) -> list[tuple[str, uuid.UUID | None]]:
-    """Outcome and subject key per person: found only when the registry name matches (R1.2)."""
-    keys = subject_keys(keyring_of(session), persons)
-    names = identity_service.registry_names(session, [k for k in keys if k is not None])
-    return match(persons, keys, names)
+    """Moved (issue 21): ``identity.service.subject_keys``, which takes the ID numbers; kept for
+    the callers not yet moved."""
+    return identity_service.subject_keys(ring, [p.id_number for p in persons])
 
 
 def _scene_is_new(session: Session, organization_id: uuid.UUID, scene: Scene) -> bool:
@@ -181,7 +148,7 @@ def _scene_is_new(session: Session, organization_id: uuid.UUID, scene: Scene) ->
 def _third_party_grant(  # noqa: PLR0917
     session: Session,
     organization_id: uuid.UUID,
-    resolved: list[tuple[str, uuid.UUID | None]],
+    resolved: list[Resolved],
     grant_id: uuid.UUID | None,
     scene: Scene,
     asked: frozenset[str] | None,
@@ -193,7 +160,7 @@ def _third_party_grant(  # noqa: PLR0917
         raise QueryInputInvalid("a third party queries one person per grant")
     if grant_id is None:
         raise GrantRequired
-    subject_id = resolved[0][1]
+    subject_id = resolved[0].subject_id
     if subject_id is None:
         raise GrantInvalid  # without a registered person there can be no grant from them
     grant = grants.usable(
@@ -318,7 +285,7 @@ def _open_query(  # noqa: PLR0917
     purpose: str,
     grant_id: uuid.UUID | None,
     kinds: frozenset[str],
-    resolved: list[tuple[str, uuid.UUID | None]],
+    resolved: list[Resolved],
 ) -> Query | None:
     """The organization's open query (held for review, or approved and not yet released) asking
     the same thing — scene, purpose, grant, kinds and persons in order — or None. A retry of a

@@ -157,8 +157,22 @@ def reseal(ring: Keyring, subject: Subject, key_id: str) -> dict[str, Any]:
 
 
 def subject_id_for(session: Session, id_number: str) -> uuid.UUID:
-    """The subject key for a (valid) ID number."""
+    """The subject key for a (valid) ID number: the blind index of its canonical form."""
     return keyring_of(session).subject_id(idnumber.parse(id_number).number)
+
+
+def subject_keys(ring: Keyring, id_numbers: Iterable[str]) -> list[str | None]:
+    """:func:`subject_id_for` for many ID numbers with the keyring at hand (the check's hot
+    path): each subject key in canonical text, None for an invalid number (the caller answers
+    it per person; the others are still resolved)."""
+    subject_id, parse = ring.subject_id, idnumber.parse
+    keys: list[str | None] = []
+    for id_number in id_numbers:
+        try:
+            keys.append(str(subject_id(parse(id_number).number)))
+        except idnumber.IdNumberError:
+            keys.append(None)
+    return keys
 
 
 def get_subject(session: Session, id_number: str) -> Subject | None:
@@ -178,7 +192,7 @@ def register(session: Session, person: PersonIn, *, actor: Actor) -> tuple[Subje
     """Add or update one person from the registry (or an operator), with its audit entry."""
     counts = bulk_register(session, [person], actor=actor, source="single")
     outcome = next(o for o in Outcome if counts[o] == 1)
-    sid = keyring_of(session).subject_id(person.parsed.number)
+    sid = subject_id_for(session, person.parsed.number)
     # The row was written with Core statements: refresh any copy already in the identity map.
     subject = session.get(Subject, sid, populate_existing=True)
     assert subject is not None  # noqa: S101  # just written in this transaction

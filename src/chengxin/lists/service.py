@@ -32,7 +32,7 @@ from chengxin import casework, workdays
 from chengxin.access import queries as access_queries
 from chengxin.audit import service as audit
 from chengxin.db import utcnow
-from chengxin.identity import idnumber, masking, rules
+from chengxin.identity import masking, resolve, rules
 from chengxin.identity import service as identity_service
 from chengxin.identity.errors import SubjectNotFound
 from chengxin.identity.models import Subject
@@ -66,7 +66,6 @@ from chengxin.records import service as records_service
 from chengxin.records.models import CreditRecord
 from chengxin.records.window import is_displayed
 from chengxin.repair import archive
-from chengxin.reports.errors import SubjectNameMismatch
 from chengxin.security.actor import Actor, ActorKind
 from chengxin.settings import Settings
 from chengxin.workdays.days import day_of
@@ -143,16 +142,7 @@ def _may_propose(session: Session, list_type: list_types.ListType, actor: Actor)
 
 def resolve_person(session: Session, id_number: str, name: str) -> uuid.UUID:
     """The registered person with this ID number and name (as queries resolve them)."""
-    [(outcome, subject_id)] = access_queries.resolve(
-        session, [access_queries.PersonAsked(id_number, name)]
-    )
-    if outcome == "id-number-invalid":
-        idnumber.parse(id_number)  # raises the precise id-number-* problem
-    if outcome == "name-mismatch":
-        raise SubjectNameMismatch
-    if subject_id is None:
-        raise SubjectNotFound
-    return subject_id
+    return resolve.subject_of(session, id_number, name)
 
 
 def _person(session: Session, subject_id: uuid.UUID) -> _Whom:

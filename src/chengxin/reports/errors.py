@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from chengxin.errors import Conflict, Forbidden, InvalidInput, NotFound
+from chengxin.identity.resolve import SubjectNameMismatch  # noqa: F401 — moved (issue 21), re-exported
 
 
 class ReportNotVerified(NotFound):
     code = "report-not-verified"
     title = "No report with this number and verification code"
-
-
-class SubjectNameMismatch(NotFound):
-    code = "subject-name-mismatch"
-    title = "The name does not match the population registry for this ID number"
 
 
 class ReportInputInvalid(InvalidInput):

@@ -33,10 +33,11 @@ from chengxin.audit.models import AuditEntry
 from chengxin.catalog import service as catalog_service
 from chengxin.catalog.schema import CatalogDocument, RecordKind
 from chengxin.db import utcnow
-from chengxin.identity import idnumber, masking
+from chengxin.identity import masking
 from chengxin.identity import service as identity_service
 from chengxin.identity.errors import SubjectNotFound
 from chengxin.identity.models import Subject
+from chengxin.identity.resolve import PersonAsked, subject_of
 from chengxin.keys import keyring_of
 from chengxin.keys.keyring import UnknownKey
 from chengxin.objections import disputes, statements
@@ -64,7 +65,6 @@ from chengxin.reports.errors import (
     AsOfNotPermitted,
     ReportInputInvalid,
     ReportNotFound,
-    SubjectNameMismatch,
 )
 from chengxin.reports.models import ReportIssue
 from chengxin.scoring import grades as scoring_grades
@@ -415,18 +415,6 @@ def _moment(as_of: datetime | None, now: datetime) -> datetime:
     return moment
 
 
-def subject_of(session: Session, id_number: str, name: str) -> uuid.UUID:
-    """The subject named by ID number and name, checked against the registry as queries are."""
-    [(outcome, subject_id)] = queries.resolve(session, [queries.PersonAsked(id_number, name)])
-    if outcome == "id-number-invalid":
-        idnumber.parse(id_number)  # raises the precise id-number-* problem (a masked number too)
-    if outcome == "name-mismatch":
-        raise SubjectNameMismatch
-    if subject_id is None:
-        raise SubjectNotFound
-    return subject_id
-
-
 def _register(
     session: Session,
     report: Report,
@@ -618,7 +606,7 @@ def _issue_for_organization(
         outcome = queries.submit(
             session,
             document,
-            persons=[queries.PersonAsked(request.id_number, request.name)],
+            persons=[PersonAsked(request.id_number, request.name)],
             scene=request.scene,
             purpose=request.purpose,
             grant_id=request.grant_id,

@@ -35,6 +35,7 @@ from chengxin.audit import service as audit
 from chengxin.catalog import service as catalog_service
 from chengxin.catalog.schema import CatalogDocument
 from chengxin.db import utcnow
+from chengxin.identity import resolve
 from chengxin.identity.models import Subject
 from chengxin.jobs import service as jobs_service
 from chengxin.keys import keyring_of
@@ -43,7 +44,6 @@ from chengxin.lists.models import ListEntry, ListEntryEvent
 from chengxin.objections.models import Objection
 from chengxin.records.models import CreditRecord, RecordEvent
 from chengxin.records.visibility import AudienceKind, shareable_kinds
-from chengxin.reports import service as report_service
 from chengxin.scoring import columnar, engine, rules
 from chengxin.scoring.errors import (
     ReviewAlreadyOpen,
@@ -843,7 +843,7 @@ def lookup(
 ) -> SubjectScore:
     """Staff read a person's score (now, or as of a moment), named by ID number and name in the
     request body; the reading is logged against the person."""
-    subject_id = report_service.subject_of(session, id_number, name)
+    subject_id = resolve.subject_of(session, id_number, name)
     if as_of is None:
         found: SubjectScore | None = current(session, subject_id, settings=settings)
     else:
