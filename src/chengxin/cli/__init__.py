@@ -1444,7 +1444,3 @@ def keys_import(file: Path, passphrase: str) -> None:
         _fail(exc.code, exc.detail, EXIT_INVALID)
     save(ring, settings.key_file)
     click.echo(json.dumps({"key_file": str(settings.key_file)} | _key_ids(ring)))
-
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
