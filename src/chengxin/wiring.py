@@ -26,8 +26,12 @@ def install() -> None:
         from chengxin import models  # noqa: F401, PLC0415
 
         # Each domain's install() is added below, lowest layer first.
+        from chengxin.access import recipients as access_recipients  # noqa: PLC0415
+        from chengxin.checks import recipients as checks_recipients  # noqa: PLC0415
         from chengxin.lists import hooks as lists_hooks  # noqa: PLC0415
 
+        access_recipients.install()
         lists_hooks.install()
+        checks_recipients.install()
         events.mark_wired()
         _installed = True

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from chengxin.access.scenes import Scene
 from chengxin.audit.models import AuditEntry
+from chengxin.casework.errors import RecordNotFound
 from chengxin.db import utcnow
 from chengxin.evidence import service as evidence_service
 from chengxin.evidence.service import EvidenceFile, EvidenceNotFound
@@ -26,7 +27,6 @@ from chengxin.objections.errors import (
     ObjectionInputInvalid,
     ObjectionNotFound,
     ObjectionNotYours,
-    RecordNotFound,
 )
 from chengxin.objections.models import ObjectionOutcome, ObjectionRoute, ObjectionStatus
 from chengxin.records.models import CreditRecord, RecordEvent

@@ -38,11 +38,6 @@ class CorrectionMissing(InvalidInput):
     title = "Push the corrected version of the record before deciding 'corrected'"
 
 
-class RecordNotFound(NotFound):
-    code = "record-not-found"
-    title = "No such record"
-
-
 class StatementNotFound(NotFound):
     code = "statement-not-found"
     title = "No such statement"

@@ -23,15 +23,12 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from chengxin import casework, workdays
-from chengxin.audit import service as audit
+from chengxin import casework, events, workdays
+from chengxin.casework import cases
 from chengxin.catalog import service as catalog_service
 from chengxin.db import utcnow
 from chengxin.evidence import service as evidence_service
 from chengxin.evidence.service import EvidenceFile
-from chengxin.keys import keyring_of
-from chengxin.keys.sealed import seal, unseal
-from chengxin.lists import service as list_service
 from chengxin.objections.errors import (
     CorrectionMissing,
     ObjectionAlreadyOpen,
@@ -40,7 +37,6 @@ from chengxin.objections.errors import (
     ObjectionNotFound,
     ObjectionNotYours,
     ObjectionRecordNotCurrent,
-    RecordNotFound,
 )
 from chengxin.objections.models import (
     OPEN_STATUSES,
@@ -50,6 +46,7 @@ from chengxin.objections.models import (
     ObjectionStatus,
 )
 from chengxin.records import service as records_service
+from chengxin.records.events import RECORDS_WITHDRAWN, RecordsWithdrawn
 from chengxin.records.models import CreditRecord
 from chengxin.security.actor import Actor, ActorKind
 from chengxin.security.permissions import Permission
@@ -58,23 +55,32 @@ from chengxin.settings import Settings
 TABLE = "objection"
 MIN_TEXT, MAX_TEXT = 4, 2000
 
+KIND = cases.CaseKind(
+    casework.CaseTable(
+        Objection,
+        Objection.provider_id,
+        Objection.status,
+        Objection.decide_due_at,
+        open=OPEN_STATUSES,
+        waiting=OPEN_STATUSES,
+    ),
+    name=TABLE,
+    action="objections:objection",
+    evidence_action="objections:evidence:read",
+    evidence_type=TABLE,
+    prefix="YY",
+    read_permission=Permission.OBJECTIONS_OBJECTION_READ,
+    not_found=ObjectionNotFound,
+    topic="objection",
+)
+CASES = KIND.table
+
 
 def _text(value: str | None, what: str) -> str:
     text = (value or "").strip()
     if not MIN_TEXT <= len(text) <= MAX_TEXT:
         raise ObjectionInputInvalid(f"{what}: {MIN_TEXT} to {MAX_TEXT} characters", field=what)
     return text
-
-
-def own_record(session: Session, record_id: uuid.UUID, actor: Actor) -> CreditRecord:
-    """A record the actor may act on for its subject: a citizen's own, or any for staff holding
-    the filing permission. Another person's record is simply not found."""
-    record = session.get(CreditRecord, record_id)
-    if record is None:
-        raise RecordNotFound
-    if actor.kind is ActorKind.CITIZEN and record.subject_id != actor.subject_id:
-        raise RecordNotFound
-    return record
 
 
 def _days(settings: Settings, kind_code: str, route: ObjectionRoute) -> int:
@@ -98,7 +104,7 @@ def file(
 ) -> Objection:
     """File an objection; the record is in dispute from this moment."""
     now = now or utcnow()
-    record = own_record(session, record_id, actor)
+    record = cases.own_record(session, record_id, actor)
     if actor.kind is ActorKind.CITIZEN:
         route = ObjectionRoute.PROVIDER  # the person objects; the operator may route it
     reason = _text(reason, "reason")
@@ -131,10 +137,10 @@ def file(
         now, settings.objection_forward_days, remind_days_before=0, calendar=calendar
     )
     objection_id = uuid.uuid4()
-    sealed, key_id = seal(keyring_of(session), TABLE, objection_id, {"reason": reason})
+    sealed, key_id = KIND.seal(session, objection_id, {"reason": reason})
     objection = Objection(
         id=objection_id,
-        reference=casework.reference("YY", now),
+        reference=casework.reference(KIND.prefix, now),
         subject_id=record.subject_id,
         record_id=record.id,
         provider_id=record.provider_id,
@@ -154,23 +160,13 @@ def file(
     )
     session.add(objection)
     session.flush()
-    evidence_service.attach(
+    KIND.attach(session, objection, evidence, actor=actor, now=now)
+    KIND.log(
         session,
-        evidence,
-        case_type=TABLE,
-        case_id=objection.id,
-        subject_id=record.subject_id,
+        "file",
+        objection,
         actor=actor,
         now=now,
-    )
-    audit.record(
-        session,
-        "objections:objection:file",
-        actor=actor,
-        object_type=TABLE,
-        object_id=objection.id,
-        subject_id=record.subject_id,
-        at=now,
         data={
             "record_id": str(record.id),
             "route": route.value,
@@ -196,85 +192,23 @@ def file(
 def forward(session: Session, objection: Objection, *, actor: Actor, now: datetime) -> None:
     """Put a filed provider-route objection in the provider's queue and tell the provider."""
     objection.status, objection.forwarded_at = ObjectionStatus.FORWARDED.value, now
-    audit.record(
+    provider = {"provider_id": str(objection.provider_id)}
+    KIND.log(session, "forward", objection, actor=actor, now=now, data=provider)
+    KIND.tell(
         session,
-        "objections:objection:forward",
-        actor=actor,
-        object_type=TABLE,
-        object_id=objection.id,
-        subject_id=objection.subject_id,
-        at=now,
-        data={"provider_id": str(objection.provider_id)},
-    )
-    casework.tell_organizations(
-        session,
+        objection,
         [objection.provider_id],
         "objection-received",
-        object_type=TABLE,
-        object_id=objection.id,
         actor=actor,
         now=now,
-        data={
-            "reference": objection.reference,
-            "kind_code": objection.kind_code,
-            "decide_due_at": objection.decide_due_at.isoformat(),
-        },
+        data=KIND.due(objection, kind_code=objection.kind_code),
     )
 
 
-def _get(session: Session, objection_id: uuid.UUID) -> Objection:
-    objection = session.get(Objection, objection_id)
-    if objection is None:
-        raise ObjectionNotFound
-    return objection
-
-
-def may_read(session: Session, objection: Objection, actor: Actor) -> bool:
-    """The person concerned, the provider whose record it is, operators and auditors."""
-    if actor.kind is ActorKind.CITIZEN:
-        return objection.subject_id == actor.subject_id
-    if not actor.can(Permission.OBJECTIONS_OBJECTION_READ):
-        return False
-    return objection.provider_id == actor.organization_id or casework.is_operator(session, actor)
-
-
-def get(session: Session, objection_id: uuid.UUID, *, actor: Actor) -> Objection:
-    """One objection the actor may read (others are not found)."""
-    objection = _get(session, objection_id)
-    if not may_read(session, objection, actor):
-        raise ObjectionNotFound
-    return objection
-
-
-def read(session: Session, objection_id: uuid.UUID, *, actor: Actor) -> Objection:
-    """One objection the actor may read, its reading logged (a case names the person)."""
-    objection = get(session, objection_id, actor=actor)
-    audit.record(
-        session,
-        "objections:objection:read",
-        actor=actor,
-        object_type="objection",
-        object_id=objection.id,
-        subject_id=objection.subject_id,
-    )
-    return objection
-
-
-def open_evidence(
-    session: Session, objection_id: uuid.UUID, evidence_id: uuid.UUID, *, actor: Actor
-) -> evidence_service.OpenedEvidence:
-    """One evidence file of a case the actor may read, decrypted, its reading logged."""
-    objection = get(session, objection_id, actor=actor)
-    opened = evidence_service.open_file(session, objection.id, evidence_id)
-    audit.record(
-        session,
-        "objections:evidence:read",
-        actor=actor,
-        object_type="evidence",
-        object_id=evidence_id,
-        subject_id=objection.subject_id,
-    )
-    return opened
+may_read = KIND.may_read  # the person, the provider whose record it is, operators, auditors
+get = KIND.get  # one objection the actor may read (others are not found)
+read = KIND.read  # the same, its reading logged (a case names the person)
+open_evidence = KIND.open_evidence  # one evidence file, decrypted, its reading logged
 
 
 def _may_decide(session: Session, objection: Objection, actor: Actor) -> bool:
@@ -336,13 +270,10 @@ def decide(
             )
             session.flush()
             # List entries resting only on it leave their list now (ADR 0025).
-            list_service.exit_for_records(session, [current.id], actor=actor, now=now)
+            withdrawn = RecordsWithdrawn(record_ids=(current.id,), actor=actor, now=now)
+            events.publish(session, RECORDS_WITHDRAWN, withdrawn)
         target = current
-    ring = keyring_of(session)
-    value = unseal(ring, TABLE, objection.id, objection.sealed, objection.key_id)
-    objection.sealed, objection.key_id = seal(
-        ring, TABLE, objection.id, {**value, "decision_note": note}
-    )
+    KIND.add_words(session, objection, decision_note=note)
     objection.status, objection.outcome = ObjectionStatus.DECIDED.value, outcome.value
     objection.decided_at, objection.decided_by = now, actor.name
     objection.appeal_route = (appeal_route or "").strip() or settings.objection_appeal_route
@@ -355,14 +286,12 @@ def decide(
             now=now,
             data={"objection": objection.reference, "provider_id": str(record.provider_id)},
         )
-    audit.record(
+    KIND.log(
         session,
-        "objections:objection:decide",
+        "decide",
+        objection,
         actor=actor,
-        object_type=TABLE,
-        object_id=objection.id,
-        subject_id=objection.subject_id,
-        at=now,
+        now=now,
         data={
             "outcome": outcome.value,
             "on_time": workdays.in_time(now, objection.decide_due_at),
@@ -394,15 +323,7 @@ def withdraw(
     if objection.status not in OPEN_STATUSES:
         raise ObjectionClosed
     objection.status, objection.decided_at = ObjectionStatus.WITHDRAWN.value, now
-    audit.record(
-        session,
-        "objections:objection:withdraw",
-        actor=actor,
-        object_type=TABLE,
-        object_id=objection.id,
-        subject_id=objection.subject_id,
-        at=now,
-    )
+    KIND.log(session, "withdraw", objection, actor=actor, now=now)
     return objection
 
 
@@ -420,35 +341,14 @@ class ObjectionView:
 
 
 def view(session: Session, objection: Objection) -> ObjectionView:
-    value = unseal(keyring_of(session), TABLE, objection.id, objection.sealed, objection.key_id)
+    shown = KIND.opened(session, objection)
     return ObjectionView(
-        objection,
-        value["reason"],
-        value.get("decision_note"),
-        evidence_service.of_case(session, objection.id),
+        objection, shown.words["reason"], shown.words.get("decision_note"), shown.evidence
     )
 
 
-def mine(session: Session, *, actor: Actor) -> list[Objection]:
-    """The signed-in person's objections, newest first."""
-    return list(
-        session.execute(
-            select(Objection)
-            .where(Objection.subject_id == actor.subject_id)
-            .order_by(Objection.filed_at.desc())
-        ).scalars()
-    )
-
-
-def of_subject(session: Session, subject_id: uuid.UUID, *, at: datetime) -> list[Objection]:
-    """A person's objections filed by a moment (their report), oldest first."""
-    return list(
-        session.execute(
-            select(Objection)
-            .where(Objection.subject_id == subject_id, Objection.filed_at <= at)
-            .order_by(Objection.filed_at)
-        ).scalars()
-    )
+mine = KIND.mine  # the signed-in person's objections, newest first
+of_subject = KIND.of_subject  # a person's objections filed by a moment (their report)
 
 
 # -- deadlines -------------------------------------------------------------------------------------
@@ -459,6 +359,13 @@ class SweepResult:
     forwarded: int
     reminded: int
     escalated: int
+
+
+def _deciders(session: Session, objection: Objection) -> list[uuid.UUID]:
+    """Who decides: the provider (provider route) or the operators (platform route)."""
+    if objection.route == ObjectionRoute.PROVIDER.value:
+        return [objection.provider_id]
+    return casework.operator_ids(session)
 
 
 def sweep(session: Session, *, actor: Actor, now: datetime | None = None) -> SweepResult:
@@ -475,109 +382,15 @@ def sweep(session: Session, *, actor: Actor, now: datetime | None = None) -> Swe
     for objection in to_forward:
         forward(session, objection, actor=actor, now=now)
         forwarded += 1
-    reminded = 0
-    for objection in session.execute(
-        select(Objection).where(
-            Objection.status.in_(OPEN_STATUSES),
-            Objection.remind_at <= now,
-            Objection.reminded_at.is_(None),
-            Objection.decide_due_at > now,
-        )
-    ).scalars():
-        objection.reminded_at = now
-        deciders = (
-            [objection.provider_id]
-            if objection.route == ObjectionRoute.PROVIDER.value
-            else casework.operator_ids(session)
-        )
-        casework.tell_organizations(
-            session,
-            deciders,
-            "objection-due-soon",
-            object_type=TABLE,
-            object_id=objection.id,
-            data={
-                "reference": objection.reference,
-                "decide_due_at": objection.decide_due_at.isoformat(),
-            },
-            actor=actor,
-            now=now,
-        )
-        reminded += 1
-    escalated = 0
-    for objection in session.execute(
-        select(Objection).where(
-            Objection.status.in_(OPEN_STATUSES),
-            Objection.decide_due_at <= now,
-            Objection.escalated_at.is_(None),
-        )
-    ).scalars():
-        objection.escalated_at = now
-        audit.record(
-            session,
-            "objections:objection:escalate",
-            actor=actor,
-            object_type=TABLE,
-            object_id=objection.id,
-            subject_id=objection.subject_id,
-            at=now,
-            data={
-                "provider_id": str(objection.provider_id),
-                "decide_due_at": objection.decide_due_at.isoformat(),
-            },
-        )
-        casework.tell_organizations(
-            session,
-            casework.operator_ids(session),
-            "objection-overdue",
-            object_type=TABLE,
-            object_id=objection.id,
-            actor=actor,
-            now=now,
-            data={
-                "reference": objection.reference,
-                "provider_id": str(objection.provider_id),
-                "decide_due_at": objection.decide_due_at.isoformat(),
-            },
-        )
-        escalated += 1
+    reminded = KIND.remind(session, deciders=_deciders, actor=actor, now=now)
+    escalated = KIND.escalate(session, actor=actor, now=now)
     return SweepResult(forwarded, reminded, escalated)
 
 
 # -- queues and figures ----------------------------------------------------------------------------
 
 
-CASES = casework.CaseTable(
-    Objection,
-    Objection.provider_id,
-    Objection.status,
-    Objection.decide_due_at,
-    open=OPEN_STATUSES,
-    waiting=OPEN_STATUSES,
-)
-
-
-def queue(
-    session: Session,
-    *,
-    actor: Actor,
-    status: ObjectionStatus | None = None,
-    overdue_only: bool = False,
-    limit: int = 50,
-    offset: int = 0,
-    now: datetime | None = None,
-) -> casework.Queue[Objection]:
-    """The provider's objections to its own records (operators: all), most urgent first."""
-    return casework.queue(
-        session,
-        CASES,
-        actor=actor,
-        status=status.value if status else None,
-        overdue_only=overdue_only,
-        limit=limit,
-        offset=offset,
-        now=now or utcnow(),
-    )
+queue = KIND.queue  # the provider's objections (operators: all), most urgent first
 
 
 @dataclass(frozen=True)

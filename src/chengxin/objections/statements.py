@@ -16,12 +16,12 @@ from sqlalchemy import select, tuple_
 from sqlalchemy.orm import Session
 
 from chengxin.audit import service as audit
+from chengxin.casework.cases import own_record
 from chengxin.db import utcnow
 from chengxin.keys import keyring_of
 from chengxin.keys.sealed import seal, unseal
 from chengxin.objections.errors import StatementInputInvalid, StatementNotFound
 from chengxin.objections.models import Statement
-from chengxin.objections.service import own_record
 from chengxin.records.models import CreditRecord
 from chengxin.security.actor import Actor
 

@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from chengxin.casework.cases import own_record
 from chengxin.catalog import service as catalog_service
 from chengxin.db import utcnow
-from chengxin.objections.service import own_record
 from chengxin.records.models import CreditRecord
 from chengxin.repair.models import OPEN_REPAIR_STATUSES, RepairApplication, RepairStatus
 from chengxin.security.actor import Actor

@@ -9,9 +9,9 @@ refused with reasons, more evidence needed. On approval display, sharing and use
 is no longer ``active``), its content moves to the sealed archive, every organization that
 received it is told, and the person is answered. Repair is free: no fee exists anywhere here.
 List entries resting only on repaired (or revoked) records leave their list in the same
-transaction (``lists.service.exit_for_records``: off the public list and out of every check at
-once, ADR 0025); measures and scores read records through the visibility rule, which no longer
-shows it.
+transaction (``records.events.RECORDS_WITHDRAWN``, to which the lists subscribe: off the public
+list and out of every check at once, ADR 0025); measures and scores read records through the
+visibility rule, which no longer shows it.
 """
 
 from __future__ import annotations
@@ -26,16 +26,14 @@ from typing import Any
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
-from chengxin import casework, workdays
+from chengxin import casework, events, workdays
 from chengxin.audit import service as audit
+from chengxin.casework import cases
 from chengxin.db import utcnow
 from chengxin.evidence import service as evidence_service
 from chengxin.evidence.service import EvidenceFile
-from chengxin.keys import keyring_of
-from chengxin.keys.sealed import seal, unseal
-from chengxin.lists import service as list_service
-from chengxin.objections.service import own_record
 from chengxin.records import service as records_service
+from chengxin.records.events import RECORDS_WITHDRAWN, RecordsWithdrawn
 from chengxin.records.models import CreditRecord
 from chengxin.repair import archive
 from chengxin.repair import eligibility as repair_eligibility
@@ -68,6 +66,26 @@ COMMITMENT_TEXT = (
     "并同意将违背承诺的情况记入信用记录。"
 )
 COMMITMENT_DIGEST = hashlib.sha256(COMMITMENT_TEXT.encode()).hexdigest()
+
+KIND = cases.CaseKind(
+    casework.CaseTable(
+        RepairApplication,
+        RepairApplication.provider_id,
+        RepairApplication.status,
+        RepairApplication.decide_due_at,
+        open=OPEN_REPAIR_STATUSES,
+        waiting=(RepairStatus.RECEIVED.value,),
+    ),
+    name=TABLE,
+    action="repair:application",
+    evidence_action="repair:evidence:read",
+    evidence_type="repair",
+    prefix="XF",
+    read_permission=Permission.REPAIR_APPLICATION_READ,
+    not_found=RepairNotFound,
+    topic="repair",
+)
+CASES = KIND.table
 
 
 # -- the application -------------------------------------------------------------------------------
@@ -112,7 +130,7 @@ def apply(
 ) -> RepairApplication:
     """Apply for repair; acknowledged at once and sent to the finding department."""
     now = now or utcnow()
-    record = own_record(session, record_id, actor)
+    record = cases.own_record(session, record_id, actor)
     if not commitment_accepted:
         raise RepairCommitmentMissing
     explanation = _text(explanation, "explanation")
@@ -128,10 +146,10 @@ def apply(
             checks=[c.as_dict() for c in found.checks],
         )
     application_id = uuid.uuid4()
-    sealed, key_id = seal(keyring_of(session), TABLE, application_id, {"explanation": explanation})
+    sealed, key_id = KIND.seal(session, application_id, {"explanation": explanation})
     application = RepairApplication(
         id=application_id,
-        reference=casework.reference("XF", now),
+        reference=casework.reference(KIND.prefix, now),
         subject_id=record.subject_id,
         record_id=record.id,
         provider_id=record.provider_id,
@@ -151,23 +169,13 @@ def apply(
     _deadlines(session, application, settings, now)
     session.add(application)
     session.flush()
-    evidence_service.attach(
+    KIND.attach(session, application, evidence, actor=actor, now=now)
+    KIND.log(
         session,
-        evidence,
-        case_type="repair",
-        case_id=application.id,
-        subject_id=record.subject_id,
+        "file",
+        application,
         actor=actor,
         now=now,
-    )
-    audit.record(
-        session,
-        "repair:application:file",
-        actor=actor,
-        object_type=TABLE,
-        object_id=application.id,
-        subject_id=record.subject_id,
-        at=now,
         data={
             "record_id": str(record.id),
             "basis": basis.value,
@@ -176,19 +184,14 @@ def apply(
             "decide_due_at": application.decide_due_at.isoformat(),
         },
     )
-    casework.tell_organizations(
+    KIND.tell(
         session,
+        application,
         [record.provider_id],
         "repair-received",
-        object_type=TABLE,
-        object_id=application.id,
         actor=actor,
         now=now,
-        data={
-            "reference": application.reference,
-            "kind_code": record.kind_code,
-            "decide_due_at": application.decide_due_at.isoformat(),
-        },
+        data=KIND.due(application, kind_code=record.kind_code),
     )
     casework.tell_subject(
         session,
@@ -205,57 +208,10 @@ def apply(
     return application
 
 
-def _get(session: Session, application_id: uuid.UUID) -> RepairApplication:
-    application = session.get(RepairApplication, application_id)
-    if application is None:
-        raise RepairNotFound
-    return application
-
-
-def may_read(session: Session, application: RepairApplication, actor: Actor) -> bool:
-    if actor.kind is ActorKind.CITIZEN:
-        return application.subject_id == actor.subject_id
-    if not actor.can(Permission.REPAIR_APPLICATION_READ):
-        return False
-    return application.provider_id == actor.organization_id or casework.is_operator(session, actor)
-
-
-def get(session: Session, application_id: uuid.UUID, *, actor: Actor) -> RepairApplication:
-    application = _get(session, application_id)
-    if not may_read(session, application, actor):
-        raise RepairNotFound
-    return application
-
-
-def read(session: Session, application_id: uuid.UUID, *, actor: Actor) -> RepairApplication:
-    """One application the actor may read, its reading logged (it names the person)."""
-    application = get(session, application_id, actor=actor)
-    audit.record(
-        session,
-        "repair:application:read",
-        actor=actor,
-        object_type="repair_application",
-        object_id=application.id,
-        subject_id=application.subject_id,
-    )
-    return application
-
-
-def open_evidence(
-    session: Session, application_id: uuid.UUID, evidence_id: uuid.UUID, *, actor: Actor
-) -> evidence_service.OpenedEvidence:
-    """One evidence file of an application the actor may read, decrypted, its reading logged."""
-    application = get(session, application_id, actor=actor)
-    opened = evidence_service.open_file(session, application.id, evidence_id)
-    audit.record(
-        session,
-        "repair:evidence:read",
-        actor=actor,
-        object_type="evidence",
-        object_id=evidence_id,
-        subject_id=application.subject_id,
-    )
-    return opened
+may_read = KIND.may_read  # the applicant, the finding department, operators, auditors
+get = KIND.get  # one application the actor may read (others are not found)
+read = KIND.read  # the same, its reading logged (it names the person)
+open_evidence = KIND.open_evidence  # one evidence file, decrypted, its reading logged
 
 
 def _decider(session: Session, application_id: uuid.UUID, actor: Actor) -> RepairApplication:
@@ -285,25 +241,19 @@ def decide(
     text = None
     if outcome is not RepairStatus.APPROVED or reasons:
         text = _text(reasons, "reasons")
-    ring = keyring_of(session)
-    value = unseal(ring, TABLE, application.id, application.sealed, application.key_id)
-    application.sealed, application.key_id = seal(
-        ring, TABLE, application.id, {**value, "reasons": text}
-    )
+    KIND.add_words(session, application, reasons=text)
     if outcome is RepairStatus.APPROVED:
         _repair(session, application, actor=actor, now=now)
     application.status = outcome.value
     if outcome is not RepairStatus.NEEDS_EVIDENCE:
         application.decided_at, application.decided_by = now, actor.name
     application.answered_at = now
-    audit.record(
+    KIND.log(
         session,
-        "repair:application:decide",
+        "decide",
+        application,
         actor=actor,
-        object_type=TABLE,
-        object_id=application.id,
-        subject_id=application.subject_id,
-        at=now,
+        now=now,
         data={
             "outcome": outcome.value,
             "on_time": workdays.in_time(now, application.decide_due_at),
@@ -334,7 +284,8 @@ def _repair(
         records_service.append_event(session, current, "repaired", at=now)
         session.flush()
     # Joint punishment ends with the approval (谁认定、谁修复; NDRC Order 36), not at the sweep.
-    list_service.exit_for_records(session, [current.id], actor=actor, now=now)
+    withdrawn = RecordsWithdrawn(record_ids=(current.id,), actor=actor, now=now)
+    events.publish(session, RECORDS_WITHDRAWN, withdrawn)
     # Told before the content leaves: the notice names the record by kind and masked identity.
     application.notified_organizations = casework.tell_recipients(
         session,
@@ -374,40 +325,14 @@ def add_evidence(
         raise RepairClosed("no evidence was asked for")
     if not evidence:
         raise RepairInputInvalid("send at least one file", field="evidence")
-    evidence_service.attach(
-        session,
-        evidence,
-        case_type="repair",
-        case_id=application.id,
-        subject_id=application.subject_id,
-        actor=actor,
-        now=now,
-    )
+    KIND.attach(session, application, evidence, actor=actor, now=now)
     application.status = RepairStatus.RECEIVED.value
     _deadlines(session, application, settings, now)
-    audit.record(
-        session,
-        "repair:application:resubmit",
-        actor=actor,
-        object_type=TABLE,
-        object_id=application.id,
-        subject_id=application.subject_id,
-        at=now,
-        data={"evidence": len(evidence), "decide_due_at": application.decide_due_at.isoformat()},
-    )
-    casework.tell_organizations(
-        session,
-        [application.provider_id],
-        "repair-evidence-added",
-        object_type=TABLE,
-        object_id=application.id,
-        actor=actor,
-        now=now,
-        data={
-            "reference": application.reference,
-            "decide_due_at": application.decide_due_at.isoformat(),
-        },
-    )
+    data = {"evidence": len(evidence), "decide_due_at": application.decide_due_at.isoformat()}
+    KIND.log(session, "resubmit", application, actor=actor, now=now, data=data)
+    to = [application.provider_id]
+    topic = "repair-evidence-added"
+    KIND.tell(session, application, to, topic, actor=actor, now=now, data=KIND.due(application))
     return application
 
 
@@ -440,16 +365,8 @@ def extend(
     application.answer_due_at = max(application.answer_due_at, application.decide_due_at)
     application.extension_reason = reason
     application.escalated_at = None
-    audit.record(
-        session,
-        "repair:application:extend",
-        actor=actor,
-        object_type=TABLE,
-        object_id=application.id,
-        subject_id=application.subject_id,
-        at=now,
-        data={"from": previous.isoformat(), "to": application.decide_due_at.isoformat()},
-    )
+    data = {"from": previous.isoformat(), "to": application.decide_due_at.isoformat()}
+    KIND.log(session, "extend", application, actor=actor, now=now, data=data)
     return application
 
 
@@ -463,15 +380,7 @@ def withdraw(
     if application.status not in OPEN_REPAIR_STATUSES:
         raise RepairClosed(f"the application is {application.status}")
     application.status, application.decided_at = RepairStatus.WITHDRAWN.value, now
-    audit.record(
-        session,
-        "repair:application:withdraw",
-        actor=actor,
-        object_type=TABLE,
-        object_id=application.id,
-        subject_id=application.subject_id,
-        at=now,
-    )
+    KIND.log(session, "withdraw", application, actor=actor, now=now)
     return application
 
 
@@ -484,35 +393,13 @@ class RepairView:
 
 
 def view(session: Session, application: RepairApplication) -> RepairView:
-    value = unseal(
-        keyring_of(session), TABLE, application.id, application.sealed, application.key_id
-    )
-    return RepairView(
-        application,
-        value["explanation"],
-        value.get("reasons"),
-        evidence_service.of_case(session, application.id),
-    )
+    shown = KIND.opened(session, application)
+    explanation, reasons = shown.words["explanation"], shown.words.get("reasons")
+    return RepairView(application, explanation, reasons, shown.evidence)
 
 
-def mine(session: Session, *, actor: Actor) -> list[RepairApplication]:
-    return list(
-        session.execute(
-            select(RepairApplication)
-            .where(RepairApplication.subject_id == actor.subject_id)
-            .order_by(RepairApplication.filed_at.desc())
-        ).scalars()
-    )
-
-
-def of_subject(session: Session, subject_id: uuid.UUID, *, at: datetime) -> list[RepairApplication]:
-    return list(
-        session.execute(
-            select(RepairApplication)
-            .where(RepairApplication.subject_id == subject_id, RepairApplication.filed_at <= at)
-            .order_by(RepairApplication.filed_at)
-        ).scalars()
-    )
+mine = KIND.mine  # the signed-in person's applications, newest first
+of_subject = KIND.of_subject  # a person's applications filed by a moment (their report)
 
 
 def repaired_ids(session: Session, record_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
@@ -537,105 +424,21 @@ class SweepResult:
     escalated: int
 
 
+def _department(session: Session, application: RepairApplication) -> list[uuid.UUID]:
+    del session  # the finding department decides, whatever the route
+    return [application.provider_id]
+
+
 def sweep(session: Session, *, actor: Actor, now: datetime | None = None) -> SweepResult:
     """Remind the department before the due date; escalate overdue applications to operators.
     Marked on the case, so a second sweep repeats nothing."""
     now = now or utcnow()
-    waiting = RepairApplication.status == RepairStatus.RECEIVED.value
-    reminded = escalated = 0
-    for application in session.execute(
-        select(RepairApplication).where(
-            waiting,
-            RepairApplication.remind_at <= now,
-            RepairApplication.reminded_at.is_(None),
-            RepairApplication.decide_due_at > now,
-        )
-    ).scalars():
-        application.reminded_at = now
-        casework.tell_organizations(
-            session,
-            [application.provider_id],
-            "repair-due-soon",
-            object_type=TABLE,
-            object_id=application.id,
-            actor=actor,
-            now=now,
-            data={
-                "reference": application.reference,
-                "decide_due_at": application.decide_due_at.isoformat(),
-            },
-        )
-        reminded += 1
-    for application in session.execute(
-        select(RepairApplication).where(
-            waiting,
-            RepairApplication.decide_due_at <= now,
-            RepairApplication.escalated_at.is_(None),
-        )
-    ).scalars():
-        application.escalated_at = now
-        audit.record(
-            session,
-            "repair:application:escalate",
-            actor=actor,
-            object_type=TABLE,
-            object_id=application.id,
-            subject_id=application.subject_id,
-            at=now,
-            data={
-                "provider_id": str(application.provider_id),
-                "decide_due_at": application.decide_due_at.isoformat(),
-            },
-        )
-        casework.tell_organizations(
-            session,
-            casework.operator_ids(session),
-            "repair-overdue",
-            object_type=TABLE,
-            object_id=application.id,
-            actor=actor,
-            now=now,
-            data={
-                "reference": application.reference,
-                "provider_id": str(application.provider_id),
-                "decide_due_at": application.decide_due_at.isoformat(),
-            },
-        )
-        escalated += 1
+    reminded = KIND.remind(session, deciders=_department, actor=actor, now=now)
+    escalated = KIND.escalate(session, actor=actor, now=now)
     return SweepResult(reminded, escalated)
 
 
-CASES = casework.CaseTable(
-    RepairApplication,
-    RepairApplication.provider_id,
-    RepairApplication.status,
-    RepairApplication.decide_due_at,
-    open=OPEN_REPAIR_STATUSES,
-    waiting=(RepairStatus.RECEIVED.value,),
-)
-
-
-def queue(
-    session: Session,
-    *,
-    actor: Actor,
-    status: RepairStatus | None = None,
-    overdue_only: bool = False,
-    limit: int = 50,
-    offset: int = 0,
-    now: datetime | None = None,
-) -> casework.Queue[RepairApplication]:
-    """The finding department's applications (operators: all), most urgent first."""
-    return casework.queue(
-        session,
-        CASES,
-        actor=actor,
-        status=status.value if status else None,
-        overdue_only=overdue_only,
-        limit=limit,
-        offset=offset,
-        now=now or utcnow(),
-    )
+queue = KIND.queue  # the finding department's applications (operators: all), most urgent first
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from litestar.params import FromPath, FromQuery, MultipartBody, URLEncodedBody
 from litestar.response import Stream
 from pydantic import BaseModel
 
+from chengxin.casework.errors import RecordNotFound
 from chengxin.db import utcnow
 from chengxin.deps import ActorDep, Offset, SessionDep, SettingsDep
 from chengxin.errors import DomainError, PayloadTooLarge
@@ -34,7 +35,6 @@ from chengxin.lists import types as list_types
 from chengxin.lists.models import EntryStatus
 from chengxin.notifications import inbox
 from chengxin.objections import service as objection_service
-from chengxin.objections.errors import RecordNotFound
 from chengxin.objections.models import ObjectionOutcome, ObjectionStatus
 from chengxin.objections.routes import evidence_response
 from chengxin.objections.schemas import ObjectionDecisionIn, ObjectionRead

@@ -14,8 +14,7 @@ from sqlalchemy import ColumnElement, and_, func, select, true
 from sqlalchemy.orm import Session
 
 from chengxin import workdays
-from chengxin.access import queries as access_queries
-from chengxin.checks.models import Check, CheckSubject
+from chengxin.casework import recipients as case_recipients
 from chengxin.identity import service as identity_service
 from chengxin.identity.models import Subject
 from chengxin.keys import keyring_of
@@ -120,10 +119,10 @@ def tell_recipients(
     actor: Actor,
     now: datetime,
 ) -> int:
-    """A notice to every organization that received any version of this record, found from the
-    audit log; returns how many were told."""
+    """A notice to every organization that received any version of this record, found by the
+    registered recipient sources (``casework.recipients``); returns how many were told."""
     versions = records_service.versions_of(session, record.provider_id, record.source_id)
-    recipients = access_queries.recipients_of(session, record.subject_id, [v.id for v in versions])
+    recipients = case_recipients.received(session, record.subject_id, [v.id for v in versions])
     body = {**masked_identity(session, record.subject_id), "kind_code": record.kind_code, **data}
     for organization_id in sorted(recipients):
         inbox.post(
@@ -171,14 +170,7 @@ def tell_organizations(
 def checked_by(session: Session, subject_id: uuid.UUID, *, since: datetime) -> set[uuid.UUID]:
     """Organizations that checked this person at a service window (single or batch check) since
     a moment: they may have applied a measure that must now stop."""
-    return set(
-        session.execute(
-            select(Check.organization_id)
-            .join(CheckSubject, CheckSubject.check_id == Check.id)
-            .where(CheckSubject.subject_id == subject_id, Check.created_at >= since)
-            .distinct()
-        ).scalars()
-    )
+    return case_recipients.checked_since(session, subject_id, since)
 
 
 # -- queues ----------------------------------------------------------------------------------------

@@ -1,0 +1,306 @@
+"""One case base for the rights workflows (objections, repair; issue 21): what a kind of case is,
+and the steps every kind takes the same way: reading a case and its evidence (logged), the
+person's sealed words, the person's own cases, reminders and escalation, the queue.
+
+A new kind (a tip's follow-up, an objection to a list entry) describes itself once as a
+``CaseKind`` (its table and states, reference prefix, audit actions, permission, not-found error,
+notice topics) and takes these steps from it; only its own decisions are written out. Its table
+has the columns every case has: ``id``, ``reference``, ``subject_id``, ``provider_id`` (who
+decides), ``status``, ``sealed``/``key_id``, ``filed_at``, ``decide_due_at``, ``remind_at``,
+``reminded_at`` and ``escalated_at``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from chengxin.audit import service as audit
+from chengxin.casework import CaseTable, Queue, is_operator, operator_ids, tell_organizations
+from chengxin.casework import queue as table_queue
+from chengxin.casework.errors import RecordNotFound
+from chengxin.db import utcnow
+from chengxin.errors import DomainError
+from chengxin.evidence import service as evidence_service
+from chengxin.evidence.service import EvidenceFile
+from chengxin.keys import keyring_of
+from chengxin.keys.sealed import seal, unseal
+from chengxin.records.models import CreditRecord
+from chengxin.security.actor import Actor, ActorKind
+from chengxin.security.permissions import Permission
+
+Case = TypeVar("Case")
+
+
+def own_record(session: Session, record_id: uuid.UUID, actor: Actor) -> CreditRecord:
+    """A record the actor may act on for its subject: a citizen's own, or any for staff holding
+    the filing permission. Another person's record is simply not found."""
+    record = session.get(CreditRecord, record_id)
+    if record is None:
+        raise RecordNotFound
+    if actor.kind is ActorKind.CITIZEN and record.subject_id != actor.subject_id:
+        raise RecordNotFound
+    return record
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A case's sealed words and its evidence list, for a reader."""
+
+    words: dict[str, Any]
+    evidence: list[Any]
+
+
+@dataclass(frozen=True)
+class CaseKind(Generic[Case]):
+    """A kind of case, and the steps all kinds take the same way."""
+
+    table: CaseTable[Case]  # the queue's columns and states (``table.model``: the rows)
+    name: str  # the table's name: audit object type, sealing context, notices' object type
+    action: str  # the audit action's prefix, e.g. ``objections:objection``
+    evidence_action: str  # the audit action of reading one of its evidence files
+    evidence_type: str  # the evidence rows' case type
+    prefix: str  # of its references (``YY-20261129-7Q4M9K``)
+    read_permission: Permission  # staff reading it (the provider's, operators)
+    not_found: type[DomainError]  # what a case the actor may not read is
+    topic: str  # its notices: ``<topic>-due-soon``, ``<topic>-overdue``
+
+    # -- steps' records: the audit log and notices -----------------------------------------
+
+    def log(
+        self,
+        session: Session,
+        verb: str,
+        case: Case,
+        *,
+        actor: Actor,
+        now: datetime | None = None,
+        data: dict[str, Any] | None = None,
+    ) -> None:
+        """The audit entry of one step on a case (``<action>:<verb>``), about its person."""
+        row: Any = case
+        audit.record(
+            session,
+            f"{self.action}:{verb}",
+            actor=actor,
+            object_type=self.name,
+            object_id=row.id,
+            subject_id=row.subject_id,
+            at=now,
+            data=data,
+        )
+
+    def tell(
+        self,
+        session: Session,
+        case: Case,
+        organization_ids: list[uuid.UUID],
+        topic: str,
+        *,
+        actor: Actor,
+        now: datetime,
+        data: dict[str, Any],
+    ) -> None:
+        """A notice about the case to the organizations that handle it."""
+        row: Any = case
+        tell_organizations(
+            session,
+            organization_ids,
+            topic,
+            object_type=self.name,
+            object_id=row.id,
+            data=data,
+            actor=actor,
+            now=now,
+        )
+
+    @staticmethod
+    def due(case: Any, **more: str) -> dict[str, str]:
+        """A notice's data: the case's reference, ``more``, and when the decision is due."""
+        return {
+            "reference": case.reference,
+            **more,
+            "decide_due_at": case.decide_due_at.isoformat(),
+        }
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def may_read(self, session: Session, case: Case, actor: Actor) -> bool:
+        """The person concerned, the provider whose record it is, operators and auditors."""
+        row: Any = case
+        if actor.kind is ActorKind.CITIZEN:
+            return bool(row.subject_id == actor.subject_id)
+        if not actor.can(self.read_permission):
+            return False
+        return bool(row.provider_id == actor.organization_id) or is_operator(session, actor)
+
+    def get(self, session: Session, case_id: uuid.UUID, *, actor: Actor) -> Case:
+        """One case the actor may read (others are not found)."""
+        case = session.get(self.table.model, case_id)
+        if case is None or not self.may_read(session, case, actor):
+            raise self.not_found
+        return case
+
+    def read(self, session: Session, case_id: uuid.UUID, *, actor: Actor) -> Case:
+        """One case the actor may read, its reading logged (a case names the person)."""
+        case = self.get(session, case_id, actor=actor)
+        self.log(session, "read", case, actor=actor)
+        return case
+
+    def open_evidence(
+        self, session: Session, case_id: uuid.UUID, evidence_id: uuid.UUID, *, actor: Actor
+    ) -> evidence_service.OpenedEvidence:
+        """One evidence file of a case the actor may read, decrypted, its reading logged."""
+        row: Any = self.get(session, case_id, actor=actor)
+        opened = evidence_service.open_file(session, row.id, evidence_id)
+        audit.record(
+            session,
+            self.evidence_action,
+            actor=actor,
+            object_type="evidence",
+            object_id=evidence_id,
+            subject_id=row.subject_id,
+        )
+        return opened
+
+    def attach(
+        self,
+        session: Session,
+        case: Case,
+        evidence: list[EvidenceFile],
+        *,
+        actor: Actor,
+        now: datetime,
+    ) -> None:
+        """The person's files, sealed, on the case."""
+        row: Any = case
+        evidence_service.attach(
+            session,
+            evidence,
+            case_type=self.evidence_type,
+            case_id=row.id,
+            subject_id=row.subject_id,
+            actor=actor,
+            now=now,
+        )
+
+    # -- the person's words, sealed --------------------------------------------------------
+
+    def seal(self, session: Session, case_id: uuid.UUID, value: Any) -> tuple[bytes, str]:
+        """``value`` sealed for the case ``case_id`` of this kind."""
+        return seal(keyring_of(session), self.name, case_id, value)
+
+    def words(self, session: Session, case: Case) -> dict[str, Any]:
+        """The case's sealed words, opened."""
+        row: Any = case
+        value: dict[str, Any] = unseal(
+            keyring_of(session), self.name, row.id, row.sealed, row.key_id
+        )
+        return value
+
+    def add_words(self, session: Session, case: Case, **more: Any) -> None:
+        """Seal more words (a decision's note or reasons) with the person's."""
+        row: Any = case
+        row.sealed, row.key_id = self.seal(session, row.id, {**self.words(session, case), **more})
+
+    def opened(self, session: Session, case: Case) -> Opened:
+        row: Any = case
+        return Opened(self.words(session, case), evidence_service.of_case(session, row.id))
+
+    # -- the person's cases ----------------------------------------------------------------
+
+    def mine(self, session: Session, *, actor: Actor) -> list[Case]:
+        """The signed-in person's cases of this kind, newest first."""
+        model: Any = self.table.model
+        query = select(model).where(model.subject_id == actor.subject_id)
+        return list(session.execute(query.order_by(model.filed_at.desc())).scalars())
+
+    def of_subject(self, session: Session, subject_id: uuid.UUID, *, at: datetime) -> list[Case]:
+        """A person's cases of this kind filed by a moment (their report), oldest first."""
+        model: Any = self.table.model
+        query = select(model).where(model.subject_id == subject_id, model.filed_at <= at)
+        return list(session.execute(query.order_by(model.filed_at)).scalars())
+
+    # -- deadlines and the queue -----------------------------------------------------------
+
+    def remind(
+        self,
+        session: Session,
+        *,
+        deciders: Callable[[Session, Any], list[uuid.UUID]],
+        actor: Actor,
+        now: datetime,
+    ) -> int:
+        """Remind the deciders of waiting cases whose reminder date came; once each."""
+        model: Any = self.table.model
+        reminded = 0
+        for case in session.execute(
+            select(model).where(
+                self.table.status.in_(self.table.waiting),
+                model.remind_at <= now,
+                model.reminded_at.is_(None),
+                model.decide_due_at > now,
+            )
+        ).scalars():
+            case.reminded_at = now
+            to = deciders(session, case)
+            topic = f"{self.topic}-due-soon"
+            self.tell(session, case, to, topic, actor=actor, now=now, data=self.due(case))
+            reminded += 1
+        return reminded
+
+    def escalate(self, session: Session, *, actor: Actor, now: datetime) -> int:
+        """Waiting cases past their due date go to operators; once each."""
+        model: Any = self.table.model
+        escalated = 0
+        for case in session.execute(
+            select(model).where(
+                self.table.status.in_(self.table.waiting),
+                model.decide_due_at <= now,
+                model.escalated_at.is_(None),
+            )
+        ).scalars():
+            case.escalated_at = now
+            provider = str(case.provider_id)
+            data = {"provider_id": provider, "decide_due_at": case.decide_due_at.isoformat()}
+            self.log(session, "escalate", case, actor=actor, now=now, data=data)
+            self.tell(
+                session,
+                case,
+                operator_ids(session),
+                f"{self.topic}-overdue",
+                actor=actor,
+                now=now,
+                data=self.due(case, provider_id=provider),
+            )
+            escalated += 1
+        return escalated
+
+    def queue(
+        self,
+        session: Session,
+        *,
+        actor: Actor,
+        status: str | None = None,
+        overdue_only: bool = False,
+        limit: int = 50,
+        offset: int = 0,
+        now: datetime | None = None,
+    ) -> Queue[Case]:
+        """The actor's cases of this kind, most urgent first, with open and overdue counts."""
+        return table_queue(
+            session,
+            self.table,
+            actor=actor,
+            status=str(status) if status is not None else None,
+            overdue_only=overdue_only,
+            limit=limit,
+            offset=offset,
+            now=now or utcnow(),
+        )
