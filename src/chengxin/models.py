@@ -24,7 +24,6 @@ from chengxin.records.models import CreditRecord, RecordEvent, SweepMark
 from chengxin.repair.models import RecordArchive, RepairApplication
 from chengxin.reports.models import ReportIssue
 from chengxin.scoring.models import ScoreReview, ScoringMark, ScoringRuleset, SubjectScore
-from chengxin.state import service as _state_service  # noqa: F401 — its listeners keep the state
 from chengxin.state.models import CreditStateRow
 from chengxin.tips.models import Tip, TipEvent, TipRateWindow
 from chengxin.tracking.models import Attachment, Milestone, ProgressReport, Task, TaskUnit

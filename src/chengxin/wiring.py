@@ -33,5 +33,8 @@ def install() -> None:
         access_recipients.install()
         lists_hooks.install()
         checks_recipients.install()
+        from chengxin.state import hooks as state_hooks  # noqa: PLC0415
+
+        state_hooks.install()
         events.mark_wired()
         _installed = True

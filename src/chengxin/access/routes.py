@@ -35,6 +35,7 @@ from chengxin.catalog import service as catalog_service
 from chengxin.db import utcnow
 from chengxin.deps import ActorDep, Offset, SessionDep, SettingsDep
 from chengxin.errors import Forbidden
+from chengxin.identity.resolve import PersonAsked
 from chengxin.security.guards import requires
 from chengxin.security.permissions import Permission
 from chengxin.workdays.days import day_of
@@ -268,7 +269,7 @@ class QueryController(Controller):
         outcome = queries.submit(
             session,
             document,
-            persons=[queries.PersonAsked(p.id_number, p.name) for p in data.persons],
+            persons=[PersonAsked(p.id_number, p.name) for p in data.persons],
             scene=data.scene,
             purpose=data.purpose,
             grant_id=data.grant_id,

@@ -14,8 +14,9 @@ and lines for any person (``tests/scoring/test_columnar.py``); one person's scor
 stored JSON decoded by Polars, scored, compared with each person's latest row in bulk, and only
 the changed rows written (PostgreSQL: ``COPY`` into a temporary staging table and one
 ``INSERT … SELECT``; SQLite: one ``executemany``). A state row outside its span at the run's
-moment is recomputed from its facts by ``state.service`` as every reader does (the sweep keeps
-them few).
+moment is recomputed from its facts by the state's reader (``scoring.sources``) as every reader
+does (the sweep keeps them few). The changed persons are told with ``SCORES_CHANGED``, carrying
+what the run read of their states: the state package puts the new grade in place in bulk.
 """
 
 from __future__ import annotations
@@ -30,12 +31,12 @@ from typing import Any
 import polars as pl
 from sqlalchemy.orm import Session
 
+from chengxin import events
 from chengxin.catalog.schema import CatalogDocument
 from chengxin.records.visibility import AudienceKind, shareable_kinds
-from chengxin.scoring import rules
+from chengxin.scoring import rules, sources
+from chengxin.scoring.events import SCORES_CHANGED, GradesWritten, ScoresChanged
 from chengxin.settings import Settings
-from chengxin.state import rule as state_rule
-from chengxin.state import service as state_service
 from chengxin.workdays.days import day_of
 
 RECORDS_SCHEMA = {
@@ -95,7 +96,7 @@ def _full_years(finding: pl.Expr, today: date) -> pl.Expr:
     return (years - later_in_year.cast(pl.Int32)).clip(lower_bound=0)
 
 
-def _quoted(frame: pl.DataFrame, column: str) -> pl.Expr:
+def quoted(frame: pl.DataFrame, column: str) -> pl.Expr:
     """The column's values as JSON strings (few distinct values: rules, kinds, domains)."""
     values = frame.get_column(column).unique().to_list()
     return pl.col(column).replace_strict({v: json.dumps(v) for v in values}, return_dtype=pl.String)
@@ -233,7 +234,7 @@ def score_frame(
         k1=pl.col("finding").cast(pl.String),
         k2=pl.col("id"),
         k3=pl.lit(""),
-        line=_line(quote + pl.col("id") + quote, _quoted(counted, "rule"), pl.col("points")),
+        line=_line(quote + pl.col("id") + quote, quoted(counted, "rule"), pl.col("points")),
         points="points",
     )
     cap_lines = caps.select(
@@ -242,7 +243,7 @@ def score_frame(
         "k1",
         k2=pl.lit(""),
         k3=pl.lit(""),
-        line=_line(pl.lit("null"), _quoted(caps, "rule"), pl.col("points")),
+        line=_line(pl.lit("null"), quoted(caps, "rule"), pl.col("points")),
         points="points",
     )
     list_lines = held.select(
@@ -251,7 +252,7 @@ def score_frame(
         k1=pl.col("entry_id"),
         k2=pl.col("list_type"),
         k3=pl.col("kind"),
-        line=_line(quote + pl.col("entry_id") + quote, _quoted(held, "rule"), pl.col("points")),
+        line=_line(quote + pl.col("entry_id") + quote, quoted(held, "rule"), pl.col("points")),
         points="points",
     )
     last_dishonest = (
@@ -322,21 +323,21 @@ def score_frame(
 # -- reading a batch's inputs in bulk -------------------------------------------------------------
 
 
-def _dialect(session: Session) -> str:
+def dialect_of(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-def _raw(session: Session) -> Any:
+def raw_connection(session: Session) -> Any:
     """The driver's connection under the session's transaction (psycopg or sqlite3)."""
     return session.connection().connection.driver_connection
 
 
 def key_of(session: Session, subject_id: uuid.UUID) -> str:
     """A person's key as the database spells it in text (PostgreSQL: dashed; SQLite: hex)."""
-    return subject_id.hex if _dialect(session) == "sqlite" else str(subject_id)
+    return subject_id.hex if dialect_of(session) == "sqlite" else str(subject_id)
 
 
-def _sqlite_time(at: datetime) -> str:
+def sqlite_time(at: datetime) -> str:
     return at.astimezone(UTC).strftime(_SQLITE_TIME)
 
 
@@ -358,7 +359,7 @@ def _copy_out(
     """``COPY (query) TO STDOUT`` as CSV, read by Polars."""
     buffer = io.BytesIO()
     with (
-        _raw(session).cursor() as cursor,
+        raw_connection(session).cursor() as cursor,
         cursor.copy(f"COPY ({query}) TO STDOUT (FORMAT csv)", params) as copy,
     ):
         for block in copy:
@@ -370,7 +371,7 @@ def _copy_out(
 
 
 def _fetch(session: Session, query: str, params: list[Any], schema: dict[str, Any]) -> pl.DataFrame:
-    rows = _raw(session).execute(query, params).fetchall()
+    rows = raw_connection(session).execute(query, params).fetchall()
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
@@ -384,7 +385,7 @@ def _read(
     schema: dict[str, Any],
 ) -> pl.DataFrame:
     """Run the PostgreSQL or SQLite spelling of a query over the batch's persons."""
-    if _dialect(session) == "postgresql":
+    if dialect_of(session) == "postgresql":
         where, params = _pg_where(ids, whole_span=whole_span)
         return _copy_out(session, table_query[0].format(where=where), [*extra, *params], schema)
     where, params = _sqlite_where(ids, whole_span=whole_span)
@@ -412,7 +413,7 @@ _STATES_SCHEMA = {
 
 
 def _moment(session: Session, at: datetime) -> Any:
-    return at if _dialect(session) == "postgresql" else _sqlite_time(at)
+    return at if dialect_of(session) == "postgresql" else sqlite_time(at)
 
 
 def read_states(
@@ -493,7 +494,7 @@ def _stale_inputs(
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """Persons whose stored state does not hold at ``at``: recomputed from their facts."""
     by_key = {s: uuid.UUID(s) for s in stale}
-    found = state_service.states(session, list(by_key.values()), at=at)
+    found = sources.states(session, list(by_key.values()), at=at)
     recs: list[tuple[Any, ...]] = []
     held: list[tuple[str, ...]] = []
     disputed: list[tuple[str, str]] = []
@@ -594,15 +595,15 @@ def write(
     out = rows.select(
         "subject", version=pl.lit(version), score="score", grade="grade", lines="lines"
     )
-    raw = _raw(session)
-    if _dialect(session) == "postgresql":
+    raw = raw_connection(session)
+    if dialect_of(session) == "postgresql":
         with raw.cursor() as cursor:
             cursor.execute(_STAGE)
             with cursor.copy("COPY score_stage FROM STDIN (FORMAT csv)") as copy:
                 copy.write(out.write_csv(include_header=False))
             cursor.execute(_MOVE, [written_at, valid_from])
         return
-    computed, valid = _sqlite_time(written_at), _sqlite_time(valid_from)
+    computed, valid = sqlite_time(written_at), sqlite_time(valid_from)
     raw.executemany(
         _INSERT,
         [
@@ -610,67 +611,6 @@ def write(
             for s, v, score, grade, lines in out.iter_rows()
         ],
     )
-
-
-# The stored state's grade (``state.rule.encode``: the top-level key before ``next_change_at``).
-_GRADE = r'^(.*,"grade":)(?:null|"(?:[^"\\]|\\.)*")(,"next_change_at":[^,\]]*\})$'
-_STATE_STAGE = (
-    "CREATE TEMPORARY TABLE IF NOT EXISTS state_stage (subject_id uuid, state text) "
-    "ON COMMIT DELETE ROWS"
-)
-_STATE_MOVE = (
-    "WITH moved AS (DELETE FROM state_stage RETURNING *) "
-    "INSERT INTO credit_state (subject_id, state, as_of, next_change_at) "
-    "SELECT subject_id, state, %s, NULL FROM moved ON CONFLICT (subject_id) "
-    "DO UPDATE SET state = excluded.state, as_of = excluded.as_of"
-)
-_STATE_UPSERT = (
-    "INSERT INTO credit_state (subject_id, state, as_of, next_change_at) VALUES (?, ?, ?, NULL) "
-    "ON CONFLICT (subject_id) DO UPDATE SET state = excluded.state, as_of = excluded.as_of"
-)
-
-
-def _patch_states(
-    session: Session, changed: pl.DataFrame, states: pl.DataFrame, written_at: datetime
-) -> list[str]:
-    """Bring the changed persons' credit states up to date with their new grade in bulk: what
-    ``state.rule.state_of`` gives at ``written_at`` when only a grade row valid from the run's
-    moment was added and the stored state holds then (the grade replaced, ``as_of`` moved; a
-    person without a row gets the empty state with the grade). Returns the persons this cannot
-    be said of (a later grade row, a state not holding then): their states are recomputed from
-    their facts at commit (``state.service.touch``)."""
-    rows = changed.select("subject", "grade", "later").join(
-        states.select("subject", "state", "holds_then"), on="subject", how="left"
-    )
-    parts = pl.col("state").str.extract_groups(_GRADE)
-    rows = rows.with_columns(head=parts.struct.field("1"), tail=parts.struct.field("2"))
-    grade = _quoted(rows, "grade")
-    no_row = pl.col("state").is_null()
-    patchable = (pl.col("later").fill_null(0) == 0) & (
-        no_row | ((pl.col("holds_then") == 1) & pl.col("head").is_not_null())
-    )
-    empty = {
-        g: state_rule.encode(state_rule.CreditState(grade=g))
-        for g in rows.get_column("grade").unique().to_list()
-    }
-    patched = rows.filter(patchable).select(
-        "subject",
-        state=pl.when(no_row)
-        .then(pl.col("grade").replace_strict(empty, return_dtype=pl.String))
-        .otherwise(pl.col("head") + grade + pl.col("tail")),
-    )
-    if patched.height:
-        raw = _raw(session)
-        if _dialect(session) == "postgresql":
-            with raw.cursor() as cursor:
-                cursor.execute(_STATE_STAGE)
-                with cursor.copy("COPY state_stage FROM STDIN (FORMAT csv)") as copy:
-                    copy.write(patched.write_csv(include_header=False))
-                cursor.execute(_STATE_MOVE, [written_at])
-        else:
-            at = _sqlite_time(written_at)
-            raw.executemany(_STATE_UPSERT, [(s, text, at) for s, text in patched.iter_rows()])
-    return rows.filter(~patchable).get_column("subject").to_list()
 
 
 def score_batch(
@@ -709,8 +649,15 @@ def score_batch(
     )
     changed = _changed(scored, latest, compiled.version)
     write(session, changed, compiled.version, written_at=written_at, valid_from=now)
-    if changed.height:
-        left = _patch_states(session, changed, states, written_at)
-        if left:
-            state_service.touch(session, left)
+    if changed.height:  # their credit states take the new grade (state.hooks)
+        rows = changed.select("subject", "grade", "later").join(
+            states.select("subject", "state", "holds_then"), on="subject", how="left"
+        )
+        events.publish(
+            session,
+            SCORES_CHANGED,
+            ScoresChanged(
+                tuple(rows.get_column("subject").to_list()), GradesWritten(rows, written_at)
+            ),
+        )
     return changed.height

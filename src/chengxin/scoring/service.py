@@ -23,14 +23,15 @@ import functools
 import time
 import uuid
 from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import ColumnElement, Select, Table, and_, func, insert, or_, select, union
 from sqlalchemy.orm import Session
 
-from chengxin import casework, workdays
+from chengxin import casework, events, workdays
 from chengxin.audit import service as audit
 from chengxin.catalog import service as catalog_service
 from chengxin.catalog.schema import CatalogDocument
@@ -44,7 +45,7 @@ from chengxin.lists.models import ListEntry, ListEntryEvent
 from chengxin.objections.models import Objection
 from chengxin.records.models import CreditRecord, RecordEvent
 from chengxin.records.visibility import AudienceKind, shareable_kinds
-from chengxin.scoring import columnar, engine, rules
+from chengxin.scoring import columnar, engine, rules, sources
 from chengxin.scoring.errors import (
     ReviewAlreadyOpen,
     ReviewClosed,
@@ -55,6 +56,7 @@ from chengxin.scoring.errors import (
     RulesetNotFound,
     ScoreNotFound,
 )
+from chengxin.scoring.events import SCORES_CHANGED, ScoresChanged
 from chengxin.scoring.grades import score_as_of
 from chengxin.scoring.models import (
     ReviewOutcome,
@@ -67,11 +69,7 @@ from chengxin.scoring.models import (
 )
 from chengxin.security.actor import Actor
 from chengxin.settings import Settings
-from chengxin.state import service as state_service
 from chengxin.workdays.days import day_of
-
-if TYPE_CHECKING:
-    from chengxin.runtime import Runtime
 
 FULL_JOB = "scoring.recompute-full"
 INCREMENTAL_JOB = "scoring.recompute-incremental"
@@ -213,7 +211,7 @@ def load_inputs(
     settings: Settings,
 ) -> Inputs:
     """Each subject's counted records and own list memberships at ``now``, from their credit
-    state (``state.service``: the one rule of what is displayed, listed and in dispute): records
+    state (``scoring.sources``: the one rule of what is displayed, listed and in dispute): records
     displayed and shared with government, not basic, not in dispute (unless
     ``scoring_exclude_disputed`` is off); own memberships only (R8.4 linkage is not a person's
     own conduct)."""
@@ -222,7 +220,7 @@ def load_inputs(
         return found
     shared = shareable_kinds(document, AudienceKind.GOVERNMENT)
     kinds = {k.code: k for k in document.kinds if k.code in shared}
-    for subject_id, state in state_service.states(session, subject_ids, at=now).items():
+    for subject_id, state in sources.states(session, subject_ids, at=now).items():
         records, lists = found[subject_id]
         excluded = set(state.disputed) if settings.scoring_exclude_disputed else set()
         for r in state.records:
@@ -324,7 +322,8 @@ def _compute_batch(
         )
     if rows:
         session.connection().execute(insert(SCORE_TABLE), rows)  # executemany
-        state_service.touch(session, [cast("uuid.UUID", r["subject_id"]) for r in rows])
+        changed = tuple(cast("uuid.UUID", r["subject_id"]) for r in rows)
+        events.publish(session, SCORES_CHANGED, ScoresChanged(changed))  # their credit states
     return len(rows)
 
 
@@ -767,8 +766,17 @@ def recompute_incremental(
     return _one_shot(session, INCREMENTAL, settings=settings, actor=actor, now=now)
 
 
+class UnitsOfWork(Protocol):
+    """What a run in chunks needs of the process: its settings and a unit of work per chunk
+    (``chengxin.runtime.Runtime`` has both)."""
+
+    @property
+    def settings(self) -> Settings: ...
+    def scope(self) -> AbstractContextManager[Session]: ...
+
+
 def recompute_in_chunks(
-    runtime: Runtime,
+    runtime: UnitsOfWork,
     mode: str,
     *,
     actor: Actor,

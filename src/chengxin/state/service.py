@@ -2,10 +2,11 @@
 
 **Writes.** Every unit of work that changes a person's facts — a record version or its status, a
 list entry's step, an objection filed or decided, a grade, a role in an organization — marks the
-person *touched*: ORM changes are noticed at flush (``_note``); bulk Core writes (ingestion
-chunks, score recomputes) call ``touch``. Just before the transaction commits, the touched
-persons' states are recomputed from their facts (``rule.state_of``) and upserted in that same
-transaction (``_before_commit``): the event and its effect on the state commit together or not
+person *touched*: ORM changes are noticed at flush (``note_flushed``); bulk Core writes
+(ingestion chunks) call ``touch``, and new scores are told by scoring's ``SCORES_CHANGED``
+(``state.hooks``). Just before the transaction commits, the touched persons' states are
+recomputed from their facts (``rule.state_of``) and upserted in that same transaction
+(``refresh_touched``): the event and its effect on the state commit together or not
 at all. An organization's entry touches the persons holding a role in it.
 
 **Time.** A state holds from ``as_of`` until ``next_change_at``; ``sweep`` recomputes the rows
@@ -31,7 +32,6 @@ from sqlalchemy import (
     Uuid,
     bindparam,
     delete,
-    event,
     func,
     select,
     type_coerce,
@@ -93,8 +93,8 @@ def _subjects_of(obj: object) -> tuple[uuid.UUID | None, uuid.UUID | None]:
     return None, None
 
 
-@event.listens_for(Session, "before_flush")
-def _note(session: Session, _flush_context: Any, _instances: Any) -> None:
+def note_flushed(session: Session, _flush_context: Any, _instances: Any) -> None:
+    """Before a flush: mark the persons (and organizations) its ORM changes bear on."""
     changed = (*session.new, *session.dirty, *session.deleted)
     for obj in changed:
         person, organization = _subjects_of(obj)
@@ -104,10 +104,10 @@ def _note(session: Session, _flush_context: Any, _instances: Any) -> None:
             session.info.setdefault(_ORGS, set()).add(organization)
 
 
-@event.listens_for(Session, "before_commit")
-def _before_commit(session: Session) -> None:
-    """Bring the touched persons' states up to date inside the committing transaction."""
-    session.flush()  # the commit flushes anyway: pending changes are noticed by _note first
+def refresh_touched(session: Session) -> None:
+    """Before a commit: bring the touched persons' states up to date inside the committing
+    transaction."""
+    session.flush()  # the commit flushes anyway: pending changes are noticed by note_flushed first
     if not (session.info.get(_TOUCHED) or session.info.get(_ORGS)):
         return
     for _ in range(10):  # our own writes are Core: they touch nothing; one round normally
@@ -122,11 +122,19 @@ def _before_commit(session: Session) -> None:
         session.flush()
 
 
-@event.listens_for(Session, "after_transaction_end")
-def _forget(session: Session, transaction: SessionTransaction) -> None:
+def forget_touched(session: Session, transaction: SessionTransaction) -> None:
+    """After the outermost transaction ends: nothing stays marked for the next one."""
     if transaction.parent is None:  # the outermost transaction ended (commit or rollback)
         session.info.pop(_TOUCHED, None)
         session.info.pop(_ORGS, None)
+
+
+# The Session events that keep the state, attached by ``state.hooks.install()`` (ADR 0038).
+LISTENERS = (
+    ("before_flush", note_flushed),
+    ("before_commit", refresh_touched),
+    ("after_transaction_end", forget_touched),
+)
 
 
 # -- writing ------------------------------------------------------------------------------------
