@@ -11,7 +11,6 @@ import base64
 import csv
 import io
 import json
-import re
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future
@@ -36,8 +35,8 @@ from chengxin.audit.models import (
 )
 from chengxin.context import current_request_id
 from chengxin.db import utcnow
-from chengxin.identity import idnumber
 from chengxin.keys.keyring import Keyring
+from chengxin.privacy import holds_clear_id_number
 from chengxin.security.actor import Actor
 
 if TYPE_CHECKING:
@@ -50,7 +49,6 @@ inclusion_proof = audit_tree.inclusion_proof
 consistency_proof = audit_tree.consistency_proof
 latest_tree_head_or_raise = audit_tree.latest_tree_head_or_raise
 
-_CLEAR_ID_NUMBER = re.compile(r"(?<![0-9A-Z])\d{17}[\dX](?![0-9A-Z])")
 # Organizations' unified social credit codes are public identifiers; some are 18 digits.
 _PUBLIC_CODE_KEYS = frozenset({"credit_code"})
 # session.info keys: this transaction holds the audit_head lock / has begun on its connection.
@@ -65,16 +63,8 @@ class PersonalDataInAudit(ValueError):
 
 
 def _check_no_clear_id(value: Any) -> None:
-    if isinstance(value, str):
-        if any(idnumber.is_valid(m) for m in _CLEAR_ID_NUMBER.findall(value)):
-            raise PersonalDataInAudit("audit data contains a clear ID number")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if key not in _PUBLIC_CODE_KEYS:
-                _check_no_clear_id(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            _check_no_clear_id(item)
+    if holds_clear_id_number(value, public_keys=_PUBLIC_CODE_KEYS):
+        raise PersonalDataInAudit("audit data contains a clear ID number")
 
 
 LEAF_FIELDS = (

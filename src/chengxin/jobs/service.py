@@ -9,7 +9,6 @@ and the same statements are serialised.
 
 from __future__ import annotations
 
-import re
 import secrets
 import time
 import uuid
@@ -26,31 +25,22 @@ from sqlalchemy.sql.elements import ColumnElement
 from chengxin.audit import service as audit
 from chengxin.db import utcnow
 from chengxin.errors import DomainError
-from chengxin.identity import idnumber
 from chengxin.jobs.errors import JobNotFound, JobNotRetryable, LeaseLost, PersonalDataInPayload
 from chengxin.jobs.models import CLAIMABLE, Job, JobItem, JobSchedule, JobStatus
 from chengxin.jobs.registry import Schedule
 from chengxin.logs import redact
+from chengxin.privacy import holds_clear_id_number
 from chengxin.security.actor import Actor, system_actor
 from chengxin.settings import Settings
 
 JOBS_ACTOR = system_actor("jobs")
 MAX_ERROR_CHARS = 500
-_CLEAR_ID_NUMBER = re.compile(r"(?<![0-9A-Z])\d{17}[\dX](?![0-9A-Z])")
 _RANDOM = secrets.SystemRandom()
 
 
 def _check_payload(value: Any) -> None:
-    if isinstance(value, str):
-        if any(idnumber.is_valid(m) for m in _CLEAR_ID_NUMBER.findall(value.upper())):
-            raise PersonalDataInPayload("a job payload must not hold a clear ID number")
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_payload(key)
-            _check_payload(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            _check_payload(item)
+    if holds_clear_id_number(value):
+        raise PersonalDataInPayload("a job payload must not hold a clear ID number")
 
 
 def _insert(session: Session, model: type[Job | JobSchedule]) -> Any:
