@@ -15,10 +15,13 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from chengxin.audit.writer import AuditWriter
+
 # Its session events bump the topics' versions in every process that writes (ADR 0034).
 from chengxin.changes import service as _changes_service  # noqa: F401
 from chengxin.db import SQLITE_BEGIN, make_engine, make_session_factory, read_only
 from chengxin.errors import DomainError
+from chengxin.jobs.worker import WorkerThread
 from chengxin.keys.keyring import Keyring, KeyringError, load_or_create
 from chengxin.replicas import ReplicaSet, read_floor
 from chengxin.settings import Environment, Settings
@@ -26,9 +29,7 @@ from chengxin.settings import Environment, Settings
 log = structlog.get_logger(__name__)
 
 if TYPE_CHECKING:
-    from chengxin.audit.writer import AuditWriter
     from chengxin.changes.watcher import ChangeWatcher
-    from chengxin.jobs.worker import WorkerThread
 
 
 class UnsafeConfiguration(DomainError):
@@ -124,8 +125,6 @@ class Runtime:
     def start_audit_writer(self) -> AuditWriter:
         """Start the group-commit audit writer; sessions made from now on hand it their reads'
         audit entries (``session.info["audit_writer"]``)."""
-        from chengxin.audit.writer import AuditWriter  # noqa: PLC0415  # audit imports runtime's parts
-
         if self.audit_writer is None:
             self.audit_writer = AuditWriter(
                 self.session_factory,
@@ -147,8 +146,6 @@ class Runtime:
     def start_job_worker(self) -> WorkerThread:
         """Run a job worker in a daemon thread of this process (``jobs_in_process``: the demo's
         server; production may run ``chengxin worker`` instead)."""
-        from chengxin.jobs.worker import WorkerThread  # noqa: PLC0415  # jobs import the domains
-
         if self.job_worker is None:
             self.job_worker = WorkerThread(self, poll_seconds=self.settings.jobs_poll_seconds)
             self.job_worker.start()

@@ -1,6 +1,8 @@
 """Every background job and periodic schedule of the platform, registered in one place.
 
-The worker (``chengxin.jobs.worker``) imports this module; a domain that needs work done later
+``install()`` (called by ``chengxin.wiring.install()``) registers them on the job registry the
+worker reads (``chengxin.jobs.registry.REGISTRY``); nothing is registered by importing this
+module, and the jobs package imports no domain (ADR 0038). A domain that needs work done later
 adds its handler here and enqueues with ``jobs.service.enqueue`` in its own transaction.
 Intervals come from the settings of the running platform.
 """
@@ -9,7 +11,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,7 +23,7 @@ from chengxin.audit import service as audit
 from chengxin.citizens import service as citizen_service
 from chengxin.ingestion import service as ingestion_service
 from chengxin.jobs import service as jobs_service
-from chengxin.jobs.registry import JobContext, Step, chunked, schedule, task
+from chengxin.jobs.registry import REGISTRY, ChunkHandler, Handler, JobContext, Registry, Step
 from chengxin.lists import proposals as list_proposals
 from chengxin.lists import service as list_service
 from chengxin.notifications import channels as notification_channels
@@ -58,7 +60,6 @@ SCORING_FULL = scoring_service.FULL_JOB
 SCORING_INCREMENTAL = scoring_service.INCREMENTAL_JOB
 
 
-@task(ACCESS_FEEDBACK_SCAN)
 def scan_access_feedback(
     session: Session, payload: dict[str, Any], ctx: JobContext
 ) -> dict[str, Any]:
@@ -77,7 +78,6 @@ def scan_access_feedback(
     return {"alerts": len(alerts)}
 
 
-@task(NOTIFICATION_DELIVERY)
 def deliver_notifications(
     session: Session, payload: dict[str, Any], ctx: JobContext
 ) -> dict[str, Any]:
@@ -92,12 +92,11 @@ def deliver_notifications(
     )
     channel = installed or notification_channels.channel_for(runtime.settings)
     sent = notifications_service.deliver_queued(
-        runtime, channel, limit=int(payload.get("limit", 100))
+        runtime.scope, channel, limit=int(payload.get("limit", 100))
     )
     return {"sent": sent}
 
 
-@task(JOBS_PRUNE)
 def prune_jobs(session: Session, payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
     """Delete jobs that finished successfully more than ``jobs_retention_days`` ago."""
     del payload
@@ -114,7 +113,6 @@ def prune_jobs(session: Session, payload: dict[str, Any], ctx: JobContext) -> di
     return {"deleted": deleted}
 
 
-@chunked(repair_notices.JOB_KIND)
 def send_creation_notices(
     session: Session, payload: dict[str, Any], progress: dict[str, Any], ctx: JobContext
 ) -> Step:
@@ -134,7 +132,6 @@ def send_creation_notices(
     return Step({"after_row": chunk.last_row, "sent": sent}, {"sent": sent} if chunk.done else None)
 
 
-@task(OBJECTIONS_SWEEP)
 def sweep_objections(session: Session, payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
     """Forward filed objections, remind before the due date, escalate overdue ones."""
     del payload
@@ -142,7 +139,6 @@ def sweep_objections(session: Session, payload: dict[str, Any], ctx: JobContext)
     return {"forwarded": done.forwarded, "reminded": done.reminded, "escalated": done.escalated}
 
 
-@task(REPAIR_SWEEP)
 def sweep_repairs(session: Session, payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
     """Remind finding departments before the due date, escalate overdue applications."""
     del payload
@@ -150,7 +146,6 @@ def sweep_repairs(session: Session, payload: dict[str, Any], ctx: JobContext) ->
     return {"reminded": done.reminded, "escalated": done.escalated}
 
 
-@task(RECORDS_EXPIRY)
 def sweep_expiry(session: Session, payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
     """End display at each record's maximum period as a change event (RULES.md §1). A large
     catch-up stops at the limit and queues its own continuation."""
@@ -171,7 +166,6 @@ def sweep_expiry(session: Session, payload: dict[str, Any], ctx: JobContext) -> 
     }
 
 
-@chunked(list_proposals.JOB_KIND)
 def propose_list_entries(
     session: Session, payload: dict[str, Any], progress: dict[str, Any], ctx: JobContext
 ) -> Step:
@@ -204,7 +198,6 @@ def propose_list_entries(
     )
 
 
-@task(LISTS_SWEEP)
 def sweep_lists(session: Session, payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
     """Exit published list entries whose term ended or whose records no longer count."""
     del payload
@@ -212,7 +205,6 @@ def sweep_lists(session: Session, payload: dict[str, Any], ctx: JobContext) -> d
     return {"term_ended": done.term_ended, "records_ended": done.records_ended}
 
 
-@chunked(STATE_SWEEP)
 def sweep_states(
     session: Session, payload: dict[str, Any], progress: dict[str, Any], ctx: JobContext
 ) -> Step:
@@ -239,7 +231,6 @@ def sweep_states(
     )
 
 
-@task(INGESTION_SWEEP)
 def sweep_ingestion(session: Session, payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
     """Close batches left ``processing`` by a process that died (and not resumed by a resend):
     their stored rows then get their notices and list proposals."""
@@ -253,7 +244,6 @@ def sweep_ingestion(session: Session, payload: dict[str, Any], ctx: JobContext) 
     return {"closed": len(closed)}
 
 
-@task(PARTITIONS_MAINTAIN)
 def maintain_partitions(
     session: Session, payload: dict[str, Any], ctx: JobContext
 ) -> dict[str, Any]:
@@ -264,7 +254,6 @@ def maintain_partitions(
     return {"created": done.created, "moved": done.moved}
 
 
-@chunked(accounts_service.PRUNE_ATTEMPTS_JOB)
 def prune_sign_in_attempts(
     session: Session, payload: dict[str, Any], progress: dict[str, Any], ctx: JobContext
 ) -> Step:
@@ -310,14 +299,12 @@ def prune_sign_in_attempts(
     return Step({"phase": phase, "after": None, **counts}, counts)
 
 
-@task(TIPS_SWEEP)
 def sweep_tips(session: Session, payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
     """Tell operators of routed tips nobody started on within the working days allowed."""
     del payload
     return {"escalated": tip_service.sweep(session, actor=jobs_service.JOBS_ACTOR, now=ctx.now)}
 
 
-@task(TRACKING_SWEEP)
 def sweep_tracking(session: Session, payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
     """Remind the units of tasks' milestones due soon; alert them and the operator once overdue."""
     del payload
@@ -330,7 +317,6 @@ def sweep_tracking(session: Session, payload: dict[str, Any], ctx: JobContext) -
     return {"reminded": done.reminded, "alerted": done.alerted}
 
 
-@task(WATCH_DELIVER)
 def deliver_watch(session: Session, payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
     """Scan watch subscriptions from their watermarks: inbox deliveries at once, webhook
     deliveries queued as ``watch.send`` jobs; subscriptions whose grant ended are ended."""
@@ -346,7 +332,6 @@ def deliver_watch(session: Session, payload: dict[str, Any], ctx: JobContext) ->
     }
 
 
-@task(WATCH_SEND)
 def send_watch(session: Session, payload: dict[str, Any], ctx: JobContext) -> dict[str, Any]:
     """POST one signed webhook delivery; a failure is retried by the queue with backoff."""
     # The POST must not run inside a transaction (SQLite's write lock would wait on the
@@ -361,7 +346,6 @@ def send_watch(session: Session, payload: dict[str, Any], ctx: JobContext) -> di
     return {"outcome": outcome}
 
 
-@chunked(SCORING_FULL)
 def recompute_scores(
     session: Session, payload: dict[str, Any], progress: dict[str, Any], ctx: JobContext
 ) -> Step:
@@ -381,7 +365,6 @@ def recompute_scores(
     return Step(chunk.progress, chunk.result)
 
 
-@chunked(SCORING_INCREMENTAL)
 def recompute_changed_scores(
     session: Session, payload: dict[str, Any], progress: dict[str, Any], ctx: JobContext
 ) -> Step:
@@ -401,35 +384,72 @@ def recompute_changed_scores(
     return Step(chunk.progress, chunk.result)
 
 
-def _seconds(name: str) -> Callable[[Settings], timedelta]:
-    """An interval read from the named setting (seconds) of the running platform."""
+@dataclass(frozen=True)
+class _Seconds:
+    """An interval read from the named setting (seconds) of the running platform; equal by name,
+    so installing twice declares the same schedule."""
 
-    def interval(settings: Settings) -> timedelta:
-        return timedelta(seconds=getattr(settings, name))
+    name: str
 
-    return interval
+    def __call__(self, settings: Settings) -> timedelta:
+        return timedelta(seconds=getattr(settings, self.name))
 
 
-schedule(
-    "access-feedback-scan", ACCESS_FEEDBACK_SCAN, every=_seconds("access_feedback_scan_seconds")
-)
-schedule(
-    "notification-delivery", NOTIFICATION_DELIVERY, every=_seconds("notification_delivery_seconds")
-)
-schedule("jobs-prune", JOBS_PRUNE, every=timedelta(days=1))
-schedule("objections-sweep", OBJECTIONS_SWEEP, every=_seconds("case_sweep_seconds"))
-schedule("repair-sweep", REPAIR_SWEEP, every=_seconds("case_sweep_seconds"))
-schedule("records-expiry", RECORDS_EXPIRY, every=_seconds("expiry_sweep_seconds"))
-schedule("lists-sweep", LISTS_SWEEP, every=_seconds("lists_sweep_seconds"))
-schedule("tips-sweep", TIPS_SWEEP, every=_seconds("tips_sweep_seconds"))
-schedule("tracking-sweep", TRACKING_SWEEP, every=_seconds("tracking_sweep_seconds"))
-schedule("state-sweep", STATE_SWEEP, every=_seconds("state_sweep_seconds"))
-schedule("ingestion-sweep", INGESTION_SWEEP, every=_seconds("ingest_sweep_seconds"))
-schedule("partitions-maintain", PARTITIONS_MAINTAIN, every=timedelta(hours=1))
-schedule(
-    "sign-in-attempts-prune",
-    accounts_service.PRUNE_ATTEMPTS_JOB,
-    every=_seconds("sign_in_attempts_prune_seconds"),
-)
-schedule("watch-deliver", WATCH_DELIVER, every=_seconds("watch_deliver_seconds"))
-schedule("scoring-incremental", SCORING_INCREMENTAL, every=_seconds("scoring_incremental_seconds"))
+# Job kind → handler, each run in one transaction with the job's completion.
+HANDLERS: dict[str, Handler] = {
+    ACCESS_FEEDBACK_SCAN: scan_access_feedback,
+    NOTIFICATION_DELIVERY: deliver_notifications,
+    JOBS_PRUNE: prune_jobs,
+    OBJECTIONS_SWEEP: sweep_objections,
+    REPAIR_SWEEP: sweep_repairs,
+    RECORDS_EXPIRY: sweep_expiry,
+    LISTS_SWEEP: sweep_lists,
+    INGESTION_SWEEP: sweep_ingestion,
+    PARTITIONS_MAINTAIN: maintain_partitions,
+    TIPS_SWEEP: sweep_tips,
+    TRACKING_SWEEP: sweep_tracking,
+    WATCH_DELIVER: deliver_watch,
+    WATCH_SEND: send_watch,
+}
+# Job kind → chunked handler, each chunk its own short transaction (ADR 0026).
+CHUNKED: dict[str, ChunkHandler] = {
+    repair_notices.JOB_KIND: send_creation_notices,
+    list_proposals.JOB_KIND: propose_list_entries,
+    STATE_SWEEP: sweep_states,
+    accounts_service.PRUNE_ATTEMPTS_JOB: prune_sign_in_attempts,
+    SCORING_FULL: recompute_scores,
+    SCORING_INCREMENTAL: recompute_changed_scores,
+}
+# Schedule name → (job kind, interval).
+SCHEDULES: dict[str, tuple[str, timedelta | _Seconds]] = {
+    "access-feedback-scan": (ACCESS_FEEDBACK_SCAN, _Seconds("access_feedback_scan_seconds")),
+    "notification-delivery": (NOTIFICATION_DELIVERY, _Seconds("notification_delivery_seconds")),
+    "jobs-prune": (JOBS_PRUNE, timedelta(days=1)),
+    "objections-sweep": (OBJECTIONS_SWEEP, _Seconds("case_sweep_seconds")),
+    "repair-sweep": (REPAIR_SWEEP, _Seconds("case_sweep_seconds")),
+    "records-expiry": (RECORDS_EXPIRY, _Seconds("expiry_sweep_seconds")),
+    "lists-sweep": (LISTS_SWEEP, _Seconds("lists_sweep_seconds")),
+    "tips-sweep": (TIPS_SWEEP, _Seconds("tips_sweep_seconds")),
+    "tracking-sweep": (TRACKING_SWEEP, _Seconds("tracking_sweep_seconds")),
+    "state-sweep": (STATE_SWEEP, _Seconds("state_sweep_seconds")),
+    "ingestion-sweep": (INGESTION_SWEEP, _Seconds("ingest_sweep_seconds")),
+    "partitions-maintain": (PARTITIONS_MAINTAIN, timedelta(hours=1)),
+    "sign-in-attempts-prune": (
+        accounts_service.PRUNE_ATTEMPTS_JOB,
+        _Seconds("sign_in_attempts_prune_seconds"),
+    ),
+    "watch-deliver": (WATCH_DELIVER, _Seconds("watch_deliver_seconds")),
+    "scoring-incremental": (SCORING_INCREMENTAL, _Seconds("scoring_incremental_seconds")),
+}
+
+
+def install(registry: Registry = REGISTRY) -> None:
+    """Register every handler and schedule above on ``registry`` (the worker's by default), then
+    mark it installed; idempotent."""
+    for kind, handler in HANDLERS.items():
+        registry.register(kind, handler)
+    for kind, step in CHUNKED.items():
+        registry.chunked(kind)(step)
+    for name, (kind, every) in SCHEDULES.items():
+        registry.schedule(name, kind, every=every)
+    registry.installed = True

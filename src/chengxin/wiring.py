@@ -26,6 +26,9 @@ def install() -> None:
         from chengxin import models  # noqa: F401, PLC0415
 
         # Each domain's install() is added below, lowest layer first.
+        from chengxin.identity import hooks as identity_hooks  # noqa: PLC0415
+
+        identity_hooks.install()
         from chengxin.access import recipients as access_recipients  # noqa: PLC0415
         from chengxin.checks import recipients as checks_recipients  # noqa: PLC0415
         from chengxin.lists import hooks as lists_hooks  # noqa: PLC0415
@@ -36,5 +39,9 @@ def install() -> None:
         from chengxin.state import hooks as state_hooks  # noqa: PLC0415
 
         state_hooks.install()
+        # The platform's background jobs and schedules, on the worker's registry.
+        from chengxin import tasks  # noqa: PLC0415
+
+        tasks.install()
         events.mark_wired()
         _installed = True

@@ -108,14 +108,14 @@ def test_a_gateway_plugs_in_by_configuration_and_sends_after_commit(runtime: Run
             s, subject_id=sid, template="objection-decided", params={"reference": "R-7"}
         )
     assert RecordingGateway.sent == []  # nothing left the platform inside the transaction
-    assert service.deliver_queued(rt, gateway) == 1
+    assert service.deliver_queued(rt.scope, gateway) == 1
     (message,) = RecordingGateway.sent
     assert (message.id, message.phone) == (oid, person.phone)
     assert "R-7" in message.text
     with rt.scope() as s:
         row = s.get_one(NotificationOutbox, oid)
         assert (row.status, row.delivery_id) == ("sent", "gw-1")
-    assert service.deliver_queued(rt, gateway) == 0
+    assert service.deliver_queued(rt.scope, gateway) == 0
 
 
 def test_key_rotation_reencrypts_outbox_texts(runtime: Runtime) -> None:

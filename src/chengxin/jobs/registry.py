@@ -1,29 +1,51 @@
 """What jobs exist: handlers by kind, and periodic schedules, declared in code.
 
-``chengxin.tasks`` registers every handler and schedule of the platform on the default
-registry; the worker imports it. Tests build their own ``Registry`` so their handlers and
-schedules stay out of the platform's.
+``chengxin.tasks.install()`` (called by ``chengxin.wiring.install()``) registers every handler
+and schedule of the platform on the default registry; the jobs package imports no domain and no
+runtime (ADR 0038). Tests build their own ``Registry`` so their handlers and schedules stay out
+of the platform's.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from chengxin.runtime import Runtime
 from chengxin.settings import Settings
+
+
+class Platform(Protocol):
+    """What the worker and the handlers use of the running platform (``chengxin.runtime.Runtime``
+    is one, passed in by whoever starts the worker): its settings, its session factory (sessions
+    carry the keyring) and a unit of work."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def session_factory(self) -> sessionmaker[Session]: ...
+
+    def scope(self) -> AbstractContextManager[Session]:
+        """One unit of work: commit on success, roll back on error."""
+        ...
+
+
+class NotInstalled(RuntimeError):
+    """A worker of the platform's registry in a process that never called
+    ``chengxin.wiring.install()``: it knows no handler, and would fail every job it claims."""
 
 
 @dataclass(frozen=True)
 class JobContext:
     """What a handler knows about its run besides the payload."""
 
-    runtime: Runtime
+    runtime: Platform
     job_id: uuid.UUID
     kind: str
     attempt: int  # 1 for the first run
@@ -87,6 +109,8 @@ class Registry:
     def __init__(self) -> None:
         self.handlers: dict[str, Handler | Chunked] = {}
         self.schedules: dict[str, Schedule] = {}
+        # Set by whoever registered the platform's jobs (``chengxin.tasks.install()``).
+        self.installed = False
 
     def register(self, kind: str, fn: Handler) -> Handler:
         """Make ``fn`` the handler of ``kind``; a kind has one handler."""

@@ -21,8 +21,15 @@ from chengxin.db import utcnow
 from chengxin.jobs import service as jobs_service
 from chengxin.jobs.errors import LeaseLost
 from chengxin.jobs.models import Job, JobStatus
-from chengxin.jobs.registry import Chunked, Handler, JobContext, Registry
-from chengxin.runtime import Runtime
+from chengxin.jobs.registry import (
+    REGISTRY,
+    Chunked,
+    Handler,
+    JobContext,
+    NotInstalled,
+    Platform,
+    Registry,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -38,10 +45,11 @@ def default_name() -> str:
 
 
 def default_registry() -> Registry:
-    """The platform's registry with every handler and schedule of ``chengxin.tasks``."""
-    import chengxin.tasks  # noqa: F401, PLC0415  # registers on import; tasks imports the domains
-    from chengxin.jobs.registry import REGISTRY  # noqa: PLC0415
-
+    """The platform's registry with every handler and schedule of ``chengxin.tasks``, which
+    ``chengxin.wiring.install()`` registers; refused before that, so no job is claimed by a
+    worker that knows none of them."""
+    if not REGISTRY.installed:
+        raise NotInstalled("the job registry is empty: call chengxin.wiring.install() first")
     return REGISTRY
 
 
@@ -49,7 +57,7 @@ class Worker:
     """One worker: ``run_once`` for a pass, ``run_forever`` until told to stop."""
 
     def __init__(
-        self, runtime: Runtime, *, name: str | None = None, registry: Registry | None = None
+        self, runtime: Platform, *, name: str | None = None, registry: Registry | None = None
     ) -> None:
         self.runtime = runtime
         self.name = (name or default_name())[:100]
@@ -242,7 +250,7 @@ class Worker:
 class WorkerThread:
     """A worker in a daemon thread of this process (the demo's server)."""
 
-    def __init__(self, runtime: Runtime, *, poll_seconds: float | None = None) -> None:
+    def __init__(self, runtime: Platform, *, poll_seconds: float | None = None) -> None:
         self.worker = Worker(runtime)
         self.poll_seconds = poll_seconds
         self._stop = threading.Event()

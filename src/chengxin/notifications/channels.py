@@ -8,16 +8,14 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib.metadata import entry_points
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import structlog
+from sqlalchemy.orm import Session, sessionmaker
 
-from chengxin.identity import masking
 from chengxin.notifications.errors import ChannelUnknown
+from chengxin.privacy import mask_phone
 from chengxin.settings import Settings
-
-if TYPE_CHECKING:
-    from chengxin.runtime import Runtime
 
 log = structlog.get_logger("chengxin.notifications")
 
@@ -67,7 +65,7 @@ class LocalChannel:
             channel=self.name,
             template=message.template,
             outbox_id=str(message.id),
-            phone=masking.mask_phone(message.phone),
+            phone=mask_phone(message.phone),
         )
         return f"local-{message.id.hex}"
 
@@ -112,7 +110,17 @@ def channel_for(settings: Settings) -> Channel:
     return factory(settings)
 
 
-def install(runtime: Runtime) -> Channel:
+class Bindable(Protocol):
+    """What ``install`` uses of the running platform (``chengxin.runtime.Runtime`` is one)."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def session_factory(self) -> sessionmaker[Session]: ...
+
+
+def install(runtime: Bindable) -> Channel:
     """Resolve the configured channel and bind it to the runtime's sessions (startup)."""
     channel = channel_for(runtime.settings)
     runtime.session_factory.kw.setdefault("info", {})[SESSION_INFO_KEY] = channel

@@ -4,7 +4,8 @@ channel (ADR 0011). Used by citizens' sign-in codes and, later, list notices and
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,15 +16,13 @@ from sqlalchemy.orm import Session
 
 from chengxin.audit import service as audit
 from chengxin.db import utcnow
-from chengxin.identity import masking
-from chengxin.identity import service as identity_service
-from chengxin.identity.models import Subject
 from chengxin.keys import keyring_of
 from chengxin.notifications import templates
 from chengxin.notifications.channels import SESSION_INFO_KEY, Channel, LocalChannel, Message
 from chengxin.notifications.errors import RecipientUnreachable
 from chengxin.notifications.models import NotificationOutbox, OutboxStatus, body_aad
-from chengxin.runtime import Runtime
+from chengxin.notifications.phones import phone_of, phones_of
+from chengxin.privacy import mask_phone
 from chengxin.security.actor import Actor, system_actor
 
 log = structlog.get_logger("chengxin.notifications")
@@ -34,16 +33,6 @@ SMS = "sms"
 def _channel(session: Session) -> Channel:
     channel = session.info.get(SESSION_INFO_KEY)
     return channel if channel is not None else LocalChannel()
-
-
-def _phone(session: Session, subject_id: uuid.UUID) -> str:
-    subject = session.get(Subject, subject_id)
-    if subject is None or subject.phone_ct is None:
-        raise RecipientUnreachable
-    phone = identity_service.reveal(keyring_of(session), subject).phone
-    if not phone:
-        raise RecipientUnreachable
-    return phone
 
 
 def notify(
@@ -88,28 +77,12 @@ def notify_many(
     entry per message. Returns each notice's outbox id, None for a person without a phone."""
     ring = keyring_of(session)
     channel = _channel(session)
-    wanted = sorted({n.subject_id for n in notices})
-    subjects: dict[uuid.UUID, Subject] = {}
-    for start in range(0, len(wanted), 500):
-        subjects.update(
-            (s.id, s)
-            for s in session.execute(
-                select(Subject).where(Subject.id.in_(wanted[start : start + 500]))
-            ).scalars()
-        )
-    phones: dict[uuid.UUID, str | None] = {}
+    phones = phones_of(session, [n.subject_id for n in notices])
     rows: list[dict[str, Any]] = []
     ids: list[uuid.UUID | None] = []
     for notice in notices:
-        if notice.subject_id not in phones:
-            subject = subjects.get(notice.subject_id)
-            phones[notice.subject_id] = (
-                identity_service.reveal(ring, subject).phone or None
-                if subject is not None and subject.phone_ct is not None
-                else None
-            )
-        phone = phones[notice.subject_id]
-        if phone is None:
+        phone = phones.get(notice.subject_id)
+        if not phone:
             ids.append(None)
             continue
         text = templates.render(notice.template, notice.params)
@@ -172,7 +145,7 @@ def recent(session: Session, *, last: int = 10) -> list[ShownMessage]:
     shown = []
     for row in rows:
         try:
-            masked: str | None = masking.mask_phone(_phone(session, row.subject_id))
+            masked: str | None = mask_phone(phone_of(session, row.subject_id))
         except RecipientUnreachable:
             masked = None
         shown.append(ShownMessage(row, masked, text_of(session, row)))
@@ -220,11 +193,14 @@ def latest_for(session: Session, subject_id: uuid.UUID) -> NotificationOutbox | 
     ).scalar_one_or_none()
 
 
-def deliver_queued(runtime: Runtime, channel: Channel, *, limit: int = 100) -> int:
+def deliver_queued(
+    scope: Callable[[], AbstractContextManager[Session]], channel: Channel, *, limit: int = 100
+) -> int:
     """Hand queued messages to a (gateway) channel after their transactions committed; one unit
-    of work per message, so a failure marks only that row. Returns how many were sent."""
+    of work (``scope()``, the runtime's) per message, so a failure marks only that row. Returns
+    how many were sent."""
     sent = 0
-    with runtime.scope() as session:
+    with scope() as session:
         ids = list(
             session.execute(
                 select(NotificationOutbox.id)
@@ -234,7 +210,7 @@ def deliver_queued(runtime: Runtime, channel: Channel, *, limit: int = 100) -> i
             ).scalars()
         )
     for row_id in ids:
-        with runtime.scope() as session:
+        with scope() as session:
             row = session.execute(
                 select(NotificationOutbox)
                 .where(
@@ -248,7 +224,7 @@ def deliver_queued(runtime: Runtime, channel: Channel, *, limit: int = 100) -> i
             message = Message(
                 row.id,
                 row.subject_id,
-                _phone(session, row.subject_id),
+                phone_of(session, row.subject_id),
                 row.template,
                 text_of(session, row),
             )
