@@ -25,6 +25,10 @@ def install() -> None:
         # Every table in the metadata first: registries read table and column declarations.
         from chengxin import models  # noqa: F401, PLC0415
 
+        # The audit log's Session listeners (the group-commit writer relies on them).
+        from chengxin.audit import hooks as audit_hooks  # noqa: PLC0415
+
+        audit_hooks.install()
         # Each domain's install() is added below, lowest layer first.
         from chengxin.identity import hooks as identity_hooks  # noqa: PLC0415
 

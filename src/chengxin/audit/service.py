@@ -17,9 +17,9 @@ from concurrent.futures import Future
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, Protocol, TypeAlias, cast
 
-from sqlalchemy import Table, bindparam, column, event, insert, select, table, update
+from sqlalchemy import Table, bindparam, column, insert, select, table, update
 from sqlalchemy.orm import Session, SessionTransaction
 
 from chengxin.audit import merkle
@@ -39,9 +39,6 @@ from chengxin.keys.keyring import Keyring
 from chengxin.privacy import holds_clear_id_number
 from chengxin.security.actor import Actor
 
-if TYPE_CHECKING:
-    from chengxin.audit.writer import AuditWriter, Registration
-
 # Re-exported: the tree's operations are part of the audit interface.
 integrate = audit_tree.integrate
 sign_tree_head = audit_tree.sign_tree_head
@@ -56,6 +53,24 @@ _HEAD_LOCKED = "audit_head_locked"
 _BEGUN = "audit_tx_begun"
 _TOGETHER = "audit_accesses_together"  # futures accesses_together waits for
 _TOGETHER_ROWS = "audit_accesses_together_rows"  # rows it appends (no writer)
+
+
+# The rows that register what an entry logs, given the entry's seq (a check: its row and its
+# persons' rows): inserted in the group-commit writer's batch transaction.
+Registration: TypeAlias = Callable[[int], Sequence[tuple[Table, dict[str, Any]]]]
+
+
+class GroupWriter(Protocol):
+    """What the services use of the group-commit writer (``audit.writer.AuditWriter``), found
+    in ``session.info["audit_writer"]``."""
+
+    def submit(self, row: dict[str, Any], registration: Registration | None = None) -> Future[int]:
+        """Queue a prepared entry; the future resolves to its seq after the batch commits."""
+        ...
+
+    def wait(self, future: Future[int]) -> int:
+        """Block until a submitted entry is committed; returns its seq."""
+        ...
 
 
 class PersonalDataInAudit(ValueError):
@@ -133,13 +148,14 @@ def _row(  # the entry's fields
     }
 
 
-@event.listens_for(Session, "after_begin")
-def _on_begin(session: Session, _transaction: SessionTransaction, _connection: Any) -> None:
+# Session listeners, attached by ``audit.hooks.install()`` (ADR 0038): what ``_writer_of`` reads.
+def on_begin(session: Session, _transaction: SessionTransaction, _connection: Any) -> None:
+    """This session's transaction began on its connection (SQLite: it may hold the write lock)."""
     session.info[_BEGUN] = True
 
 
-@event.listens_for(Session, "after_transaction_end")
-def _on_end(session: Session, transaction: SessionTransaction) -> None:
+def on_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    """The outermost transaction ended: it holds no lock any more."""
     if transaction.parent is None:
         session.info.pop(_BEGUN, None)
         session.info.pop(_HEAD_LOCKED, None)
@@ -221,10 +237,10 @@ def append_rows(session: Session, rows: list[dict[str, Any]]) -> int:
     return last_seq + 1
 
 
-def _writer_of(session: Session) -> AuditWriter | None:
+def _writer_of(session: Session) -> GroupWriter | None:
     """The group-commit writer, unless this transaction must append itself: it already holds the
     append lock, or (SQLite) the database's single write lock may be held by it."""
-    writer: AuditWriter | None = session.info.get("audit_writer")
+    writer: GroupWriter | None = session.info.get("audit_writer")
     stay = session.info.get(_HEAD_LOCKED) or (
         session.info.get(_BEGUN) and session.get_bind().dialect.name == "sqlite"
     )
@@ -256,7 +272,7 @@ def record_access(
 
 
 def submit_access(
-    writer: AuditWriter,
+    writer: GroupWriter,
     action: str,
     *,
     actor: Actor,
@@ -358,7 +374,7 @@ def accesses_together(session: Session) -> Iterator[None]:
     if rows:  # without the writer: in the caller's transaction, one append for them all
         append_rows(session, rows)
         session.info[_HEAD_LOCKED] = True
-    writer: AuditWriter | None = session.info.get("audit_writer")
+    writer: GroupWriter | None = session.info.get("audit_writer")
     for future in waiting:
         assert writer is not None  # noqa: S101 — only the writer's futures are kept
         writer.wait(future)

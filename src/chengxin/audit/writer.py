@@ -12,7 +12,6 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from typing import Any, TypeAlias
 
@@ -20,17 +19,16 @@ import structlog
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session, sessionmaker
 
+from chengxin.audit import hooks as audit_hooks
 from chengxin.audit import service as audit_service
 from chengxin.audit import tree as audit_tree
 from chengxin.audit.errors import AuditWriterUnavailable
+from chengxin.audit.service import Registration
 from chengxin.keys.keyring import Keyring
 
 log = structlog.get_logger(__name__)
 
 _STOP = object()
-# The rows that register what an entry logs, given the entry's seq (a check: its row and its
-# persons' rows): inserted in the batch's transaction, one executemany per table per batch.
-Registration: TypeAlias = Callable[[int], Sequence[tuple[Table, dict[str, Any]]]]
 _Item: TypeAlias = tuple[dict[str, Any], Future[int], Registration | None]
 
 
@@ -59,7 +57,13 @@ class AuditWriter:
 
     # -- lifecycle -------------------------------------------------------------------------------
     def start(self) -> None:
-        """Start the thread (idempotent)."""
+        """Start the thread (idempotent). Refused before ``audit.hooks.install()``: without its
+        Session listeners a transaction holding SQLite's write lock would wait on the writer."""
+        if not audit_hooks.installed():
+            raise RuntimeError(
+                "the audit log's Session listeners are not attached: "
+                "call chengxin.wiring.install() first"
+            )
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
             self._thread.start()

@@ -1,0 +1,33 @@
+"""The audit log's registrations (ADR 0038): called once by ``chengxin.wiring.install()``.
+
+The Session listeners that tell the read paths whether a transaction may hand its entries to the
+group-commit writer (``audit.service._writer_of``) are attached here, not by importing the
+service; the writer refuses to start without them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from chengxin.audit import service as audit_service
+
+LISTENERS: tuple[tuple[str, Callable[..., Any]], ...] = (
+    ("after_begin", audit_service.on_begin),
+    ("after_transaction_end", audit_service.on_transaction_end),
+)
+
+
+def install() -> None:
+    """Attach the audit log's Session listeners (idempotent)."""
+    for name, listener in LISTENERS:
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
+
+
+def installed() -> bool:
+    """True once ``install()`` attached every listener."""
+    return all(event.contains(Session, name, listener) for name, listener in LISTENERS)
