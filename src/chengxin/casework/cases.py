@@ -18,11 +18,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, select
+from sqlalchemy import case as when
 from sqlalchemy.orm import Session
 
+from chengxin import workdays
 from chengxin.audit import service as audit
-from chengxin.casework import CaseTable, Queue, is_operator, operator_ids, tell_organizations
+from chengxin.casework import (
+    CaseTable,
+    Queue,
+    is_operator,
+    operator_ids,
+    scope,
+    tell_organizations,
+)
 from chengxin.casework import queue as table_queue
 from chengxin.casework.errors import RecordNotFound
 from chengxin.db import utcnow
@@ -50,11 +59,40 @@ def own_record(session: Session, record_id: uuid.UUID, actor: Actor) -> CreditRe
 
 
 @dataclass(frozen=True)
-class Opened:
-    """A case's sealed words and its evidence list, for a reader."""
+class Shown(Generic[Case]):
+    """A case with its sealed words and its evidence list, opened for a reader. The case reads
+    by its kind's noun too (``shown.objection``), and the words its kind seals as attributes
+    (``shown.reason``; ``None`` until written)."""
 
+    case: Case
     words: dict[str, Any]
     evidence: list[Any]
+    noun: str = "case"  # what its kind calls a case
+    sealed: tuple[str, ...] = ()  # the names of the words its kind seals
+
+    def __getattr__(self, name: str) -> Any:
+        if name == self.noun:
+            return self.case
+        if name in self.sealed:
+            return self.words.get(name)
+        raise AttributeError(name)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One deciding organization's figures (R11): decided, decided on time, (answered on time,)
+    open, overdue."""
+
+    organization_id: uuid.UUID
+    decided: int
+    on_time: int
+    open: int
+    overdue: int
+    answered_on_time: int | None = None  # kinds with an answer deadline (repair)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        return round(self.on_time / self.decided, 4) if self.decided else None
 
 
 @dataclass(frozen=True)
@@ -70,6 +108,10 @@ class CaseKind(Generic[Case]):
     read_permission: Permission  # staff reading it (the provider's, operators)
     not_found: type[DomainError]  # what a case the actor may not read is
     topic: str  # its notices: ``<topic>-due-soon``, ``<topic>-overdue``
+    withdrawn: str  # the state of a case its person withdrew
+    noun: str  # what a case of this kind is called (``objection``, ``application``)
+    sealed: tuple[str, ...]  # the names of the person's (and decider's) sealed words
+    decided: tuple[str, ...]  # the states of a decided case (its figures)
 
     # -- steps' records: the audit log and notices -----------------------------------------
 
@@ -209,9 +251,35 @@ class CaseKind(Generic[Case]):
         row: Any = case
         row.sealed, row.key_id = self.seal(session, row.id, {**self.words(session, case), **more})
 
-    def opened(self, session: Session, case: Case) -> Opened:
+    def view(self, session: Session, case: Case) -> Shown[Case]:
+        """The case with its words and evidence list, opened for a reader."""
         row: Any = case
-        return Opened(self.words(session, case), evidence_service.of_case(session, row.id))
+        evidence = evidence_service.of_case(session, row.id)
+        return Shown(case, self.words(session, case), evidence, self.noun, self.sealed)
+
+    # -- the person's withdrawal -----------------------------------------------------------
+
+    def withdraw(
+        self,
+        session: Session,
+        case_id: uuid.UUID,
+        *,
+        actor: Actor,
+        now: datetime,
+        refused: DomainError,
+        closed: Callable[[str], DomainError],
+    ) -> Case:
+        """The person (or an operator for them) withdraws an open case: ``refused`` for anyone
+        else, ``closed(status)`` once it is decided or withdrawn."""
+        found = self.get(session, case_id, actor=actor)
+        row: Any = found
+        if actor.kind is not ActorKind.CITIZEN and not is_operator(session, actor):
+            raise refused
+        if row.status not in self.table.open:
+            raise closed(row.status)
+        row.status, row.decided_at = self.withdrawn, now
+        self.log(session, "withdraw", found, actor=actor, now=now)
+        return found
 
     # -- the person's cases ----------------------------------------------------------------
 
@@ -281,6 +349,35 @@ class CaseKind(Generic[Case]):
             )
             escalated += 1
         return escalated
+
+    def figures(
+        self, session: Session, *, actor: Actor, now: datetime | None = None, answered: bool = False
+    ) -> list[Figure]:
+        """Per deciding organization: decided, decided on time, (answered on time when
+        ``answered``,) open, overdue."""
+        now = now or utcnow()
+        model: Any = self.table.model
+        decided = self.table.status.in_(self.decided)
+        waiting = self.table.status.in_(self.table.waiting)
+
+        def on_time(done: Any, due: Any) -> Any:
+            return func.sum(when((and_(decided, workdays.in_time(done, due)), 1), else_=0))
+
+        columns = [
+            func.count().filter(decided),
+            on_time(model.decided_at, model.decide_due_at),
+            func.count().filter(self.table.status.in_(self.table.open)),
+            func.count().filter(waiting, model.decide_due_at <= now),
+        ]
+        if answered:
+            columns.append(on_time(model.answered_at, model.answer_due_at))
+        rows = session.execute(
+            select(self.table.provider, *columns)
+            .where(scope(session, actor, self.table.provider))
+            .group_by(self.table.provider)
+            .order_by(self.table.provider)
+        ).all()
+        return [Figure(row[0], *(int(v or 0) for v in row[1:])) for row in rows]
 
     def queue(
         self,

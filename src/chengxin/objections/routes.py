@@ -10,10 +10,9 @@ from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from chengxin.audit import service as audit
+from chengxin.casework.routes import evidence_response
 from chengxin.db import utcnow
 from chengxin.deps import ActorDep, Limit, Offset, SessionDep, SettingsDep
-from chengxin.evidence import service as evidence_service
-from chengxin.evidence.download import download
 from chengxin.evidence.schemas import files
 from chengxin.objections import service as objection_service
 from chengxin.objections import statements as statement_service
@@ -43,11 +42,6 @@ def _statement(session: Any, statement: Statement) -> StatementRead:
         created_at=statement.created_at,
         withdrawn_at=statement.withdrawn_at,
     )
-
-
-def evidence_response(opened: evidence_service.OpenedEvidence) -> Response[bytes]:
-    """A case's file as an attachment (never under its own name)."""
-    return download(opened.content, opened.row.content_type, f"evidence-{opened.row.id}")
 
 
 def _file(

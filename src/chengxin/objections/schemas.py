@@ -5,9 +5,9 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from chengxin.casework.cases import Figure, Shown
 from chengxin.evidence.schemas import EvidenceIn, EvidenceRead
-from chengxin.objections.models import ObjectionOutcome, ObjectionRoute
-from chengxin.objections.service import Figure, ObjectionView
+from chengxin.objections.models import Objection, ObjectionOutcome, ObjectionRoute
 
 
 class ObjectionIn(BaseModel):
@@ -54,8 +54,8 @@ class ObjectionRead(BaseModel):
     evidence: list[EvidenceRead]
 
     @classmethod
-    def of(cls, shown: ObjectionView, now: datetime) -> ObjectionRead:
-        o = shown.objection
+    def of(cls, shown: Shown[Objection], now: datetime) -> ObjectionRead:
+        o = shown.case
         return cls(
             id=o.id,
             reference=o.reference,
@@ -63,7 +63,7 @@ class ObjectionRead(BaseModel):
             kind_code=o.kind_code,
             route=ObjectionRoute(o.route),
             status=o.status,
-            reason=shown.reason,
+            reason=shown.words["reason"],
             filed_at=o.filed_at,
             forward_due_at=o.forward_due_at,
             forwarded_at=o.forwarded_at,
@@ -74,7 +74,7 @@ class ObjectionRead(BaseModel):
             escalated_at=o.escalated_at,
             decided_at=o.decided_at,
             outcome=ObjectionOutcome(o.outcome) if o.outcome else None,
-            decision_note=shown.decision_note,
+            decision_note=shown.words.get("decision_note"),
             corrected_record_id=o.corrected_record_id,
             appeal_route=o.appeal_route,
             notified_organizations=o.notified_organizations,

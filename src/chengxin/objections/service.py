@@ -18,13 +18,13 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chengxin import casework, events, workdays
 from chengxin.casework import cases
+from chengxin.casework.cases import Figure
 from chengxin.catalog import service as catalog_service
 from chengxin.db import utcnow
 from chengxin.evidence import service as evidence_service
@@ -72,6 +72,10 @@ KIND = cases.CaseKind(
     read_permission=Permission.OBJECTIONS_OBJECTION_READ,
     not_found=ObjectionNotFound,
     topic="objection",
+    withdrawn=ObjectionStatus.WITHDRAWN.value,
+    noun="objection",
+    sealed=("reason", "decision_note"),
+    decided=(ObjectionStatus.DECIDED.value,),
 )
 CASES = KIND.table
 
@@ -316,37 +320,20 @@ def withdraw(
     session: Session, objection_id: uuid.UUID, *, actor: Actor, now: datetime | None = None
 ) -> Objection:
     """The person withdraws their open objection; the dispute mark goes."""
-    now = now or utcnow()
-    objection = get(session, objection_id, actor=actor)
-    if actor.kind is not ActorKind.CITIZEN and not casework.is_operator(session, actor):
-        raise ObjectionNotYours("only the person, or an operator for them, withdraws")
-    if objection.status not in OPEN_STATUSES:
-        raise ObjectionClosed
-    objection.status, objection.decided_at = ObjectionStatus.WITHDRAWN.value, now
-    KIND.log(session, "withdraw", objection, actor=actor, now=now)
-    return objection
+    return KIND.withdraw(
+        session,
+        objection_id,
+        actor=actor,
+        now=now or utcnow(),
+        refused=ObjectionNotYours("only the person, or an operator for them, withdraws"),
+        closed=lambda _: ObjectionClosed(),
+    )
 
 
 # -- what other domains read -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class ObjectionView:
-    """An objection with the person's reason and the decision note, opened for a reader."""
-
-    objection: Objection
-    reason: str
-    decision_note: str | None
-    evidence: list[Any]
-
-
-def view(session: Session, objection: Objection) -> ObjectionView:
-    shown = KIND.opened(session, objection)
-    return ObjectionView(
-        objection, shown.words["reason"], shown.words.get("decision_note"), shown.evidence
-    )
-
-
+view = KIND.view  # the objection with the reason, the decision note and its evidence list
 mine = KIND.mine  # the signed-in person's objections, newest first
 of_subject = KIND.of_subject  # a person's objections filed by a moment (their report)
 
@@ -393,37 +380,6 @@ def sweep(session: Session, *, actor: Actor, now: datetime | None = None) -> Swe
 queue = KIND.queue  # the provider's objections (operators: all), most urgent first
 
 
-@dataclass(frozen=True)
-class Figure:
-    organization_id: uuid.UUID
-    decided: int
-    on_time: int
-    open: int
-    overdue: int
-
-    @property
-    def on_time_rate(self) -> float | None:
-        return round(self.on_time / self.decided, 4) if self.decided else None
-
-
 def figures(session: Session, *, actor: Actor, now: datetime | None = None) -> list[Figure]:
     """Per deciding organization (the provider): decided, decided on time, open, overdue."""
-    now = now or utcnow()
-    decided = Objection.status == ObjectionStatus.DECIDED.value
-    is_open = Objection.status.in_(OPEN_STATUSES)
-    in_time = workdays.in_time(Objection.decided_at, Objection.decide_due_at)
-    rows = session.execute(
-        select(
-            Objection.provider_id,
-            func.count().filter(decided),
-            func.sum(case((and_(decided, in_time), 1), else_=0)),
-            func.count().filter(is_open),
-            func.count().filter(is_open, Objection.decide_due_at <= now),
-        )
-        .where(casework.scope(session, actor, Objection.provider_id))
-        .group_by(Objection.provider_id)
-        .order_by(Objection.provider_id)
-    ).all()
-    return [
-        Figure(r[0], int(r[1] or 0), int(r[2] or 0), int(r[3] or 0), int(r[4] or 0)) for r in rows
-    ]
+    return KIND.figures(session, actor=actor, now=now)

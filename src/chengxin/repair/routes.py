@@ -10,10 +10,10 @@ from litestar import Controller, Response, get, post
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from chengxin.audit import service as audit
+from chengxin.casework.routes import evidence_response
 from chengxin.db import utcnow
 from chengxin.deps import ActorDep, Limit, Offset, SessionDep, SettingsDep
 from chengxin.evidence.schemas import files
-from chengxin.objections.routes import evidence_response
 from chengxin.repair import archive as repair_archive
 from chengxin.repair import eligibility as repair_eligibility
 from chengxin.repair import service as repair_service

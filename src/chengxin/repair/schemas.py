@@ -6,10 +6,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from chengxin.casework.cases import Figure, Shown
 from chengxin.evidence.schemas import EvidenceIn, EvidenceRead
 from chengxin.repair.eligibility import Eligibility
-from chengxin.repair.models import RepairBasis, RepairStatus
-from chengxin.repair.service import Figure, RepairView
+from chengxin.repair.models import RepairApplication, RepairBasis, RepairStatus
 
 
 class CheckRead(BaseModel):
@@ -85,8 +85,8 @@ class RepairRead(BaseModel):
     evidence: list[EvidenceRead]
 
     @classmethod
-    def of(cls, shown: RepairView, now: datetime) -> RepairRead:
-        a = shown.application
+    def of(cls, shown: Shown[RepairApplication], now: datetime) -> RepairRead:
+        a = shown.case
         return cls(
             id=a.id,
             reference=a.reference,
@@ -94,7 +94,7 @@ class RepairRead(BaseModel):
             kind_code=a.kind_code,
             basis=RepairBasis(a.basis),
             status=RepairStatus(a.status),
-            explanation=shown.explanation,
+            explanation=shown.words["explanation"],
             eligibility=a.eligibility,
             commitment_digest=a.commitment_digest,
             filed_at=a.filed_at,
@@ -106,7 +106,7 @@ class RepairRead(BaseModel):
             escalated_at=a.escalated_at,
             decided_at=a.decided_at,
             answered_at=a.answered_at,
-            reasons=shown.reasons,
+            reasons=shown.words.get("reasons"),
             notified_organizations=a.notified_organizations,
             evidence=[EvidenceRead.model_validate(e) for e in shown.evidence],
         )

@@ -21,14 +21,14 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chengxin import casework, events, workdays
 from chengxin.audit import service as audit
 from chengxin.casework import cases
+from chengxin.casework.cases import Figure
 from chengxin.db import utcnow
 from chengxin.evidence import service as evidence_service
 from chengxin.evidence.service import EvidenceFile
@@ -84,6 +84,10 @@ KIND = cases.CaseKind(
     read_permission=Permission.REPAIR_APPLICATION_READ,
     not_found=RepairNotFound,
     topic="repair",
+    withdrawn=RepairStatus.WITHDRAWN.value,
+    noun="application",
+    sealed=("explanation", "reasons"),
+    decided=(RepairStatus.APPROVED.value, RepairStatus.REFUSED.value),
 )
 CASES = KIND.table
 
@@ -373,31 +377,18 @@ def extend(
 def withdraw(
     session: Session, application_id: uuid.UUID, *, actor: Actor, now: datetime | None = None
 ) -> RepairApplication:
-    now = now or utcnow()
-    application = get(session, application_id, actor=actor)
-    if actor.kind is not ActorKind.CITIZEN and not casework.is_operator(session, actor):
-        raise RepairNotTheFindingDepartment("only the applicant, or an operator for them")
-    if application.status not in OPEN_REPAIR_STATUSES:
-        raise RepairClosed(f"the application is {application.status}")
-    application.status, application.decided_at = RepairStatus.WITHDRAWN.value, now
-    KIND.log(session, "withdraw", application, actor=actor, now=now)
-    return application
+    """The applicant withdraws their open application."""
+    return KIND.withdraw(
+        session,
+        application_id,
+        actor=actor,
+        now=now or utcnow(),
+        refused=RepairNotTheFindingDepartment("only the applicant, or an operator for them"),
+        closed=lambda status: RepairClosed(f"the application is {status}"),
+    )
 
 
-@dataclass(frozen=True)
-class RepairView:
-    application: RepairApplication
-    explanation: str
-    reasons: str | None
-    evidence: list[Any]
-
-
-def view(session: Session, application: RepairApplication) -> RepairView:
-    shown = KIND.opened(session, application)
-    explanation, reasons = shown.words["explanation"], shown.words.get("reasons")
-    return RepairView(application, explanation, reasons, shown.evidence)
-
-
+view = KIND.view  # the application with the explanation, the reasons and its evidence list
 mine = KIND.mine  # the signed-in person's applications, newest first
 of_subject = KIND.of_subject  # a person's applications filed by a moment (their report)
 
@@ -441,41 +432,6 @@ def sweep(session: Session, *, actor: Actor, now: datetime | None = None) -> Swe
 queue = KIND.queue  # the finding department's applications (operators: all), most urgent first
 
 
-@dataclass(frozen=True)
-class Figure:
-    organization_id: uuid.UUID
-    decided: int
-    on_time: int
-    answered_on_time: int
-    open: int
-    overdue: int
-
-    @property
-    def on_time_rate(self) -> float | None:
-        return round(self.on_time / self.decided, 4) if self.decided else None
-
-
 def figures(session: Session, *, actor: Actor, now: datetime | None = None) -> list[Figure]:
     """Per finding department: decided, decided on time, answered on time, open, overdue."""
-    now = now or utcnow()
-    r = RepairApplication
-    decided = r.status.in_((RepairStatus.APPROVED.value, RepairStatus.REFUSED.value))
-    waiting = r.status == RepairStatus.RECEIVED.value
-    rows = session.execute(
-        select(
-            r.provider_id,
-            func.count().filter(decided),
-            func.sum(
-                case((and_(decided, workdays.in_time(r.decided_at, r.decide_due_at)), 1), else_=0)
-            ),
-            func.sum(
-                case((and_(decided, workdays.in_time(r.answered_at, r.answer_due_at)), 1), else_=0)
-            ),
-            func.count().filter(r.status.in_(OPEN_REPAIR_STATUSES)),
-            func.count().filter(waiting, r.decide_due_at <= now),
-        )
-        .where(casework.scope(session, actor, r.provider_id))
-        .group_by(r.provider_id)
-        .order_by(r.provider_id)
-    ).all()
-    return [Figure(row[0], *(int(v or 0) for v in row[1:])) for row in rows]
+    return KIND.figures(session, actor=actor, now=now, answered=True)

@@ -1,22 +1,28 @@
-"""Pages of the citizen: objections and credit repair, with evidence uploads."""
+"""Pages of the citizen: objections and credit repair, with evidence uploads.
+
+What a person does the same way with every kind of case (see one, withdraw it) is written once,
+``case_routes()``, and each kind's pages add what is their own (filing, eligibility, evidence)."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
+from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, FromQuery, MultipartBody
 
 from chengxin.audit import service as audit
+from chengxin.casework.cases import CaseKind
+from chengxin.casework.routes import evidence_response
 from chengxin.deps import ActorDep, SessionDep, SettingsDep
 from chengxin.errors import DomainError
 from chengxin.evidence import service as evidence_service
 from chengxin.objections import service as objection_service
 from chengxin.objections.models import OPEN_STATUSES, ObjectionRoute
-from chengxin.objections.routes import evidence_response
 from chengxin.objections.schemas import ObjectionIn
 from chengxin.repair import eligibility as repair_eligibility
 from chengxin.repair import service as repair_service
@@ -44,7 +50,86 @@ from chengxin.web.guards import page_requires
 from chengxin.web.i18n import n_
 from chengxin.web.render import see_other
 
+# -- every kind of case ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CasePages:
+    """One kind of case in the person's pages."""
+
+    kind: CaseKind[Any]  # the service's description (``get``: the person's own only)
+    base: str  # ``/me/objections``
+    case_id: str  # the path's name of a case (``objection_id``), as the API names it
+    template: str  # one case's page
+    name: str  # what the template calls the case (``o``)
+    shown: Callable[[Any, Any], Any]  # the API's read model of a case
+    open: tuple[str, ...]  # states in which the person may still withdraw
+    withdraw: Callable[..., Any]  # the service's withdrawal (session, id, actor=)
+    file_permission: Permission  # filing, sending evidence and withdrawing
+
+
+def case_page(
+    request: Request[Any, Any, Any],
+    session: Any,
+    actor: Any,
+    pages: CasePages,
+    case_id: uuid.UUID,
+    *,
+    error: DomainError | None = None,
+) -> Response[str]:
+    """One of the person's cases (again with ``error`` beside a refused form)."""
+    shown = pages.shown(session, pages.kind.get(session, case_id, actor=actor))
+    values = {
+        pages.name: shown,
+        "kinds": kind_names(session, page_lang(request)),
+        "open": pages.open,
+        "error": error,
+    }
+    return show(request, pages.template, values, status_code=error.status if error else 200)
+
+
+def detail_route(pages: CasePages) -> HTTPRouteHandler:
+    """The page of one of the person's cases."""
+
+    def detail(
+        self: Controller, request: Request[Any, Any, Any], session: SessionDep, actor: ActorDep
+    ) -> Response[str]:
+        del self  # a controller's handler: Litestar passes the controller, by this name
+        audit.own_subject(actor)
+        return case_page(request, session, actor, pages, request.path_params[pages.case_id])
+
+    return get(f"/{{{pages.case_id}:uuid}}", guards=READ, sync_to_thread=True)(detail)
+
+
+def withdraw_route(pages: CasePages) -> HTTPRouteHandler:
+    """The person withdraws their case (before a decision)."""
+
+    def withdraw(
+        self: Controller, request: Request[Any, Any, Any], session: SessionDep, actor: ActorDep
+    ) -> Response[Any]:
+        del self  # a controller's handler: Litestar passes the controller, by this name
+        audit.own_subject(actor)
+        case_id = request.path_params[pages.case_id]
+        pages.withdraw(session, case_id, actor=actor)
+        return see_other(f"{pages.base}/{case_id}", notice=n_("已撤回"))
+
+    guards = [page_requires(pages.file_permission)]
+    return post(f"/{{{pages.case_id}:uuid}}/withdraw", guards=guards, sync_to_thread=True)(withdraw)
+
+
 # -- objections ------------------------------------------------------------------------------------
+
+OBJECTIONS = CasePages(
+    objection_service.KIND,
+    base="/me/objections",
+    case_id="objection_id",
+    template="objection.html",
+    name="o",
+    shown=objection_read,
+    open=OPEN_STATUSES,
+    withdraw=objection_service.withdraw,
+    file_permission=Permission.SELF_OBJECTION_FILE,
+)
 
 
 @dataclass
@@ -55,7 +140,9 @@ class ObjectionForm:
 
 
 class CitizenObjections(Controller):
-    path = "/me/objections"
+    path = OBJECTIONS.base
+    detail = detail_route(OBJECTIONS)
+    withdraw = withdraw_route(OBJECTIONS)
 
     @get("/", guards=READ, sync_to_thread=True)
     def index(
@@ -140,34 +227,6 @@ class CitizenObjections(Controller):
             )
         return see_other(f"/me/objections/{objection.id}", notice=n_("已提交"))
 
-    @get("/{objection_id:uuid}", guards=READ, sync_to_thread=True)
-    def detail(
-        self,
-        request: Request[Any, Any, Any],
-        session: SessionDep,
-        actor: ActorDep,
-        objection_id: FromPath[uuid.UUID],
-    ) -> Response[str]:
-        audit.own_subject(actor)
-        shown = objection_read(session, objection_service.get(session, objection_id, actor=actor))
-        return show(
-            request,
-            "objection.html",
-            {"o": shown, "kinds": kind_names(session, page_lang(request)), "open": OPEN_STATUSES},
-        )
-
-    @post(
-        "/{objection_id:uuid}/withdraw",
-        guards=[page_requires(Permission.SELF_OBJECTION_FILE)],
-        sync_to_thread=True,
-    )
-    def withdraw(
-        self, session: SessionDep, actor: ActorDep, objection_id: FromPath[uuid.UUID]
-    ) -> Response[Any]:
-        audit.own_subject(actor)
-        objection_service.withdraw(session, objection_id, actor=actor)
-        return see_other(f"/me/objections/{objection_id}", notice=n_("已撤回"))
-
     @get("/{objection_id:uuid}/evidence/{evidence_id:uuid}", guards=READ, sync_to_thread=True)
     def evidence(
         self,
@@ -177,7 +236,7 @@ class CitizenObjections(Controller):
         evidence_id: FromPath[uuid.UUID],
     ) -> Response[bytes]:
         """A file I sent, as the API's evidence route gives it."""
-        objection = objection_service.get(session, objection_id, actor=actor)
+        objection = OBJECTIONS.kind.get(session, objection_id, actor=actor)
         return evidence_response(evidence_service.open_file(session, objection.id, evidence_id))
 
 
@@ -199,10 +258,23 @@ class EvidenceForm:
 
 
 REPAIR_APPLY = [page_requires(Permission.SELF_REPAIR_APPLY)]
+REPAIRS = CasePages(
+    repair_service.KIND,
+    base="/me/repairs",
+    case_id="application_id",
+    template="repair.html",
+    name="a",
+    shown=repair_read,
+    open=OPEN_REPAIR_STATUSES,
+    withdraw=repair_service.withdraw,
+    file_permission=Permission.SELF_REPAIR_APPLY,
+)
 
 
 class CitizenRepairs(Controller):
-    path = "/me/repairs"
+    path = REPAIRS.base
+    detail = detail_route(REPAIRS)
+    withdraw = withdraw_route(REPAIRS)
 
     @get("/", guards=READ, sync_to_thread=True)
     def index(
@@ -321,39 +393,6 @@ class CitizenRepairs(Controller):
                 return self._form(request, session, actor, settings, values, status_code=exc.status)
         return see_other(f"/me/repairs/{application.id}", notice=n_("已提交"))
 
-    @get("/{application_id:uuid}", guards=READ, sync_to_thread=True)
-    def detail(
-        self,
-        request: Request[Any, Any, Any],
-        session: SessionDep,
-        actor: ActorDep,
-        application_id: FromPath[uuid.UUID],
-    ) -> Response[str]:
-        audit.own_subject(actor)
-        return self._repair(request, session, actor, application_id)
-
-    def _repair(
-        self,
-        request: Request[Any, Any, Any],
-        session: SessionDep,
-        actor: ActorDep,
-        application_id: uuid.UUID,
-        error: DomainError | None = None,
-    ) -> Response[str]:
-        """The application's page (again with ``error`` beside the evidence form)."""
-        shown = repair_read(session, repair_service.get(session, application_id, actor=actor))
-        return show(
-            request,
-            "repair.html",
-            {
-                "a": shown,
-                "kinds": kind_names(session, page_lang(request)),
-                "open": OPEN_REPAIR_STATUSES,
-                "error": error,
-            },
-            status_code=error.status if error else 200,
-        )
-
     @post("/{application_id:uuid}/evidence", guards=REPAIR_APPLY, sync_to_thread=True)
     def add_evidence(  # noqa: PLR0917  # the page's dependencies, by name from Litestar
         self,
@@ -376,13 +415,5 @@ class CitizenRepairs(Controller):
             )
         except DomainError as exc:
             session.rollback()
-            return self._repair(request, session, actor, application_id, exc)
+            return case_page(request, session, actor, REPAIRS, application_id, error=exc)
         return see_other(f"/me/repairs/{application_id}", notice=n_("已提交"))
-
-    @post("/{application_id:uuid}/withdraw", guards=REPAIR_APPLY, sync_to_thread=True)
-    def withdraw(
-        self, session: SessionDep, actor: ActorDep, application_id: FromPath[uuid.UUID]
-    ) -> Response[Any]:
-        audit.own_subject(actor)
-        repair_service.withdraw(session, application_id, actor=actor)
-        return see_other(f"/me/repairs/{application_id}", notice=n_("已撤回"))

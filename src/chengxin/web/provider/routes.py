@@ -12,16 +12,16 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
-from enum import StrEnum
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery, MultipartBody, URLEncodedBody
 from litestar.response import Stream
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from chengxin.casework.errors import RecordNotFound
 from chengxin.db import utcnow
@@ -36,26 +36,26 @@ from chengxin.lists.models import EntryStatus
 from chengxin.notifications import inbox
 from chengxin.objections import service as objection_service
 from chengxin.objections.models import ObjectionOutcome, ObjectionStatus
-from chengxin.objections.routes import evidence_response
 from chengxin.objections.schemas import ObjectionDecisionIn, ObjectionRead
 from chengxin.records import service as records_service
 from chengxin.repair import service as repair_service
 from chengxin.repair.models import RepairStatus
 from chengxin.repair.schemas import RepairDecisionIn, RepairRead
 from chengxin.runtime import Runtime
+from chengxin.security.actor import Actor
 from chengxin.security.permissions import Permission
+from chengxin.settings import Settings
 from chengxin.tabular import FileFault
 from chengxin.web import forms
 from chengxin.web.guards import page_requires
 from chengxin.web.i18n import n_
+from chengxin.web.provider import cases
 from chengxin.web.render import page, see_other
 from chengxin.workdays.days import day_of
 
 BASE = "/console/provider"
 RECEIPT_ERRORS = 100  # rejected rows shown on a receipt page (as the API's receipt)
 QUALITY_DAYS = 30
-_State = TypeVar("_State", bound=StrEnum)
-QUEUE_SIZE = 200  # an objection or repair queue page: the most urgent cases
 
 OUTCOMES = (
     (ObjectionOutcome.CORRECTED.value, n_("更正（已报送更正后的记录）")),
@@ -91,66 +91,6 @@ STATUS_LABELS = {
 }
 
 
-def _chosen(states: type[_State], value: str) -> _State | None:
-    """The state a queue's filter asks for; anything else means every state."""
-    try:
-        return states(value)
-    except ValueError:
-        return None
-
-
-def _queue_page(
-    request: Request[Any, Any, Any],
-    template: str,
-    found: Any,
-    items: list[Any],
-    *,
-    states: type[StrEnum],
-    status: str,
-    overdue: str,
-) -> Response[str]:
-    """A case queue (objections or repairs): its cases, open and overdue counts, the filter."""
-    return page(
-        request,
-        template,
-        {
-            "items": items,
-            "open": found.open,
-            "overdue": found.overdue,
-            "status": status,
-            "only_overdue": overdue == "1",
-            "statuses": [s.value for s in states],
-            "labels": STATUS_LABELS,
-        },
-    )
-
-
-def _case_page(
-    request: Request[Any, Any, Any],
-    template: str,
-    shown: BaseModel,
-    *,
-    form: BaseModel,
-    error: DomainError | None,
-    outcomes: tuple[tuple[str, str], ...],
-    may_decide: bool,
-) -> Response[str]:
-    """One case with its decision form; a refused decision is shown with its error and status."""
-    return page(
-        request,
-        template,
-        {
-            "case": shown,
-            "form": form,
-            "error": error,
-            "outcomes": outcomes,
-            "labels": STATUS_LABELS,
-            "may_decide": may_decide,
-        },
-        status_code=error.status if error else 200,
-    )
-
-
 def _runtime(request: Request[Any, Any, Any]) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
@@ -159,18 +99,6 @@ def _runtime(request: Request[Any, Any, Any]) -> Runtime:
 @dataclass
 class UploadForm:
     file: UploadFile | None = None
-
-
-class DecisionForm(BaseModel):
-    outcome: str = ""
-    note: str = ""
-    corrected_record_id: str = ""
-    appeal_route: str = ""
-
-
-class RepairDecisionForm(BaseModel):
-    outcome: str = ""
-    reasons: str = ""
 
 
 class ProposalForm(BaseModel):
@@ -400,248 +328,6 @@ class ProviderConsole(Controller):
             },
         )
 
-    # -- objections ------------------------------------------------------------------------
-
-    @get(
-        "/objections",
-        guards=[page_requires(Permission.OBJECTIONS_OBJECTION_READ)],
-        sync_to_thread=True,
-    )
-    def objections(
-        self,
-        request: Request[Any, Any, Any],
-        session: SessionDep,
-        actor: ActorDep,
-        status: FromQuery[str] = "",
-        overdue: FromQuery[str] = "",
-    ) -> Response[str]:
-        """Objections to my organization's records, most urgent first."""
-        found = objection_service.queue(
-            session,
-            actor=actor,
-            status=_chosen(ObjectionStatus, status),
-            overdue_only=overdue == "1",
-            limit=QUEUE_SIZE,
-        )
-        now = utcnow()
-        items = [ObjectionRead.of(objection_service.view(session, o), now) for o in found.items]
-        return _queue_page(
-            request,
-            "provider/objections.html",
-            found,
-            items,
-            states=ObjectionStatus,
-            status=status,
-            overdue=overdue,
-        )
-
-    def _objection_page(
-        self,
-        request: Request[Any, Any, Any],
-        session: Any,
-        actor: Any,
-        objection_id: uuid.UUID,
-        *,
-        form: DecisionForm | None = None,
-        error: DomainError | None = None,
-    ) -> Response[str]:
-        objection = objection_service.read(session, objection_id, actor=actor)
-        return _case_page(
-            request,
-            "provider/objection.html",
-            ObjectionRead.of(objection_service.view(session, objection), utcnow()),
-            form=form or DecisionForm(),
-            error=error,
-            outcomes=OUTCOMES,
-            may_decide=actor.can(Permission.OBJECTIONS_OBJECTION_DECIDE),
-        )
-
-    @get(
-        "/objections/{objection_id:uuid}",
-        guards=[page_requires(Permission.OBJECTIONS_OBJECTION_READ)],
-        sync_to_thread=True,
-    )
-    def objection(
-        self,
-        request: Request[Any, Any, Any],
-        session: SessionDep,
-        actor: ActorDep,
-        objection_id: FromPath[uuid.UUID],
-    ) -> Response[str]:
-        """The case with the person's reason and evidence list (its reading is logged)."""
-        return self._objection_page(request, session, actor, objection_id)
-
-    @post(
-        "/objections/{objection_id:uuid}/decision",
-        guards=[page_requires(Permission.OBJECTIONS_OBJECTION_DECIDE)],
-        sync_to_thread=True,
-    )
-    def decide_objection(  # noqa: PLR0917
-        self,
-        request: Request[Any, Any, Any],
-        session: SessionDep,
-        actor: ActorDep,
-        settings: SettingsDep,
-        objection_id: FromPath[uuid.UUID],
-        data: URLEncodedBody[DecisionForm],
-    ) -> Response[Any]:
-        """Corrected, deleted, upheld or unverifiable, with the note (as the API)."""
-        try:
-            decision = forms.parse(
-                ObjectionDecisionIn,
-                {
-                    "outcome": data.outcome,
-                    "note": data.note,
-                    "corrected_record_id": data.corrected_record_id.strip() or None,
-                    "appeal_route": data.appeal_route.strip() or None,
-                },
-            )
-            objection_service.decide(
-                session,
-                objection_id,
-                outcome=decision.outcome,
-                note=decision.note,
-                corrected_record_id=decision.corrected_record_id,
-                appeal_route=decision.appeal_route,
-                actor=actor,
-                settings=settings,
-            )
-        except DomainError as exc:
-            return self._objection_page(request, session, actor, objection_id, form=data, error=exc)
-        return see_other(f"{BASE}/objections/{objection_id}", notice=n_("已作出决定"))
-
-    @get(
-        "/objections/{objection_id:uuid}/evidence/{evidence_id:uuid}",
-        guards=[page_requires(Permission.OBJECTIONS_OBJECTION_READ)],
-        sync_to_thread=True,
-    )
-    def objection_evidence(
-        self,
-        session: SessionDep,
-        actor: ActorDep,
-        objection_id: FromPath[uuid.UUID],
-        evidence_id: FromPath[uuid.UUID],
-    ) -> Response[bytes]:
-        """One evidence file of the case, as an attachment (its reading is logged)."""
-        return evidence_response(
-            objection_service.open_evidence(session, objection_id, evidence_id, actor=actor)
-        )
-
-    # -- repair ----------------------------------------------------------------------------
-
-    @get(
-        "/repairs", guards=[page_requires(Permission.REPAIR_APPLICATION_READ)], sync_to_thread=True
-    )
-    def repairs(
-        self,
-        request: Request[Any, Any, Any],
-        session: SessionDep,
-        actor: ActorDep,
-        status: FromQuery[str] = "",
-        overdue: FromQuery[str] = "",
-    ) -> Response[str]:
-        """Repair applications about my organization's findings, most urgent first."""
-        found = repair_service.queue(
-            session,
-            actor=actor,
-            status=_chosen(RepairStatus, status),
-            overdue_only=overdue == "1",
-            limit=QUEUE_SIZE,
-        )
-        now = utcnow()
-        items = [RepairRead.of(repair_service.view(session, a), now) for a in found.items]
-        return _queue_page(
-            request,
-            "provider/repairs.html",
-            found,
-            items,
-            states=RepairStatus,
-            status=status,
-            overdue=overdue,
-        )
-
-    def _repair_page(
-        self,
-        request: Request[Any, Any, Any],
-        session: Any,
-        actor: Any,
-        application_id: uuid.UUID,
-        *,
-        form: RepairDecisionForm | None = None,
-        error: DomainError | None = None,
-    ) -> Response[str]:
-        application = repair_service.read(session, application_id, actor=actor)
-        return _case_page(
-            request,
-            "provider/repair.html",
-            RepairRead.of(repair_service.view(session, application), utcnow()),
-            form=form or RepairDecisionForm(),
-            error=error,
-            outcomes=REPAIR_OUTCOMES,
-            may_decide=actor.can(Permission.REPAIR_APPLICATION_DECIDE),
-        )
-
-    @get(
-        "/repairs/{application_id:uuid}",
-        guards=[page_requires(Permission.REPAIR_APPLICATION_READ)],
-        sync_to_thread=True,
-    )
-    def repair(
-        self,
-        request: Request[Any, Any, Any],
-        session: SessionDep,
-        actor: ActorDep,
-        application_id: FromPath[uuid.UUID],
-    ) -> Response[str]:
-        """The application with its explanation, eligibility and evidence (reading is logged)."""
-        return self._repair_page(request, session, actor, application_id)
-
-    @post(
-        "/repairs/{application_id:uuid}/decision",
-        guards=[page_requires(Permission.REPAIR_APPLICATION_DECIDE)],
-        sync_to_thread=True,
-    )
-    def decide_repair(
-        self,
-        request: Request[Any, Any, Any],
-        session: SessionDep,
-        actor: ActorDep,
-        application_id: FromPath[uuid.UUID],
-        data: URLEncodedBody[RepairDecisionForm],
-    ) -> Response[Any]:
-        """Approved, refused or more evidence, with reasons (as the API)."""
-        try:
-            decision = forms.parse(
-                RepairDecisionIn, {"outcome": data.outcome, "reasons": data.reasons.strip() or None}
-            )
-            repair_service.decide(
-                session,
-                application_id,
-                outcome=RepairStatus(decision.outcome),
-                reasons=decision.reasons,
-                actor=actor,
-            )
-        except DomainError as exc:
-            return self._repair_page(request, session, actor, application_id, form=data, error=exc)
-        return see_other(f"{BASE}/repairs/{application_id}", notice=n_("已作出决定"))
-
-    @get(
-        "/repairs/{application_id:uuid}/evidence/{evidence_id:uuid}",
-        guards=[page_requires(Permission.REPAIR_APPLICATION_READ)],
-        sync_to_thread=True,
-    )
-    def repair_evidence(
-        self,
-        session: SessionDep,
-        actor: ActorDep,
-        application_id: FromPath[uuid.UUID],
-        evidence_id: FromPath[uuid.UUID],
-    ) -> Response[bytes]:
-        """One evidence file of the application, as an attachment (its reading is logged)."""
-        return evidence_response(
-            repair_service.open_evidence(session, application_id, evidence_id, actor=actor)
-        )
-
     # -- list proposals --------------------------------------------------------------------
 
     @get("/proposals", guards=[page_requires(Permission.LISTS_ENTRY_READ)], sync_to_thread=True)
@@ -792,4 +478,96 @@ def _copy(upload: UploadFile, path: Path, limit: int) -> None:
             handle.write(block)
 
 
-CONTROLLERS: list[type[Controller]] = [ProviderConsole]
+# -- objections and repair: one definition of a case's pages (web.provider.cases) ------------------
+
+
+def _objection(session: Session, objection: Any, now: datetime) -> ObjectionRead:
+    return ObjectionRead.of(objection_service.view(session, objection), now)
+
+
+def _decide_objection(
+    session: Session,
+    objection_id: uuid.UUID,
+    data: cases.DecisionForm,
+    actor: Actor,
+    settings: Settings,
+) -> None:
+    """Corrected, deleted, upheld or unverifiable, with the note (as the API)."""
+    decision = forms.parse(
+        ObjectionDecisionIn,
+        {
+            "outcome": data.outcome,
+            "note": data.note,
+            "corrected_record_id": data.corrected_record_id.strip() or None,
+            "appeal_route": data.appeal_route.strip() or None,
+        },
+    )
+    objection_service.decide(
+        session,
+        objection_id,
+        outcome=decision.outcome,
+        note=decision.note,
+        corrected_record_id=decision.corrected_record_id,
+        appeal_route=decision.appeal_route,
+        actor=actor,
+        settings=settings,
+    )
+
+
+def _repair(session: Session, application: Any, now: datetime) -> RepairRead:
+    return RepairRead.of(repair_service.view(session, application), now)
+
+
+def _decide_repair(
+    session: Session,
+    application_id: uuid.UUID,
+    data: cases.DecisionForm,
+    actor: Actor,
+    settings: Settings,
+) -> None:
+    """Approved, refused or more evidence, with reasons (as the API)."""
+    del settings  # the finding department's decision reads no setting
+    decision = forms.parse(
+        RepairDecisionIn, {"outcome": data.outcome, "reasons": data.reasons.strip() or None}
+    )
+    repair_service.decide(
+        session,
+        application_id,
+        outcome=RepairStatus(decision.outcome),
+        reasons=decision.reasons,
+        actor=actor,
+    )
+
+
+OBJECTION_PAGES = cases.CasePages(
+    objection_service.KIND,
+    base=f"{BASE}/objections",
+    case_id="objection_id",
+    queue_template="provider/objections.html",
+    case_template="provider/objection.html",
+    states=ObjectionStatus,
+    shown=_objection,
+    outcomes=OUTCOMES,
+    decide_permission=Permission.OBJECTIONS_OBJECTION_DECIDE,
+    decide=_decide_objection,
+    labels=STATUS_LABELS,
+)
+REPAIR_PAGES = cases.CasePages(
+    repair_service.KIND,
+    base=f"{BASE}/repairs",
+    case_id="application_id",
+    queue_template="provider/repairs.html",
+    case_template="provider/repair.html",
+    states=RepairStatus,
+    shown=_repair,
+    outcomes=REPAIR_OUTCOMES,
+    decide_permission=Permission.REPAIR_APPLICATION_DECIDE,
+    decide=_decide_repair,
+    labels=STATUS_LABELS,
+)
+
+CONTROLLERS: list[type[Controller]] = [
+    ProviderConsole,
+    cases.controller(OBJECTION_PAGES),
+    cases.controller(REPAIR_PAGES),
+]
