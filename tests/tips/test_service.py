@@ -16,6 +16,7 @@ from chengxin.db import utcnow
 from chengxin.identity.idnumber import IdNumberError
 from chengxin.keys import keyring_of
 from chengxin.organizations.models import OrganizationKind
+from chengxin.ratelimit import RateWindow
 from chengxin.tips import service as tip_service
 from chengxin.tips.errors import (
     TipFlood,
@@ -25,7 +26,7 @@ from chengxin.tips.errors import (
     TipRateLimited,
     TipTransitionInvalid,
 )
-from chengxin.tips.models import Tip, TipOutcome, TipRateWindow, TipStatus
+from chengxin.tips.models import Tip, TipOutcome, TipStatus
 from tests.tips.fixtures import SYSTEM, WHAT, TipWorld, build, organization
 
 
@@ -161,7 +162,7 @@ def test_one_client_is_limited_per_hour_and_failed_lookups_count(tw: TipWorld) -
             settings=tw.runtime.settings,
         )
     with tw.scope() as session:
-        keys = session.execute(select(TipRateWindow.client_key)).scalars().all()
+        keys = session.execute(select(RateWindow.client_key)).scalars().all()
     assert all(b"192.0.2" not in key for key in keys)  # the address is kept only as an HMAC
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from chengxin.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from chengxin.errors import Conflict, Forbidden, InvalidInput, NotFound
+from chengxin.ratelimit import RateLimited
 
 
 class ListTypeUnknown(InvalidInput):
@@ -68,7 +69,6 @@ class ListSubjectMinor(InvalidInput):
     title = "Minors are never put on this list"
 
 
-class ListSearchRateLimited(DomainError):
-    status = 429
+class ListSearchRateLimited(RateLimited):
     code = "list-search-rate-limited"
     title = "Too many list searches from this client; try again later"

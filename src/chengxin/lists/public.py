@@ -1,7 +1,9 @@
 """The public lists (R9.1; RULES.md §6): published, current entries only — masked name and
 masked ID number or credit code, domain, basis, dates, exit conditions — and a search by exact
 ID number or credit code, or by full name through the blind index (masked results only). Nothing
-about an entry that exited, was withdrawn, or has not been published yet is ever shown."""
+about an entry that exited, was withdrawn, or has not been published yet is ever shown.
+
+The search is rate-limited per client (``count_search``, ``chengxin.ratelimit``)."""
 
 from __future__ import annotations
 
@@ -13,15 +15,17 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from chengxin import ratelimit
 from chengxin.db import utcnow
 from chengxin.identity import idnumber, rules
 from chengxin.identity.errors import NameInvalid
 from chengxin.keys import keyring_of
 from chengxin.lists import service as list_service
-from chengxin.lists.errors import ListSearchInvalid
+from chengxin.lists.errors import ListSearchInvalid, ListSearchRateLimited
 from chengxin.lists.models import EntryStatus, ListEntry, ListKind
 
 MAX_RESULTS = 50
+SEARCH_ACTION = "search"  # what the search counts per client (chengxin.ratelimit)
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,22 @@ def _name_indexes(session: Session, name: str) -> set[bytes]:
     with suppress(NameInvalid):  # not a person's name (an organization's): searched as given
         found.add(list_service.name_index(session, rules.normalize_name(cleaned)))
     return found
+
+
+def count_search(
+    scope: ratelimit.Scope, *, client_ip: str | None, limit: int, now: datetime
+) -> None:
+    """Count one search of this client in the current hour, in a unit of work of its own before
+    the request's session begins; ``list-search-rate-limited`` with ``retry_after`` past
+    ``limit``."""
+    ratelimit.take(
+        scope,
+        client_ip=client_ip,
+        action=SEARCH_ACTION,
+        limit=limit,
+        now=now,
+        refuse=ListSearchRateLimited,
+    )
 
 
 def search(

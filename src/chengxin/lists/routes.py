@@ -15,7 +15,6 @@ from chengxin.deps import ActorDep, Limit, Offset, SessionDep, SettingsDep, clie
 from chengxin.lists import public as public_lists
 from chengxin.lists import service as list_service
 from chengxin.lists import types as list_types
-from chengxin.lists.errors import ListSearchRateLimited
 from chengxin.lists.models import EntryStatus, ListEntry, ListKind
 from chengxin.lists.schemas import (
     EntryCreate,
@@ -33,8 +32,6 @@ from chengxin.lists.schemas import (
 )
 from chengxin.security.guards import requires
 from chengxin.security.permissions import Permission
-from chengxin.tips import service as tip_service
-from chengxin.tips.errors import TipRateLimited
 
 PUBLIC = {"public": True}
 
@@ -231,19 +228,12 @@ class PublicListController(Controller):
         """POST, so nothing personal is in a URL; name search returns masked results only.
         Rate-limited per client (``list-search-rate-limited``, 429 with Retry-After)."""
         # Counted in a unit of work of its own before the request's session begins.
-        try:
-            tip_service.take(
-                request.app.state.runtime.scope,
-                client_ip=client_ip(request),
-                action=tip_service.RateAction.LIST_SEARCH,
-                limit=settings.lists_searches_per_client_per_hour,
-                now=utcnow(),
-            )
-        except TipRateLimited as exc:
-            raise ListSearchRateLimited(
-                f"at most {settings.lists_searches_per_client_per_hour} an hour from one client",
-                retry_after=exc.extra["retry_after"],
-            ) from None
+        public_lists.count_search(
+            request.app.state.runtime.scope,
+            client_ip=client_ip(request),
+            limit=settings.lists_searches_per_client_per_hour,
+            now=utcnow(),
+        )
         found = public_lists.search(
             session, id_number=data.id_number, credit_code=data.credit_code, name=data.name
         )

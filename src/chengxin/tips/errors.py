@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from chengxin.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from chengxin.ratelimit import RateLimited
 
 
 class TipNotFound(NotFound):
@@ -15,8 +16,7 @@ class TipInputInvalid(InvalidInput):
     title = "The tip is not complete"
 
 
-class TipRateLimited(DomainError):
-    status = 429
+class TipRateLimited(RateLimited):
     code = "tip-rate-limited"
     title = "Too many tips or look-ups from this client; try again later"
 

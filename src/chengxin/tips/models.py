@@ -1,9 +1,10 @@
-"""Whistleblowing tips (举报, R9.1), their public history, and per-client rate windows.
+"""Whistleblowing tips (举报, R9.1) and their public history.
 
 A tip is anonymous: no account, no clear identifier of the submitter is kept (the client address
-only as a keyed HMAC in ``tip_rate_window``, for the rate limit). What the tip says — about whom,
-what happened, the optional contact — is sealed (``keys.sealed``). An ID number or credit code
-named in it is kept only as a keyed blind index and a masked form, never in clear.
+only as a keyed HMAC in ``tip_rate_window``, for the rate limit, ``chengxin.ratelimit``). What the
+tip says — about whom, what happened, the optional contact — is sealed (``keys.sealed``). An ID
+number or credit code named in it is kept only as a keyed blind index and a masked form, never in
+clear.
 
 ``subject_id`` is the blind-index key of the ID number named (the same key as ``subject.id``), a
 plain indexed column: tips can be found per person without a foreign key (sharding). Audit
@@ -17,10 +18,13 @@ import uuid
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Boolean, Index, Integer, LargeBinary, String, Uuid
+from sqlalchemy import Boolean, Index, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chengxin.db import Base, UTCDateTime
+from chengxin.ratelimit import RateWindow
+
+TipRateWindow = RateWindow  # moved to chengxin.ratelimit (issue 21); chengxin.models reads it here
 
 
 class TipStatus(StrEnum):
@@ -84,15 +88,3 @@ class TipEvent(Base):
     organization_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     sealed_note: Mapped[bytes | None] = mapped_column(LargeBinary)  # {"note"}
     key_id: Mapped[str | None] = mapped_column(String(16))
-
-
-class TipRateWindow(Base):
-    """How many tips (or lookups) one client sent in one hour. ``client_key`` is a keyed HMAC of
-    the client address: the limit works without keeping the address."""
-
-    __tablename__ = "tip_rate_window"
-
-    client_key: Mapped[bytes] = mapped_column(LargeBinary(32), primary_key=True)
-    action: Mapped[str] = mapped_column(String(8), primary_key=True)  # submit, lookup
-    window_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True, index=True)
-    count: Mapped[int] = mapped_column(Integer)

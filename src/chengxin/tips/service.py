@@ -6,8 +6,8 @@ serious-dishonesty list type, or ``other``), what happened, and an optional cont
 The answer is a reference (``JB-2026-7Q4M9KXA``) and a lookup secret; with both, the submitter
 follows the state and the public notes (POST, so nothing is in a URL).
 
-Abuse: per client (keyed HMAC of the address) a fixed hourly window of submits and of look-ups,
-counted in ``tip_rate_window`` in their own unit of work, so a refused or failed request still
+Abuse: per client (keyed HMAC of the address) a fixed hourly window of submits and of look-ups
+(``chengxin.ratelimit``), counted in their own unit of work, so a refused or failed request still
 counts; the same text is accepted only a few times a day, from anyone.
 
 Routing: the list type's proposing departments (``lists.types``: organization kinds and
@@ -28,17 +28,17 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from chengxin import casework, workdays
+from chengxin import casework, ratelimit, workdays
 from chengxin.audit import service as audit
 from chengxin.db import utcnow
 from chengxin.identity import idnumber, masking
 from chengxin.keys import keyring_of
 from chengxin.keys.keyring import Keyring
 from chengxin.keys.sealed import seal, unseal
+from chengxin.lists import public as public_lists
 from chengxin.lists import types as list_types
 from chengxin.lists.models import ListKind
 from chengxin.notifications import inbox
@@ -60,14 +60,13 @@ from chengxin.tips.models import (
     Tip,
     TipEvent,
     TipOutcome,
-    TipRateWindow,
     TipStatus,
 )
 
 TABLE, EVENT_TABLE = "tip", "tip_event"
 OTHER_DOMAIN = "other"
 _ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # no 0/O, 1/I/L: read out over the phone
-_HOUR, _DAY = timedelta(hours=1), timedelta(hours=24)
+_DAY = timedelta(hours=24)
 Scope = Callable[[], AbstractContextManager[Session]]
 
 # Which state may follow which; "routed" again is an operator's re-routing.
@@ -80,9 +79,11 @@ ALLOWED: dict[TipStatus, frozenset[TipStatus]] = {
 
 
 class RateAction:
+    """What tips count per client (``chengxin.ratelimit``)."""
+
     SUBMIT = "submit"
     LOOKUP = "lookup"
-    LIST_SEARCH = "search"  # the public list search (lists.routes), counted the same way
+    LIST_SEARCH = public_lists.SEARCH_ACTION  # moved to lists (issue 21); the portal reads it here
 
 
 @dataclass(frozen=True)
@@ -110,42 +111,12 @@ class Receipt:
 # -- rate limit ------------------------------------------------------------------------------------
 
 
-def client_key(ring: Keyring, client_ip: str | None) -> bytes:
-    """A keyed HMAC of the client address: counts per client without keeping the address."""
-    return ring.blind(b"tip-client", client_ip or "unknown")
-
-
-def _window_start(now: datetime) -> datetime:
-    return now.replace(minute=0, second=0, microsecond=0)
-
-
-def _count(session: Session, key: bytes, action: str, window: datetime) -> int:
-    values = {"client_key": key, "action": action, "window_start": window, "count": 1}
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = (
-        insert(TipRateWindow)
-        .values(**values)
-        .on_conflict_do_update(
-            index_elements=["client_key", "action", "window_start"],
-            set_={"count": TipRateWindow.count + 1},
-        )
-        .returning(TipRateWindow.count)
-    )
-    return int(session.execute(statement).scalar_one())
-
-
 def take(scope: Scope, *, client_ip: str | None, action: str, limit: int, now: datetime) -> None:
-    """Count one request of this client in the current hour, committed at once (a request that
-    then fails still counts); ``tip-rate-limited`` with ``retry_after`` past the limit."""
-    window = _window_start(now)
-    with scope() as session:
-        count = _count(session, client_key(keyring_of(session), client_ip), action, window)
-        # Old windows are of no use to anyone: keep the table small as we go.
-        session.execute(delete(TipRateWindow).where(TipRateWindow.window_start < window - _DAY))
-    if count > limit:
-        retry = max(1, int((window + _HOUR - now).total_seconds()) + 1)
-        raise TipRateLimited(f"at most {limit} an hour from one client", retry_after=retry)
+    """Count one request of this client in the current hour (``chengxin.ratelimit``, committed
+    at once); ``tip-rate-limited`` with ``retry_after`` past the limit."""
+    ratelimit.take(
+        scope, client_ip=client_ip, action=action, limit=limit, now=now, refuse=TipRateLimited
+    )
 
 
 # -- submit ----------------------------------------------------------------------------------------
