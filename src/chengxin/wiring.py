@@ -40,6 +40,9 @@ def install() -> None:
         access_recipients.install()
         lists_hooks.install()
         checks_recipients.install()
+        from chengxin.scoring import on_catalog as scoring_on_catalog  # noqa: PLC0415
+
+        scoring_on_catalog.install()
         from chengxin.state import hooks as state_hooks  # noqa: PLC0415
 
         state_hooks.install()

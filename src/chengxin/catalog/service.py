@@ -6,7 +6,8 @@ small row per batch, not the whole document.
 
 Scores read the active catalog (a kind's sharing level decides whether its records count, its
 domain which cap they fall under): an activation that changes either for a kind, or adds or
-removes kinds, queues a full score recompute in its own transaction (``rescored``).
+removes kinds, publishes ``catalog.events.KINDS_RESCORED`` in its transaction (``rescored``):
+scoring queues a full recompute (``scoring.on_catalog``), without the catalog importing it.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from pydantic import ValidationError
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from chengxin import events
 from chengxin.audit import service as audit
+from chengxin.catalog import references
 from chengxin.catalog.errors import (
     CatalogInvalid,
     CatalogListTypeUnknown,
@@ -32,13 +35,12 @@ from chengxin.catalog.errors import (
     KindNotFound,
     NoActiveCatalog,
 )
+from chengxin.catalog.events import KINDS_RESCORED, KindsRescored
 from chengxin.catalog.models import CatalogVersion
 from chengxin.catalog.schema import CatalogDocument, RecordKind
 from chengxin.changes import service as changes_service
 from chengxin.changes.service import Topic
 from chengxin.db import utcnow
-from chengxin.jobs import service as jobs_service
-from chengxin.lists import types as list_types
 from chengxin.security.actor import Actor
 
 SHIPPED = "catalog.json"
@@ -74,11 +76,12 @@ def parse(content: dict[str, Any]) -> CatalogDocument:
 
 def _check_list_types(document: CatalogDocument) -> None:
     """Every list a kind proposes is a list type of ``lists/data`` (a provider proposing with an
-    unknown code would be refused with ``list-type-unknown``)."""
+    unknown code would be refused with ``list-type-unknown``); the lists tell which codes are
+    theirs (``catalog.references``)."""
     unknown = [
         {"kind": kind.code, "list_type": kind.proposes_list}
         for kind in document.kinds
-        if kind.proposes_list is not None and list_types.get(kind.proposes_list) is None
+        if kind.proposes_list is not None and not references.list_type_known(kind.proposes_list)
     ]
     if unknown:
         problems = [
@@ -336,24 +339,11 @@ def load(
             },
         )
         if rescored:
-            _queue_recompute(session, document.version, rescored, now=now)
+            # Scoring queues its full recompute in this transaction (scoring.on_catalog).
+            events.publish(
+                session, KINDS_RESCORED, KindsRescored(document.version, tuple(rescored), now)
+            )
     return row
-
-
-def _queue_recompute(session: Session, version: str, kinds: list[str], *, now: datetime) -> None:
-    """Queue the full score recompute an activation needs, in its transaction (one per
-    activation: a version activated again later queues again). Full, not incremental: the
-    change feeds the incremental run reads say nothing of the catalog, and whoever holds a
-    record of these kinds may be anyone."""
-    from chengxin.scoring import service as scoring_service  # noqa: PLC0415  # scoring reads us
-
-    jobs_service.enqueue(
-        session,
-        scoring_service.FULL_JOB,
-        {"reason": f"catalog {version} activated", "kinds": kinds[:20], "kinds_count": len(kinds)},
-        idempotency_key=f"scoring-full:catalog:{version}:{now.isoformat()}",
-        now=now,
-    )
 
 
 def ensure_active(session: Session, *, actor: Actor) -> CatalogVersion:
