@@ -11,13 +11,13 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from chengxin.access import policy
-from chengxin.access.queries import PersonAsked
 from chengxin.access.scenes import Scene
 from chengxin.catalog import service as catalog_service
 from chengxin.catalog.schema import Sharing
 from chengxin.checks import service as check_service
 from chengxin.demo import generator
 from chengxin.identity import service as identity_service
+from chengxin.identity.resolve import PersonAsked
 from chengxin.organizations import service as organization_service
 from chengxin.organizations.models import OrganizationKind, OrganizationRole
 from chengxin.runtime import Runtime

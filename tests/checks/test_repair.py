@@ -7,10 +7,10 @@ from typing import Any
 
 from sqlalchemy import event
 
-from chengxin.access.queries import PersonAsked
 from chengxin.access.scenes import Scene
 from chengxin.checks import service as check_service
 from chengxin.evidence.service import EvidenceFile
+from chengxin.identity.resolve import PersonAsked
 from chengxin.repair import service as repair_service
 from chengxin.repair.models import RepairBasis, RepairStatus
 from tests.checks.fixtures import add_scene

@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import func, select
 
 from chengxin.access.errors import SceneNotPermitted
-from chengxin.access.queries import PersonAsked
 from chengxin.access.scenes import Scene
 from chengxin.audit import merkle
 from chengxin.audit.models import AuditEntry
@@ -23,6 +22,7 @@ from chengxin.checks.errors import (
     FeedbackMeasureUnknown,
 )
 from chengxin.checks.models import Check, CheckSubject
+from chengxin.identity.resolve import PersonAsked
 from chengxin.lists.models import ExitReason
 from chengxin.objections import service as objection_service
 from chengxin.records.models import CreditRecord

@@ -15,6 +15,7 @@ from chengxin import workdays
 from chengxin.audit.models import AuditEntry
 from chengxin.catalog import service as catalog_service
 from chengxin.identity.errors import SubjectNotFound
+from chengxin.identity.resolve import SubjectNameMismatch
 from chengxin.jobs.models import Job
 from chengxin.jobs.worker import Worker
 from chengxin.lists import PROPOSE_JOB, proposals
@@ -37,7 +38,6 @@ from chengxin.lists.models import EntryStatus, ExitReason, ListEntry, ListEntryE
 from chengxin.objections import service as objection_service
 from chengxin.records import service as records_service
 from chengxin.records.models import CreditRecord
-from chengxin.reports.errors import SubjectNameMismatch
 from chengxin.security.actor import system_actor
 from chengxin.security.roles import Role
 from chengxin.state import service as state_service

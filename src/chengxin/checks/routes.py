@@ -10,7 +10,6 @@ from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from chengxin.access.queries import PersonAsked
 from chengxin.audit import service as audit
 from chengxin.checks import service as check_service
 from chengxin.checks.schemas import (
@@ -23,6 +22,7 @@ from chengxin.checks.schemas import (
     MyCheckRead,
 )
 from chengxin.deps import ActorDep, SessionDep
+from chengxin.identity.resolve import PersonAsked
 from chengxin.security.guards import requires
 from chengxin.security.permissions import Permission
 

@@ -2,7 +2,7 @@
 them (ADR 0017).
 
 The hot path reads one stored row per person: persons are resolved through the blind index
-(``access.queries.resolve``), then their credit state (``state.service.states``: memberships,
+(``identity.resolve``), then their credit state (``state.service.states``: memberships,
 displayed records, dispute marks, grade — the one rule every view reads) comes in one statement
 per chunk of 1,000; the audience's kinds narrow the records, and the measures catalog is
 precomputed per process. One ``check`` row, its ``check_subject`` rows (one executemany) and ONE
@@ -46,6 +46,7 @@ from chengxin.db import reading_beside, utcnow
 from chengxin.identity import masking
 from chengxin.identity import service as identity_service
 from chengxin.identity.models import Subject
+from chengxin.identity.resolve import PersonAsked, Resolved, match
 from chengxin.keys import keyring_of
 from chengxin.lists.memberships import Membership
 from chengxin.measures import catalog as measure_catalog
@@ -107,7 +108,7 @@ def subjects_leaves(subject_ids: Sequence[uuid.UUID]) -> list[bytes]:
     return [merkle.leaf_hash(sid.bytes) for sid in subject_ids]
 
 
-def _validate(persons: Sequence[queries.PersonAsked], purpose: str, settings: Settings) -> None:
+def _validate(persons: Sequence[PersonAsked], purpose: str, settings: Settings) -> None:
     if len(persons) > settings.check_batch_limit:
         raise CheckBatchTooLarge(
             f"{len(persons)} persons; at most {settings.check_batch_limit} per check",
@@ -191,12 +192,12 @@ _LOOKUP = (
 
 
 def _lookup(
-    session: Session, persons: Sequence[queries.PersonAsked], now: datetime
-) -> tuple[list[tuple[str, uuid.UUID | None]], dict[uuid.UUID, CreditState]]:
-    """Resolve the persons (blind index, registry name: ``access.queries.match``) and read their
+    session: Session, persons: Sequence[PersonAsked], now: datetime
+) -> tuple[list[Resolved], dict[uuid.UUID, CreditState]]:
+    """Resolve the persons (blind index, registry name: ``identity.resolve.match``) and read their
     credit states (``state.service.states``' rule: a row outside its span is recomputed)."""
     ring = keyring_of(session)
-    keys = queries.subject_keys(ring, persons)
+    keys = identity_service.subject_keys(ring, [p.id_number for p in persons])
     wanted = sorted({uuid.UUID(k) for k in keys if k is not None}, key=lambda u: u.bytes)
     names: dict[str, str] = {}
     stored: dict[uuid.UUID, tuple[Any, ...]] = {}
@@ -208,7 +209,7 @@ def _lookup(
                 names[str(sid)] = identity_service.registry_name(ring, sid, name_ct, key_id)
             if text is not None:
                 stored[sid] = (text, as_of, next_change_at)
-    resolved = queries.match(persons, keys, names)
+    resolved = match(persons, keys, names)
     found = list(dict.fromkeys(sid for _, sid in resolved if sid is not None))
     return resolved, state_service.from_rows(session, found, stored, at=now)
 
@@ -216,7 +217,7 @@ def _lookup(
 def _read(  # every read of a check, in one unit of work (db.reading_beside)
     session: Session,
     scene: Scene,
-    persons: Sequence[queries.PersonAsked],
+    persons: Sequence[PersonAsked],
     actor: Actor,
     now: datetime,
     *,
@@ -248,7 +249,7 @@ def prepare(  # one pass over the batch: each local is one set-based read
     *,
     scene: Scene,
     purpose: str,
-    persons: Sequence[queries.PersonAsked],
+    persons: Sequence[PersonAsked],
     settings: Settings,
     actor: Actor,
     now: datetime,
@@ -374,7 +375,7 @@ def run(
     *,
     scene: Scene,
     purpose: str,
-    persons: Sequence[queries.PersonAsked],
+    persons: Sequence[PersonAsked],
     settings: Settings,
     actor: Actor,
     now: datetime | None = None,
@@ -405,7 +406,7 @@ async def run_async(
     *,
     scene: Scene,
     purpose: str,
-    persons: Sequence[queries.PersonAsked],
+    persons: Sequence[PersonAsked],
     actor: Actor,
     now: datetime | None = None,
 ) -> CheckOutcome:

@@ -36,6 +36,7 @@ from chengxin.audit import service as audit
 from chengxin.catalog import service as catalog_service
 from chengxin.db import utcnow
 from chengxin.identity import idnumber
+from chengxin.identity.resolve import PersonAsked, resolve
 from chengxin.jobs import service as jobs_service
 from chengxin.keys import keyring_of
 from chengxin.lists.models import ListEntryEvent
@@ -114,9 +115,7 @@ def subscribe(
     organization_id = _own_organization(actor)
     access_queries.organization_of(session, actor)  # a blacklisted agency may not watch either
     idnumber.parse(id_number)  # a malformed number is a 422 of its own
-    [(_, subject_id)] = access_queries.resolve(
-        session, [access_queries.PersonAsked(id_number, name)]
-    )
+    [(_, subject_id)] = resolve(session, [PersonAsked(id_number, name)])
     if subject_id is None:
         raise WatchSubjectNotFound  # unknown and name mismatch answer alike
     grant = session.get(Grant, grant_id)
