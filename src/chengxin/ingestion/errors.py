@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from chengxin.errors import Conflict, Forbidden, InvalidInput, NotFound, PayloadTooLarge
+from chengxin.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
+from chengxin.organizations.providers import NotAProvider  # moved (issue 21)
+
+__all__ = [
+    "BatchMalformed",
+    "BatchNotFound",
+    "BatchNotProcessing",
+    "BatchTooDeep",
+    "BatchTooLarge",
+    "BatchTooManyValues",
+    "FileRejected",
+    "NotAProvider",
+]
 
 
 class BatchNotFound(NotFound):
@@ -33,11 +45,6 @@ class BatchMalformed(InvalidInput):
 class FileRejected(InvalidInput):
     code = "file-rejected"
     title = "The file cannot be read as a whole; no row of it was used"
-
-
-class NotAProvider(Forbidden):
-    code = "not-a-provider"
-    title = "Only an organization can push records; act with an organization's token"
 
 
 class BatchNotProcessing(Conflict):

@@ -38,6 +38,7 @@ from chengxin.ingestion.schemas import (
     RejectionRead,
     RevocationBatch,
 )
+from chengxin.organizations import providers
 from chengxin.runtime import Runtime
 from chengxin.security.actor import Actor
 from chengxin.security.guards import requires
@@ -142,7 +143,7 @@ class IngestionController(Controller):
 
         def work() -> ReceiptRead:
             with runtime.scope() as session:
-                provider_id = ingestion_service.provider_of(session, actor).id
+                provider_id = providers.provider_of(session, actor).id
             batch = ingestion_service.ingest_records(
                 runtime.scope,
                 records,
@@ -175,7 +176,7 @@ class IngestionController(Controller):
         ]
         body = json.dumps(records, ensure_ascii=False, sort_keys=True).encode()
         with runtime.scope() as session:
-            provider_id = ingestion_service.provider_of(session, actor).id
+            provider_id = providers.provider_of(session, actor).id
         batch = ingestion_service.ingest_records(
             runtime.scope,
             records,
@@ -216,7 +217,7 @@ class IngestionController(Controller):
                 if file_format == "xlsx":  # a zip bomb opens no batch (its rows: the reader)
                     check_workbook(path, limits, scan=False)
                 with runtime.scope() as session:
-                    provider_id = ingestion_service.provider_of(session, actor).id
+                    provider_id = providers.provider_of(session, actor).id
                 with limits_in_force(limits):  # the readers the service opens apply them
                     batch = ingestion_service.ingest_file(
                         runtime.scope,

@@ -24,7 +24,7 @@ from chengxin.identity.sealing import Blinder
 from chengxin.ingestion.messages import RowError
 from chengxin.keys.keyring import Keyring
 from chengxin.records import window as record_window
-from chengxin.records.models import fields_aad
+from chengxin.records.models import RecordStatus, fields_aad
 
 # Standard columns: canonical name → accepted header titles (a clerk's spreadsheet may use any).
 STANDARD_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -61,6 +61,7 @@ DOCUMENT_NO_MAX = 100
 REASON_MAX = 500
 MAX_DIGITS = 15  # integer digits of a number field, less one
 ADULT_AGE = 18  # R2.4: student integrity files only for acts at 18 or older
+_NEW_STATUS = RecordStatus.ACTIVE.value  # a new version is the current one (plain str)
 
 
 class Candidate(NamedTuple):
@@ -454,7 +455,7 @@ def validate(  # noqa: C901, PLR0912, PLR0915
         window.from_on,
         window.until_on,
         window.repair_from_on,
-        "active",
+        _NEW_STATUS,
         public_json if ctx.copy_format else public,
         sealed,
         key_id,

@@ -51,7 +51,7 @@ from sqlalchemy.orm import Session
 
 from chengxin.audit import service as audit
 from chengxin.db import UTCDateTime
-from chengxin.records.models import CreditRecord, RecordEvent, SweepMark
+from chengxin.records.models import CreditRecord, RecordEvent, RecordStatus, SweepMark
 from chengxin.security.actor import Actor, system_actor
 from chengxin.workdays.days import day_of
 
@@ -67,7 +67,7 @@ SYSTEM = system_actor("expiry")
 EVENT_TABLE = cast("Table", RecordEvent.__table__)
 EVENT_COLUMNS = ("at", "action", "record_id", "subject_id", "provider_id", "kind_code", "batch_id")
 # A literal, not a bound parameter: the planners match it to the partial index's predicate.
-_ACTIVE: ColumnElement[str] = literal_column("'active'")
+_ACTIVE: ColumnElement[str] = literal_column(f"'{RecordStatus.ACTIVE}'")
 
 
 @dataclass(frozen=True)

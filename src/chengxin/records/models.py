@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import BigInteger, Date, Index, Integer, LargeBinary, String, Text, Uuid, text
@@ -24,6 +25,18 @@ from chengxin.db import Base, JSONType, UTCDateTime
 def fields_aad(record_id: uuid.UUID) -> bytes:
     """Associated data of a record's sealed fields: a ciphertext only opens in its own row."""
     return record_id.bytes + b":fields"
+
+
+class RecordStatus(StrEnum):
+    """The status of a record version (``credit_record.status``). Only the current (latest)
+    version is active; intake ends it superseded or revoked, repair ends it repaired. A version
+    past its display window stays active: its end of display is an ``expired`` event, not a
+    status (records.expiry)."""
+
+    ACTIVE = "active"  # the current version
+    SUPERSEDED = "superseded"  # a correction added a later version
+    REVOKED = "revoked"  # the provider (or an upheld objection) revoked it
+    REPAIRED = "repaired"  # credit repair: it left the active store for good
 
 
 class CreditRecord(Base):
@@ -46,8 +59,8 @@ class CreditRecord(Base):
         Index(
             "ix_credit_record_display_until_on",
             "display_until_on",
-            postgresql_where=text("status = 'active'"),
-            sqlite_where=text("status = 'active'"),
+            postgresql_where=text(f"status = '{RecordStatus.ACTIVE}'"),
+            sqlite_where=text(f"status = '{RecordStatus.ACTIVE}'"),
         ),
         # A batch's records in row order: the chunked jobs after an ingest (notices, list
         # proposals) read the next few after their cursor (ADR 0026).
@@ -73,7 +86,7 @@ class CreditRecord(Base):
     display_from_on: Mapped[date] = mapped_column(Date)
     display_until_on: Mapped[date] = mapped_column(Date)
     repair_from_on: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(12))  # active, superseded, revoked, repaired
+    status: Mapped[str] = mapped_column(String(12))  # a RecordStatus
     fields: Mapped[dict[str, Any]] = mapped_column(JSONType)  # kind fields without personal data
     sealed_fields: Mapped[bytes | None] = mapped_column(LargeBinary)  # AES-GCM JSON of the rest
     key_id: Mapped[str | None] = mapped_column(String(16))

@@ -8,7 +8,7 @@ from litestar import Controller, get
 from litestar.params import QueryParameter
 
 from chengxin.deps import ActorDep, SessionDep
-from chengxin.ingestion import service as ingestion_service
+from chengxin.organizations import providers
 from chengxin.records import service as records_service
 from chengxin.records.schemas import RecordVersionRead
 from chengxin.security.guards import requires
@@ -32,7 +32,7 @@ class RecordController(Controller):
         source_id: Annotated[str, QueryParameter(min_length=1, max_length=64)],
     ) -> list[RecordVersionRead]:
         """Corrections and revocations included, oldest first: nothing is silently changed."""
-        provider = ingestion_service.provider_of(session, actor)
+        provider = providers.provider_of(session, actor)
         return [
             RecordVersionRead.model_validate(
                 {

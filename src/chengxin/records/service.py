@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from chengxin.keys import keyring_of
-from chengxin.records.models import CreditRecord, RecordEvent, fields_aad
+from chengxin.records.models import CreditRecord, RecordEvent, RecordStatus, fields_aad
 
 
 def versions_of(session: Session, provider_id: uuid.UUID, source_id: str) -> list[CreditRecord]:
@@ -83,5 +83,5 @@ def current_version(session: Session, provider_id: uuid.UUID, source_id: str) ->
 
 def revoke(session: Session, record: CreditRecord, *, reason: str, at: datetime) -> None:
     """End a current version as revoked (an objection found it wrong and deleted it)."""
-    record.status, record.ended_at, record.revoke_reason = "revoked", at, reason
+    record.status, record.ended_at, record.revoke_reason = RecordStatus.REVOKED, at, reason
     append_event(session, record, "revoked", at=at)

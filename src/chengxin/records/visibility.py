@@ -27,7 +27,7 @@ from sqlalchemy import ColumnElement, and_, or_, select, true
 from sqlalchemy.orm import Session
 
 from chengxin.catalog.schema import CatalogDocument, Sharing
-from chengxin.records.models import CreditRecord
+from chengxin.records.models import CreditRecord, RecordStatus
 from chengxin.records.window import is_displayed
 from chengxin.workdays.days import day_of
 
@@ -68,10 +68,10 @@ def displayed_on_arrival(record: CreditRecord) -> bool:
 
 def status_at(record: CreditRecord, at: datetime | None = None) -> str:
     """The version's status at a moment (now when None): one ended after ``at`` was active."""
-    if at is None or record.status == "active":
+    if at is None or record.status == RecordStatus.ACTIVE:
         return record.status
     if record.ended_at is not None and record.ended_at > at:
-        return "active"
+        return RecordStatus.ACTIVE
     return record.status
 
 
@@ -79,11 +79,11 @@ def marks_of(record: CreditRecord, today: date, at: datetime | None = None) -> l
     """The marks of a version on a day (as it stood at ``at`` when given): its status when it is
     no longer current, else where the day falls in its display window."""
     status = status_at(record, at)
-    if status == "superseded":
+    if status == RecordStatus.SUPERSEDED:
         return [Mark.SUPERSEDED]
-    if status == "revoked":
+    if status == RecordStatus.REVOKED:
         return [Mark.REVOKED]
-    if status == "repaired":
+    if status == RecordStatus.REPAIRED:
         return [Mark.REPAIRED]
     if today < record.display_from_on:
         return [Mark.NOT_YET_DISPLAYED]
@@ -122,7 +122,7 @@ def in_window_clause(today: date) -> ColumnElement[bool]:
 def displayed_clause(today: date) -> ColumnElement[bool]:
     """The SQL condition of the "displayed" mark, whatever the audience: current and inside its
     display window (the public portal counts these)."""
-    return and_(CreditRecord.status == "active", in_window_clause(today))
+    return and_(CreditRecord.status == RecordStatus.ACTIVE, in_window_clause(today))
 
 
 def visible_clause(
@@ -136,9 +136,9 @@ def visible_clause(
     if audience.kind is AudienceKind.SUBJECT:
         return and_(held, kind_clause)
     current = (
-        CreditRecord.status == "active"
+        CreditRecord.status == RecordStatus.ACTIVE
         if at is None
-        else or_(CreditRecord.status == "active", CreditRecord.ended_at > at)
+        else or_(CreditRecord.status == RecordStatus.ACTIVE, CreditRecord.ended_at > at)
     )
     return and_(held, current, in_window_clause(today), kind_clause)
 
@@ -158,7 +158,7 @@ def is_visible(
         return False
     if audience.kind is AudienceKind.SUBJECT:
         return True
-    return status_at(record, at) == "active" and is_displayed(
+    return status_at(record, at) == RecordStatus.ACTIVE and is_displayed(
         record.display_until_on, record.display_from_on, today
     )
 

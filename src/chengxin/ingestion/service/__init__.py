@@ -12,7 +12,6 @@ from chengxin.ingestion.service._intake import (
     open_batch,
     owner_alive,
     owner_token,
-    provider_of,
     run,
 )
 from chengxin.ingestion.service._receipts import (
@@ -23,6 +22,7 @@ from chengxin.ingestion.service._receipts import (
     quality,
     rejected_rows,
 )
+from chengxin.organizations.providers import provider_of  # moved (issue 21)
 
 __all__ = [
     "MAX_PUSH_RECORDS",

@@ -33,7 +33,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, NamedTuple, Protocol, cast
+from typing import Any, Protocol, cast
 
 import structlog
 from sqlalchemy import Table, bindparam, insert, select, text, update
@@ -50,7 +50,6 @@ from chengxin.ingestion.errors import (
     BatchNotFound,
     BatchNotProcessing,
     BatchTooLarge,
-    NotAProvider,
 )
 from chengxin.ingestion.messages import RowError
 from chengxin.ingestion.models import IngestBatch, IngestRejection, rejection_aad
@@ -64,7 +63,9 @@ from chengxin.lists import PROPOSE_JOB
 from chengxin.lists import service as list_service
 from chengxin.organizations import service as organization_service
 from chengxin.organizations.models import Organization
-from chengxin.records.models import CreditRecord, RecordEvent
+from chengxin.records import versioning
+from chengxin.records.models import CreditRecord, RecordEvent, RecordStatus
+from chengxin.records.versioning import Current, Step
 from chengxin.repair import notices as repair_notices
 from chengxin.security.actor import Actor
 from chengxin.state import service as state_service
@@ -143,17 +144,6 @@ class RowSource(Protocol):
     def __iter__(self) -> Iterator[SourceRow | RowFault]: ...
 
 
-class _Current(NamedTuple):
-    """The latest version of a source id, and the content digests of all its versions."""
-
-    id: uuid.UUID
-    version: int
-    status: str
-    subject_id: uuid.UUID
-    kind_code: str
-    digests: frozenset[bytes]
-
-
 @dataclass
 class _ChunkResult:
     created: int = 0
@@ -165,13 +155,6 @@ class _ChunkResult:
     lag_max: int = 0
     codes: Counter[str] = field(default_factory=Counter)
     revoked_ids: list[uuid.UUID] = field(default_factory=list)  # versions this chunk revoked
-
-
-def provider_of(session: Session, actor: Actor) -> Organization:
-    """The organization an actor pushes for; NotAProvider for callers without one."""
-    if actor.organization_id is None:
-        raise NotAProvider
-    return organization_service.get_or_raise(session, actor.organization_id)
 
 
 def open_batch(
@@ -677,29 +660,48 @@ def _commit_chunk(
         return batch
 
 
-def _apply(  # noqa: C901, PLR0912, PLR0915
-    session: Session, batch: IngestBatch, chunk: Chunk
-) -> _ChunkResult:
-    ring = keyring_of(session)
+def _apply(session: Session, batch: IngestBatch, chunk: Chunk) -> _ChunkResult:
     result = _ChunkResult()
-    rejections: list[dict[str, Any]] = []
-
-    def reject(row_no: int, source_id: Any, errors: list[RowError], raw: Any) -> None:
-        result.rejected += 1
-        result.codes.update({e.code for e in errors})
-        sid = source_id if isinstance(source_id, str) and len(source_id) <= 64 else None  # noqa: PLR2004
-        rejections.append(_rejection(ring, batch.id, row_no, sid, errors, raw))
-
+    rejects = _Rejects(keyring_of(session), batch.id, result)
     accepted: list[tuple[Candidate | Revocation, Any]] = []
     for row_no, outcome in chunk.results:
         if isinstance(outcome, list):
             raw = chunk.raw_of(row_no)
             source_id = raw.get("source_id") if isinstance(raw, dict) else None
-            reject(row_no, source_id, outcome, raw)
+            rejects.add(row_no, source_id, outcome, raw)
         else:
             accepted.append((outcome, row_no))
+    checked = _registered(session, accepted, rejects, chunk)
+    writes = _versions(session, batch, checked, result=result, rejects=rejects, chunk=chunk)
+    writes.flush(session)
+    # The persons whose records changed: their credit state is recomputed before this commits.
+    state_service.touch(session, {e[4] for e in writes.events})
+    if rejects.rows:
+        session.execute(insert(REJECTION_TABLE), rejects.rows)
+    return result
 
-    # The population registry (R1.2): the person must be there, under the name given.
+
+class _Rejects:
+    """A chunk's rejected rows: counted in its result, each stored with the row as sent."""
+
+    def __init__(self, ring: Keyring, batch_id: uuid.UUID, result: _ChunkResult) -> None:
+        self.ring, self.batch_id, self.result = ring, batch_id, result
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, row_no: int, source_id: Any, errors: list[RowError], raw: Any) -> None:
+        self.result.rejected += 1
+        self.result.codes.update({e.code for e in errors})
+        sid = source_id if isinstance(source_id, str) and len(source_id) <= 64 else None  # noqa: PLR2004
+        self.rows.append(_rejection(self.ring, self.batch_id, row_no, sid, errors, raw))
+
+
+def _registered(
+    session: Session,
+    accepted: list[tuple[Candidate | Revocation, Any]],
+    rejects: _Rejects,
+    chunk: Chunk,
+) -> list[tuple[Candidate | Revocation, Any]]:
+    """The population registry (R1.2): the person must be there, under the name given."""
     names = identity_service.registry_names(
         session, sorted({c.subject_id for c, _ in accepted if isinstance(c, Candidate)})
     )
@@ -709,120 +711,127 @@ def _apply(  # noqa: C901, PLR0912, PLR0915
             registered = names.get(outcome.subject_id)
             if registered is None:
                 missing = RowError("subject-not-registered", "id_number")
-                reject(row_no, outcome.source_id, [missing], chunk.raw_of(row_no))
+                rejects.add(row_no, outcome.source_id, [missing], chunk.raw_of(row_no))
                 continue
             if registered != outcome.name:
                 mismatch = RowError("name-mismatch", "name")
-                reject(row_no, outcome.source_id, [mismatch], chunk.raw_of(row_no))
+                rejects.add(row_no, outcome.source_id, [mismatch], chunk.raw_of(row_no))
                 continue
         checked.append((outcome, row_no))
+    return checked
 
+
+def _versions(
+    session: Session,
+    batch: IngestBatch,
+    checked: list[tuple[Candidate | Revocation, Any]],
+    *,
+    result: _ChunkResult,
+    rejects: _Rejects,
+    chunk: Chunk,
+) -> _Writes:
+    """What the version rules (records.versioning) make of the checked rows, in row order: each
+    row sees the current version the rows before it left."""
     current = _current_versions(session, batch.provider_id, {o.source_id for o, _ in checked})
-    now = utcnow()
-    records: list[tuple[Candidate, int]] = []
-    events: list[tuple[Any, ...]] = []
-    ends: list[dict[str, Any]] = []
+    writes = _Writes(utcnow(), batch)
     for outcome, row_no in checked:
         previous = current.get(outcome.source_id)
         if isinstance(outcome, Revocation):
-            if previous is None:
-                unknown = RowError("revoke-unknown-record", "source_id")
-                reject(row_no, outcome.source_id, [unknown], chunk.raw_of(row_no))
-            elif previous.status in {"revoked", "repaired"}:
-                result.duplicates += 1
-            else:
-                result.revoked += 1
-                result.revoked_ids.append(previous.id)
-                ends.append(
-                    {
-                        "b_id": previous.id,
-                        "status": "revoked",
-                        "ended_at": now,
-                        "revoke_reason": outcome.reason,
-                    }
-                )
-                events.append(
-                    _event(
-                        now,
-                        "revoked",
-                        previous.id,
-                        None,
-                        previous.subject_id,
-                        batch,
-                        previous.kind_code,
-                    )
-                )
-                current[outcome.source_id] = previous._replace(status="revoked")
-            continue
-        # Content of any version already held is a replay (a resent file), not a change.
-        if previous is not None and outcome.digest in previous.digests:
+            decision = versioning.on_revocation(previous)
+        else:
+            decision = versioning.on_content(
+                previous,
+                record_id=outcome.record_id,
+                subject_id=uuid.UUID(outcome.subject_id),
+                kind_code=outcome.kind_code,
+                digest=outcome.digest,
+            )
+        step = decision.step
+        if step is Step.DUPLICATE:
             result.duplicates += 1
             continue
-        # A repaired record left the active store for good (RULES.md §2): no new version.
-        if previous is not None and previous.status == "repaired":
-            repaired = RowError("record-repaired", "source_id")
-            reject(row_no, outcome.source_id, [repaired], chunk.raw_of(row_no))
+        if decision.refusal is not None:
+            refused = RowError(decision.refusal.value, "source_id")
+            rejects.add(row_no, outcome.source_id, [refused], chunk.raw_of(row_no))
             continue
-        record_id = outcome.record_id
-        subject_id = uuid.UUID(outcome.subject_id)
-        version = previous.version + 1 if previous else 1
-        records.append((outcome, version))
-        if previous is None:
-            result.created += 1
-            events.append(
-                _event(now, "created", record_id, None, subject_id, batch, outcome.kind_code)
-            )
-        else:
+        after = cast("Current", decision.after)
+        current[outcome.source_id] = after
+        previous_id = previous.id if previous is not None else None
+        if decision.ends is not None and previous_id is not None:
+            reason = outcome.reason if isinstance(outcome, Revocation) else None
+            writes.end(previous_id, decision.ends, reason)
+        writes.event(step, after, previous_id if step is Step.CORRECT else None)
+        if isinstance(outcome, Revocation):
+            result.revoked += 1
+            result.revoked_ids.append(after.id)
+            continue
+        writes.records.append((outcome, after.version))
+        if step is Step.CORRECT:
             result.corrected += 1
-            if previous.status == "active":
-                ends.append(
-                    {
-                        "b_id": previous.id,
-                        "status": "superseded",
-                        "ended_at": now,
-                        "revoke_reason": None,
-                    }
-                )
-            events.append(
-                _event(
-                    now, "corrected", record_id, previous.id, subject_id, batch, outcome.kind_code
-                )
-            )
+        else:
+            result.created += 1
         result.lag_sum += outcome.lag_days
         result.lag_max = max(result.lag_max, outcome.lag_days)
-        current[outcome.source_id] = _Current(
-            record_id,
-            version,
-            "active",
-            subject_id,
-            outcome.kind_code,
-            (previous.digests if previous else frozenset()) | {outcome.digest},
+    return writes
+
+
+@dataclass
+class _Writes:
+    """What a chunk writes to the records store, in bulk: new versions, the status marks of the
+    versions they end, and the change events."""
+
+    now: datetime
+    batch: IngestBatch
+    records: list[tuple[Candidate, int]] = field(default_factory=list)
+    ends: list[dict[str, Any]] = field(default_factory=list)
+    events: list[tuple[Any, ...]] = field(default_factory=list)
+
+    def end(self, record_id: uuid.UUID, status: RecordStatus, reason: str | None) -> None:
+        self.ends.append(
+            {
+                "b_id": record_id,
+                "status": status.value,
+                "ended_at": self.now,
+                "revoke_reason": reason,
+            }
         )
 
-    _insert_records(session, records)
-    if ends:
-        session.execute(
-            update(RECORD_TABLE)
-            .where(RECORD_TABLE.c.id == bindparam("b_id"))
-            .values(
-                status=bindparam("status"),
-                ended_at=bindparam("ended_at"),
-                revoke_reason=bindparam("revoke_reason"),
+    def event(self, step: Step, version: Current, previous_id: uuid.UUID | None) -> None:
+        self.events.append(
+            _event(
+                self.now,
+                step.value,
+                version.id,
+                previous_id,
+                version.subject_id,
+                self.batch,
+                version.kind_code,
             )
-            .execution_options(synchronize_session=False),
-            ends,
         )
-    _insert_events(session, events)
-    # The persons whose records changed: their credit state is recomputed before this commits.
-    state_service.touch(session, {e[4] for e in events})
-    if rejections:
-        session.execute(insert(REJECTION_TABLE), rejections)
-    return result
+
+    def flush(self, session: Session) -> None:
+        _insert_records(session, self.records)
+        if self.ends:
+            session.execute(_END_VERSIONS, self.ends)
+        _insert_events(session, self.events)
+
+
+# Status marks of ended versions, executemany (built once).
+_END_VERSIONS = (
+    update(RECORD_TABLE)
+    .where(RECORD_TABLE.c.id == bindparam("b_id"))
+    .values(
+        status=bindparam("status"),
+        ended_at=bindparam("ended_at"),
+        revoke_reason=bindparam("revoke_reason"),
+    )
+    .execution_options(synchronize_session=False)
+)
 
 
 def _current_versions(
     session: Session, provider_id: uuid.UUID, source_ids: Iterable[str]
-) -> dict[str, _Current]:
+) -> dict[str, Current]:
     """The latest version of each of the provider's source ids, with every version's digest."""
     wanted = sorted(source_ids)
     if not wanted:
@@ -831,11 +840,11 @@ def _current_versions(
     columns = (t.source_id, t.id, t.version, t.status, t.subject_id, t.kind_code, t.content_digest)
     query = select(*columns).where(t.provider_id == provider_id).order_by(t.version)
     rows = probe_many(session, query, t.source_id, wanted)  # source ids hold no commas
-    latest: dict[str, _Current] = {}
+    latest: dict[str, Current] = {}
     for source_id, record_id, version, status, subject_id, kind_code, digest in rows:
         seen = latest[source_id].digests if source_id in latest else frozenset()
         # Rows come in version order: the last one seen is the latest.
-        latest[source_id] = _Current(
+        latest[source_id] = Current(
             record_id, version, status, subject_id, kind_code, seen | {digest}
         )
     return latest
