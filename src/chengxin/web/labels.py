@@ -172,6 +172,12 @@ OBJECT_TYPE = {
 }
 
 # What a monitoring alert counted (access.monitoring: its ``detail``'s keys).
+ALERT_RULE = {  # access.monitoring's rules, on the alerts page and in assessment items
+    "many-subjects": n_("短时间内查询人数过多"),
+    "night-burst": n_("夜间集中查询"),
+    "new-scene": n_("首次使用的查询场景"),
+    "no-feedback": n_("放行查询后未反馈"),
+}
 ALERT_DETAIL = {"subjects": n_("查询人数"), "queries": n_("查询次数"), "scene": n_("业务场景")}
 
 # What an organization's inbox notice is about (``notifications.inbox``: each poster's topic).

@@ -22,6 +22,7 @@ from chengxin.organizations.errors import OrganizationNotFound, TokenNotFound
 from chengxin.security.actor import Actor
 from chengxin.security.permissions import Permission
 from chengxin.supervision import service as supervision
+from chengxin.web import labels
 from chengxin.web.forms import attempt
 from chengxin.web.guards import page_requires
 from chengxin.web.i18n import n_
@@ -31,13 +32,6 @@ from chengxin.web.render import see_other
 ALERTS = f"{BASE}/alerts"
 EMERGENCY = f"{BASE}/emergency"
 PAGE_SIZE = 50
-
-RULE_LABELS = {
-    "many-subjects": n_("短时间内查询人数过多"),
-    "night-burst": n_("夜间集中查询"),
-    "new-scene": n_("首次使用的查询场景"),
-    "no-feedback": n_("放行查询后未反馈"),
-}
 
 
 class NoteForm(BaseModel):
@@ -104,7 +98,7 @@ class AlertPages(Controller):
                 "page": page,
                 "show": "all" if show == "all" else "open",
                 "names": names,
-                "rules": RULE_LABELS,
+                "rules": labels.ALERT_RULE,
                 "may_manage": actor.can(Permission.ACCESS_ALERT_MANAGE),
                 "error": error,
                 "failed": failed,

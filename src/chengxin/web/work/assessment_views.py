@@ -19,10 +19,9 @@ from sqlalchemy.orm import Session
 from chengxin.assessment import service as assessment_service
 from chengxin.identity import divisions
 from chengxin.security.actor import Actor
-from chengxin.web import charts
+from chengxin.web import charts, labels
 from chengxin.web.i18n import n_
 from chengxin.web.labels import name_of, tag
-from chengxin.web.operator.oversight_security import RULE_LABELS as ALERT_RULE
 
 UNIT_KIND = {"department": n_("部门"), "city": n_("市州")}
 PERIOD_KIND = {"month": n_("月度"), "quarter": n_("季度"), "year": n_("年度")}
@@ -122,8 +121,8 @@ def reference_words(item: Any, lang: str, _: Callable[..., Any]) -> Any:
     if item.object_type == "service_check" and " " in text:
         day, _sep, scene = text.partition(" ")
         return f"{day} {name_of('scene', scene, lang)}"
-    if item.object_type == "access_alert" and text in ALERT_RULE:
-        return _(ALERT_RULE[text])
+    if item.object_type == "access_alert" and text in labels.ALERT_RULE:
+        return _(labels.ALERT_RULE[text])
     return text
 
 
