@@ -43,6 +43,11 @@ def install() -> None:
         from chengxin.scoring import on_catalog as scoring_on_catalog  # noqa: PLC0415
 
         scoring_on_catalog.install()
+        from chengxin.catalog import hooks as catalog_hooks  # noqa: PLC0415
+        from chengxin.checks import hooks as checks_hooks  # noqa: PLC0415
+
+        catalog_hooks.install()  # caches forgotten when what they hold changes
+        checks_hooks.install()
         from chengxin.state import hooks as state_hooks  # noqa: PLC0415
 
         state_hooks.install()

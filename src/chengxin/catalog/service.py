@@ -38,8 +38,6 @@ from chengxin.catalog.errors import (
 from chengxin.catalog.events import KINDS_RESCORED, KindsRescored
 from chengxin.catalog.models import CatalogVersion
 from chengxin.catalog.schema import CatalogDocument, RecordKind
-from chengxin.changes import service as changes_service
-from chengxin.changes.service import Topic
 from chengxin.db import utcnow
 from chengxin.security.actor import Actor
 
@@ -117,11 +115,9 @@ _DOCUMENTS: dict[str, CatalogDocument] = {}
 _last_active: dict[str, str] = {}
 
 
-def _forget_active() -> None:
+def forget_active() -> None:
+    """Forget which version was active last (a version was activated; ``catalog.hooks``)."""
     _last_active.pop("digest", None)
-
-
-changes_service.on_change(_forget_active, Topic.CATALOG)
 
 
 def documents_read() -> tuple[tuple[CatalogDocument, ...], str | None]:

@@ -32,8 +32,6 @@ from chengxin.audit import service as audit
 from chengxin.audit.errors import AuditWriterUnavailable
 from chengxin.catalog import service as catalog_service
 from chengxin.catalog.schema import CatalogDocument
-from chengxin.changes import service as changes_service
-from chengxin.changes.service import Topic
 from chengxin.checks.errors import (
     CheckBatchTooLarge,
     CheckInputInvalid,
@@ -137,13 +135,11 @@ _CONTEXTS: dict[tuple[uuid.UUID, str, date], tuple[float, _Org, CatalogDocument,
 _CONTEXT_LOCK = threading.Lock()
 
 
-def _forget_contexts() -> None:
-    """A permission list, catalog or organization changed (here or in another process)."""
+def forget_contexts() -> None:
+    """A permission list, catalog or organization changed (here or in another process;
+    ``checks.hooks``)."""
     with _CONTEXT_LOCK:
         _CONTEXTS.clear()
-
-
-changes_service.on_change(_forget_contexts, Topic.ACCESS, Topic.CATALOG, Topic.ORGANIZATIONS)
 
 
 def _context(
