@@ -27,6 +27,7 @@ from chengxin.access.scenes import Scene
 from chengxin.audit.models import AuditEntry
 from chengxin.catalog import service as catalog_service
 from chengxin.identity import service as identity_service
+from chengxin.identity.resolve import PersonAsked
 from chengxin.organizations.models import OrganizationKind
 from chengxin.security.actor import Actor
 from chengxin.settings import Settings
@@ -56,7 +57,7 @@ def _ask(
         outcome = queries.submit(
             session,
             document,
-            persons=[queries.PersonAsked(p.id_number, p.name) for p in people],
+            persons=[PersonAsked(p.id_number, p.name) for p in people],
             scene=scene,
             purpose=kwargs.pop("purpose", "办理食品经营许可"),
             grant_id=kwargs.pop("grant_id", None),

@@ -19,6 +19,7 @@ from chengxin.audit.models import AuditEntry
 from chengxin.catalog import service as catalog_service
 from chengxin.db import utcnow
 from chengxin.demo import generator
+from chengxin.identity import resolve
 from chengxin.identity.errors import SubjectNotFound
 from chengxin.identity.idnumber import IdNumberError
 from chengxin.identity.masking import mask_id_number
@@ -75,7 +76,7 @@ def _mine(aw: AccessWorld, subject_id: uuid.UUID, **kwargs: Any) -> Any:
 
 def _subject_id(aw: AccessWorld, person: Any) -> uuid.UUID:
     with aw.runtime.scope() as session:
-        return report_service.subject_of(session, person.id_number, person.name)
+        return resolve.subject_of(session, person.id_number, person.name)
 
 
 def _correct_and_revoke(aw: AccessWorld, tmp_path: Any, person: Any) -> None:

@@ -36,11 +36,11 @@ from hypothesis.stateful import (
 from sqlalchemy import delete, select
 
 from chengxin.access import policy
-from chengxin.access.queries import PersonAsked
 from chengxin.access.scenes import Scene
 from chengxin.catalog import service as catalog_service
 from chengxin.checks import service as check_service
 from chengxin.errors import DomainError
+from chengxin.identity.resolve import PersonAsked
 from chengxin.ingestion.service import _intake as intake
 from chengxin.lists import public as public_lists
 from chengxin.lists import service as list_service

@@ -5,10 +5,9 @@ logged per subject in the audit log the subject can read and verify."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import cast
 
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
@@ -35,14 +34,11 @@ from chengxin.audit.models import AuditEntry
 from chengxin.catalog.schema import CatalogDocument
 from chengxin.db import utcnow
 from chengxin.identity import masking
-from chengxin.identity import resolve as identity_resolve
 from chengxin.identity import service as identity_service
 from chengxin.identity.models import Subject
 from chengxin.identity.resolve import PersonAsked as PersonAsked  # noqa: PLC0414 — moved (issue 21), re-exported
-from chengxin.identity.resolve import Resolved
-from chengxin.identity.resolve import resolve as resolve  # noqa: PLC0414 — moved (issue 21), re-exported
+from chengxin.identity.resolve import Resolved, resolve
 from chengxin.keys import keyring_of
-from chengxin.keys.keyring import Keyring
 from chengxin.objections import disputes
 from chengxin.organizations.models import Organization, OrganizationKind
 from chengxin.records.models import CreditRecord
@@ -127,20 +123,6 @@ def organization_of(session: Session, actor: Actor) -> Organization:
     if agencies.is_blacklisted(session, org.id):
         raise AgencyBlacklisted
     return org
-
-
-def match(
-    persons: Sequence[PersonAsked], keys: Sequence[str | None], names: Mapping[str, str]
-) -> list[tuple[str, uuid.UUID | None]]:
-    """Moved (issue 21): ``identity.resolve.match``, whose outcomes are a ``Resolution``; kept,
-    typed as before, for the callers not yet moved."""
-    return cast("list[tuple[str, uuid.UUID | None]]", identity_resolve.match(persons, keys, names))
-
-
-def subject_keys(ring: Keyring, persons: Sequence[PersonAsked]) -> list[str | None]:
-    """Moved (issue 21): ``identity.service.subject_keys``, which takes the ID numbers; kept for
-    the callers not yet moved."""
-    return identity_service.subject_keys(ring, [p.id_number for p in persons])
 
 
 def _scene_is_new(session: Session, organization_id: uuid.UUID, scene: Scene) -> bool:
