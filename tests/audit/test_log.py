@@ -12,9 +12,11 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 from sqlalchemy.exc import DatabaseError
 
+from chengxin.audit import hooks as audit_hooks
 from chengxin.audit import merkle
 from chengxin.audit import service as audit_service
 from chengxin.audit import tree as audit_tree
+from chengxin.audit.writer import AuditWriter
 from chengxin.identity import idnumber
 from chengxin.runtime import Runtime
 from chengxin.security.actor import system_actor
@@ -351,6 +353,18 @@ def test_forged_tree_head_signature_is_caught(runtime: Runtime) -> None:
 
 
 # -- group commit --------------------------------------------------------------------------------
+
+
+def test_the_listeners_are_attached_by_install_and_the_writer_needs_them(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    audit_hooks.install()  # again: idempotent
+    assert audit_hooks.installed()
+    monkeypatch.setattr(audit_hooks, "installed", lambda: False)
+    writer = AuditWriter(runtime.session_factory, keyring=runtime.keyring)
+    with pytest.raises(RuntimeError, match=r"wiring\.install"):
+        writer.start()
+    assert not writer.running
 
 
 def test_concurrent_record_access_through_the_writer_is_gapless(runtime: Runtime) -> None:

@@ -13,6 +13,7 @@ import pytest
 from litestar.testing import TestClient
 from sqlalchemy import func, select
 
+from chengxin import tasks
 from chengxin.app import create_app
 from chengxin.audit.models import AuditEntry
 from chengxin.identity import idnumber
@@ -25,7 +26,7 @@ from chengxin.jobs.errors import (
     PersonalDataInPayload,
 )
 from chengxin.jobs.models import Job, JobSchedule, JobStatus
-from chengxin.jobs.registry import JobContext, Registry
+from chengxin.jobs.registry import REGISTRY, JobContext, NotInstalled, Registry
 from chengxin.jobs.worker import Worker, WorkerThread, default_registry
 from chengxin.notifications import channels
 from chengxin.notifications import service as notifications_service
@@ -548,6 +549,28 @@ def test_the_platform_schedules_scan_deliver_and_prune(runtime: Runtime) -> None
     assert kinds == Counter({ACCESS_FEEDBACK_SCAN: 1, NOTIFICATION_DELIVERY: 1, JOBS_PRUNE: 1})
     (entry,) = _audits(runtime, "jobs:job:prune")
     assert entry.data == {"deleted": 4, "retention_days": 30}
+
+
+def test_tasks_install_registers_every_handler_and_schedule(runtime: Runtime) -> None:
+    registry = Registry()
+    tasks.install(registry)
+    tasks.install(registry)  # idempotent
+    assert registry.installed
+    assert set(registry.handlers) == {*tasks.HANDLERS, *tasks.CHUNKED}
+    assert {s.kind for s in registry.schedules.values()} <= set(registry.handlers)
+    assert all(
+        s.interval(runtime.settings).total_seconds() >= 1 for s in registry.schedules.values()
+    )
+    # The suite wired itself (tests/conftest.py): the worker's registry is the same.
+    assert set(default_registry().handlers) >= set(registry.handlers)
+
+
+def test_a_worker_of_the_platform_registry_is_refused_before_wiring(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(REGISTRY, "installed", False)
+    with pytest.raises(NotInstalled):
+        Worker(runtime)
 
 
 def test_the_server_runs_a_worker_thread_when_configured(runtime: Runtime) -> None:

@@ -14,7 +14,7 @@ from chengxin.cli import main
 from chengxin.identity import rotation
 from chengxin.identity import service as identity_service
 from chengxin.keys.keyring import Keyring
-from chengxin.notifications import channels, service, templates
+from chengxin.notifications import channels, phones, service, templates
 from chengxin.notifications.channels import Message
 from chengxin.notifications.errors import ChannelUnknown, RecipientUnreachable, TemplateUnknown
 from chengxin.notifications.models import NotificationOutbox
@@ -84,6 +84,16 @@ def test_a_person_without_a_phone_is_unreachable(runtime: Runtime) -> None:
     (person,) = people(1, seed=22)
     sid = _subject(runtime, person, phone=False)
     with runtime.scope() as s, pytest.raises(RecipientUnreachable):
+        service.notify(s, subject_id=sid, template="objection-decided", params={"reference": "1"})
+
+
+def test_addressing_a_person_without_a_phone_book_fails_loudly(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (person,) = people(1, seed=25)
+    sid = _subject(runtime, person)
+    monkeypatch.setattr(phones, "_books", [])  # a process that never called wiring.install()
+    with runtime.scope() as s, pytest.raises(phones.NoPhoneBook):
         service.notify(s, subject_id=sid, template="objection-decided", params={"reference": "1"})
 
 
