@@ -31,6 +31,7 @@ from chengxin.casework import (
     operator_ids,
     scope,
     tell_organizations,
+    tell_subject,
 )
 from chengxin.casework import queue as table_queue
 from chengxin.casework.errors import RecordNotFound
@@ -45,6 +46,7 @@ from chengxin.security.actor import Actor, ActorKind
 from chengxin.security.permissions import Permission
 
 Case = TypeVar("Case")
+MIN_TEXT, MAX_TEXT = 4, 2000  # a person's or a decider's words
 
 
 def own_record(session: Session, record_id: uuid.UUID, actor: Actor) -> CreditRecord:
@@ -107,11 +109,21 @@ class CaseKind(Generic[Case]):
     prefix: str  # of its references (``YY-20261129-7Q4M9K``)
     read_permission: Permission  # staff reading it (the provider's, operators)
     not_found: type[DomainError]  # what a case the actor may not read is
+    invalid: type[DomainError]  # what a case's words out of bounds are (``field=`` names them)
+    refused: Callable[[], DomainError]  # a withdrawal by someone else than the person
+    closed: Callable[[str], DomainError]  # a step the case's state (given) no longer takes
     topic: str  # its notices: ``<topic>-due-soon``, ``<topic>-overdue``
     withdrawn: str  # the state of a case its person withdrew
     noun: str  # what a case of this kind is called (``objection``, ``application``)
     sealed: tuple[str, ...]  # the names of the person's (and decider's) sealed words
     decided: tuple[str, ...]  # the states of a decided case (its figures)
+
+    def text(self, value: str | None, what: str) -> str:
+        """Words of the person or the decider, trimmed, within the bounds."""
+        text = (value or "").strip()
+        if not MIN_TEXT <= len(text) <= MAX_TEXT:
+            raise self.invalid(f"{what}: {MIN_TEXT} to {MAX_TEXT} characters", field=what)
+        return text
 
     # -- steps' records: the audit log and notices -----------------------------------------
 
@@ -162,6 +174,23 @@ class CaseKind(Generic[Case]):
             now=now,
         )
 
+    def tell_person(
+        self,
+        session: Session,
+        case: Case,
+        step: str,
+        *,
+        actor: Actor,
+        now: datetime,
+        **params: str,
+    ) -> None:
+        """A text message to the person about their case (``<topic>-<step>``), quoting its
+        reference."""
+        row: Any = case
+        params = {"reference": row.reference, **params}
+        topic = f"{self.topic}-{step}"
+        tell_subject(session, row.subject_id, topic, params, actor=actor, now=now)
+
     @staticmethod
     def due(case: Any, **more: str) -> dict[str, str]:
         """A notice's data: the case's reference, ``more``, and when the decision is due."""
@@ -170,6 +199,30 @@ class CaseKind(Generic[Case]):
             **more,
             "decide_due_at": case.decide_due_at.isoformat(),
         }
+
+    def filed(
+        self,
+        session: Session,
+        case: Case,
+        evidence: list[EvidenceFile],
+        *,
+        actor: Actor,
+        now: datetime,
+        **data: str,
+    ) -> None:
+        """A new case stored with the person's files, its filing logged (``data``: the kind's
+        own facts, besides the record, the number of files and the due date)."""
+        row: Any = case
+        session.add(case)
+        session.flush()
+        self.attach(session, case, evidence, actor=actor, now=now)
+        logged = {
+            "record_id": str(row.record_id),
+            **data,
+            "evidence": len(evidence),
+            "decide_due_at": row.decide_due_at.isoformat(),
+        }
+        self.log(session, "file", case, actor=actor, now=now, data=logged)
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -265,18 +318,17 @@ class CaseKind(Generic[Case]):
         case_id: uuid.UUID,
         *,
         actor: Actor,
-        now: datetime,
-        refused: DomainError,
-        closed: Callable[[str], DomainError],
+        now: datetime | None = None,
     ) -> Case:
-        """The person (or an operator for them) withdraws an open case: ``refused`` for anyone
-        else, ``closed(status)`` once it is decided or withdrawn."""
+        """The person (or an operator for them) withdraws an open case; the kind's ``refused``
+        for anyone else, ``closed`` once it is decided or withdrawn."""
+        now = now or utcnow()
         found = self.get(session, case_id, actor=actor)
         row: Any = found
         if actor.kind is not ActorKind.CITIZEN and not is_operator(session, actor):
-            raise refused
+            raise self.refused()
         if row.status not in self.table.open:
-            raise closed(row.status)
+            raise self.closed(row.status)
         row.status, row.decided_at = self.withdrawn, now
         self.log(session, "withdraw", found, actor=actor, now=now)
         return found

@@ -6,13 +6,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from litestar import Controller, Response, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar import Controller, get, post
+from litestar.params import FromPath, JSONBody
 
 from chengxin.audit import service as audit
-from chengxin.casework.routes import evidence_response
+from chengxin.casework import routes as case_routes
 from chengxin.db import utcnow
-from chengxin.deps import ActorDep, Limit, Offset, SessionDep, SettingsDep
+from chengxin.deps import ActorDep, SessionDep, SettingsDep
 from chengxin.evidence.schemas import files
 from chengxin.objections import service as objection_service
 from chengxin.objections import statements as statement_service
@@ -59,6 +59,31 @@ def _file(
     return _read(session, objection)
 
 
+ROUTES = case_routes.Routes(
+    objection_service.KIND,
+    case_id="objection_id",
+    read=_read,
+    read_model=ObjectionRead,
+    page_model=ObjectionPage,
+    figures=objection_service.figures,
+    figure_model=FigureRead,
+    states=ObjectionStatus,
+    summaries={
+        "queue": "Objection queue",
+        "figures": "Objection on-time rates",
+        "detail": "One objection",
+        "evidence": "Download an evidence file",
+    },
+    descriptions={
+        "queue": "A provider's objections to its own records (operators: all), most urgent first,"
+        " with open and overdue counts.",
+        "figures": "Per deciding organization: decided, on time, open, overdue (R11 assessment).",
+        "detail": "The case with the person's reason and evidence list (its reading is logged).",
+        "evidence": "One file of the case (its reading is logged).",
+    },
+)
+
+
 class ObjectionController(Controller):
     path = "/api/v1/objections"
     tags = ["objections"]
@@ -80,69 +105,7 @@ class ObjectionController(Controller):
         once. `route=platform` when the platform can decide itself (5 working days)."""
         return _file(session, data, data.route, actor, settings)
 
-    @get(
-        "/",
-        sync_to_thread=True,
-        guards=[requires(Permission.OBJECTIONS_OBJECTION_READ)],
-        summary="Objection queue",
-    )
-    def queue(  # noqa: PLR0917
-        self,
-        session: SessionDep,
-        actor: ActorDep,
-        status: FromQuery[ObjectionStatus | None] = None,
-        overdue: FromQuery[bool] = False,  # noqa: FBT002
-        limit: FromQuery[Limit] = 50,
-        offset: FromQuery[Offset] = 0,
-    ) -> ObjectionPage:
-        """A provider's objections to its own records (operators: all), most urgent first, with
-        open and overdue counts."""
-        found = objection_service.queue(
-            session, actor=actor, status=status, overdue_only=overdue, limit=limit, offset=offset
-        )
-        return ObjectionPage(
-            items=[_read(session, o) for o in found.items], open=found.open, overdue=found.overdue
-        )
-
-    @get(
-        "/figures",
-        sync_to_thread=True,
-        guards=[requires(Permission.OBJECTIONS_OBJECTION_READ)],
-        summary="Objection on-time rates",
-    )
-    def figures(self, session: SessionDep, actor: ActorDep) -> list[FigureRead]:
-        """Per deciding organization: decided, on time, open, overdue (R11 assessment)."""
-        return [FigureRead.of(f) for f in objection_service.figures(session, actor=actor)]
-
-    @get(
-        "/{objection_id:uuid}",
-        sync_to_thread=True,
-        guards=[requires(Permission.OBJECTIONS_OBJECTION_READ)],
-        summary="One objection",
-    )
-    def detail(
-        self, session: SessionDep, actor: ActorDep, objection_id: FromPath[uuid.UUID]
-    ) -> ObjectionRead:
-        """The case with the person's reason and evidence list (its reading is logged)."""
-        return _read(session, objection_service.read(session, objection_id, actor=actor))
-
-    @get(
-        "/{objection_id:uuid}/evidence/{evidence_id:uuid}",
-        sync_to_thread=True,
-        guards=[requires(Permission.OBJECTIONS_OBJECTION_READ)],
-        summary="Download an evidence file",
-    )
-    def evidence(
-        self,
-        session: SessionDep,
-        actor: ActorDep,
-        objection_id: FromPath[uuid.UUID],
-        evidence_id: FromPath[uuid.UUID],
-    ) -> Response[bytes]:
-        """One file of the case (its reading is logged)."""
-        return evidence_response(
-            objection_service.open_evidence(session, objection_id, evidence_id, actor=actor)
-        )
+    queue, figures, detail, evidence = case_routes.staff_routes(ROUTES)
 
     @post(
         "/{objection_id:uuid}/decision",

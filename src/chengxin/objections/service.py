@@ -53,7 +53,6 @@ from chengxin.security.permissions import Permission
 from chengxin.settings import Settings
 
 TABLE = "objection"
-MIN_TEXT, MAX_TEXT = 4, 2000
 
 KIND = cases.CaseKind(
     casework.CaseTable(
@@ -71,6 +70,9 @@ KIND = cases.CaseKind(
     prefix="YY",
     read_permission=Permission.OBJECTIONS_OBJECTION_READ,
     not_found=ObjectionNotFound,
+    invalid=ObjectionInputInvalid,
+    refused=lambda: ObjectionNotYours("only the person, or an operator for them, withdraws"),
+    closed=lambda _: ObjectionClosed(),
     topic="objection",
     withdrawn=ObjectionStatus.WITHDRAWN.value,
     noun="objection",
@@ -78,13 +80,6 @@ KIND = cases.CaseKind(
     decided=(ObjectionStatus.DECIDED.value,),
 )
 CASES = KIND.table
-
-
-def _text(value: str | None, what: str) -> str:
-    text = (value or "").strip()
-    if not MIN_TEXT <= len(text) <= MAX_TEXT:
-        raise ObjectionInputInvalid(f"{what}: {MIN_TEXT} to {MAX_TEXT} characters", field=what)
-    return text
 
 
 def _days(settings: Settings, kind_code: str, route: ObjectionRoute) -> int:
@@ -111,7 +106,7 @@ def file(
     record = cases.own_record(session, record_id, actor)
     if actor.kind is ActorKind.CITIZEN:
         route = ObjectionRoute.PROVIDER  # the person objects; the operator may route it
-    reason = _text(reason, "reason")
+    reason = KIND.text(reason, "reason")
     evidence_service.check(evidence)
     if record.status != "active":
         raise ObjectionRecordNotCurrent(f"this version is {record.status}")
@@ -162,33 +157,10 @@ def file(
         decide_due_at=due.due_at,
         notified_organizations=0,
     )
-    session.add(objection)
-    session.flush()
-    KIND.attach(session, objection, evidence, actor=actor, now=now)
-    KIND.log(
-        session,
-        "file",
-        objection,
-        actor=actor,
-        now=now,
-        data={
-            "record_id": str(record.id),
-            "route": route.value,
-            "evidence": len(evidence),
-            "decide_due_at": objection.decide_due_at.isoformat(),
-        },
-    )
-    casework.tell_subject(
-        session,
-        record.subject_id,
-        "objection-received",
-        {
-            "reference": objection.reference,
-            "days": str(days),
-            "due": f"{workdays.last_day(objection.decide_due_at):%Y-%m-%d}",
-        },
-        actor=actor,
-        now=now,
+    KIND.filed(session, objection, evidence, actor=actor, now=now, route=route.value)
+    due_on = f"{workdays.last_day(objection.decide_due_at):%Y-%m-%d}"
+    KIND.tell_person(
+        session, objection, "received", actor=actor, now=now, days=str(days), due=due_on
     )
     return objection
 
@@ -260,7 +232,7 @@ def decide(
         raise ObjectionClosed
     if not _may_decide(session, objection, actor):
         raise ObjectionNotYours
-    note = _text(note, "note")
+    note = KIND.text(note, "note")
     record = session.get_one(CreditRecord, objection.record_id)
     target = record  # the version the decision leaves current (told to recipients)
     if outcome is ObjectionOutcome.CORRECTED:
@@ -305,29 +277,11 @@ def decide(
             "notified_organizations": objection.notified_organizations,
         },
     )
-    casework.tell_subject(
-        session,
-        objection.subject_id,
-        "objection-decided",
-        {"reference": objection.reference},
-        actor=actor,
-        now=now,
-    )
+    KIND.tell_person(session, objection, "decided", actor=actor, now=now)
     return objection
 
 
-def withdraw(
-    session: Session, objection_id: uuid.UUID, *, actor: Actor, now: datetime | None = None
-) -> Objection:
-    """The person withdraws their open objection; the dispute mark goes."""
-    return KIND.withdraw(
-        session,
-        objection_id,
-        actor=actor,
-        now=now or utcnow(),
-        refused=ObjectionNotYours("only the person, or an operator for them, withdraws"),
-        closed=lambda _: ObjectionClosed(),
-    )
+withdraw = KIND.withdraw  # the person's (or an operator's for them); the dispute mark goes
 
 
 # -- what other domains read -----------------------------------------------------------------------

@@ -6,13 +6,13 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from litestar import Controller, Response, get, post
-from litestar.params import FromPath, FromQuery, JSONBody
+from litestar import Controller, get, post
+from litestar.params import FromPath, JSONBody
 
 from chengxin.audit import service as audit
-from chengxin.casework.routes import evidence_response
+from chengxin.casework import routes as case_routes
 from chengxin.db import utcnow
-from chengxin.deps import ActorDep, Limit, Offset, SessionDep, SettingsDep
+from chengxin.deps import ActorDep, SessionDep, SettingsDep
 from chengxin.evidence.schemas import files
 from chengxin.repair import archive as repair_archive
 from chengxin.repair import eligibility as repair_eligibility
@@ -51,6 +51,32 @@ def _apply(session: Any, data: RepairIn, actor: Any, settings: Any) -> RepairRea
     return _read(session, application)
 
 
+ROUTES = case_routes.Routes(
+    repair_service.KIND,
+    case_id="application_id",
+    read=_read,
+    read_model=RepairRead,
+    page_model=RepairPage,
+    figures=repair_service.figures,
+    figure_model=RepairFigureRead,
+    states=RepairStatus,
+    summaries={
+        "queue": "Repair queue",
+        "figures": "Repair on-time rates",
+        "detail": "One repair application",
+        "evidence": "Download a repair evidence file",
+    },
+    descriptions={
+        "queue": "The finding department's applications (operators: all), most urgent first.",
+        "figures": "Per finding department: decided, on time, answered on time, open, overdue"
+        " (R11).",
+        "detail": "The application with its explanation, eligibility and evidence"
+        " (reading is logged).",
+        "evidence": "One file of the application (its reading is logged).",
+    },
+)
+
+
 class RepairController(Controller):
     path = "/api/v1/repairs"
     tags = ["repair"]
@@ -71,68 +97,7 @@ class RepairController(Controller):
         """An operator files for a person who signed the credit commitment on paper."""
         return _apply(session, data, actor, settings)
 
-    @get(
-        "/",
-        sync_to_thread=True,
-        guards=[requires(Permission.REPAIR_APPLICATION_READ)],
-        summary="Repair queue",
-    )
-    def queue(  # noqa: PLR0917
-        self,
-        session: SessionDep,
-        actor: ActorDep,
-        status: FromQuery[RepairStatus | None] = None,
-        overdue: FromQuery[bool] = False,  # noqa: FBT002
-        limit: FromQuery[Limit] = 50,
-        offset: FromQuery[Offset] = 0,
-    ) -> RepairPage:
-        """The finding department's applications (operators: all), most urgent first."""
-        found = repair_service.queue(
-            session, actor=actor, status=status, overdue_only=overdue, limit=limit, offset=offset
-        )
-        return RepairPage(
-            items=[_read(session, a) for a in found.items], open=found.open, overdue=found.overdue
-        )
-
-    @get(
-        "/figures",
-        sync_to_thread=True,
-        guards=[requires(Permission.REPAIR_APPLICATION_READ)],
-        summary="Repair on-time rates",
-    )
-    def figures(self, session: SessionDep, actor: ActorDep) -> list[RepairFigureRead]:
-        """Per finding department: decided, on time, answered on time, open, overdue (R11)."""
-        return [RepairFigureRead.of(f) for f in repair_service.figures(session, actor=actor)]
-
-    @get(
-        "/{application_id:uuid}",
-        sync_to_thread=True,
-        guards=[requires(Permission.REPAIR_APPLICATION_READ)],
-        summary="One repair application",
-    )
-    def detail(
-        self, session: SessionDep, actor: ActorDep, application_id: FromPath[uuid.UUID]
-    ) -> RepairRead:
-        """The application with its explanation, eligibility and evidence (reading is logged)."""
-        return _read(session, repair_service.read(session, application_id, actor=actor))
-
-    @get(
-        "/{application_id:uuid}/evidence/{evidence_id:uuid}",
-        sync_to_thread=True,
-        guards=[requires(Permission.REPAIR_APPLICATION_READ)],
-        summary="Download a repair evidence file",
-    )
-    def evidence(
-        self,
-        session: SessionDep,
-        actor: ActorDep,
-        application_id: FromPath[uuid.UUID],
-        evidence_id: FromPath[uuid.UUID],
-    ) -> Response[bytes]:
-        """One file of the application (its reading is logged)."""
-        return evidence_response(
-            repair_service.open_evidence(session, application_id, evidence_id, actor=actor)
-        )
+    queue, figures, detail, evidence = case_routes.staff_routes(ROUTES)
 
     @post(
         "/{application_id:uuid}/decision",

@@ -56,7 +56,6 @@ from chengxin.security.permissions import Permission
 from chengxin.settings import Settings
 
 TABLE = "repair_application"
-MIN_TEXT, MAX_TEXT = 4, 2000
 
 # The credit commitment the applicant makes (信用承诺书, NDRC Order No. 36): its SHA-256 is kept
 # with the application, so the text the person accepted is provable.
@@ -83,6 +82,9 @@ KIND = cases.CaseKind(
     prefix="XF",
     read_permission=Permission.REPAIR_APPLICATION_READ,
     not_found=RepairNotFound,
+    invalid=RepairInputInvalid,
+    refused=lambda: RepairNotTheFindingDepartment("only the applicant, or an operator for them"),
+    closed=lambda status: RepairClosed(f"the application is {status}"),
     topic="repair",
     withdrawn=RepairStatus.WITHDRAWN.value,
     noun="application",
@@ -93,13 +95,6 @@ CASES = KIND.table
 
 
 # -- the application -------------------------------------------------------------------------------
-
-
-def _text(value: str | None, what: str) -> str:
-    text = (value or "").strip()
-    if not MIN_TEXT <= len(text) <= MAX_TEXT:
-        raise RepairInputInvalid(f"{what}: {MIN_TEXT} to {MAX_TEXT} characters", field=what)
-    return text
 
 
 def _deadlines(
@@ -137,7 +132,7 @@ def apply(
     record = cases.own_record(session, record_id, actor)
     if not commitment_accepted:
         raise RepairCommitmentMissing
-    explanation = _text(explanation, "explanation")
+    explanation = KIND.text(explanation, "explanation")
     evidence_service.check(evidence)
     if basis is RepairBasis.OBLIGATION_PERFORMED and not evidence:
         raise RepairInputInvalid(
@@ -171,23 +166,8 @@ def apply(
         notified_organizations=0,
     )
     _deadlines(session, application, settings, now)
-    session.add(application)
-    session.flush()
-    KIND.attach(session, application, evidence, actor=actor, now=now)
-    KIND.log(
-        session,
-        "file",
-        application,
-        actor=actor,
-        now=now,
-        data={
-            "record_id": str(record.id),
-            "basis": basis.value,
-            "evidence": len(evidence),
-            "commitment_digest": COMMITMENT_DIGEST,
-            "decide_due_at": application.decide_due_at.isoformat(),
-        },
-    )
+    own = {"basis": basis.value, "commitment_digest": COMMITMENT_DIGEST}
+    KIND.filed(session, application, evidence, actor=actor, now=now, **own)
     KIND.tell(
         session,
         application,
@@ -197,17 +177,9 @@ def apply(
         now=now,
         data=KIND.due(application, kind_code=record.kind_code),
     )
-    casework.tell_subject(
-        session,
-        record.subject_id,
-        "repair-received",
-        {
-            "reference": application.reference,
-            "days": str(settings.repair_answer_days),
-            "due": f"{workdays.last_day(application.answer_due_at):%Y-%m-%d}",
-        },
-        actor=actor,
-        now=now,
+    days, due_on = str(settings.repair_answer_days), workdays.last_day(application.answer_due_at)
+    KIND.tell_person(
+        session, application, "received", actor=actor, now=now, days=days, due=f"{due_on:%Y-%m-%d}"
     )
     return application
 
@@ -238,13 +210,13 @@ def decide(
     now = now or utcnow()
     application = _decider(session, application_id, actor)
     if application.status != RepairStatus.RECEIVED.value:
-        raise RepairClosed(f"the application is {application.status}")
+        raise KIND.closed(application.status)
     allowed = {RepairStatus.APPROVED, RepairStatus.REFUSED, RepairStatus.NEEDS_EVIDENCE}
     if outcome not in allowed:
         raise RepairInputInvalid("decide approved, refused or needs_evidence", field="outcome")
     text = None
     if outcome is not RepairStatus.APPROVED or reasons:
-        text = _text(reasons, "reasons")
+        text = KIND.text(reasons, "reasons")
     KIND.add_words(session, application, reasons=text)
     if outcome is RepairStatus.APPROVED:
         _repair(session, application, actor=actor, now=now)
@@ -264,14 +236,7 @@ def decide(
             "notified_organizations": application.notified_organizations,
         },
     )
-    casework.tell_subject(
-        session,
-        application.subject_id,
-        "repair-decided",
-        {"reference": application.reference},
-        actor=actor,
-        now=now,
-    )
+    KIND.tell_person(session, application, "decided", actor=actor, now=now)
     return application
 
 
@@ -353,12 +318,12 @@ def extend(
     now = now or utcnow()
     application = _decider(session, application_id, actor)
     if application.status != RepairStatus.RECEIVED.value:
-        raise RepairClosed(f"the application is {application.status}")
+        raise KIND.closed(application.status)
     if application.extension_reason is not None:
         raise RepairClosed("the deadline was already extended once")
     if not 1 <= days <= 10:  # noqa: PLR2004
         raise RepairInputInvalid("extend by 1 to 10 working days", field="days")
-    reason = _text(reason, "reason")
+    reason = KIND.text(reason, "reason")
     previous = application.decide_due_at
     application.decide_due_at = casework.deadlines(
         previous - timedelta(seconds=1),
@@ -374,20 +339,7 @@ def extend(
     return application
 
 
-def withdraw(
-    session: Session, application_id: uuid.UUID, *, actor: Actor, now: datetime | None = None
-) -> RepairApplication:
-    """The applicant withdraws their open application."""
-    return KIND.withdraw(
-        session,
-        application_id,
-        actor=actor,
-        now=now or utcnow(),
-        refused=RepairNotTheFindingDepartment("only the applicant, or an operator for them"),
-        closed=lambda status: RepairClosed(f"the application is {status}"),
-    )
-
-
+withdraw = KIND.withdraw  # the applicant's (or an operator's for them), before a decision
 view = KIND.view  # the application with the explanation, the reasons and its evidence list
 mine = KIND.mine  # the signed-in person's applications, newest first
 of_subject = KIND.of_subject  # a person's applications filed by a moment (their report)
