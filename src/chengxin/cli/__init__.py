@@ -1,10 +1,10 @@
 """The ``chengxin`` command: serve, demo, database, keys, registry import, ID checks, exchange,
 access, accounts, emergencies, reports, the job worker and queue, audit.
 
-One module per command group registers its commands on ``main`` when imported; ``main`` imports
-a command's module only when the command runs (``lazy.LazyGroup``), so ``chengxin --help`` does
-not import the platform. How commands fail: ``cli.errors``; what they share: ``cli.common``
-and ``cli.runtime``.
+One module per command group registers its commands on ``main`` when imported; ``main``
+imports a command's module only when the command runs (``lazy.LazyGroup``), so
+``chengxin --help`` imports none of them (nor the domains they use). How commands fail:
+``cli.errors``; what they share: ``cli.common`` and ``cli.runtime``.
 """
 
 from __future__ import annotations

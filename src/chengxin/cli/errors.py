@@ -36,16 +36,10 @@ def exits_with(codes: int | Mapping[type[Fault], int]) -> Iterator[None]:
     """Turn a domain error (or a file fault) into ``fail(code, detail, exit_code)``.
 
     ``codes`` is the exit code for every ``DomainError``, or a mapping from error classes to exit
-    codes, the first class that matches winning (name a subclass before its base). Other errors
-    pass. A decorator for a whole command, or ``with exits_with(...):`` around the calls that
-    may fail::
-
-        @exits_with(EXIT_INVALID)
-        def org_create(...) -> None: ...
-
-
-        @exits_with({BackupNotEmbedded: EXIT_FAILURE, DomainError: EXIT_INVALID})
-        def backup(...) -> None: ...
+    codes, the first class that matches winning (name a subclass before its base, e.g.
+    ``{BackupNotEmbedded: EXIT_FAILURE, DomainError: EXIT_INVALID}``). Other errors pass. A
+    decorator on a whole command (``@exits_with(EXIT_INVALID)``), or ``with exits_with(...):``
+    around only the calls whose errors the command reports this way.
     """
     mapping: Mapping[type[Fault], int] = {DomainError: codes} if isinstance(codes, int) else codes
     try:
