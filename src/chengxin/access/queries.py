@@ -149,7 +149,7 @@ def _third_party_grant(  # noqa: PLR0917
         raise QueryInputInvalid("a third party queries one person per grant")
     if grant_id is None:
         raise GrantRequired
-    subject_id = resolved[0].subject_id
+    subject_id = resolved[0][1]
     if subject_id is None:
         raise GrantInvalid  # without a registered person there can be no grant from them
     grant = grants.usable(

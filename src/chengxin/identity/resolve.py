@@ -14,7 +14,6 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -48,11 +47,9 @@ class PersonAsked:
     name: str
 
 
-class Resolved(NamedTuple):
-    """One person's resolution and, when found, their subject key (a pair: callers unpack it)."""
-
-    resolution: Resolution
-    subject_id: uuid.UUID | None
+Resolved = tuple[Resolution, uuid.UUID | None]
+"""One person's resolution and, when found, their subject key: a plain pair, as the check's hot
+path builds one per person."""
 
 
 def match(
@@ -65,13 +62,13 @@ def match(
     for person, key in zip(persons, keys, strict=True):
         registered = names.get(key) if key is not None else None
         if key is None:
-            resolved.append(Resolved(Resolution.ID_NUMBER_INVALID, None))
+            resolved.append((Resolution.ID_NUMBER_INVALID, None))
         elif registered is None:
-            resolved.append(Resolved(Resolution.NOT_REGISTERED, None))
+            resolved.append((Resolution.NOT_REGISTERED, None))
         elif registered != rules.normalize_name(person.name):
-            resolved.append(Resolved(Resolution.NAME_MISMATCH, None))
+            resolved.append((Resolution.NAME_MISMATCH, None))
         else:
-            resolved.append(Resolved(Resolution.FOUND, uuid.UUID(key)))
+            resolved.append((Resolution.FOUND, uuid.UUID(key)))
     return resolved
 
 
