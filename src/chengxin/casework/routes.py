@@ -14,15 +14,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from litestar import Response, get
+from litestar import Response, get, post
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, FromQuery, PathParameter
 
+from chengxin.audit import service as audit
 from chengxin.casework.cases import CaseKind
 from chengxin.deps import ActorDep, Limit, Offset, SessionDep
 from chengxin.evidence import service as evidence_service
 from chengxin.evidence.download import download
 from chengxin.security.guards import requires
+from chengxin.security.permissions import Permission
 
 
 def evidence_response(opened: evidence_service.OpenedEvidence) -> Response[bytes]:
@@ -42,6 +44,7 @@ class Routes:
     figures: Callable[..., list[Any]]  # the service's on-time figures (session, actor=)
     figure_model: Any  # one organization's figures as the API answers them: ``of(figure)``
     states: type  # the queue's ``status`` filter
+    self_permission: Permission  # the person filing and withdrawing their own
     summaries: dict[str, str]  # each route's summary, by handler name
     descriptions: dict[str, str]  # and its description
 
@@ -123,4 +126,39 @@ def staff_routes(routes: Routes) -> tuple[HTTPRouteHandler, ...]:
             guards=read,
             summary=summary["evidence"],
         )(_documented(evidence, routes, Response[bytes], case_id=case_id)),
+    )
+
+
+def self_routes(routes: Routes) -> tuple[HTTPRouteHandler, ...]:
+    """A kind's routes for the person every kind has: their cases, and a withdrawal."""
+
+    def mine(self: Any, session: SessionDep, actor: ActorDep) -> Any:
+        del self  # a controller's handler: Litestar passes the controller, by this name
+        audit.own_subject(actor)
+        return [routes.read(session, case) for case in routes.kind.mine(session, actor=actor)]
+
+    def withdraw(
+        self: Any, session: SessionDep, actor: ActorDep, case_id: FromPath[uuid.UUID]
+    ) -> Any:
+        del self  # a controller's handler: Litestar passes the controller, by this name
+        audit.own_subject(actor)
+        return routes.read(session, routes.kind.withdraw(session, case_id, actor=actor))
+
+    listed, summary = _generic(list), routes.summaries
+    case_id = Annotated[uuid.UUID, PathParameter(name=routes.case_id)]
+    withdrawing = [requires(routes.self_permission)]
+    return (
+        get(
+            "/",
+            sync_to_thread=True,
+            guards=[requires(Permission.SELF_DATA_READ)],
+            summary=summary["mine"],
+        )(_documented(mine, routes, listed[routes.read_model])),
+        post(
+            f"/{{{routes.case_id}:uuid}}/withdraw",
+            sync_to_thread=True,
+            guards=withdrawing,
+            status_code=200,
+            summary=summary["withdraw"],
+        )(_documented(withdraw, routes, routes.read_model, case_id=case_id)),
     )

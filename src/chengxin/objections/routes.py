@@ -68,11 +68,14 @@ ROUTES = case_routes.Routes(
     figures=objection_service.figures,
     figure_model=FigureRead,
     states=ObjectionStatus,
+    self_permission=Permission.SELF_OBJECTION_FILE,
     summaries={
         "queue": "Objection queue",
         "figures": "Objection on-time rates",
         "detail": "One objection",
         "evidence": "Download an evidence file",
+        "mine": "My objections",
+        "withdraw": "Withdraw my objection",
     },
     descriptions={
         "queue": "A provider's objections to its own records (operators: all), most urgent first,"
@@ -80,6 +83,8 @@ ROUTES = case_routes.Routes(
         "figures": "Per deciding organization: decided, on time, open, overdue (R11 assessment).",
         "detail": "The case with the person's reason and evidence list (its reading is logged).",
         "evidence": "One file of the case (its reading is logged).",
+        "mine": "Each with its state, due date, outcome and route of appeal.",
+        "withdraw": "Before a decision only.",
     },
 )
 
@@ -171,30 +176,7 @@ class MyObjectionsController(Controller):
         audit.own_subject(actor)
         return _file(session, data, ObjectionRoute.PROVIDER, actor, settings)
 
-    @get(
-        "/",
-        sync_to_thread=True,
-        guards=[requires(Permission.SELF_DATA_READ)],
-        summary="My objections",
-    )
-    def mine(self, session: SessionDep, actor: ActorDep) -> list[ObjectionRead]:
-        """Each with its state, due date, outcome and route of appeal."""
-        audit.own_subject(actor)
-        return [_read(session, o) for o in objection_service.mine(session, actor=actor)]
-
-    @post(
-        "/{objection_id:uuid}/withdraw",
-        sync_to_thread=True,
-        guards=[requires(Permission.SELF_OBJECTION_FILE)],
-        status_code=200,
-        summary="Withdraw my objection",
-    )
-    def withdraw(
-        self, session: SessionDep, actor: ActorDep, objection_id: FromPath[uuid.UUID]
-    ) -> ObjectionRead:
-        """Before a decision only."""
-        audit.own_subject(actor)
-        return _read(session, objection_service.withdraw(session, objection_id, actor=actor))
+    mine, withdraw = case_routes.self_routes(ROUTES)
 
 
 class MyStatementsController(Controller):

@@ -60,11 +60,14 @@ ROUTES = case_routes.Routes(
     figures=repair_service.figures,
     figure_model=RepairFigureRead,
     states=RepairStatus,
+    self_permission=Permission.SELF_REPAIR_APPLY,
     summaries={
         "queue": "Repair queue",
         "figures": "Repair on-time rates",
         "detail": "One repair application",
         "evidence": "Download a repair evidence file",
+        "mine": "My repair applications",
+        "withdraw": "Withdraw my repair application",
     },
     descriptions={
         "queue": "The finding department's applications (operators: all), most urgent first.",
@@ -73,6 +76,8 @@ ROUTES = case_routes.Routes(
         "detail": "The application with its explanation, eligibility and evidence"
         " (reading is logged).",
         "evidence": "One file of the application (its reading is logged).",
+        "mine": "Each with its state, due dates and the department's reasons.",
+        "withdraw": "Before a decision only.",
     },
 )
 
@@ -186,16 +191,7 @@ class MyRepairsController(Controller):
         audit.own_subject(actor)
         return _apply(session, data, actor, settings)
 
-    @get(
-        "/",
-        sync_to_thread=True,
-        guards=[requires(Permission.SELF_DATA_READ)],
-        summary="My repair applications",
-    )
-    def mine(self, session: SessionDep, actor: ActorDep) -> list[RepairRead]:
-        """Each with its state, due dates and the department's reasons."""
-        audit.own_subject(actor)
-        return [_read(session, a) for a in repair_service.mine(session, actor=actor)]
+    mine, withdraw = case_routes.self_routes(ROUTES)
 
     @post(
         "/{application_id:uuid}/evidence",
@@ -222,20 +218,6 @@ class MyRepairsController(Controller):
             settings=settings,
         )
         return _read(session, application)
-
-    @post(
-        "/{application_id:uuid}/withdraw",
-        sync_to_thread=True,
-        guards=[requires(Permission.SELF_REPAIR_APPLY)],
-        status_code=200,
-        summary="Withdraw my repair application",
-    )
-    def withdraw(
-        self, session: SessionDep, actor: ActorDep, application_id: FromPath[uuid.UUID]
-    ) -> RepairRead:
-        """Before a decision only."""
-        audit.own_subject(actor)
-        return _read(session, repair_service.withdraw(session, application_id, actor=actor))
 
 
 class ArchiveController(Controller):
