@@ -29,6 +29,7 @@ from chengxin.casework import (
     Queue,
     is_operator,
     operator_ids,
+    reference,
     scope,
     tell_organizations,
     tell_subject,
@@ -199,6 +200,37 @@ class CaseKind(Generic[Case]):
             **more,
             "decide_due_at": case.decide_due_at.isoformat(),
         }
+
+    def new(
+        self,
+        session: Session,
+        record: CreditRecord,
+        words: dict[str, Any],
+        *,
+        actor: Actor,
+        now: datetime,
+        **own: Any,
+    ) -> Case:
+        """A new case about ``record`` with the person's ``words`` sealed, and its own columns."""
+        case_id = uuid.uuid4()
+        sealed, key_id = self.seal(session, case_id, words)
+        model: Any = self.table.model
+        case: Case = model(
+            id=case_id,
+            reference=reference(self.prefix, now),
+            subject_id=record.subject_id,
+            record_id=record.id,
+            provider_id=record.provider_id,
+            source_id=record.source_id,
+            kind_code=record.kind_code,
+            sealed=sealed,
+            key_id=key_id,
+            filed_by=actor.name,
+            filed_at=now,
+            notified_organizations=0,
+            **own,
+        )
+        return case
 
     def filed(
         self,

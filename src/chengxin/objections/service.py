@@ -135,27 +135,18 @@ def file(
     forward = casework.deadlines(
         now, settings.objection_forward_days, remind_days_before=0, calendar=calendar
     )
-    objection_id = uuid.uuid4()
-    sealed, key_id = KIND.seal(session, objection_id, {"reason": reason})
-    objection = Objection(
-        id=objection_id,
-        reference=casework.reference(KIND.prefix, now),
-        subject_id=record.subject_id,
-        record_id=record.id,
-        provider_id=record.provider_id,
-        source_id=record.source_id,
-        kind_code=record.kind_code,
+    objection = KIND.new(
+        session,
+        record,
+        {"reason": reason},
+        actor=actor,
+        now=now,
         financial=financial,
         route=route.value,
         status=ObjectionStatus.FILED.value,
-        sealed=sealed,
-        key_id=key_id,
-        filed_by=actor.name,
-        filed_at=now,
         forward_due_at=forward.due_at,
         remind_at=due.remind_at,
         decide_due_at=due.due_at,
-        notified_organizations=0,
     )
     KIND.filed(session, objection, evidence, actor=actor, now=now, route=route.value)
     due_on = f"{workdays.last_day(objection.decide_due_at):%Y-%m-%d}"

@@ -144,26 +144,17 @@ def apply(
             "; ".join(c.detail for c in found.checks if not c.ok),
             checks=[c.as_dict() for c in found.checks],
         )
-    application_id = uuid.uuid4()
-    sealed, key_id = KIND.seal(session, application_id, {"explanation": explanation})
-    application = RepairApplication(
-        id=application_id,
-        reference=casework.reference(KIND.prefix, now),
-        subject_id=record.subject_id,
-        record_id=record.id,
-        provider_id=record.provider_id,
-        source_id=record.source_id,
-        kind_code=record.kind_code,
+    application = KIND.new(
+        session,
+        record,
+        {"explanation": explanation},
+        actor=actor,
+        now=now,
         basis=basis.value,
         status=RepairStatus.RECEIVED.value,
         eligibility=[c.as_dict() for c in found.checks],
         commitment_digest=COMMITMENT_DIGEST,
-        sealed=sealed,
-        key_id=key_id,
-        filed_by=actor.name,
-        filed_at=now,
         acknowledged_at=now,
-        notified_organizations=0,
     )
     _deadlines(session, application, settings, now)
     own = {"basis": basis.value, "commitment_digest": COMMITMENT_DIGEST}
