@@ -16,9 +16,6 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from chengxin.audit.writer import AuditWriter
-
-# Its session events bump the topics' versions in every process that writes (ADR 0034).
-from chengxin.changes import service as _changes_service  # noqa: F401
 from chengxin.db import SQLITE_BEGIN, make_engine, make_session_factory, read_only
 from chengxin.errors import DomainError
 from chengxin.jobs.worker import WorkerThread
