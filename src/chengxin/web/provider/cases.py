@@ -191,5 +191,6 @@ def controller(pages: CasePages) -> type[Controller]:
             opened = pages.kind.open_evidence(session, case_id, evidence_id, actor=actor)
             return evidence_response(opened)
 
-    CaseConsole.__name__ = CaseConsole.__qualname__ = f"{pages.kind.name.title()}Console"
+    name = f"{pages.base.rsplit('/', 1)[-1].title()}Console"  # ObjectionsConsole, RepairsConsole
+    CaseConsole.__name__ = CaseConsole.__qualname__ = name
     return CaseConsole
