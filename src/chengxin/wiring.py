@@ -29,7 +29,17 @@ def install() -> None:
         from chengxin.audit import hooks as audit_hooks  # noqa: PLC0415
 
         audit_hooks.install()
+        # The platform reads the tables' declarations: change topics (their session events too).
+        from chengxin.changes import hooks as changes_hooks  # noqa: PLC0415
+
+        changes_hooks.install()
         # Each domain's install() is added below, lowest layer first.
+        from chengxin.identity import rotation as identity_rotation  # noqa: PLC0415
+
+        identity_rotation.install()  # key rotation's audit entries (keys cannot import audit)
+        from chengxin.accounts import hooks as accounts_hooks  # noqa: PLC0415
+
+        accounts_hooks.install()  # agencies find staff accounts' organizations
         from chengxin.identity import hooks as identity_hooks  # noqa: PLC0415
 
         identity_hooks.install()

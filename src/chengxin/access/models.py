@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import Date, ForeignKey, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from chengxin.changes.topics import CHANGES, Topic, Tracked
 from chengxin.db import Base, JSONType, UTCDateTime
 
 
@@ -22,6 +23,7 @@ class AccessRule(Base):
     """One line of an organization's permission list (R3.1): a scene and what it may read there."""
 
     __tablename__ = "access_rule"
+    __table_args__ = {"info": {CHANGES: Tracked(Topic.ACCESS)}}
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organization.id"), index=True)

@@ -62,6 +62,7 @@ def authenticate(session: Session, presented: str, *, now: datetime | None = Non
     return actor
 
 
-# A change to a token, session, account, organization or agency blacklisting — in this process
-# or another (changes.watcher) — forgets the cached actors (ADR 0034).
-changes_service.on_change(CREDENTIALS.forget_all, Topic.CREDENTIALS, Topic.ORGANIZATIONS)
+def install() -> None:
+    """A change to a token, session, account, organization or agency blacklisting — in this
+    process or another (changes.watcher) — forgets the cached actors (ADR 0034)."""
+    changes_service.on_change(CREDENTIALS.forget_all, Topic.CREDENTIALS, Topic.ORGANIZATIONS)

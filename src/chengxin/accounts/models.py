@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from chengxin.changes.topics import CHANGES, Topic, Tracked
 from chengxin.db import Base, JSONType, UTCDateTime
 
 
@@ -25,6 +26,19 @@ class UserAccount(Base):
     """
 
     __tablename__ = "user_account"
+    __table_args__ = {
+        "info": {
+            CHANGES: Tracked(
+                Topic.CREDENTIALS,
+                inserts=False,
+                # Failed and successful sign-ins write these on every attempt; a lock-out or a
+                # freeze (locked_until, frozen_at, status) is a change.
+                ignored=frozenset(
+                    {"failed_logins", "last_failed_at", "last_login_at", "updated_at"}
+                ),
+            )
+        }
+    }
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organization.id"), index=True)
@@ -56,6 +70,17 @@ class AuthSession(Base):
     """
 
     __tablename__ = "auth_session"
+    __table_args__ = {
+        "info": {
+            CHANGES: Tracked(
+                Topic.CREDENTIALS,
+                inserts=False,
+                # A session's last-seen time is touched once a minute per session: no cache
+                # depends on it.
+                ignored=frozenset({"last_seen_at"}),
+            )
+        }
+    }
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     kind: Mapped[str] = mapped_column(String(10))

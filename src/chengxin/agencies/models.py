@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from chengxin.changes.topics import CHANGES, Topic, Tracked
 from chengxin.db import Base, UTCDateTime
 
 
@@ -73,6 +74,7 @@ class AgencyBlacklisting(Base):
     when None) unless delisted earlier. While listed, its tokens and staff are refused."""
 
     __tablename__ = "agency_blacklisting"
+    __table_args__ = {"info": {CHANGES: Tracked(Topic.CREDENTIALS)}}
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     agency_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("credit_agency.id"), index=True)

@@ -4,12 +4,12 @@ agency blacklist whose members' tokens and staff are refused at authentication."
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
-from chengxin.accounts.models import UserAccount
 from chengxin.agencies.errors import (
     AgencyAlreadyBlacklisted,
     AgencyExists,
@@ -34,6 +34,24 @@ from chengxin.db import utcnow
 from chengxin.organizations import service as organization_service
 from chengxin.organizations.models import OrganizationKind
 from chengxin.security.actor import Actor
+
+StaffOrganization = Callable[[Session, uuid.UUID], uuid.UUID | None]
+"""The organization of a staff account, None if there is no such account."""
+
+_staff_organization: list[StaffOrganization] = []
+
+
+def find_staff_organization_with(lookup: StaffOrganization) -> None:
+    """Accounts (built on agencies) tells how to find a staff account's organization: called by
+    ``chengxin.accounts.hooks.install()``; idempotent."""
+    _staff_organization[:] = [lookup]
+
+
+def _organization_of_staff(session: Session, user_id: uuid.UUID) -> uuid.UUID | None:
+    if not _staff_organization:
+        msg = "no staff account lookup: call chengxin.wiring.install() first"
+        raise RuntimeError(msg)
+    return _staff_organization[0](session, user_id)
 
 
 def _audit(
@@ -180,8 +198,7 @@ def add_staff(
 ) -> AgencyStaff:
     """Record that a staff account of the agency's organization works for the agency."""
     agency = get_or_raise(session, agency_id)
-    user = session.get(UserAccount, user_id)
-    if user is None or user.organization_id != agency.organization_id:
+    if _organization_of_staff(session, user_id) != agency.organization_id:
         raise StaffNotInAgency
     link = session.execute(
         select(AgencyStaff).where(

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import Date, ForeignKey, Index, LargeBinary, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from chengxin.changes.topics import CHANGES, Topic, Tracked
 from chengxin.db import Base, JSONType, UTCDateTime
 
 
@@ -40,6 +41,7 @@ class UnitKind(StrEnum):
 
 class IndicatorSet(Base):
     __tablename__ = "assessment_indicator_set"
+    __table_args__ = {"info": {CHANGES: Tracked(Topic.INDICATORS, inserts=False)}}
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     version: Mapped[str] = mapped_column(String(32), unique=True)

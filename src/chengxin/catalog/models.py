@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from chengxin.changes.topics import CHANGES, Topic, Tracked
 from chengxin.db import Base, JSONType, UTCDateTime
 
 
@@ -15,6 +16,7 @@ class CatalogVersion(Base):
     """One catalog document as loaded; records name the version they were validated against."""
 
     __tablename__ = "catalog_version"
+    __table_args__ = {"info": {CHANGES: Tracked(Topic.CATALOG, inserts=False)}}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     version: Mapped[str] = mapped_column(String(16), unique=True)

@@ -7,7 +7,8 @@ A transaction that changes what one of these copies was made from bumps the topi
 when the change is — and every process's watcher (``changes.watcher``) reads the versions every
 ``change_poll_seconds`` and forgets what it cached about a topic whose version moved.
 
-What changes a topic is declared here, by table (``TRACKED``), and noticed by session events:
+What changes a topic is declared by each table (``changes.topics``), read from the metadata into
+``TRACKED`` by ``changes.hooks.install()``, and noticed by session events (attached there too):
 the ORM's own inserts, updates and deletes (a row's attributes that nothing caches, such as a
 session's last-seen time, do not count) and bulk ``update()``/``delete()`` statements on a tracked
 table. A process that made the change also forgets at once, after its commit (``on_change``).
@@ -17,75 +18,57 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 import structlog
-from sqlalchemy import event, inspect, select
+from sqlalchemy import Table, event, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
-from chengxin.access.models import AccessRule
-from chengxin.accounts.emergency.models import PlatformLockdown
-from chengxin.accounts.models import AuthSession, UserAccount
-from chengxin.agencies.models import AgencyBlacklisting
-from chengxin.assessment.models import IndicatorSet
-from chengxin.catalog.models import CatalogVersion
 from chengxin.changes.models import PlatformChange
-from chengxin.db import utcnow
-from chengxin.organizations.models import ApiToken, Organization
-from chengxin.scoring.models import ScoringRuleset
-from chengxin.workdays.models import WorkdayDay, WorkdayYear
+from chengxin.changes.topics import CHANGES, Topic, Tracked
+from chengxin.db import Base, utcnow
 
 log = structlog.get_logger(__name__)
 
 
-class Topic(StrEnum):
-    """A part of the shared state some process caches."""
+__all__ = [
+    "TRACKED",
+    "Topic",
+    "Tracked",
+    "bump",
+    "forget",
+    "listen",
+    "mark",
+    "on_change",
+    "track",
+    "versions",
+]
 
-    ACCESS = "access"  # permission lists (access_rule): a checking organization's context
-    CALENDAR = "calendar"  # the working-day calendar
-    CATALOG = "catalog"  # catalog versions: which one is active
-    CREDENTIALS = "credentials"  # tokens, sessions, staff accounts, agency blacklistings
-    INDICATORS = "indicators"  # assessment indicator sets
-    LOCKDOWN = "lockdown"  # the platform lockdown
-    ORGANIZATIONS = "organizations"  # organizations (frozen, kind, name)
-    SCORING = "scoring"  # scoring rulesets
-
-
-@dataclass(frozen=True)
-class Tracked:
-    """How a table's changes reach a topic: ``inserts`` whether a new row matters (a new
-    session is cached nowhere yet; a new lockdown is the change), ``ignored`` the attributes
-    whose change alone matters to no cache."""
-
-    topic: Topic
-    inserts: bool = True
-    ignored: frozenset[str] = frozenset()
+# Which mapped classes move which topic: read from the tables' declarations by ``track()``
+# (``changes.hooks.install()``), e.g. the user account (credentials; failed and successful
+# sign-ins write ``failed_logins`` and the like on every attempt, a lock-out or a freeze is a
+# change) or the auth session (a session's last-seen time is touched once a minute: no cache
+# depends on it).
+TRACKED: dict[type[Any], Tracked] = {}
 
 
-TRACKED: dict[type[Any], Tracked] = {
-    AccessRule: Tracked(Topic.ACCESS),
-    AgencyBlacklisting: Tracked(Topic.CREDENTIALS),
-    ApiToken: Tracked(Topic.CREDENTIALS, inserts=False),
-    # A session's last-seen time is touched once a minute per session: no cache depends on it.
-    AuthSession: Tracked(Topic.CREDENTIALS, inserts=False, ignored=frozenset({"last_seen_at"})),
-    CatalogVersion: Tracked(Topic.CATALOG, inserts=False),
-    IndicatorSet: Tracked(Topic.INDICATORS, inserts=False),
-    Organization: Tracked(Topic.ORGANIZATIONS, inserts=False),
-    PlatformLockdown: Tracked(Topic.LOCKDOWN),
-    ScoringRuleset: Tracked(Topic.SCORING, inserts=False),
-    # Failed and successful sign-ins write these on every attempt; a lock-out or a freeze
-    # (locked_until, frozen_at, status) is a change.
-    UserAccount: Tracked(
-        Topic.CREDENTIALS,
-        inserts=False,
-        ignored=frozenset({"failed_logins", "last_failed_at", "last_login_at", "updated_at"}),
-    ),
-    WorkdayDay: Tracked(Topic.CALENDAR),
-    WorkdayYear: Tracked(Topic.CALENDAR),
-}
+def track() -> dict[type[Any], Tracked]:
+    """Read which tables move which topic from their declarations (``Table.info[CHANGES]``), for
+    every mapped class (``chengxin.models`` loads them all); idempotent."""
+    found: dict[type[Any], Tracked] = {}
+    for mapper in Base.registry.mappers:
+        table = mapper.local_table
+        declared = table.info.get(CHANGES) if isinstance(table, Table) else None
+        if declared is None:
+            continue
+        if not isinstance(declared, Tracked):
+            msg = f"{table}: info[{CHANGES!r}] must be a changes.topics.Tracked"
+            raise TypeError(msg)
+        found[mapper.class_] = declared
+    TRACKED.update(found)
+    return found
+
 
 _PENDING = "chengxin_changes_pending"  # topics changed in this transaction, not yet bumped
 _BUMPED = "chengxin_changes_bumped"  # topics bumped in this transaction, to forget after commit
@@ -131,7 +114,6 @@ def _matters(obj: Any, tracked: Tracked) -> bool:
     return bool(changed - tracked.ignored)
 
 
-@event.listens_for(Session, "after_flush")
 def _note_flushed(session: Session, _context: Any) -> None:
     topics: set[Topic] = set()
     for obj in session.new:
@@ -150,7 +132,6 @@ def _note_flushed(session: Session, _context: Any) -> None:
         mark(session, *topics)
 
 
-@event.listens_for(Session, "do_orm_execute")
 def _note_bulk(state: ORMExecuteState) -> None:
     if not (state.is_update or state.is_delete or state.is_insert):
         return
@@ -181,7 +162,6 @@ def bump(session: Session, topics: Iterable[Topic]) -> None:
         )
 
 
-@event.listens_for(Session, "before_commit")
 def _bump_before_commit(session: Session) -> None:
     # The commit's own flush runs after this hook: flush first, so its changes are noted too.
     session.flush()
@@ -191,20 +171,35 @@ def _bump_before_commit(session: Session) -> None:
         session.info.setdefault(_BUMPED, set()).update(pending)
 
 
-@event.listens_for(Session, "after_commit")
 def _forget_after_commit(session: Session) -> None:
     bumped = session.info.pop(_BUMPED, None)
     if bumped:
         forget(bumped)
 
 
-@event.listens_for(Session, "after_soft_rollback")
 def _drop_notes(session: Session, previous: SessionTransaction) -> None:
     # Only the whole transaction's rollback: a savepoint's leaves the outer changes pending
     # (a bump too many costs a cache refill; one too few, a stale cache).
     if previous.parent is None and not previous.nested:
         session.info.pop(_PENDING, None)
         session.info.pop(_BUMPED, None)
+
+
+# The session events that note and bump the topics, attached by ``listen()``.
+_SESSION_EVENTS: tuple[tuple[str, Callable[..., None]], ...] = (
+    ("after_flush", _note_flushed),
+    ("do_orm_execute", _note_bulk),
+    ("before_commit", _bump_before_commit),
+    ("after_commit", _forget_after_commit),
+    ("after_soft_rollback", _drop_notes),
+)
+
+
+def listen() -> None:
+    """Attach the session events to every session (idempotent)."""
+    for name, listener in _SESSION_EVENTS:
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
 
 
 def versions(session: Session) -> dict[str, int]:

@@ -13,10 +13,12 @@ from sqlalchemy import Integer, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chengxin.db import Base, UTCDateTime
+from chengxin.keys.sealed import ROW, SEALED, SealedTable
 
 
 class Evidence(Base):
     __tablename__ = "evidence"
+    __table_args__ = {"info": {SEALED: SealedTable("evidence", turn=8)}}
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     case_type: Mapped[str] = mapped_column(String(12))  # objection, repair
@@ -25,7 +27,8 @@ class Evidence(Base):
     content_type: Mapped[str] = mapped_column(String(40))
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
-    sealed: Mapped[bytes] = mapped_column(LargeBinary)  # {"filename", "content" (base64)}
+    # the sealed JSON of {"filename", "content" (base64)}
+    sealed: Mapped[bytes] = mapped_column(LargeBinary, info={SEALED: ROW})
     key_id: Mapped[str] = mapped_column(String(16), index=True)
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     uploaded_by: Mapped[str] = mapped_column(String(200))

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chengxin.db import Base, UTCDateTime
+from chengxin.keys.sealed import SEALED, SealedTable
+
+
+def field_aad(field: bytes, subject_id: uuid.UUID) -> bytes:
+    """Associated data of a subject's sealed field: binds the ciphertext to its row and field."""
+    return subject_id.bytes + b":" + field
 
 
 class Subject(Base):
@@ -20,12 +27,17 @@ class Subject(Base):
     """
 
     __tablename__ = "subject"
+    __table_args__ = {"info": {SEALED: SealedTable("subject", turn=0)}}
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     # AES-256-GCM ciphertexts (nonce || ciphertext || tag); AAD binds each to this row and field.
-    id_number_ct: Mapped[bytes] = mapped_column(LargeBinary)
-    name_ct: Mapped[bytes] = mapped_column(LargeBinary)
-    phone_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    id_number_ct: Mapped[bytes] = mapped_column(
+        LargeBinary, info={SEALED: partial(field_aad, b"id_number")}
+    )
+    name_ct: Mapped[bytes] = mapped_column(LargeBinary, info={SEALED: partial(field_aad, b"name")})
+    phone_ct: Mapped[bytes | None] = mapped_column(
+        LargeBinary, info={SEALED: partial(field_aad, b"phone")}
+    )
     key_id: Mapped[str] = mapped_column(String(16), index=True)
     # In clear because rules need them (docs/privacy.md): R2.4 age at the act, sex for
     # statistics, address and region codes for regional scoping of operators.

@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chengxin.db import Base, JSONType, UTCDateTime
+from chengxin.keys.sealed import SEALED, SealedTable
 
 
 def accepted_of(counts: Any) -> int:
@@ -82,6 +83,9 @@ class IngestRejection(Base):
     so the provider can download, fix and resend it."""
 
     __tablename__ = "ingest_rejection"
+    __table_args__ = {
+        "info": {SEALED: SealedTable("rejected-row", turn=2, keys=("batch_id", "row_no"))}
+    }
 
     batch_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("ingest_batch.id", ondelete="CASCADE"), primary_key=True
@@ -89,5 +93,5 @@ class IngestRejection(Base):
     row_no: Mapped[int] = mapped_column(Integer, primary_key=True)
     source_id: Mapped[str | None] = mapped_column(String(64))
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)  # field, code, zh, en
-    raw_ct: Mapped[bytes | None] = mapped_column(LargeBinary)
+    raw_ct: Mapped[bytes | None] = mapped_column(LargeBinary, info={SEALED: rejection_aad})
     key_id: Mapped[str | None] = mapped_column(String(16))

@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chengxin.db import Base, JSONType, UTCDateTime
+from chengxin.keys.sealed import ROW, SEALED, SealedTable
 
 
 class ListKind(StrEnum):
@@ -80,6 +81,7 @@ class ListEntry(Base):
         Index("ix_list_entry_subject_status", "subject_id", "status"),
         Index("ix_list_entry_organization_status", "organization_id", "status"),
         Index("ix_list_entry_status_type", "status", "list_type"),
+        {"info": {SEALED: SealedTable("list-entry", turn=21, rotated=False)}},
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -95,7 +97,8 @@ class ListEntry(Base):
     document_no: Mapped[str | None] = mapped_column(String(100))  # finding document (organizations)
     status: Mapped[str] = mapped_column(String(12))
     basis: Mapped[str] = mapped_column(Text)  # legal basis (public)
-    sealed: Mapped[bytes] = mapped_column(LargeBinary)  # {"reason", "exit_note"}
+    # the sealed JSON of {"reason", "exit_note"}
+    sealed: Mapped[bytes] = mapped_column(LargeBinary, info={SEALED: ROW})
     key_id: Mapped[str] = mapped_column(String(16), index=True)
     automatic: Mapped[bool] = mapped_column(Boolean)
     proposed_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -12,6 +12,7 @@ from sqlalchemy import LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chengxin.db import Base, JSONType, UTCDateTime
+from chengxin.keys.sealed import SEALED, SealedTable
 
 
 class OutboxStatus(StrEnum):
@@ -27,12 +28,16 @@ class NotificationOutbox(Base):
     """
 
     __tablename__ = "notification_outbox"
+    __table_args__ = {"info": {SEALED: SealedTable("notification", turn=3)}}
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     subject_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     channel: Mapped[str] = mapped_column(String(16))
     template: Mapped[str] = mapped_column(String(48))
-    body_ct: Mapped[bytes] = mapped_column(LargeBinary)
+    body_ct: Mapped[bytes] = mapped_column(
+        LargeBinary,
+        info={SEALED: lambda outbox_id: body_aad(outbox_id)},  # noqa: PLW0108 — defined below
+    )
     key_id: Mapped[str] = mapped_column(String(16), index=True)
     status: Mapped[str] = mapped_column(String(10))
     delivery_id: Mapped[str | None] = mapped_column(String(100))

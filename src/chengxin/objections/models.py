@@ -18,6 +18,7 @@ from sqlalchemy import Boolean, Index, LargeBinary, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chengxin.db import Base, UTCDateTime
+from chengxin.keys.sealed import ROW, SEALED, SealedTable
 
 
 class ObjectionStatus(StrEnum):
@@ -44,7 +45,10 @@ class ObjectionOutcome(StrEnum):
 
 class Objection(Base):
     __tablename__ = "objection"
-    __table_args__ = (Index("ix_objection_open_due", "status", "decide_due_at"),)
+    __table_args__ = (
+        Index("ix_objection_open_due", "status", "decide_due_at"),
+        {"info": {SEALED: SealedTable("objection", turn=4)}},
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     reference: Mapped[str] = mapped_column(String(24), unique=True)
@@ -56,7 +60,8 @@ class Objection(Base):
     financial: Mapped[bool] = mapped_column(Boolean)
     route: Mapped[str] = mapped_column(String(10))
     status: Mapped[str] = mapped_column(String(12))
-    sealed: Mapped[bytes] = mapped_column(LargeBinary)  # {"reason", "decision_note"}
+    # the sealed JSON of {"reason", "decision_note"}
+    sealed: Mapped[bytes] = mapped_column(LargeBinary, info={SEALED: ROW})
     key_id: Mapped[str] = mapped_column(String(16), index=True)
     filed_by: Mapped[str] = mapped_column(String(200))
     filed_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -78,14 +83,17 @@ class Statement(Base):
     """A person's statement on one of their records; it travels with the record in every report."""
 
     __tablename__ = "record_statement"
-    __table_args__ = (Index("ix_record_statement_source", "provider_id", "source_id"),)
+    __table_args__ = (
+        Index("ix_record_statement_source", "provider_id", "source_id"),
+        {"info": {SEALED: SealedTable("statement", turn=5)}},
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     subject_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     provider_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     source_id: Mapped[str] = mapped_column(String(64))
     record_id: Mapped[uuid.UUID] = mapped_column(Uuid)  # the version it was written on
-    sealed: Mapped[bytes] = mapped_column(LargeBinary)  # {"text"}
+    sealed: Mapped[bytes] = mapped_column(LargeBinary, info={SEALED: ROW})  # {"text"}
     key_id: Mapped[str] = mapped_column(String(16), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

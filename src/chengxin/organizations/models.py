@@ -9,6 +9,7 @@ from enum import StrEnum
 from sqlalchemy import JSON, Date, ForeignKey, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from chengxin.changes.topics import CHANGES, Topic, Tracked
 from chengxin.db import Base, UTCDateTime
 
 
@@ -31,6 +32,7 @@ class Organization(Base):
     """An organization identified by its 18-character unified social credit code (GB 32100)."""
 
     __tablename__ = "organization"
+    __table_args__ = {"info": {CHANGES: Tracked(Topic.ORGANIZATIONS, inserts=False)}}
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     credit_code: Mapped[str] = mapped_column(String(18), unique=True)
@@ -64,6 +66,7 @@ class ApiToken(Base):
     """A system caller's credential. Only a SHA-256 of the secret is kept; it is shown once."""
 
     __tablename__ = "api_token"
+    __table_args__ = {"info": {CHANGES: Tracked(Topic.CREDENTIALS, inserts=False)}}
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organization.id"), index=True)

@@ -20,6 +20,7 @@ from sqlalchemy import BigInteger, Date, Index, Integer, LargeBinary, String, Te
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chengxin.db import Base, JSONType, UTCDateTime
+from chengxin.keys.sealed import SEALED, SealedTable
 
 
 def fields_aad(record_id: uuid.UUID) -> bytes:
@@ -65,6 +66,7 @@ class CreditRecord(Base):
         # A batch's records in row order: the chunked jobs after an ingest (notices, list
         # proposals) read the next few after their cursor (ADR 0026).
         Index("ix_credit_record_batch_row", "batch_id", "row_no"),
+        {"info": {SEALED: SealedTable("record", turn=1)}},
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
@@ -88,7 +90,8 @@ class CreditRecord(Base):
     repair_from_on: Mapped[date | None] = mapped_column(Date)
     status: Mapped[str] = mapped_column(String(12))  # a RecordStatus
     fields: Mapped[dict[str, Any]] = mapped_column(JSONType)  # kind fields without personal data
-    sealed_fields: Mapped[bytes | None] = mapped_column(LargeBinary)  # AES-GCM JSON of the rest
+    # AES-GCM JSON of the rest
+    sealed_fields: Mapped[bytes | None] = mapped_column(LargeBinary, info={SEALED: fields_aad})
     key_id: Mapped[str | None] = mapped_column(String(16))
     content_digest: Mapped[bytes] = mapped_column(LargeBinary(32))  # keyed; duplicate detection
     batch_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)

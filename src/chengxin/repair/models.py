@@ -19,6 +19,7 @@ from sqlalchemy import Index, LargeBinary, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chengxin.db import Base, JSONType, UTCDateTime
+from chengxin.keys.sealed import ROW, SEALED, SealedTable
 
 
 class RepairBasis(StrEnum):
@@ -41,7 +42,10 @@ OPEN_REPAIR_STATUSES = (RepairStatus.RECEIVED.value, RepairStatus.NEEDS_EVIDENCE
 
 class RepairApplication(Base):
     __tablename__ = "repair_application"
-    __table_args__ = (Index("ix_repair_application_open_due", "status", "decide_due_at"),)
+    __table_args__ = (
+        Index("ix_repair_application_open_due", "status", "decide_due_at"),
+        {"info": {SEALED: SealedTable("repair-application", turn=6)}},
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     reference: Mapped[str] = mapped_column(String(24), unique=True)
@@ -54,7 +58,8 @@ class RepairApplication(Base):
     status: Mapped[str] = mapped_column(String(16))
     eligibility: Mapped[list[dict[str, Any]]] = mapped_column(JSONType)  # the checks, explained
     commitment_digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of the 信用承诺书 text
-    sealed: Mapped[bytes] = mapped_column(LargeBinary)  # {"explanation", "reasons"}
+    # the sealed JSON of {"explanation", "reasons"}
+    sealed: Mapped[bytes] = mapped_column(LargeBinary, info={SEALED: ROW})
     key_id: Mapped[str] = mapped_column(String(16), index=True)
     filed_by: Mapped[str] = mapped_column(String(200))
     filed_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -75,10 +80,12 @@ class RecordArchive(Base):
     """The content of a repaired record version, sealed: auditors and the subject read it."""
 
     __tablename__ = "record_archive"
+    __table_args__ = {"info": {SEALED: SealedTable("archived-record", turn=7, keys=("record_id",))}}
 
     record_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     subject_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
     repair_id: Mapped[uuid.UUID] = mapped_column(Uuid)
     archived_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    sealed: Mapped[bytes] = mapped_column(LargeBinary)  # {"document_no", "fields", "personal"}
+    # the sealed JSON of {"document_no", "fields", "personal"}
+    sealed: Mapped[bytes] = mapped_column(LargeBinary, info={SEALED: ROW})
     key_id: Mapped[str] = mapped_column(String(16), index=True)

@@ -17,7 +17,9 @@ from typing import Any
 from sqlalchemy import BigInteger, Date, Index, Integer, LargeBinary, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from chengxin.changes.topics import CHANGES, Topic, Tracked
 from chengxin.db import Base, JSONType, UTCDateTime
+from chengxin.keys.sealed import ROW, SEALED, SealedTable
 
 
 class RulesetStatus(StrEnum):
@@ -38,6 +40,7 @@ class ReviewOutcome(StrEnum):
 
 class ScoringRuleset(Base):
     __tablename__ = "scoring_ruleset"
+    __table_args__ = {"info": {CHANGES: Tracked(Topic.SCORING, inserts=False)}}
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     version: Mapped[str] = mapped_column(String(32), unique=True)
@@ -88,7 +91,10 @@ class ScoreReview(Base):
     """A person's request for human review of their score (PIPL Art. 24)."""
 
     __tablename__ = "score_review"
-    __table_args__ = (Index("ix_score_review_status_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_score_review_status_due", "status", "due_at"),
+        {"info": {SEALED: SealedTable("score-review", turn=22, rotated=False)}},
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     reference: Mapped[str] = mapped_column(String(24), unique=True)
@@ -98,7 +104,7 @@ class ScoreReview(Base):
     score: Mapped[int] = mapped_column(Integer)
     grade: Mapped[str] = mapped_column(String(4))
     status: Mapped[str] = mapped_column(String(10))
-    sealed: Mapped[bytes] = mapped_column(LargeBinary)  # {"reason", "note"}
+    sealed: Mapped[bytes] = mapped_column(LargeBinary, info={SEALED: ROW})  # {"reason", "note"}
     key_id: Mapped[str] = mapped_column(String(16), index=True)
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)

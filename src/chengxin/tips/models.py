@@ -22,6 +22,7 @@ from sqlalchemy import Boolean, Index, LargeBinary, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chengxin.db import Base, UTCDateTime
+from chengxin.keys.sealed import ROW, SEALED, SealedTable
 from chengxin.ratelimit import RateWindow
 
 TipRateWindow = RateWindow  # moved to chengxin.ratelimit (issue 21); chengxin.models reads it here
@@ -47,7 +48,10 @@ class Tip(Base):
     """One tip, in the queue of the organization it was routed to."""
 
     __tablename__ = "tip"
-    __table_args__ = (Index("ix_tip_open_due", "status", "act_due_at"),)
+    __table_args__ = (
+        Index("ix_tip_open_due", "status", "act_due_at"),
+        {"info": {SEALED: SealedTable("tip", turn=24, rotated=False)}},
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     reference: Mapped[str] = mapped_column(String(24), unique=True)  # JB-2026-XXXXXXXX
@@ -59,7 +63,8 @@ class Tip(Base):
     masked_credit_code: Mapped[str | None] = mapped_column(String(24))
     region_code: Mapped[str | None] = mapped_column(String(6))  # where it happened, if given
     text_digest: Mapped[bytes] = mapped_column(LargeBinary(32), index=True)  # floods
-    sealed: Mapped[bytes] = mapped_column(LargeBinary)  # {"about", "what", "contact"}
+    # the sealed JSON of {"about", "what", "contact"}
+    sealed: Mapped[bytes] = mapped_column(LargeBinary, info={SEALED: ROW})
     key_id: Mapped[str] = mapped_column(String(16), index=True)
     has_contact: Mapped[bool] = mapped_column(Boolean)
     organization_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)  # whose queue
@@ -78,6 +83,7 @@ class TipEvent(Base):
     """One step of a tip, shown to the submitter with its public note (sealed at rest)."""
 
     __tablename__ = "tip_event"
+    __table_args__ = {"info": {SEALED: SealedTable("tip-event", turn=25, rotated=False)}}
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     tip_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
@@ -86,5 +92,5 @@ class TipEvent(Base):
     outcome: Mapped[str | None] = mapped_column(String(16))
     actor_name: Mapped[str] = mapped_column(String(200))
     organization_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
-    sealed_note: Mapped[bytes | None] = mapped_column(LargeBinary)  # {"note"}
+    sealed_note: Mapped[bytes | None] = mapped_column(LargeBinary, info={SEALED: ROW})  # {"note"}
     key_id: Mapped[str | None] = mapped_column(String(16))

@@ -28,6 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from chengxin.db import Base, JSONType, UTCDateTime
+from chengxin.keys.sealed import ROW, SEALED, SealedTable
 
 
 class TaskSource(StrEnum):
@@ -135,6 +136,7 @@ class Attachment(Base):
     material may name people); type, size and SHA-256 stay in clear, as for evidence files."""
 
     __tablename__ = "tracking_attachment"
+    __table_args__ = {"info": {SEALED: SealedTable("tracking-attachment", turn=23, rotated=False)}}
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     task_id: Mapped[uuid.UUID] = mapped_column(
@@ -146,6 +148,7 @@ class Attachment(Base):
     content_type: Mapped[str] = mapped_column(String(40))
     size: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))
-    sealed: Mapped[bytes] = mapped_column(LargeBinary)  # {"filename", "content" (base64)}
+    # the sealed JSON of {"filename", "content" (base64)}
+    sealed: Mapped[bytes] = mapped_column(LargeBinary, info={SEALED: ROW})
     key_id: Mapped[str] = mapped_column(String(16), index=True)
     uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)

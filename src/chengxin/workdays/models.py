@@ -8,6 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from chengxin.changes.topics import CHANGES, Topic, Tracked
 from chengxin.db import Base, UTCDateTime
 
 
@@ -25,6 +26,7 @@ class WorkdayYear(Base):
     """One year's arrangement (国务院办公厅关于部分节假日安排的通知), as entered."""
 
     __tablename__ = "workday_year"
+    __table_args__ = {"info": {CHANGES: Tracked(Topic.CALENDAR)}}
 
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     notice: Mapped[str] = mapped_column(String(200))  # e.g. 国办发明电〔2026〕x号
@@ -38,6 +40,7 @@ class WorkdayDay(Base):
     """A day of an entered year that is a holiday, or a weekend day that is a working day."""
 
     __tablename__ = "workday_day"
+    __table_args__ = {"info": {CHANGES: Tracked(Topic.CALENDAR)}}
 
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     year: Mapped[int] = mapped_column(

@@ -86,7 +86,10 @@ def _forget_lockdown() -> None:
         cache.invalidate()
 
 
-changes_service.on_change(_forget_lockdown, Topic.LOCKDOWN)
+def install() -> None:
+    """A lock or lift, in this process or another (changes.watcher), makes every cache of this
+    process read the lockdown again (ADR 0034)."""
+    changes_service.on_change(_forget_lockdown, Topic.LOCKDOWN)
 
 
 def _read_locked(runtime: Runtime) -> bool:

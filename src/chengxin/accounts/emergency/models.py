@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
+from chengxin.changes.topics import CHANGES, Topic, Tracked
 from chengxin.db import Base, UTCDateTime
 
 
@@ -16,6 +17,7 @@ class PlatformLockdown(Base):
     node) sees it; each process caches its reading for at most a second."""
 
     __tablename__ = "platform_lockdown"
+    __table_args__ = {"info": {CHANGES: Tracked(Topic.LOCKDOWN)}}
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
     reason: Mapped[str] = mapped_column(Text)
