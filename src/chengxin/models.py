@@ -20,12 +20,13 @@ from chengxin.lists.models import ListEntry, ListEntryEvent
 from chengxin.notifications.models import NotificationOutbox, OrganizationNotice
 from chengxin.objections.models import Objection, Statement
 from chengxin.organizations.models import ApiToken, Organization, OrganizationRole
+from chengxin.ratelimit import RateWindow
 from chengxin.records.models import CreditRecord, RecordEvent, SweepMark
 from chengxin.repair.models import RecordArchive, RepairApplication
 from chengxin.reports.models import ReportIssue
 from chengxin.scoring.models import ScoreReview, ScoringMark, ScoringRuleset, SubjectScore
 from chengxin.state.models import CreditStateRow
-from chengxin.tips.models import Tip, TipEvent, TipRateWindow
+from chengxin.tips.models import Tip, TipEvent
 from chengxin.tracking.models import Attachment, Milestone, ProgressReport, Task, TaskUnit
 from chengxin.watch.models import WatchDelivery, WatchSubscription
 from chengxin.workdays.models import WorkdayDay, WorkdayYear
@@ -79,6 +80,7 @@ __all__ = [
     "ProgressReport",
     "Query",
     "QuerySubject",
+    "RateWindow",
     "RecordArchive",
     "RecordEvent",
     "RepairApplication",
@@ -96,7 +98,6 @@ __all__ = [
     "TaskUnit",
     "Tip",
     "TipEvent",
-    "TipRateWindow",
     "UserAccount",
     "WatchDelivery",
     "WatchSubscription",

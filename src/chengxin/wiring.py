@@ -34,9 +34,6 @@ def install() -> None:
 
         changes_hooks.install()
         # Each domain's install() is added below, lowest layer first.
-        from chengxin.identity import rotation as identity_rotation  # noqa: PLC0415
-
-        identity_rotation.install()  # key rotation's audit entries (keys cannot import audit)
         from chengxin.accounts import hooks as accounts_hooks  # noqa: PLC0415
 
         accounts_hooks.install()  # agencies find staff accounts' organizations

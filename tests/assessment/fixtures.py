@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from chengxin.identity import resolve as identity_resolve
 from chengxin.ingestion.service import _intake as intake
 from chengxin.objections import service as objection_service
 from chengxin.objections.models import ObjectionOutcome
 from chengxin.records.models import CreditRecord
-from chengxin.reports import service as report_service
 from chengxin.runtime import Runtime
 from chengxin.security.actor import Actor, ActorKind, system_actor
 from chengxin.security.roles import ROLE_PERMISSIONS, Role
@@ -173,4 +173,4 @@ def build_month(runtime: Runtime, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 
 def subject_of(runtime: Runtime, person: Any) -> uuid.UUID:
     with runtime.scope() as session:
-        return report_service.subject_of(session, person.id_number, person.name)
+        return identity_resolve.subject_of(session, person.id_number, person.name)

@@ -18,9 +18,9 @@ from chengxin.citizens.errors import ChallengeExpired, CodeInvalid, TooManyCodes
 from chengxin.citizens.models import SignInChallenge
 from chengxin.db import utcnow
 from chengxin.identity import service as identity_service
-from chengxin.identity.masking import mask_phone
 from chengxin.notifications import service as notifications_service
 from chengxin.notifications.models import NotificationOutbox
+from chengxin.privacy import mask_phone
 from chengxin.runtime import Runtime
 from chengxin.security.actor import system_actor
 from tests.helpers import auth, people

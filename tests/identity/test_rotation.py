@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from chengxin.identity import population, rotation
+from chengxin.identity import population
 from chengxin.identity import service as identity_service
-from chengxin.keys import keyring_of
+from chengxin.keys import keyring_of, rotation
 from chengxin.keys.keyring import Keyring
 from chengxin.runtime import Runtime, build_runtime
 from chengxin.security.actor import system_actor

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from chengxin.app import create_app
 from chengxin.cli import main
-from chengxin.identity import rotation
 from chengxin.identity import service as identity_service
+from chengxin.keys import rotation
 from chengxin.keys.keyring import Keyring
 from chengxin.notifications import channels, phones, service, templates
 from chengxin.notifications.channels import Message

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from chengxin.access.scenes import Scene
 from chengxin.demo import generator
+from chengxin.identity import resolve as identity_resolve
 from chengxin.identity import service as identity_service
 from chengxin.notifications.models import NotificationOutbox, OrganizationNotice
 from chengxin.organizations import service as organization_service
@@ -44,7 +45,7 @@ class RightsWorld:
 
     def subject(self, person: Any) -> uuid.UUID:
         with self.runtime.scope() as session:
-            return report_service.subject_of(session, person.id_number, person.name)
+            return identity_resolve.subject_of(session, person.id_number, person.name)
 
     def citizen(self, person: Any) -> Actor:
         return citizen(self.subject(person))

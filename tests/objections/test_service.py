@@ -18,6 +18,7 @@ from chengxin.casework.errors import RecordNotFound
 from chengxin.db import utcnow
 from chengxin.evidence import service as evidence_service
 from chengxin.evidence.service import EvidenceFile, EvidenceNotFound
+from chengxin.identity import resolve as identity_resolve
 from chengxin.objections import disputes, statements
 from chengxin.objections import service as objection_service
 from chengxin.objections.errors import (
@@ -285,7 +286,7 @@ def test_a_query_answer_carries_the_dispute_mark(rw: RightsWorld) -> None:
         outcome = queries.submit(
             session,
             document,
-            persons=[queries.PersonAsked(person.id_number, person.name)],
+            persons=[identity_resolve.PersonAsked(person.id_number, person.name)],
             scene=Scene.ADMINISTRATIVE_LICENSING,
             purpose="食品经营许可审查",
             grant_id=None,

@@ -16,7 +16,7 @@ from chengxin.audit.models import AuditEntry
 from chengxin.db import utcnow
 from chengxin.evidence import service as evidence_service
 from chengxin.evidence.service import EvidenceFile, EvidenceInvalid, EvidenceNotFound
-from chengxin.identity import rotation
+from chengxin.keys import rotation
 from chengxin.keys.keyring import Keyring
 from chengxin.objections import service as objection_service
 from chengxin.objections import statements

@@ -18,12 +18,12 @@ from PIL import Image
 from chengxin.catalog import service as catalog_service
 from chengxin.catalog.schema import CatalogDocument
 from chengxin.db import utcnow
+from chengxin.demo.sample_report import sample_report
 from chengxin.lists import types as list_types
 from chengxin.measures import catalog as measures_catalog
 from chengxin.organizations.models import OrganizationKind, RoleKind
 from chengxin.reports import service as report_service
 from chengxin.reports.render import render_html
-from chengxin.reports.sample import sample_report
 from chengxin.settings import Settings
 from tests.access.fixtures import citizen
 from tests.checks.fixtures import SYSTEM, enterprise

@@ -18,6 +18,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from chengxin.cli import main
+from chengxin.demo.sample_report import sample_report
 from chengxin.keys.keyring import Keyring, save
 from chengxin.reports import pdf as report_pdf
 from chengxin.reports.content import Report, report_digest
@@ -32,7 +33,6 @@ from chengxin.reports.pdf import (
     verify_pdf,
 )
 from chengxin.reports.render import render_html
-from chengxin.reports.sample import sample_report
 
 CODE = "ABCD2345"
 RING = Keyring.generate(demo=True)

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_file
 
+from chengxin.demo.sample_report import sample_report
 from chengxin.reports import render
 from chengxin.reports.content import RecordMark, ReportAudience
 from chengxin.reports.render import UnknownLanguage, render_html
-from chengxin.reports.sample import sample_report
 
 VERIFY_URL = "https://credit.example.gov.cn/verify/CX-20261128-7Q4M9K2T"
 REPORTS = Path(render.__file__).parent

@@ -10,8 +10,8 @@ import pytest
 from litestar.testing import TestClient
 
 from chengxin.demo import generator
-from chengxin.identity.masking import mask_id_number
 from chengxin.organizations.models import ApiToken
+from chengxin.privacy import mask_id_number
 from chengxin.reports.pdf import verify_pdf
 from chengxin.runtime import Runtime
 from chengxin.security.permissions import Permission

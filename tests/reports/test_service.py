@@ -22,9 +22,9 @@ from chengxin.demo import generator
 from chengxin.identity import resolve
 from chengxin.identity.errors import SubjectNotFound
 from chengxin.identity.idnumber import IdNumberError
-from chengxin.identity.masking import mask_id_number
 from chengxin.identity.resolve import SubjectNameMismatch
 from chengxin.organizations.models import Organization
+from chengxin.privacy import mask_id_number
 from chengxin.reports import service as report_service
 from chengxin.reports import verification
 from chengxin.reports.content import RecordMark, ReportAudience, report_digest

@@ -13,8 +13,8 @@ from typing import Any
 from chengxin.access import grants
 from chengxin.access.scenes import Scene
 from chengxin.catalog import service as catalog_service
+from chengxin.identity import resolve as identity_resolve
 from chengxin.organizations.models import Organization
-from chengxin.reports import service as report_service
 from chengxin.runtime import Runtime
 from chengxin.security.actor import Actor
 from tests.access.fixtures import AccessWorld, build, citizen
@@ -36,7 +36,7 @@ class WatchWorld:
 
     def subject(self, person: Any) -> uuid.UUID:
         with self.runtime.scope() as session:
-            return report_service.subject_of(session, person.id_number, person.name)
+            return identity_resolve.subject_of(session, person.id_number, person.name)
 
     def grant(self, person: Any, *, days: int = 30, kinds: list[str] | None = None) -> uuid.UUID:
         subject_id = self.subject(person)

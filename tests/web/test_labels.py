@@ -11,7 +11,7 @@ from typing import Any
 from litestar.testing import TestClient
 
 from chengxin.catalog import service as catalog_service
-from chengxin.identity.masking import mask_name
+from chengxin.privacy import mask_name
 from chengxin.runtime import Runtime
 from chengxin.scoring import service as scoring_service
 from chengxin.web import labels

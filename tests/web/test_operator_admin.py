@@ -18,6 +18,7 @@ from chengxin.access.scenes import Scene
 from chengxin.catalog import service as catalog_service
 from chengxin.db import utcnow
 from chengxin.demo.generator import credit_code
+from chengxin.identity import resolve as identity_resolve
 from chengxin.lists import service as list_service
 from chengxin.lists.models import EntryStatus, ListEntry
 from chengxin.organizations import service as organization_service
@@ -398,7 +399,7 @@ def test_permission_list_add_and_end(
 def _proposed(world: World) -> uuid.UUID:
     person = world.people[0]
     with world.runtime.scope() as session:
-        subject_id = list_service.resolve_person(session, person.id_number, person.name)
+        subject_id = identity_resolve.subject_of(session, person.id_number, person.name)
         entry = list_service.propose(
             session,
             list_service.Proposal(

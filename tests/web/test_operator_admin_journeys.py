@@ -15,6 +15,7 @@ import pytest
 from chengxin.access.models import Query, QueryStatus
 from chengxin.catalog import service as catalog_service
 from chengxin.db import utcnow
+from chengxin.identity import resolve as identity_resolve
 from chengxin.lists import public as public_lists
 from chengxin.lists import service as list_service
 from chengxin.runtime import Runtime
@@ -36,7 +37,7 @@ def world(runtime: Runtime) -> World:
 def _notified(world: World, person: Any) -> tuple[uuid.UUID, str]:
     """An entry proposed on a finding document and notified: its objection window runs."""
     with world.runtime.scope() as session:
-        subject_id = list_service.resolve_person(session, person.id_number, person.name)
+        subject_id = identity_resolve.subject_of(session, person.id_number, person.name)
         entry = list_service.propose(
             session,
             list_service.Proposal(

@@ -15,8 +15,8 @@ from litestar.testing import TestClient
 from chengxin.catalog import service as catalog_service
 from chengxin.db import utcnow
 from chengxin.demo import generator
-from chengxin.identity.masking import mask_id_number
 from chengxin.lists import types as list_types
+from chengxin.privacy import mask_id_number
 from chengxin.runtime import Runtime
 from chengxin.security.actor import system_actor
 from chengxin.security.roles import Role

@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session
 
+from chengxin import privacy
 from chengxin.access import grants, monitoring, policy
 from chengxin.access.errors import (
     AgencyBlacklisted,
@@ -33,11 +34,9 @@ from chengxin.audit import service as audit
 from chengxin.audit.models import AuditEntry
 from chengxin.catalog.schema import CatalogDocument
 from chengxin.db import utcnow
-from chengxin.identity import masking
 from chengxin.identity import service as identity_service
 from chengxin.identity.models import Subject
-from chengxin.identity.resolve import PersonAsked as PersonAsked  # noqa: PLC0414 — moved (issue 21), re-exported
-from chengxin.identity.resolve import Resolved, resolve
+from chengxin.identity.resolve import PersonAsked, Resolved, resolve
 from chengxin.keys import keyring_of
 from chengxin.objections import disputes
 from chengxin.organizations.models import Organization, OrganizationKind
@@ -258,7 +257,7 @@ def submit(
     )
     if reasons:
         return QueryOutcome(query, None)
-    masks = [(masking.mask_name(p.name), masking.mask_id_number(p.id_number)) for p in persons]
+    masks = [(privacy.mask_name(p.name), privacy.mask_id_number(p.id_number)) for p in persons]
     results = _release(session, document, query, actor=actor, now=now, masks=masks)
     monitoring.observe(session, query, settings=settings, now=now)
     return QueryOutcome(query, results)
@@ -376,7 +375,7 @@ def _masks_of(session: Session, rows: Sequence[QuerySubject]) -> list[tuple[str,
             masks.append(("*", "*" * 18))
             continue
         clear = identity_service.reveal(ring, subject)
-        masks.append((masking.mask_name(clear.name), masking.mask_id_number(clear.id_number)))
+        masks.append((privacy.mask_name(clear.name), privacy.mask_id_number(clear.id_number)))
     return masks
 
 

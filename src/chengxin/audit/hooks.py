@@ -13,7 +13,10 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from chengxin import events
 from chengxin.audit import service as audit_service
+from chengxin.keys.events import DATA_REENCRYPTED, DataReencrypted
+from chengxin.security.actor import system_actor
 
 LISTENERS: tuple[tuple[str, Callable[..., Any]], ...] = (
     ("after_begin", audit_service.on_begin),
@@ -21,11 +24,25 @@ LISTENERS: tuple[tuple[str, Callable[..., Any]], ...] = (
 )
 
 
+def audit_reencrypted(session: Session, done: DataReencrypted) -> None:
+    """One audit entry per batch key rotation re-encrypted, in the batch's transaction (``keys``
+    cannot import the audit log, which imports the keyring)."""
+    audit_service.record(
+        session,
+        f"keys:{done.label}:reencrypt",
+        actor=system_actor("keys-rotate"),
+        object_type="keyring",
+        object_id=done.active_key,
+        data={"count": done.count, "from_keys": sorted(done.from_keys)},
+    )
+
+
 def install() -> None:
-    """Attach the audit log's Session listeners (idempotent)."""
+    """Attach the audit log's Session listeners and record key rotation's batches (idempotent)."""
     for name, listener in LISTENERS:
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)
+    events.subscribe(DATA_REENCRYPTED, audit_reencrypted)
 
 
 def installed() -> bool:

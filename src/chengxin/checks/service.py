@@ -24,6 +24,7 @@ import anyio
 from sqlalchemy import Table, Uuid, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
+from chengxin import privacy
 from chengxin.access import policy, queries
 from chengxin.access.errors import QueryNeedsOrganization
 from chengxin.access.scenes import Scene
@@ -41,7 +42,6 @@ from chengxin.checks.errors import (
 )
 from chengxin.checks.models import Check, CheckFeedback, CheckSubject
 from chengxin.db import reading_beside, utcnow
-from chengxin.identity import masking
 from chengxin.identity import service as identity_service
 from chengxin.identity.models import Subject
 from chengxin.identity.resolve import PersonAsked, Resolved, match
@@ -264,8 +264,8 @@ def prepare(  # one pass over the batch: each local is one set-based read
         shown = SubjectCheck(
             index,
             outcome,
-            masking.mask_name(person.name),
-            masking.mask_id_number(person.id_number.strip().upper()),
+            privacy.mask_name(person.name),
+            privacy.mask_id_number(person.id_number.strip().upper()),
         )
         if sid is not None:
             state = states[sid]

@@ -20,13 +20,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
+from chengxin import privacy
 from chengxin.accounts import service as accounts_service
 from chengxin.audit import service as audit
 from chengxin.citizens.errors import ChallengeExpired, CodeInvalid, PersonNotVerified, TooManyCodes
 from chengxin.citizens.models import SignInAttempt, SignInChallenge
 from chengxin.db import utcnow
 from chengxin.errors import DomainError
-from chengxin.identity import idnumber, masking, rules
+from chengxin.identity import idnumber, rules
 from chengxin.identity import service as identity_service
 from chengxin.identity.models import Subject
 from chengxin.keys import keyring_of
@@ -272,7 +273,7 @@ def _request(
         data={"client_ip": client_ip, "outbox_id": str(outbox_id)},
         at=now,
     )
-    return Challenge(challenge_id, masking.mask_phone(phone), challenge.expires_at)
+    return Challenge(challenge_id, privacy.mask_phone(phone), challenge.expires_at)
 
 
 def request_code(  # keyword-only inputs of one sign-in

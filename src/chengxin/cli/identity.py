@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import click
 
+from chengxin import privacy
 from chengxin.cli import main
 from chengxin.cli.common import echo_json
 from chengxin.cli.errors import EXIT_INVALID, exits_with
-from chengxin.identity import divisions, idnumber, masking
+from chengxin.identity import divisions, idnumber
 
 
 @main.group("id")
@@ -24,7 +25,7 @@ def id_check(number: str) -> None:
     echo_json(
         {
             "valid": True,
-            "id_number": masking.mask_id_number(parsed.number),
+            "id_number": privacy.mask_id_number(parsed.number),
             "birth_on": parsed.birth_on.isoformat(),
             "sex": parsed.sex,
             "address_code": parsed.address_code,

@@ -12,8 +12,8 @@ from chengxin.cli.common import echo_json, existing_keyring, read_settings
 from chengxin.cli.errors import EXIT_INVALID, exits_with, fail
 from chengxin.cli.runtime import open_runtime
 from chengxin.db import utcnow
-from chengxin.identity import rotation
 from chengxin.keys import export as key_export
+from chengxin.keys import rotation
 from chengxin.keys.keyring import Keyring, save
 
 

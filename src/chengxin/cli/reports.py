@@ -12,8 +12,8 @@ import click
 from chengxin.cli import main
 from chengxin.cli.common import echo_json, read_settings
 from chengxin.cli.errors import EXIT_FAILURE, EXIT_INVALID, exits_with, fail
+from chengxin.demo import sample_report as sample
 from chengxin.reports import pdf as report_pdf
-from chengxin.reports import sample
 from chengxin.reports import service as report_service
 from chengxin.reports.render import Issuer, local_time
 from chengxin.runtime import load_keyring

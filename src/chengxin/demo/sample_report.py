@@ -13,12 +13,12 @@ import string
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
+from chengxin import privacy
 from chengxin.access.scenes import SCENES, Scene
 from chengxin.catalog import service as catalog_service
 from chengxin.catalog.schema import CatalogDocument, Category, RecordKind
 from chengxin.demo import generator
 from chengxin.demo.records import sample_value
-from chengxin.identity import masking
 from chengxin.lists import types as list_types
 from chengxin.lists.memberships import Membership
 from chengxin.records.window import display_window
@@ -216,8 +216,8 @@ def sample_report(
         scene=None if subject else third_party_scenes[0].value,
         purpose=None if subject else "演示数据：审核贷款申请",
         name=person.name if subject else None,
-        masked_name=masking.mask_name(person.name),
-        masked_id_number=masking.mask_id_number(person.id_number),
+        masked_name=privacy.mask_name(person.name),
+        masked_id_number=privacy.mask_id_number(person.id_number),
         summary=summarize([*good, *dishonest, *basic], memberships),
         good=good,
         dishonest=dishonest,

@@ -21,8 +21,8 @@ from datetime import date
 import polars as pl
 
 from chengxin.identity import divisions
-from chengxin.identity.idnumber import CHECK_CHARS, EARLIEST_BIRTH, WEIGHTS
 from chengxin.identity.rules import NAME_MAX
+from chengxin.privacy import CHECK_CHARS, EARLIEST_BIRTH, WEIGHTS
 
 _ID = r"^[0-9]{17}[0-9X]$"
 # NFKC-stable characters only (CJK unified ideographs and extension A, ASCII letters, the middle

@@ -10,9 +10,9 @@ from typing import Annotated, Any
 from litestar import Controller, Request, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from chengxin import uploads
+from chengxin import privacy, uploads
 from chengxin.deps import ActorDep, Offset, SessionDep
-from chengxin.identity import divisions, idnumber, masking, population
+from chengxin.identity import divisions, idnumber, population
 from chengxin.identity import service as identity_service
 from chengxin.identity.models import PopulationImport
 from chengxin.identity.schemas import (
@@ -50,7 +50,7 @@ class IdNumberController(Controller):
         parsed = idnumber.parse(data.id_number)
         return IdNumberCheckRead(
             valid=True,
-            masked=masking.mask_id_number(parsed.number),
+            masked=privacy.mask_id_number(parsed.number),
             birth_on=parsed.birth_on,
             sex=parsed.sex,
             address_code=parsed.address_code,

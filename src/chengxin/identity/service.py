@@ -13,9 +13,10 @@ from typing import Any, NamedTuple, cast
 from sqlalchemy import Table, Uuid, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
+from chengxin import privacy
 from chengxin.audit import service as audit
 from chengxin.db import probe_many, utcnow
-from chengxin.identity import divisions, idnumber, masking, rules
+from chengxin.identity import divisions, idnumber, rules
 from chengxin.identity.errors import SubjectNotFound
 from chengxin.identity.models import Subject
 from chengxin.keys import keyring_of
@@ -52,9 +53,9 @@ class ClearIdentity:
     def masked(self) -> dict[str, str | None]:
         """The display form used everywhere else."""
         return {
-            "id_number": masking.mask_id_number(self.id_number),
-            "name": masking.mask_name(self.name),
-            "phone": masking.mask_phone(self.phone) if self.phone else None,
+            "id_number": privacy.mask_id_number(self.id_number),
+            "name": privacy.mask_name(self.name),
+            "phone": privacy.mask_phone(self.phone) if self.phone else None,
         }
 
 

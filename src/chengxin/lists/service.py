@@ -28,11 +28,11 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from chengxin import casework, workdays
+from chengxin import casework, privacy, workdays
 from chengxin.access import queries as access_queries
 from chengxin.audit import service as audit
 from chengxin.db import utcnow
-from chengxin.identity import masking, resolve, rules
+from chengxin.identity import resolve, rules
 from chengxin.identity import service as identity_service
 from chengxin.identity.errors import SubjectNotFound
 from chengxin.identity.models import Subject
@@ -90,7 +90,7 @@ def name_index(session: Session, name: str) -> bytes:
 
 def mask_credit_code(code: str) -> str:
     """9142**********123X: an organization's code on the public lists (as ID numbers are)."""
-    return masking.mask_id_number(code)
+    return privacy.mask_id_number(code)
 
 
 # -- proposing -------------------------------------------------------------------------------------
@@ -140,11 +140,6 @@ def _may_propose(session: Session, list_type: list_types.ListType, actor: Actor)
         raise ListProposerNotAllowed(f"list {list_type.code} is proposed by {who}")
 
 
-def resolve_person(session: Session, id_number: str, name: str) -> uuid.UUID:
-    """Moved (issue 21): ``identity.resolve.subject_of``; kept for the callers not yet moved."""
-    return resolve.subject_of(session, id_number, name)
-
-
 def _person(session: Session, subject_id: uuid.UUID) -> _Whom:
     subject = session.get(Subject, subject_id)
     if subject is None:
@@ -153,8 +148,8 @@ def _person(session: Session, subject_id: uuid.UUID) -> _Whom:
     return _Whom(
         subject_id,
         None,
-        masking.mask_name(clear.name),
-        masking.mask_id_number(clear.id_number),
+        privacy.mask_name(clear.name),
+        privacy.mask_id_number(clear.id_number),
         name_index(session, rules.normalize_name(clear.name)),
         birth_on=subject.birth_on,
     )

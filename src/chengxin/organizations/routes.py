@@ -8,8 +8,8 @@ from typing import Annotated
 from litestar import Controller, get, post
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
+from chengxin import privacy
 from chengxin.deps import ActorDep, Offset, SessionDep, SettingsDep
-from chengxin.identity import masking
 from chengxin.identity import service as identity_service
 from chengxin.identity.models import Subject
 from chengxin.keys import keyring_of
@@ -35,7 +35,7 @@ def _role_read(session: SessionDep, link: OrganizationRole) -> RoleRead:
         id=link.id,
         organization_id=link.organization_id,
         subject_id=subject.id,
-        masked_name=masking.mask_name(name),
+        masked_name=privacy.mask_name(name),
         role=link.role,
         since_on=link.since_on,
         until_on=link.until_on,

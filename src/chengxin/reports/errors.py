@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from chengxin.errors import Conflict, Forbidden, InvalidInput, NotFound
-from chengxin.identity.resolve import SubjectNameMismatch  # noqa: F401 — moved (issue 21), re-exported
 
 
 class ReportNotVerified(NotFound):

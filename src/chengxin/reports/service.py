@@ -24,6 +24,7 @@ from cryptography.exceptions import InvalidTag
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from chengxin import privacy
 from chengxin.access import queries
 from chengxin.access.errors import QueryNotReleasable
 from chengxin.access.models import Grant, GrantStatus, GrantUse, Query, QueryStatus, QuerySubject
@@ -33,7 +34,6 @@ from chengxin.audit.models import AuditEntry
 from chengxin.catalog import service as catalog_service
 from chengxin.catalog.schema import CatalogDocument, RecordKind
 from chengxin.db import utcnow
-from chengxin.identity import masking
 from chengxin.identity import service as identity_service
 from chengxin.identity.errors import SubjectNotFound
 from chengxin.identity.models import Subject
@@ -372,8 +372,8 @@ def build(
         scene=header.scene,
         purpose=header.purpose,
         name=clear.name if own else None,  # her own report names her in full
-        masked_name=masking.mask_name(clear.name),
-        masked_id_number=masking.mask_id_number(clear.id_number),
+        masked_name=privacy.mask_name(clear.name),
+        masked_id_number=privacy.mask_id_number(clear.id_number),
         summary=summarize(records, memberships),
         good=[r for r in records if r.category == "good"],
         dishonest=[r for r in records if r.category == "dishonest"],

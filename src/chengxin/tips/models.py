@@ -23,9 +23,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from chengxin.db import Base, UTCDateTime
 from chengxin.keys.sealed import ROW, SEALED, SealedTable
-from chengxin.ratelimit import RateWindow
-
-TipRateWindow = RateWindow  # moved to chengxin.ratelimit (issue 21); chengxin.models reads it here
 
 
 class TipStatus(StrEnum):

@@ -31,14 +31,13 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from chengxin import casework, ratelimit, workdays
+from chengxin import casework, privacy, ratelimit, workdays
 from chengxin.audit import service as audit
 from chengxin.db import utcnow
-from chengxin.identity import idnumber, masking
+from chengxin.identity import idnumber
 from chengxin.keys import keyring_of
 from chengxin.keys.keyring import Keyring
 from chengxin.keys.sealed import seal, unseal
-from chengxin.lists import public as public_lists
 from chengxin.lists import types as list_types
 from chengxin.lists.models import ListKind
 from chengxin.notifications import inbox
@@ -83,7 +82,6 @@ class RateAction:
 
     SUBMIT = "submit"
     LOOKUP = "lookup"
-    LIST_SEARCH = public_lists.SEARCH_ACTION  # moved to lists (issue 21); the portal reads it here
 
 
 @dataclass(frozen=True)
@@ -290,7 +288,7 @@ def _identifiers(
     subject_id = masked_id = code_index = masked_code = None
     if _clean(data.id_number):
         number = idnumber.parse(data.id_number or "").number  # a malformed one is a 422
-        subject_id, masked_id = ring.subject_id(number), masking.mask_id_number(number)
+        subject_id, masked_id = ring.subject_id(number), privacy.mask_id_number(number)
     if _clean(data.credit_code):
         try:
             code = organization_service.validate_credit_code((data.credit_code or "").strip())

@@ -1,6 +1,6 @@
 """The reference images of a credit report's first page (issue 20), and how to make them.
 
-A fixed synthetic report (``reports.sample``: a seeded Faker person, issued 2026-11-28 14:05
+A fixed synthetic report (``demo.sample_report``: a seeded Faker person, issued 2026-11-28 14:05
 Beijing time, its number and verification code seeded too) is rendered with fixed settings (a
 distinctive issuing body, seal text and ``public_base_url``), and page 1 of the PDF is rasterized
 with poppler's ``pdftoppm`` at 60 dpi. Every input is fixed, so nothing on the page legitimately
@@ -24,10 +24,10 @@ from pathlib import Path
 
 from PIL import Image, ImageChops
 
+from chengxin.demo.sample_report import sample_code, sample_report
 from chengxin.reports import pdf as report_pdf
 from chengxin.reports import verification
 from chengxin.reports.render import Issuer
-from chengxin.reports.sample import sample_code, sample_report
 from chengxin.settings import Settings
 
 HERE = Path(__file__).parent

@@ -23,7 +23,6 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
 from chengxin.access import policy
-from chengxin.access.queries import PersonAsked
 from chengxin.access.scenes import SCENES, Scene
 from chengxin.checks import service as check_service
 from chengxin.checks.errors import CheckInputInvalid
@@ -31,6 +30,7 @@ from chengxin.checks.schemas import CheckResultRead, FeedbackIn
 from chengxin.db import utcnow
 from chengxin.deps import ActorDep, SessionDep, SettingsDep
 from chengxin.errors import DomainError, PayloadTooLarge
+from chengxin.identity.resolve import PersonAsked
 from chengxin.lists import types as list_types
 from chengxin.security.actor import Actor
 from chengxin.security.permissions import Permission

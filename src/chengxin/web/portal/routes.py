@@ -25,7 +25,6 @@ from chengxin.errors import DomainError
 from chengxin.keys import keyring_of
 from chengxin.lists import public as public_lists
 from chengxin.lists import types as list_types
-from chengxin.lists.errors import ListSearchRateLimited
 from chengxin.lists.models import ListKind
 from chengxin.lists.schemas import EntryPublic, SearchIn
 from chengxin.repair import service as repair_service
@@ -35,7 +34,6 @@ from chengxin.reports.schemas import VerifyIn
 from chengxin.runtime import Runtime
 from chengxin.settings import Settings
 from chengxin.tips import service as tip_service
-from chengxin.tips.errors import TipRateLimited
 from chengxin.tips.schemas import TipIn, TipLookupIn, TipPublic
 from chengxin.web.forms import parse
 from chengxin.web.i18n import n_
@@ -189,20 +187,12 @@ class PortalController(Controller):
             query = parse(SearchIn, fields)
             # Counted in a unit of work of its own before the request's session begins (as the
             # API does).
-            try:
-                tip_service.take(
-                    _runtime(request).scope,
-                    client_ip=client_ip(request),
-                    action=tip_service.RateAction.LIST_SEARCH,
-                    limit=settings.lists_searches_per_client_per_hour,
-                    now=utcnow(),
-                )
-            except TipRateLimited as exc:
-                per_hour = settings.lists_searches_per_client_per_hour
-                raise ListSearchRateLimited(
-                    f"at most {per_hour} an hour from one client",
-                    retry_after=exc.extra["retry_after"],
-                ) from None
+            public_lists.count_search(
+                _runtime(request).scope,
+                client_ip=client_ip(request),
+                limit=settings.lists_searches_per_client_per_hour,
+                now=utcnow(),
+            )
             found = public_lists.search(
                 session, id_number=query.id_number, credit_code=query.credit_code, name=query.name
             )
