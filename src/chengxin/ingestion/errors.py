@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from chengxin.errors import Conflict, InvalidInput, NotFound, PayloadTooLarge
-from chengxin.organizations.providers import NotAProvider  # moved (issue 21)
 
 __all__ = [
     "BatchMalformed",
@@ -13,7 +12,6 @@ __all__ = [
     "BatchTooLarge",
     "BatchTooManyValues",
     "FileRejected",
-    "NotAProvider",
 ]
 
 

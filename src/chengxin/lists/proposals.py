@@ -25,7 +25,7 @@ from chengxin.lists import PROPOSE_JOB
 from chengxin.lists import service as list_service
 from chengxin.lists import types as list_types
 from chengxin.lists.errors import ListEntryAlreadyOpen, ListRecordNotUsable
-from chengxin.records.models import CreditRecord
+from chengxin.records.models import CreditRecord, RecordStatus
 from chengxin.records.visibility import displayed_on_arrival
 from chengxin.security.actor import Actor
 from chengxin.settings import Settings
@@ -103,7 +103,7 @@ def propose_chunk(
                 .where(
                     CreditRecord.batch_id == batch_id,
                     CreditRecord.row_no > after,
-                    CreditRecord.status == "active",
+                    CreditRecord.status == RecordStatus.ACTIVE,
                     CreditRecord.kind_code.in_(sorted(by_kind)),
                 )
                 .order_by(CreditRecord.row_no)

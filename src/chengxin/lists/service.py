@@ -63,7 +63,7 @@ from chengxin.lists.models import (
 from chengxin.objections import disputes
 from chengxin.organizations.models import Organization, OrganizationRole
 from chengxin.records import service as records_service
-from chengxin.records.models import CreditRecord
+from chengxin.records.models import CreditRecord, RecordStatus
 from chengxin.records.window import is_displayed
 from chengxin.repair import archive
 from chengxin.security.actor import Actor, ActorKind
@@ -195,7 +195,7 @@ def _records(
             raise ListRecordNotUsable(
                 "a record is not one of your organization's records", field="record_ids"
             )
-        if record.status != "active":
+        if record.status != RecordStatus.ACTIVE:
             raise ListRecordNotUsable(
                 f"a record is {record.status}, not current", field="record_ids"
             )
@@ -718,11 +718,11 @@ def _ended_reason(session: Session, record_ids: list[str], now: datetime) -> Exi
         record = session.get(CreditRecord, uuid.UUID(raw))
         if record is None:
             continue
-        if record.status == "superseded":  # a correction: the current version carries on
+        if record.status == RecordStatus.SUPERSEDED:  # a correction: the current version carries on
             record = records_service.current_version(session, record.provider_id, record.source_id)
-        if record.status == "repaired" or archive.is_archived(record):
+        if record.status == RecordStatus.REPAIRED or archive.is_archived(record):
             reasons.append(ExitReason.REPAIRED)
-        elif record.status == "revoked":
+        elif record.status == RecordStatus.REVOKED:
             reasons.append(ExitReason.ERROR)
         elif record.display_until_on <= today:  # the window ends before its end day (window.py)
             reasons.append(ExitReason.RECORD_ENDED)

@@ -47,7 +47,7 @@ from chengxin.objections.models import (
 )
 from chengxin.records import service as records_service
 from chengxin.records.events import RECORDS_WITHDRAWN, RecordsWithdrawn
-from chengxin.records.models import CreditRecord
+from chengxin.records.models import CreditRecord, RecordStatus
 from chengxin.security.actor import Actor, ActorKind
 from chengxin.security.permissions import Permission
 from chengxin.settings import Settings
@@ -108,7 +108,7 @@ def file(
         route = ObjectionRoute.PROVIDER  # the person objects; the operator may route it
     reason = KIND.text(reason, "reason")
     evidence_service.check(evidence)
-    if record.status != "active":
+    if record.status != RecordStatus.ACTIVE:
         raise ObjectionRecordNotCurrent(f"this version is {record.status}")
     already = session.execute(
         select(Objection.id).where(
@@ -195,7 +195,7 @@ def _corrected_version(
         new is None
         or (new.provider_id, new.source_id) != (old.provider_id, old.source_id)
         or new.version <= old.version
-        or new.status != "active"
+        or new.status != RecordStatus.ACTIVE
     ):
         raise CorrectionMissing(
             "the corrected version must be a later, current version of the same record"
@@ -231,7 +231,7 @@ def decide(
         objection.corrected_record_id = target.id
     elif outcome is ObjectionOutcome.DELETED:
         current = records_service.current_version(session, record.provider_id, record.source_id)
-        if current.status == "active":
+        if current.status == RecordStatus.ACTIVE:
             records_service.revoke(
                 session, current, reason=f"objection {objection.reference}", at=now
             )

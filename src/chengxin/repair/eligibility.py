@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from chengxin.casework.cases import own_record
 from chengxin.catalog import service as catalog_service
 from chengxin.db import utcnow
-from chengxin.records.models import CreditRecord
+from chengxin.records.models import CreditRecord, RecordStatus
 from chengxin.repair.models import OPEN_REPAIR_STATUSES, RepairApplication, RepairStatus
 from chengxin.security.actor import Actor
 from chengxin.settings import Settings
@@ -107,9 +107,9 @@ def eligibility(
         ),
         Check(
             "current-record",
-            record.status == "active",
+            record.status == RecordStatus.ACTIVE,
             f"this version is {record.status}"
-            if record.status != "active"
+            if record.status != RecordStatus.ACTIVE
             else "the current version",
         ),
         Check(

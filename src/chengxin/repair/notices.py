@@ -27,7 +27,7 @@ from chengxin.catalog.schema import RecordKind
 from chengxin.jobs import service as jobs_service
 from chengxin.notifications import service as notification_service
 from chengxin.organizations.models import Organization
-from chengxin.records.models import CreditRecord
+from chengxin.records.models import CreditRecord, RecordStatus
 from chengxin.records.visibility import displayed_on_arrival
 from chengxin.security.actor import Actor
 
@@ -74,7 +74,7 @@ def send_chunk(
                     CreditRecord.batch_id == batch_id,
                     CreditRecord.row_no > after,
                     CreditRecord.category == "dishonest",
-                    CreditRecord.status == "active",
+                    CreditRecord.status == RecordStatus.ACTIVE,
                 )
                 .order_by(CreditRecord.row_no)
                 .limit(n)

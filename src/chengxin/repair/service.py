@@ -34,7 +34,7 @@ from chengxin.evidence import service as evidence_service
 from chengxin.evidence.service import EvidenceFile
 from chengxin.records import service as records_service
 from chengxin.records.events import RECORDS_WITHDRAWN, RecordsWithdrawn
-from chengxin.records.models import CreditRecord
+from chengxin.records.models import CreditRecord, RecordStatus
 from chengxin.repair import archive
 from chengxin.repair import eligibility as repair_eligibility
 from chengxin.repair.errors import (
@@ -239,8 +239,8 @@ def _repair(
     current = records_service.current_version(
         session, application.provider_id, application.source_id
     )
-    if current.status == "active":
-        current.status, current.ended_at = "repaired", now
+    if current.status == RecordStatus.ACTIVE:
+        current.status, current.ended_at = RecordStatus.REPAIRED, now
         records_service.append_event(session, current, "repaired", at=now)
         session.flush()
     # Joint punishment ends with the approval (谁认定、谁修复; NDRC Order 36), not at the sweep.
@@ -343,7 +343,7 @@ def repaired_ids(session: Session, record_ids: Iterable[uuid.UUID]) -> set[uuid.
     return set(
         session.execute(
             select(CreditRecord.id).where(
-                CreditRecord.id.in_(ids), CreditRecord.status == "repaired"
+                CreditRecord.id.in_(ids), CreditRecord.status == RecordStatus.REPAIRED
             )
         ).scalars()
     )

@@ -43,7 +43,7 @@ from chengxin.keys import keyring_of
 from chengxin.keys.sealed import seal, unseal
 from chengxin.lists.models import ListEntry, ListEntryEvent
 from chengxin.objections.models import Objection
-from chengxin.records.models import CreditRecord, RecordEvent
+from chengxin.records.models import CreditRecord, RecordEvent, RecordStatus
 from chengxin.records.visibility import AudienceKind, shareable_kinds
 from chengxin.scoring import columnar, engine, rules, sources
 from chengxin.scoring.errors import (
@@ -488,7 +488,7 @@ def _change_sources(
         sources.append(
             past(
                 select(CreditRecord.subject_id.label("subject_id")).where(
-                    CreditRecord.status == "active", or_(*windows)
+                    CreditRecord.status == RecordStatus.ACTIVE, or_(*windows)
                 ),
                 CreditRecord.subject_id,
             )

@@ -22,7 +22,6 @@ from chengxin.ingestion.service._receipts import (
     quality,
     rejected_rows,
 )
-from chengxin.organizations.providers import provider_of  # moved (issue 21)
 
 __all__ = [
     "MAX_PUSH_RECORDS",
@@ -39,7 +38,6 @@ __all__ = [
     "open_batch",
     "owner_alive",
     "owner_token",
-    "provider_of",
     "quality",
     "rejected_rows",
     "run",

@@ -19,7 +19,7 @@ from chengxin.audit import service as audit
 from chengxin.catalog import service as catalog_service
 from chengxin.db import utcnow
 from chengxin.evidence.service import EvidenceFile
-from chengxin.records.models import CreditRecord
+from chengxin.records.models import CreditRecord, RecordStatus
 from chengxin.records.visibility import Audience, AudienceKind, visible_records
 from chengxin.security.actor import Actor
 from chengxin.workdays.days import day_of
@@ -80,7 +80,7 @@ def my_records(session: Session, actor: Actor, *, current_only: bool = True) -> 
     return [
         MyRecord(r, *names.get(r.kind_code, (r.kind_code, r.kind_code)))
         for r in rows
-        if not current_only or r.status == "active"
+        if not current_only or r.status == RecordStatus.ACTIVE
     ]
 
 

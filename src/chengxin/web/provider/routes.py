@@ -37,6 +37,7 @@ from chengxin.notifications import inbox
 from chengxin.objections import service as objection_service
 from chengxin.objections.models import ObjectionOutcome, ObjectionStatus
 from chengxin.objections.schemas import ObjectionDecisionIn, ObjectionRead
+from chengxin.organizations import providers
 from chengxin.records import service as records_service
 from chengxin.repair import service as repair_service
 from chengxin.repair.models import RepairStatus
@@ -150,7 +151,7 @@ class ProviderConsole(Controller):
                 path = Path(tmp) / f"upload.{file_format}"
                 _copy(data.file, path, settings.max_upload_bytes)
                 with runtime.scope() as session:
-                    provider_id = ingestion_service.provider_of(session, actor).id
+                    provider_id = providers.provider_of(session, actor).id
                 batch = ingestion_service.ingest_file(
                     runtime.scope,
                     path,
@@ -392,7 +393,7 @@ class ProviderConsole(Controller):
             record_ids: list[uuid.UUID] = []
             source_id = data.source_id.strip()
             if source_id:
-                provider = ingestion_service.provider_of(session, actor)
+                provider = providers.provider_of(session, actor)
                 versions = records_service.versions_of(session, provider.id, source_id)
                 if not versions:
                     raise RecordNotFound("no record of yours has this source id")
