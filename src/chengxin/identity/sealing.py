@@ -175,7 +175,7 @@ class _Sealer:
         nonces = self.nonces[at : at + 3 * NONCE_BYTES]
         self.used = at + 3 * NONCE_BYTES
         n1, n2, n3 = nonces[:12], nonces[12:24], nonces[24:]
-        prefix = sid_bytes + b":"  # identity_service._aad: the row and the field
+        prefix = sid_bytes + b":"  # identity.models.field_aad: the row and the field
         id_ct = n1 + aes.encrypt(n1, number.encode("utf-8"), prefix + b"id_number")
         name_ct = n2 + aes.encrypt(n2, name.encode("utf-8"), prefix + b"name")
         phone_ct = n3 + aes.encrypt(n3, phone.encode("utf-8"), prefix + b"phone") if phone else None

@@ -18,7 +18,7 @@ from chengxin.audit import service as audit
 from chengxin.db import probe_many, utcnow
 from chengxin.identity import divisions, idnumber, rules
 from chengxin.identity.errors import SubjectNotFound
-from chengxin.identity.models import Subject
+from chengxin.identity.models import Subject, field_aad
 from chengxin.keys import keyring_of
 from chengxin.keys.keyring import NONCE_BYTES, Keyring
 from chengxin.security.actor import Actor
@@ -71,11 +71,6 @@ def prepare_person(
     )
 
 
-def _aad(subject_id: uuid.UUID, field: bytes) -> bytes:
-    # Binding ciphertexts to row and field: a ciphertext copied into another row won't decrypt.
-    return subject_id.bytes + b":" + field
-
-
 def registry_digest(ring: Keyring, person: PersonIn) -> bytes:
     """Keyed fingerprint of a registry row, so a re-import can skip unchanged rows unread."""
     fields = (person.name, person.phone or "", person.region_code or "")
@@ -110,7 +105,7 @@ def sealed_row(
     kid = ring.active
     nonces = os.urandom(3 * NONCE_BYTES)
     parsed, region = person.parsed, person.region_code
-    prefix = _aad(sid, b"")  # computed once for the three fields
+    prefix = field_aad(b"", sid)  # computed once for the three fields
     return (
         sid,
         ring.encrypt(parsed.number, prefix + b"id_number", kid, nonces[:12]),
@@ -134,10 +129,10 @@ def reveal(ring: Keyring, subject: Subject) -> ClearIdentity:
     """Decrypt a subject's identity (never log the result)."""
     sid = subject.id
     return ClearIdentity(
-        id_number=ring.decrypt(subject.id_number_ct, _aad(sid, b"id_number"), subject.key_id),
-        name=ring.decrypt(subject.name_ct, _aad(sid, b"name"), subject.key_id),
+        id_number=ring.decrypt(subject.id_number_ct, field_aad(b"id_number", sid), subject.key_id),
+        name=ring.decrypt(subject.name_ct, field_aad(b"name", sid), subject.key_id),
         phone=(
-            ring.decrypt(subject.phone_ct, _aad(sid, b"phone"), subject.key_id)
+            ring.decrypt(subject.phone_ct, field_aad(b"phone", sid), subject.key_id)
             if subject.phone_ct
             else None
         ),
@@ -150,9 +145,11 @@ def reseal(ring: Keyring, subject: Subject, key_id: str) -> dict[str, Any]:
     sid = subject.id
     return {
         "b_id": sid,
-        "id_number_ct": ring.encrypt(clear.id_number, _aad(sid, b"id_number"), key_id),
-        "name_ct": ring.encrypt(clear.name, _aad(sid, b"name"), key_id),
-        "phone_ct": ring.encrypt(clear.phone, _aad(sid, b"phone"), key_id) if clear.phone else None,
+        "id_number_ct": ring.encrypt(clear.id_number, field_aad(b"id_number", sid), key_id),
+        "name_ct": ring.encrypt(clear.name, field_aad(b"name", sid), key_id),
+        "phone_ct": ring.encrypt(clear.phone, field_aad(b"phone", sid), key_id)
+        if clear.phone
+        else None,
         "key_id": key_id,
     }
 
@@ -300,7 +297,7 @@ def _registry_digests(session: Session, ids: list[str]) -> dict[str, bytes | Non
 def registry_name(ring: Keyring, subject_id: uuid.UUID, name_ct: bytes, key_id: str) -> str:
     """A registry row's name, decrypted (normalised as stored): for readers that fetched the row
     with other columns (the check reads it beside the person's credit state)."""
-    return ring.decrypt(name_ct, _aad(subject_id, b"name"), key_id)
+    return ring.decrypt(name_ct, field_aad(b"name", subject_id), key_id)
 
 
 def registry_names(session: Session, ids: list[str]) -> dict[str, str]:
@@ -309,7 +306,7 @@ def registry_names(session: Session, ids: list[str]) -> dict[str, str]:
     ring = keyring_of(session)
     columns = (Subject.id, Subject.name_ct, Subject.key_id, Subject.in_registry)
     return {
-        str(sid): ring.decrypt(name_ct, _aad(sid, b"name"), key_id)
+        str(sid): ring.decrypt(name_ct, field_aad(b"name", sid), key_id)
         for sid, name_ct, key_id, in_registry in rows_by_id(session, columns, ids)
         if in_registry
     }
